@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives a frozen `Config`,
+ * so tests build their own without touching `process.env`.
+ */
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  TESSERA_PUBLIC_URL: z.url().optional(),
+  TESSERA_DATA_DIR: z.string().min(1).default('./.tessera/data'),
+  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TESSERA_MASTER_KEY: z.string().min(1).optional(),
+  SMTP_URL: z.string().min(1).optional(),
+  SMTP_FROM: z.string().min(3).default('Tessera <no-reply@tessera.local>'),
+  REDIS_URL: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TESSERA_CORS_ORIGINS: z.string().default(''),
+  TESSERA_INTROSPECTION: boolFromEnv.optional(),
+  TESSERA_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  TESSERA_MAX_EMAILS_PER_CALL: z.coerce.number().int().min(1).max(100_000).default(1000),
+  TESSERA_SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(3600),
+  TESSERA_API_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  TESSERA_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Base URL used as the JWT issuer and in links. */
+  readonly publicUrl: string;
+  readonly database:
+    | { readonly kind: 'pglite'; readonly dataDir: string | null }
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
+  /** Where local secrets (the generated master key) live; null for in-memory test instances. */
+  readonly dataDir: string | null;
+  readonly masterKey: string | undefined;
+  readonly smtp: { readonly url: string | undefined; readonly from: string };
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+  readonly corsOrigins: readonly string[];
+  readonly introspection: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxEmailsPerCall: number;
+  readonly sessionTtlSeconds: number;
+  readonly apiTokenTtlSeconds: number;
+  readonly authFailuresPerMinute: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses an environment (normally `process.env`) into a frozen `Config`, failing fast on bad values. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.TESSERA_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: e.TESSERA_DATA_DIR },
+    dataDir: e.TESSERA_DATA_DIR,
+    masterKey: e.TESSERA_MASTER_KEY,
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.TESSERA_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    introspection: e.TESSERA_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    maxBodyBytes: e.TESSERA_MAX_BODY_BYTES,
+    maxEmailsPerCall: e.TESSERA_MAX_EMAILS_PER_CALL,
+    sessionTtlSeconds: e.TESSERA_SESSION_TTL_SECONDS,
+    apiTokenTtlSeconds: e.TESSERA_API_TOKEN_TTL_SECONDS,
+    authFailuresPerMinute: e.TESSERA_AUTH_FAILURES_PER_MINUTE,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

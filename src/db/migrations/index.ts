@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as core from './0001_core.ts';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the file system) so the set that
+ * runs is exactly the set that was reviewed. Add new ones at the end; never edit a shipped one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_core': core,
+};

@@ -1,0 +1,120 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of our tables. Timestamps come back as `Date` from both PGlite and `pg`. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  is_default: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  workspace_id: string;
+  name: Generated<string>;
+  secret_hash: Uint8Array;
+  permissions: string[];
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  created_by: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  email_normalized: string;
+  status: Generated<string>;
+  is_scim_managed: Generated<boolean>;
+  profile_picture: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_active_session_at: NullableTimestamp;
+}
+
+export interface UserAttributesTable {
+  user_id: string;
+  source: 'DATABASE' | 'JWT';
+  key: string;
+  value: string;
+}
+
+export interface RoleAssignmentRow {
+  position: number;
+  role_id: string;
+  scopes: string[];
+}
+
+export interface UserRoleAssignmentsTable extends RoleAssignmentRow {
+  user_id: string;
+}
+
+export interface UserGroupsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface GroupRoleAssignmentsTable extends RoleAssignmentRow {
+  group_id: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+  added_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  seq: Generated<string>;
+  workspace_id: string | null;
+  occurred_at: Timestamp;
+  action: string;
+  outcome: 'SUCCESS' | 'FAILURE';
+  actor_key_id: string | null;
+  actor_user_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface OutboxMessagesTable {
+  id: string;
+  workspace_id: string | null;
+  kind: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  state: Generated<'QUEUED' | 'SENDING' | 'SENT' | 'FAILED'>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface CoreTables {
+  workspaces: WorkspacesTable;
+  access_keys: AccessKeysTable;
+  users: UsersTable;
+  user_attributes: UserAttributesTable;
+  user_role_assignments: UserRoleAssignmentsTable;
+  user_groups: UserGroupsTable;
+  group_role_assignments: GroupRoleAssignmentsTable;
+  group_members: GroupMembersTable;
+  audit_events: AuditEventsTable;
+  outbox_messages: OutboxMessagesTable;
+}
+
+/** All tables. Each feature area adds its own interface here. */
+export interface Database extends CoreTables {}

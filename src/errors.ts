@@ -1,0 +1,72 @@
+/**
+ * Every error a client can see carries one of these codes in `extensions.code` (or, for compat
+ * mutations, in `status.errorCode`). Tests assert on codes, never on message text.
+ */
+export const ErrorCodes = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_REQUEST',
+  CONFLICT: 'CONFLICT',
+  ACCESS_DENIED: 'ACCESS_DENIED',
+  MISSING_ATTRIBUTE: 'MISSING_ATTRIBUTE',
+  ATTRIBUTE_TYPE_MISMATCH: 'ATTRIBUTE_TYPE_MISMATCH',
+  QUERY_REFUSED: 'QUERY_REFUSED',
+  QUERY_FAILED: 'QUERY_FAILED',
+  QUERY_TIMEOUT: 'QUERY_TIMEOUT',
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** One problem with one input item, so a batch error can name every bad item. */
+export interface Problem {
+  readonly code: ErrorCode;
+  /** Input path, e.g. `emails[2]` or `userAttributes[0].key`. */
+  readonly field: string;
+  /** The offending value (truncated), when it is safe to echo back. */
+  readonly item?: string | undefined;
+  readonly message: string;
+}
+
+/** The base of every error Tessera means to show a client. Anything else is masked. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly problems: readonly Problem[];
+  readonly extra: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { problems?: readonly Problem[]; extra?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.problems = options.problems ?? [];
+    this.extra = options.extra ?? {};
+  }
+}
+
+export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'Unauthorized');
+export const forbidden = (message = 'Forbidden') => new AppError('FORBIDDEN', message);
+export const notFound = (message: string) => new AppError('NOT_FOUND', message);
+export const badInput = (message: string, problems: readonly Problem[] = []) =>
+  new AppError('BAD_USER_INPUT', message, { problems });
+
+/** Throws a BAD_USER_INPUT naming every problem, when there is at least one. */
+export function assertNoProblems(problems: readonly Problem[], what: string): void {
+  if (problems.length === 0) return;
+  const list = problems.map((p) => (p.item === undefined ? `${p.field}: ${p.message}` : `${p.field} (${p.item}): ${p.message}`));
+  throw badInput(`Invalid ${what}: ${list.join('; ')}`, problems);
+}
+
+/** Shortens a user-supplied value before echoing it in an error. */
+export function echo(value: string, max = 80): string {
+  const printable = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}
