@@ -12,7 +12,8 @@ const cli = join(root, 'src', 'cli.ts');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
-  await import(cli);
+  const { main } = await import(cli);
+  await main();
 } else {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {

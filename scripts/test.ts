@@ -17,7 +17,17 @@ console.error(
 );
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-force-exit', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' } },
+  [
+    '--test',
+    '--test-force-exit',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+  },
 );
 process.exit(result.status ?? 1);

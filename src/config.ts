@@ -23,7 +23,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_CORS_ORIGINS: z.string().default(''),
   TESSERA_INTROSPECTION: boolFromEnv.optional(),
-  TESSERA_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  TESSERA_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   TESSERA_MAX_EMAILS_PER_CALL: z.coerce.number().int().min(1).max(100_000).default(1000),
   TESSERA_SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(3600),
   TESSERA_API_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),

@@ -61,12 +61,18 @@ export const badInput = (message: string, problems: readonly Problem[] = []) =>
 /** Throws a BAD_USER_INPUT naming every problem, when there is at least one. */
 export function assertNoProblems(problems: readonly Problem[], what: string): void {
   if (problems.length === 0) return;
-  const list = problems.map((p) => (p.item === undefined ? `${p.field}: ${p.message}` : `${p.field} (${p.item}): ${p.message}`));
+  const list = problems.map((p) =>
+    p.item === undefined ? `${p.field}: ${p.message}` : `${p.field} (${p.item}): ${p.message}`,
+  );
   throw badInput(`Invalid ${what}: ${list.join('; ')}`, problems);
 }
 
 /** Shortens a user-supplied value before echoing it in an error. */
 export function echo(value: string, max = 80): string {
-  const printable = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  let printable = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    printable += code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
   return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }

@@ -11,14 +11,19 @@ import { migrateToLatest, openDatabase } from './index.ts';
 for (const backend of testBackends()) {
   describe(`database (${backend.name})`, () => {
     // Two instances on one database only exist on PostgreSQL; a PGlite directory has one process.
-    it('runs every migration exactly once, also when two instances start together', { skip: backend.name === 'pglite' }, async () => {
+    it('runs every migration exactly once, also when two instances start together', {
+      skip: backend.name === 'pglite',
+    }, async () => {
       const { database, drop } = await backend.open();
       const a = await openDatabase(database);
       const b = await openDatabase(database);
       try {
         const [ranA, ranB] = await Promise.all([migrateToLatest(a.db), migrateToLatest(b.db)]);
         const ran = [...ranA, ...ranB].sort();
-        const applied = await a.db.selectFrom(sql`tessera_migrations`.as('m')).select(sql<string>`name`.as('name')).execute();
+        const applied = await a.db
+          .selectFrom(sql`tessera_migrations`.as('m'))
+          .select(sql<string>`name`.as('name'))
+          .execute();
         assert.deepEqual(ran, applied.map((r) => r.name).sort());
         assert.equal(new Set(ran).size, ran.length, 'no migration ran twice');
       } finally {

@@ -14,7 +14,10 @@ export interface TestBackend {
 
 export function testBackends(): TestBackend[] {
   const backends: TestBackend[] = [
-    { name: 'pglite', open: async () => ({ database: { kind: 'pglite', dataDir: null }, drop: async () => {} }) },
+    {
+      name: 'pglite',
+      open: async () => ({ database: { kind: 'pglite', dataDir: null }, drop: async () => {} }),
+    },
   ];
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
@@ -30,7 +33,9 @@ export function testBackends(): TestBackend[] {
 }
 
 /** Creates a uniquely named PostgreSQL database next to the one in `adminUrl`. */
-export async function createScratchPostgresDatabase(adminUrl: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createScratchPostgresDatabase(
+  adminUrl: string,
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const name = `tessera_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -57,7 +62,9 @@ export async function createScratchPostgresDatabase(adminUrl: string): Promise<{
 }
 
 /** Creates a uniquely named MariaDB/MySQL database on the server of `adminUrl` (TEST_MYSQL_URL). */
-export async function createScratchMysqlDatabase(adminUrl: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createScratchMysqlDatabase(
+  adminUrl: string,
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const mysql = await import('mysql2/promise');
   const name = `tessera_t_${randomBytes(6).toString('hex')}`;
   const admin = await mysql.createConnection(adminUrl);

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { CliCommand } from './cli/commands.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/index.ts';
+import type { GraphQLModule } from './graphql/context.ts';
+import { unauthorizedResponse } from './graphql/errors.ts';
+import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.ts';
+import { errorResponse, type HttpContext, json, Router } from './http/router.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { accessKeysModule } from './modules/access-keys/resolvers.ts';
+import { auditModule } from './modules/audit/resolvers.ts';
+import { recordAuditEvents } from './modules/audit/service.ts';
+import { bearerToken } from './modules/auth/authenticator.ts';
+import type { Principal } from './modules/auth/principal.ts';
+import { groupsModule } from './modules/groups/resolvers.ts';
+import { rolesModule } from './modules/roles/resolvers.ts';
+import { usersModule } from './modules/users/resolvers.ts';
+import { workspacesModule } from './modules/workspaces/resolvers.ts';
+import { createServices, type Services } from './services.ts';
+
+/**
+ * A feature area beyond the core (sessions, data access, …): its GraphQL modules, its HTTP
+ * routes, and work to start and stop with the app.
+ */
+export interface Feature {
+  readonly name: string;
+  readonly modules?: readonly GraphQLModule[];
+  /** Extra `tessera` subcommands. */
+  readonly commands?: readonly CliCommand[];
+  routes?(router: Router, app: App): void;
+  start?(app: App): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly services: Services;
+  readonly db: DatabaseHandle;
+  readonly router: Router;
+  readonly graphql: GraphQLServer;
+  /** Handles one HTTP request (in-process in tests, behind node:http in the server). */
+  fetch(request: Request, info?: { ip?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly features?: readonly Feature[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const JSON_MEDIA_TYPE = /^application\/(json|graphql-response\+json)\s*(;.*)?$/i;
+
+/** The composition root: opens the database, migrates it, and wires every service and route. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const db = await openDatabase(config.database);
+  try {
+    await migrateToLatest(db.db);
+    const services = createServices(config, db.db, clock, log);
+    await services.workspaces.ensureDefault();
+    const features = options.features ?? [];
+    const modules: GraphQLModule[] = [
+      {
+        typeDefs: readFileSync(new URL('./graphql/core.graphql', import.meta.url), 'utf8'),
+        resolvers: { Query: { health: () => 'ok' } },
+      },
+      usersModule(),
+      rolesModule(),
+      groupsModule(),
+      accessKeysModule(),
+      workspacesModule(),
+      auditModule(),
+      ...features.flatMap((f) => f.modules ?? []),
+    ];
+    const graphql = createGraphQLServer(config, services, modules, log);
+    const router = new Router();
+    router.add('GET', '/healthz', () => json({ status: 'ok' }));
+
+    const app: App = {
+      config,
+      services,
+      db,
+      router,
+      graphql,
+      fetch: (request, info) =>
+        handle(app, request, { ip: info?.ip ?? null, requestId: requestIdOf(request) }),
+      close: async () => {
+        for (const f of [...features].reverse()) await f.stop?.();
+        await db.close();
+      },
+    };
+    for (const f of features) f.routes?.(router, app);
+    for (const f of features) await f.start?.(app);
+    return app;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+async function handle(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+  const response = await route(app, request, ctx);
+  const headers = new Headers(response.headers);
+  headers.set('x-request-id', ctx.requestId);
+  headers.set('x-content-type-options', 'nosniff');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname === '/graphql') return graphqlRequest(app, request, ctx);
+  const match = app.router.match(request.method, url.pathname);
+  if (match === null) return errorResponse(404, 'NOT_FOUND', 'Not found');
+  if (match === 'method-not-allowed') return errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
+  return match.handler(request, { ...ctx, params: match.params });
+}
+
+async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+  // Only JSON bodies: a form, multipart or text/plain POST is what a cross-site form would send (CSRF).
+  if (request.method === 'POST' && !JSON_MEDIA_TYPE.test(request.headers.get('content-type') ?? '')) {
+    return errorResponse(415, 'BAD_REQUEST', 'Content-Type must be application/json');
+  }
+  let principal: Principal | null = null;
+  const token = bearerToken(request.headers.get('authorization'));
+  if (token !== undefined) {
+    principal = token === null ? null : await app.services.authenticator.authenticate(token);
+    if (!principal) {
+      await recordFailedAuthentication(app, ctx, token);
+      return unauthorizedResponse();
+    }
+  }
+  return app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
+}
+
+async function recordFailedAuthentication(app: App, ctx: HttpContext, token: string | null): Promise<void> {
+  const keyId = token ? app.services.accessKeys.keyIdOf(token) : null;
+  const key = keyId
+    ? await app.services.db
+        .selectFrom('access_keys')
+        .select('workspace_id')
+        .where('id', '=', keyId)
+        .executeTakeFirst()
+    : undefined;
+  await recordAuditEvents(app.services.db, [
+    {
+      workspaceId: key?.workspace_id ?? null,
+      action: 'auth.failure',
+      outcome: 'FAILURE',
+      actorKeyId: key ? keyId : null,
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      details: { credential: token === null ? 'malformed' : keyId ? 'accessKey' : 'token' },
+      at: app.services.clock.now(),
+    },
+  ]);
+}

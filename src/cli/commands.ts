@@ -1,0 +1,24 @@
+import type { App, Feature } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { ParsedArgs } from './args.ts';
+
+/** Output streams, so commands can be tested without touching the process's own. */
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(args: ParsedArgs, env: CliEnv): Promise<number>;
+}
+
+export interface CliEnv {
+  readonly config: Config;
+  readonly io: CliIO;
+  readonly features: readonly Feature[];
+  /** Opens the app on the configured database (migrated), for commands that need services. */
+  openApp(): Promise<App>;
+}

@@ -1,0 +1,140 @@
+import { PERMISSIONS } from '../modules/auth/permissions.ts';
+import { startServer } from '../server.ts';
+import { flag, UsageError } from './args.ts';
+import type { CliCommand } from './commands.ts';
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'Start the HTTP server (GraphQL at /graphql).',
+  usage: 'tessera serve',
+  async run(_args, env) {
+    const app = await env.openApp();
+    const firstKey = await createFirstKeyIfNone(app);
+    const running = await startServer(app);
+    if (firstKey) {
+      env.io.err(
+        `Created the first access key (every permission); it is shown only once:\n\n  ${firstKey}\n`,
+      );
+    }
+    env.io.err(
+      `Tessera listening on ${running.url} (GraphQL: ${running.url}/graphql, database: ${app.db.kind})`,
+    );
+    await new Promise<void>((resolve) => {
+      const shutdown = () => {
+        env.io.err('Shutting down: finishing in-flight requests…');
+        void running.stop().then(resolve);
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    });
+    return 0;
+  },
+};
+
+/** A fresh install must be callable: when no key exists anywhere, create one for the default workspace. */
+async function createFirstKeyIfNone(
+  app: Awaited<ReturnType<Parameters<CliCommand['run']>[1]['openApp']>>,
+): Promise<string | null> {
+  const any = await app.services.db.selectFrom('access_keys').select('id').limit(1).executeTakeFirst();
+  if (any) return null;
+  const ws = await app.services.workspaces.ensureDefault();
+  const { token } = await app.services.accessKeys.create(
+    { workspaceId: ws.id, name: 'first key', permissions: PERMISSIONS, expiresAt: null },
+    null,
+  );
+  return token;
+}
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  summary: 'Create the default workspace if needed and a new access key with every permission.',
+  usage: 'tessera init [--json]',
+  async run(args, env) {
+    const app = await env.openApp();
+    try {
+      const ws = await app.services.workspaces.ensureDefault();
+      const { token } = await app.services.accessKeys.create(
+        { workspaceId: ws.id, name: 'init', permissions: PERMISSIONS, expiresAt: null },
+        null,
+      );
+      if (args.flags.has('json')) env.io.out(JSON.stringify({ workspaceId: ws.id, accessKey: token }));
+      else env.io.out(`Workspace: ${ws.id}\nAccess key (shown only once): ${token}`);
+      return 0;
+    } finally {
+      await app.close();
+    }
+  },
+};
+
+export const migrateCommand: CliCommand = {
+  name: 'migrate',
+  summary: 'Apply pending database migrations and exit.',
+  usage: 'tessera migrate',
+  async run(_args, env) {
+    const app = await env.openApp(); // opening the app migrates under a lock
+    await app.close();
+    env.io.err('Database is up to date.');
+    return 0;
+  },
+};
+
+export const keysCommand: CliCommand = {
+  name: 'keys',
+  summary: 'Manage access keys: create, list, revoke.',
+  usage:
+    'tessera keys create --permissions iam:read,impersonate [--workspace ID] [--name N] [--expires ISO] [--json]\n' +
+    '  tessera keys list [--workspace ID] [--json]\n  tessera keys revoke KEY_ID [--workspace ID]',
+  async run(args, env) {
+    const [sub, id] = args.positional;
+    const app = await env.openApp();
+    try {
+      const workspaceId = flag(args, 'workspace') ?? (await app.services.workspaces.ensureDefault()).id;
+      if (!(await app.services.workspaces.find(workspaceId)))
+        throw new UsageError(`Workspace not found: ${workspaceId}`);
+      if (sub === 'create') {
+        const permissions = (flag(args, 'permissions') ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        const expires = flag(args, 'expires');
+        const expiresAt = expires ? new Date(expires) : null;
+        if (expiresAt && Number.isNaN(expiresAt.getTime()))
+          throw new UsageError('--expires must be an ISO 8601 timestamp');
+        const { key, token } = await app.services.accessKeys.create(
+          { workspaceId, name: flag(args, 'name') ?? '', permissions, expiresAt },
+          null,
+        );
+        if (args.flags.has('json')) env.io.out(JSON.stringify({ workspaceId, accessKey: token }));
+        else env.io.out(`Key ${key.id} (${key.permissions.join(', ')}), shown only once:\n${token}`);
+        return 0;
+      }
+      if (sub === 'list') {
+        const keys = await app.services.accessKeys.list(workspaceId);
+        if (args.flags.has('json')) env.io.out(JSON.stringify(keys));
+        else
+          for (const k of keys) {
+            const state = k.revokedAt
+              ? 'revoked'
+              : k.expiresAt && k.expiresAt <= new Date()
+                ? 'expired'
+                : 'active';
+            env.io.out(`${k.id}  ${state.padEnd(7)}  ${k.permissions.join(',').padEnd(40)}  ${k.name}`);
+          }
+        return 0;
+      }
+      if (sub === 'revoke' && id) {
+        await app.services.accessKeys.revoke(workspaceId, id, {
+          requestId: null,
+          ip: null,
+          actorKeyId: null,
+          actorUserId: null,
+        });
+        env.io.err(`Revoked ${id}.`);
+        return 0;
+      }
+      throw new UsageError(keysCommand.usage);
+    } finally {
+      await app.close();
+    }
+  },
+};

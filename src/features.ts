@@ -1,0 +1,6 @@
+import type { Feature } from './app.ts';
+
+/** The feature areas every Tessera process runs with, beyond the core user API. */
+export function coreFeatures(): Feature[] {
+  return [];
+}

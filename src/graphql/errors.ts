@@ -1,0 +1,44 @@
+import { GraphQLError } from 'graphql';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+/** The one body every authentication failure gets (CONTRACT.md §1): no oracle. */
+export const UNAUTHORIZED_BODY =
+  '{"errors":[{"message":"Unauthorized","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}';
+
+export function unauthorizedResponse(): Response {
+  return new Response(UNAUTHORIZED_BODY, {
+    status: 401,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
+  });
+}
+
+/**
+ * The single boundary that turns thrown errors into client-visible GraphQL errors. AppErrors keep
+ * their stable code; GraphQL's own errors (validation, coercion) keep theirs; anything else is an
+ * unexpected failure: logged with the request id and masked.
+ */
+export function maskError(error: unknown, log: Logger, requestId: () => string | undefined): GraphQLError {
+  const gqlError = error instanceof GraphQLError ? error : null;
+  const original = gqlError?.originalError ?? (error instanceof GraphQLError ? null : error);
+  if (original instanceof AppError) {
+    const problems = original.problems.length > 0 ? { problems: original.problems } : {};
+    return new GraphQLError(original.message, {
+      ...(gqlError ? { nodes: gqlError.nodes, path: gqlError.path } : {}),
+      extensions: { code: original.code, ...problems, ...original.extra },
+    });
+  }
+  if (gqlError && (!original || original instanceof GraphQLError)) {
+    const code = (gqlError.extensions?.code as string | undefined) ?? 'BAD_REQUEST';
+    return new GraphQLError(gqlError.message, {
+      nodes: gqlError.nodes,
+      path: gqlError.path,
+      extensions: { ...gqlError.extensions, code },
+    });
+  }
+  log.error({ err: original ?? error, requestId: requestId() }, 'unexpected error');
+  return new GraphQLError('Unexpected error.', {
+    ...(gqlError ? { nodes: gqlError.nodes, path: gqlError.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

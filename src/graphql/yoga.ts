@@ -1,0 +1,184 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { type FieldNode, GraphQLError, Kind, parse, type ValidationContext, visit } from 'graphql';
+import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
+import type { Services } from '../services.ts';
+import type { GraphQLModule, RequestContext } from './context.ts';
+import { maskError } from './errors.ts';
+import { createLoaders } from './loaders.ts';
+
+/** What the HTTP layer hands Yoga for each request. */
+export interface ServerContext {
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly principal: Principal | null;
+}
+
+export type GraphQLServer = YogaServerInstance<ServerContext, RequestContext>;
+
+export function createGraphQLServer(
+  config: Config,
+  services: Services,
+  modules: readonly GraphQLModule[],
+  log: Logger,
+): GraphQLServer {
+  const schema = createSchema<RequestContext>({
+    typeDefs: modules.map((m) => m.typeDefs),
+    resolvers: mergeResolvers(modules),
+  });
+  let currentRequestId: string | undefined;
+  return createYoga<ServerContext, RequestContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: false,
+    landingPage: false,
+    batching: false,
+    cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
+    logging: false,
+    maskedErrors: {
+      maskError: (error) => maskError(error, log, () => currentRequestId),
+    },
+    context: ({ requestId, ip, principal, params }): RequestContext => {
+      currentRequestId = requestId;
+      return {
+        requestId,
+        ip,
+        principal,
+        services,
+        clock: services.clock,
+        log: log.child({ requestId }),
+        loaders: createLoaders(services.db, services.groups),
+        origin: {
+          requestId,
+          ip,
+          actorKeyId: actorKeyId(principal),
+          actorUserId: principal?.kind === 'session' ? principal.userId : null,
+        },
+        fieldCount: lazyFieldCounter(params.query),
+      };
+    },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: 12 },
+        maxAliases: { n: 30 },
+        maxDirectives: { n: 20 },
+        maxTokens: { n: 20_000 },
+        costLimit: { maxCost: 50_000 },
+        blockFieldSuggestion: { enabled: config.env === 'production' },
+      }),
+      ...(config.introspection ? [] : [disableIntrospection()]),
+      unauthenticatedAs401(),
+      requestErrorsAs400(),
+    ],
+  });
+}
+
+/**
+ * A resolver that finds no credential throws UNAUTHENTICATED; the whole response then becomes
+ * the one 401 body, exactly as for a bad token (CONTRACT.md §1).
+ */
+function unauthenticatedAs401(): Plugin {
+  return {
+    onExecutionResult({ result, setResult }) {
+      if (!result || !('errors' in result) || !result.errors) return;
+      if (result.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+        setResult({
+          errors: [
+            new GraphQLError('Unauthorized', {
+              extensions: {
+                code: 'UNAUTHENTICATED',
+                http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+              },
+            }),
+          ],
+          data: null,
+        });
+      }
+    },
+  };
+}
+
+/** Parse and validation failures are 400 with code BAD_REQUEST, whatever the Accept header (CONTRACT.md §1). */
+function requestErrorsAs400(): Plugin {
+  const requestErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
+  return {
+    onResultProcess({ result, setResult }) {
+      if (
+        Array.isArray(result) ||
+        !result ||
+        typeof result !== 'object' ||
+        !('errors' in result) ||
+        !result.errors
+      )
+        return;
+      if ('data' in result && result.data !== undefined) return; // execution errors keep their own status
+      const errors = result.errors as readonly GraphQLError[];
+      if (!errors.every((e) => requestErrorCodes.has(String(e.extensions?.code)))) return;
+      setResult({
+        errors: errors.map(
+          (e) =>
+            new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              extensions: { ...e.extensions, code: 'BAD_REQUEST', http: { status: 400 } },
+            }),
+        ),
+      });
+    },
+  };
+}
+
+function disableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule((context: ValidationContext) => ({
+        Field(node: FieldNode) {
+          if (node.name.value === '__schema' || node.name.value === '__type') {
+            context.reportError(
+              new GraphQLError('Introspection is disabled', {
+                nodes: [node],
+                extensions: { code: 'BAD_REQUEST' },
+              }),
+            );
+          }
+        },
+      }));
+    },
+  };
+}
+
+/**
+ * How often a field name appears in the operation, so rate limits count each aliased repeat as
+ * its own attempt. Parsed on first use only: most requests never ask.
+ */
+function lazyFieldCounter(query: string | undefined): (field: string) => number {
+  let counts: Map<string, number> | undefined;
+  return (field) => {
+    if (!counts) {
+      counts = new Map();
+      try {
+        visit(parse(query ?? ''), {
+          [Kind.FIELD](node) {
+            counts!.set(node.name.value, (counts!.get(node.name.value) ?? 0) + 1);
+          },
+        });
+      } catch {
+        // An unparsable document never reaches a resolver.
+      }
+    }
+    return counts.get(field) ?? 0;
+  };
+}
+
+function mergeResolvers(modules: readonly GraphQLModule[]) {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const m of modules) {
+    for (const [type, fields] of Object.entries(m.resolvers)) {
+      merged[type] = { ...(merged[type] ?? {}), ...fields };
+    }
+  }
+  return merged;
+}

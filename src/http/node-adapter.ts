@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { errorResponse } from './router.ts';
+
+export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
+
+/**
+ * Bridges node:http to a fetch-style handler. The body is read here, up to `maxBodyBytes`
+ * (413 past that, before the rest is read), so no handler ever sees an oversized request.
+ */
+export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: number; publicOrigin: string }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > options.maxBodyBytes) {
+        await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
+        return;
+      }
+      const body =
+        req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req, options.maxBodyBytes);
+      if (body === 'too-large') {
+        await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
+        return;
+      }
+      const url = new URL(req.url ?? '/', options.publicOrigin);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+      }
+      const request = new Request(url, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body
+          ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
+          : {}),
+      });
+      await send(res, await handle(request, { ip: req.socket.remoteAddress ?? null }), false);
+    } catch {
+      if (!res.headersSent)
+        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true);
+      else res.destroy();
+    }
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function send(res: ServerResponse, response: Response, close: boolean): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
+  });
+  if (close) headers.connection = 'close';
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
+      .pipe(res)
+      .on('finish', resolve)
+      .on('error', reject);
+  });
+}

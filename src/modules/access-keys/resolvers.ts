@@ -1,0 +1,76 @@
+import { AppError } from '../../errors.ts';
+import type { RequestContext } from '../../graphql/context.ts';
+import { iso, isoRequired } from '../../graphql/format.ts';
+import { defineModule } from '../../graphql/module.ts';
+import { withStatus } from '../../graphql/status.ts';
+import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import type { KeyPrincipal } from '../auth/principal.ts';
+import type { AccessKeyView } from './service.ts';
+
+/** Key management needs site:admin, or iam:write for keys no stronger than the caller's own. */
+function keyManager(ctx: RequestContext): KeyPrincipal {
+  const p = ctx.principal;
+  if (p && p.kind !== 'session' && p.permissions.has('site:admin')) return p;
+  return requirePermission(p, 'iam:write');
+}
+
+export const accessKeysModule = defineModule(new URL('./schema.graphql', import.meta.url), {
+  AccessKey: {
+    creationTimestamp: (k: AccessKeyView) => isoRequired(k.createdAt),
+    expiresAt: (k: AccessKeyView) => iso(k.expiresAt),
+    revokedAt: (k: AccessKeyView) => iso(k.revokedAt),
+    lastUsedAt: (k: AccessKeyView) => iso(k.lastUsedAt),
+  },
+  Query: {
+    accessKeys: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) => {
+      const principal = keyManager(ctx);
+      return ctx.services.accessKeys.list(targetWorkspace(principal, args.workspaceId));
+    },
+  },
+  Mutation: {
+    createAccessKey: async (
+      _: unknown,
+      args: {
+        input: {
+          workspaceId?: string | null;
+          name?: string | null;
+          permissions: string[];
+          expiresAt?: string | null;
+        };
+      },
+      ctx: RequestContext,
+    ) => {
+      const principal = keyManager(ctx);
+      const workspaceId = targetWorkspace(principal, args.input.workspaceId);
+      return withStatus('Access key created', { accessKey: null, token: null }, async () => {
+        if (!(await ctx.services.workspaces.find(workspaceId)))
+          throw new AppError('NOT_FOUND', 'Workspace not found');
+        const expiresAt = args.input.expiresAt ? new Date(args.input.expiresAt) : null;
+        if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+          throw new AppError('BAD_USER_INPUT', 'expiresAt must be an ISO 8601 timestamp', {
+            problems: [
+              { code: 'BAD_USER_INPUT', field: 'expiresAt', message: 'must be an ISO 8601 timestamp' },
+            ],
+          });
+        }
+        const { key, token } = await ctx.services.accessKeys.create(
+          { workspaceId, name: args.input.name ?? '', permissions: args.input.permissions, expiresAt },
+          { principal, origin: ctx.origin },
+        );
+        return { accessKey: key, token };
+      });
+    },
+    revokeAccessKey: (
+      _: unknown,
+      args: { input: { id: string; workspaceId?: string | null } },
+      ctx: RequestContext,
+    ) => {
+      const principal = keyManager(ctx);
+      const workspaceId = targetWorkspace(principal, args.input.workspaceId);
+      return withStatus('Access key revoked', {}, async () => {
+        await ctx.services.accessKeys.revoke(workspaceId, args.input.id, ctx.origin);
+        return {};
+      });
+    },
+  },
+});

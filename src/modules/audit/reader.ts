@@ -1,0 +1,55 @@
+import type { Executor } from '../../db/index.ts';
+import { badInput } from '../../errors.ts';
+
+export interface AuditFilter {
+  readonly action?: string | null;
+  readonly actionPrefix?: string | null;
+  readonly outcome?: 'SUCCESS' | 'FAILURE' | null;
+  readonly actorKeyId?: string | null;
+  readonly actorUserId?: string | null;
+  readonly targetId?: string | null;
+  readonly since?: string | null;
+  readonly until?: string | null;
+}
+
+/** Newest first, keyset-paginated on the insertion sequence. */
+export async function listAuditEvents(
+  db: Executor,
+  workspaceId: string,
+  filter: AuditFilter | null | undefined,
+  first: number,
+  after: string | null | undefined,
+) {
+  const limit = Math.min(Math.max(first, 0), 500);
+  let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);
+  if (after) {
+    if (!/^\d{1,19}$/.test(after)) throw badInput('after is not a cursor this API returned');
+    query = query.where('seq', '<', after);
+  }
+  const f = filter ?? {};
+  if (f.action) query = query.where('action', '=', f.action);
+  if (f.actionPrefix)
+    query = query.where('action', 'like', `${f.actionPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (f.outcome) query = query.where('outcome', '=', f.outcome);
+  if (f.actorKeyId) query = query.where('actor_key_id', '=', f.actorKeyId);
+  if (f.actorUserId) query = query.where('actor_user_id', '=', f.actorUserId);
+  if (f.targetId) query = query.where('target_id', '=', f.targetId);
+  if (f.since) query = query.where('occurred_at', '>=', parseTime(f.since, 'since'));
+  if (f.until) query = query.where('occurred_at', '<', parseTime(f.until, 'until'));
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    rows: page,
+    hasNextPage: rows.length > limit,
+    endCursor: page.length > 0 ? String(page.at(-1)!.seq) : null,
+  };
+}
+
+function parseTime(value: string, field: string): Date {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw badInput(`${field} must be an ISO 8601 timestamp`);
+  return d;
+}

@@ -1,0 +1,32 @@
+import type { Permission } from './permissions.ts';
+
+/**
+ * Who is calling. Three kinds of credential (CONTRACT.md §1), never accepted in place of one
+ * another: an access key, an API JWT exchanged from one, and a user's session JWT.
+ */
+export type Principal = KeyPrincipal | SessionPrincipal;
+
+export interface KeyPrincipal {
+  readonly kind: 'accessKey' | 'apiToken';
+  readonly keyId: string;
+  readonly workspaceId: string;
+  readonly permissions: ReadonlySet<Permission>;
+}
+
+export interface SessionPrincipal {
+  readonly kind: 'session';
+  readonly userId: string;
+  readonly email: string;
+  readonly workspaceId: string;
+  /** The access key that started the session (the token's `act.sub`). */
+  readonly actorKeyId: string | null;
+  /** Transient attributes carried in the token; they win over stored ones (ACCESS.md §1). */
+  readonly transientAttributes: ReadonlyMap<string, string>;
+  readonly tokenId: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** The id audit events record as the actor's key. */
+export const actorKeyId = (p: Principal | null): string | null =>
+  p === null ? null : p.kind === 'session' ? p.actorKeyId : p.keyId;

@@ -1,0 +1,48 @@
+import { chunksFor } from '../../db/batch.ts';
+import type { Executor } from '../../db/index.ts';
+import { newId } from '../../ids.ts';
+
+export interface OutgoingMessage {
+  readonly workspaceId: string | null;
+  readonly kind: string;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly body: string;
+}
+
+/**
+ * Queues messages in the caller's transaction: the email exists exactly when the change that
+ * caused it was committed (the transactional outbox pattern). A sender delivers them later.
+ */
+export async function enqueueMessages(
+  db: Executor,
+  messages: readonly OutgoingMessage[],
+  at: Date,
+): Promise<void> {
+  const rows = messages.map((m) => ({
+    id: newId('msg'),
+    workspace_id: m.workspaceId,
+    kind: m.kind,
+    recipient: m.recipient,
+    subject: m.subject,
+    body: m.body,
+    next_attempt_at: at,
+    created_at: at,
+  }));
+  for (const chunk of chunksFor(rows, 8)) await db.insertInto('outbox_messages').values(chunk).execute();
+}
+
+export function welcomeEmail(
+  workspaceId: string,
+  workspaceName: string,
+  email: string,
+  publicUrl: string,
+): OutgoingMessage {
+  return {
+    workspaceId,
+    kind: 'welcome',
+    recipient: email,
+    subject: `Welcome to ${workspaceName}`,
+    body: `Hello,\n\nAn account for ${email} was created in the ${workspaceName} workspace.\nSign in at ${publicUrl}.\n`,
+  };
+}

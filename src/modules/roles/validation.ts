@@ -1,0 +1,80 @@
+import type { Executor } from '../../db/index.ts';
+import { echo, type Problem } from '../../errors.ts';
+import type { DomainCatalog } from '../domains/catalog.ts';
+import { findRole, ROLE_IDS } from './roles.ts';
+
+export interface RoleAssignmentInput {
+  readonly roleId: string;
+  readonly scopes: readonly string[];
+}
+
+const MAX_ASSIGNMENTS = 100;
+const MAX_SCOPES = 500;
+
+/**
+ * Checks role assignments (CONTRACT.md §4): built-in role ids only; ADMIN may have no scopes
+ * (the whole workspace); every other role needs at least one existing domain of the workspace.
+ */
+export async function roleAssignmentProblems(
+  db: Executor,
+  domains: DomainCatalog,
+  workspaceId: string,
+  assignments: readonly RoleAssignmentInput[],
+  field = 'roleAssignments',
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  if (assignments.length > MAX_ASSIGNMENTS) {
+    problems.push({ code: 'BAD_USER_INPUT', field, message: `at most ${MAX_ASSIGNMENTS} role assignments` });
+    return problems;
+  }
+  const allScopes = assignments.flatMap((a) => a.scopes);
+  const unknown = new Set(await domains.unknownDomains(db, workspaceId, allScopes));
+  assignments.forEach((a, i) => {
+    const role = findRole(a.roleId);
+    if (!role) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: `${field}[${i}].roleId`,
+        item: echo(a.roleId),
+        message: 'unknown role',
+      });
+      return;
+    }
+    if (!role.assignableToDomains) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: `${field}[${i}].roleId`,
+        item: a.roleId,
+        message: 'dashboard sharing roles cannot be assigned to domains',
+      });
+    }
+    if (a.scopes.length > MAX_SCOPES) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: `${field}[${i}].scopes`,
+        message: `at most ${MAX_SCOPES} scopes`,
+      });
+    } else if (a.scopes.length === 0 && a.roleId !== ROLE_IDS.ADMIN) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: `${field}[${i}].scopes`,
+        item: role.name,
+        message: 'needs at least one domain',
+      });
+    }
+    a.scopes.forEach((s, j) => {
+      if (unknown.has(s))
+        problems.push({
+          code: 'BAD_USER_INPUT',
+          field: `${field}[${i}].scopes[${j}]`,
+          item: echo(s),
+          message: 'unknown domain',
+        });
+    });
+  });
+  return problems;
+}
+
+/** Same assignments in a canonical form: duplicate scopes removed, order kept. */
+export const normalizeAssignments = (assignments: readonly RoleAssignmentInput[]) =>
+  assignments.map((a) => ({ roleId: a.roleId, scopes: [...new Set(a.scopes)] }));

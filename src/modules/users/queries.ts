@@ -1,0 +1,236 @@
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import { chunksFor } from '../../db/batch.ts';
+import type { Executor } from '../../db/index.ts';
+import type { UsersTable } from '../../db/schema.ts';
+
+export type UserRow = Selectable<UsersTable>;
+export interface StoredAttribute {
+  readonly key: string;
+  readonly value: string;
+  readonly source: 'DATABASE' | 'JWT';
+}
+export interface StoredAssignment {
+  readonly roleId: string;
+  readonly scopes: string[];
+  readonly inheritedFromGroupId: string | null;
+}
+
+export const findUser = (db: Executor, workspaceId: string, id: string) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+
+export const findUserByEmail = (db: Executor, workspaceId: string, emailNormalized: string) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('email_normalized', '=', emailNormalized)
+    .executeTakeFirst();
+
+/** Locks the users' rows for the rest of the transaction, in a fixed order to avoid deadlocks. */
+export const lockUsers = (db: Executor, workspaceId: string, ids: readonly string[]) =>
+  ids.length === 0
+    ? Promise.resolve([] as UserRow[])
+    : db
+        .selectFrom('users')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+
+export const listUsersOrdered = (db: Executor, workspaceId: string) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('email_normalized')
+    .orderBy('id')
+    .execute();
+
+/** Inserts the emails that do not exist yet; returns the ids it created. Concurrent callers never duplicate. */
+export async function insertMissingUsers(
+  db: Executor,
+  rows: readonly {
+    id: string;
+    workspace_id: string;
+    email: string;
+    email_normalized: string;
+    created_at: Date;
+    updated_at: Date;
+  }[],
+): Promise<Set<string>> {
+  const created = new Set<string>();
+  for (const chunk of chunksFor(rows, 6)) {
+    const inserted = await db
+      .insertInto('users')
+      .values(chunk)
+      .onConflict((oc) => oc.constraint('users_workspace_email_unique').doNothing())
+      .returning('id')
+      .execute();
+    for (const r of inserted) created.add(r.id);
+  }
+  return created;
+}
+
+export const usersByEmails = (db: Executor, workspaceId: string, normalized: readonly string[]) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('email_normalized', 'in', normalized)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+
+export async function attributesOf(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, StoredAttribute[]>> {
+  const map = new Map<string, StoredAttribute[]>();
+  if (userIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('user_attributes')
+    .select(['user_id', 'key', 'value', 'source'])
+    .where('user_id', 'in', userIds)
+    .orderBy('user_id')
+    .orderBy('source')
+    .orderBy('key')
+    .execute();
+  for (const r of rows) push(map, r.user_id, { key: r.key, value: r.value, source: r.source });
+  return map;
+}
+
+/** Direct assignments, then those inherited from each group the user belongs to. */
+export async function roleAssignmentsOf(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, StoredAssignment[]>> {
+  const map = new Map<string, StoredAssignment[]>();
+  if (userIds.length === 0) return map;
+  const direct = await db
+    .selectFrom('user_role_assignments')
+    .select(['user_id', 'role_id', 'scopes'])
+    .where('user_id', 'in', userIds)
+    .orderBy('user_id')
+    .orderBy('position')
+    .execute();
+  for (const r of direct)
+    push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: null });
+  const inherited = await db
+    .selectFrom('group_members as m')
+    .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
+    .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
+    .where('m.user_id', 'in', userIds)
+    .orderBy('m.user_id')
+    .orderBy('g.group_id')
+    .orderBy('g.position')
+    .execute();
+  for (const r of inherited)
+    push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: r.group_id });
+  return map;
+}
+
+export async function groupIdsOf(db: Executor, userIds: readonly string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (userIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('group_members')
+    .select(['user_id', 'group_id'])
+    .where('user_id', 'in', userIds)
+    .orderBy('group_id')
+    .execute();
+  for (const r of rows) push(map, r.user_id, r.group_id);
+  return map;
+}
+
+export async function replaceDatabaseAttributes(
+  db: Executor,
+  userIds: readonly string[],
+  attributes: readonly { key: string; value: string }[],
+): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .deleteFrom('user_attributes')
+    .where('user_id', 'in', userIds)
+    .where('source', '=', 'DATABASE')
+    .execute();
+  const rows = userIds.flatMap((user_id) =>
+    attributes.map((a) => ({ user_id, source: 'DATABASE' as const, key: a.key, value: a.value })),
+  );
+  for (const chunk of chunksFor(rows, 4)) await db.insertInto('user_attributes').values(chunk).execute();
+}
+
+export async function replaceDirectAssignments(
+  db: Executor,
+  userIds: readonly string[],
+  assignments: readonly { roleId: string; scopes: readonly string[] }[],
+): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.deleteFrom('user_role_assignments').where('user_id', 'in', userIds).execute();
+  const rows = userIds.flatMap((user_id) =>
+    assignments.map((a, position) => ({ user_id, position, role_id: a.roleId, scopes: [...a.scopes] })),
+  );
+  for (const chunk of chunksFor(rows, 4 + 10))
+    await db.insertInto('user_role_assignments').values(chunk).execute();
+}
+
+export async function addMemberships(
+  db: Executor,
+  userIds: readonly string[],
+  groupIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  const rows = userIds.flatMap((user_id) =>
+    groupIds.map((group_id) => ({ user_id, group_id, added_at: at })),
+  );
+  for (const chunk of chunksFor(rows, 3)) {
+    await db
+      .insertInto('group_members')
+      .values(chunk)
+      .onConflict((oc) => oc.constraint('group_members_pkey').doNothing())
+      .execute();
+  }
+}
+
+export const existingGroupIds = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
+  ids.length === 0
+    ? new Set<string>()
+    : new Set(
+        (
+          await db
+            .selectFrom('user_groups')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', ids)
+            .execute()
+        ).map((r) => r.id),
+      );
+
+export const touchUsers = (db: Executor, userIds: readonly string[], at: Date) =>
+  userIds.length === 0
+    ? Promise.resolve()
+    : db.updateTable('users').set({ updated_at: at }).where('id', 'in', userIds).execute();
+
+export const countUsers = async (db: Executor, workspaceId: string) =>
+  Number(
+    (
+      await db
+        .selectFrom('users')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,167 @@
+import { AppError, notFound, unauthenticated } from '../../errors.ts';
+import type { RequestContext } from '../../graphql/context.ts';
+import { iso, isoRequired } from '../../graphql/format.ts';
+import { defineModule } from '../../graphql/module.ts';
+import { withStatus } from '../../graphql/status.ts';
+import type { AttributeInput } from '../attributes/validation.ts';
+import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { RoleAssignmentInput } from '../roles/validation.ts';
+import type { UserRow } from './queries.ts';
+import { encodeCursor, searchUsers, type UserFilter } from './search.ts';
+
+/** The workspace a user-id argument is looked up in: the credential's, or any for site:admin (BOLA). */
+async function userWorkspace(ctx: RequestContext, principal: Principal, userId: string): Promise<string> {
+  if (principal.kind !== 'session' && principal.permissions.has('site:admin')) {
+    const row = await ctx.loaders.users.load(userId);
+    if (row) return row.workspace_id;
+  }
+  return principal.workspaceId;
+}
+
+async function existingWorkspace(
+  ctx: RequestContext,
+  principal: Principal,
+  requested: string | null | undefined,
+): Promise<string> {
+  const id = targetWorkspace(principal, requested);
+  if (!(await ctx.services.workspaces.find(id))) throw notFound('Workspace not found');
+  return id;
+}
+
+export const usersModule = defineModule(new URL('./schema.graphql', import.meta.url), {
+  User: {
+    name: async (u: UserRow, _: unknown, ctx: RequestContext) => {
+      const attrs = await ctx.loaders.attributes.load(u.id);
+      const display =
+        attrs.find((a) => a.key === 'display_name' && a.source === 'DATABASE') ??
+        attrs.find((a) => a.key === 'display_name');
+      return display?.value || u.email;
+    },
+    profilePicture: (u: UserRow) => u.profile_picture,
+    creationTimestamp: (u: UserRow) => isoRequired(u.created_at),
+    lastActiveSessionTimestamp: (u: UserRow) => iso(u.last_active_session_at),
+    roleAssignments: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.roleAssignments.load(u.id),
+    userAttributes: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.attributes.load(u.id),
+    isScimManaged: (u: UserRow) => u.is_scim_managed,
+    workspaceId: (u: UserRow) => u.workspace_id,
+    userGroups: async (u: UserRow, _: unknown, ctx: RequestContext) => {
+      const ids = await ctx.loaders.groupIds.load(u.id);
+      return (await Promise.all(ids.map((id) => ctx.loaders.groups.load(id)))).filter((g) => g !== null);
+    },
+  },
+  Query: {
+    listUsers: async (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) => {
+      const principal = requirePermission(ctx.principal, 'iam:read');
+      return ctx.services.users.list(await existingWorkspace(ctx, principal, args.workspaceId));
+    },
+    users: async (
+      _: unknown,
+      args: { workspaceId?: string | null; filter?: UserFilter | null; first: number; after?: string | null },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:read');
+      const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
+      const page = await searchUsers(ctx.services.db, workspaceId, args.filter, args.first ?? 50, args.after);
+      return {
+        edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node.email_normalized, node.id) })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        totalCount: page.totalCount,
+      };
+    },
+    user: async (_: unknown, args: { id: string }, ctx: RequestContext) => {
+      const principal = requirePermission(ctx.principal, 'iam:read');
+      return (await ctx.services.users.find(await userWorkspace(ctx, principal, args.id), args.id)) ?? null;
+    },
+    currentUser: async (_: unknown, __: unknown, ctx: RequestContext) => {
+      const principal = ctx.principal;
+      if (!principal) throw unauthenticated();
+      if (principal.kind !== 'session') return null;
+      return (await ctx.services.users.find(principal.workspaceId, principal.userId)) ?? null;
+    },
+  },
+  Mutation: {
+    createUsers: async (_: unknown, args: { input: CreateUsersArgs }, ctx: RequestContext) => {
+      const principal = requirePermission(ctx.principal, 'iam:write');
+      const workspaceId = targetWorkspace(principal, args.input.workspaceID);
+      return withStatus('Users created successfully', { users: [], results: [] }, async () => {
+        if (!(await ctx.services.workspaces.find(workspaceId))) {
+          // CONTRACT.md §3: createUsers reports an unknown workspace as status ERROR.
+          throw new AppError('BAD_USER_INPUT', 'Workspace not found', {
+            problems: [
+              { code: 'NOT_FOUND', field: 'workspaceID', item: workspaceId, message: 'Workspace not found' },
+            ],
+          });
+        }
+        const results = await ctx.services.users.createUsers(workspaceId, args.input, ctx.origin);
+        const rows = await Promise.all(results.map((r) => ctx.loaders.users.load(r.userId)));
+        return { users: rows.filter((r) => r !== null), results };
+      });
+    },
+    setUserAttributes: async (
+      _: unknown,
+      args: { input: { userId: string; userAttributes: AttributeInput[] } },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:write');
+      return withStatus('User attributes updated successfully', {}, async () => {
+        const ws = await userWorkspace(ctx, principal, args.input.userId);
+        await ctx.services.users.setAttributes(ws, args.input.userId, args.input.userAttributes, ctx.origin);
+        return {};
+      });
+    },
+    deleteUsersFromWorkspace: async (
+      _: unknown,
+      args: { input: { userIds: string[]; workspaceId?: string | null } },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:write');
+      const workspaceId = targetWorkspace(principal, args.input.workspaceId);
+      return withStatus('Users deleted successfully', {}, async () => {
+        await ctx.services.users.deleteUsers(workspaceId, args.input.userIds, ctx.origin);
+        return {};
+      });
+    },
+    setUserRoleAssignments: async (
+      _: unknown,
+      args: { input: { userId: string; roleAssignments: RoleAssignmentInput[] } },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:write');
+      return withStatus('Role assignments updated successfully', {}, async () => {
+        const ws = await userWorkspace(ctx, principal, args.input.userId);
+        await ctx.services.users.setRoleAssignments(
+          ws,
+          args.input.userId,
+          args.input.roleAssignments,
+          ctx.origin,
+        );
+        return {};
+      });
+    },
+    setUserStatus: async (
+      _: unknown,
+      args: { input: { userId: string; status: string } },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:write');
+      return withStatus('User status updated successfully', {}, async () => {
+        const ws = await userWorkspace(ctx, principal, args.input.userId);
+        await ctx.services.users.setStatus(ws, args.input.userId, args.input.status, ctx.origin);
+        return {};
+      });
+    },
+  },
+  UserConnection: {
+    totalCount: (c: { totalCount: () => Promise<number> }) => c.totalCount(),
+  },
+});
+
+interface CreateUsersArgs {
+  emails: string[];
+  workspaceID?: string | null;
+  roleAssignments?: RoleAssignmentInput[] | null;
+  userAttributes?: AttributeInput[] | null;
+  userGroupIds?: string[] | null;
+  sendWelcomeEmail?: boolean | null;
+}

@@ -1,0 +1,151 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Database, Executor } from '../../db/index.ts';
+import { badInput } from '../../errors.ts';
+import type { UserRow } from './queries.ts';
+
+export interface AttributeFilter {
+  readonly key: string;
+  readonly value?: string | null;
+  readonly anyOf?: readonly string[] | null;
+}
+
+export interface UserFilter {
+  readonly emailPrefix?: string | null;
+  readonly status?: readonly string[] | null;
+  readonly roleId?: string | null;
+  readonly groupId?: string | null;
+  readonly attribute?: AttributeFilter | null;
+  readonly attributes?: readonly AttributeFilter[] | null;
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+export interface UserPage {
+  readonly rows: UserRow[];
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+  /** Counted only when asked for: a count over a million users is the expensive part. */
+  readonly totalCount: () => Promise<number>;
+}
+
+/**
+ * Keyset pagination over (email_normalized, id), the order of the workspace/email unique index,
+ * so page N costs the same as page 1 however many users there are.
+ */
+export async function searchUsers(
+  db: Executor,
+  workspaceId: string,
+  filter: UserFilter | null | undefined,
+  first: number,
+  after: string | null | undefined,
+): Promise<UserPage> {
+  if (!Number.isInteger(first) || first < 0) throw badInput('first must be a non-negative integer');
+  const limit = Math.min(first, MAX_PAGE_SIZE);
+  const cursor = after ? decodeCursor(after) : null;
+
+  const base = db
+    .selectFrom('users as u')
+    .where('u.workspace_id', '=', workspaceId)
+    .where((eb) => eb.and(filterConditions(eb, filter)));
+
+  let page = base.selectAll('u');
+  if (cursor) page = page.where(sql<boolean>`(u.email_normalized, u.id) > (${cursor[0]}, ${cursor[1]})`);
+  const rows = await page
+    .orderBy('u.email_normalized')
+    .orderBy('u.id')
+    .limit(limit + 1)
+    .execute();
+  const hasNextPage = rows.length > limit;
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows.at(-1);
+  return {
+    rows: pageRows,
+    hasNextPage,
+    endCursor: last ? encodeCursor(last.email_normalized, last.id) : null,
+    totalCount: async () =>
+      Number((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+function filterConditions(
+  eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>,
+  filter: UserFilter | null | undefined,
+) {
+  const conditions = [];
+  if (!filter) return [];
+  if (filter.emailPrefix) {
+    // email_normalized is COLLATE "C", so a LIKE prefix uses the btree index.
+    const escaped = filter.emailPrefix
+      .trim()
+      .toLowerCase()
+      .replace(/[\\%_]/g, (c) => `\\${c}`);
+    conditions.push(eb('u.email_normalized', 'like', `${escaped}%`));
+  }
+  if (filter.status && filter.status.length > 0) conditions.push(eb('u.status', 'in', filter.status));
+  if (filter.groupId) {
+    conditions.push(
+      eb.exists(
+        eb
+          .selectFrom('group_members as gm')
+          .select(sql`1`.as('one'))
+          .whereRef('gm.user_id', '=', 'u.id')
+          .where('gm.group_id', '=', filter.groupId),
+      ),
+    );
+  }
+  if (filter.roleId) {
+    const roleId = filter.roleId;
+    conditions.push(
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('user_role_assignments as ra')
+            .select(sql`1`.as('one'))
+            .whereRef('ra.user_id', '=', 'u.id')
+            .where('ra.role_id', '=', roleId),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('group_members as gm')
+            .innerJoin('group_role_assignments as ga', 'ga.group_id', 'gm.group_id')
+            .select(sql`1`.as('one'))
+            .whereRef('gm.user_id', '=', 'u.id')
+            .where('ga.role_id', '=', roleId),
+        ),
+      ]),
+    );
+  }
+  for (const a of [...(filter.attribute ? [filter.attribute] : []), ...(filter.attributes ?? [])]) {
+    const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
+    if (values !== null && values.length === 0) {
+      conditions.push(sql<boolean>`false`);
+      continue;
+    }
+    conditions.push(
+      eb.exists(
+        eb
+          .selectFrom('user_attributes as ua')
+          .select(sql`1`.as('one'))
+          .whereRef('ua.user_id', '=', 'u.id')
+          .where('ua.key', '=', a.key)
+          .$if(values !== null, (qb) => qb.where('ua.value', 'in', values!)),
+      ),
+    );
+  }
+  return conditions;
+}
+
+export function encodeCursor(email: string, id: string): string {
+  return Buffer.from(JSON.stringify([email, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))
+      return parsed as [string, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('after is not a cursor this API returned');
+}

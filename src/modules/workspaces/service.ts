@@ -1,0 +1,80 @@
+import type { Clock } from '../../clock.ts';
+import type { Db, Executor } from '../../db/index.ts';
+import { assertNoProblems, notFound } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+
+export interface WorkspaceView {
+  readonly id: string;
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly createdAt: Date;
+}
+
+export class WorkspaceService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+
+  constructor(db: Db, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  /** The default workspace, created on first use; safe when several instances race. */
+  async ensureDefault(): Promise<WorkspaceView> {
+    await this.#db
+      .insertInto('workspaces')
+      .values({ id: newId('ws'), name: 'Default', is_default: true, created_at: this.#clock.now() })
+      .onConflict((oc) => oc.column('is_default').where('is_default', '=', true).doNothing())
+      .execute();
+    const row = await this.#db
+      .selectFrom('workspaces')
+      .selectAll()
+      .where('is_default', '=', true)
+      .executeTakeFirstOrThrow();
+    return toView(row);
+  }
+
+  async find(id: string, db: Executor = this.#db): Promise<WorkspaceView | null> {
+    const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toView(row) : null;
+  }
+
+  async get(id: string, db: Executor = this.#db): Promise<WorkspaceView> {
+    const ws = await this.find(id, db);
+    if (!ws) throw notFound('Workspace not found');
+    return ws;
+  }
+
+  async list(): Promise<WorkspaceView[]> {
+    return (
+      await this.#db.selectFrom('workspaces').selectAll().orderBy('created_at').orderBy('id').execute()
+    ).map(toView);
+  }
+
+  async create(name: string, origin: AuditOrigin): Promise<WorkspaceView> {
+    const trimmed = name.trim();
+    assertNoProblems(
+      trimmed.length === 0 || trimmed.length > 200
+        ? [{ code: 'BAD_USER_INPUT', field: 'name', message: 'must be 1 to 200 characters' }]
+        : [],
+      'workspace',
+    );
+    const now = this.#clock.now();
+    const id = newId('ws');
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.insertInto('workspaces').values({ id, name: trimmed, created_at: now }).execute();
+      await recordAuditEvents(tx, [
+        auditEvent(origin, now, id, 'workspace.create', { type: 'workspace', id }, { name: trimmed }),
+      ]);
+    });
+    return this.get(id);
+  }
+}
+
+const toView = (row: { id: string; name: string; is_default: boolean; created_at: Date }): WorkspaceView => ({
+  id: row.id,
+  name: row.name,
+  isDefault: row.is_default,
+  createdAt: row.created_at,
+});
