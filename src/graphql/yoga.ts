@@ -123,12 +123,19 @@ function requestErrorsAs400(): Plugin {
               nodes: e.nodes,
               source: e.source,
               positions: e.positions,
-              extensions: { ...e.extensions, code: 'BAD_REQUEST', http: { status: 400 } },
+              extensions: { ...e.extensions, code: 'BAD_REQUEST', http: requestErrorHttp(e) },
             }),
         ),
       });
     },
   };
+}
+
+/** 400, unless Yoga already chose a more specific 4xx (405 for a mutation over GET, with its Allow header). */
+function requestErrorHttp(error: GraphQLError): { status: number; headers?: Record<string, string> } {
+  const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
+  const status = http?.status && http.status > 400 ? http.status : 400;
+  return http?.headers ? { status, headers: http.headers } : { status };
 }
 
 function disableIntrospection(): Plugin {

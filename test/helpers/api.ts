@@ -23,10 +23,22 @@ export async function createUsers(t: TestApp, input: Record<string, unknown>, to
     { input },
     token,
   );
-  return { ...r, payload: r.body.data?.createUsers as { status: Status; results: { email: string; userId: string; outcome: string }[]; users: any[] } };
+  return {
+    ...r,
+    payload: r.body.data?.createUsers as {
+      status: Status;
+      results: { email: string; userId: string; outcome: string }[];
+      users: any[];
+    },
+  };
 }
 
-export async function setUserAttributes(t: TestApp, userId: string, userAttributes: { key: string; value: string }[], token?: string) {
+export async function setUserAttributes(
+  t: TestApp,
+  userId: string,
+  userAttributes: { key: string; value: string }[],
+  token?: string,
+) {
   const r = await t.gql(
     `mutation($input: SetUserAttributesInput!) { setUserAttributes(input: $input) { ${STATUS} } }`,
     { input: { userId, userAttributes } },
@@ -36,7 +48,11 @@ export async function setUserAttributes(t: TestApp, userId: string, userAttribut
 }
 
 export async function listUsers(t: TestApp, workspaceId?: string, token?: string) {
-  const r = await t.gql(`query($ws: ID) { listUsers(workspaceId: $ws) { ${USER_FIELDS} } }`, workspaceId ? { ws: workspaceId } : {}, token);
+  const r = await t.gql(
+    `query($ws: ID) { listUsers(workspaceId: $ws) { ${USER_FIELDS} } }`,
+    workspaceId ? { ws: workspaceId } : {},
+    token,
+  );
   return { ...r, users: r.body.data?.listUsers as any[] };
 }
 
@@ -52,10 +68,20 @@ export async function deleteUsers(t: TestApp, userIds: string[], workspaceId?: s
 /** Row counts of every user-related table, to prove a rejected input changed nothing. */
 export async function rowCounts(t: TestApp): Promise<Record<string, number>> {
   const db = t.app.services.db;
-  const tables = ['users', 'user_attributes', 'user_role_assignments', 'group_members', 'outbox_messages', 'user_groups'] as const;
+  const tables = [
+    'users',
+    'user_attributes',
+    'user_role_assignments',
+    'group_members',
+    'outbox_messages',
+    'user_groups',
+  ] as const;
   const counts: Record<string, number> = {};
   for (const table of tables) {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     counts[table] = Number(row.n);
   }
   return counts;
