@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UNAUTHORIZED_BODY } from '../src/graphql/errors.ts';
-import { useTestApp } from './helpers/app.ts';
 import { createUsers, deleteUsers, listUsers, setUserAttributes } from './helpers/api.ts';
+import { useTestApp } from './helpers/app.ts';
 import { testBackends } from './helpers/databases.ts';
 
 for (const backend of testBackends()) {

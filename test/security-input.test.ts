@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createUsers, rowCounts, STATUS, setUserAttributes, VIEWER } from './helpers/api.ts';
 import { useTestApp } from './helpers/app.ts';
-import { createUsers, rowCounts, setUserAttributes, STATUS, VIEWER } from './helpers/api.ts';
 import { testBackends } from './helpers/databases.ts';
 
 /** SECURITY.md §Input: every rejected input names the bad item and leaves the database exactly as it was. */

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { useTestApp } from '../../../test/helpers/app.ts';
-import { testBackends } from '../../../test/helpers/databases.ts';
 import {
   ADMIN,
   createUsers,
@@ -13,6 +11,8 @@ import {
   USER_FIELDS,
   VIEWER,
 } from '../../../test/helpers/api.ts';
+import { useTestApp } from '../../../test/helpers/app.ts';
+import { testBackends } from '../../../test/helpers/databases.ts';
 
 const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 
