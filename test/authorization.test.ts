@@ -212,8 +212,48 @@ describe('transport rules (pglite)', () => {
     assert.notEqual(r2.status, 200);
   });
 
+  it('does not batch: an array of operations is refused', async () => {
+    const r = await post(JSON.stringify([{ query: '{ health }' }, { query: '{ health }' }]), 'application/json');
+    assert.equal(r.status, 400);
+  });
+
+  it('sends no CORS grant to an origin that is not configured', async () => {
+    const r = await t().app.fetch(
+      new Request('http://tessera.test/graphql', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      }),
+    );
+    assert.equal(r.headers.get('access-control-allow-origin'), null);
+  });
+
   it('serves health checks', async () => {
     const r = await t().app.fetch(new Request('http://tessera.test/healthz'));
     assert.equal(r.status, 200);
+  });
+});
+
+describe('production hardening (pglite)', () => {
+  const t = useTestApp(testBackends()[0]!, {
+    env: { NODE_ENV: 'production', TESSERA_INTROSPECTION: 'false', TESSERA_CORS_ORIGINS: 'https://app.example.test' },
+  });
+
+  it('turns introspection off and does not suggest field names', async () => {
+    const intro = await t().gql('{ __schema { types { name } } }');
+    assert.equal(intro.status, 400);
+    const typo = await t().gql('{ listUser { id } }');
+    assert.doesNotMatch(JSON.stringify(typo.body), /Did you mean/);
+  });
+
+  it('grants CORS to configured origins only', async () => {
+    const preflight = (origin: string) =>
+      t().app.fetch(
+        new Request('http://tessera.test/graphql', {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        }),
+      );
+    assert.equal((await preflight('https://app.example.test')).headers.get('access-control-allow-origin'), 'https://app.example.test');
+    assert.notEqual((await preflight('https://evil.test')).headers.get('access-control-allow-origin'), 'https://evil.test');
   });
 });
