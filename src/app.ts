@@ -133,7 +133,7 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
   let principal: Principal | null = null;
   const token = bearerToken(request.headers.get('authorization'));
   if (token !== undefined) {
-    principal = token === null ? null : await app.services.authenticator.authenticate(token);
+    principal = token === null ? null : await app.services.authenticator.authenticate(token, ctx);
     if (!principal) {
       await recordFailedAuthentication(app, ctx, token);
       return unauthorizedResponse();

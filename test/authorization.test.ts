@@ -69,6 +69,24 @@ for (const backend of testBackends()) {
       assert.equal(list.body.errors![0]!.extensions!.code, 'FORBIDDEN');
     });
 
+    it('records key use at most once a minute per key, with the caller ip', async () => {
+      const key = await t().key(['iam:read']);
+      const id = key.slice(4).split('_')[0]!;
+      for (let i = 0; i < 3; i++) await listUsers(t(), undefined, key);
+      const uses = async () =>
+        (
+          await t().gql(
+            `query($id: ID) { auditEvents(first: 50, filter: { action: "accessKey.use", actorKeyId: $id }) { edges { node { ip } } } }`,
+            { id },
+          )
+        ).body.data!.auditEvents.edges;
+      assert.equal((await uses()).length, 1);
+      assert.equal((await uses())[0].node.ip, '127.0.0.1');
+      t().clock.advance(61_000);
+      await listUsers(t(), undefined, key);
+      assert.equal((await uses()).length, 2);
+    });
+
     it('a revoked key is refused on the next request', async () => {
       const key = await t().key(['iam:read']);
       assert.equal((await listUsers(t(), undefined, key)).status, 200);
@@ -213,7 +231,10 @@ describe('transport rules (pglite)', () => {
   });
 
   it('does not batch: an array of operations is refused', async () => {
-    const r = await post(JSON.stringify([{ query: '{ health }' }, { query: '{ health }' }]), 'application/json');
+    const r = await post(
+      JSON.stringify([{ query: '{ health }' }, { query: '{ health }' }]),
+      'application/json',
+    );
     assert.equal(r.status, 400);
   });
 
@@ -221,7 +242,11 @@ describe('transport rules (pglite)', () => {
     const r = await t().app.fetch(
       new Request('http://tessera.test/graphql', {
         method: 'OPTIONS',
-        headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin: 'https://evil.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       }),
     );
     assert.equal(r.headers.get('access-control-allow-origin'), null);
@@ -235,7 +260,11 @@ describe('transport rules (pglite)', () => {
 
 describe('production hardening (pglite)', () => {
   const t = useTestApp(testBackends()[0]!, {
-    env: { NODE_ENV: 'production', TESSERA_INTROSPECTION: 'false', TESSERA_CORS_ORIGINS: 'https://app.example.test' },
+    env: {
+      NODE_ENV: 'production',
+      TESSERA_INTROSPECTION: 'false',
+      TESSERA_CORS_ORIGINS: 'https://app.example.test',
+    },
   });
 
   it('turns introspection off and does not suggest field names', async () => {
@@ -250,10 +279,20 @@ describe('production hardening (pglite)', () => {
       t().app.fetch(
         new Request('http://tessera.test/graphql', {
           method: 'OPTIONS',
-          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization,content-type',
+          },
         }),
       );
-    assert.equal((await preflight('https://app.example.test')).headers.get('access-control-allow-origin'), 'https://app.example.test');
-    assert.notEqual((await preflight('https://evil.test')).headers.get('access-control-allow-origin'), 'https://evil.test');
+    assert.equal(
+      (await preflight('https://app.example.test')).headers.get('access-control-allow-origin'),
+      'https://app.example.test',
+    );
+    assert.notEqual(
+      (await preflight('https://evil.test')).headers.get('access-control-allow-origin'),
+      'https://evil.test',
+    );
   });
 });

@@ -31,6 +31,12 @@ const toView = (row: KeyRow): AccessKeyView => ({
   lastUsedAt: row.last_used_at,
 });
 
+/** Where a credential was presented, for the audit trail. */
+export interface RequestMeta {
+  readonly requestId?: string | null;
+  readonly ip?: string | null;
+}
+
 /** Key use is recorded at most this often per key, so a busy key does not write on every request. */
 const USE_RECORD_INTERVAL_MS = 60_000;
 
@@ -47,8 +53,12 @@ export class AccessKeyService {
    * Checks a presented access key. Returns null for any failure (malformed, unknown id, wrong
    * secret, revoked, expired) after the same amount of hashing work, so callers cannot tell which.
    * Reads the database every time: a revocation on any instance applies on the next request.
+   * Use is recorded (lastUsedAt and an `accessKey.use` audit event) at most once a minute per key.
    */
-  async verify(token: string): Promise<(KeyPrincipal & { kind: 'accessKey' }) | null> {
+  async verify(
+    token: string,
+    request: RequestMeta = {},
+  ): Promise<(KeyPrincipal & { kind: 'accessKey' }) | null> {
     const parsed = parseAccessKey(token);
     const row = parsed ? await q.findAccessKey(this.#db, parsed.keyId) : undefined;
     const matches = secretMatches(row?.secret_hash ?? DECOY_HASH, parsed?.secret ?? '');
@@ -56,7 +66,21 @@ export class AccessKeyService {
     const now = this.#clock.now();
     if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
     if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > USE_RECORD_INTERVAL_MS) {
-      await q.touchAccessKey(this.#db, row.id, now);
+      await this.#db.transaction().execute(async (tx) => {
+        await q.touchAccessKey(tx, row.id, now);
+        await recordAuditEvents(tx, [
+          {
+            workspaceId: row.workspace_id,
+            action: 'accessKey.use',
+            actorKeyId: row.id,
+            targetType: 'accessKey',
+            targetId: row.id,
+            requestId: request.requestId ?? null,
+            ip: request.ip ?? null,
+            at: now,
+          },
+        ]);
+      });
     }
     return {
       kind: 'accessKey',

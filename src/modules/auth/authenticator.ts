@@ -1,4 +1,4 @@
-import type { AccessKeyService } from '../access-keys/service.ts';
+import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
 import { looksLikeAccessKey } from '../access-keys/token-format.ts';
 import type { Principal } from './principal.ts';
 
@@ -28,9 +28,9 @@ export class Authenticator {
     this.#jwt = verifier;
   }
 
-  async authenticate(token: string): Promise<Principal | null> {
+  async authenticate(token: string, request: RequestMeta = {}): Promise<Principal | null> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
-    if (looksLikeAccessKey(token)) return this.#accessKeys.verify(token);
+    if (looksLikeAccessKey(token)) return this.#accessKeys.verify(token, request);
     if (this.#jwt && token.split('.').length === 3) return this.#jwt.verify(token);
     return null;
   }
