@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { createSecretBox, resolveMasterKey, type SecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { AccessKeyService } from './modules/access-keys/service.ts';
@@ -15,6 +16,8 @@ export interface Services {
   readonly db: Db;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Encrypts secrets at rest with the master key. */
+  readonly secrets: SecretBox;
   readonly workspaces: WorkspaceService;
   readonly accessKeys: AccessKeyService;
   readonly authenticator: Authenticator;
@@ -32,6 +35,7 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Logger
     db,
     clock,
     log,
+    secrets: createSecretBox(resolveMasterKey(config)),
     workspaces,
     accessKeys,
     authenticator: new Authenticator(accessKeys),

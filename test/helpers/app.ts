@@ -2,6 +2,7 @@ import { after, before } from 'node:test';
 import { type App, createApp, type Feature } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { coreFeatures } from '../../src/features.ts';
 import { PERMISSIONS } from '../../src/modules/auth/permissions.ts';
 import type { TestBackend } from './databases.ts';
 
@@ -47,7 +48,8 @@ export async function startTestApp(
   const { database, drop } = await backend.open();
   const clock = options.clock ?? new ManualClock(Date.now());
   const config = { ...testConfig(options.env), database } as Config;
-  const app = await createApp(config, { clock, ...(options.features ? { features: options.features } : {}) });
+  // Every feature the real server runs, unless a test asks for a narrower app.
+  const app = await createApp(config, { clock, features: options.features ?? coreFeatures() });
   const workspace = await app.services.workspaces.ensureDefault();
   const key = async (permissions: readonly string[], workspaceId = workspace.id) =>
     (await app.services.accessKeys.create({ workspaceId, name: 'test', permissions, expiresAt: null }, null))
