@@ -1,9 +1,11 @@
-// Runs every bench/*.bench.ts (or the ones named) in its own process, prints their sections, and
-// writes them with the machine and date to bench/RESULTS.md. Not part of `npm test`.
+// Runs every bench/*.bench.ts (or the ones whose path contains an argument) in its own process,
+// prints their sections, and writes them to bench/RESULTS.md: each file's section replaces that
+// file's previous one, so running one benchmark leaves the others' figures as they were.
 import { spawnSync } from 'node:child_process';
-import { globSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
+const RESULTS = 'bench/RESULTS.md';
 const wanted = process.argv.slice(2);
 const files = globSync('bench/*.bench.ts')
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
@@ -13,7 +15,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const sections: string[] = [];
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const machine =
+  `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, ` +
+  `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+const sections = readSections();
 let failed = 0;
 for (const file of files) {
   console.error(`running ${file}…`);
@@ -24,23 +31,34 @@ for (const file of files) {
     maxBuffer: 16 * 1024 * 1024,
   });
   process.stdout.write(result.stdout);
-  if (result.status !== 0) {
-    failed++;
-    sections.push(`## ${file}\n\nfailed (exit ${result.status}); see the run's stderr.\n`);
-  } else sections.push(result.stdout.trim());
+  if (result.status !== 0) failed++;
+  const body = result.status === 0 ? result.stdout.trim() : `## ${file}\n\nfailed (exit ${result.status}).`;
+  sections.set(file, `${body}\n\n_Measured ${machine}._`);
+}
+writeSections(sections);
+process.exit(failed ? 1 : 0);
+
+/** RESULTS.md holds one section a benchmark file, each opened by a marker naming the file. */
+function readSections(): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!existsSync(RESULTS)) return map;
+  const parts = readFileSync(RESULTS, 'utf8').split(/^<!-- (bench\/[^ ]+) -->$/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) map.set(parts[i]!, parts[i + 1]!.trim());
+  return map;
 }
 
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const header = [
-  '# Benchmark results',
-  '',
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu}, ${os.cpus().length} cores, ` +
-    `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-  'Each figure stands beside a baseline measured in the same run; the ratio is what to compare',
-  'across machines. Regenerate with `npm run bench` (PostgreSQL rows need `BENCH_DATABASE_URL` or',
-  '`TEST_DATABASE_URL`).',
-  '',
-].join('\n');
-if (wanted.length === 0) writeFileSync('bench/RESULTS.md', `${header}\n${sections.join('\n\n')}\n`);
-else console.error('(a subset was run: bench/RESULTS.md left as it was)');
-process.exit(failed ? 1 : 0);
+function writeSections(map: Map<string, string>): void {
+  const header = [
+    '# Benchmark results',
+    '',
+    'Each figure stands beside a baseline measured in the same run on the same machine; the ratio is',
+    'what to compare across machines. Regenerate with `npm run bench` (all) or `npm run bench -- NAME`',
+    '(one file). PostgreSQL rows need `BENCH_DATABASE_URL` or `TEST_DATABASE_URL`.',
+    '',
+  ].join('\n');
+  const body = [...map.keys()]
+    .sort()
+    .map((file) => `<!-- ${file} -->\n${map.get(file)}\n`)
+    .join('\n');
+  writeFileSync(RESULTS, `${header}\n${body}`);
+}
