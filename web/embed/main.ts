@@ -1,0 +1,97 @@
+// Entry point of the embed page (GET /embed/dashboards/:id). The server describes the page in a
+// <meta name="tessera-embed"> JSON blob: dashboard id, the workspace it was framed for, that
+// workspace's allowed embed origins, and the token issuer.
+
+import { ServerClock, TesseraApi } from './api.ts';
+import { decodeJwt, SessionTokenVerifier } from './jwt.ts';
+import { ParentChannel } from './parent.ts';
+import { EmbeddedSession, STORAGE_KEY } from './session.ts';
+import { SessionPage } from './view.ts';
+
+interface PageConfig {
+  dashboardId: string;
+  workspaceId: string | null;
+  allowedOrigins: string[] | null;
+  issuer: string;
+}
+
+const DEFAULT_RENEW_LEAD_SECONDS = 10;
+
+function readConfig(): PageConfig {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="tessera-embed"]');
+  return JSON.parse(meta?.content ?? '{}') as PageConfig;
+}
+
+/** `?renewLead=<seconds>` (or `data-renew-lead` on the root element) overrides the 10-second lead. */
+function renewLeadMs(url: URL, root: HTMLElement): number {
+  const raw = url.searchParams.get('renewLead') ?? root.dataset.renewLead ?? '';
+  const seconds = Number(raw);
+  return (
+    (raw !== '' && Number.isFinite(seconds) && seconds >= 1 && seconds <= 3600
+      ? seconds
+      : DEFAULT_RENEW_LEAD_SECONDS) * 1000
+  );
+}
+
+/**
+ * The token from `?token=` always wins; otherwise the one kept in localStorage, provided it is for
+ * the workspace the page was framed for. Either way the token leaves the address bar at once
+ * (no Referer or history leak); `?ws=` stays so a reload is framed for the same workspace.
+ */
+function takeToken(url: URL, config: PageConfig): string | null {
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl !== null) {
+    url.searchParams.delete('token');
+    if (config.workspaceId) url.searchParams.set('ws', config.workspaceId);
+    history.replaceState(history.state, '', url);
+    return fromUrl;
+  }
+  let stored: string | null = null;
+  try {
+    stored = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+  if (stored === null) return null;
+  const wid = decodeJwt(stored)?.payload.wid;
+  return config.workspaceId === null || wid === config.workspaceId ? stored : null;
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById('tessera-app');
+  if (!root) return;
+  const config = readConfig();
+  const url = new URL(location.href);
+  const clock = new ServerClock();
+  const api = new TesseraApi(new URL('/graphql', location.origin).toString(), clock);
+  const verifier = new SessionTokenVerifier({
+    issuer: config.issuer,
+    jwksUrl: new URL('/.well-known/jwks.json', location.origin).toString(),
+    now: () => clock.now(),
+  });
+  const channel = new ParentChannel(config.allowedOrigins);
+  const page = new SessionPage(root, config.dashboardId);
+  const token = takeToken(url, config);
+  const session = new EmbeddedSession({
+    api,
+    verifier,
+    channel,
+    clock,
+    workspaceId: config.workspaceId,
+    renewLeadMs: renewLeadMs(url, root),
+    onChange: (state) => {
+      page.render(state);
+      tick();
+    },
+  });
+  const tick = () => {
+    const exp = session.expiresAtMs;
+    page.tick(exp === null ? null : Math.ceil((exp - clock.now()) / 1000));
+  };
+  setInterval(tick, 1000);
+  channel.onTokenResponse((t) => session.offer(t));
+  channel.post({ type: 'TESSERA_READY', version: 1 });
+  await session.start(token);
+}
+
+void main();

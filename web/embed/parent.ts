@@ -1,0 +1,74 @@
+// The postMessage channel to the host page (EMBED.md §4).
+//
+// Who we trust: only messages whose `source` is `window.parent`, and whose origin is one of the
+// workspace's allowed embed origins when it lists any, otherwise the parent's own origin (from
+// `location.ancestorOrigins`, or the referrer the SDK sends as origin-only).
+//
+// Where we post: to the parent's origin when we know it and it is allowed; when we do not know
+// it but the workspace lists origins, once to each of them (the browser drops the copies whose
+// target does not match, so only the real parent gets one). Only when neither is known do we use
+// "*": our outgoing messages carry no secrets (a request, a version, an error code).
+
+export type OutgoingMessage =
+  | { type: 'REQUEST_JWT_TOKEN' }
+  | { type: 'TESSERA_READY'; version: 1 }
+  | { type: 'TESSERA_SESSION_EXPIRED' }
+  | { type: 'TESSERA_ERROR'; code: string; message: string };
+
+export class ParentChannel {
+  readonly #allowedOrigins: readonly string[];
+  readonly #parentOrigin: string | null;
+
+  constructor(allowedOrigins: readonly string[] | null) {
+    this.#allowedOrigins = allowedOrigins ?? [];
+    this.#parentOrigin = this.framed ? detectParentOrigin() : null;
+  }
+
+  /** True when the page runs inside a frame (there is a host to talk to). */
+  get framed(): boolean {
+    return window.parent !== window;
+  }
+
+  post(message: OutgoingMessage): void {
+    if (!this.framed) return;
+    for (const target of this.#targets()) window.parent.postMessage(message, target);
+  }
+
+  /** Calls `onToken` for every well-formed `JWT_TOKEN_RESPONSE` from a trusted sender; everything else is ignored. */
+  onTokenResponse(onToken: (token: string) => void): void {
+    window.addEventListener('message', (event: MessageEvent) => {
+      if (!this.framed || event.source !== window.parent || !this.#trusted(event.origin)) return;
+      const data: unknown = event.data;
+      if (typeof data !== 'object' || data === null) return;
+      const { type, token } = data as { type?: unknown; token?: unknown };
+      if (type === 'JWT_TOKEN_RESPONSE' && typeof token === 'string' && token.length > 0) onToken(token);
+    });
+  }
+
+  #trusted(origin: string): boolean {
+    if (this.#allowedOrigins.length > 0) return this.#allowedOrigins.includes(origin);
+    return this.#parentOrigin === null || origin === this.#parentOrigin;
+  }
+
+  #targets(): readonly string[] {
+    const parent = this.#parentOrigin;
+    if (this.#allowedOrigins.length > 0) {
+      return parent !== null && this.#allowedOrigins.includes(parent) ? [parent] : this.#allowedOrigins;
+    }
+    return [parent ?? '*'];
+  }
+}
+
+function detectParentOrigin(): string | null {
+  const ancestors = (location as Location & { ancestorOrigins?: DOMStringList }).ancestorOrigins;
+  const candidate = ancestors && ancestors.length > 0 ? ancestors[0] : originOf(document.referrer);
+  return candidate && candidate !== 'null' ? candidate : null;
+}
+
+function originOf(url: string): string | null {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+}
