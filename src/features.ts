@@ -1,7 +1,8 @@
 import type { Feature } from './app.ts';
 import { embedFeature } from './modules/embed/feature.ts';
+import { sessionsFeature } from './modules/sessions/feature.ts';
 
 /** The feature areas every Tessera process runs with, beyond the core user API. */
 export function coreFeatures(): Feature[] {
-  return [embedFeature()];
+  return [sessionsFeature(), embedFeature()];
 }
