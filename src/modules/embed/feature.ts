@@ -4,7 +4,7 @@ import { type WebAsset, WebAssets } from './assets.ts';
 import { cspOrigins, embedPageCsp } from './csp.ts';
 import { embedPageHtml } from './page.ts';
 
-/** Reads a workspace's allowed embed origins; null when it has none configured. */
+/** Reads a workspace's allowed embed origins. */
 export type AllowedOriginsReader = (app: App, workspaceId: string) => Promise<readonly string[] | null>;
 
 export interface EmbedFeatureOptions {
@@ -143,7 +143,6 @@ async function frameWorkspace(app: App, url: URL, ctx: HttpContext): Promise<str
   return (await app.services.workspaces.find(hint)) ? hint : null;
 }
 
-/** The workspace setting `allowedEmbedOrigins`. */
-async function workspaceAllowedOrigins(_app: App, _workspaceId: string): Promise<readonly string[] | null> {
-  return null;
-}
+/** The workspace setting `allowedEmbedOrigins` (empty: the page cannot be framed). */
+const workspaceAllowedOrigins: AllowedOriginsReader = (app, workspaceId) =>
+  app.services.sessions.allowedEmbedOrigins(workspaceId);
