@@ -40,13 +40,13 @@ const { token: impersonateKey } = await app.services.accessKeys.create(
 );
 
 /** The setup goes through the public API, exactly as you would with curl. */
-async function gql(query: string, variables: Record<string, unknown>): Promise<Record<string, any>> {
+async function gql(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
   const r = await fetch(`${tesseraUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await r.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  const body = (await r.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   if (!r.ok || body.errors) throw new Error(`setup failed: ${JSON.stringify(body)}`);
   return body.data!;
 }
