@@ -121,6 +121,8 @@ export class SessionService {
     };
     const problems = attributeProblems(attributes ?? [], 'attributes');
     if (problems.length > 0) {
+      // A malformed request from a genuine key guesses nothing: it is not counted as a failure.
+      await attempt.succeeded();
       try {
         assertNoProblems(problems, 'attributes');
       } catch (err) {
