@@ -30,28 +30,26 @@ export interface ExampleHost {
 const IMPERSONATE = `mutation Impersonate($accessToken: String!, $userEmail: String!) {
   impersonateUser(accessToken: $accessToken, userEmail: $userEmail)
 }`;
+type ImpersonateResult = { data?: { impersonateUser?: string } | null };
 
 export async function startExampleHost(options: ExampleHostOptions): Promise<ExampleHost> {
   const tesseraUrl = options.tesseraUrl.replace(/\/+$/, '');
   const publicUrl = (options.tesseraPublicUrl ?? tesseraUrl).replace(/\/+$/, '');
   const dashboardId = options.dashboardId ?? 'sales-overview';
+  const accessToken = options.accessKey; // the Tessera access key (impersonate permission)
 
   /** The backend route: a session token for the signed-in user, from Tessera's impersonateUser. */
   async function tesseraToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const email = signedInEmail(req);
-    if (!email) return send(res, 401, 'application/json', JSON.stringify({ error: 'sign in first' }));
+    const email = signedInEmail(req); // your own session lookup
+    if (!email) return sendJson(res, 401, { error: 'sign in first' });
     const r = await fetch(`${tesseraUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: IMPERSONATE,
-        variables: { accessToken: options.accessKey, userEmail: email },
-      }),
+      body: JSON.stringify({ query: IMPERSONATE, variables: { accessToken, userEmail: email } }),
     });
-    const body = (await r.json()) as { data?: { impersonateUser?: string } | null };
-    const token = body.data?.impersonateUser;
-    if (!token) return send(res, 502, 'application/json', JSON.stringify({ error: 'Tessera refused' }));
-    send(res, 200, 'application/json', JSON.stringify({ token }));
+    const token = ((await r.json()) as ImpersonateResult).data?.impersonateUser;
+    if (!token) return sendJson(res, 502, { error: 'Tessera refused' });
+    sendJson(res, 200, { token });
   }
 
   const server = createServer((req, res) => {
@@ -160,6 +158,10 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json', JSON.stringify(value));
 }
 
 function redirect(res: ServerResponse, location: string): void {
