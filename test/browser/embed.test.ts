@@ -58,6 +58,10 @@ describe('embedded sessions in Chromium', { skip }, () => {
     const reloaded = await embedFrame(page, stack);
     await reloaded.waitForSelector('#tessera-app[data-state="active"] [data-role="email"]');
     assert.equal((await shownSession(reloaded)).email, ALICE);
+
+    // destroy() removes the iframe and stops listening.
+    await page.evaluate(() => (window as any).tesseraEmbed.destroy());
+    assert.equal(await page.$('#dashboard iframe'), null);
     await context.close();
   });
 
