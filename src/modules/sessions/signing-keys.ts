@@ -49,6 +49,7 @@ export class SigningKeyRing {
   readonly #unknownKidRefreshMs: number;
   #snapshot: Snapshot | null = null;
   #loading: Promise<Snapshot> | null = null;
+  #reads = 0;
 
   constructor(db: Db, clock: Clock, secrets: SecretBox, options: SigningKeyRingOptions = {}) {
     this.#db = db;
@@ -135,6 +136,11 @@ export class SigningKeyRing {
     return [...snapshot.keys.values()].filter((k) => this.#published(k));
   }
 
+  /** How many times this instance has read the key set from the database (for metrics and tests). */
+  get reads(): number {
+    return this.#reads;
+  }
+
   /** Re-reads the keys now; concurrent callers share one read. */
   refresh(): Promise<Snapshot> {
     this.#loading ??= this.#load().finally(() => {
@@ -154,6 +160,7 @@ export class SigningKeyRing {
   }
 
   async #load(): Promise<Snapshot> {
+    this.#reads++;
     const rows = await this.#db
       .selectFrom('signing_keys')
       .selectAll()
