@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { performance } from 'node:perf_hooks';
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Clock } from '../../clock.ts';
+import { ConfigError } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { randomToken } from '../../ids.ts';
@@ -173,13 +174,26 @@ export class SigningKeyRing {
       const key = (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
       keys.set(row.kid, { kid: row.kid, jwk, key, retireAfter: row.retire_after });
       if (row.state === 'current') {
-        const pem = this.#secrets.open(row.private_key_sealed, contextOf(row.kid));
-        signer = { kid: row.kid, privateKey: createPrivateKey(pem) };
+        signer = {
+          kid: row.kid,
+          privateKey: createPrivateKey(this.#openPrivateKey(row.kid, row.private_key_sealed)),
+        };
       }
     }
     const snapshot: Snapshot = { loadedAt: performance.now(), keys, signer };
     this.#snapshot = snapshot;
     return snapshot;
+  }
+
+  #openPrivateKey(kid: string, sealed: string): string {
+    try {
+      return this.#secrets.open(sealed, contextOf(kid));
+    } catch {
+      throw new ConfigError(
+        `The signing key ${kid} was sealed with another master key: every instance sharing this database ` +
+          'needs the same TESSERA_MASTER_KEY.',
+      );
+    }
   }
 
   #newKeyRow() {
