@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { type Instances, startInstances } from '../../../test/helpers/instances.
 import { decodeJwt, IMPERSONATE, impersonate, userWithEmail } from '../../../test/helpers/sessions.ts';
 import { type App, createApp } from '../../app.ts';
 import { keysCommand } from '../../cli/core-commands.ts';
-import type { Config } from '../../config.ts';
+import { type Config, ConfigError } from '../../config.ts';
 import { coreFeatures } from '../../features.ts';
 import { UNAUTHORIZED_BODY } from '../../graphql/errors.ts';
 
@@ -153,6 +153,30 @@ describe('tessera keys rotate-signing', () => {
       );
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('signing keys and the master key', () => {
+  it('an instance with another master key refuses to start, naming TESSERA_MASTER_KEY', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-master-'));
+    try {
+      const configWith = (key: string) =>
+        ({
+          ...testConfig({ TESSERA_MASTER_KEY: key }),
+          database: { kind: 'pglite', dataDir: join(dir, 'db') },
+          dataDir: dir,
+        }) as Config;
+      const first = await createApp(configWith(randomBytes(32).toString('base64')), {
+        features: coreFeatures(),
+      });
+      await first.close();
+      await assert.rejects(
+        createApp(configWith(randomBytes(32).toString('base64')), { features: coreFeatures() }),
+        (err: Error) => err instanceof ConfigError && err.message.includes('TESSERA_MASTER_KEY'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
