@@ -130,6 +130,32 @@ describe('embedded sessions in Chromium', { skip }, () => {
     assert.equal(after.email, ALICE);
     assert.equal(after.expiresAt, before.expiresAt);
 
+    // Forged tokens from the parent: a flipped signature byte and alg "none" fail the check in the
+    // browser (WebCrypto against the JWKS) before any API call.
+    let apiCalls = 0;
+    page.on('request', (r) => {
+      if (r.url() === `${stack.tessera.url}/graphql`) apiCalls++;
+    });
+    const [h, p, sig] = fresh.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'session+jwt', kid: 'x' })).toString('base64url')}.${p}.`;
+    for (const token of [flipped, none]) {
+      await page.evaluate((t) => {
+        document
+          .querySelector<HTMLIFrameElement>('#dashboard iframe')!
+          .contentWindow!.postMessage({ type: 'JWT_TOKEN_RESPONSE', token: t }, '*');
+      }, token);
+    }
+    await page.waitForFunction(
+      () => (window as any).__events.filter((e: any) => e.type === 'error').length === 3,
+    );
+    assert.deepEqual(
+      (await hostEvents(page)).filter((e) => e.type === 'error').map((e) => e.code),
+      ['TOKEN_MISMATCH', 'INVALID_TOKEN', 'INVALID_TOKEN'],
+    );
+    assert.equal(apiCalls, 0, 'a forged token reached the API');
+    assert.equal((await shownSession(frame)).expiresAt, before.expiresAt);
+
     // The control: the same fresh token from the parent is accepted, without a reload.
     await frame.evaluate(() => {
       (window as any).__marker = 'still here';
