@@ -115,6 +115,15 @@ describe('embedded sessions in Chromium', { skip }, () => {
       'token from a stranger frame was taken',
     );
 
+    // The SDK, too, only answers its own iframe: a stranger asking the host page for a token gets nothing.
+    let tokenRequests = 0;
+    page.on('request', (r) => {
+      if (r.url() === `${stack.host.url}/api/tessera-token`) tokenRequests++;
+    });
+    await stranger.evaluate(() => window.parent.postMessage({ type: 'REQUEST_JWT_TOKEN' }, '*'));
+    await sleep(1000);
+    assert.equal(tokenRequests, 0, 'the SDK answered a frame that is not its iframe');
+
     // A token for another user from the real parent: refused, reported as TESSERA_ERROR.
     const bobs = await stack.impersonate(BOB);
     await page.evaluate((token) => {
