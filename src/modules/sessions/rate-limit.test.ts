@@ -128,6 +128,28 @@ for (const backend of testBackends()) {
   });
 }
 
+const testRedisUrl = process.env.TEST_REDIS_URL;
+if (testRedisUrl) {
+  describe('impersonation failure rate limits in Redis (pglite)', () => {
+    const t = useTestApp(testBackends()[0]!, { env: { REDIS_URL: testRedisUrl } });
+
+    it('refuses the 11th failure from one IP and keeps nothing in the database', async () => {
+      const ip = randomIp(); // Redis outlives test runs: a fresh IP is a fresh bucket
+      for (let i = 0; i < 10; i++)
+        assert.equal(
+          (await impersonate(t(), 'x@acme.test', { key: unknownKey(), ip })).text,
+          UNAUTHORIZED_BODY,
+        );
+      assert.equal(
+        codeOf((await impersonate(t(), 'x@acme.test', { key: unknownKey(), ip })).body),
+        'RATE_LIMITED',
+      );
+      const rows = await t().app.services.db.selectFrom('auth_failure_counters').selectAll().execute();
+      assert.equal(rows.length, 0);
+    });
+  });
+}
+
 const pgUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
 const sharedStores: [string, Record<string, string>][] = [];
