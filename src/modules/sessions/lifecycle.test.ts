@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { deleteUsers, rowCounts, setUserAttributes } from '../../../test/helpers/api.ts';
 import { useTestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
@@ -176,6 +177,29 @@ for (const backend of testBackends()) {
       const reader = await t().key(['iam:read']);
       const denied = await t().gql('mutation { revokeSessions { status { code } } }', {}, reader);
       assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    });
+
+    it('a database failure while checking a session is a 500, not a verdict on the token', async () => {
+      await userWithEmail(t(), 'outage@acme.test');
+      const token = (await impersonate(t(), 'outage@acme.test')).token!;
+      const db = t().app.services.db;
+      await sql`alter table users rename to users_offline`.execute(db);
+      try {
+        // In process the failure propagates; the HTTP server turns it into its masked 500.
+        await assert.rejects(
+          t().app.fetch(
+            new Request('http://tessera.test/graphql', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query: CURRENT_USER }),
+            }),
+          ),
+          /users/,
+        );
+      } finally {
+        await sql`alter table users_offline rename to users`.execute(db);
+      }
+      assert.equal((await asSession(token, CURRENT_USER)).status, 200);
     });
 
     it('answers each key failure with the one 401; unknown email NOT_FOUND; audits success and failure', async () => {
