@@ -213,9 +213,20 @@ for (const backend of testBackends()) {
         actorKeyId: null,
         actorUserId: null,
       });
+      const expiring = await t().app.services.accessKeys.create(
+        {
+          workspaceId: t().workspaceId,
+          name: 'short',
+          permissions: ['impersonate'],
+          expiresAt: new Date(t().clock.now().getTime() + 1000),
+        },
+        null,
+      );
+      t().clock.advance(2000);
+      const expired = expiring.token;
       const wrongSecret = `tsk_${keyId}_${'A'.repeat(43)}`;
       const unknownId = `tsk_${'0'.repeat(16)}_${'A'.repeat(43)}`;
-      for (const key of [noPermission, revoked, wrongSecret, unknownId, 'garbage', '']) {
+      for (const key of [noPermission, revoked, expired, wrongSecret, unknownId, 'garbage', '']) {
         const r = await impersonate(t(), 'aud@acme.test', { key, ip: '10.0.0.9' });
         assert.equal(r.status, 401, key);
         assert.equal(r.text, UNAUTHORIZED_BODY, key);
@@ -230,7 +241,7 @@ for (const backend of testBackends()) {
         .selectAll()
         .where('action', '=', 'user.impersonate')
         .execute();
-      assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.9').length, 6);
+      assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.9').length, 7);
       assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.10').length, 1);
       const success = events.filter((e) => e.outcome === 'SUCCESS' && e.ip === '10.0.0.11');
       assert.equal(success.length, 1);
