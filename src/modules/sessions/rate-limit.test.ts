@@ -104,6 +104,21 @@ for (const backend of testBackends()) {
       t().clock.advance(60_000);
     });
 
+    it('a batched (array) request is refused whole: batching cannot multiply attempts', async () => {
+      const ip = '10.5.5.5';
+      const op = { query: IMPERSONATE, variables: { accessToken: unknownKey(), userEmail: 'x@acme.test' } };
+      const r = await t().app.fetch(
+        new Request('http://tessera.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(Array.from({ length: 20 }, () => op)),
+        }),
+        { ip },
+      );
+      assert.ok(r.status >= 400 && r.status < 500, String(r.status));
+      assert.equal(await failures(`ip:${ip}`), 0);
+    });
+
     it('exchangeAccessToken shares the same failure limit', async () => {
       const ip = '10.3.3.3';
       const q = 'query($k: String!) { exchangeAccessToken(accessToken: $k) }';
