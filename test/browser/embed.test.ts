@@ -200,6 +200,23 @@ describe('embedded sessions in Chromium', { skip }, () => {
       [],
       'the embed page posted messages',
     );
+
+    // Mounted through the SDK from that origin, the host hears why the frame stays blank.
+    const fresh = await stack.impersonate(ALICE);
+    const code = await page.evaluate(
+      async ({ sdk, baseUrl, token }) => {
+        const { mountDashboard } = await import(sdk);
+        const embed = await mountDashboard({
+          element: document.body,
+          baseUrl,
+          dashboardId: 'board-1',
+          getToken: () => token,
+        });
+        return new Promise((resolve) => embed.on('error', (e: { code: string }) => resolve(e.code)));
+      },
+      { sdk: `${stack.tessera.url}/sdk/embed.js`, baseUrl: stack.tessera.url, token: fresh },
+    );
+    assert.equal(code, 'EMBED_NOT_READY');
     await context.close();
   });
 

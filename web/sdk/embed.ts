@@ -10,7 +10,11 @@ export interface EmbedEventMap {
   ready: { type: 'ready'; version: number };
   /** The session token expired and no renewal arrived; the page recovers on the next valid token. */
   expired: { type: 'expired' };
-  /** A typed failure: reported by the page (`TESSERA_ERROR`) or by this SDK (`TOKEN_PROVIDER_FAILED`). */
+  /**
+   * A typed failure: reported by the page (`TESSERA_ERROR`) or by this SDK: `TOKEN_PROVIDER_FAILED`
+   * (getToken threw) or `EMBED_NOT_READY` (the page loaded but never started, e.g. refused by
+   * frame-ancestors).
+   */
   error: { type: 'error'; code: string; message: string };
   /** The page asked for a fresh token and this SDK answered it. */
   renewed: { type: 'renewed' };
@@ -45,6 +49,8 @@ export interface EmbeddedDashboard {
   destroy(): void;
 }
 
+/** How long after the iframe's load event the page may take to report TESSERA_READY. */
+const NOT_READY_AFTER_LOAD_MS = 5000;
 const SAFE_DASHBOARD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
@@ -83,6 +89,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
   iframe.style.height = '100%';
   iframe.src = src.toString();
 
+  let isReady = false;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
@@ -120,6 +127,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
         void answer();
         break;
       case 'TESSERA_READY':
+        isReady = true;
         markReady();
         emit({ type: 'ready', version: typeof message.version === 'number' ? message.version : 1 });
         break;
@@ -136,6 +144,20 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
     }
   };
   window.addEventListener('message', onMessage);
+  // A page refused by frame-ancestors (or that failed to load) still fires `load`, but never says
+  // TESSERA_READY: report it rather than leave the host staring at a blank frame.
+  let notReadyTimer: ReturnType<typeof setTimeout> | undefined;
+  iframe.addEventListener('load', () => {
+    clearTimeout(notReadyTimer);
+    notReadyTimer = setTimeout(() => {
+      if (isReady) return;
+      emit({
+        type: 'error',
+        code: 'EMBED_NOT_READY',
+        message: `the embedded page did not start: is ${location.origin} in the workspace's allowedEmbedOrigins, and is the token valid?`,
+      });
+    }, NOT_READY_AFTER_LOAD_MS);
+  });
   element.appendChild(iframe);
 
   return {
@@ -150,6 +172,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
     },
     destroy() {
       window.removeEventListener('message', onMessage);
+      clearTimeout(notReadyTimer);
       listeners.clear();
       iframe.remove();
     },
