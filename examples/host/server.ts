@@ -123,8 +123,7 @@ function dashboardPage(email: string, tesseraUrl: string, dashboardId: string): 
 </style></head>
 <body>
 <h1>Example host</h1>
-<p>Signed in as <strong>${escapeHtml(email)}</strong>.
-  <form method="post" action="/logout" style="display:inline"><button>Sign out</button></form></p>
+<form method="post" action="/logout">Signed in as <strong>${escapeHtml(email)}</strong>. <button>Sign out</button></form>
 <div id="dashboard"></div>
 <h2>Events</h2>
 <ol id="events"></ol>
