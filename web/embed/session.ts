@@ -73,7 +73,10 @@ export class EmbeddedSession {
 
   /** A `JWT_TOKEN_RESPONSE` from a trusted sender (parent.ts filtered the origin). */
   offer(token: string): void {
-    this.#checking = this.#checking.then(() => this.#consider(token));
+    // A failure must not break the chain: the next offered token still gets checked.
+    this.#checking = this.#checking
+      .then(() => this.#consider(token))
+      .catch(() => this.#report('INTERNAL_ERROR', 'the token could not be checked'));
   }
 
   async #consider(token: string): Promise<void> {
