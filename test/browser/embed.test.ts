@@ -68,9 +68,14 @@ describe('embedded sessions in Chromium', { skip }, () => {
   it('falls back to localStorage when the page is opened without ?token', async () => {
     context = await browser.newContext();
     const page = await context.newPage();
-    const token = await stack.impersonate(BOB);
+    const token = await stack.impersonate(BOB, [{ key: 'account_id', value: 'globex-eu' }]);
     await page.goto(`${stack.tessera.url}/embed/dashboards/board-1?token=${token}`);
     await page.waitForSelector('#tessera-app[data-state="active"] [data-role="email"]');
+    // The token's transient attribute wins over the stored one, which the page shows as overridden.
+    const row = await page.$$eval('[data-role="attributes"] tbody tr td', (tds) =>
+      tds.map((td) => td.textContent),
+    );
+    assert.deepEqual(row, ['account_id', 'globex-eu', 'TRANSIENT', 'DATABASE: globex']);
     assert.equal(new URL(page.url()).searchParams.get('token'), null);
     assert.equal(await page.evaluate(() => localStorage.getItem('tessera.jwt')), token);
 

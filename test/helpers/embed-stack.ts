@@ -19,7 +19,7 @@ export interface EmbedStack {
   readonly stranger: { readonly url: string };
   gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
   /** A fresh session token for `email`, straight from impersonateUser. */
-  impersonate(email: string): Promise<string>;
+  impersonate(email: string, attributes?: { key: string; value: string }[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -64,14 +64,11 @@ export async function startEmbedStack(): Promise<EmbedStack> {
       host,
       stranger,
       gql,
-      impersonate: async (email) =>
+      impersonate: async (email, attributes) =>
         (
           await gql(
-            'mutation($k: String!, $e: String!) { impersonateUser(accessToken: $k, userEmail: $e) }',
-            {
-              k: tessera.firstKey,
-              e: email,
-            },
+            'mutation($k: String!, $e: String!, $a: [UserAttributeInput!]) { impersonateUser(accessToken: $k, userEmail: $e, attributes: $a) }',
+            { k: tessera.firstKey, e: email, a: attributes ?? null },
           )
         ).impersonateUser,
       stop: async () => {
