@@ -14,6 +14,13 @@ const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000);
 const hostPort = Number(process.env.EXAMPLE_PORT ?? 3000);
 const tesseraUrl = `http://127.0.0.1:${tesseraPort}`;
 
+/** A busy port is the likely failure here: say which variable moves it. */
+function portInUse(err: unknown, variable: string, port: number): never {
+  if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  console.error(`Port ${port} is in use: set ${variable} to another port.`);
+  process.exit(1);
+}
+
 const config = {
   ...loadConfig({
     ...process.env,
@@ -27,7 +34,7 @@ const config = {
   dataDir: null,
 } as const;
 const app = await createApp(config, { features: coreFeatures() });
-const tessera = await startServer(app);
+const tessera = await startServer(app).catch((err) => portInUse(err, 'TESSERA_PORT', tesseraPort));
 
 const workspace = await app.services.workspaces.ensureDefault();
 const { token: adminKey } = await app.services.accessKeys.create(
@@ -70,7 +77,12 @@ for (const [email, account] of [
   );
 }
 
-const host = await startExampleHost({ tesseraUrl, accessKey: impersonateKey, port: hostPort });
+const host = await startExampleHost({ tesseraUrl, accessKey: impersonateKey, port: hostPort }).catch(
+  async (err) => {
+    await tessera.stop();
+    return portInUse(err, 'EXAMPLE_PORT', hostPort);
+  },
+);
 await gql(
   'mutation($input: UpdateWorkspaceEmbedSettingsInput!) { updateWorkspaceEmbedSettings(input: $input) { status { code message } } }',
   { input: { allowedEmbedOrigins: [host.url] } },
