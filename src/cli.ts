@@ -33,7 +33,12 @@ export async function runCli(
   }
   try {
     const config = loadConfig(environment);
-    const env: CliEnv = { config, io, features, openApp: () => createApp(config, { features }) };
+    const env: CliEnv = {
+      config,
+      io,
+      features,
+      openApp: (options) => createApp(config, { features, background: options?.background ?? false }),
+    };
     return await command.run({ positional: args.positional.slice(1), flags: args.flags }, env);
   } catch (err) {
     if (err instanceof UsageError) io.err(`Usage: ${err.message}`);

@@ -19,6 +19,9 @@ export interface CliEnv {
   readonly config: Config;
   readonly io: CliIO;
   readonly features: readonly Feature[];
-  /** Opens the app on the configured database (migrated), for commands that need services. */
-  openApp(): Promise<App>;
+  /**
+   * Opens the app on the configured database (migrated), for commands that need services.
+   * Background loops (the outbox sender) run only when `background` is true (`serve`).
+   */
+  openApp(options?: { background?: boolean }): Promise<App>;
 }
