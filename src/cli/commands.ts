@@ -6,6 +6,8 @@ import type { ParsedArgs } from './args.ts';
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
+  /** The raw error stream, for progress bars redrawn in place when it is a terminal. */
+  readonly errStream?: { readonly isTTY?: boolean; write(chunk: string): unknown };
 }
 
 export interface CliCommand {
