@@ -122,10 +122,23 @@ export class UserService {
         problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
       assertNoProblems(problems, 'createUsers inputs');
+      // Inputs that differ only in their emails are one createUsers call; the outcomes are the
+      // same, with far fewer statements (an import file often gives many users the same roles).
       const context = this.#upsertContext(origin, options.via ?? 'createUsers');
-      const results: CreateUserResult[][] = [];
-      for (const input of inputs) results.push(await upsertUsers(tx, workspace, input, context));
-      return results;
+      const merged = new Map<string, { input: CreateUsersInput; emails: string[] }>();
+      for (const input of inputs) {
+        const { emails, ...fields } = input;
+        const signature = JSON.stringify(fields);
+        const group = merged.get(signature) ?? { input, emails: [] };
+        group.emails.push(...emails);
+        merged.set(signature, group);
+      }
+      const byEmail = new Map<string, CreateUserResult>();
+      for (const { input, emails } of merged.values()) {
+        for (const r of await upsertUsers(tx, workspace, { ...input, emails }, context))
+          byEmail.set(normalizeEmail(r.email), r);
+      }
+      return inputs.map((input) => input.emails.map((e) => byEmail.get(normalizeEmail(e))!));
     };
     if (!options.dryRun) return this.#inTransaction(run);
     let results: CreateUserResult[][] = [];
