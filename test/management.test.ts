@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createApp } from '../src/app.ts';
 import { runCli } from '../src/cli.ts';
 import { ADMIN, createUsers, EXPLORER, STATUS, VIEWER } from './helpers/api.ts';
-import { type TestApp, useTestApp } from './helpers/app.ts';
-import { testBackends } from './helpers/databases.ts';
+import { type TestApp, testConfig, useTestApp } from './helpers/app.ts';
+import { createScratchPostgresDatabase, testBackends } from './helpers/databases.ts';
 
 const keyIdOf = (token: string) => token.slice(4).split('_')[0]!;
 const code = (r: { body: { errors?: { extensions?: Record<string, any> }[] } }) =>
@@ -312,6 +313,57 @@ describe('tessera keys (PGlite data directory)', () => {
       assert.equal((await cli('keys', 'frobnicate')).status, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('request ids (pglite)', () => {
+  const t = useTestApp(testBackends()[0]!);
+  it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
+    const given = await t().gql('{ health }', {}, undefined, { 'x-request-id': 'req-123.abc' });
+    assert.equal(given.headers.get('x-request-id'), 'req-123.abc');
+    const malformed = await t().gql('{ health }', {}, undefined, { 'x-request-id': 'bad id\twith spaces' });
+    assert.match(malformed.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
+  });
+});
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+describe('revocation across instances (PostgreSQL)', {
+  skip: pgUrl ? false : 'TEST_DATABASE_URL not set',
+}, () => {
+  it('a key revoked on one instance is refused by the other on its next request', async () => {
+    const scratch = await createScratchPostgresDatabase(pgUrl!);
+    const config = {
+      ...testConfig(),
+      database: { kind: 'postgres' as const, url: scratch.url, poolSize: 4 },
+    };
+    const [a, b] = await Promise.all([createApp(config), createApp(config)]);
+    try {
+      const ws = await a.services.workspaces.ensureDefault();
+      const { token, key } = await a.services.accessKeys.create(
+        { workspaceId: ws.id, name: 'k', permissions: ['iam:read'], expiresAt: null },
+        null,
+      );
+      const ask = (app: typeof a) =>
+        app.fetch(
+          new Request('http://tessera.test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ query: '{ listUsers { id } }' }),
+          }),
+        );
+      assert.equal((await ask(b)).status, 200, 'instance B accepts the key');
+      await a.services.accessKeys.revoke(ws.id, key.id, {
+        requestId: null,
+        ip: null,
+        actorKeyId: null,
+        actorUserId: null,
+      });
+      assert.equal((await ask(b)).status, 401, 'instance B refuses it at once');
+    } finally {
+      await a.close();
+      await b.close();
+      await scratch.drop();
     }
   });
 });

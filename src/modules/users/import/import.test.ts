@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createUsers } from '../../../../test/helpers/api.ts';
-import { createScratchPostgresDatabase } from '../../../../test/helpers/databases.ts';
+import { startTestApp } from '../../../../test/helpers/app.ts';
+import { createScratchPostgresDatabase, testBackends } from '../../../../test/helpers/databases.ts';
 import { type App, createApp } from '../../../app.ts';
 import { runCli } from '../../../cli.ts';
 import { loadConfig } from '../../../config.ts';
@@ -360,8 +361,6 @@ for (const open of legs) {
 describe('users import against an app with data', () => {
   it('the CSV summary matches what createUsers reports for the same users', async () => {
     // A guard that the import path and the API share one service: a user made over the API is UNCHANGED on import.
-    const { startTestApp } = await import('../../../../test/helpers/app.ts');
-    const { testBackends } = await import('../../../../test/helpers/databases.ts');
     const t = await startTestApp(testBackends()[0]!);
     try {
       await createUsers(t, { emails: ['same@acme.com'] });
