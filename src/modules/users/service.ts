@@ -19,6 +19,7 @@ import {
   inputProblems,
   storedProblems,
   upsertUsers,
+  upsertUsersEach,
 } from './upsert.ts';
 
 export type { CreateOutcome, CreateUserResult, CreateUsersInput } from './upsert.ts';
@@ -122,22 +123,13 @@ export class UserService {
         problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
       assertNoProblems(problems, 'createUsers inputs');
-      // Inputs that differ only in their emails are one createUsers call; the outcomes are the
-      // same, with far fewer statements (an import file often gives many users the same roles).
-      const context = this.#upsertContext(origin, options.via ?? 'createUsers');
-      const merged = new Map<string, { input: CreateUsersInput; emails: string[] }>();
-      for (const input of inputs) {
-        const { emails, ...fields } = input;
-        const signature = JSON.stringify(fields);
-        const group = merged.get(signature) ?? { input, emails: [] };
-        group.emails.push(...emails);
-        merged.set(signature, group);
-      }
-      const byEmail = new Map<string, CreateUserResult>();
-      for (const { input, emails } of merged.values()) {
-        for (const r of await upsertUsers(tx, workspace, { ...input, emails }, context))
-          byEmail.set(normalizeEmail(r.email), r);
-      }
+      const results = await upsertUsersEach(
+        tx,
+        workspace,
+        inputs.flatMap(({ emails, ...fields }) => emails.map((email) => ({ email, fields }))),
+        this.#upsertContext(origin, options.via ?? 'createUsers'),
+      );
+      const byEmail = new Map(results.map((r) => [normalizeEmail(r.email), r]));
       return inputs.map((input) => input.emails.map((e) => byEmail.get(normalizeEmail(e))!));
     };
     if (!options.dryRun) return this.#inTransaction(run);

@@ -10,6 +10,11 @@ import {
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
+import {
+  addMembershipsEach,
+  replaceDatabaseAttributesEach,
+  replaceDirectAssignmentsEach,
+} from './bulk-queries.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
 import * as q from './queries.ts';
 
@@ -69,30 +74,56 @@ export async function storedProblems(
   return problems;
 }
 
+/** What one user of a bulk write should get: the createUsers fields, for this email only. */
+export type UserFields = Omit<CreateUsersInput, 'emails'>;
+
 /**
  * The writes of createUsers (CONTRACT.md §5) for a validated input, in the caller's transaction:
  * creates new emails, re-applies the given fields to existing ones, queues welcome emails for
  * new users, and audits every change.
  */
-export async function upsertUsers(
+export function upsertUsers(
   tx: Executor,
   workspace: { readonly id: string; readonly name: string },
   input: CreateUsersInput,
-  context: {
-    readonly origin: AuditOrigin;
-    readonly now: Date;
-    readonly publicUrl: string;
-    readonly via: string;
-  },
+  context: UpsertContext,
+): Promise<CreateUserResult[]> {
+  const { emails, ...fields } = input;
+  return upsertUsersEach(
+    tx,
+    workspace,
+    emails.map((email) => ({ email, fields })),
+    context,
+  );
+}
+
+export interface UpsertContext {
+  readonly origin: AuditOrigin;
+  readonly now: Date;
+  readonly publicUrl: string;
+  readonly via: string;
+}
+
+/**
+ * createUsers' writes where every email brings its own fields (a bulk import's rows), with one
+ * statement per table for the whole set. An email given twice keeps its first fields.
+ * Results come in the order of first appearance.
+ */
+export async function upsertUsersEach(
+  tx: Executor,
+  workspace: { readonly id: string; readonly name: string },
+  entries: readonly { readonly email: string; readonly fields: UserFields }[],
+  context: UpsertContext,
 ): Promise<CreateUserResult[]> {
   const { now } = context;
   const workspaceId = workspace.id;
-  const groupIds = [...new Set(input.userGroupIds ?? [])];
-  // Duplicates inside one call collapse onto the first spelling; sorted so that concurrent
-  // calls take row locks in the same order.
-  const byNormalized = new Map<string, string>();
-  for (const e of input.emails)
-    if (!byNormalized.has(normalizeEmail(e))) byNormalized.set(normalizeEmail(e), e.trim());
+  // Duplicates collapse onto the first spelling; sorted so that concurrent calls take row locks
+  // in the same order.
+  const byNormalized = new Map<string, { email: string; fields: UserFields }>();
+  for (const e of entries) {
+    const n = normalizeEmail(e.email);
+    if (!byNormalized.has(n)) byNormalized.set(n, { email: e.email.trim(), fields: e.fields });
+  }
   const normalized = [...byNormalized.keys()].sort();
 
   const created = await q.insertMissingUsers(
@@ -100,39 +131,55 @@ export async function upsertUsers(
     normalized.map((n) => ({
       id: newId('usr'),
       workspace_id: workspaceId,
-      email: byNormalized.get(n)!,
+      email: byNormalized.get(n)!.email,
       email_normalized: n,
       created_at: now,
       updated_at: now,
     })),
   );
   const users = await q.usersByEmails(tx, workspaceId, normalized);
+  const fieldsOf = new Map(users.map((u) => [u.id, byNormalized.get(u.email_normalized)!.fields]));
   const existing = users.map((u) => u.id).filter((id) => !created.has(id));
-  const changed = await usersThatWouldChange(tx, existing, input, groupIds);
-  const toWrite = [...created, ...changed];
+  const changed = new Set(await usersThatWouldChange(tx, existing, fieldsOf));
+  const toWrite = [...created, ...changed].map((id) => ({ id, fields: fieldsOf.get(id)! }));
 
-  const assignments = input.roleAssignments ? normalizeAssignments(input.roleAssignments) : null;
-  if (assignments) await q.replaceDirectAssignments(tx, toWrite, assignments);
-  if (input.userAttributes) await q.replaceDatabaseAttributes(tx, toWrite, input.userAttributes);
-  if (groupIds.length > 0) await q.addMemberships(tx, toWrite, groupIds, now);
-  await q.touchUsers(tx, changed, now);
+  await replaceDirectAssignmentsEach(
+    tx,
+    toWrite.flatMap(({ id, fields }) =>
+      fields.roleAssignments
+        ? [{ userId: id, assignments: normalizeAssignments(fields.roleAssignments) }]
+        : [],
+    ),
+  );
+  await replaceDatabaseAttributesEach(
+    tx,
+    toWrite.flatMap(({ id, fields }) =>
+      fields.userAttributes ? [{ userId: id, attributes: fields.userAttributes }] : [],
+    ),
+  );
+  await addMembershipsEach(
+    tx,
+    toWrite.map(({ id, fields }) => ({ userId: id, groupIds: [...new Set(fields.userGroupIds ?? [])] })),
+    now,
+  );
+  await q.touchUsers(tx, [...changed], now);
 
   const outcomeOf = (id: string): CreateOutcome =>
-    created.has(id) ? 'CREATED' : changed.includes(id) ? 'UPDATED' : 'UNCHANGED';
+    created.has(id) ? 'CREATED' : changed.has(id) ? 'UPDATED' : 'UNCHANGED';
   const byEmail = new Map(users.map((u) => [u.email_normalized, u]));
   const results = [...byNormalized.keys()].map((n) => {
     const user = byEmail.get(n)!;
     return { email: user.email, userId: user.id, outcome: outcomeOf(user.id) };
   });
 
-  if (input.sendWelcomeEmail) {
-    const newcomers = results.filter((r) => r.outcome === 'CREATED');
-    await enqueueMessages(
-      tx,
-      newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl)),
-      now,
-    );
-  }
+  const newcomers = results.filter(
+    (r) => r.outcome === 'CREATED' && fieldsOf.get(r.userId)!.sendWelcomeEmail,
+  );
+  await enqueueMessages(
+    tx,
+    newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl)),
+    now,
+  );
   const events: AuditEventInput[] = results
     .filter((r) => r.outcome !== 'UNCHANGED')
     .map((r) =>
@@ -149,37 +196,34 @@ export async function upsertUsers(
   return results;
 }
 
-/** Existing users whose direct roles, DATABASE attributes or groups the input would change. */
+/** Existing users whose direct roles, DATABASE attributes or groups their fields would change. */
 async function usersThatWouldChange(
   tx: Executor,
   ids: readonly string[],
-  input: CreateUsersInput,
-  groupIds: readonly string[],
+  fieldsOf: ReadonlyMap<string, UserFields>,
 ): Promise<string[]> {
   if (ids.length === 0) return [];
+  const wants = (pick: (f: UserFields) => unknown) => ids.some((id) => pick(fieldsOf.get(id)!));
   const [roles, attrs, groups] = await Promise.all([
-    input.roleAssignments ? q.roleAssignmentsOf(tx, ids) : null,
-    input.userAttributes ? q.attributesOf(tx, ids) : null,
-    groupIds.length > 0 ? q.groupIdsOf(tx, ids) : null,
+    wants((f) => f.roleAssignments) ? q.roleAssignmentsOf(tx, ids) : null,
+    wants((f) => f.userAttributes) ? q.attributesOf(tx, ids) : null,
+    wants((f) => f.userGroupIds?.length) ? q.groupIdsOf(tx, ids) : null,
   ]);
-  const wantRoles = input.roleAssignments
-    ? JSON.stringify(normalizeAssignments(input.roleAssignments))
-    : null;
-  const wantAttrs = input.userAttributes ? canonicalAttributes(input.userAttributes) : null;
   return ids.filter((id) => {
-    if (roles && wantRoles !== null) {
+    const fields = fieldsOf.get(id)!;
+    if (roles && fields.roleAssignments) {
       const have = (roles.get(id) ?? [])
         .filter((a) => a.inheritedFromGroupId === null)
         .map((a) => ({ roleId: a.roleId, scopes: a.scopes }));
-      if (JSON.stringify(have) !== wantRoles) return true;
+      if (JSON.stringify(have) !== JSON.stringify(normalizeAssignments(fields.roleAssignments))) return true;
     }
-    if (attrs && wantAttrs !== null) {
-      if (canonicalAttributes((attrs.get(id) ?? []).filter((a) => a.source === 'DATABASE')) !== wantAttrs)
-        return true;
+    if (attrs && fields.userAttributes) {
+      const have = (attrs.get(id) ?? []).filter((a) => a.source === 'DATABASE');
+      if (canonicalAttributes(have) !== canonicalAttributes(fields.userAttributes)) return true;
     }
-    if (groups) {
+    if (groups && fields.userGroupIds?.length) {
       const have = new Set(groups.get(id) ?? []);
-      if (groupIds.some((g) => !have.has(g))) return true;
+      if (fields.userGroupIds.some((g) => !have.has(g))) return true;
     }
     return false;
   });
