@@ -324,6 +324,28 @@ for (const open of legs) {
       );
     });
 
+    it('--workspace imports into that workspace only; an unknown workspace is refused', async () => {
+      const other = await withApp(env, (app) =>
+        app.services.workspaces.create('Tenant B', {
+          requestId: null,
+          ip: null,
+          actorKeyId: null,
+          actorUserId: null,
+        }),
+      );
+      const csv = file('tenant.csv', 'email,tier\nalice@acme.com,b\n');
+      const r = await cli(env, ['users', 'import', csv, '--workspace', other.id, '--json']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(JSON.parse(r.out).created, 1, 'alice of the default workspace is another user');
+      await withApp(env, async (app) => {
+        const inOther = await app.services.users.findByEmail(other.id, 'alice@acme.com');
+        const ws = await app.services.workspaces.ensureDefault();
+        const inDefault = await app.services.users.findByEmail(ws.id, 'alice@acme.com');
+        assert.ok(inOther && inDefault && inOther.id !== inDefault.id);
+      });
+      assert.equal((await cli(env, ['users', 'import', csv, '--workspace', 'ws_missing'])).code, 2);
+    });
+
     it('tessera outbox lists messages and requeues a FAILED one', async () => {
       const id = await withApp(env, async (app) => {
         const row = await app.services.db
