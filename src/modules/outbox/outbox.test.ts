@@ -219,6 +219,17 @@ for (const backend of testBackends()) {
       assert.equal(m!.state, 'FAILED');
       assert.ok(m!.last_error);
       assert.equal(smtp.attempts.length, 0);
+
+      // A queued message whose attempts already reach a (lowered) budget fails instead of waiting forever.
+      await createUsers(t, { emails: ['over@example.com'], sendWelcomeEmail: true });
+      await t.app.services.db
+        .updateTable('outbox_messages')
+        .set({ attempts: OPTIONS.maxAttempts + 2 })
+        .where('recipient', '=', 'over@example.com')
+        .execute();
+      assert.deepEqual(await senderFor(t, smtp).runOnce(), { sent: 0, retried: 0, failed: 1 });
+      assert.equal((await messages(t)).find((x) => x.recipient === 'over@example.com')!.state, 'FAILED');
+      assert.equal(smtp.attempts.length, 0);
     });
 
     it('stop() waits for the delivery in flight and records it', async () => {

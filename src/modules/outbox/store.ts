@@ -56,7 +56,8 @@ export async function claimDueMessage(
 
 /**
  * A SENDING message whose lease ran out after its last allowed attempt cannot be claimed again;
- * it becomes FAILED so it does not sit in SENDING forever.
+ * it becomes FAILED so it does not sit in SENDING forever. So does a due QUEUED one whose
+ * attempts already reach the budget.
  */
 export async function failAbandonedClaims(db: Executor, now: Date, maxAttempts: number): Promise<number> {
   const result = await db
@@ -66,7 +67,15 @@ export async function failAbandonedClaims(db: Executor, now: Date, maxAttempts: 
     .where('next_attempt_at', '<=', now)
     .where('attempts', '>=', maxAttempts)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  // A QUEUED message past the budget (TESSERA_OUTBOX_MAX_ATTEMPTS was lowered) would never be claimed.
+  const exhausted = await db
+    .updateTable('outbox_messages')
+    .set({ state: 'FAILED' })
+    .where('state', '=', 'QUEUED')
+    .where('next_attempt_at', '<=', now)
+    .where('attempts', '>=', maxAttempts)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) + Number(exhausted.numUpdatedRows);
 }
 
 export type ClaimOutcome =
