@@ -17,7 +17,10 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   TESSERA_MASTER_KEY: z.string().min(1).optional(),
-  SMTP_URL: z.string().min(1).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/\s]+/, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
   SMTP_FROM: z.string().min(3).default('Tessera <no-reply@tessera.local>'),
   TESSERA_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   TESSERA_OUTBOX_RETRY_BASE_SECONDS: z.coerce.number().min(0).default(30),

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp, testConfig } from '../../../test/helpers/ap
 import { createScratchPostgresDatabase, testBackends } from '../../../test/helpers/databases.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp.ts';
 import { createApp } from '../../app.ts';
-import { type Config, loadConfig } from '../../config.ts';
+import { type Config, ConfigError, loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { OutboxSender, type OutboxSenderOptions } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
@@ -376,5 +376,11 @@ describe('outbox configuration', () => {
     assert.equal(c.outbox.maxAttempts, 5);
     assert.equal(c.outbox.retryBaseMs, 2000);
     assert.equal(c.outbox.leaseMs, 60_000);
+    assert.equal(
+      loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465' }).smtp.url,
+      'smtps://u:p@mail.example.com:465',
+    );
+    assert.throws(() => loadConfig({ SMTP_URL: 'mail.example.com' }), ConfigError);
+    assert.throws(() => loadConfig({ TESSERA_OUTBOX_MAX_ATTEMPTS: '0' }), ConfigError);
   });
 });
