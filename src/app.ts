@@ -40,6 +40,8 @@ export interface App {
   readonly db: DatabaseHandle;
   readonly router: Router;
   readonly graphql: GraphQLServer;
+  /** Whether features run their background loops (e.g. the outbox sender): servers do, one-shot commands don't. */
+  readonly background: boolean;
   /** Handles one HTTP request (in-process in tests, behind node:http in the server). */
   fetch(request: Request, info?: { ip?: string | null }): Promise<Response>;
   close(): Promise<void>;
@@ -49,6 +51,8 @@ export interface AppOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly features?: readonly Feature[];
+  /** Run background loops (default true); short-lived CLI commands turn them off. */
+  readonly background?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -87,6 +91,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       db,
       router,
       graphql,
+      background: options.background ?? true,
       fetch: (request, info) =>
         handle(app, request, { ip: info?.ip ?? null, requestId: requestIdOf(request) }),
       close: async () => {

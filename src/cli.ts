@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { AppError } from './errors.ts';
 import { coreFeatures } from './features.ts';
+import { usersCommand } from './modules/users/import/command.ts';
 
 /** The `tessera` command: one process, one command, the same environment as the server. */
 export async function runCli(
@@ -20,6 +21,7 @@ export async function runCli(
     initCommand,
     migrateCommand,
     keysCommand,
+    usersCommand,
     ...features.flatMap((f) => f.commands ?? []),
   ];
   const args = parseArgs(argv);
@@ -33,7 +35,12 @@ export async function runCli(
   }
   try {
     const config = loadConfig(environment);
-    const env: CliEnv = { config, io, features, openApp: () => createApp(config, { features }) };
+    const env: CliEnv = {
+      config,
+      io,
+      features,
+      openApp: (options) => createApp(config, { features, background: options?.background ?? false }),
+    };
     return await command.run({ positional: args.positional.slice(1), flags: args.flags }, env);
   } catch (err) {
     if (err instanceof UsageError) io.err(`Usage: ${err.message}`);
@@ -49,6 +56,7 @@ export async function main(): Promise<void> {
   const io: CliIO = {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
+    errStream: process.stderr,
   };
   process.exitCode = await runCli(process.argv.slice(2), io);
 }

@@ -17,8 +17,16 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   TESSERA_MASTER_KEY: z.string().min(1).optional(),
-  SMTP_URL: z.string().min(1).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/\s]+/, 'must be smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
   SMTP_FROM: z.string().min(3).default('Tessera <no-reply@tessera.local>'),
+  TESSERA_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  TESSERA_OUTBOX_RETRY_BASE_SECONDS: z.coerce.number().min(0).default(30),
+  TESSERA_OUTBOX_RETRY_MAX_SECONDS: z.coerce.number().min(0).default(3600),
+  TESSERA_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(10).default(300),
+  TESSERA_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(2000),
   REDIS_URL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_CORS_ORIGINS: z.string().default(''),
@@ -47,6 +55,17 @@ export interface Config {
   readonly dataDir: string | null;
   readonly masterKey: string | undefined;
   readonly smtp: { readonly url: string | undefined; readonly from: string };
+  readonly outbox: {
+    /** Deliveries tried before a message is FAILED. */
+    readonly maxAttempts: number;
+    /** Backoff after the first failure; doubles each attempt, capped, with jitter. */
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    /** How long a claimed (SENDING) message belongs to its sender before another may retake it. */
+    readonly leaseMs: number;
+    /** How often the sender looks for due messages when the queue is idle. */
+    readonly pollMs: number;
+  };
   readonly redisUrl: string | undefined;
   readonly logLevel: string;
   readonly corsOrigins: readonly string[];
@@ -79,6 +98,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.TESSERA_DATA_DIR,
     masterKey: e.TESSERA_MASTER_KEY,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    outbox: {
+      maxAttempts: e.TESSERA_OUTBOX_MAX_ATTEMPTS,
+      retryBaseMs: e.TESSERA_OUTBOX_RETRY_BASE_SECONDS * 1000,
+      retryMaxMs: e.TESSERA_OUTBOX_RETRY_MAX_SECONDS * 1000,
+      leaseMs: e.TESSERA_OUTBOX_LEASE_SECONDS * 1000,
+      pollMs: e.TESSERA_OUTBOX_POLL_MS,
+    },
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.TESSERA_CORS_ORIGINS.split(',')

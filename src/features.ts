@@ -1,8 +1,9 @@
 import type { Feature } from './app.ts';
 import { embedFeature } from './modules/embed/feature.ts';
+import { outboxFeature } from './modules/outbox/feature.ts';
 import { sessionsFeature } from './modules/sessions/feature.ts';
 
 /** The feature areas every Tessera process runs with, beyond the core user API. */
 export function coreFeatures(): Feature[] {
-  return [sessionsFeature(), embedFeature()];
+  return [sessionsFeature(), embedFeature(), outboxFeature()];
 }

@@ -25,7 +25,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { positional, flags };
 }
 
-const SWITCHES = new Set(['json', 'help', 'quiet', 'all']);
+const SWITCHES = new Set(['json', 'help', 'quiet', 'all', 'dry-run', 'send-welcome-email']);
 
 export const flag = (args: ParsedArgs, name: string): string | undefined => {
   const v = args.flags.get(name);

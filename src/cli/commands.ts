@@ -6,6 +6,8 @@ import type { ParsedArgs } from './args.ts';
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
+  /** The raw error stream, for progress bars redrawn in place when it is a terminal. */
+  readonly errStream?: { readonly isTTY?: boolean; write(chunk: string): unknown };
 }
 
 export interface CliCommand {
@@ -19,6 +21,9 @@ export interface CliEnv {
   readonly config: Config;
   readonly io: CliIO;
   readonly features: readonly Feature[];
-  /** Opens the app on the configured database (migrated), for commands that need services. */
-  openApp(): Promise<App>;
+  /**
+   * Opens the app on the configured database (migrated), for commands that need services.
+   * Background loops (the outbox sender) run only when `background` is true (`serve`).
+   */
+  openApp(options?: { background?: boolean }): Promise<App>;
 }

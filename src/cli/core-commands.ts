@@ -8,7 +8,7 @@ export const serveCommand: CliCommand = {
   summary: 'Start the HTTP server (GraphQL at /graphql).',
   usage: 'tessera serve',
   async run(_args, env) {
-    const app = await env.openApp();
+    const app = await env.openApp({ background: true });
     const firstKey = await createFirstKeyIfNone(app);
     const running = await startServer(app);
     if (firstKey) {

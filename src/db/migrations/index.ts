@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.ts';
 import * as sessions from './0002_sessions.ts';
+import * as outbox from './0004_outbox.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -9,4 +10,5 @@ import * as sessions from './0002_sessions.ts';
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_sessions': sessions,
+  '0004_outbox': outbox,
 };

@@ -68,7 +68,7 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
       const principal = keyManager(ctx);
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Access key revoked', {}, async () => {
-        await ctx.services.accessKeys.revoke(workspaceId, args.input.id, ctx.origin);
+        await ctx.services.accessKeys.revoke(workspaceId, args.input.id, ctx.origin, principal);
         return {};
       });
     },

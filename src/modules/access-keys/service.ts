@@ -145,12 +145,37 @@ export class AccessKeyService {
     return (await q.listAccessKeys(this.#db, workspaceId)).map(toView);
   }
 
-  /** Revokes a key of the workspace. Unknown, other-workspace and already revoked keys are NOT_FOUND. */
-  async revoke(workspaceId: string, keyId: string, origin: AuditOrigin): Promise<void> {
+  /**
+   * Revokes a key of the workspace. Unknown, other-workspace and already revoked keys are
+   * NOT_FOUND. `revoker` is null for the CLI (trusted operator); otherwise, as for `create`, a
+   * key without `site:admin` may only revoke keys no stronger than itself (an `iam:write` key must
+   * not lock out the administrators).
+   */
+  async revoke(
+    workspaceId: string,
+    keyId: string,
+    origin: AuditOrigin,
+    revoker: KeyPrincipal | null = null,
+  ): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const result = await q.revokeAccessKey(tx, workspaceId, keyId, now);
-      if (Number(result.numUpdatedRows) === 0) throw notFound('Access key not found');
+      const target = await tx
+        .selectFrom('access_keys')
+        .select('permissions')
+        .where('id', '=', keyId)
+        .where('workspace_id', '=', workspaceId)
+        .where('revoked_at', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!target) throw notFound('Access key not found');
+      if (revoker && !revoker.permissions.has('site:admin')) {
+        const stronger = target.permissions.filter((p) => !revoker.permissions.has(p as Permission));
+        if (stronger.length > 0)
+          throw forbidden(
+            `Cannot revoke a key with permissions the calling key does not hold: ${stronger.join(', ')}`,
+          );
+      }
+      await q.revokeAccessKey(tx, workspaceId, keyId, now);
       await recordAuditEvents(tx, [
         auditEvent(origin, now, workspaceId, 'accessKey.revoke', { type: 'accessKey', id: keyId }),
       ]);

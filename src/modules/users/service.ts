@@ -2,34 +2,27 @@ import type { Clock } from '../../clock.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
-import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
-import { type AuditEventInput, type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
 import type { DomainCatalog } from '../domains/catalog.ts';
-import { enqueueMessages, welcomeEmail } from '../outbox/queue.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { emailProblems, normalizeEmail } from './email.ts';
+import { normalizeEmail } from './email.ts';
 import * as q from './queries.ts';
+import {
+  type CreateUserResult,
+  type CreateUsersInput,
+  inputProblems,
+  storedProblems,
+  upsertUsers,
+  upsertUsersEach,
+} from './upsert.ts';
 
-export interface CreateUsersInput {
-  readonly emails: readonly string[];
-  readonly roleAssignments?: readonly RoleAssignmentInput[] | null;
-  readonly userAttributes?: readonly AttributeInput[] | null;
-  readonly userGroupIds?: readonly string[] | null;
-  readonly sendWelcomeEmail?: boolean | null;
-}
-
-export type CreateOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED';
-export interface CreateUserResult {
-  readonly email: string;
-  readonly userId: string;
-  readonly outcome: CreateOutcome;
-}
+export type { CreateOutcome, CreateUserResult, CreateUsersInput } from './upsert.ts';
 
 export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'PENDING', 'DELETED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
@@ -70,143 +63,90 @@ export class UserService {
     input: CreateUsersInput,
     origin: AuditOrigin,
   ): Promise<CreateUserResult[]> {
-    const inputProblems: Problem[] = [];
-    const problems = inputProblems;
-    if (input.emails.length === 0)
-      problems.push({ code: 'BAD_USER_INPUT', field: 'emails', message: 'needs at least one email' });
-    if (input.emails.length > this.#options.maxEmailsPerCall) {
-      problems.push({
-        code: 'BAD_USER_INPUT',
-        field: 'emails',
-        message: `at most ${this.#options.maxEmailsPerCall} emails per call`,
-      });
-      assertNoProblems(problems, 'createUsers input');
-    }
-    problems.push(...emailProblems(input.emails));
-    if (input.userAttributes) problems.push(...attributeProblems(input.userAttributes));
-    const groupIds = [...new Set(input.userGroupIds ?? [])];
-
+    const staticProblems = inputProblems(input, this.#options.maxEmailsPerCall);
+    if (input.emails.length > this.#options.maxEmailsPerCall)
+      assertNoProblems(staticProblems, 'createUsers input');
     return this.#inTransaction(async (tx) => {
       const workspace = await this.#workspaces.get(workspaceId, tx);
-      const problems = [...inputProblems];
-      if (input.roleAssignments) {
-        problems.push(
-          ...(await roleAssignmentProblems(tx, this.#domains(), workspaceId, input.roleAssignments)),
-        );
-      }
-      const knownGroups = await q.existingGroupIds(tx, workspaceId, groupIds);
-      (input.userGroupIds ?? []).forEach((g, i) => {
-        if (!knownGroups.has(g))
-          problems.push({
-            code: 'BAD_USER_INPUT',
-            field: `userGroupIds[${i}]`,
-            item: echo(g),
-            message: 'unknown group',
-          });
-      });
-      assertNoProblems(problems, 'createUsers input');
-
-      // Duplicates inside one call collapse onto the first spelling; sorted so that concurrent
-      // calls take row locks in the same order.
-      const byNormalized = new Map<string, string>();
-      for (const e of input.emails)
-        if (!byNormalized.has(normalizeEmail(e))) byNormalized.set(normalizeEmail(e), e.trim());
-      const normalized = [...byNormalized.keys()].sort();
-      const now = this.#clock.now();
-
-      const created = await q.insertMissingUsers(
-        tx,
-        normalized.map((n) => ({
-          id: newId('usr'),
-          workspace_id: workspaceId,
-          email: byNormalized.get(n)!,
-          email_normalized: n,
-          created_at: now,
-          updated_at: now,
-        })),
+      assertNoProblems(
+        [...staticProblems, ...(await storedProblems(tx, this.#domains(), workspaceId, input))],
+        'createUsers input',
       );
-      const users = await q.usersByEmails(tx, workspaceId, normalized);
-      const ids = users.map((u) => u.id);
-      const existing = ids.filter((id) => !created.has(id));
-      const changed = await this.#usersThatWouldChange(tx, existing, input, groupIds);
-      const toWrite = [...created, ...changed];
-
-      const assignments = input.roleAssignments ? normalizeAssignments(input.roleAssignments) : null;
-      if (assignments) await q.replaceDirectAssignments(tx, toWrite, assignments);
-      if (input.userAttributes) await q.replaceDatabaseAttributes(tx, toWrite, input.userAttributes);
-      if (groupIds.length > 0) await q.addMemberships(tx, toWrite, groupIds, now);
-      await q.touchUsers(tx, changed, now);
-
-      const outcomeOf = (id: string): CreateOutcome =>
-        created.has(id) ? 'CREATED' : changed.includes(id) ? 'UPDATED' : 'UNCHANGED';
-      const byEmail = new Map(users.map((u) => [u.email_normalized, u]));
-      const results = [...byNormalized.keys()].map((n) => {
-        const user = byEmail.get(n)!;
-        return { email: user.email, userId: user.id, outcome: outcomeOf(user.id) };
-      });
-
-      if (input.sendWelcomeEmail) {
-        const newcomers = results.filter((r) => r.outcome === 'CREATED');
-        await enqueueMessages(
-          tx,
-          newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, this.#options.publicUrl)),
-          now,
-        );
-      }
-      const events: AuditEventInput[] = results
-        .filter((r) => r.outcome !== 'UNCHANGED')
-        .map((r) =>
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            r.outcome === 'CREATED' ? 'user.create' : 'user.update',
-            { type: 'user', id: r.userId },
-            {
-              email: r.email,
-              via: 'createUsers',
-            },
-          ),
-        );
-      await recordAuditEvents(tx, events);
-      return results;
+      return upsertUsers(tx, workspace, input, this.#upsertContext(origin, 'createUsers'));
     });
   }
 
-  /** Existing users whose direct roles, DATABASE attributes or groups the input would change. */
-  async #usersThatWouldChange(
-    tx: Executor,
-    ids: readonly string[],
-    input: CreateUsersInput,
-    groupIds: readonly string[],
-  ): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const [roles, attrs, groups] = await Promise.all([
-      input.roleAssignments ? q.roleAssignmentsOf(tx, ids) : null,
-      input.userAttributes ? q.attributesOf(tx, ids) : null,
-      groupIds.length > 0 ? q.groupIdsOf(tx, ids) : null,
-    ]);
-    const wantRoles = input.roleAssignments
-      ? JSON.stringify(normalizeAssignments(input.roleAssignments))
-      : null;
-    const wantAttrs = input.userAttributes ? canonicalAttributes(input.userAttributes) : null;
-    return ids.filter((id) => {
-      if (roles && wantRoles !== null) {
-        const have = (roles.get(id) ?? [])
-          .filter((a) => a.inheritedFromGroupId === null)
-          .map((a) => ({ roleId: a.roleId, scopes: a.scopes }));
-        if (JSON.stringify(have) !== wantRoles) return true;
+  /**
+   * Checks many createUsers inputs (e.g. the rows of an import file) by exactly the rules of
+   * createUsers, without writing. Returns the problems of each bad input by its index.
+   * Inputs that differ only in their emails share one database check.
+   */
+  async checkCreateUsersInputs(
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+  ): Promise<{ index: number; problems: Problem[] }[]> {
+    await this.#workspaces.get(workspaceId, this.#db);
+    const storedBySignature = new Map<string, Promise<Problem[]>>();
+    const out: { index: number; problems: Problem[] }[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const signature = JSON.stringify([input.roleAssignments ?? null, input.userGroupIds ?? null]);
+      let stored = storedBySignature.get(signature);
+      if (!stored) {
+        stored = storedProblems(this.#db, this.#domains(), workspaceId, input);
+        storedBySignature.set(signature, stored);
       }
-      if (attrs && wantAttrs !== null) {
-        if (canonicalAttributes((attrs.get(id) ?? []).filter((a) => a.source === 'DATABASE')) !== wantAttrs)
-          return true;
+      const problems = [...inputProblems(input, this.#options.maxEmailsPerCall), ...(await stored)];
+      if (problems.length > 0) out.push({ index, problems });
+    }
+    return out;
+  }
+
+  /**
+   * Applies several createUsers inputs in ONE transaction: all of them or none (a bad input
+   * fails the batch, naming it as `inputs[i]`). With `dryRun`, the batch is rolled back after
+   * running, so the outcomes are exactly what a real run would report.
+   */
+  async createUsersBatch(
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+    origin: AuditOrigin,
+    options: { readonly dryRun?: boolean; readonly via?: string } = {},
+  ): Promise<CreateUserResult[][]> {
+    const run = async (tx: Executor) => {
+      const workspace = await this.#workspaces.get(workspaceId, tx);
+      const problems: Problem[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const own = [
+          ...inputProblems(input, this.#options.maxEmailsPerCall),
+          ...(await storedProblems(tx, this.#domains(), workspaceId, input)),
+        ];
+        problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
-      if (groups) {
-        const have = new Set(groups.get(id) ?? []);
-        if (groupIds.some((g) => !have.has(g))) return true;
-      }
-      return false;
-    });
+      assertNoProblems(problems, 'createUsers inputs');
+      const results = await upsertUsersEach(
+        tx,
+        workspace,
+        inputs.flatMap(({ emails, ...fields }) => emails.map((email) => ({ email, fields }))),
+        this.#upsertContext(origin, options.via ?? 'createUsers'),
+      );
+      const byEmail = new Map(results.map((r) => [normalizeEmail(r.email), r]));
+      return inputs.map((input) => input.emails.map((e) => byEmail.get(normalizeEmail(e))!));
+    };
+    if (!options.dryRun) return this.#inTransaction(run);
+    let results: CreateUserResult[][] = [];
+    try {
+      await this.#inTransaction(async (tx) => {
+        results = await run(tx);
+        throw ROLLBACK;
+      });
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    }
+    return results;
+  }
+
+  #upsertContext(origin: AuditOrigin, via: string) {
+    return { origin, now: this.#clock.now(), publicUrl: this.#options.publicUrl, via };
   }
 
   /** setUserAttributes: replaces all DATABASE attributes atomically; JWT ones are untouched. */
@@ -388,7 +328,5 @@ export class UserService {
   }
 }
 
-const canonicalAttributes = (attrs: readonly { key: string; value: string }[]) =>
-  JSON.stringify(
-    [...attrs].map((a) => [a.key, a.value]).sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0)),
-  );
+/** Thrown inside a dry run's transaction to roll it back after computing the outcomes. */
+const ROLLBACK = Symbol('rollback');

@@ -1,0 +1,40 @@
+import type { RequestContext } from '../../graphql/context.ts';
+import { iso, isoRequired } from '../../graphql/format.ts';
+import { defineModule } from '../../graphql/module.ts';
+import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { listMessages, type OutboxMessage, type OutboxState } from './store.ts';
+
+const MAX_PAGE = 500;
+
+export const outboxModule = defineModule(new URL('./schema.graphql', import.meta.url), {
+  OutboxMessage: {
+    nextAttemptAt: (m: OutboxMessage) =>
+      m.state === 'QUEUED' || m.state === 'SENDING' ? isoRequired(m.next_attempt_at) : null,
+    lastError: (m: OutboxMessage) => m.last_error,
+    createdAt: (m: OutboxMessage) => isoRequired(m.created_at),
+    sentAt: (m: OutboxMessage) => iso(m.sent_at),
+  },
+  Query: {
+    outboxMessages: async (
+      _: unknown,
+      args: { workspaceId?: string | null; state?: OutboxState | null; first: number; after?: string | null },
+      ctx: RequestContext,
+    ) => {
+      const principal = requirePermission(ctx.principal, 'iam:read');
+      const page = await listMessages(ctx.services.db, {
+        workspaceId: targetWorkspace(principal, args.workspaceId),
+        state: args.state ?? null,
+        first: Math.min(Math.max(args.first ?? 50, 0), MAX_PAGE),
+        after: args.after ? decodeCursor(args.after) : null,
+      });
+      return {
+        edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node) })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          endCursor: page.rows.length > 0 ? encodeCursor(page.rows.at(-1)!) : null,
+        },
+      };
+    },
+  },
+});

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { flag, UsageError } from '../../../cli/args.ts';
+import type { CliCommand } from '../../../cli/commands.ts';
+import { progressReporter } from '../../../cli/progress.ts';
+import { parseImportFile } from './csv-format.ts';
+import { importUsers } from './importer.ts';
+
+const USAGE =
+  'tessera users import FILE.csv [--workspace ID] [--dry-run] [--send-welcome-email] [--batch-size N] [--json]';
+const MAX_PROBLEMS_SHOWN = 100;
+
+/** `tessera users import`: bulk provisioning from a CSV file through the createUsers service. */
+export const usersCommand: CliCommand = {
+  name: 'users',
+  summary: 'Bulk-import users from a CSV file (users import FILE.csv).',
+  usage: USAGE,
+  async run(args, env) {
+    const [sub, file] = args.positional;
+    if (sub !== 'import' || !file) throw new UsageError(USAGE);
+    const batchFlag = flag(args, 'batch-size');
+    const batchSize = batchFlag === undefined ? env.config.maxEmailsPerCall : Number(batchFlag);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > env.config.maxEmailsPerCall)
+      throw new UsageError(`--batch-size must be an integer from 1 to ${env.config.maxEmailsPerCall}`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      env.io.err(`Cannot read ${file}: ${(err as Error).message}`);
+      return 2;
+    }
+    const dryRun = args.flags.has('dry-run');
+    const json = args.flags.has('json');
+
+    const app = await env.openApp();
+    try {
+      const workspaceId = flag(args, 'workspace') ?? (await app.services.workspaces.ensureDefault()).id;
+      if (!(await app.services.workspaces.find(workspaceId)))
+        throw new UsageError(`Workspace not found: ${workspaceId}`);
+      const groups = await app.services.groups.list(workspaceId);
+      const parsed = parseImportFile(text, new Map(groups.map((g) => [g.name.toLowerCase(), g.id])), {
+        sendWelcomeEmail: args.flags.has('send-welcome-email'),
+      });
+      const result = await importUsers(
+        app.services.users,
+        workspaceId,
+        parsed.rows,
+        {
+          dryRun,
+          batchSize,
+          onProgress: json ? undefined : progressReporter(env.io, dryRun ? 'Checking' : 'Importing'),
+        },
+        parsed.problems,
+      );
+      const problems = [...result.problems].sort((a, b) => a.line - b.line);
+      for (const p of problems.slice(0, MAX_PROBLEMS_SHOWN))
+        env.io.err(`${file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}`);
+      if (problems.length > MAX_PROBLEMS_SHOWN)
+        env.io.err(`… and ${problems.length - MAX_PROBLEMS_SHOWN} more problems`);
+      const s = result.summary;
+      if (json) env.io.out(JSON.stringify({ ...s, problems }));
+      else {
+        const written = s.created + s.updated + s.unchanged > 0;
+        const verb = dryRun
+          ? 'Dry run (nothing written)'
+          : written || problems.length === 0
+            ? 'Imported'
+            : 'Not imported';
+        env.io.out(
+          `${verb}: ${s.rows} rows: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failed} failed.`,
+        );
+        if (problems.length > 0 && (dryRun || !written))
+          env.io.err('Nothing was written: fix the lines above and run the import again.');
+        else if (problems.length > 0)
+          env.io.err(
+            'Rows before the failed batch were written; running the same file again completes the import.',
+          );
+      }
+      return problems.length > 0 ? 1 : 0;
+    } finally {
+      await app.close();
+    }
+  },
+};

@@ -1,0 +1,235 @@
+import type { Executor } from '../../db/index.ts';
+import { echo, type Problem } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
+import { type AuditEventInput, type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import type { DomainCatalog } from '../domains/catalog.ts';
+import { enqueueMessages, welcomeEmail } from '../outbox/queue.ts';
+import {
+  normalizeAssignments,
+  type RoleAssignmentInput,
+  roleAssignmentProblems,
+} from '../roles/validation.ts';
+import {
+  addMembershipsEach,
+  replaceDatabaseAttributesEach,
+  replaceDirectAssignmentsEach,
+} from './bulk-queries.ts';
+import { emailProblems, normalizeEmail } from './email.ts';
+import * as q from './queries.ts';
+
+export interface CreateUsersInput {
+  readonly emails: readonly string[];
+  readonly roleAssignments?: readonly RoleAssignmentInput[] | null;
+  readonly userAttributes?: readonly AttributeInput[] | null;
+  readonly userGroupIds?: readonly string[] | null;
+  readonly sendWelcomeEmail?: boolean | null;
+}
+
+export type CreateOutcome = 'CREATED' | 'UPDATED' | 'UNCHANGED';
+export interface CreateUserResult {
+  readonly email: string;
+  readonly userId: string;
+  readonly outcome: CreateOutcome;
+}
+
+/** The checks of createUsers that need no database: email syntax, attributes, the batch size. */
+export function inputProblems(input: CreateUsersInput, maxEmailsPerCall: number): Problem[] {
+  const problems: Problem[] = [];
+  if (input.emails.length === 0)
+    problems.push({ code: 'BAD_USER_INPUT', field: 'emails', message: 'needs at least one email' });
+  if (input.emails.length > maxEmailsPerCall) {
+    problems.push({
+      code: 'BAD_USER_INPUT',
+      field: 'emails',
+      message: `at most ${maxEmailsPerCall} emails per call`,
+    });
+    return problems;
+  }
+  problems.push(...emailProblems(input.emails));
+  if (input.userAttributes) problems.push(...attributeProblems(input.userAttributes));
+  return problems;
+}
+
+/** The checks of createUsers against stored data: roles and their domains, and groups. */
+export async function storedProblems(
+  tx: Executor,
+  domains: DomainCatalog,
+  workspaceId: string,
+  input: CreateUsersInput,
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  if (input.roleAssignments)
+    problems.push(...(await roleAssignmentProblems(tx, domains, workspaceId, input.roleAssignments)));
+  const knownGroups = await q.existingGroupIds(tx, workspaceId, [...new Set(input.userGroupIds ?? [])]);
+  (input.userGroupIds ?? []).forEach((g, i) => {
+    if (!knownGroups.has(g))
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: `userGroupIds[${i}]`,
+        item: echo(g),
+        message: 'unknown group',
+      });
+  });
+  return problems;
+}
+
+/** What one user of a bulk write should get: the createUsers fields, for this email only. */
+export type UserFields = Omit<CreateUsersInput, 'emails'>;
+
+/**
+ * The writes of createUsers (CONTRACT.md §5) for a validated input, in the caller's transaction:
+ * creates new emails, re-applies the given fields to existing ones, queues welcome emails for
+ * new users, and audits every change.
+ */
+export function upsertUsers(
+  tx: Executor,
+  workspace: { readonly id: string; readonly name: string },
+  input: CreateUsersInput,
+  context: UpsertContext,
+): Promise<CreateUserResult[]> {
+  const { emails, ...fields } = input;
+  return upsertUsersEach(
+    tx,
+    workspace,
+    emails.map((email) => ({ email, fields })),
+    context,
+  );
+}
+
+export interface UpsertContext {
+  readonly origin: AuditOrigin;
+  readonly now: Date;
+  readonly publicUrl: string;
+  readonly via: string;
+}
+
+/**
+ * createUsers' writes where every email brings its own fields (a bulk import's rows), with one
+ * statement per table for the whole set. An email given twice keeps its first fields.
+ * Results come in the order of first appearance.
+ */
+export async function upsertUsersEach(
+  tx: Executor,
+  workspace: { readonly id: string; readonly name: string },
+  entries: readonly { readonly email: string; readonly fields: UserFields }[],
+  context: UpsertContext,
+): Promise<CreateUserResult[]> {
+  const { now } = context;
+  const workspaceId = workspace.id;
+  // Duplicates collapse onto the first spelling; sorted so that concurrent calls take row locks
+  // in the same order.
+  const byNormalized = new Map<string, { email: string; fields: UserFields }>();
+  for (const e of entries) {
+    const n = normalizeEmail(e.email);
+    if (!byNormalized.has(n)) byNormalized.set(n, { email: e.email.trim(), fields: e.fields });
+  }
+  const normalized = [...byNormalized.keys()].sort();
+
+  const created = await q.insertMissingUsers(
+    tx,
+    normalized.map((n) => ({
+      id: newId('usr'),
+      workspace_id: workspaceId,
+      email: byNormalized.get(n)!.email,
+      email_normalized: n,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
+  const users = await q.usersByEmails(tx, workspaceId, normalized);
+  const fieldsOf = new Map(users.map((u) => [u.id, byNormalized.get(u.email_normalized)!.fields]));
+  const existing = users.map((u) => u.id).filter((id) => !created.has(id));
+  const changed = new Set(await usersThatWouldChange(tx, existing, fieldsOf));
+  const toWrite = [...created, ...changed].map((id) => ({ id, fields: fieldsOf.get(id)! }));
+
+  await replaceDirectAssignmentsEach(
+    tx,
+    toWrite.flatMap(({ id, fields }) =>
+      fields.roleAssignments
+        ? [{ userId: id, assignments: normalizeAssignments(fields.roleAssignments) }]
+        : [],
+    ),
+  );
+  await replaceDatabaseAttributesEach(
+    tx,
+    toWrite.flatMap(({ id, fields }) =>
+      fields.userAttributes ? [{ userId: id, attributes: fields.userAttributes }] : [],
+    ),
+  );
+  await addMembershipsEach(
+    tx,
+    toWrite.map(({ id, fields }) => ({ userId: id, groupIds: [...new Set(fields.userGroupIds ?? [])] })),
+    now,
+  );
+  await q.touchUsers(tx, [...changed], now);
+
+  const outcomeOf = (id: string): CreateOutcome =>
+    created.has(id) ? 'CREATED' : changed.has(id) ? 'UPDATED' : 'UNCHANGED';
+  const byEmail = new Map(users.map((u) => [u.email_normalized, u]));
+  const results = [...byNormalized.keys()].map((n) => {
+    const user = byEmail.get(n)!;
+    return { email: user.email, userId: user.id, outcome: outcomeOf(user.id) };
+  });
+
+  const newcomers = results.filter(
+    (r) => r.outcome === 'CREATED' && fieldsOf.get(r.userId)!.sendWelcomeEmail,
+  );
+  await enqueueMessages(
+    tx,
+    newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl)),
+    now,
+  );
+  const events: AuditEventInput[] = results
+    .filter((r) => r.outcome !== 'UNCHANGED')
+    .map((r) =>
+      auditEvent(
+        context.origin,
+        now,
+        workspaceId,
+        r.outcome === 'CREATED' ? 'user.create' : 'user.update',
+        { type: 'user', id: r.userId },
+        { email: r.email, via: context.via },
+      ),
+    );
+  await recordAuditEvents(tx, events);
+  return results;
+}
+
+/** Existing users whose direct roles, DATABASE attributes or groups their fields would change. */
+async function usersThatWouldChange(
+  tx: Executor,
+  ids: readonly string[],
+  fieldsOf: ReadonlyMap<string, UserFields>,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const wants = (pick: (f: UserFields) => unknown) => ids.some((id) => pick(fieldsOf.get(id)!));
+  const [roles, attrs, groups] = await Promise.all([
+    wants((f) => f.roleAssignments) ? q.roleAssignmentsOf(tx, ids) : null,
+    wants((f) => f.userAttributes) ? q.attributesOf(tx, ids) : null,
+    wants((f) => f.userGroupIds?.length) ? q.groupIdsOf(tx, ids) : null,
+  ]);
+  return ids.filter((id) => {
+    const fields = fieldsOf.get(id)!;
+    if (roles && fields.roleAssignments) {
+      const have = (roles.get(id) ?? [])
+        .filter((a) => a.inheritedFromGroupId === null)
+        .map((a) => ({ roleId: a.roleId, scopes: a.scopes }));
+      if (JSON.stringify(have) !== JSON.stringify(normalizeAssignments(fields.roleAssignments))) return true;
+    }
+    if (attrs && fields.userAttributes) {
+      const have = (attrs.get(id) ?? []).filter((a) => a.source === 'DATABASE');
+      if (canonicalAttributes(have) !== canonicalAttributes(fields.userAttributes)) return true;
+    }
+    if (groups && fields.userGroupIds?.length) {
+      const have = new Set(groups.get(id) ?? []);
+      if (fields.userGroupIds.some((g) => !have.has(g))) return true;
+    }
+    return false;
+  });
+}
+
+const canonicalAttributes = (attrs: readonly { key: string; value: string }[]) =>
+  JSON.stringify(
+    [...attrs].map((a) => [a.key, a.value]).sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0)),
+  );
