@@ -58,14 +58,12 @@ const queryArb: fc.Memo<Gen> = fc.memo((depth) => {
   return fc.oneof(
     { arbitrary: base, weight: 2 },
     { arbitrary: join, weight: 1 },
-    fc
-      .record({ q1: sub, q2: sub, op: fc.constantFrom('union', 'union all', 'except', 'intersect') })
-      .map(
-        ({ q1, q2, op }): Gen => ({
-          sql: (w) =>
-            `select tenant_id from (${q1.sql(w)}) ${alias()} ${op} select tenant_id from (${q2.sql(w)}) ${alias()}`,
-        }),
-      ),
+    fc.record({ q1: sub, q2: sub, op: fc.constantFrom('union', 'union all', 'except', 'intersect') }).map(
+      ({ q1, q2, op }): Gen => ({
+        sql: (w) =>
+          `select tenant_id from (${q1.sql(w)}) ${alias()} ${op} select tenant_id from (${q2.sql(w)}) ${alias()}`,
+      }),
+    ),
     sub.map((q): Gen => ({ sql: (w) => `select d.tenant_id from (${q.sql(w)}) d` })),
     fc.record({ q: sub, shadow: fc.boolean() }).map(
       ({ q, shadow }): Gen => ({
