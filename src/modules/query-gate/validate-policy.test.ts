@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { rewriteQuery, type SqlDialect, validatePolicy } from './index.ts';
 
 /** Save-time validation of row policies (ACCESS.md §4: parse, only these functions, columns exist). */
@@ -12,6 +12,9 @@ async function problems(dialect: SqlDialect, policy: string, columns: readonly s
 
 for (const dialect of ['postgres', 'mysql'] as const) {
   describe(`validatePolicy (${dialect})`, () => {
+    // Under --test-force-exit, Node's runner can stop early when tests settle on microtasks only
+    // (no I/O); one macrotask turn after each test keeps every test running.
+    afterEach(() => new Promise((resolve) => setImmediate(resolve)));
     test('accepts the compat language', async () => {
       for (const policy of [
         "tenant_id = USER_ATTRIBUTE('tenantId')",
