@@ -191,6 +191,12 @@ export class MyWalker {
     }
     const type = node.type;
     if (type === 'column_ref') {
+      // Names only: anything richer under a column reference is not something the gate models.
+      for (const key of Object.keys(node)) {
+        const v = node[key];
+        const plain = v === null || typeof v !== 'object' || key === 'collate' || key === 'loc';
+        if (!plain && !isName(v)) throw refusedConstruct('column reference');
+      }
       if (this.selectDepth === 0 && this.hooks.mode === 'policy') this.hooks.topLevelColumn?.(node);
       if (node.collate != null) this.any(node.collate, scope);
       return node;
@@ -317,6 +323,14 @@ function inScopeIgnoringCase(scope: MyScope | null, name: string): boolean {
     for (const n of s.names) if (n.toLowerCase() === name.toLowerCase()) return true;
   }
   return false;
+}
+
+/** `name`, `{ type, value: 'name' }` or `{ expr: { type, value: 'name' } }`. */
+function isName(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  if (typeof value.value === 'string')
+    return Object.values(value).every((v) => v === null || typeof v !== 'object');
+  return Object.keys(value).length === 1 && isName(value.expr);
 }
 
 export function isObject(value: unknown): value is MyNode {
