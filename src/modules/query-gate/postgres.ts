@@ -101,9 +101,10 @@ export async function validatePostgresPolicy(
     compilePolicy(
       expression,
       target,
-      { defaultSchema: 'public', user },
+      { defaultSchema: table?.schema ?? 'public', user },
       new GateState(),
-      new Set(),
+      // Casts to the table's own schema's types (enums, domains) are allowed, as at rewrite time.
+      new Set(table === undefined ? [] : [table.schema]),
       (c) => seen.add(c),
       sampleBinding,
     );
