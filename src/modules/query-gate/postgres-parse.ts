@@ -39,31 +39,44 @@ export function parsePolicyExpression(policy: string): PgNode {
 
 /**
  * Defence in depth: the deparsed SQL must parse back to exactly the tree the gate built, so the
- * database runs what was checked (a deparser quirk cannot turn into a different query).
+ * database runs what was checked (a deparser quirk cannot turn into a different query), and its
+ * parameters must be exactly $1…$n.
  */
 export function verifyRoundTrip(sql: string, rewritten: PgNode, paramCount: number): void {
   const reparsed = parseOneSelect(sql, 'query');
-  if (JSON.stringify(normalize(reparsed)) !== JSON.stringify(normalize(rewritten))) {
+  const params = new Set<number>();
+  const same = sameTree(reparsed, rewritten, params);
+  const numbered = [...params].every((n) => Number.isInteger(n) && n >= 1 && n <= paramCount);
+  if (!same || params.size !== paramCount || !numbered) {
     throw queryRefused('The query cannot be rewritten faithfully');
   }
-  let max = 0;
-  JSON.stringify(reparsed, (key, value) => {
-    if (key === 'ParamRef' && isObject(value)) max = Math.max(max, Number(value.number ?? 0));
-    return value;
-  });
-  if (max !== paramCount) throw queryRefused('The query cannot be rewritten faithfully');
 }
 
-/** Drops positions and default values (the parser omits false, 0 and empty), sorting keys. */
-export function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = value[key];
-    if (key === 'location' || key.endsWith('list_start') || key.endsWith('list_end')) continue;
-    if (v === false || v === 0 || v === '' || v === undefined) continue;
-    out[key] = normalize(v);
+/**
+ * Structural equality that ignores positions and default values (the parser omits false, 0 and
+ * empty strings); collects the parameter numbers met on the way.
+ */
+export function sameTree(a: unknown, b: unknown, params: Set<number>): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameTree(item, b[i], params));
   }
-  return out;
+  if (!isObject(a) || !isObject(b)) return a === b;
+  const keysA = meaningfulKeys(a);
+  const keysB = meaningfulKeys(b);
+  if (keysA.length !== keysB.length) return false;
+  for (const key of keysA) {
+    if (!Object.hasOwn(b, key) || !keysB.includes(key)) return false;
+    if (key === 'ParamRef' && isObject(a[key])) params.add(Number((a[key] as PgNode).number ?? 0));
+    if (!sameTree(a[key], b[key], params)) return false;
+  }
+  return true;
+}
+
+function meaningfulKeys(node: PgNode): string[] {
+  return Object.keys(node).filter((key) => {
+    const v = node[key];
+    if (key === 'location' || key.endsWith('list_start') || key.endsWith('list_end')) return false;
+    return !(v === false || v === 0 || v === '' || v === undefined);
+  });
 }
