@@ -51,7 +51,7 @@ export function parsePolicy(parser: Parser, policy: string): MyNode {
 
 /** Walks a policy in policy mode; returns its WHERE expression with placeholders. */
 export function compileMysqlPolicy(
-  parser: Parser,
+  parsePolicyText: (policy: string) => MyNode,
   table: GateTable,
   request: Pick<GateRequest, 'defaultSchema' | 'user'>,
   state: GateState,
@@ -61,7 +61,7 @@ export function compileMysqlPolicy(
   binder: (fn: PolicyFunction, key: string | null) => BoundValue = (fn, key) =>
     bindPolicyFunction(fn, key, request.user),
 ): MyNode {
-  const expression = parsePolicy(parser, table.policy ?? '');
+  const expression = parsePolicyText(table.policy ?? '');
   const bind = (call: MyNode, fn: PolicyFunction) => {
     const key = policyFunctionKey(call, fn);
     if (key !== null) state.useAttribute(key);

@@ -1,9 +1,16 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { AppError, echo, type Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
-import { compileMysqlPolicy, type Placeholder, parseOne, policySelect, quoteRaw } from './mysql-policy.ts';
+import {
+  compileMysqlPolicy,
+  type Placeholder,
+  parseOne,
+  parsePolicy,
+  policySelect,
+  quoteRaw,
+} from './mysql-policy.ts';
 import { printWithParams } from './mysql-print.ts';
-import { MyWalker } from './mysql-walk.ts';
+import { type MyNode, MyWalker } from './mysql-walk.ts';
 import { sampleBinding } from './policy-functions.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
@@ -22,6 +29,16 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   const state = new GateState();
   const placeholders: Placeholder[] = [];
   const policyTables = new Set<string>();
+  // Each distinct policy is parsed once a request; every reference walks its own copy.
+  const parsedPolicies = new Map<string, MyNode>();
+  const parsePolicyOnce = (policy: string): MyNode => {
+    let parsed = parsedPolicies.get(policy);
+    if (parsed === undefined) {
+      parsed = parsePolicy(parser, policy);
+      parsedPolicies.set(policy, parsed);
+    }
+    return structuredClone(parsed);
+  };
   const walker = new MyWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -46,7 +63,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
         return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
       }
       state.addPolicy(table, table.policy);
-      const where = compileMysqlPolicy(parser, table, request, state, placeholders, policyTables);
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, policyTables);
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
         expr: { ast: policySelect(table, where), parentheses: true },
@@ -91,7 +108,7 @@ export async function validateMysqlPolicy(
   try {
     const parser = new mysqlGrammar.Parser();
     compileMysqlPolicy(
-      parser,
+      (text) => parsePolicy(parser, text),
       target,
       { defaultSchema: 'tessera_validation', user },
       new GateState(),
