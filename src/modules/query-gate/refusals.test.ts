@@ -265,6 +265,21 @@ describe('query gate refusals', () => {
         assert.deepEqual(open.tables, [{ schema: base.defaultSchema, name: 'orders' }]);
       });
 
+      test('an admin bypassing policies is still held to the domain, read-only SQL and the allow-list', async () => {
+        for (const [sql, code] of [
+          ['select * from secrets', 'ACCESS_DENIED'],
+          ['select * from information_schema.tables', 'ACCESS_DENIED'],
+          ['delete from orders', 'QUERY_REFUSED'],
+          ['select version()', 'QUERY_REFUSED'],
+        ] as const) {
+          await assert.rejects(
+            rewriteQuery({ ...request(dialect, sql), applyPolicies: false }),
+            { code },
+            sql,
+          );
+        }
+      });
+
       test('allowed built-ins pass', async () => {
         const sql =
           "select count(*), sum(amount), max(region), coalesce(min(amount), 0), lower(max(region)), concat('a', 'b'), abs(-1), round(avg(amount), 2) from orders";
