@@ -74,8 +74,9 @@ export class MyWalker {
       if (!SELECT_KEYS.has(key)) throw refusedConstruct(`SELECT ${key}`);
     }
     const into = ast.into;
-    if (into != null && (!isObject(into) || into.position != null))
+    if (into != null && (!isObject(into) || Object.values(into).some((v) => v != null))) {
       throw queryRefused('SELECT … INTO is not allowed');
+    }
     if (ast.locking_read != null) throw queryRefused('FOR UPDATE / LOCK IN SHARE MODE is not allowed');
     if (ast.options != null) throw refusedConstruct('SELECT options');
     this.enter();
@@ -146,6 +147,9 @@ export class MyWalker {
     }
     if (item.prefix != null && item.prefix !== 'lateral')
       throw refusedConstruct(`FROM ${String(item.prefix)}`);
+    if (item.as != null && typeof item.as !== 'string' && !isName(item.as))
+      throw refusedConstruct('FROM alias');
+    if (item.join != null && typeof item.join !== 'string') throw refusedConstruct('FROM join');
     if (item.on != null) item.on = this.any(item.on, scope);
     if (item.using != null) this.any(item.using, scope);
     if (item.table === undefined) {
