@@ -19,12 +19,12 @@ export function printWithParams(
     delete p.node.value;
     Object.assign(p.node, { type: 'column_ref', table: null, column: `${token}${i}` });
   });
-  const probe = parser.sqlify(ast as never, OPTIONS);
+  const probe = print(parser, ast);
   for (const p of placeholders) {
     for (const key of Object.keys(p.node)) delete p.node[key];
     Object.assign(p.node, { type: 'origin', value: '?' });
   }
-  const sql = parser.sqlify(ast as never, OPTIONS);
+  const sql = print(parser, ast);
   let parsed: { ast: unknown; tableList: string[] };
   try {
     parsed = parser.parse(probe, { ...OPTIONS, parseOptions: { includeLocations: true } }) as typeof parsed;
@@ -61,4 +61,13 @@ export function printWithParams(
   for (const entry of parsed.tableList) checkTable(entry);
   found.sort((a, b) => a.offset - b.offset);
   return { sql, params: found.map((f) => placeholders[f.index]!.value) };
+}
+
+/** The printer recurses; a tree it cannot print is refused like any other unaccountable query. */
+function print(parser: Parser, ast: MyNode): string {
+  try {
+    return parser.sqlify(ast as never, OPTIONS);
+  } catch {
+    throw queryRefused('The query cannot be rewritten faithfully');
+  }
 }

@@ -46,7 +46,7 @@ const SELECT_KEYS = new Set([
 
 const FROM_KEYS = new Set(['db', 'table', 'as', 'join', 'on', 'using', 'expr', 'prefix', 'loc']);
 
-const MAX_DEPTH = 400;
+const MAX_DEPTH = 1000;
 
 /** Identifiers come as strings, or `{ type, value }` when quoted. */
 export function identifier(value: unknown): string | null {

@@ -1,7 +1,7 @@
 import { deparseSync } from 'pgsql-deparser';
 import { loadModule } from 'pgsql-parser';
 import { AppError, echo, type Problem } from '../../errors.ts';
-import { accessDenied } from './errors.ts';
+import { accessDenied, queryRefused } from './errors.ts';
 import { sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
@@ -77,7 +77,13 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     },
   });
   const rewritten = walker.node(statement, null);
-  const sql = deparseSync({ version: 0, stmts: [{ stmt: rewritten }] } as never, { pretty: false });
+  let sql: string;
+  try {
+    sql = deparseSync({ version: 0, stmts: [{ stmt: rewritten }] } as never, { pretty: false });
+  } catch {
+    // The deparser recurses; a tree it cannot print is refused like any unaccountable query.
+    throw queryRefused('The query cannot be rewritten faithfully');
+  }
   verifyRoundTrip(sql, rewritten, state.params.length);
   return state.result(sql);
 }

@@ -280,6 +280,24 @@ describe('query gate refusals', () => {
         }
       });
 
+      test('pathologically deep queries are refused, never crash the process', async () => {
+        const n = 20_000;
+        for (const sql of [
+          `select ${'('.repeat(n)}1${')'.repeat(n)}`,
+          `select 1 ${'union all select 1 '.repeat(n)}`,
+          `select 1 from orders where ${Array.from({ length: 1_500 }, (_, i) => `id = ${i}`).join(' or ')}`,
+        ]) {
+          const outcome = await rewriteQuery(request(dialect, sql)).then(
+            () => 'rewritten',
+            (error: unknown) => (error instanceof AppError ? error.code : String(error)),
+          );
+          assert.ok(
+            outcome === 'QUERY_REFUSED' || outcome === 'rewritten',
+            `${sql.slice(0, 40)}…: ${outcome}`,
+          );
+        }
+      });
+
       test('allowed built-ins pass', async () => {
         const sql =
           "select count(*), sum(amount), max(region), coalesce(min(amount), 0), lower(max(region)), concat('a', 'b'), abs(-1), round(avg(amount), 2) from orders";
