@@ -136,6 +136,14 @@ for (const engine of warehouseEngines()) {
       );
     });
 
+    test('a list too long to bind is refused before it reaches the driver', async () => {
+      const tables = withOrdersPolicy(w, "id IN (USER_ATTRIBUTE_INT_LIST('orders'))");
+      const orders = JSON.stringify(Array.from({ length: 70_000 }, (_, i) => i));
+      await assert.rejects(rewriteQuery(request(w, 'select id from orders', { orders }, tables)), {
+        code: 'QUERY_REFUSED',
+      });
+    });
+
     test('IN (USER_ATTRIBUTE_INT_LIST) selects exactly the listed ids', async () => {
       const tables = withOrdersPolicy(w, "id IN (USER_ATTRIBUTE_INT_LIST('orders'))");
       assert.deepEqual(

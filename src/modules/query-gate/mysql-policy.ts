@@ -3,7 +3,7 @@ import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
-import type { GateState } from './state.ts';
+import { checkParamCount, type GateState } from './state.ts';
 import type { GateRequest, GateTable } from './types.ts';
 
 /** node-sql-parser's MySQL grammar, used for MariaDB too. */
@@ -68,6 +68,7 @@ export function compileMysqlPolicy(
     return binder(fn, key);
   };
   const placeholder = (value: unknown): MyNode => {
+    checkParamCount(placeholders.length + 1);
     const node: MyNode = { type: 'origin', value: '?' };
     placeholders.push({ node, value });
     return node;
