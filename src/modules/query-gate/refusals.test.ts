@@ -208,6 +208,7 @@ const DENIED_HIDDEN = [
   'select -(select 1 from secrets)',
   'select not exists (select 1 from secrets)',
   'with orders as (select * from secrets) select * from orders',
+  'with recursive a as (select * from secrets), secrets as (select 1 as id) select * from a',
 ];
 
 const DENIED_POSTGRES = [
