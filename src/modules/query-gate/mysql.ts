@@ -1,0 +1,134 @@
+import mysqlGrammar from 'node-sql-parser/build/mysql.js';
+import { AppError, echo, type Problem } from '../../errors.ts';
+import { accessDenied, queryRefused } from './errors.ts';
+import {
+  compileMysqlPolicy,
+  type Placeholder,
+  parseOne,
+  parsePolicy,
+  policySelect,
+  quoteRaw,
+} from './mysql-policy.ts';
+import { printWithParams } from './mysql-print.ts';
+import { type MyNode, MyWalker } from './mysql-walk.ts';
+import { sampleBinding } from './policy-functions.ts';
+import { GateState } from './state.ts';
+import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
+
+/**
+ * MySQL and MariaDB: parse with node-sql-parser's MySQL grammar, walk and rewrite the tree,
+ * print it back. Database and table names are compared case-insensitively (as MySQL does with
+ * lower_case_table_names=1, and as Windows/macOS servers do); the printed query always uses the
+ * domain's own spelling. CTE names must match exactly: a name that differs only by case is
+ * refused, because whether the server takes it for the CTE depends on its settings.
+ */
+
+export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery> {
+  const parser = new mysqlGrammar.Parser();
+  const ast = parseOne(parser, request.sql, 'query');
+  const state = new GateState();
+  const placeholders: Placeholder[] = [];
+  const policyTables = new Set<string>();
+  // Each distinct policy is parsed once a request; every reference walks its own copy.
+  const parsedPolicies = new Map<string, MyNode>();
+  const parsePolicyOnce = (policy: string): MyNode => {
+    let parsed = parsedPolicies.get(policy);
+    if (parsed === undefined) {
+      parsed = parsePolicy(parser, policy);
+      parsedPolicies.set(policy, parsed);
+    }
+    return structuredClone(parsed);
+  };
+  const walker = new MyWalker({
+    mode: 'query',
+    defaultSchema: request.defaultSchema,
+    table: (item, schema, name) => {
+      const table = request.tables.find(
+        (t) => t.schema.toLowerCase() === schema.toLowerCase() && t.name.toLowerCase() === name.toLowerCase(),
+      );
+      if (table === undefined) {
+        throw accessDenied(`Table ${schema}.${name} is not part of this domain`, {
+          table: `${schema}.${name}`,
+        });
+      }
+      state.addTable(table);
+      if (request.applyPolicies && table.policy === null && request.requirePolicies) {
+        throw accessDenied(`Table ${table.schema}.${table.name} has no row policy`, {
+          table: `${table.schema}.${table.name}`,
+        });
+      }
+      // Keep the name as written as the alias, so `ORDERS.id` still finds `orders`.
+      const alias = item.as ?? (name === table.name ? null : quoteRaw(name));
+      if (!request.applyPolicies || table.policy === null) {
+        return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
+      }
+      state.addPolicy(table, table.policy);
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, policyTables);
+      const { db: _db, table: _table, as: _as, ...rest } = item;
+      return {
+        expr: { ast: policySelect(table, where), parentheses: true },
+        as: alias ?? quoteRaw(table.name),
+        ...rest,
+      };
+    },
+    policyFunction: unreachable,
+    expandListFunction: unreachable,
+  });
+  walker.statement(ast, null);
+  const { sql, params } = printWithParams(parser, ast, placeholders, (entry) => {
+    // Defence in depth: the parser's own list of the printed query's tables must hold only
+    // qualified domain or policy tables, and unqualified names of the query's CTEs.
+    const [kind, db, name] = entry.split('::');
+    const ok =
+      kind === 'select' &&
+      name !== undefined &&
+      (db === 'null'
+        ? walker.cteNames.has(name)
+        : state.tablesRead().some((t) => quoteRaw(t.schema) === db && quoteRaw(t.name) === name) ||
+          policyTables.has(`${db?.toLowerCase()}.${name.toLowerCase()}`));
+    if (!ok) throw queryRefused('The query cannot be rewritten faithfully');
+  });
+  state.params.push(...params);
+  return state.result(sql);
+
+  function unreachable(): never {
+    throw new Error('unreachable: policy functions are refused in query mode');
+  }
+}
+
+/** Save-time check of a MySQL row policy (see `validatePolicy`). */
+export async function validateMysqlPolicy(
+  policy: string,
+  columns: readonly string[] | null,
+  table: TableName | undefined,
+): Promise<Problem[]> {
+  const seen = new Set<string>();
+  const target: GateTable = { schema: table?.schema ?? '', name: table?.name ?? '', policy };
+  const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
+  try {
+    const parser = new mysqlGrammar.Parser();
+    compileMysqlPolicy(
+      (text) => parsePolicy(parser, text),
+      target,
+      { defaultSchema: 'tessera_validation', user },
+      new GateState(),
+      [],
+      new Set(),
+      (c) => seen.add(c),
+      sampleBinding,
+    );
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return [{ code: 'BAD_USER_INPUT', field: 'policy', item: echo(policy), message: error.message }];
+  }
+  if (columns === null) return [];
+  const known = new Set(columns.map((c) => c.toLowerCase()));
+  return [...seen]
+    .filter((c) => !known.has(c.toLowerCase()))
+    .map((c) => ({
+      code: 'BAD_USER_INPUT',
+      field: 'policy',
+      item: c,
+      message: `Unknown column "${echo(c)}"`,
+    }));
+}

@@ -1,0 +1,130 @@
+import { deparseSync } from 'pgsql-deparser';
+import { loadModule } from 'pgsql-parser';
+import { AppError, echo, type Problem } from '../../errors.ts';
+import { accessDenied, queryRefused } from './errors.ts';
+import { sampleBinding } from './policy-functions.ts';
+import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
+import { compilePolicy } from './postgres-policy.ts';
+import { type PgNode, PgWalker } from './postgres-walk.ts';
+import { GateState } from './state.ts';
+import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
+
+/**
+ * Postgres: parse with libpg-query (the server's own parser), walk and rewrite the tree, deparse.
+ * Each domain-table reference becomes `(SELECT * FROM schema.table WHERE policy) AS alias`.
+ */
+export async function rewritePostgres(request: GateRequest): Promise<RewrittenQuery> {
+  await loadModule();
+  const statement = parseOneSelect(request.sql, 'query');
+  const state = new GateState();
+  const policies = new Map<string, PgNode>();
+  const domainSchemas = new Set(request.tables.map((t) => t.schema));
+  const walker = new PgWalker({
+    mode: 'query',
+    defaultSchema: request.defaultSchema,
+    domainSchemas,
+    table: (rangeVar, schema) => {
+      const relname = rangeVar.relname as string;
+      const table = request.tables.find((t) => t.schema === schema && t.name === relname);
+      if (table === undefined) {
+        throw accessDenied(`Table ${schema}.${relname} is not part of this domain`, {
+          table: `${schema}.${relname}`,
+        });
+      }
+      state.addTable(table);
+      if (request.applyPolicies && table.policy === null && request.requirePolicies) {
+        throw accessDenied(`Table ${schema}.${relname} has no row policy`, { table: `${schema}.${relname}` });
+      }
+      rangeVar.schemaname = schema;
+      if (!request.applyPolicies || table.policy === null) return null;
+      state.addPolicy(table, table.policy);
+      let parsed = policies.get(table.policy);
+      if (parsed === undefined) {
+        parsed = parsePolicyExpression(table.policy);
+        policies.set(table.policy, parsed);
+      }
+      const where = compilePolicy(structuredClone(parsed), table, request, state, domainSchemas);
+      return {
+        RangeSubselect: {
+          subquery: {
+            SelectStmt: {
+              targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
+              fromClause: [
+                // `inh` absent means ONLY, as the parser writes it (the deparser ignores `inh: false`).
+                {
+                  RangeVar: {
+                    schemaname: schema,
+                    relname,
+                    ...(rangeVar.inh === true ? { inh: true } : {}),
+                    relpersistence: 'p',
+                  },
+                },
+              ],
+              whereClause: where,
+              limitOption: 'LIMIT_OPTION_DEFAULT',
+              op: 'SETOP_NONE',
+            },
+          },
+          alias: rangeVar.alias ?? { aliasname: relname },
+        },
+      };
+    },
+    policyFunction: () => {
+      throw new Error('unreachable: policy functions are refused in query mode');
+    },
+    expandListFunction: () => {
+      throw new Error('unreachable: policy functions are refused in query mode');
+    },
+  });
+  const rewritten = walker.node(statement, null);
+  let sql: string;
+  try {
+    sql = deparseSync({ version: 0, stmts: [{ stmt: rewritten }] } as never, { pretty: false });
+  } catch {
+    // The deparser recurses; a tree it cannot print is refused like any unaccountable query.
+    throw queryRefused('The query cannot be rewritten faithfully');
+  }
+  verifyRoundTrip(sql, rewritten, state.params.length);
+  return state.result(sql);
+}
+
+/**
+ * Postgres: parse with libpg-query (the server's own parser), walk and rewrite the tree, deparse.
+ * Each domain-table reference becomes `(SELECT * FROM schema.table WHERE policy) AS alias`.
+ */
+/** Save-time check of a Postgres row policy (see `validatePolicy`). */
+export async function validatePostgresPolicy(
+  policy: string,
+  columns: readonly string[] | null,
+  table: TableName | undefined,
+): Promise<Problem[]> {
+  await loadModule();
+  const seen = new Set<string>();
+  const target: GateTable = { schema: table?.schema ?? '', name: table?.name ?? '', policy };
+  try {
+    const expression = parsePolicyExpression(policy);
+    const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
+    compilePolicy(
+      expression,
+      target,
+      { defaultSchema: table?.schema ?? 'public', user },
+      new GateState(),
+      // Casts to the table's own schema's types (enums, domains) are allowed, as at rewrite time.
+      new Set(table === undefined ? [] : [table.schema]),
+      (c) => seen.add(c),
+      sampleBinding,
+    );
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return [{ code: 'BAD_USER_INPUT', field: 'policy', item: echo(policy), message: error.message }];
+  }
+  if (columns === null) return [];
+  return [...seen]
+    .filter((c) => !columns.includes(c))
+    .map((c) => ({
+      code: 'BAD_USER_INPUT',
+      field: 'policy',
+      item: c,
+      message: `Unknown column "${echo(c)}"`,
+    }));
+}

@@ -1,0 +1,58 @@
+import { queryRefused } from './errors.ts';
+import type { AppliedPolicy, GateTable, RewrittenQuery, TableName } from './types.ts';
+
+/** What one rewrite collects: bound parameters, tables read, policies applied, attributes used. */
+export class GateState {
+  readonly params: unknown[] = [];
+  private readonly tables: TableName[] = [];
+  private readonly policies: AppliedPolicy[] = [];
+  private readonly attributes = new Set<string>();
+
+  /** Adds a bound parameter and returns its 1-based position. */
+  addParam(value: unknown): number {
+    checkParamCount(this.params.length + 1);
+    this.params.push(value);
+    return this.params.length;
+  }
+
+  addTable(table: GateTable): void {
+    if (!this.tables.some((t) => t.schema === table.schema && t.name === table.name)) {
+      this.tables.push({ schema: table.schema, name: table.name });
+    }
+  }
+
+  addPolicy(table: GateTable, policy: string): void {
+    if (!this.policies.some((p) => p.schema === table.schema && p.name === table.name)) {
+      this.policies.push({ schema: table.schema, name: table.name, policy });
+    }
+  }
+
+  tablesRead(): readonly TableName[] {
+    return this.tables;
+  }
+
+  useAttribute(key: string): void {
+    this.attributes.add(key);
+  }
+
+  result(sql: string): RewrittenQuery {
+    return {
+      sql,
+      params: [...this.params],
+      tables: [...this.tables],
+      policies: [...this.policies],
+      attributesUsed: [...this.attributes].sort(),
+    };
+  }
+}
+
+/** Both wire protocols number parameters in 16 bits; refuse before the driver fails mid-query. */
+export const MAX_PARAMS = 65_535;
+
+export function checkParamCount(count: number): void {
+  if (count > MAX_PARAMS) {
+    throw queryRefused(
+      `The row policies need more than ${MAX_PARAMS} parameters for this query (long attribute lists?)`,
+    );
+  }
+}
