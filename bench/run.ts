@@ -36,6 +36,10 @@ for (const file of files) {
   sections.set(file, `${body}\n\n_Measured ${machine}._`);
 }
 writeSections(sections);
+// RESULTS.md is committed, so it is written in the formatter's style (`npm run check` formats markdown).
+spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'format', '--write', RESULTS], {
+  stdio: 'ignore',
+});
 process.exit(failed ? 1 : 0);
 
 /** RESULTS.md holds one section a benchmark file, each opened by a marker naming the file. */
