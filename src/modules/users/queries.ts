@@ -168,10 +168,16 @@ export async function replaceDatabaseAttributes(
     .where('user_id', '=', anyText(userIds))
     .where('source', '=', 'DATABASE')
     .execute();
-  const rows = userIds.flatMap((user_id) =>
-    attributes.map((a) => ({ user_id, source: 'DATABASE' as const, key: a.key, value: a.value })),
-  );
-  for (const chunk of chunksFor(rows, 4)) await db.insertInto('user_attributes').values(chunk).execute();
+  if (attributes.length === 0) return;
+  // One set-based statement whatever the number of users: every user gets the same attributes,
+  // with its workspace and email copied in for the filtered-page index (migration 0005).
+  await sql`
+    insert into user_attributes (user_id, source, key, value, workspace_id, email_normalized)
+    select u.id, 'DATABASE', a.key, a.value, u.workspace_id, u.email_normalized
+    from users u
+    cross join unnest(${attributes.map((a) => a.key)}::text[], ${attributes.map((a) => a.value)}::text[]) as a(key, value)
+    where u.id = any(${[...userIds]}::text[])
+  `.execute(db);
 }
 
 export async function replaceDirectAssignments(
