@@ -137,9 +137,10 @@ export async function seedUsers(b: BenchApp, workspaceId: string, count: number,
       [tag, count, workspaceId],
       tx,
     );
+    // With the user's workspace and email copied in, as the service writes them (migration 0005).
     await b.raw(
-      `insert into user_attributes (user_id, source, key, value)
-       select ${id}, 'DATABASE', a.key, a.value
+      `insert into user_attributes (user_id, source, key, value, workspace_id, email_normalized)
+       select ${id}, 'DATABASE', a.key, a.value, $3, 'user' || i || '@' || $1::text || '.bench'
        from generate_series(1, $2::int) as i
        cross join lateral (values
          ('tenant', 'tenant-' || (i % 100)),
@@ -148,7 +149,7 @@ export async function seedUsers(b: BenchApp, workspaceId: string, count: number,
          ('department', 'dept-' || (i % 20)),
          ('display_name', 'User ' || i)
        ) as a(key, value)`,
-      [tag, count],
+      [tag, count, workspaceId],
       tx,
     );
     await b.raw(

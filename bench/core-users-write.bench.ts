@@ -49,10 +49,17 @@ for (const backend of benchBackends()) {
               tx,
             );
             const attrs = users.flatMap((u) =>
-              input.userAttributes.map((a) => [u.id, 'DATABASE', a.key, a.value]),
+              input.userAttributes.map((a) => [
+                u.id,
+                'DATABASE',
+                a.key,
+                a.value,
+                b.workspaceId,
+                u.normalized,
+              ]),
             );
             await b.raw(
-              `insert into user_attributes (user_id, source, key, value) values ${placeholders(attrs.length, 4)}`,
+              `insert into user_attributes (user_id, source, key, value, workspace_id, email_normalized) values ${placeholders(attrs.length, 6)}`,
               attrs.flat(),
               tx,
             );
@@ -99,8 +106,9 @@ for (const backend of benchBackends()) {
 printSection('Core: createUsers of 1,000 emails in one call', rows, [
   `Each call creates ${BATCH} new users with 5 DATABASE attributes and one VIEWER assignment, in a`,
   `database that grows by ${BATCH} users a call (${SAMPLES} measured calls each after 3 warm-ups, interleaved).`,
-  'The baseline writes the same rows (users, user_attributes, user_role_assignments) with three',
-  'hand-written multi-row INSERTs in one transaction through the same connection (pg.Pool or PGlite).',
+  'The baseline writes the same rows (users; user_attributes with their copies of workspace and email;',
+  'user_role_assignments) with three hand-written multi-row INSERTs in one transaction through the same',
+  'connection (pg.Pool or PGlite).',
   'Tessera also validates the input, upserts idempotently (ON CONFLICT on the email index), locks the',
   'rows, compares existing users and writes one audit event per user in the same transaction.',
 ]);
