@@ -33,7 +33,9 @@ for (const file of files) {
   process.stdout.write(result.stdout);
   if (result.status !== 0) failed++;
   const body = result.status === 0 ? result.stdout.trim() : `## ${file}\n\nfailed (exit ${result.status}).`;
-  sections.set(file, `${body}\n\n_Measured ${machine}._`);
+  // The machine is shared: the load beside the figures says how much to trust their absolute values.
+  const load = os.loadavg()[0]!.toFixed(1);
+  sections.set(file, `${body}\n\n_Measured ${machine}, load average ${load} when the file finished._`);
 }
 writeSections(sections);
 // RESULTS.md is committed, so it is written in the formatter's style (`npm run check` formats markdown).
