@@ -25,6 +25,33 @@ export async function time(fn: () => Promise<unknown>, samples: number, warmup =
   return { medianMs: quantile(ms, 0.5), p95Ms: quantile(ms, 0.95), samples };
 }
 
+/**
+ * Times several contenders with their samples interleaved (a, b, a, b, …), so a burst of load from
+ * other processes on this shared machine slows every contender alike instead of skewing a ratio.
+ */
+export async function timeInterleaved<K extends string>(
+  contenders: Record<K, () => Promise<unknown>>,
+  samples: number,
+  warmup = 3,
+): Promise<Record<K, Timing>> {
+  const names = Object.keys(contenders) as K[];
+  for (let i = 0; i < warmup; i++) for (const name of names) await contenders[name]();
+  const ms = new Map<K, number[]>(names.map((n) => [n, []]));
+  for (let i = 0; i < samples; i++) {
+    for (const name of names) {
+      const start = performance.now();
+      await contenders[name]();
+      ms.get(name)!.push(performance.now() - start);
+    }
+  }
+  const out = {} as Record<K, Timing>;
+  for (const name of names) {
+    const sorted = ms.get(name)!.sort((a, b) => a - b);
+    out[name] = { medianMs: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95), samples };
+  }
+  return out;
+}
+
 /** Operations per second with `concurrency` loops running `fn` for `durationMs`. */
 export async function throughput(
   fn: () => Promise<unknown>,

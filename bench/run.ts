@@ -33,9 +33,15 @@ for (const file of files) {
   process.stdout.write(result.stdout);
   if (result.status !== 0) failed++;
   const body = result.status === 0 ? result.stdout.trim() : `## ${file}\n\nfailed (exit ${result.status}).`;
-  sections.set(file, `${body}\n\n_Measured ${machine}._`);
+  // The machine is shared: the load beside the figures says how much to trust their absolute values.
+  const load = os.loadavg()[0]!.toFixed(1);
+  sections.set(file, `${body}\n\n_Measured ${machine}, load average ${load} when the file finished._`);
 }
 writeSections(sections);
+// RESULTS.md is committed, so it is written in the formatter's style (`npm run check` formats markdown).
+spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'format', '--write', RESULTS], {
+  stdio: 'ignore',
+});
 process.exit(failed ? 1 : 0);
 
 /** RESULTS.md holds one section a benchmark file, each opened by a marker naming the file. */

@@ -45,6 +45,9 @@ export interface UserAttributesTable {
   source: 'DATABASE' | 'JWT';
   key: string;
   value: string;
+  /** Copies of the user's, kept by triggers (migration 0005) for the filtered-page index. */
+  workspace_id: Generated<string | null>;
+  email_normalized: Generated<string | null>;
 }
 
 export interface RoleAssignmentRow {

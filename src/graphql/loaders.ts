@@ -8,6 +8,7 @@ import {
   type StoredAssignment,
   type StoredAttribute,
   type UserRow,
+  usersByIds,
 } from '../modules/users/queries.ts';
 
 /** Per-request batch loaders for the fields of many users at once. */
@@ -36,10 +37,6 @@ export function createLoaders(
     groups: new BatchLoader(async (ids) => groups.groupsByIds(ids), null),
     groupAssignments: new BatchLoader((ids) => groups.roleAssignments(ids), []),
     groupMembers: new BatchLoader((ids) => groups.memberIds(ids), []),
-    users: new BatchLoader(async (ids) => {
-      const rows =
-        ids.length === 0 ? [] : await db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
-      return new Map(rows.map((r) => [r.id, r]));
-    }, null),
+    users: new BatchLoader((ids) => usersByIds(db, ids), null),
   };
 }

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as core from './0001_core.ts';
 import * as sessions from './0002_sessions.ts';
 import * as outbox from './0004_outbox.ts';
+import * as indexes from './0005_indexes.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_sessions': sessions,
   '0004_outbox': outbox,
+  '0005_indexes': indexes,
 };

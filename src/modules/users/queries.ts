@@ -16,6 +16,13 @@ export interface StoredAssignment {
   readonly inheritedFromGroupId: string | null;
 }
 
+/**
+ * `column = any($1::text[])`: a list of any length as ONE array parameter. An `in ($1, …, $n)`
+ * list breaks past Postgres' 65,535 bind parameters (listUsers of a 70k-user workspace) and costs
+ * a parameter per id to bind and parse at every size.
+ */
+export const anyText = (values: readonly string[]) => sql<string>`any(${[...values]}::text[])`;
+
 export const findUser = (db: Executor, workspaceId: string, id: string) =>
   db
     .selectFrom('users')
@@ -40,7 +47,7 @@ export const lockUsers = (db: Executor, workspaceId: string, ids: readonly strin
         .selectFrom('users')
         .selectAll()
         .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids)
+        .where('id', '=', anyText(ids))
         .orderBy('id')
         .forUpdate()
         .execute();
@@ -84,7 +91,7 @@ export const usersByEmails = (db: Executor, workspaceId: string, normalized: rea
     .selectFrom('users')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('email_normalized', 'in', normalized)
+    .where('email_normalized', '=', anyText(normalized))
     .orderBy('id')
     .forUpdate()
     .execute();
@@ -98,7 +105,7 @@ export async function attributesOf(
   const rows = await db
     .selectFrom('user_attributes')
     .select(['user_id', 'key', 'value', 'source'])
-    .where('user_id', 'in', userIds)
+    .where('user_id', '=', anyText(userIds))
     .orderBy('user_id')
     .orderBy('source')
     .orderBy('key')
@@ -117,7 +124,7 @@ export async function roleAssignmentsOf(
   const direct = await db
     .selectFrom('user_role_assignments')
     .select(['user_id', 'role_id', 'scopes'])
-    .where('user_id', 'in', userIds)
+    .where('user_id', '=', anyText(userIds))
     .orderBy('user_id')
     .orderBy('position')
     .execute();
@@ -127,7 +134,7 @@ export async function roleAssignmentsOf(
     .selectFrom('group_members as m')
     .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
     .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
-    .where('m.user_id', 'in', userIds)
+    .where('m.user_id', '=', anyText(userIds))
     .orderBy('m.user_id')
     .orderBy('g.group_id')
     .orderBy('g.position')
@@ -143,7 +150,7 @@ export async function groupIdsOf(db: Executor, userIds: readonly string[]): Prom
   const rows = await db
     .selectFrom('group_members')
     .select(['user_id', 'group_id'])
-    .where('user_id', 'in', userIds)
+    .where('user_id', '=', anyText(userIds))
     .orderBy('group_id')
     .execute();
   for (const r of rows) push(map, r.user_id, r.group_id);
@@ -158,13 +165,19 @@ export async function replaceDatabaseAttributes(
   if (userIds.length === 0) return;
   await db
     .deleteFrom('user_attributes')
-    .where('user_id', 'in', userIds)
+    .where('user_id', '=', anyText(userIds))
     .where('source', '=', 'DATABASE')
     .execute();
-  const rows = userIds.flatMap((user_id) =>
-    attributes.map((a) => ({ user_id, source: 'DATABASE' as const, key: a.key, value: a.value })),
-  );
-  for (const chunk of chunksFor(rows, 4)) await db.insertInto('user_attributes').values(chunk).execute();
+  if (attributes.length === 0) return;
+  // One set-based statement whatever the number of users: every user gets the same attributes,
+  // with its workspace and email copied in for the filtered-page index (migration 0005).
+  await sql`
+    insert into user_attributes (user_id, source, key, value, workspace_id, email_normalized)
+    select u.id, 'DATABASE', a.key, a.value, u.workspace_id, u.email_normalized
+    from users u
+    cross join unnest(${attributes.map((a) => a.key)}::text[], ${attributes.map((a) => a.value)}::text[]) as a(key, value)
+    where u.id = any(${[...userIds]}::text[])
+  `.execute(db);
 }
 
 export async function replaceDirectAssignments(
@@ -173,7 +186,7 @@ export async function replaceDirectAssignments(
   assignments: readonly { roleId: string; scopes: readonly string[] }[],
 ): Promise<void> {
   if (userIds.length === 0) return;
-  await db.deleteFrom('user_role_assignments').where('user_id', 'in', userIds).execute();
+  await db.deleteFrom('user_role_assignments').where('user_id', '=', anyText(userIds)).execute();
   const rows = userIds.flatMap((user_id) =>
     assignments.map((a, position) => ({ user_id, position, role_id: a.roleId, scopes: [...a.scopes] })),
   );
@@ -208,7 +221,7 @@ export const existingGroupIds = async (db: Executor, workspaceId: string, ids: r
             .selectFrom('user_groups')
             .select('id')
             .where('workspace_id', '=', workspaceId)
-            .where('id', 'in', ids)
+            .where('id', '=', anyText(ids))
             .execute()
         ).map((r) => r.id),
       );
@@ -216,7 +229,13 @@ export const existingGroupIds = async (db: Executor, workspaceId: string, ids: r
 export const touchUsers = (db: Executor, userIds: readonly string[], at: Date) =>
   userIds.length === 0
     ? Promise.resolve()
-    : db.updateTable('users').set({ updated_at: at }).where('id', 'in', userIds).execute();
+    : db.updateTable('users').set({ updated_at: at }).where('id', '=', anyText(userIds)).execute();
+
+export async function usersByIds(db: Executor, ids: readonly string[]): Promise<Map<string, UserRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('users').selectAll().where('id', '=', anyText(ids)).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
 
 export const countUsers = async (db: Executor, workspaceId: string) =>
   Number(

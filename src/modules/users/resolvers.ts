@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { AppError, notFound, unauthenticated } from '../../errors.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { iso, isoRequired } from '../../graphql/format.ts';
@@ -6,7 +7,9 @@ import { withStatus } from '../../graphql/status.ts';
 import type { AttributeInput } from '../attributes/validation.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { GroupView } from '../groups/service.ts';
 import type { RoleAssignmentInput } from '../roles/validation.ts';
+import { prefetchUserFields } from './prefetch.ts';
 import type { UserRow } from './queries.ts';
 import { encodeCursor, searchUsers, type UserFilter } from './search.ts';
 
@@ -25,44 +28,61 @@ async function existingWorkspace(
   requested: string | null | undefined,
 ): Promise<string> {
   const id = targetWorkspace(principal, requested);
+  // An access key's own workspace exists: the key was just read, and keys are deleted with their
+  // workspace (ON DELETE CASCADE). That saves a query on every request.
+  if (principal.kind === 'accessKey' && id === principal.workspaceId) return id;
   if (!(await ctx.services.workspaces.find(id))) throw notFound('Workspace not found');
   return id;
 }
 
 export const usersModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   User: {
-    name: async (u: UserRow, _: unknown, ctx: RequestContext) => {
-      const attrs = await ctx.loaders.attributes.load(u.id);
-      const display =
-        attrs.find((a) => a.key === 'display_name' && a.source === 'DATABASE') ??
-        attrs.find((a) => a.key === 'display_name');
-      return display?.value || u.email;
-    },
+    // These answer synchronously when a list resolver prefetched the data (see prefetch.ts).
+    name: (u: UserRow, _: unknown, ctx: RequestContext) =>
+      then(ctx.loaders.attributes.get(u.id), (attrs) => {
+        const display =
+          attrs.find((a) => a.key === 'display_name' && a.source === 'DATABASE') ??
+          attrs.find((a) => a.key === 'display_name');
+        return display?.value || u.email;
+      }),
     profilePicture: (u: UserRow) => u.profile_picture,
     creationTimestamp: (u: UserRow) => isoRequired(u.created_at),
     lastActiveSessionTimestamp: (u: UserRow) => iso(u.last_active_session_at),
-    roleAssignments: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.roleAssignments.load(u.id),
-    userAttributes: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.attributes.load(u.id),
+    roleAssignments: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.roleAssignments.get(u.id),
+    userAttributes: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.attributes.get(u.id),
     isScimManaged: (u: UserRow) => u.is_scim_managed,
     workspaceId: (u: UserRow) => u.workspace_id,
-    userGroups: async (u: UserRow, _: unknown, ctx: RequestContext) => {
-      const ids = await ctx.loaders.groupIds.load(u.id);
-      return (await Promise.all(ids.map((id) => ctx.loaders.groups.load(id)))).filter((g) => g !== null);
-    },
+    userGroups: (u: UserRow, _: unknown, ctx: RequestContext) =>
+      then(ctx.loaders.groupIds.get(u.id), (ids) => {
+        const groups = ids.map((id) => ctx.loaders.groups.get(id));
+        const known = (list: (GroupView | null)[]) => list.filter((g) => g !== null);
+        return groups.some((g) => g instanceof Promise)
+          ? Promise.all(groups).then(known)
+          : known(groups as (GroupView | null)[]);
+      }),
   },
   Query: {
-    listUsers: async (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) => {
+    listUsers: async (
+      _: unknown,
+      args: { workspaceId?: string | null },
+      ctx: RequestContext,
+      info: GraphQLResolveInfo,
+    ) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      return ctx.services.users.list(await existingWorkspace(ctx, principal, args.workspaceId));
+      const users = await ctx.services.users.list(await existingWorkspace(ctx, principal, args.workspaceId));
+      await prefetchUserFields(ctx, info, [], users);
+      return users;
     },
     users: async (
       _: unknown,
       args: { workspaceId?: string | null; filter?: UserFilter | null; first: number; after?: string | null },
       ctx: RequestContext,
+      info: GraphQLResolveInfo,
     ) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
       const page = await searchUsers(ctx.services.db, workspaceId, args.filter, args.first ?? 50, args.after);
+      await prefetchUserFields(ctx, info, ['edges', 'node'], page.rows);
       return {
         edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node.email_normalized, node.id) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -81,7 +101,12 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     },
   },
   Mutation: {
-    createUsers: async (_: unknown, args: { input: CreateUsersArgs }, ctx: RequestContext) => {
+    createUsers: async (
+      _: unknown,
+      args: { input: CreateUsersArgs },
+      ctx: RequestContext,
+      info: GraphQLResolveInfo,
+    ) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceID);
       return withStatus('Users created successfully', { users: [], results: [] }, async () => {
@@ -95,7 +120,9 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         }
         const results = await ctx.services.users.createUsers(workspaceId, args.input, ctx.origin);
         const rows = await Promise.all(results.map((r) => ctx.loaders.users.load(r.userId)));
-        return { users: rows.filter((r) => r !== null), results };
+        const users = rows.filter((r) => r !== null);
+        await prefetchUserFields(ctx, info, ['users'], users);
+        return { users, results };
       });
     },
     setUserAttributes: async (
@@ -156,6 +183,10 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     totalCount: (c: { totalCount: () => Promise<number> }) => c.totalCount(),
   },
 });
+
+/** Applies `f` now to a value, or later to a promise of one. */
+const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> =>
+  value instanceof Promise ? value.then(f) : f(value);
 
 interface CreateUsersArgs {
   emails: string[];

@@ -48,13 +48,7 @@ export async function searchUsers(
     .where('u.workspace_id', '=', workspaceId)
     .where((eb) => eb.and(filterConditions(eb, filter)));
 
-  let page = base.selectAll('u');
-  if (cursor) page = page.where(sql<boolean>`(u.email_normalized, u.id) > (${cursor[0]}, ${cursor[1]})`);
-  const rows = await page
-    .orderBy('u.email_normalized')
-    .orderBy('u.id')
-    .limit(limit + 1)
-    .execute();
+  const rows = await userPageQuery(db, workspaceId, filter, limit + 1, cursor).execute();
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
   const last = pageRows.at(-1);
@@ -67,9 +61,61 @@ export async function searchUsers(
   };
 }
 
-function filterConditions(
-  eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>,
+/**
+ * The page query. With an attribute filter on one value, the page is read in order from
+ * `user_attributes_filter_page` (workspace, key, value, email, user), which carries copies of
+ * each user's workspace and email: Postgres stops after `limit` rows instead of collecting and
+ * sorting every match (see migration 0005). Otherwise it walks the (workspace, email) index.
+ */
+export function userPageQuery(
+  db: Executor,
+  workspaceId: string,
   filter: UserFilter | null | undefined,
+  limit: number,
+  cursor: readonly [string, string] | null,
+) {
+  const driver = orderedAttribute(filter);
+  if (!driver) {
+    let page = db
+      .selectFrom('users as u')
+      .where('u.workspace_id', '=', workspaceId)
+      .where((eb) => eb.and(filterConditions(eb, filter)))
+      .selectAll('u');
+    if (cursor) page = page.where(sql<boolean>`(u.email_normalized, u.id) > (${cursor[0]}, ${cursor[1]})`);
+    return page.orderBy('u.email_normalized').orderBy('u.id').limit(limit);
+  }
+  let page = db
+    .selectFrom('user_attributes as pa')
+    .innerJoin('users as u', 'u.id', 'pa.user_id')
+    .where('pa.workspace_id', '=', workspaceId)
+    .where('pa.key', '=', driver.key)
+    .where('pa.value', '=', driver.value)
+    .where('u.workspace_id', '=', workspaceId)
+    .where((eb) => eb.and(filterConditions(eb as unknown as UserExpressionBuilder, filter, driver.filter)))
+    // A user may hold the key from both sources (DATABASE and JWT) with the same value.
+    .distinctOn(['pa.email_normalized', 'pa.user_id'])
+    .selectAll('u');
+  if (cursor)
+    page = page.where(sql<boolean>`(pa.email_normalized, pa.user_id) > (${cursor[0]}, ${cursor[1]})`);
+  return page.orderBy('pa.email_normalized').orderBy('pa.user_id').limit(limit);
+}
+
+/** The first attribute filter that matches exactly one value, if any: it can drive an ordered scan. */
+function orderedAttribute(filter: UserFilter | null | undefined) {
+  for (const a of [...(filter?.attribute ? [filter.attribute] : []), ...(filter?.attributes ?? [])]) {
+    const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
+    if (values?.length === 1) return { filter: a, key: a.key, value: values[0]! };
+  }
+  return null;
+}
+
+type UserExpressionBuilder = ExpressionBuilder<Database & { u: Database['users'] }, 'u'>;
+
+/** The filter as conditions on `u`; `handled` is an attribute filter the query already applies. */
+function filterConditions(
+  eb: UserExpressionBuilder,
+  filter: UserFilter | null | undefined,
+  handled?: AttributeFilter,
 ) {
   const conditions = [];
   if (!filter) return [];
@@ -116,6 +162,7 @@ function filterConditions(
     );
   }
   for (const a of [...(filter.attribute ? [filter.attribute] : []), ...(filter.attributes ?? [])]) {
+    if (a === handled) continue;
     const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
     if (values !== null && values.length === 0) {
       conditions.push(sql<boolean>`false`);
@@ -139,7 +186,7 @@ export function encodeCursor(email: string, id: string): string {
   return Buffer.from(JSON.stringify([email, id]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string): readonly [string, string] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))

@@ -292,7 +292,7 @@ export class UserService {
       await tx
         .deleteFrom('users')
         .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', unique)
+        .where('id', '=', q.anyText(unique))
         .execute();
       await recordAuditEvents(
         tx,

@@ -1,0 +1,65 @@
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
+import type { RequestContext } from '../../graphql/context.ts';
+import type { UserRow } from './queries.ts';
+
+/**
+ * Before a resolver returns a list of users, fetches the related data its User selection asks
+ * for (attributes, role assignments, groups) in one query each, so that the User field resolvers
+ * answer synchronously. On 10,000 users this turns 40,000 pending promises into plain values.
+ *
+ * `path` leads from the resolver's field to the User objects: `[]` for `listUsers`,
+ * `['edges', 'node']` for the `users` connection, `['users']` for `createUsers`.
+ */
+export async function prefetchUserFields(
+  ctx: RequestContext,
+  info: GraphQLResolveInfo,
+  path: readonly string[],
+  users: readonly UserRow[],
+): Promise<void> {
+  if (users.length === 0) return;
+  let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+  for (const name of path) sets = subselections(info, sets).get(name) ?? [];
+  const fields = subselections(info, sets);
+  if (fields.size === 0) return;
+  const ids = users.map((u) => u.id);
+  const { loaders } = ctx;
+  await Promise.all([
+    fields.has('userAttributes') || fields.has('name') ? loaders.attributes.prefetch(ids) : undefined,
+    fields.has('roleAssignments') ? loaders.roleAssignments.prefetch(ids) : undefined,
+    fields.has('userGroups')
+      ? (async () => {
+          await loaders.groupIds.prefetch(ids);
+          await loaders.groups.prefetch(ids.flatMap((id) => loaders.groupIds.peek(id) ?? []));
+        })()
+      : undefined,
+  ]);
+}
+
+/**
+ * The fields selected directly in `sets` (through fragments too), each with its own selection
+ * sets. Directives (@skip, @include) are ignored: at worst a skipped field is fetched for nothing.
+ */
+function subselections(
+  info: GraphQLResolveInfo,
+  sets: readonly SelectionSetNode[],
+): Map<string, SelectionSetNode[]> {
+  const out = new Map<string, SelectionSetNode[]>();
+  const visit = (set: SelectionSetNode, seenFragments: Set<string>) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const list = out.get(selection.name.value) ?? [];
+        if (selection.selectionSet) list.push(selection.selectionSet);
+        out.set(selection.name.value, list);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, seenFragments);
+      } else {
+        const name = selection.name.value;
+        const fragment = info.fragments[name];
+        if (fragment && !seenFragments.has(name))
+          visit(fragment.selectionSet, new Set([...seenFragments, name]));
+      }
+    }
+  };
+  for (const set of sets) visit(set, new Set());
+  return out;
+}
