@@ -40,6 +40,9 @@ export async function openDatabase(database: Config['database']): Promise<Databa
       kind: 'pglite',
       close: async () => {
         await db.destroy();
+        // Kysely destroys its driver only if a query ever ran; the PGlite instance must close
+        // either way, or a later opener of the same directory never lets the process exit.
+        if (!pglite.closed) await pglite.close();
         unlock();
       },
     };
