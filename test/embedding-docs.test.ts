@@ -1,5 +1,5 @@
-// docs/embedding.md promises that `npm run example` works and that its backend route is the one
-// in examples/host/server.ts. These tests keep both true.
+// The README's embedding walk-through promises that `npm run example` works and that its backend
+// route is the one in examples/host/server.ts. These tests keep both true.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -7,10 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from './helpers/server-process.ts';
 import { ensureWebBuilt } from './helpers/web-build.ts';
 
-const docs = readFileSync(new URL('../docs/embedding.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const walkthroughStart = readme.indexOf("## Walk-through: embed a user's session");
+const docs = readme.slice(walkthroughStart, readme.indexOf('\n## ', walkthroughStart + 1));
 const example = readFileSync(new URL('../examples/host/server.ts', import.meta.url), 'utf8');
 
-describe('docs/embedding.md', () => {
+describe('the README embedding walk-through', () => {
   it('shows the example host’s backend route and query verbatim', () => {
     const blocks = [...docs.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
     assert.ok(blocks.length >= 2);
