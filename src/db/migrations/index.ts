@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.ts';
+import * as dataAccess from './0003_data_access.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -7,4 +8,5 @@ import * as core from './0001_core.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
+  '0003_data_access': dataAccess,
 };
