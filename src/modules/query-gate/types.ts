@@ -1,0 +1,52 @@
+/** Public shapes of the query gate (ACCESS.md §4–5). */
+
+export type SqlDialect = 'postgres' | 'mysql';
+
+export interface GateTable {
+  /** Postgres schema, or MySQL database. */
+  readonly schema: string;
+  readonly name: string;
+  /** Row policy: a SQL boolean expression in the dialect, compat functions allowed; null = none. */
+  readonly policy: string | null;
+}
+
+export interface GateUser {
+  readonly email: string;
+  /** Effective attributes (ACCESS.md §1): key → value. */
+  readonly attributes: ReadonlyMap<string, string>;
+}
+
+export interface GateRequest {
+  readonly dialect: SqlDialect;
+  readonly sql: string;
+  /** The domain's tables: the only ones the query may read. */
+  readonly tables: readonly GateTable[];
+  /** What unqualified table names resolve against. */
+  readonly defaultSchema: string;
+  readonly user: GateUser;
+  /** false = admin bypass (ACCESS.md §4). Tables are still checked and schema-qualified. */
+  readonly applyPolicies: boolean;
+  /** Workspace `requireRowPolicies`: a referenced table without policy → ACCESS_DENIED. */
+  readonly requirePolicies: boolean;
+}
+
+export interface TableName {
+  readonly schema: string;
+  readonly name: string;
+}
+
+export interface AppliedPolicy extends TableName {
+  readonly policy: string;
+}
+
+export interface RewrittenQuery {
+  /** Placeholders: `$1…` for postgres, `?` for mysql. */
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  /** Domain tables the query reads, each once, in order of first reference. */
+  readonly tables: readonly TableName[];
+  /** Policies applied, one entry per table. */
+  readonly policies: readonly AppliedPolicy[];
+  /** Attribute keys the policies read (USER_EMAIL() is not an attribute), sorted. */
+  readonly attributesUsed: readonly string[];
+}
