@@ -1,6 +1,7 @@
 import type { Feature } from './app.ts';
+import { dataAccessFeature } from './modules/data/feature.ts';
 
 /** The feature areas every Tessera process runs with, beyond the core user API. */
 export function coreFeatures(): Feature[] {
-  return [];
+  return [dataAccessFeature()];
 }

@@ -58,11 +58,9 @@ function applyMapping(
       return fillTemplate(template, attributes, pattern);
     } catch (err) {
       if (!(err instanceof SlotError)) throw err;
-      throw new AppError(
-        'ACCESS_DENIED',
-        `Connection "${c.name}": ${err.message}; nothing was run`,
-        { extra: { connectionId: c.id, slot: err.slot } },
-      );
+      throw new AppError('ACCESS_DENIED', `Connection "${c.name}": ${err.message}; nothing was run`, {
+        extra: { connectionId: c.id, slot: err.slot },
+      });
     }
   };
   const database = fill(m.database) ?? c.database;

@@ -1,7 +1,7 @@
+import type { Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import type { SecretBox } from '../../../crypto/secret-box.ts';
 import { isUniqueViolation } from '../../../db/errors.ts';
-import type { Transaction } from 'kysely';
 import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
@@ -9,7 +9,13 @@ import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/ser
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import { redact, resolveConnection } from './resolve.ts';
-import { type ConnectionRow, findConnectionRow, fromRow, listConnectionRows, passwordContext, toStoredMappings } from './store.ts';
+import {
+  findConnectionRow,
+  fromRow,
+  listConnectionRows,
+  passwordContext,
+  toStoredMappings,
+} from './store.ts';
 import { type Connection, type ConnectionView, type Engine, type OnNoMatch, toView } from './types.ts';
 import { type ConnectionDraft, connectionProblems, type MappingDraft } from './validation.ts';
 
@@ -78,20 +84,38 @@ export class ConnectionService {
     await this.#write(async (tx) => {
       await tx
         .insertInto('data_connections')
-        .values({ id, workspace_id: workspaceId, ...this.#columns(id, draft), created_at: now, updated_at: now })
+        .values({
+          id,
+          workspace_id: workspaceId,
+          ...this.#columns(id, draft),
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'data.connection.create', { type: 'connection', id }, {
-          name: draft.name.trim(),
-          engine: draft.engine,
-        }),
+        auditEvent(
+          origin,
+          now,
+          workspaceId,
+          'data.connection.create',
+          { type: 'connection', id },
+          {
+            name: draft.name.trim(),
+            engine: draft.engine,
+          },
+        ),
       ]);
     });
     return (await this.find(workspaceId, id))!;
   }
 
   /** Changes a connection; its pools are closed so the next query uses the new settings. */
-  async update(workspaceId: string, id: string, input: ConnectionInput, origin: AuditOrigin): Promise<ConnectionView> {
+  async update(
+    workspaceId: string,
+    id: string,
+    input: ConnectionInput,
+    origin: AuditOrigin,
+  ): Promise<ConnectionView> {
     const now = this.#clock.now();
     await this.#write(async (tx) => {
       const row = await tx
@@ -111,9 +135,16 @@ export class ConnectionService {
         .where('id', '=', id)
         .execute();
       await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'data.connection.update', { type: 'connection', id }, {
-          fields: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined),
-        }),
+        auditEvent(
+          origin,
+          now,
+          workspaceId,
+          'data.connection.update',
+          { type: 'connection', id },
+          {
+            fields: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined),
+          },
+        ),
       ]);
     });
     await this.#pools.closeConnection(id);
@@ -133,13 +164,24 @@ export class ConnectionService {
         .orderBy('id')
         .execute();
       if (domains.length > 0) {
-        throw new AppError('CONFLICT', `Domains still use this connection: ${domains.map((d) => d.id).join(', ')}`, {
-          extra: { domainIds: domains.map((d) => d.id) },
-        });
+        throw new AppError(
+          'CONFLICT',
+          `Domains still use this connection: ${domains.map((d) => d.id).join(', ')}`,
+          {
+            extra: { domainIds: domains.map((d) => d.id) },
+          },
+        );
       }
       await tx.deleteFrom('data_connections').where('id', '=', id).execute();
       await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'data.connection.delete', { type: 'connection', id }, { name: row.name }),
+        auditEvent(
+          origin,
+          now,
+          workspaceId,
+          'data.connection.delete',
+          { type: 'connection', id },
+          { name: row.name },
+        ),
       ]);
     });
     await this.#pools.closeConnection(id);
@@ -149,7 +191,11 @@ export class ConnectionService {
    * Connects as a user with `attributes` would (or with the base settings when null) and reports
    * the outcome as data, so a failing test is an answer, not an error.
    */
-  async test(workspaceId: string, id: string, attributes: ReadonlyMap<string, string> | null): Promise<ConnectionTest> {
+  async test(
+    workspaceId: string,
+    id: string,
+    attributes: ReadonlyMap<string, string> | null,
+  ): Promise<ConnectionTest> {
     const connection = await this.load(workspaceId, id);
     const started = performance.now();
     let resolved: ReturnType<typeof redact> | null = null;
@@ -157,10 +203,24 @@ export class ConnectionService {
       const settings = attributes ? resolveConnection(connection, attributes) : baseOnly(connection);
       resolved = redact(settings);
       const serverVersion = await this.#pools.use(settings, (pool) => pool.ping());
-      return { ok: true, errorCode: null, message: null, serverVersion, latencyMs: performance.now() - started, resolved };
+      return {
+        ok: true,
+        errorCode: null,
+        message: null,
+        serverVersion,
+        latencyMs: performance.now() - started,
+        resolved,
+      };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      return { ok: false, errorCode: err.code, message: err.message, serverVersion: null, latencyMs: performance.now() - started, resolved };
+      return {
+        ok: false,
+        errorCode: err.code,
+        message: err.message,
+        serverVersion: null,
+        latencyMs: performance.now() - started,
+        resolved,
+      };
     }
   }
 
@@ -192,7 +252,9 @@ export class ConnectionService {
       schema_name: d.schema,
       tls: d.tls,
       on_no_match: d.onNoMatch,
-      credential_mappings: JSON.stringify(toStoredMappings(id, d.credentialMappings.map(normalizeMapping), this.#secrets)),
+      credential_mappings: JSON.stringify(
+        toStoredMappings(id, d.credentialMappings.map(normalizeMapping), this.#secrets),
+      ),
     };
   }
 
@@ -201,7 +263,10 @@ export class ConnectionService {
       await this.#db.transaction().execute(work);
     } catch (err) {
       if (isUniqueViolation(err, 'data_connections_workspace_name_unique')) {
-        assertNoProblems([{ code: 'BAD_USER_INPUT', field: 'name', message: 'another connection has this name' }], 'connection');
+        assertNoProblems(
+          [{ code: 'BAD_USER_INPUT', field: 'name', message: 'another connection has this name' }],
+          'connection',
+        );
       }
       throw err;
     }

@@ -20,13 +20,21 @@ export const findConnectionRow = (db: Executor, workspaceId: string, id: string)
     .executeTakeFirst();
 
 export const listConnectionRows = (db: Executor, workspaceId: string) =>
-  db.selectFrom('data_connections').selectAll().where('workspace_id', '=', workspaceId).orderBy('name').orderBy('id').execute();
+  db
+    .selectFrom('data_connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
 
 /** Opens a stored row's secrets: only for resolving and connecting, never for the API. */
 export function fromRow(row: ConnectionRow, secrets: SecretBox): Connection {
-  const mappings = (typeof row.credential_mappings === 'string'
-    ? JSON.parse(row.credential_mappings)
-    : row.credential_mappings) as StoredCredentialMapping[];
+  const mappings = (
+    typeof row.credential_mappings === 'string'
+      ? JSON.parse(row.credential_mappings)
+      : row.credential_mappings
+  ) as StoredCredentialMapping[];
   return {
     id: row.id,
     workspaceId: row.workspace_id,

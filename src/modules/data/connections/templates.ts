@@ -49,14 +49,21 @@ export class SlotError extends Error {
 }
 
 /** Fills every slot from `attributes`; a missing or non-matching value throws SlotError. */
-export function fillTemplate(template: string, attributes: ReadonlyMap<string, string>, pattern: RegExp): string {
+export function fillTemplate(
+  template: string,
+  attributes: ReadonlyMap<string, string>,
+  pattern: RegExp,
+): string {
   return parseTemplate(template)
     .map((part) => {
       if ('text' in part) return part.text;
       const value = attributes.get(part.slot);
       if (value === undefined) throw new SlotError(part.slot, `the user has no attribute "${part.slot}"`);
       if (!pattern.test(value)) {
-        throw new SlotError(part.slot, `the value of attribute "${part.slot}" does not match the slot pattern`);
+        throw new SlotError(
+          part.slot,
+          `the value of attribute "${part.slot}" does not match the slot pattern`,
+        );
       }
       return value;
     })

@@ -6,7 +6,8 @@ export const isEngine = (value: string): value is Engine => (ENGINES as readonly
 export type OnNoMatch = 'DENY' | 'USE_BASE';
 
 /** The SQL dialect the query gate parses for an engine. */
-export const dialectOf = (engine: Engine): 'postgres' | 'mysql' => (engine === 'mysql' ? 'mysql' : 'postgres');
+export const dialectOf = (engine: Engine): 'postgres' | 'mysql' =>
+  engine === 'mysql' ? 'mysql' : 'postgres';
 
 export interface AttributeMatch {
   readonly key: string;

@@ -1,7 +1,7 @@
 import type { Problem } from '../../../errors.ts';
 import { echo } from '../../../errors.ts';
 import { compileSlotPattern, parseTemplate } from './templates.ts';
-import { type Engine, ENGINES, isEngine, type OnNoMatch } from './types.ts';
+import { ENGINES, type Engine, isEngine, type OnNoMatch } from './types.ts';
 
 /** A connection's settings as the caller gives them (create, or update merged over the stored ones). */
 export interface ConnectionDraft {
@@ -81,7 +81,9 @@ export function connectionProblems(d: ConnectionDraft): Problem[] {
   }
   if (d.credentialMappings.length > MAX_MAPPINGS)
     problems.push(problem('credentialMappings', `at most ${MAX_MAPPINGS} mappings`));
-  else d.credentialMappings.forEach((m, i) => problems.push(...mappingProblems(engine, m, `credentialMappings[${i}]`)));
+  else
+    for (const [i, m] of d.credentialMappings.entries())
+      problems.push(...mappingProblems(engine, m, `credentialMappings[${i}]`));
   return problems;
 }
 
@@ -123,7 +125,8 @@ function mappingProblems(engine: Engine, m: MappingDraft, field: string): Proble
       problems.push(problem(at, `the embedded pglite engine has no ${key}`));
   }
   if (m.password !== null && m.password !== undefined) {
-    if (engine === 'pglite') problems.push(problem(`${field}.password`, 'the embedded pglite engine has no password'));
+    if (engine === 'pglite')
+      problems.push(problem(`${field}.password`, 'the embedded pglite engine has no password'));
     else if (m.password.length > 1024 || m.password.includes('\0'))
       problems.push(problem(`${field}.password`, 'must be at most 1024 characters without NUL'));
   }

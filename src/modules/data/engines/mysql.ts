@@ -61,7 +61,8 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     run: (sql, params, limits) =>
       withConnection(async (c): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
-        if (kind === 'mariadb') await c.query('set session max_statement_time = ?', [limits.timeoutMs / 1000]);
+        if (kind === 'mariadb')
+          await c.query('set session max_statement_time = ?', [limits.timeoutMs / 1000]);
         else await c.query('set session max_execution_time = ?', [limits.timeoutMs]);
         await c.query('set session sql_select_limit = ?', [limits.maxRows + 1]);
         await c.query('start transaction read only');
@@ -72,7 +73,10 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
           );
           const truncated = rows.length > limits.maxRows;
           return {
-            columns: (fields ?? []).map((f) => ({ name: f.name, type: mysqlTypeName(f.columnType ?? f.type) })),
+            columns: (fields ?? []).map((f) => ({
+              name: f.name,
+              type: mysqlTypeName(f.columnType ?? f.type),
+            })),
             rows: (truncated ? rows.slice(0, limits.maxRows) : rows).map((r) =>
               (r as unknown[]).map(jsonValue),
             ),
@@ -81,7 +85,11 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
         } finally {
           await c.query('rollback');
           await c.query('set session sql_select_limit = default');
-          await c.query(kind === 'mariadb' ? 'set session max_statement_time = default' : 'set session max_execution_time = default');
+          await c.query(
+            kind === 'mariadb'
+              ? 'set session max_statement_time = default'
+              : 'set session max_execution_time = default',
+          );
         }
       }),
     ping: () =>
@@ -97,7 +105,10 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
            where table_schema not in ('mysql', 'information_schema', 'performance_schema', 'sys')
            order by table_schema, table_name, ordinal_position`,
         );
-        const tables = new Map<string, { schema: string; name: string; columns: { name: string; type: string }[] }>();
+        const tables = new Map<
+          string,
+          { schema: string; name: string; columns: { name: string; type: string }[] }
+        >();
         for (const r of rows) {
           const key = JSON.stringify([r.s, r.t]);
           let t = tables.get(key);

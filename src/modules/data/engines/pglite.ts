@@ -34,7 +34,11 @@ export class Warehouses {
   }
 
   /** Borrows a warehouse (creating it when new); `release` closes a directory one at the last release. */
-  async acquire(name: string): Promise<{ pglite: PGlite; serialize: <T>(work: () => Promise<T>) => Promise<T>; release: () => Promise<void> }> {
+  async acquire(name: string): Promise<{
+    pglite: PGlite;
+    serialize: <T>(work: () => Promise<T>) => Promise<T>;
+    release: () => Promise<void>;
+  }> {
     const w = await this.#get(name);
     w.refs++;
     let released = false;
@@ -111,7 +115,10 @@ export class Warehouses {
 }
 
 /** A pool over one warehouse. The warehouse's single session is shared, one transaction at a time. */
-export async function openPgliteWarehousePool(warehouses: Warehouses, settings: ResolvedSettings): Promise<DataPool> {
+export async function openPgliteWarehousePool(
+  warehouses: Warehouses,
+  settings: ResolvedSettings,
+): Promise<DataPool> {
   const h = await warehouses.acquire(settings.database);
   const exec = async (text: string, params: readonly unknown[]) => {
     const r = await h.pglite.query<unknown[]>(text, [...params], { rowMode: 'array' });
@@ -128,9 +135,14 @@ export async function openPgliteWarehousePool(warehouses: Warehouses, settings: 
           await h.pglite.exec('rollback').catch(() => {});
         }
       }),
-    ping: () => h.serialize(async () => ((await h.pglite.query<{ v: string }>('select version() as v')).rows[0]?.v ?? '')),
+    ping: () =>
+      h.serialize(
+        async () => (await h.pglite.query<{ v: string }>('select version() as v')).rows[0]?.v ?? '',
+      ),
     discover: () =>
-      h.serialize(async () => groupColumns((await h.pglite.query<Parameters<typeof groupColumns>[0][number]>(DISCOVER_SQL)).rows)),
+      h.serialize(async () =>
+        groupColumns((await h.pglite.query<Parameters<typeof groupColumns>[0][number]>(DISCOVER_SQL)).rows),
+      ),
     close: () => h.release(),
   };
 }

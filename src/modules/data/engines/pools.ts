@@ -37,7 +37,10 @@ export class PoolManager {
     this.#factory = factory;
     this.#options = { connectionsPerPool: options.connectionsPerPool, idleMs: options.idleMs };
     this.#max = options.max;
-    this.#sweeper = setInterval(() => void this.sweepIdle(), Math.max(1000, Math.min(30_000, options.idleMs / 2)));
+    this.#sweeper = setInterval(
+      () => void this.sweepIdle(),
+      Math.max(1000, Math.min(30_000, options.idleMs / 2)),
+    );
     this.#sweeper.unref();
   }
 
@@ -77,7 +80,9 @@ export class PoolManager {
 
   /** Closes pools nobody used for `idleMs`. */
   async sweepIdle(now = Date.now()): Promise<void> {
-    const idle = [...this.#entries.values()].filter((e) => e.active === 0 && now - e.lastUsed >= this.#options.idleMs);
+    const idle = [...this.#entries.values()].filter(
+      (e) => e.active === 0 && now - e.lastUsed >= this.#options.idleMs,
+    );
     for (const e of idle) this.#entries.delete(e.key);
     this.#evicted += idle.length;
     await Promise.all(idle.map((e) => closeEntry(e)));
@@ -115,6 +120,18 @@ async function closeEntry(entry: Entry): Promise<void> {
 /** The pool identity: every setting that changes which session a query gets, password included. */
 export function poolKey(s: ResolvedSettings): string {
   return createHash('sha256')
-    .update(JSON.stringify([s.connectionId, s.engine, s.host, s.port, s.database, s.user, s.password, s.tls, s.schema]))
+    .update(
+      JSON.stringify([
+        s.connectionId,
+        s.engine,
+        s.host,
+        s.port,
+        s.database,
+        s.user,
+        s.password,
+        s.tls,
+        s.schema,
+      ]),
+    )
     .digest('hex');
 }

@@ -7,7 +7,9 @@ import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 /** Parsers local to warehouse pools (the core's global int8 parser must not apply here). */
 const warehouseTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    isPgParsedType(oid) ? pg.types.getTypeParser(oid, format) : (value: string) => value) as typeof pg.types.getTypeParser,
+    isPgParsedType(oid)
+      ? pg.types.getTypeParser(oid, format)
+      : (value: string) => value) as typeof pg.types.getTypeParser,
 };
 
 /** A node-postgres pool for one set of resolved settings. */
@@ -32,7 +34,13 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       const client = await connect(pool, secrets);
       let broken = false;
       try {
-        return await runReadOnly((text, values) => client.query({ text, values: [...values], rowMode: 'array' }), sql, params, limits, settings.schema);
+        return await runReadOnly(
+          (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
+          sql,
+          params,
+          limits,
+          settings.schema,
+        );
       } catch (err) {
         broken = isBroken(err);
         throw translateDriverError(err, secrets);
@@ -129,7 +137,10 @@ export const DISCOVER_SQL = `
   order by table_schema, table_name, ordinal_position`;
 
 export function groupColumns(rows: readonly ColumnRow[]): DiscoveredTable[] {
-  const tables = new Map<string, { schema: string; name: string; columns: { name: string; type: string }[] }>();
+  const tables = new Map<
+    string,
+    { schema: string; name: string; columns: { name: string; type: string }[] }
+  >();
   for (const r of rows) {
     const key = JSON.stringify([r.table_schema, r.table_name]);
     let t = tables.get(key);
