@@ -237,8 +237,13 @@ export class PgWalker {
     if (new Set(names).size !== names.length) throw queryRefused('A WITH query name is used twice');
     const all: Scope = { names: new Set(names), parent: scope };
     ctes.forEach((cte, i) => {
-      // WITH RECURSIVE: every CTE sees every name (itself included); otherwise only earlier ones.
-      const visible = clause.recursive === true ? all : { names: new Set(names.slice(0, i)), parent: scope };
+      // A CTE sees the earlier ones, and itself under RECURSIVE. Postgres also lets a recursive
+      // WITH refer forward; treating such a name as a table (wrapped in its policy) is the safe
+      // reading, since a name wrongly taken for a CTE would escape the policy.
+      const visible = {
+        names: new Set(names.slice(0, clause.recursive === true ? i + 1 : i)),
+        parent: scope,
+      };
       for (const key of Object.keys(cte)) {
         if (
           ![

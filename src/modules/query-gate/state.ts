@@ -25,6 +25,10 @@ export class GateState {
     }
   }
 
+  tablesRead(): readonly TableName[] {
+    return this.tables;
+  }
+
   useAttribute(key: string): void {
     this.attributes.add(key);
   }

@@ -1,0 +1,360 @@
+import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
+import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
+import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
+
+/**
+ * A fail-closed walk of a node-sql-parser (MySQL grammar) tree. Statements and FROM items are
+ * handled by shape; every other object is visited key by key, and an object that looks like a
+ * table reference, or an expression `type` not listed here, is refused.
+ */
+
+export type MyNode = Record<string, unknown>;
+
+export interface MyScope {
+  readonly names: ReadonlySet<string>;
+  readonly parent: MyScope | null;
+}
+
+export interface MyWalkHooks {
+  readonly mode: 'query' | 'policy';
+  readonly defaultSchema: string;
+  /** A FROM item naming a table outside CTE scope: return its replacement, or null to keep it. */
+  table(item: MyNode, schema: string, name: string): MyNode | null;
+  /** A compat call (policy mode): its replacement expression. */
+  policyFunction(call: MyNode, fn: PolicyFunction): MyNode;
+  /** IN-list items a compat list function expands to (policy mode). */
+  expandListFunction(call: MyNode, fn: PolicyFunction): MyNode[];
+  /** A column reference outside any sub-select (the policy's own columns in policy mode). */
+  topLevelColumn?(ref: MyNode): void;
+}
+
+/** Expression node types visited key by key. */
+const EXPRESSIONS = new Set([
+  'binary_expr',
+  'unary_expr',
+  'expr_list',
+  'case',
+  'when',
+  'else',
+  'cast',
+  'interval',
+  'extract',
+  'number',
+  'single_quote_string',
+  'natural_string',
+  'hex_string',
+  'full_hex_string',
+  'bit_string',
+  'bool',
+  'null',
+  'date',
+  'time',
+  'timestamp',
+  'datetime',
+  'star',
+  'window',
+  'default',
+  'collate',
+  'backticks_quote_string',
+  'ASC',
+  'DESC',
+]);
+
+const SELECT_KEYS = new Set([
+  'with',
+  'type',
+  'options',
+  'distinct',
+  'columns',
+  'into',
+  'from',
+  'where',
+  'groupby',
+  'having',
+  'orderby',
+  'collate',
+  'limit',
+  'locking_read',
+  'window',
+  '_next',
+  'set_op',
+  'parentheses',
+  '_parentheses',
+  'loc',
+]);
+
+const FROM_KEYS = new Set(['db', 'table', 'as', 'join', 'on', 'using', 'expr', 'prefix', 'loc']);
+
+const MAX_DEPTH = 400;
+
+/** Identifiers come as strings, or `{ type, value }` when quoted. */
+export function identifier(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value.value === 'string') return value.value;
+  return null;
+}
+
+export class MyWalker {
+  private depth = 0;
+  private selectDepth = 0;
+  private readonly hooks: MyWalkHooks;
+  /** Every CTE name the query defines (for the output check). */
+  readonly cteNames = new Set<string>();
+
+  constructor(hooks: MyWalkHooks) {
+    this.hooks = hooks;
+  }
+
+  statement(ast: unknown, scope: MyScope | null): void {
+    if (!isObject(ast) || ast.type !== 'select') {
+      throw queryRefused(`Only read-only SELECT statements are allowed (found ${describe(ast)})`);
+    }
+    for (const key of Object.keys(ast)) {
+      if (!SELECT_KEYS.has(key)) throw refusedConstruct(`SELECT ${key}`);
+    }
+    const into = ast.into;
+    if (into != null && (!isObject(into) || into.position != null))
+      throw queryRefused('SELECT … INTO is not allowed');
+    if (ast.locking_read != null) throw queryRefused('FOR UPDATE / LOCK IN SHARE MODE is not allowed');
+    if (ast.options != null) throw refusedConstruct('SELECT options');
+    this.enter();
+    this.selectDepth++;
+    try {
+      const inner = ast.with == null ? scope : this.withClause(ast.with, scope);
+      if (ast.from != null) ast.from = this.from(ast.from, inner);
+      for (const key of ['columns', 'where', 'groupby', 'having', 'orderby', 'limit', 'window', 'collate']) {
+        if (ast[key] != null) ast[key] = this.any(ast[key], inner);
+      }
+      if (ast._next != null) this.statement(ast._next, inner);
+    } finally {
+      this.selectDepth--;
+      this.leave();
+    }
+  }
+
+  private withClause(ctes: unknown, scope: MyScope | null): MyScope {
+    if (!Array.isArray(ctes)) throw refusedConstruct('WITH');
+    const names: string[] = [];
+    ctes.forEach((cte, i) => {
+      if (!isObject(cte)) throw refusedConstruct('WITH');
+      for (const key of Object.keys(cte)) {
+        if (!['name', 'stmt', 'columns', 'recursive', 'loc'].includes(key))
+          throw refusedConstruct(`WITH ${key}`);
+      }
+      const name = identifier(cte.name);
+      if (name === null || names.includes(name))
+        throw queryRefused('A WITH query name is missing or used twice');
+      names.push(name);
+      this.cteNames.add(name);
+      // Earlier CTEs, and itself under RECURSIVE: the narrowest reading, so a name is never
+      // wrongly taken for a CTE (which would leave a real table unwrapped).
+      const recursive = ctes.some((c) => isObject(c) && c.recursive === true);
+      const visible: MyScope = { names: new Set(names.slice(0, recursive ? i + 1 : i)), parent: scope };
+      if (!isObject(cte.stmt) || !isObject(cte.stmt.ast)) {
+        throw queryRefused('Data-modifying statements in WITH are not allowed');
+      }
+      this.statement(cte.stmt.ast, visible);
+      if (cte.columns != null) this.any(cte.columns, visible);
+    });
+    return { names: new Set(names), parent: scope };
+  }
+
+  private from(from: unknown, scope: MyScope | null): unknown {
+    if (isObject(from) && Array.isArray(from.expr)) {
+      // A parenthesised join group: `FROM (a JOIN b ON …)`.
+      for (const key of Object.keys(from)) {
+        if (!['expr', 'parentheses', 'joins', 'loc'].includes(key)) throw refusedConstruct(`FROM ${key}`);
+      }
+      if (Array.isArray(from.joins) && from.joins.length > 0) throw refusedConstruct('FROM join group');
+      from.expr = this.from(from.expr, scope);
+      return from;
+    }
+    if (!Array.isArray(from)) throw refusedConstruct('FROM');
+    return from.map((item) => this.fromItem(item, scope));
+  }
+
+  private fromItem(item: unknown, scope: MyScope | null): MyNode {
+    if (!isObject(item)) throw refusedConstruct('FROM');
+    if (item.type === 'dual' && Object.keys(item).every((k) => k === 'type' || k === 'loc')) return item;
+    for (const key of Object.keys(item)) {
+      if (!FROM_KEYS.has(key)) throw refusedConstruct(`FROM ${key}`);
+    }
+    if (item.prefix != null && item.prefix !== 'lateral')
+      throw refusedConstruct(`FROM ${String(item.prefix)}`);
+    if (item.on != null) item.on = this.any(item.on, scope);
+    if (item.using != null) this.any(item.using, scope);
+    if (item.table === undefined) {
+      if (!isObject(item.expr) || !isObject(item.expr.ast)) throw refusedConstruct('FROM');
+      this.statement(item.expr.ast, scope);
+      return item;
+    }
+    const name = identifier(item.table);
+    if (name === null || item.expr !== undefined) throw refusedConstruct('FROM');
+    const db = item.db == null ? null : identifier(item.db);
+    if (item.db != null && db === null) throw refusedConstruct('FROM');
+    if (db === null && inScope(scope, name)) return item; // a CTE
+    if (db === null && inScopeIgnoringCase(scope, name)) {
+      throw queryRefused(`"${name}" differs from a WITH query name only by case`);
+    }
+    const schema = db ?? this.hooks.defaultSchema;
+    if (SYSTEM_SCHEMAS.mysql.has(schema.toLowerCase())) {
+      throw accessDenied(`System database ${schema} cannot be queried`, { table: `${schema}.${name}` });
+    }
+    return this.hooks.table(item, schema, name) ?? item;
+  }
+
+  /** Visits any value in expression position and returns it or its replacement. */
+  any(value: unknown, scope: MyScope | null): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v) => this.any(v, scope));
+    this.enter();
+    try {
+      return this.object(value as MyNode, scope);
+    } finally {
+      this.leave();
+    }
+  }
+
+  private object(node: MyNode, scope: MyScope | null): unknown {
+    if (isObject(node.ast)) {
+      // A sub-select; `tableList`/`columnList` are the parser's own notes, not SQL.
+      this.statement(node.ast, scope);
+      return node;
+    }
+    if ('table' in node && ('db' in node || 'as' in node) && node.type !== 'column_ref') {
+      throw refusedConstruct('table reference outside FROM');
+    }
+    const type = node.type;
+    if (type === 'column_ref') {
+      if (this.selectDepth === 0 && this.hooks.mode === 'policy') this.hooks.topLevelColumn?.(node);
+      if (node.collate != null) this.any(node.collate, scope);
+      return node;
+    }
+    if (type === 'function') return this.functionCall(node, scope);
+    if (type === 'aggr_func') {
+      this.checkFunction(identifier(node.name) ?? '');
+      this.children(node, scope, ['name']);
+      return node;
+    }
+    if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
+    if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
+    if (type === 'double_quote_string') {
+      // Under ANSI_QUOTES this is an identifier: refuse rather than depend on the sql_mode.
+      throw queryRefused('Use single quotes for strings');
+    }
+    if (type === 'origin') {
+      if (typeof node.value !== 'string' || !MYSQL_KEYWORDS.has(node.value.toLowerCase())) {
+        throw refusedConstruct(String(node.value));
+      }
+      return node;
+    }
+    if (type === 'datatype') {
+      if (!MYSQL_TYPES.has(String(node.dataType).toLowerCase()))
+        throw queryRefused(`Type ${String(node.dataType)} is not allowed`);
+      return node;
+    }
+    if (type === 'cast') {
+      for (const target of Array.isArray(node.target) ? node.target : []) {
+        if (!isObject(target) || !MYSQL_TYPES.has(String(target.dataType).toLowerCase())) {
+          throw queryRefused('CAST to this type is not allowed');
+        }
+      }
+      this.children(node, scope, ['target']);
+      return node;
+    }
+    if (type !== undefined && type !== null && !EXPRESSIONS.has(String(type)))
+      throw refusedConstruct(String(type));
+    this.children(node, scope, []);
+    return node;
+  }
+
+  private children(node: MyNode, scope: MyScope | null, skip: readonly string[]): void {
+    for (const key of Object.keys(node)) {
+      if (key === 'type' || key === 'loc' || skip.includes(key)) continue;
+      node[key] = this.any(node[key], scope);
+    }
+  }
+
+  private functionCall(node: MyNode, scope: MyScope | null): unknown {
+    const name = isObject(node.name) ? node.name : null;
+    const parts = name !== null && Array.isArray(name.name) ? name.name.map(identifier) : [];
+    if (name === null || parts.length !== 1 || parts[0] === null || name.schema != null) {
+      throw queryRefused('Qualified function calls are not allowed');
+    }
+    const fname = parts[0]!;
+    const compat = asPolicyFunction(fname);
+    if (compat !== null) {
+      if (this.hooks.mode === 'query') {
+        throw queryRefused(`${fname.toUpperCase()}() may only be used in row policies`, { function: fname });
+      }
+      if (isListFunction(compat))
+        throw queryRefused(`${fname.toUpperCase()}() can only be used as IN (…) in MySQL`);
+      return this.hooks.policyFunction(node, compat);
+    }
+    this.checkFunction(fname);
+    this.children(node, scope, ['name']);
+    return node;
+  }
+
+  private checkFunction(name: string): void {
+    if (!MYSQL_FUNCTIONS.has(name.toLowerCase())) {
+      throw queryRefused(`Function ${name}() is not allowed`, { function: name });
+    }
+  }
+
+  /** Policy mode: `x IN (USER_ATTRIBUTE_STR_LIST('k'))` becomes one parameter per element. */
+  private expandInList(node: MyNode, scope: MyScope | null): boolean {
+    const op = String(node.operator).toUpperCase();
+    if ((op !== 'IN' && op !== 'NOT IN') || !isObject(node.right) || node.right.type !== 'expr_list')
+      return false;
+    const values = Array.isArray(node.right.value) ? node.right.value : [];
+    const items: unknown[] = [];
+    for (const item of values) {
+      const fn = isObject(item) && item.type === 'function' ? compatListFunction(item) : null;
+      if (fn === null) items.push(this.any(item, scope));
+      else items.push(...this.hooks.expandListFunction(item as MyNode, fn));
+    }
+    // An empty list matches nothing: `x IN (NULL)` is never true.
+    node.right.value = items.length > 0 ? items : [{ type: 'null', value: null }];
+    node.left = this.any(node.left, scope);
+    return true;
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw queryRefused('The query is nested too deeply');
+  }
+
+  private leave(): void {
+    this.depth--;
+  }
+}
+
+function compatListFunction(call: MyNode): PolicyFunction | null {
+  const name = isObject(call.name) && Array.isArray(call.name.name) ? call.name.name.map(identifier) : [];
+  const fn = name.length === 1 && name[0] ? asPolicyFunction(name[0]) : null;
+  return fn !== null && isListFunction(fn) ? fn : null;
+}
+
+function inScope(scope: MyScope | null, name: string): boolean {
+  for (let s = scope; s !== null; s = s.parent) if (s.names.has(name)) return true;
+  return false;
+}
+
+function inScopeIgnoringCase(scope: MyScope | null, name: string): boolean {
+  for (let s = scope; s !== null; s = s.parent) {
+    for (const n of s.names) if (n.toLowerCase() === name.toLowerCase()) return true;
+  }
+  return false;
+}
+
+export function isObject(value: unknown): value is MyNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(ast: unknown): string {
+  return isObject(ast) && typeof ast.type === 'string' ? ast.type.toUpperCase() : 'unknown';
+}
+
+function refusedConstruct(what: string) {
+  return queryRefused(`The query uses a construct the gate does not allow (${what})`, { construct: what });
+}
