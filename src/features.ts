@@ -1,7 +1,8 @@
 import type { Feature } from './app.ts';
 import { dataAccessFeature } from './modules/data/feature.ts';
+import { sessionsFeature } from './modules/sessions/feature.ts';
 
 /** The feature areas every Tessera process runs with, beyond the core user API. */
 export function coreFeatures(): Feature[] {
-  return [dataAccessFeature()];
+  return [sessionsFeature(), dataAccessFeature()];
 }

@@ -7,6 +7,7 @@ import { AccessKeyService } from './modules/access-keys/service.ts';
 import { Authenticator } from './modules/auth/authenticator.ts';
 import { builtInDomainCatalog, type DomainCatalog } from './modules/domains/catalog.ts';
 import { GroupService } from './modules/groups/service.ts';
+import { SessionService } from './modules/sessions/service.ts';
 import { UserService } from './modules/users/service.ts';
 import { WorkspaceService } from './modules/workspaces/service.ts';
 
@@ -23,6 +24,8 @@ export interface Services {
   readonly authenticator: Authenticator;
   readonly users: UserService;
   readonly groups: GroupService;
+  /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (EMBED.md). */
+  readonly sessions: SessionService;
   /** Which domain ids exist; the data plane replaces the built-in catalog. */
   domains: DomainCatalog;
 }
@@ -30,20 +33,23 @@ export interface Services {
 export function createServices(config: Config, db: Db, clock: Clock, log: Logger): Services {
   const workspaces = new WorkspaceService(db, clock);
   const accessKeys = new AccessKeyService(db, clock);
+  const secrets = createSecretBox(resolveMasterKey(config));
+  const users = new UserService(db, clock, () => services.domains, workspaces, {
+    maxEmailsPerCall: config.maxEmailsPerCall,
+    publicUrl: config.publicUrl,
+  });
   const services: Services = {
     config,
     db,
     clock,
     log,
-    secrets: createSecretBox(resolveMasterKey(config)),
+    secrets,
     workspaces,
     accessKeys,
     authenticator: new Authenticator(accessKeys),
-    users: new UserService(db, clock, () => services.domains, workspaces, {
-      maxEmailsPerCall: config.maxEmailsPerCall,
-      publicUrl: config.publicUrl,
-    }),
+    users,
     groups: new GroupService(db, clock, () => services.domains),
+    sessions: new SessionService({ config, db, clock, secrets, accessKeys, users }),
     domains: builtInDomainCatalog,
   };
   return services;

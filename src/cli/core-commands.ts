@@ -80,14 +80,26 @@ export const migrateCommand: CliCommand = {
 
 export const keysCommand: CliCommand = {
   name: 'keys',
-  summary: 'Manage access keys: create, list, revoke.',
+  summary: 'Manage access keys (create, list, revoke) and rotate the JWT signing key.',
   usage:
     'tessera keys create --permissions iam:read,impersonate [--workspace ID] [--name N] [--expires ISO] [--json]\n' +
-    '  tessera keys list [--workspace ID] [--json]\n  tessera keys revoke KEY_ID [--workspace ID]',
+    '  tessera keys list [--workspace ID] [--json]\n  tessera keys revoke KEY_ID [--workspace ID]\n' +
+    '  tessera keys rotate-signing [--json]',
   async run(args, env) {
     const [sub, id] = args.positional;
     const app = await env.openApp();
     try {
+      if (sub === 'rotate-signing') {
+        // The new key signs from now on; the old one stays published until its tokens have expired.
+        const r = await app.services.sessions.rotateSigningKey();
+        if (args.flags.has('json')) env.io.out(JSON.stringify(r));
+        else
+          env.io.out(
+            `Signing key ${r.kid} is now the signer.` +
+              (r.retiredKid ? ` ${r.retiredKid} stays published until ${r.retireAfter.toISOString()}.` : ''),
+          );
+        return 0;
+      }
       const workspaceId = flag(args, 'workspace') ?? (await app.services.workspaces.ensureDefault()).id;
       if (!(await app.services.workspaces.find(workspaceId)))
         throw new UsageError(`Workspace not found: ${workspaceId}`);

@@ -9,6 +9,9 @@ export interface WorkspacesTable {
   name: string;
   is_default: Generated<boolean>;
   created_at: Timestamp;
+  /** Session JWTs of the workspace issued before this instant are refused (0002_sessions). */
+  sessions_revoked_at: NullableTimestamp;
+  allowed_embed_origins: Generated<string[]>;
 }
 
 export interface AccessKeysTable {
@@ -179,5 +182,26 @@ export interface DataTables {
   workspace_data_settings: WorkspaceDataSettingsTable;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_key_sealed: string;
+  state: 'current' | 'previous';
+  created_at: Timestamp;
+  retire_after: NullableTimestamp;
+}
+
+export interface AuthFailureCountersTable {
+  bucket: string;
+  window_start: Timestamp;
+  failures: number;
+}
+
+export interface SessionTables {
+  signing_keys: SigningKeysTable;
+  auth_failure_counters: AuthFailureCountersTable;
+}
+
 /** All tables. Each feature area adds its own interface here. */
-export interface Database extends CoreTables, DataTables {}
+export interface Database extends CoreTables, SessionTables, DataTables {}

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.ts';
+import * as sessions from './0002_sessions.ts';
 import * as dataAccess from './0003_data_access.ts';
 
 /**
@@ -8,5 +9,6 @@ import * as dataAccess from './0003_data_access.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
+  '0002_sessions': sessions,
   '0003_data_access': dataAccess,
 };

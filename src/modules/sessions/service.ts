@@ -1,0 +1,317 @@
+import type { JWK } from 'jose';
+import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import type { Db } from '../../db/index.ts';
+import { type AppError, assertNoProblems, forbidden, notFound, unauthenticated } from '../../errors.ts';
+import type { AccessKeyService } from '../access-keys/service.ts';
+import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
+import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { PERMISSIONS } from '../auth/permissions.ts';
+import type { UserService } from '../users/service.ts';
+import { normalizeEmbedOrigins } from './embed-origins.ts';
+import {
+  AuthFailureLimiter,
+  DatabaseFailureCounter,
+  type FailureCounter,
+  RedisFailureCounter,
+} from './rate-limit.ts';
+import { SigningKeyRing, type SigningKeyRingOptions } from './signing-keys.ts';
+import { TokenIssuer } from './tokens.ts';
+import {
+  BLOCKED_USER_STATUSES,
+  CLOCK_SKEW_SECONDS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  TesseraJwtVerifier,
+} from './verifier.ts';
+
+/** Where a credential-checking call came from: for the audit trail and the per-IP rate limit. */
+export interface CallerMeta {
+  readonly requestId: string | null;
+  readonly ip: string | null;
+}
+
+export interface SessionServiceDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly secrets: SecretBox;
+  readonly accessKeys: AccessKeyService;
+  readonly users: UserService;
+  readonly keyRing?: SigningKeyRingOptions;
+  readonly failureCounter?: FailureCounter;
+}
+
+/**
+ * Embedded sessions (EMBED.md §1–2): signing keys, impersonation, API token exchange, session
+ * revocation and the workspace's embed origins. The JWT verifier it owns is installed into the
+ * Authenticator by `install`.
+ */
+export class SessionService {
+  readonly keys: SigningKeyRing;
+  readonly verifier: TesseraJwtVerifier;
+  readonly #config: Config;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #accessKeys: AccessKeyService;
+  readonly #users: UserService;
+  readonly #issuer: TokenIssuer;
+  readonly #limiter: AuthFailureLimiter;
+
+  constructor(deps: SessionServiceDeps) {
+    this.#config = deps.config;
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#accessKeys = deps.accessKeys;
+    this.#users = deps.users;
+    this.keys = new SigningKeyRing(deps.db, deps.clock, deps.secrets, deps.keyRing);
+    this.#issuer = new TokenIssuer(this.keys, deps.clock, deps.config.publicUrl);
+    this.verifier = new TesseraJwtVerifier(deps.db, deps.clock, this.keys, deps.config.publicUrl);
+    const counter =
+      deps.failureCounter ??
+      (deps.config.redisUrl
+        ? new RedisFailureCounter(deps.config.redisUrl)
+        : new DatabaseFailureCounter(deps.db));
+    this.#limiter = new AuthFailureLimiter(counter, deps.clock, deps.config.authFailuresPerMinute);
+  }
+
+  /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */
+  async install(authenticator: Authenticator): Promise<void> {
+    await this.keys.ensureSigner();
+    authenticator.useJwtVerifier(this.verifier);
+  }
+
+  close(): Promise<void> {
+    return this.#limiter.close();
+  }
+
+  /**
+   * `impersonateUser` (EMBED.md §1): an access key with `impersonate` buys a session JWT for one
+   * user of its workspace. Every failure is audited and counted against the key id and the IP.
+   */
+  async impersonate(
+    accessToken: string,
+    userEmail: string,
+    attributes: readonly AttributeInput[] | null | undefined,
+    caller: CallerMeta,
+  ): Promise<string> {
+    const keyId = this.#accessKeys.keyIdOf(accessToken);
+    const attempt = await this.#limiter.begin({ keyId, ip: caller.ip });
+    const key = await this.#accessKeys.verify(accessToken, caller);
+    if (!key?.permissions.has('impersonate')) {
+      // The same work whatever was wrong (unknown id, wrong secret, revoked, no permission).
+      await this.#auditKeyFailure('user.impersonate', keyId, caller, 'credential');
+      throw unauthenticated();
+    }
+    const origin: AuditOrigin = { ...caller, actorKeyId: key.keyId, actorUserId: null };
+    const fail = async (error: AppError, reason: string, userId: string | null = null) => {
+      await recordAuditEvents(this.#db, [
+        auditEvent(
+          origin,
+          this.#clock.now(),
+          key.workspaceId,
+          'user.impersonate',
+          userId ? { type: 'user', id: userId } : null,
+          { reason, email: userEmail.slice(0, 320) },
+          'FAILURE',
+        ),
+      ]);
+      return error;
+    };
+    const problems = attributeProblems(attributes ?? [], 'attributes');
+    if (problems.length > 0) {
+      // A malformed request from a genuine key guesses nothing: it is not counted as a failure.
+      await attempt.succeeded();
+      try {
+        assertNoProblems(problems, 'attributes');
+      } catch (err) {
+        throw await fail(err as AppError, 'attributes');
+      }
+    }
+    const user = await this.#users.findByEmail(key.workspaceId, userEmail);
+    if (!user) throw await fail(notFound('User not found'), 'unknownEmail');
+    if (BLOCKED_USER_STATUSES.has(user.status))
+      throw await fail(forbidden('The user cannot start a session'), 'userStatus', user.id);
+    const transient = attributeMap(attributes ?? []);
+    const { token, claims } = await this.#issuer.session(
+      {
+        userId: user.id,
+        email: user.email,
+        workspaceId: key.workspaceId,
+        actorKeyId: key.keyId,
+        attributes: transient,
+      },
+      this.#config.sessionTtlSeconds,
+    );
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.updateTable('users').set({ last_active_session_at: now }).where('id', '=', user.id).execute();
+      await recordAuditEvents(tx, [
+        auditEvent(
+          origin,
+          now,
+          key.workspaceId,
+          'user.impersonate',
+          { type: 'user', id: user.id },
+          {
+            jti: claims.jti,
+            expiresAt: new Date(claims.exp * 1000).toISOString(),
+            // Which keys were given, not their values: transient attributes are never stored.
+            transientAttributeKeys: [...transient.keys()],
+          },
+        ),
+      ]);
+    });
+    await attempt.succeeded();
+    return token;
+  }
+
+  /** `exchangeAccessToken`: an access key → a short-lived API JWT with the key's permissions. */
+  async exchange(accessToken: string, caller: CallerMeta): Promise<string> {
+    const keyId = this.#accessKeys.keyIdOf(accessToken);
+    const attempt = await this.#limiter.begin({ keyId, ip: caller.ip });
+    const key = await this.#accessKeys.verify(accessToken, caller);
+    if (!key) {
+      await this.#auditKeyFailure('accessKey.exchange', keyId, caller, 'credential');
+      throw unauthenticated();
+    }
+    const { token, claims } = await this.#issuer.api(
+      {
+        keyId: key.keyId,
+        workspaceId: key.workspaceId,
+        permissions: PERMISSIONS.filter((p) => key.permissions.has(p)),
+      },
+      this.#config.apiTokenTtlSeconds,
+    );
+    await recordAuditEvents(this.#db, [
+      auditEvent(
+        { ...caller, actorKeyId: key.keyId, actorUserId: null },
+        this.#clock.now(),
+        key.workspaceId,
+        'accessKey.exchange',
+        { type: 'accessKey', id: key.keyId },
+        { jti: claims.jti },
+      ),
+    ]);
+    await attempt.succeeded();
+    return token;
+  }
+
+  /** Ends every session JWT of the workspace issued up to now, on every instance at its next request. */
+  async revokeSessions(workspaceId: string, origin: AuditOrigin): Promise<Date> {
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('workspaces')
+        .set({ sessions_revoked_at: now })
+        .where('id', '=', workspaceId)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      await recordAuditEvents(tx, [
+        auditEvent(origin, now, workspaceId, 'sessions.revoke', { type: 'workspace', id: workspaceId }),
+      ]);
+    });
+    return now;
+  }
+
+  /** The origins allowed to frame the workspace's embed page (its CSP `frame-ancestors`); empty = none. */
+  async allowedEmbedOrigins(workspaceId: string): Promise<string[]> {
+    const row = await this.#db
+      .selectFrom('workspaces')
+      .select('allowed_embed_origins')
+      .where('id', '=', workspaceId)
+      .executeTakeFirst();
+    return row ? [...row.allowed_embed_origins] : [];
+  }
+
+  async sessionsRevokedAt(workspaceId: string): Promise<Date | null> {
+    const row = await this.#db
+      .selectFrom('workspaces')
+      .select('sessions_revoked_at')
+      .where('id', '=', workspaceId)
+      .executeTakeFirst();
+    return row?.sessions_revoked_at ?? null;
+  }
+
+  /** Replaces the workspace's allowed embed origins (validated and normalized). */
+  async setAllowedEmbedOrigins(
+    workspaceId: string,
+    origins: readonly string[],
+    origin: AuditOrigin,
+  ): Promise<string[]> {
+    const normalized = normalizeEmbedOrigins(origins);
+    assertNoProblems(normalized.problems, 'embed settings');
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable('workspaces')
+        .set({ allowed_embed_origins: normalized.origins })
+        .where('id', '=', workspaceId)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      await recordAuditEvents(tx, [
+        auditEvent(
+          origin,
+          now,
+          workspaceId,
+          'workspace.embedSettings',
+          { type: 'workspace', id: workspaceId },
+          { allowedEmbedOrigins: normalized.origins },
+        ),
+      ]);
+    });
+    return normalized.origins;
+  }
+
+  /** `tessera keys rotate-signing`: the old key stays valid for the longest token lifetime plus skew. */
+  rotateSigningKey(): Promise<{ kid: string; retiredKid: string | null; retireAfter: Date }> {
+    const longest = Math.min(
+      MAX_TOKEN_LIFETIME_SECONDS,
+      Math.max(this.#config.sessionTtlSeconds, this.#config.apiTokenTtlSeconds),
+    );
+    return this.keys.rotate((longest + CLOCK_SKEW_SECONDS) * 1000);
+  }
+
+  /** The JWKS document: public keys only. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const keys = await this.keys.published();
+    return {
+      keys: keys.map((k) => ({
+        kty: k.jwk.kty,
+        crv: k.jwk.crv,
+        x: k.jwk.x,
+        y: k.jwk.y,
+        kid: k.kid,
+        alg: k.jwk.alg,
+        use: 'sig',
+      })),
+    };
+  }
+
+  async #auditKeyFailure(
+    action: string,
+    keyId: string | null,
+    caller: CallerMeta,
+    reason: string,
+  ): Promise<void> {
+    // Looked up whether or not the id exists, so both failures take the same path.
+    const key = await this.#db
+      .selectFrom('access_keys')
+      .select('workspace_id')
+      .where('id', '=', keyId ?? '')
+      .executeTakeFirst();
+    await recordAuditEvents(this.#db, [
+      {
+        workspaceId: key?.workspace_id ?? null,
+        action,
+        outcome: 'FAILURE',
+        actorKeyId: key ? keyId : null,
+        requestId: caller.requestId,
+        ip: caller.ip,
+        details: { reason },
+        at: this.#clock.now(),
+      },
+    ]);
+  }
+}

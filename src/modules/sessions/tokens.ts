@@ -1,0 +1,111 @@
+import { randomUUID, sign } from 'node:crypto';
+import type { Clock } from '../../clock.ts';
+import type { Permission } from '../auth/permissions.ts';
+import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
+
+/**
+ * The two kinds of JWT Tessera issues (CONTRACT.md §1). Distinct `typ` and `aud`, so neither is
+ * ever accepted in place of the other (RFC 8725 §3.11–3.12), and neither looks like an access key.
+ */
+export const SESSION_TOKEN = { typ: 'session+jwt', aud: 'tessera-session' } as const;
+export const API_TOKEN = { typ: 'at+jwt', aud: 'tessera-api' } as const;
+
+export interface SessionClaims {
+  readonly iss: string;
+  readonly aud: typeof SESSION_TOKEN.aud;
+  readonly sub: string;
+  readonly impersonated_user_id: string;
+  readonly email: string;
+  readonly wid: string;
+  /** Transient attributes (EMBED.md §1): only ever in the token. */
+  readonly attrs: Record<string, string>;
+  readonly act: { readonly sub: string };
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+export interface ApiClaims {
+  readonly iss: string;
+  readonly aud: typeof API_TOKEN.aud;
+  /** The access key id the token was exchanged from. */
+  readonly sub: string;
+  readonly wid: string;
+  readonly perms: readonly Permission[];
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+/** Signs Tessera JWTs with the current ES256 key (node:crypto directly: it is on every impersonation). */
+export class TokenIssuer {
+  readonly #keys: SigningKeyRing;
+  readonly #clock: Clock;
+  readonly #issuer: string;
+
+  constructor(keys: SigningKeyRing, clock: Clock, issuer: string) {
+    this.#keys = keys;
+    this.#clock = clock;
+    this.#issuer = issuer;
+  }
+
+  async session(
+    input: {
+      userId: string;
+      email: string;
+      workspaceId: string;
+      actorKeyId: string;
+      attributes: ReadonlyMap<string, string>;
+    },
+    ttlSeconds: number,
+  ): Promise<{ token: string; claims: SessionClaims }> {
+    const iat = Math.floor(this.#clock.now().getTime() / 1000);
+    // A null-prototype object: an attribute named `__proto__` stays an ordinary key in the JSON.
+    const attrs: Record<string, string> = Object.create(null);
+    for (const [k, v] of input.attributes) attrs[k] = v;
+    const claims: SessionClaims = {
+      iss: this.#issuer,
+      aud: SESSION_TOKEN.aud,
+      sub: input.userId,
+      impersonated_user_id: input.userId,
+      email: input.email,
+      wid: input.workspaceId,
+      attrs,
+      act: { sub: input.actorKeyId },
+      iat,
+      exp: iat + ttlSeconds,
+      jti: randomUUID(),
+    };
+    return { token: await this.#sign(SESSION_TOKEN.typ, claims), claims };
+  }
+
+  async api(
+    input: { keyId: string; workspaceId: string; permissions: readonly Permission[] },
+    ttlSeconds: number,
+  ): Promise<{ token: string; claims: ApiClaims }> {
+    const iat = Math.floor(this.#clock.now().getTime() / 1000);
+    const claims: ApiClaims = {
+      iss: this.#issuer,
+      aud: API_TOKEN.aud,
+      sub: input.keyId,
+      wid: input.workspaceId,
+      perms: [...input.permissions],
+      iat,
+      exp: iat + ttlSeconds,
+      jti: randomUUID(),
+    };
+    return { token: await this.#sign(API_TOKEN.typ, claims), claims };
+  }
+
+  async #sign(typ: string, claims: object): Promise<string> {
+    const { kid, privateKey } = await this.#keys.signer();
+    const input = `${b64({ alg: SIGNING_ALG, kid, typ })}.${b64(claims)}`;
+    const signature = sign('sha256', Buffer.from(input, 'ascii'), {
+      key: privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${input}.${signature.toString('base64url')}`;
+  }
+}

@@ -1,0 +1,171 @@
+import { type JWTPayload, type JWTVerifyResult, jwtVerify } from 'jose';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/index.ts';
+import * as keyQueries from '../access-keys/queries.ts';
+import type { JwtVerifier } from '../auth/authenticator.ts';
+import { expandPermissions } from '../auth/permissions.ts';
+import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principal.ts';
+import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
+import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
+
+/** Allowed clock difference between instances for `exp`, `nbf` and `iat` (EMBED.md §2: ≤ 60 s). */
+export const CLOCK_SKEW_SECONDS = 60;
+/** The longest lifetime any Tessera token can have (the TTL settings' maximum). */
+export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+const MAX_HEADER_CHARS = 512;
+const MAX_CLAIM_CHARS = 100;
+/** Header parameters that name key material elsewhere: never followed, and a token carrying one is refused. */
+const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
+/** Users in these states have no sessions: their tokens fail on the next request. */
+export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
+
+/**
+ * The one verifier for Tessera's JWTs (EMBED.md §2), installed into the Authenticator. Every
+ * check failing returns null (one 401 body). The key comes only from our own key ring by `kid`;
+ * the `typ` picks the kind and the kind fixes `aud`, so a session token never passes as an API
+ * token or the other way round. Each kind is then checked against the database on every request:
+ * a deleted or suspended user or revoked sessions end a session token, a revoked or expired key
+ * ends its API tokens, on every instance at once.
+ */
+export class TesseraJwtVerifier implements JwtVerifier {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #keys: SigningKeyRing;
+  readonly #issuer: string;
+
+  constructor(db: Db, clock: Clock, keys: SigningKeyRing, issuer: string) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#keys = keys;
+    this.#issuer = issuer;
+  }
+
+  async verify(token: string): Promise<Principal | null> {
+    const header = decodeHeader(token);
+    if (!header) return null;
+    try {
+      if (header.typ === SESSION_TOKEN.typ) return await this.#session(token);
+      if (header.typ === API_TOKEN.typ) return await this.#api(token);
+    } catch {
+      // Any malformed or failing token is simply not valid.
+    }
+    return null;
+  }
+
+  async #checked(token: string, kind: { typ: string; aud: string }): Promise<JWTPayload | null> {
+    const now = this.#clock.now();
+    let result: JWTVerifyResult;
+    try {
+      result = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid === undefined ? null : await this.#keys.find(header.kid);
+          if (!key) throw new Error('unknown kid');
+          return key.key;
+        },
+        {
+          algorithms: [SIGNING_ALG],
+          issuer: this.#issuer,
+          audience: kind.aud,
+          typ: kind.typ,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: now,
+          requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti'],
+        },
+      );
+    } catch {
+      return null;
+    }
+    const p = result.payload;
+    const nowSeconds = now.getTime() / 1000;
+    if (typeof p.iat !== 'number' || typeof p.exp !== 'number') return null;
+    if (p.iat > nowSeconds + CLOCK_SKEW_SECONDS) return null; // issued in the future
+    if (p.exp - p.iat > MAX_TOKEN_LIFETIME_SECONDS) return null; // we never issue such a token
+    if (!shortString(p.sub) || !shortString(p.jti)) return null;
+    return p;
+  }
+
+  async #session(token: string): Promise<SessionPrincipal | null> {
+    const p = await this.#checked(token, SESSION_TOKEN);
+    if (!p) return null;
+    const { sub, email, wid, attrs, act } = p as Record<string, unknown>;
+    if (p.impersonated_user_id !== sub || !shortString(wid) || typeof email !== 'string') return null;
+    const actor = act && typeof act === 'object' ? (act as Record<string, unknown>).sub : undefined;
+    if (actor !== undefined && !shortString(actor)) return null;
+    const transient = attributeClaim(attrs);
+    if (!transient) return null;
+    const row = await this.#db
+      .selectFrom('users')
+      .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
+      .select(['users.status', 'users.workspace_id', 'workspaces.sessions_revoked_at'])
+      .where('users.id', '=', sub as string)
+      .executeTakeFirst();
+    if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
+    const issuedAt = new Date(p.iat! * 1000);
+    // Sessions revoked in the same second as issuance are refused too: `iat` has second precision.
+    if (row.sessions_revoked_at && row.sessions_revoked_at.getTime() >= issuedAt.getTime()) return null;
+    return {
+      kind: 'session',
+      userId: sub as string,
+      email,
+      workspaceId: wid as string,
+      actorKeyId: (actor as string | undefined) ?? null,
+      transientAttributes: transient,
+      tokenId: p.jti!,
+      issuedAt,
+      expiresAt: new Date(p.exp! * 1000),
+    };
+  }
+
+  async #api(token: string): Promise<KeyPrincipal | null> {
+    const p = await this.#checked(token, API_TOKEN);
+    if (!p) return null;
+    const { wid, perms } = p as Record<string, unknown>;
+    if (!shortString(wid) || !Array.isArray(perms)) return null;
+    // The key is read on every request: revoking it ends its API tokens at once, everywhere.
+    const key = await keyQueries.findAccessKey(this.#db, p.sub!);
+    const now = this.#clock.now();
+    if (!key || key.workspace_id !== wid || key.revoked_at || (key.expires_at && key.expires_at <= now))
+      return null;
+    // Never more than the key holds now, nor more than the token was given.
+    const current = expandPermissions(key.permissions);
+    const granted = expandPermissions(perms.filter((x): x is string => typeof x === 'string'));
+    return {
+      kind: 'apiToken',
+      keyId: key.id,
+      workspaceId: key.workspace_id,
+      permissions: new Set([...granted].filter((x) => current.has(x))),
+    };
+  }
+}
+
+const shortString = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_CLAIM_CHARS;
+
+/** The protected header, when it is small, JSON, and names no outside key material. */
+function decodeHeader(token: string): Record<string, unknown> | null {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot > MAX_HEADER_CHARS) return null;
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8')) as unknown;
+    if (!header || typeof header !== 'object' || Array.isArray(header)) return null;
+    const h = header as Record<string, unknown>;
+    if (KEY_MATERIAL_HEADERS.some((name) => Object.hasOwn(h, name))) return null;
+    if (h.alg !== SIGNING_ALG || typeof h.kid !== 'string') return null;
+    return h;
+  } catch {
+    return null;
+  }
+}
+
+/** The `attrs` claim as a Map of strings, or null when it is not an object of strings. */
+function attributeClaim(value: unknown): Map<string, string> | null {
+  if (value === undefined) return new Map();
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') return null;
+    map.set(k, v);
+  }
+  return map;
+}
