@@ -61,7 +61,10 @@ for (const leg of warehouseLegs()) {
       });
       assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
       domainId = domain.payload.domain.id;
-      const list = leg.engine === 'mysql' ? "code IN (USER_ATTRIBUTE_STR_LIST('regions'))" : "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))";
+      const list =
+        leg.engine === 'mysql'
+          ? "code IN (USER_ATTRIBUTE_STR_LIST('regions'))"
+          : "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))";
       for (const [table, policy] of [
         ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
         ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
@@ -73,26 +76,67 @@ for (const leg of warehouseLegs()) {
       const explorer = [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }];
       const group = await t.gql(
         `mutation($input: CreateUserGroupInput!) { createUserGroup(input: $input) { ${STATUS} userGroup { id } } }`,
-        { input: { name: 'analysts', roleAssignments: [{ roleId: ROLE_IDS.BASIC_EXPLORER, scopes: [domainId] }] } },
+        {
+          input: {
+            name: 'analysts',
+            roleAssignments: [{ roleId: ROLE_IDS.BASIC_EXPLORER, scopes: [domainId] }],
+          },
+        },
       );
       const groupId = group.body.data.createUserGroup.userGroup.id;
       const users: [string, { roleId: string; scopes: string[] }[], [string, string][]][] = [
-        ['alice', explorer, [['tenant_id', 't_a'], ['regions', '["DE","FR"]']]],
-        ['bob', [], [['tenant_id', 't_b'], ['regions', '["US"]']]],
+        [
+          'alice',
+          explorer,
+          [
+            ['tenant_id', 't_a'],
+            ['regions', '["DE","FR"]'],
+          ],
+        ],
+        [
+          'bob',
+          [],
+          [
+            ['tenant_id', 't_b'],
+            ['regions', '["US"]'],
+          ],
+        ],
         ['vera', [{ roleId: ROLE_IDS.VIEWER, scopes: [domainId] }], [['tenant_id', 't_a']]],
         ['nora', explorer, []],
-        ['ivan', explorer, [['tenant_id', 't_a'], ['regions', 'DE,FR']]],
-        ['adam', [{ roleId: ROLE_IDS.ADMIN, scopes: [] }], [['tenant_id', 't_a'], ['regions', '["DE"]']]],
+        [
+          'ivan',
+          explorer,
+          [
+            ['tenant_id', 't_a'],
+            ['regions', 'DE,FR'],
+          ],
+        ],
+        [
+          'adam',
+          [{ roleId: ROLE_IDS.ADMIN, scopes: [] }],
+          [
+            ['tenant_id', 't_a'],
+            ['regions', '["DE"]'],
+          ],
+        ],
       ];
       for (const [name, roles, attrs] of users) {
-        const s = await sessionFor(t, `${name}@${leg.engine}.test`, roles, attrs.map(([key, value]) => ({ key, value })));
+        const s = await sessionFor(
+          t,
+          `${name}@${leg.engine}.test`,
+          roles,
+          attrs.map(([key, value]) => ({ key, value })),
+        );
         tokens[name] = s.token;
         ids[name] = s.userId;
       }
       // bob reaches the domain only through his group.
-      const added = await t.gql(`mutation($input: GroupMembersInput!) { addUsersToGroup(input: $input) { ${STATUS} } }`, {
-        input: { groupId, userIds: [ids.bob] },
-      });
+      const added = await t.gql(
+        `mutation($input: GroupMembersInput!) { addUsersToGroup(input: $input) { ${STATUS} } }`,
+        {
+          input: { groupId, userIds: [ids.bob] },
+        },
+      );
       assert.equal(added.body.data.addUsersToGroup.status.code, 'OK');
     });
     after(async () => {
@@ -108,16 +152,32 @@ for (const leg of warehouseLegs()) {
     const ordersCount = async () => Number((await wh.raw('select count(*) as n from orders'))[0]!.n);
 
     test('tenant A never sees tenant B rows, whatever the shape of the query', async () => {
-      assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [[100], [200], [300]]);
+      assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [
+        [100],
+        [200],
+        [300],
+      ]);
       assert.deepEqual(await amounts('bob', 'select amount from orders order by id'), [[1000], [2000]]);
       // count(*) is a 64-bit integer: every engine returns it as a string, so no digit is lost.
-      assert.deepEqual(await amounts('alice', "select count(*) as n from orders where tenant_id = 't_b'"), [['0']]);
+      assert.deepEqual(await amounts('alice', "select count(*) as n from orders where tenant_id = 't_b'"), [
+        ['0'],
+      ]);
       assert.deepEqual(
-        await amounts('alice', 'select c.name, o.amount from orders o join customers c on c.id = o.customer_id order by o.id'),
-        [['A1', 100], ['A2', 200], ['A1', 300]],
+        await amounts(
+          'alice',
+          'select c.name, o.amount from orders o join customers c on c.id = o.customer_id order by o.id',
+        ),
+        [
+          ['A1', 100],
+          ['A2', 200],
+          ['A1', 300],
+        ],
       );
       assert.deepEqual(
-        await amounts('bob', 'with big as (select * from orders where amount > 0) select id from big where id in (select id from orders) order by id'),
+        await amounts(
+          'bob',
+          'with big as (select * from orders where amount > 0) select id from big where id in (select id from orders) order by id',
+        ),
         [[20], [21]],
       );
       assert.deepEqual(
@@ -125,7 +185,10 @@ for (const leg of warehouseLegs()) {
         [['t_a']],
       );
       assert.deepEqual(
-        await amounts('bob', 'select name from customers c where exists (select 1 from orders o where o.customer_id = c.id) order by name'),
+        await amounts(
+          'bob',
+          'select name from customers c where exists (select 1 from orders o where o.customer_id = c.id) order by name',
+        ),
         [['B1'], ['B2']],
       );
     });
@@ -151,7 +214,7 @@ for (const leg of warehouseLegs()) {
       const before = await ordersCount();
       for (const sql of [
         "insert into orders values (99, 't_a', 1, 'DE', 5)",
-        "update orders set amount = 0",
+        'update orders set amount = 0',
         'delete from orders',
         'drop table orders',
         'create table evil (id int)',
@@ -180,10 +243,18 @@ for (const leg of warehouseLegs()) {
     });
 
     test('transient session attributes win over stored ones', async () => {
-      const { token } = await (await import('./helpers/sessions.ts')).impersonate(t, `alice@${leg.engine}.test`, {
-        attributes: [{ key: 'tenant_id', value: 't_b' }],
-      });
-      assert.deepEqual(await (async () => (await runQuery(t, token!, domainId, 'select amount from orders order by id')).result!.rows)(), [[1000], [2000]]);
+      const { token } = await (await import('./helpers/sessions.ts')).impersonate(
+        t,
+        `alice@${leg.engine}.test`,
+        {
+          attributes: [{ key: 'tenant_id', value: 't_b' }],
+        },
+      );
+      assert.deepEqual(
+        await (async () =>
+          (await runQuery(t, token!, domainId, 'select amount from orders order by id')).result!.rows)(),
+        [[1000], [2000]],
+      );
     });
 
     test('admins bypass row policies unless rowPoliciesApplyToAdmins', async () => {
@@ -194,22 +265,41 @@ for (const leg of warehouseLegs()) {
         `mutation($input: UpdateWorkspaceDataSettingsInput!) { updateWorkspaceDataSettings(input: $input) { ${STATUS} workspace { rowPoliciesApplyToAdmins requireRowPolicies } } }`,
         { input: { rowPoliciesApplyToAdmins: true } },
       );
-      assert.deepEqual(set.body.data.updateWorkspaceDataSettings.workspace, { rowPoliciesApplyToAdmins: true, requireRowPolicies: false });
+      assert.deepEqual(set.body.data.updateWorkspaceDataSettings.workspace, {
+        rowPoliciesApplyToAdmins: true,
+        requireRowPolicies: false,
+      });
       try {
-        assert.deepEqual((await runQuery(t, tokens.adam!, domainId, 'select id from orders order by id')).result!.rows, [[10], [11], [12]]);
+        assert.deepEqual(
+          (await runQuery(t, tokens.adam!, domainId, 'select id from orders order by id')).result!.rows,
+          [[10], [11], [12]],
+        );
       } finally {
-        await t.gql('mutation { updateWorkspaceDataSettings(input: { rowPoliciesApplyToAdmins: false }) { status { code } } }');
+        await t.gql(
+          'mutation { updateWorkspaceDataSettings(input: { rowPoliciesApplyToAdmins: false }) { status { code } } }',
+        );
       }
     });
 
     test('requireRowPolicies denies tables without a policy', async () => {
       assert.deepEqual(await amounts('alice', 'select body from notes'), [['shared']]);
-      await t.gql('mutation { updateWorkspaceDataSettings(input: { requireRowPolicies: true }) { status { code } } }');
+      await t.gql(
+        'mutation { updateWorkspaceDataSettings(input: { requireRowPolicies: true }) { status { code } } }',
+      );
       try {
-        assert.equal((await runQuery(t, tokens.alice!, domainId, 'select body from notes')).code, 'ACCESS_DENIED');
-        assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [[100], [200], [300]]);
+        assert.equal(
+          (await runQuery(t, tokens.alice!, domainId, 'select body from notes')).code,
+          'ACCESS_DENIED',
+        );
+        assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [
+          [100],
+          [200],
+          [300],
+        ]);
       } finally {
-        await t.gql('mutation { updateWorkspaceDataSettings(input: { requireRowPolicies: false }) { status { code } } }');
+        await t.gql(
+          'mutation { updateWorkspaceDataSettings(input: { requireRowPolicies: false }) { status { code } } }',
+        );
       }
     });
 
@@ -217,10 +307,18 @@ for (const leg of warehouseLegs()) {
       const exact = await runQuery(t, tokens.alice!, domainId, 'select id from orders');
       assert.equal(exact.result!.rowCount, 3);
       assert.equal(exact.result!.truncated, false);
-      const more = await runQuery(t, tokens.alice!, domainId, 'select o.id, c.id from orders o cross join customers c');
+      const more = await runQuery(
+        t,
+        tokens.alice!,
+        domainId,
+        'select o.id, c.id from orders o cross join customers c',
+      );
       assert.equal(more.result!.rowCount, MAX_ROWS);
       assert.equal(more.result!.truncated, true);
-      assert.deepEqual(more.result!.columns.map((c) => c.name), ['id', 'id']);
+      assert.deepEqual(
+        more.result!.columns.map((c) => c.name),
+        ['id', 'id'],
+      );
     });
 
     test('one audit record per query: user, actor key, SQL, hashes, outcome', async () => {
@@ -249,23 +347,27 @@ for (const leg of warehouseLegs()) {
       const bobEvent = byQuery(bobRun.result!.queryId)[0]!.details as any;
       assert.notEqual(bobEvent.attributesSha256, d.attributesSha256);
       assert.equal(refused.code, 'QUERY_REFUSED');
-      const failures = events.filter((e) => e.outcome === 'FAILURE' && (e.details as any).sql === 'delete from orders');
+      const failures = events.filter(
+        (e) => e.outcome === 'FAILURE' && (e.details as any).sql === 'delete from orders',
+      );
       assert.ok(failures.length >= 1);
       assert.equal((failures.at(-1)!.details as any).errorCode, 'QUERY_REFUSED');
     });
 
-    test(
-      'a query past the statement timeout fails with QUERY_TIMEOUT',
-      { skip: leg.engine === 'pglite' ? 'PGlite cannot interrupt a running statement (documented)' : false },
-      async () => {
-        const joins = Array.from({ length: 16 }, (_, i) => `orders o${i}`).join(' cross join ');
-        const started = Date.now();
-        const r = await runQuery(t, tokens.adam!, domainId, `select count(*) as n from ${joins}`);
-        assert.equal(r.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
-        assert.ok(Date.now() - started < 60_000);
-        // The pool is still usable afterwards.
-        assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [[100], [200], [300]]);
-      },
-    );
+    test('a query past the statement timeout fails with QUERY_TIMEOUT', {
+      skip: leg.engine === 'pglite' ? 'PGlite cannot interrupt a running statement (documented)' : false,
+    }, async () => {
+      const joins = Array.from({ length: 16 }, (_, i) => `orders o${i}`).join(' cross join ');
+      const started = Date.now();
+      const r = await runQuery(t, tokens.adam!, domainId, `select count(*) as n from ${joins}`);
+      assert.equal(r.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
+      assert.ok(Date.now() - started < 60_000);
+      // The pool is still usable afterwards.
+      assert.deepEqual(await amounts('alice', 'select amount from orders order by id'), [
+        [100],
+        [200],
+        [300],
+      ]);
+    });
   });
 }

@@ -155,7 +155,13 @@ export async function runQuery(t: TestApp, token: string, domainId: string, sql:
   return {
     ...r,
     result: r.body.data?.runQuery as
-      | { queryId: string; columns: { name: string; type: string }[]; rows: unknown[][]; rowCount: number; truncated: boolean }
+      | {
+          queryId: string;
+          columns: { name: string; type: string }[];
+          rows: unknown[][];
+          rowCount: number;
+          truncated: boolean;
+        }
       | undefined,
     code: r.body.errors?.[0]?.extensions?.code as string | undefined,
     extensions: r.body.errors?.[0]?.extensions,

@@ -116,7 +116,9 @@ export class Warehouses {
 
 /** Like the pg pools: 64-bit integers, numerics and date/time values stay the server's text. */
 const keepText = (value: string) => value;
-const RAW_TEXT_TYPES = Object.fromEntries([20, 1700, 1082, 1083, 1114, 1184, 1266, 1186].map((oid) => [oid, keepText]));
+const RAW_TEXT_TYPES = Object.fromEntries(
+  [20, 1700, 1082, 1083, 1114, 1184, 1266, 1186].map((oid) => [oid, keepText]),
+);
 
 /** A pool over one warehouse. The warehouse's single session is shared, one transaction at a time. */
 export async function openPgliteWarehousePool(
@@ -125,7 +127,10 @@ export async function openPgliteWarehousePool(
 ): Promise<DataPool> {
   const h = await warehouses.acquire(settings.database);
   const exec = async (text: string, params: readonly unknown[]) => {
-    const r = await h.pglite.query<unknown[]>(text, [...params], { rowMode: 'array', parsers: RAW_TEXT_TYPES });
+    const r = await h.pglite.query<unknown[]>(text, [...params], {
+      rowMode: 'array',
+      parsers: RAW_TEXT_TYPES,
+    });
     return { rows: r.rows, fields: r.fields };
   };
   return {

@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { AppError } from '../src/errors.ts';
+import { resolveConnection } from '../src/modules/data/connections/resolve.ts';
+import type { Connection } from '../src/modules/data/connections/types.ts';
+import { openPgliteWarehousePool, Warehouses } from '../src/modules/data/engines/pglite.ts';
+import { PoolManager } from '../src/modules/data/engines/pools.ts';
+import { dataAccessFeature } from '../src/modules/data/feature.ts';
+import { ROLE_IDS } from '../src/modules/roles/roles.ts';
+import { sessionsFeature } from '../src/modules/sessions/feature.ts';
+import { STATUS } from './helpers/api.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { createConnection, createDomain, runQuery, sessionFor, settingsOf } from './helpers/data.ts';
+import { createScratchPostgresDatabase, testBackends } from './helpers/databases.ts';
+
+const base: Connection = {
+  id: 'con_x',
+  workspaceId: 'ws_x',
+  name: 'warehouse',
+  engine: 'postgres',
+  host: 'db.internal',
+  port: 5432,
+  database: 'base',
+  user: 'reader',
+  password: 'base-secret',
+  schema: null,
+  tls: false,
+  onNoMatch: 'DENY',
+  credentialMappings: [
+    {
+      attributeMatch: [
+        { key: 'plan', value: 'pro' },
+        { key: 'tenant', value: 'acme' },
+      ],
+      database: 'acme_dedicated',
+      schema: null,
+      user: 'acme_reader',
+      host: null,
+      password: 'acme-secret',
+      slotPattern: null,
+    },
+    {
+      attributeMatch: [{ key: 'plan', value: 'pro' }],
+      database: 'tenant_{{tenant}}',
+      schema: 'app_{{tenant}}',
+      user: null,
+      host: null,
+      password: null,
+      slotPattern: null,
+    },
+    {
+      attributeMatch: [{ key: 'plan', value: 'eu' }],
+      database: 'eu_{{tenant}}',
+      schema: null,
+      user: null,
+      host: null,
+      password: null,
+      slotPattern: '^[a-z]{2,8}$',
+    },
+  ],
+  createdAt: new Date(),
+  updatedAt: new Date(),
+};
+
+const attrs = (o: Record<string, string>) => new Map(Object.entries(o));
+const denied = (fn: () => unknown, slot?: string) =>
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof AppError);
+    assert.equal(err.code, 'ACCESS_DENIED');
+    assert.equal(err.extra.connectionId, 'con_x');
+    if (slot) assert.equal(err.extra.slot, slot);
+    return true;
+  });
+
+describe('credential mappings', () => {
+  test('the first mapping whose every pair matches wins; its overrides replace the base', () => {
+    const acme = resolveConnection(base, attrs({ plan: 'pro', tenant: 'acme' }));
+    assert.deepEqual(
+      [acme.database, acme.user, acme.password, acme.mappingIndex],
+      ['acme_dedicated', 'acme_reader', 'acme-secret', 0],
+    );
+    const other = resolveConnection(base, attrs({ plan: 'pro', tenant: 'globex' }));
+    assert.deepEqual(
+      [other.database, other.schema, other.user, other.password, other.mappingIndex],
+      ['tenant_globex', 'app_globex', 'reader', 'base-secret', 1],
+    );
+  });
+
+  test('a slot value outside its pattern, or a missing slot attribute, is ACCESS_DENIED', () => {
+    denied(
+      () => resolveConnection(base, attrs({ plan: 'pro', tenant: 'x"; drop database base; --' })),
+      'tenant',
+    );
+    denied(() => resolveConnection(base, attrs({ plan: 'pro', tenant: 'a'.repeat(64) })), 'tenant');
+    denied(() => resolveConnection(base, attrs({ plan: 'pro', tenant: '' })), 'tenant');
+    denied(() => resolveConnection(base, attrs({ plan: 'pro' })), 'tenant');
+    denied(() => resolveConnection(base, attrs({ plan: 'eu', tenant: 'Acme_1' })), 'tenant'); // its own pattern
+    assert.equal(resolveConnection(base, attrs({ plan: 'eu', tenant: 'acme' })).database, 'eu_acme');
+  });
+
+  test('no match: DENY by default, USE_BASE on request; no mappings at all means the base settings', () => {
+    denied(() => resolveConnection(base, attrs({ plan: 'free' })));
+    denied(() => resolveConnection(base, new Map()));
+    const fallback = resolveConnection({ ...base, onNoMatch: 'USE_BASE' }, attrs({ plan: 'free' }));
+    assert.deepEqual([fallback.database, fallback.mappingIndex], ['base', null]);
+    assert.equal(resolveConnection({ ...base, credentialMappings: [] }, new Map()).database, 'base');
+  });
+});
+
+describe('warehouse pools', () => {
+  test('capped LRU: past the cap the least recently used pool closes; idle pools close', async () => {
+    const warehouses = new Warehouses(null);
+    const pools = new PoolManager((s) => openPgliteWarehousePool(warehouses, s), {
+      max: 2,
+      idleMs: 60_000,
+      connectionsPerPool: 1,
+    });
+    const settings = (database: string) => ({
+      ...resolveConnection({ ...base, engine: 'pglite', credentialMappings: [] }, new Map()),
+      database,
+      schema: 'public',
+    });
+    try {
+      for (const name of ['w1', 'w2', 'w3']) await pools.use(settings(name), (p) => p.ping());
+      assert.deepEqual(pools.stats(), { open: 2, max: 2, opened: 3, evicted: 1 });
+      await pools.use(settings('w2'), (p) => p.ping()); // reused, not reopened
+      assert.equal(pools.stats().opened, 3);
+      await pools.sweepIdle(Date.now() + 61_000);
+      assert.equal(pools.stats().open, 0);
+    } finally {
+      await pools.closeAll();
+      await warehouses.closeAll();
+    }
+  });
+});
+
+describe('credential mappings end to end (pglite warehouses per tenant)', () => {
+  const data = dataAccessFeature();
+  let t: TestApp;
+  let domainId: string;
+  let connectionId: string;
+  before(async () => {
+    t = await startTestApp(testBackends()[0]!, {
+      features: [sessionsFeature(), data],
+      env: { TESSERA_WAREHOUSE_DIR: 'memory' },
+    });
+    for (const tenant of ['acme', 'globex']) {
+      await data
+        .data()
+        .warehouses.load(
+          `tenant_${tenant}`,
+          `create table orders (id int, owner text); insert into orders values (1, '${tenant}');`,
+        );
+    }
+    const conn = await createConnection(t, {
+      name: 'per-tenant',
+      engine: 'pglite',
+      database: 'tenant_acme',
+      credentialMappings: [
+        { attributeMatch: [{ key: 'plan', value: 'pro' }], database: 'tenant_{{tenant_id}}' },
+      ],
+    });
+    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+    connectionId = conn.payload.connection.id;
+    domainId = (await createDomain(t, { name: 'orders', connectionId, tables: [{ name: 'orders' }] })).payload
+      .domain.id;
+  });
+  after(() => t?.close());
+
+  const userSession = (email: string, attributes: Record<string, string>) =>
+    sessionFor(
+      t,
+      email,
+      [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
+      Object.entries(attributes).map(([key, value]) => ({ key, value })),
+    );
+
+  test('each tenant reads its own warehouse', async () => {
+    const acme = await userSession('a@acme.test', { plan: 'pro', tenant_id: 'acme' });
+    const globex = await userSession('g@globex.test', { plan: 'pro', tenant_id: 'globex' });
+    assert.deepEqual((await runQuery(t, acme.token, domainId, 'select owner from orders')).result!.rows, [
+      ['acme'],
+    ]);
+    assert.deepEqual((await runQuery(t, globex.token, domainId, 'select owner from orders')).result!.rows, [
+      ['globex'],
+    ]);
+  });
+
+  test('no matching mapping is ACCESS_DENIED naming the connection, and opens nothing', async () => {
+    const free = await userSession('f@free.test', { plan: 'free', tenant_id: 'acme' });
+    const opened = data.data().pools.stats().opened;
+    const r = await runQuery(t, free.token, domainId, 'select owner from orders');
+    assert.equal(r.code, 'ACCESS_DENIED');
+    assert.equal(r.extensions?.connectionId, connectionId);
+    assert.equal(data.data().pools.stats().opened, opened);
+  });
+
+  test('a slot value outside its pattern is ACCESS_DENIED and nothing runs', async () => {
+    const evil = await userSession('e@evil.test', { plan: 'pro', tenant_id: '../acme' });
+    const opened = data.data().pools.stats().opened;
+    const r = await runQuery(t, evil.token, domainId, 'select owner from orders');
+    assert.equal(r.code, 'ACCESS_DENIED');
+    assert.equal(r.extensions?.slot, 'tenant_id');
+    assert.equal(data.data().pools.stats().opened, opened);
+    const audit = await t.app.services.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'data.query')
+      .where('outcome', '=', 'FAILURE')
+      .execute();
+    assert.ok(
+      audit.some(
+        (e) => (e.details as any).errorCode === 'ACCESS_DENIED' && (e.details as any).rowCount === undefined,
+      ),
+    );
+  });
+
+  test('updating a connection closes its pools', async () => {
+    assert.ok(data.data().pools.stats().open > 0);
+    const r = await t.gql(
+      `mutation($input: UpdateConnectionInput!) { updateConnection(input: $input) { ${STATUS} } }`,
+      {
+        input: { id: connectionId, onNoMatch: 'USE_BASE' },
+      },
+    );
+    assert.equal(r.body.data.updateConnection.status.code, 'OK');
+    assert.equal(data.data().pools.stats().open, 0);
+  });
+});
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+describe('two tenants routed to two PostgreSQL databases never share a pool', {
+  skip: pgUrl ? false : 'TEST_DATABASE_URL not set',
+}, () => {
+  const data = dataAccessFeature();
+  let t: TestApp;
+  const scratch: { name: string; url: string; drop: () => Promise<void> }[] = [];
+  let domainId: string;
+  before(async () => {
+    t = await startTestApp(testBackends()[0]!, {
+      features: [sessionsFeature(), data],
+      env: { TESSERA_WAREHOUSE_DIR: 'memory' },
+    });
+    for (let i = 0; i < 2; i++) {
+      const db = await createScratchPostgresDatabase(pgUrl!);
+      scratch.push(db);
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query(
+        'create view session_info as select current_database()::text as db, pg_backend_pid() as pid',
+      );
+      await c.end();
+    }
+    const baseSettings = settingsOf('postgres', scratch[0]!.url);
+    const conn = await createConnection(t, {
+      name: 'routed',
+      ...baseSettings,
+      credentialMappings: [
+        { attributeMatch: [{ key: 'tenant_id', value: 'a' }], database: scratch[0]!.name },
+        { attributeMatch: [{ key: 'tenant_id', value: 'b' }], database: scratch[1]!.name },
+      ],
+    });
+    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+    domainId = (
+      await createDomain(t, {
+        name: 'routed',
+        connectionId: conn.payload.connection.id,
+        tables: [{ name: 'session_info' }],
+      })
+    ).payload.domain.id;
+  });
+  after(async () => {
+    await t?.close();
+    for (const s of scratch) await s.drop();
+  });
+
+  test('current_database() and pg_backend_pid() per query', async () => {
+    const roles = [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }];
+    const a = await sessionFor(t, 'a@routed.test', roles, [{ key: 'tenant_id', value: 'a' }]);
+    const b = await sessionFor(t, 'b@routed.test', roles, [{ key: 'tenant_id', value: 'b' }]);
+    const seen = { a: new Set<string>(), b: new Set<string>() };
+    const pids = { a: new Set<number>(), b: new Set<number>() };
+    const runs = [];
+    for (let i = 0; i < 6; i++) {
+      for (const [who, s] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
+        runs.push(
+          runQuery(t, s.token, domainId, 'select db, pid from session_info').then((r) => {
+            const [db, pid] = r.result!.rows[0] as [string, number];
+            seen[who].add(db);
+            pids[who].add(pid);
+          }),
+        );
+      }
+    }
+    await Promise.all(runs);
+    assert.deepEqual([...seen.a], [scratch[0]!.name]);
+    assert.deepEqual([...seen.b], [scratch[1]!.name]);
+    for (const pid of pids.a) assert.equal(pids.b.has(pid), false);
+  });
+});
