@@ -72,14 +72,14 @@ for (const backend of testBackends()) {
 
       // Omitted password: kept. Empty password: cleared.
       const renamed = await update({ id: c.id, name: 'Production EU' });
-      assert.equal(renamed.body.data.updateConnection.connection.hasPassword, true);
+      assert.equal(renamed.body.data!.updateConnection.connection.hasPassword, true);
       const kept = (await rawRows()).find((r) => r.id === c.id)!;
       assert.equal(
         t.app.services.secrets.open(kept.password_sealed!, `connection:${c.id}:password`),
         PASSWORD,
       );
       const cleared = await update({ id: c.id, password: '' });
-      assert.equal(cleared.body.data.updateConnection.connection.hasPassword, false);
+      assert.equal(cleared.body.data!.updateConnection.connection.hasPassword, false);
     });
 
     test('bad settings are refused with problems naming each field, and nothing is written', async () => {
@@ -149,15 +149,15 @@ for (const backend of testBackends()) {
       const dup = await createConnection(t, { name: 'dup', engine: 'pglite', database: 'demo' });
       assert.equal(dup.payload.status.code, 'OK');
       const again = await createConnection(t, { name: 'DUP', engine: 'pglite', database: 'demo' });
-      assert.equal(again.payload.status.problems[0].field, 'name');
+      assert.equal(again.payload.status.problems[0]!.field, 'name');
       const badUpdate = await update({ id: dup.payload.connection.id, engine: 'mysql' }); // mysql needs host and user
-      assert.equal(badUpdate.body.data.updateConnection.status.code, 'ERROR');
+      assert.equal(badUpdate.body.data!.updateConnection.status.code, 'ERROR');
       const afterRows = (await rawRows()).filter((r) => r.id !== dup.payload.connection.id);
       assert.deepEqual(afterRows, before);
       const dupRow = (await rawRows()).find((r) => r.id === dup.payload.connection.id)!;
       assert.equal(dupRow.engine, 'pglite');
       const missing = await update({ id: 'con_unknown', name: 'y' });
-      assert.equal(missing.body.data.updateConnection.status.code, 'NOT_FOUND');
+      assert.equal(missing.body.data!.updateConnection.status.code, 'NOT_FOUND');
     });
 
     test('testConnection reports success and failures as data, without secrets', async () => {
@@ -168,8 +168,8 @@ for (const backend of testBackends()) {
           id: ok.payload.connection.id,
         },
       );
-      assert.equal(r.body.data.testConnection.ok, true);
-      assert.match(r.body.data.testConnection.serverVersion, /PostgreSQL/);
+      assert.equal(r.body.data!.testConnection.ok, true);
+      assert.match(r.body.data!.testConnection.serverVersion, /PostgreSQL/);
       const refused = await createConnection(t, {
         name: 'nowhere',
         engine: 'postgres',
@@ -182,20 +182,20 @@ for (const backend of testBackends()) {
       const failed = await t.gql(`mutation($id: ID!) { testConnection(id: $id) { ok errorCode message } }`, {
         id: refused.payload.connection.id,
       });
-      assert.equal(failed.body.data.testConnection.ok, false);
-      assert.equal(failed.body.data.testConnection.errorCode, 'CONNECTION_FAILED');
+      assert.equal(failed.body.data!.testConnection.ok, false);
+      assert.equal(failed.body.data!.testConnection.errorCode, 'CONNECTION_FAILED');
       assert.equal(JSON.stringify(failed.body).includes(PASSWORD), false);
     });
 
     test('discoverTables lists schemas, tables and columns', async () => {
-      const c = (await t.gql('{ connections { id name } }')).body.data.connections.find(
+      const c = (await t.gql('{ connections { id name } }')).body.data!.connections.find(
         (x: any) => x.name === 'wh',
       );
       const r = await t.gql(
         `query($id: ID!) { discoverTables(connectionId: $id) { schema name columns { name type } } }`,
         { id: c.id },
       );
-      const items = r.body.data.discoverTables.find((x: any) => x.name === 'items');
+      const items = r.body.data!.discoverTables.find((x: any) => x.name === 'items');
       assert.equal(items.schema, 'public');
       assert.deepEqual(
         items.columns.map((col: any) => col.name),
@@ -214,16 +214,16 @@ for (const backend of testBackends()) {
       const del = (id: string) =>
         t.gql(`mutation($id: ID!) { deleteConnection(input: { id: $id }) { ${STATUS} } }`, { id });
       const conflict = await del(c.payload.connection.id);
-      assert.equal(conflict.body.data.deleteConnection.status.errorCode, 'CONFLICT');
+      assert.equal(conflict.body.data!.deleteConnection.status.errorCode, 'CONFLICT');
       assert.ok(
         await t
           .gql(`{ connection(id: "${c.payload.connection.id}") { id } }`)
-          .then((r) => r.body.data.connection),
+          .then((r) => r.body.data!.connection),
       );
       const unused = await createConnection(t, { name: 'unused', engine: 'pglite', database: 'x' });
-      assert.equal((await del(unused.payload.connection.id)).body.data.deleteConnection.status.code, 'OK');
+      assert.equal((await del(unused.payload.connection.id)).body.data!.deleteConnection.status.code, 'OK');
       assert.equal(
-        (await del(unused.payload.connection.id)).body.data.deleteConnection.status.code,
+        (await del(unused.payload.connection.id)).body.data!.deleteConnection.status.code,
         'NOT_FOUND',
       );
     });
@@ -231,9 +231,9 @@ for (const backend of testBackends()) {
     test('only data:admin manages connections; other workspaces see nothing', async () => {
       const iam = await t.key(['iam:write']);
       const r = await t.gql('{ connections { id } }', {}, iam);
-      assert.equal(r.body.errors[0].extensions.code, 'FORBIDDEN');
+      assert.equal(r.body.errors![0]!.extensions!.code, 'FORBIDDEN');
       const create = await createConnection(t, { name: 'nope', engine: 'pglite', database: 'x' }, iam);
-      assert.equal(create.body.errors[0].extensions.code, 'FORBIDDEN');
+      assert.equal(create.body.errors![0]!.extensions!.code, 'FORBIDDEN');
       const other = await t.app.services.workspaces.create('Other', {
         requestId: null,
         ip: null,
@@ -241,7 +241,7 @@ for (const backend of testBackends()) {
         actorUserId: null,
       });
       const otherKey = await t.key(['data:admin'], other.id);
-      const mine = (await t.gql('{ connections { id } }')).body.data.connections;
+      const mine = (await t.gql('{ connections { id } }')).body.data!.connections;
       assert.ok(mine.length > 0);
       const seen = await t.gql(`{ connections { id } connection(id: "${mine[0].id}") { id } }`, {}, otherKey);
       assert.deepEqual(seen.body.data, { connections: [], connection: null });

@@ -34,12 +34,12 @@ for (const backend of testBackends()) {
       tables: (await t.app.services.db.selectFrom('data_domain_tables').select('policy').execute()).length,
     });
     const deleteDomain = async (id: string) =>
-      (await t.gql(`mutation($id: ID!) { deleteDomain(input: { id: $id }) { ${STATUS} } }`, { id })).body.data
-        .deleteDomain.status;
+      (await t.gql(`mutation($id: ID!) { deleteDomain(input: { id: $id }) { ${STATUS} } }`, { id })).body
+        .data!.deleteDomain.status;
 
     test('every workspace keeps the built-in default domain; existing default scopes keep working', async () => {
       const r = await t.gql('{ domains { id name isBuiltIn connection { id } tables { name } } }');
-      assert.deepEqual(r.body.data.domains[0], {
+      assert.deepEqual(r.body.data!.domains[0], {
         id: 'default',
         name: 'Default',
         isBuiltIn: true,
@@ -55,7 +55,7 @@ for (const backend of testBackends()) {
         `mutation($input: UpdateDomainInput!) { updateDomain(input: $input) { ${STATUS} domain { id isBuiltIn tables { schema name } } } }`,
         { input: { id: 'default', connectionId, tables: [{ name: 'notes' }] } },
       );
-      assert.deepEqual(bound.body.data.updateDomain.domain, {
+      assert.deepEqual(bound.body.data!.updateDomain.domain, {
         id: 'default',
         isBuiltIn: true,
         tables: [{ schema: 'public', name: 'notes' }],
@@ -75,7 +75,7 @@ for (const backend of testBackends()) {
         roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: ['dom_missing'] }],
       });
       assert.equal(bad.payload.status.code, 'ERROR');
-      assert.equal(bad.payload.status.problems[0].field, 'roleAssignments[0].scopes[0]');
+      assert.equal(bad.payload.status.problems[0]!.field, 'roleAssignments[0].scopes[0]');
     });
 
     test('bad domain input is refused naming the field, and nothing is written', async () => {
@@ -123,7 +123,7 @@ for (const backend of testBackends()) {
       await t.gql(
         `mutation($input: DeleteUserGroupInput!) { deleteUserGroup(input: $input) { ${STATUS} } }`,
         {
-          input: { id: group.body.data.createUserGroup.userGroup.id },
+          input: { id: group.body.data!.createUserGroup.userGroup.id },
         },
       );
       assert.equal((await deleteDomain(d)).code, 'OK');
@@ -161,7 +161,7 @@ for (const backend of testBackends()) {
       const unprotected = async () =>
         (
           await t.gql(`query($d: ID!) { unprotectedTables(domainId: $d) { name } }`, { d })
-        ).body.data.unprotectedTables.map((x: any) => x.name);
+        ).body.data!.unprotectedTables.map((x: any) => x.name);
       assert.deepEqual(await unprotected(), ['orders', 'notes']);
       const ok = await setRowPolicy(t, d, 'orders', "tenant_id = USER_ATTRIBUTE('tenant_id')");
       assert.equal(ok.payload.status.code, 'OK');
@@ -172,13 +172,13 @@ for (const backend of testBackends()) {
           input: { domainId: d, table: { name: 'orders' } },
         },
       );
-      assert.deepEqual(removed.body.data.removeRowPolicy.table, { name: 'orders', policy: null });
+      assert.deepEqual(removed.body.data!.removeRowPolicy.table, { name: 'orders', policy: null });
       assert.deepEqual(await unprotected(), ['orders', 'notes']);
     });
 
     test('workspace data settings: compat defaults, updates, Workspace fields, data:admin only', async () => {
       const read = async () =>
-        (await t.gql('{ workspace { rowPoliciesApplyToAdmins requireRowPolicies } }')).body.data.workspace;
+        (await t.gql('{ workspace { rowPoliciesApplyToAdmins requireRowPolicies } }')).body.data!.workspace;
       assert.deepEqual(await read(), { rowPoliciesApplyToAdmins: false, requireRowPolicies: false });
       await t.gql(
         'mutation { updateWorkspaceDataSettings(input: { requireRowPolicies: true }) { status { code } } }',
@@ -193,7 +193,7 @@ for (const backend of testBackends()) {
         {},
         iam,
       );
-      assert.equal(r.body.errors[0].extensions.code, 'FORBIDDEN');
+      assert.equal(r.body.errors![0]!.extensions!.code, 'FORBIDDEN');
       assert.deepEqual(await read(), { rowPoliciesApplyToAdmins: false, requireRowPolicies: false });
     });
 
@@ -217,7 +217,7 @@ for (const backend of testBackends()) {
           .execute()
       ).length;
       const r = await t.gql(q, { d, u: userId });
-      const e = r.body.data.explainAccess;
+      const e = r.body.data!.explainAccess;
       assert.equal(e.allowed, true);
       assert.deepEqual(e.roles, ['EXPLORER']);
       assert.equal(e.policiesApplied, true);
@@ -235,7 +235,7 @@ for (const backend of testBackends()) {
       ]);
       assert.deepEqual(e.attributesUsed, ['tenant_id']);
       const transient = await t.gql(q, { d, u: userId, a: [{ key: 'tenant_id', value: 't_b' }] });
-      assert.deepEqual(transient.body.data.explainAccess.params, ['t_b']);
+      assert.deepEqual(transient.body.data!.explainAccess.params, ['t_b']);
       const queriesAfter = (
         await t.app.services.db
           .selectFrom('audit_events')
@@ -245,7 +245,7 @@ for (const backend of testBackends()) {
       ).length;
       assert.equal(queriesAfter, queriesBefore);
       const iam = await t.key(['iam:read']);
-      assert.equal((await t.gql(q, { d, u: userId }, iam)).body.errors[0].extensions.code, 'FORBIDDEN');
+      assert.equal((await t.gql(q, { d, u: userId }, iam)).body.errors![0]!.extensions!.code, 'FORBIDDEN');
     });
   });
 }

@@ -224,7 +224,7 @@ describe('credential mappings end to end (pglite warehouses per tenant)', () => 
         input: { id: connectionId, onNoMatch: 'USE_BASE' },
       },
     );
-    assert.equal(r.body.data.updateConnection.status.code, 'OK');
+    assert.equal(r.body.data!.updateConnection.status.code, 'OK');
     assert.equal(data.data().pools.stats().open, 0);
   });
 });

@@ -83,7 +83,7 @@ for (const leg of warehouseLegs()) {
           },
         },
       );
-      const groupId = group.body.data.createUserGroup.userGroup.id;
+      const groupId = group.body.data!.createUserGroup.userGroup.id;
       const users: [string, { roleId: string; scopes: string[] }[], [string, string][]][] = [
         [
           'alice',
@@ -137,7 +137,7 @@ for (const leg of warehouseLegs()) {
           input: { groupId, userIds: [ids.bob] },
         },
       );
-      assert.equal(added.body.data.addUsersToGroup.status.code, 'OK');
+      assert.equal(added.body.data!.addUsersToGroup.status.code, 'OK');
     });
     after(async () => {
       await t?.close();
@@ -265,7 +265,7 @@ for (const leg of warehouseLegs()) {
         `mutation($input: UpdateWorkspaceDataSettingsInput!) { updateWorkspaceDataSettings(input: $input) { ${STATUS} workspace { rowPoliciesApplyToAdmins requireRowPolicies } } }`,
         { input: { rowPoliciesApplyToAdmins: true } },
       );
-      assert.deepEqual(set.body.data.updateWorkspaceDataSettings.workspace, {
+      assert.deepEqual(set.body.data!.updateWorkspaceDataSettings.workspace, {
         rowPoliciesApplyToAdmins: true,
         requireRowPolicies: false,
       });
