@@ -108,8 +108,10 @@ export async function runReadOnly(
   schema: string,
 ): Promise<QueryOutput> {
   await exec('begin transaction read only', []);
-  await exec("select set_config('statement_timeout', $1, true)", [String(limits.timeoutMs)]);
-  await exec("select set_config('search_path', $1, true)", [quoteIdentifier(schema)]);
+  await exec("select set_config('statement_timeout', $1, true), set_config('search_path', $2, true)", [
+    String(limits.timeoutMs),
+    quoteIdentifier(schema),
+  ]);
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const result = await exec(`fetch forward ${limits.maxRows + 1} from tessera_result`, []);
   const truncated = result.rows.length > limits.maxRows;

@@ -151,32 +151,34 @@ export class QueryService {
     progress: (p: Partial<Plan>) => void,
     enforceRole: boolean,
   ): Promise<Plan> {
-    const user = await this.#db
-      .selectFrom('users')
-      .select(['id', 'email', 'status'])
-      .where('workspace_id', '=', caller.workspaceId)
-      .where('id', '=', caller.userId)
-      .executeTakeFirst();
+    // Independent reads run together (on PostgreSQL they use several pool sessions).
+    const [user, domain, access, effective, dataSettings] = await Promise.all([
+      this.#db
+        .selectFrom('users')
+        .select(['id', 'email', 'status'])
+        .where('workspace_id', '=', caller.workspaceId)
+        .where('id', '=', caller.userId)
+        .executeTakeFirst(),
+      this.#domains.find(caller.workspaceId, domainId),
+      domainAccess(this.#db, caller.userId, domainId),
+      loadEffectiveAttributes(this.#db, caller.userId, caller.transientAttributes),
+      readDataSettings(this.#db, caller.workspaceId),
+    ]);
     if (!user) throw notFound('User not found');
-    const domain = await this.#domains.find(caller.workspaceId, domainId);
     if (!domain) throw notFound('Domain not found');
-    const access = await domainAccess(this.#db, user.id, domain.id);
     if (enforceRole && (!access.canQuery || user.status !== 'ACTIVE')) {
       throw forbidden('Your role in this domain does not allow ad-hoc queries');
     }
     if (domain.connectionId === null)
       throw new AppError('CONFLICT', 'The domain is not bound to a connection');
     const connection = await this.#connections.load(caller.workspaceId, domain.connectionId);
-    const attributes = attributeValues(
-      await loadEffectiveAttributes(this.#db, user.id, caller.transientAttributes),
-    );
+    const attributes = attributeValues(effective);
     const attributesHash = sha256(
       JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     );
     progress({ domain, connection, attributesHash, access });
     const settings = resolveConnection(connection, attributes);
     progress({ domain, connection, settings, attributesHash, access });
-    const dataSettings = await readDataSettings(this.#db, caller.workspaceId);
     const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
