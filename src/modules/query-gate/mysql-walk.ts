@@ -238,6 +238,13 @@ export class MyWalker {
     }
     if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
     if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
+    if ((type === 'single_quote_string' || type === 'natural_string') && String(node.value).includes('\\')) {
+      // With NO_BACKSLASH_ESCAPES a backslash ends nothing; without it, it escapes the quote: the
+      // printed literal would split differently depending on the server's sql_mode.
+      throw queryRefused(
+        'Backslashes in string literals are not supported (their meaning depends on sql_mode)',
+      );
+    }
     if (type === 'double_quote_string') {
       // Under ANSI_QUOTES this is an identifier: refuse rather than depend on the sql_mode.
       throw queryRefused('Use single quotes for strings');

@@ -314,7 +314,10 @@ function printWithParams(
   const found: { index: number; offset: number }[] = [];
   let questionMarks = 0;
   const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
     if (!isObject(value)) return;
     const column = identifier(value.column);
     if (value.type === 'column_ref' && column?.startsWith(token)) {

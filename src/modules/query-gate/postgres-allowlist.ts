@@ -19,7 +19,7 @@ export const POSTGRES_FUNCTIONS: ReadonlySet<string> = new Set([
   'abs', 'ceil', 'ceiling', 'floor', 'round', 'trunc', 'sign', 'sqrt', 'cbrt', 'power', 'pow', 'exp', 'ln',
   'log', 'log10', 'mod', 'div', 'pi', 'degrees', 'radians', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan',
   'atan2', 'sinh', 'cosh', 'tanh', 'width_bucket', 'gcd', 'lcm', 'scale', 'factorial', 'random',
-  'numeric_inc',
+ 
   // strings
   'length', 'char_length', 'character_length', 'octet_length', 'bit_length', 'lower', 'upper', 'initcap',
   'btrim', 'ltrim', 'rtrim', 'lpad', 'rpad', 'substr', 'substring', 'position', 'strpos', 'overlay',

@@ -111,7 +111,7 @@ const SELECT_KEYS = new Set([
   'rarg',
 ]);
 
-const MAX_DEPTH = 400;
+const MAX_DEPTH = 1000;
 
 export function isSystemSchema(schema: string): boolean {
   // Postgres reserves the pg_ prefix for system schemas (pg_catalog, pg_toast, pg_temp_N…).
@@ -169,6 +169,11 @@ export class PgWalker {
       case 'ColumnRef':
         if (this.selectDepth === 0) this.hooks.topLevelColumn?.(body);
         this.fields(body, scope);
+        return null;
+      case 'SubLink':
+        // `x OPERATOR(s.=) ANY (…)`: the operator must be a built-in, as in A_Expr.
+        if (body.operName !== undefined) checkOperator(stringList(body.operName));
+        this.fields(body, scope, new Set(['operName']));
         return null;
       case 'ParamRef':
         throw queryRefused('Queries cannot contain parameter placeholders');
@@ -307,10 +312,7 @@ export class PgWalker {
   }
 
   private aExpr(body: PgNode, scope: Scope | null): void {
-    const op = stringList(body.name);
-    if (op.length > 1 && !(op.length === 2 && op[0] === 'pg_catalog')) {
-      throw queryRefused(`Operator ${op.join('.')} is not allowed`);
-    }
+    checkOperator(stringList(body.name));
     const list = isObject(body.rexpr) && isObject(body.rexpr.List) ? body.rexpr.List : null;
     if (
       body.kind === 'AEXPR_IN' &&
@@ -342,6 +344,13 @@ export class PgWalker {
       : names.length === 2 && this.hooks.domainSchemas.has(names[0]!) && !isSystemSchema(names[0]!);
     if (!ok) throw queryRefused(`Type ${names.join('.')} is not allowed`, { type: names.join('.') });
     this.fields(body, scope, new Set(['names']));
+  }
+}
+
+/** Operators are unqualified or pg_catalog's: a schema-qualified one could be anyone's function. */
+function checkOperator(op: readonly string[]): void {
+  if (op.length > 1 && !(op.length === 2 && op[0] === 'pg_catalog')) {
+    throw queryRefused(`Operator ${op.join('.')} is not allowed`);
   }
 }
 

@@ -89,8 +89,14 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
             SelectStmt: {
               targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
               fromClause: [
+                // `inh` absent means ONLY, as the parser writes it (the deparser ignores `inh: false`).
                 {
-                  RangeVar: { schemaname: schema, relname, inh: rangeVar.inh ?? false, relpersistence: 'p' },
+                  RangeVar: {
+                    schemaname: schema,
+                    relname,
+                    ...(rangeVar.inh === true ? { inh: true } : {}),
+                    relpersistence: 'p',
+                  },
                 },
               ],
               whereClause: where,
