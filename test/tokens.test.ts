@@ -155,6 +155,21 @@ for (const backend of testBackends()) {
       assert.equal(keys.length, 1);
     });
 
+    it('unknown kids re-read the keys at most a few times a second, junk kids never', async () => {
+      const ring = t().app.services.sessions.keys;
+      await new Promise((r) => setTimeout(r, 300));
+      const before = ring.reads;
+      const started = Date.now();
+      for (let i = 0; i < 60; i++) {
+        const unknown = `${i.toString().padStart(2, '0')}${'z'.repeat(18)}`;
+        await assert401(forge(header({ kid: unknown }), claims(), ourKey), 'unknown kid');
+        await assert401(forge(header({ kid: `../${i}` }), claims(), ourKey), 'junk kid');
+      }
+      const elapsedQuarterSeconds = Math.ceil((Date.now() - started) / 250);
+      assert.ok(ring.reads - before >= 1, 'an unknown kid does trigger a re-read');
+      assert.ok(ring.reads - before <= elapsedQuarterSeconds + 1, `${ring.reads - before} reads`);
+    });
+
     it('never follows jku, x5u or jwk and refuses tokens carrying them (no outbound request)', async () => {
       const attackerJwk = attacker.publicKey.export({ format: 'jwk' });
       await assert401(forge(header({ jku: jkuUrl }), claims(), attacker.privateKey), 'jku');

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { deleteUsers, rowCounts, setUserAttributes } from '../../../test/helpers/api.ts';
 import { useTestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
-import { gqlFrom, impersonate, userWithEmail } from '../../../test/helpers/sessions.ts';
+import { type Instances, startInstances } from '../../../test/helpers/instances.ts';
+import {
+  decodeJwt,
+  gqlFrom,
+  IMPERSONATE,
+  impersonate,
+  userWithEmail,
+} from '../../../test/helpers/sessions.ts';
 import { UNAUTHORIZED_BODY } from '../../graphql/errors.ts';
 
 const EFFECTIVE = '{ effectiveAttributes { key value source overridden { source value } } }';
@@ -303,6 +310,57 @@ for (const backend of testBackends()) {
       ).body.data!.exchangeAccessToken;
       t().clock.advance((900 + 61) * 1000);
       assert.equal((await asSession(fresh, '{ listUsers { id } }')).status, 401);
+    });
+  });
+}
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (pgUrl) {
+  describe('ending sessions and API tokens on one instance ends them on the other', () => {
+    let s: Instances;
+    before(async () => {
+      s = await startInstances(pgUrl, 2);
+    });
+    after(async () => {
+      await s?.close();
+    });
+    const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
+    const session = async (email: string) => {
+      await s.apps[0]!.services.users.createUsers(s.workspaceId, { emails: [email] }, origin);
+      const r = await s.gql(0, IMPERSONATE, { accessToken: s.rootKey, userEmail: email }, { token: null });
+      return {
+        token: r.body.data.impersonateUser as string,
+        userId: decodeJwt(r.body.data.impersonateUser).payload.sub,
+      };
+    };
+    const me = (i: number, token: string) => s.gql(i, CURRENT_USER, {}, { token });
+
+    it('suspension, deletion and revokeSessions on instance 0 refuse the token on instance 1', async () => {
+      const a = await session('a@two.test');
+      const b = await session('b@two.test');
+      const c = await session('c@two.test');
+      for (const x of [a, b, c]) assert.equal((await me(1, x.token)).status, 200);
+      await s.apps[0]!.services.users.setStatus(s.workspaceId, a.userId, 'SUSPENDED', origin);
+      await s.apps[0]!.services.users.deleteUsers(s.workspaceId, [b.userId], origin);
+      assert.equal((await me(1, a.token)).text, UNAUTHORIZED_BODY);
+      assert.equal((await me(1, b.token)).text, UNAUTHORIZED_BODY);
+      assert.equal((await me(1, c.token)).status, 200);
+      await s.apps[0]!.services.sessions.revokeSessions(s.workspaceId, origin);
+      assert.equal((await me(1, c.token)).text, UNAUTHORIZED_BODY);
+    });
+
+    it('a key revoked on instance 0 ends its API tokens on instance 1', async () => {
+      const key = await s.key(['iam:read']);
+      const x = await s.gql(
+        1,
+        'query($k: String!) { exchangeAccessToken(accessToken: $k) }',
+        { k: key },
+        { token: null },
+      );
+      const api = x.body.data.exchangeAccessToken as string;
+      assert.equal((await s.gql(1, '{ listUsers { id } }', {}, { token: api })).status, 200);
+      await s.apps[0]!.services.accessKeys.revoke(s.workspaceId, key.split('_')[1]!, origin);
+      assert.equal((await s.gql(1, '{ listUsers { id } }', {}, { token: api })).text, UNAUTHORIZED_BODY);
     });
   });
 }

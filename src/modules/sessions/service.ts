@@ -17,6 +17,7 @@ import {
   type FailureCounter,
   RedisFailureCounter,
 } from './rate-limit.ts';
+import { recordSessionStart } from './session-start.ts';
 import { SigningKeyRing, type SigningKeyRingOptions } from './signing-keys.ts';
 import { TokenIssuer } from './tokens.ts';
 import {
@@ -145,24 +146,20 @@ export class SessionService {
       this.#config.sessionTtlSeconds,
     );
     const now = this.#clock.now();
-    await this.#db.transaction().execute(async (tx) => {
-      await tx.updateTable('users').set({ last_active_session_at: now }).where('id', '=', user.id).execute();
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          key.workspaceId,
-          'user.impersonate',
-          { type: 'user', id: user.id },
-          {
-            jti: claims.jti,
-            expiresAt: new Date(claims.exp * 1000).toISOString(),
-            // Which keys were given, not their values: transient attributes are never stored.
-            transientAttributeKeys: [...transient.keys()],
-          },
-        ),
-      ]);
-    });
+    const event = auditEvent(
+      origin,
+      now,
+      key.workspaceId,
+      'user.impersonate',
+      { type: 'user', id: user.id },
+      {
+        jti: claims.jti,
+        expiresAt: new Date(claims.exp * 1000).toISOString(),
+        // Which keys were given, not their values: transient attributes are never stored.
+        transientAttributeKeys: [...transient.keys()],
+      },
+    );
+    await recordSessionStart(this.#db, user.id, now, event);
     await attempt.succeeded();
     return token;
   }

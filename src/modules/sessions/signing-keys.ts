@@ -2,6 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { performance } from 'node:perf_hooks';
 import { type CryptoKey, importJWK, type JWK } from 'jose';
 import type { Clock } from '../../clock.ts';
+import { ConfigError } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { randomToken } from '../../ids.ts';
@@ -49,6 +50,7 @@ export class SigningKeyRing {
   readonly #unknownKidRefreshMs: number;
   #snapshot: Snapshot | null = null;
   #loading: Promise<Snapshot> | null = null;
+  #reads = 0;
 
   constructor(db: Db, clock: Clock, secrets: SecretBox, options: SigningKeyRingOptions = {}) {
     this.#db = db;
@@ -135,6 +137,11 @@ export class SigningKeyRing {
     return [...snapshot.keys.values()].filter((k) => this.#published(k));
   }
 
+  /** How many times this instance has read the key set from the database (for metrics and tests). */
+  get reads(): number {
+    return this.#reads;
+  }
+
   /** Re-reads the keys now; concurrent callers share one read. */
   refresh(): Promise<Snapshot> {
     this.#loading ??= this.#load().finally(() => {
@@ -154,6 +161,7 @@ export class SigningKeyRing {
   }
 
   async #load(): Promise<Snapshot> {
+    this.#reads++;
     const rows = await this.#db
       .selectFrom('signing_keys')
       .selectAll()
@@ -166,13 +174,26 @@ export class SigningKeyRing {
       const key = (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
       keys.set(row.kid, { kid: row.kid, jwk, key, retireAfter: row.retire_after });
       if (row.state === 'current') {
-        const pem = this.#secrets.open(row.private_key_sealed, contextOf(row.kid));
-        signer = { kid: row.kid, privateKey: createPrivateKey(pem) };
+        signer = {
+          kid: row.kid,
+          privateKey: createPrivateKey(this.#openPrivateKey(row.kid, row.private_key_sealed)),
+        };
       }
     }
     const snapshot: Snapshot = { loadedAt: performance.now(), keys, signer };
     this.#snapshot = snapshot;
     return snapshot;
+  }
+
+  #openPrivateKey(kid: string, sealed: string): string {
+    try {
+      return this.#secrets.open(sealed, contextOf(kid));
+    } catch {
+      throw new ConfigError(
+        `The signing key ${kid} was sealed with another master key: every instance sharing this database ` +
+          'needs the same TESSERA_MASTER_KEY.',
+      );
+    }
   }
 
   #newKeyRow() {

@@ -1,4 +1,5 @@
-import { randomUUID, sign } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { CompactSign } from 'jose';
 import type { Clock } from '../../clock.ts';
 import type { Permission } from '../auth/permissions.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
@@ -37,9 +38,9 @@ export interface ApiClaims {
   readonly jti: string;
 }
 
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const encoder = new TextEncoder();
 
-/** Signs Tessera JWTs with the current ES256 key (node:crypto directly: it is on every impersonation). */
+/** Signs Tessera JWTs with the current ES256 key. */
 export class TokenIssuer {
   readonly #keys: SigningKeyRing;
   readonly #clock: Clock;
@@ -101,11 +102,8 @@ export class TokenIssuer {
 
   async #sign(typ: string, claims: object): Promise<string> {
     const { kid, privateKey } = await this.#keys.signer();
-    const input = `${b64({ alg: SIGNING_ALG, kid, typ })}.${b64(claims)}`;
-    const signature = sign('sha256', Buffer.from(input, 'ascii'), {
-      key: privateKey,
-      dsaEncoding: 'ieee-p1363',
-    });
-    return `${input}.${signature.toString('base64url')}`;
+    return new CompactSign(encoder.encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: SIGNING_ALG, kid, typ })
+      .sign(privateKey);
   }
 }

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { describe, it } from 'node:test';
+import { useTestApp } from './helpers/app.ts';
+import { testBackends } from './helpers/databases.ts';
+import { impersonate, userWithEmail } from './helpers/sessions.ts';
+
+/**
+ * EMBED.md §1: a bad key gets the same answer whether its id exists or not, with no measurable
+ * timing difference. Medians over many interleaved trials, against a generous bound (the task
+ * allows this one timing assertion in the suite); bench/ has the precise figures.
+ */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+for (const backend of testBackends()) {
+  describe(`impersonateUser with a bad key (${backend.name})`, () => {
+    const t = useTestApp(backend, { env: { TESSERA_AUTH_FAILURES_PER_MINUTE: '1000000' } });
+
+    it('answers an unknown key id and a known id with a wrong secret identically, in the same time', async () => {
+      await userWithEmail(t(), 'timing@acme.test');
+      const known = await t().key(['impersonate']);
+      const wrongSecret = `tsk_${known.split('_')[1]}_${'Z'.repeat(43)}`;
+      const unknownId = `tsk_${'q'.repeat(16)}_${'Z'.repeat(43)}`;
+      const run = async (key: string) => {
+        const start = performance.now();
+        const r = await impersonate(t(), 'timing@acme.test', { key });
+        return { ms: performance.now() - start, text: r.text, status: r.status };
+      };
+      for (let i = 0; i < 10; i++) {
+        await run(wrongSecret);
+        await run(unknownId);
+      }
+      const times = { wrongSecret: [] as number[], unknownId: [] as number[] };
+      for (let i = 0; i < 60; i++) {
+        const [first, second] =
+          i % 2 ? (['wrongSecret', 'unknownId'] as const) : (['unknownId', 'wrongSecret'] as const);
+        for (const which of [first, second]) {
+          const r = await run(which === 'wrongSecret' ? wrongSecret : unknownId);
+          assert.equal(r.status, 401);
+          times[which].push(r.ms);
+        }
+      }
+      const a = await run(wrongSecret);
+      const b = await run(unknownId);
+      assert.equal(a.text, b.text);
+      const [mw, mu] = [median(times.wrongSecret), median(times.unknownId)];
+      const diff = Math.abs(mw - mu);
+      assert.ok(
+        diff < 5 || Math.max(mw, mu) / Math.min(mw, mu) < 3,
+        `medians ${mw.toFixed(2)} vs ${mu.toFixed(2)} ms`,
+      );
+    });
+  });
+}
