@@ -270,8 +270,9 @@ describe('two tenants routed to two PostgreSQL databases never share a pool', {
       })
     ).payload.domain.id;
   });
+  let closed = false;
   after(async () => {
-    await t?.close();
+    if (!closed) await t?.close();
     for (const s of scratch) await s.drop();
   });
 
@@ -300,5 +301,31 @@ describe('two tenants routed to two PostgreSQL databases never share a pool', {
     assert.deepEqual([...seen.a], [scratch[0]!.name]);
     assert.deepEqual([...seen.b], [scratch[1]!.name]);
     for (const pid of pids.a) assert.equal(pids.b.has(pid), false);
+  });
+
+  test('shutting the app down closes every warehouse session', async () => {
+    const sessions = async () => {
+      const c = new pg.Client({ connectionString: pgUrl });
+      await c.connect();
+      try {
+        const r = await c.query(
+          "select count(*)::int as n from pg_stat_activity where application_name = 'tessera' and datname = any($1)",
+          [scratch.map((s) => s.name)],
+        );
+        return r.rows[0].n as number;
+      } finally {
+        await c.end();
+      }
+    };
+    assert.ok((await sessions()) >= 2);
+    await t.close();
+    closed = true;
+    // A backend leaves pg_stat_activity a moment after its client disconnects.
+    let left = await sessions();
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await sessions();
+    }
+    assert.equal(left, 0);
   });
 });

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
 import type { SecretBox } from '../../../crypto/secret-box.ts';
-import { isUniqueViolation } from '../../../db/errors.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../../db/errors.ts';
 import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
@@ -262,6 +262,8 @@ export class ConnectionService {
     try {
       await this.#db.transaction().execute(work);
     } catch (err) {
+      // A domain bound to the connection while it was being deleted.
+      if (isForeignKeyViolation(err)) throw new AppError('CONFLICT', 'A domain uses this connection');
       if (isUniqueViolation(err, 'data_connections_workspace_name_unique')) {
         assertNoProblems(
           [{ code: 'BAD_USER_INPUT', field: 'name', message: 'another connection has this name' }],

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../../clock.ts';
-import { isUniqueViolation } from '../../../db/errors.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../../../db/errors.ts';
 import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
@@ -198,6 +198,8 @@ export class DomainService {
         ]);
       });
     } catch (err) {
+      // The connection was deleted while the domain was being saved.
+      if (isForeignKeyViolation(err)) assertNoProblems([bad('connectionId', 'unknown connection')], 'domain');
       if (isUniqueViolation(err, 'data_domains_workspace_name_unique'))
         assertNoProblems([bad('name', 'another domain has this name', name)], 'domain');
       throw err;

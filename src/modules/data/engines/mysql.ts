@@ -25,12 +25,16 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     bigNumberStrings: true,
     dateStrings: true,
     multipleStatements: false,
+    // Each distinct SQL is prepared once per session; bound the cache so ad-hoc SQL cannot grow it forever.
+    maxPreparedStatements: 100,
   });
   pool.pool.on('error', () => {});
   const secrets = [settings.password];
   let flavour: 'mariadb' | 'mysql' | null = null;
 
-  const withConnection = async <T>(work: (c: mysql.PoolConnection) => Promise<T>): Promise<T> => {
+  const withConnection = async <T>(
+    work: (c: mysql.PoolConnection, markBroken: () => void) => Promise<T>,
+  ): Promise<T> => {
     let conn: mysql.PoolConnection;
     try {
       conn = await pool.getConnection();
@@ -39,9 +43,12 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     }
     let broken = false;
     try {
-      return await work(conn);
+      return await work(conn, () => {
+        broken = true;
+      });
     } catch (err) {
-      broken = typeof (err as { errno?: unknown }).errno !== 'number';
+      // A server error (errno) leaves the session usable; anything else (or a failed reset) does not.
+      broken ||= typeof (err as { errno?: unknown }).errno !== 'number';
       throw translateDriverError(err, secrets);
     } finally {
       if (broken) conn.destroy();
@@ -59,7 +66,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
 
   return {
     run: (sql, params, limits) =>
-      withConnection(async (c): Promise<QueryOutput> => {
+      withConnection(async (c, markBroken): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
         if (kind === 'mariadb')
           await c.query('set session max_statement_time = ?', [limits.timeoutMs / 1000]);
@@ -71,6 +78,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             { sql, rowsAsArray: true, timeout: limits.timeoutMs + 5_000 },
             params as unknown[] as (string | number | null)[],
           );
+          await resetSession(c, kind);
           const truncated = rows.length > limits.maxRows;
           return {
             columns: (fields ?? []).map((f) => ({
@@ -82,14 +90,9 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             ),
             truncated,
           };
-        } finally {
-          await c.query('rollback');
-          await c.query('set session sql_select_limit = default');
-          await c.query(
-            kind === 'mariadb'
-              ? 'set session max_statement_time = default'
-              : 'set session max_execution_time = default',
-          );
+        } catch (err) {
+          await resetSession(c, kind).catch(markBroken);
+          throw err;
         }
       }),
     ping: () =>
@@ -122,4 +125,15 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
       }),
     close: () => pool.end(),
   };
+}
+
+/** Ends the read-only transaction and puts the session's limits back before it returns to the pool. */
+async function resetSession(c: mysql.PoolConnection, kind: 'mariadb' | 'mysql'): Promise<void> {
+  await c.query('rollback');
+  await c.query('set session sql_select_limit = default');
+  await c.query(
+    kind === 'mariadb'
+      ? 'set session max_statement_time = default'
+      : 'set session max_execution_time = default',
+  );
 }
