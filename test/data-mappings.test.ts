@@ -12,7 +12,11 @@ import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createConnection, createDomain, runQuery, sessionFor, settingsOf } from './helpers/data.ts';
-import { createScratchPostgresDatabase, testBackends } from './helpers/databases.ts';
+import {
+  createScratchMysqlDatabase,
+  createScratchPostgresDatabase,
+  testBackends,
+} from './helpers/databases.ts';
 
 const base: Connection = {
   id: 'con_x',
@@ -327,5 +331,129 @@ describe('two tenants routed to two PostgreSQL databases never share a pool', {
       left = await sessions();
     }
     assert.equal(left, 0);
+  });
+});
+
+describe('a mapping schema override routes one domain to each tenant schema (PostgreSQL)', {
+  skip: pgUrl ? false : 'TEST_DATABASE_URL not set',
+}, () => {
+  const data = dataAccessFeature();
+  let t: TestApp;
+  let db: { name: string; url: string; drop: () => Promise<void> };
+  let domainId: string;
+  before(async () => {
+    t = await startTestApp(testBackends()[0]!, {
+      features: [sessionsFeature(), data],
+      env: { TESSERA_WAREHOUSE_DIR: 'memory' },
+    });
+    db = await createScratchPostgresDatabase(pgUrl!);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query(`create table public.items (owner text); insert into public.items values ('base');
+      create schema t_acme; create table t_acme.items (owner text); insert into t_acme.items values ('acme');
+      create schema t_globex; create table t_globex.items (owner text); insert into t_globex.items values ('globex');`);
+    await c.end();
+    const conn = await createConnection(t, {
+      name: 'schemas',
+      ...settingsOf('postgres', db.url),
+      credentialMappings: [{ attributeMatch: [], schema: 't_{{tenant_id}}' }],
+    });
+    domainId = (
+      await createDomain(t, {
+        name: 'items',
+        connectionId: conn.payload.connection.id,
+        tables: [{ name: 'items' }],
+      })
+    ).payload.domain.id;
+  });
+  after(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  test('each tenant reads its own schema, qualified or not', async () => {
+    const roles = [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }];
+    for (const tenant of ['acme', 'globex']) {
+      const s = await sessionFor(t, `${tenant}@schemas.test`, roles, [{ key: 'tenant_id', value: tenant }]);
+      assert.deepEqual((await runQuery(t, s.token, domainId, 'select owner from items')).result!.rows, [
+        [tenant],
+      ]);
+      const other = tenant === 'acme' ? 't_globex' : 't_acme';
+      assert.equal(
+        (await runQuery(t, s.token, domainId, `select owner from ${other}.items`)).code,
+        'ACCESS_DENIED',
+      );
+      assert.equal(
+        (await runQuery(t, s.token, domainId, 'select owner from public.items')).code,
+        'ACCESS_DENIED',
+      );
+    }
+  });
+});
+
+const myUrl = process.env.TEST_MYSQL_URL;
+describe('a mapping database override routes one domain to each tenant database (MariaDB/MySQL)', {
+  skip: myUrl ? false : 'TEST_MYSQL_URL not set',
+}, () => {
+  const data = dataAccessFeature();
+  let t: TestApp;
+  const dbs: { name: string; url: string; drop: () => Promise<void> }[] = [];
+  let domainId: string;
+  before(async () => {
+    t = await startTestApp(testBackends()[0]!, {
+      features: [sessionsFeature(), data],
+      env: { TESSERA_WAREHOUSE_DIR: 'memory' },
+    });
+    const mysql = await import('mysql2/promise');
+    for (const owner of ['a', 'b']) {
+      const db = await createScratchMysqlDatabase(myUrl!);
+      dbs.push(db);
+      const c = await mysql.createConnection({ uri: db.url, multipleStatements: true });
+      await c.query(`create table items (owner varchar(8)); insert into items values ('${owner}');`);
+      await c.end();
+    }
+    const conn = await createConnection(t, {
+      name: 'databases',
+      ...settingsOf('mysql', dbs[0]!.url),
+      credentialMappings: [
+        { attributeMatch: [{ key: 'tenant_id', value: 'a' }], database: dbs[0]!.name },
+        { attributeMatch: [{ key: 'tenant_id', value: 'b' }], database: dbs[1]!.name },
+      ],
+    });
+    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+    domainId = (
+      await createDomain(t, {
+        name: 'items',
+        connectionId: conn.payload.connection.id,
+        tables: [{ name: 'items' }],
+      })
+    ).payload.domain.id;
+  });
+  after(async () => {
+    await t?.close();
+    for (const d of dbs) await d.drop();
+  });
+
+  test('each tenant reads its own database; the other one is out of the domain', async () => {
+    const roles = [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }];
+    for (const [tenant, mine, other] of [
+      ['a', dbs[0]!, dbs[1]!],
+      ['b', dbs[1]!, dbs[0]!],
+    ] as const) {
+      const s = await sessionFor(t, `${tenant}@databases.test`, roles, [{ key: 'tenant_id', value: tenant }]);
+      assert.deepEqual((await runQuery(t, s.token, domainId, 'select owner from items')).result!.rows, [
+        [tenant],
+      ]);
+      assert.deepEqual(
+        (await runQuery(t, s.token, domainId, `select owner from ${mine.name}.items`)).result!.rows,
+        [[tenant]],
+      );
+      assert.equal(
+        (await runQuery(t, s.token, domainId, `select owner from ${other.name}.items`)).code,
+        'ACCESS_DENIED',
+      );
+    }
+    const none = await sessionFor(t, 'c@databases.test', roles, [{ key: 'tenant_id', value: 'c' }]);
+    assert.equal((await runQuery(t, none.token, domainId, 'select owner from items')).code, 'ACCESS_DENIED');
   });
 });
