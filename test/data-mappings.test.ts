@@ -126,6 +126,7 @@ describe('warehouse pools', () => {
       schema: 'public',
     });
     try {
+      for (const name of ['w1', 'w2', 'w3']) await warehouses.load(name, 'select 1');
       for (const name of ['w1', 'w2', 'w3']) await pools.use(settings(name), (p) => p.ping());
       assert.deepEqual(pools.stats(), { open: 2, max: 2, opened: 3, evicted: 1 });
       await pools.use(settings('w2'), (p) => p.ping()); // reused, not reopened
@@ -198,6 +199,18 @@ describe('credential mappings end to end (pglite warehouses per tenant)', () => 
     assert.equal(r.code, 'ACCESS_DENIED');
     assert.equal(r.extensions?.connectionId, connectionId);
     assert.equal(data.data().pools.stats().opened, opened);
+  });
+
+  test('a tenant whose warehouse does not exist gets CONNECTION_FAILED; no warehouse is created', async () => {
+    const stranger = await userSession('s@nowhere.test', { plan: 'pro', tenant_id: 'initech' });
+    assert.equal(
+      (await runQuery(t, stranger.token, domainId, 'select owner from orders')).code,
+      'CONNECTION_FAILED',
+    );
+    assert.equal(
+      (await runQuery(t, stranger.token, domainId, 'select owner from orders')).code,
+      'CONNECTION_FAILED',
+    );
   });
 
   test('a slot value outside its pattern is ACCESS_DENIED and nothing runs', async () => {

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from '../../../db/data-dir-lock.ts';
+import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { DISCOVER_SQL, groupColumns, runReadOnly } from './postgres.ts';
@@ -33,13 +35,20 @@ export class Warehouses {
     return this.#dir === null;
   }
 
-  /** Borrows a warehouse (creating it when new); `release` closes a directory one at the last release. */
-  async acquire(name: string): Promise<{
+  /**
+   * Borrows a warehouse; `release` closes a directory one at the last release. Only `create`
+   * (loading data) makes a new one: a query naming a warehouse that does not exist fails, so an
+   * attribute-filled name can never create warehouses on disk.
+   */
+  async acquire(
+    name: string,
+    options: { create?: boolean } = {},
+  ): Promise<{
     pglite: PGlite;
     serialize: <T>(work: () => Promise<T>) => Promise<T>;
     release: () => Promise<void>;
   }> {
-    const w = await this.#get(name);
+    const w = await this.#get(name, options.create === true);
     w.refs++;
     let released = false;
     return {
@@ -66,13 +75,16 @@ export class Warehouses {
     };
   }
 
-  async #get(name: string): Promise<Warehouse> {
+  async #get(name: string, create: boolean): Promise<Warehouse> {
     const open = this.#open.get(name);
     if (open) return open;
     const pending = this.#opening.get(name);
     if (pending) return pending;
+    const dir = this.#dir === null ? null : join(this.#dir, name);
+    if (!create && (dir === null || !existsSync(join(dir, 'PG_VERSION')))) {
+      throw new AppError('CONNECTION_FAILED', `There is no warehouse named "${name}"`);
+    }
     const opening = (async () => {
-      const dir = this.#dir === null ? null : join(this.#dir, name);
       const unlock = dir ? lockDataDir(dir) : () => {};
       try {
         const pglite = dir ? new PGlite(dir) : new PGlite();
@@ -95,7 +107,7 @@ export class Warehouses {
 
   /** Runs setup SQL (the demo's tables) in a warehouse with full rights. */
   async load(name: string, sql: string): Promise<void> {
-    const h = await this.acquire(name);
+    const h = await this.acquire(name, { create: true });
     try {
       await h.serialize(() => h.pglite.exec(sql));
     } finally {
