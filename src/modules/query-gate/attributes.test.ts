@@ -136,6 +136,14 @@ for (const engine of warehouseEngines()) {
       );
     });
 
+    test('a list too long to bind is refused before it reaches the driver', async () => {
+      const tables = withOrdersPolicy(w, "id IN (USER_ATTRIBUTE_INT_LIST('orders'))");
+      const orders = JSON.stringify(Array.from({ length: 70_000 }, (_, i) => i));
+      await assert.rejects(rewriteQuery(request(w, 'select id from orders', { orders }, tables)), {
+        code: 'QUERY_REFUSED',
+      });
+    });
+
     test('IN (USER_ATTRIBUTE_INT_LIST) selects exactly the listed ids', async () => {
       const tables = withOrdersPolicy(w, "id IN (USER_ATTRIBUTE_INT_LIST('orders'))");
       assert.deepEqual(
@@ -222,6 +230,27 @@ for (const engine of warehouseEngines()) {
         assert.equal(error.code, 'ATTRIBUTE_TYPE_MISMATCH', `${policy} ${JSON.stringify(attributes)}`);
         assert.equal(error.extra.attribute, name);
       }
+    });
+
+    test('parameters follow the printed order when policies appear before FROM in the text', async () => {
+      // The walk meets FROM before the select list; the text has the select list first. Each table
+      // reads a different attribute, so a parameter in the wrong place would change the result.
+      const tables = warehouseDomain(w).map((t) =>
+        t.name === 'customers' ? { ...t, policy: "region = USER_ATTRIBUTE_STR('region')" } : t,
+      );
+      const sql =
+        'select (select count(*) from customers c where c.tenant_id = o.tenant_id) as n, o.id from orders o where o.id in (select id from orders) order by o.id';
+      const rewritten = await rewriteQuery(request(w, sql, { tenant: '2', region: 'DE' }, tables));
+      const rows = await w.run(rewritten.sql, rewritten.params);
+      const germanCustomersOf2 = warehouseRows().filter(
+        (r) => r.table === 'customers' && r.values[1] === 2 && r.values[3] === 'DE',
+      ).length;
+      assert.ok(germanCustomersOf2 > 0);
+      assert.deepEqual(
+        rows.map((r) => Number(r.id)),
+        expectedOrders(2, () => true),
+      );
+      assert.ok(rows.every((r) => Number(r.n) === germanCustomersOf2));
     });
 
     test('attributesUsed and policies report what the rewrite read', async () => {

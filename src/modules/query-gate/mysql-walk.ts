@@ -1,19 +1,31 @@
 import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
 import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
+import {
+  compatListFunction,
+  describe,
+  EXPRESSIONS,
+  FROM_KEYS,
+  identifier,
+  inScope,
+  inScopeIgnoringCase,
+  isName,
+  isObject,
+  MAX_DEPTH,
+  type MyNode,
+  type MyScope,
+  refusedConstruct,
+  SELECT_KEYS,
+} from './mysql-nodes.ts';
 import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
+
+export type { MyNode, MyScope };
+export { identifier, isObject };
 
 /**
  * A fail-closed walk of a node-sql-parser (MySQL grammar) tree. Statements and FROM items are
  * handled by shape; every other object is visited key by key, and an object that looks like a
  * table reference, or an expression `type` not listed here, is refused.
  */
-
-export type MyNode = Record<string, unknown>;
-
-export interface MyScope {
-  readonly names: ReadonlySet<string>;
-  readonly parent: MyScope | null;
-}
 
 export interface MyWalkHooks {
   readonly mode: 'query' | 'policy';
@@ -26,72 +38,6 @@ export interface MyWalkHooks {
   expandListFunction(call: MyNode, fn: PolicyFunction): MyNode[];
   /** A column reference outside any sub-select (the policy's own columns in policy mode). */
   topLevelColumn?(ref: MyNode): void;
-}
-
-/** Expression node types visited key by key. */
-const EXPRESSIONS = new Set([
-  'binary_expr',
-  'unary_expr',
-  'expr_list',
-  'case',
-  'when',
-  'else',
-  'cast',
-  'interval',
-  'extract',
-  'number',
-  'single_quote_string',
-  'natural_string',
-  'hex_string',
-  'full_hex_string',
-  'bit_string',
-  'bool',
-  'null',
-  'date',
-  'time',
-  'timestamp',
-  'datetime',
-  'star',
-  'window',
-  'default',
-  'collate',
-  'backticks_quote_string',
-  'ASC',
-  'DESC',
-]);
-
-const SELECT_KEYS = new Set([
-  'with',
-  'type',
-  'options',
-  'distinct',
-  'columns',
-  'into',
-  'from',
-  'where',
-  'groupby',
-  'having',
-  'orderby',
-  'collate',
-  'limit',
-  'locking_read',
-  'window',
-  '_next',
-  'set_op',
-  'parentheses',
-  '_parentheses',
-  'loc',
-]);
-
-const FROM_KEYS = new Set(['db', 'table', 'as', 'join', 'on', 'using', 'expr', 'prefix', 'loc']);
-
-const MAX_DEPTH = 400;
-
-/** Identifiers come as strings, or `{ type, value }` when quoted. */
-export function identifier(value: unknown): string | null {
-  if (typeof value === 'string') return value;
-  if (isObject(value) && typeof value.value === 'string') return value.value;
-  return null;
 }
 
 export class MyWalker {
@@ -113,8 +59,9 @@ export class MyWalker {
       if (!SELECT_KEYS.has(key)) throw refusedConstruct(`SELECT ${key}`);
     }
     const into = ast.into;
-    if (into != null && (!isObject(into) || into.position != null))
+    if (into != null && (!isObject(into) || Object.values(into).some((v) => v != null))) {
       throw queryRefused('SELECT … INTO is not allowed');
+    }
     if (ast.locking_read != null) throw queryRefused('FOR UPDATE / LOCK IN SHARE MODE is not allowed');
     if (ast.options != null) throw refusedConstruct('SELECT options');
     this.enter();
@@ -126,6 +73,10 @@ export class MyWalker {
         if (ast[key] != null) ast[key] = this.any(ast[key], inner);
       }
       if (ast._next != null) this.statement(ast._next, inner);
+      // Whatever else the statement holds must be a plain flag (set_op, distinct…), not a tree.
+      for (const key of ['distinct', 'set_op', 'parentheses', '_parentheses']) {
+        if (ast[key] != null && typeof ast[key] === 'object') throw refusedConstruct(`SELECT ${key}`);
+      }
     } finally {
       this.selectDepth--;
       this.leave();
@@ -181,6 +132,9 @@ export class MyWalker {
     }
     if (item.prefix != null && item.prefix !== 'lateral')
       throw refusedConstruct(`FROM ${String(item.prefix)}`);
+    if (item.as != null && typeof item.as !== 'string' && !isName(item.as))
+      throw refusedConstruct('FROM alias');
+    if (item.join != null && typeof item.join !== 'string') throw refusedConstruct('FROM join');
     if (item.on != null) item.on = this.any(item.on, scope);
     if (item.using != null) this.any(item.using, scope);
     if (item.table === undefined) {
@@ -226,6 +180,12 @@ export class MyWalker {
     }
     const type = node.type;
     if (type === 'column_ref') {
+      // Names only: anything richer under a column reference is not something the gate models.
+      for (const key of Object.keys(node)) {
+        const v = node[key];
+        const plain = v === null || typeof v !== 'object' || key === 'collate' || key === 'loc';
+        if (!plain && !isName(v)) throw refusedConstruct('column reference');
+      }
       if (this.selectDepth === 0 && this.hooks.mode === 'policy') this.hooks.topLevelColumn?.(node);
       if (node.collate != null) this.any(node.collate, scope);
       return node;
@@ -334,34 +294,4 @@ export class MyWalker {
   private leave(): void {
     this.depth--;
   }
-}
-
-function compatListFunction(call: MyNode): PolicyFunction | null {
-  const name = isObject(call.name) && Array.isArray(call.name.name) ? call.name.name.map(identifier) : [];
-  const fn = name.length === 1 && name[0] ? asPolicyFunction(name[0]) : null;
-  return fn !== null && isListFunction(fn) ? fn : null;
-}
-
-function inScope(scope: MyScope | null, name: string): boolean {
-  for (let s = scope; s !== null; s = s.parent) if (s.names.has(name)) return true;
-  return false;
-}
-
-function inScopeIgnoringCase(scope: MyScope | null, name: string): boolean {
-  for (let s = scope; s !== null; s = s.parent) {
-    for (const n of s.names) if (n.toLowerCase() === name.toLowerCase()) return true;
-  }
-  return false;
-}
-
-export function isObject(value: unknown): value is MyNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(ast: unknown): string {
-  return isObject(ast) && typeof ast.type === 'string' ? ast.type.toUpperCase() : 'unknown';
-}
-
-function refusedConstruct(what: string) {
-  return queryRefused(`The query uses a construct the gate does not allow (${what})`, { construct: what });
 }

@@ -1,21 +1,31 @@
 import { accessDenied, queryRefused } from './errors.ts';
 import { asPolicyFunction } from './policy-functions.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
-import type { GateTable } from './types.ts';
+import {
+  checkOperator,
+  GENERIC,
+  inScope,
+  isObject,
+  isSystemSchema,
+  isWrapped,
+  listFunctionCall,
+  MAX_DEPTH,
+  type PgNode,
+  refusedConstruct,
+  type Scope,
+  SELECT_KEYS,
+  stringList,
+  UNWRAPPED,
+} from './postgres-nodes.ts';
+
+export type { PgNode, Scope };
+export { isObject, isSystemSchema, stringList };
 
 /**
  * A generic, fail-closed walk of a libpg-query parse tree. Every node of every key is visited;
  * a node type (or an unwrapped struct under a key) that is not listed here is refused, so no
  * table reference or function call can hide in a place the gate does not understand.
  */
-
-export type PgNode = Record<string, unknown>;
-
-/** CTE names visible at a point of the query; they shadow unqualified table names. */
-export interface Scope {
-  readonly names: ReadonlySet<string>;
-  readonly parent: Scope | null;
-}
 
 export interface WalkHooks {
   readonly mode: 'query' | 'policy';
@@ -30,92 +40,6 @@ export interface WalkHooks {
   readonly defaultSchema: string;
   /** Schemas of the domain's tables: types written with these qualifiers are allowed. */
   readonly domainSchemas: ReadonlySet<string>;
-}
-
-/** Node types whose fields are walked generically (their own content needs no extra check). */
-const GENERIC = new Set([
-  'ResTarget',
-  'String',
-  'Integer',
-  'Float',
-  'Boolean',
-  'BitString',
-  'A_Const',
-  'A_Star',
-  'BoolExpr',
-  'NullTest',
-  'BooleanTest',
-  'SubLink',
-  'RangeSubselect',
-  'JoinExpr',
-  'Alias',
-  'CaseExpr',
-  'CaseWhen',
-  'CoalesceExpr',
-  'MinMaxExpr',
-  'A_ArrayExpr',
-  'A_Indirection',
-  'A_Indices',
-  'RowExpr',
-  'List',
-  'GroupingSet',
-  'GroupingFunc',
-  'SortBy',
-  'WindowDef',
-  'CollateClause',
-  'RangeFunction',
-  'ColumnDef',
-  'NamedArgExpr',
-  'CTESearchClause',
-  'CTECycleClause',
-  'TypeCast',
-]);
-
-/** Keys that hold a struct without its type wrapper, and the struct's type. */
-const UNWRAPPED: Readonly<Record<string, string>> = {
-  alias: 'Alias',
-  join_using_alias: 'Alias',
-  typeName: 'TypeName',
-  over: 'WindowDef',
-  withClause: 'WithClause',
-  intoClause: 'IntoClause',
-  larg: 'SelectStmt',
-  rarg: 'SelectStmt',
-  ival: 'Integer',
-  fval: 'Float',
-  sval: 'String',
-  boolval: 'Boolean',
-  bsval: 'BitString',
-  search_clause: 'CTESearchClause',
-  cycle_clause: 'CTECycleClause',
-};
-
-const SELECT_KEYS = new Set([
-  'distinctClause',
-  'targetList',
-  'fromClause',
-  'whereClause',
-  'groupClause',
-  'groupDistinct',
-  'havingClause',
-  'windowClause',
-  'valuesLists',
-  'sortClause',
-  'limitOffset',
-  'limitCount',
-  'limitOption',
-  'withClause',
-  'op',
-  'all',
-  'larg',
-  'rarg',
-]);
-
-const MAX_DEPTH = 1000;
-
-export function isSystemSchema(schema: string): boolean {
-  // Postgres reserves the pg_ prefix for system schemas (pg_catalog, pg_toast, pg_temp_N…).
-  return schema.startsWith('pg_') || schema === 'information_schema';
 }
 
 export class PgWalker {
@@ -174,6 +98,11 @@ export class PgWalker {
         // `x OPERATOR(s.=) ANY (…)`: the operator must be a built-in, as in A_Expr.
         if (body.operName !== undefined) checkOperator(stringList(body.operName));
         this.fields(body, scope, new Set(['operName']));
+        return null;
+      case 'SortBy':
+        // `ORDER BY x USING OPERATOR(s.<)`: the same rule as for operators in expressions.
+        if (body.useOp !== undefined) checkOperator(stringList(body.useOp));
+        this.fields(body, scope, new Set(['useOp']));
         return null;
       case 'ParamRef':
         throw queryRefused('Queries cannot contain parameter placeholders');
@@ -346,49 +275,3 @@ export class PgWalker {
     this.fields(body, scope, new Set(['names']));
   }
 }
-
-/** Operators are unqualified or pg_catalog's: a schema-qualified one could be anyone's function. */
-function checkOperator(op: readonly string[]): void {
-  if (op.length > 1 && !(op.length === 2 && op[0] === 'pg_catalog')) {
-    throw queryRefused(`Operator ${op.join('.')} is not allowed`);
-  }
-}
-
-function listFunctionCall(item: unknown): { body: PgNode; name: string } | null {
-  if (!isObject(item) || !isObject(item.FuncCall)) return null;
-  const names = stringList(item.FuncCall.funcname);
-  const fn = names.length === 1 ? asPolicyFunction(names[0]!) : null;
-  return fn === 'user_attribute_str_list' || fn === 'user_attribute_int_list'
-    ? { body: item.FuncCall, name: fn }
-    : null;
-}
-
-export function inScope(scope: Scope | null, name: string): boolean {
-  for (let s = scope; s !== null; s = s.parent) if (s.names.has(name)) return true;
-  return false;
-}
-
-/** `[{ String: { sval } }, …]` → strings; anything else is refused. */
-export function stringList(value: unknown): string[] {
-  if (!Array.isArray(value)) throw refusedConstruct('name');
-  return value.map((item) => {
-    if (!isObject(item) || !isObject(item.String) || typeof item.String.sval !== 'string')
-      throw refusedConstruct('name');
-    return item.String.sval;
-  });
-}
-
-export function isObject(value: unknown): value is PgNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isWrapped(value: PgNode): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 1 && /^[A-Z]/.test(keys[0]!);
-}
-
-function refusedConstruct(what: string) {
-  return queryRefused(`The query uses a construct the gate does not allow (${what})`, { construct: what });
-}
-
-export type { GateTable };

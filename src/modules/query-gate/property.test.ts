@@ -145,5 +145,56 @@ for (const engine of warehouseEngines()) {
         { numRuns: 100 },
       );
     });
+
+    test('list policies: every order row is the user’s tenant and one of the user’s regions', async () => {
+      const tables = warehouseDomain(w).map((t) =>
+        t.name === 'orders' && t.schema === w.main
+          ? {
+              ...t,
+              policy:
+                "tenant_id = USER_ATTRIBUTE_INT('tenant') AND region IN (USER_ATTRIBUTE_STR_LIST('regions'))",
+            }
+          : t,
+      );
+      const shapes = [
+        'select o.tenant_id, o.region from orders o',
+        'select o.tenant_id, o.region from orders o join customers c on c.id = o.customer_id',
+        'with x as (select * from orders) select tenant_id, region from x',
+        'select tenant_id, region from orders where id in (select id from orders where amount > 20)',
+        'select tenant_id, region from (select * from orders) d union select tenant_id, region from orders',
+        'select t.tenant_id, (select max(region) from orders) as region from tenants t',
+      ];
+      const regionsArb = fc.subarray(['DE', 'FR', 'US', 'IT', "x' OR '1'='1"]);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(1, 2, 3),
+          regionsArb,
+          fc.constantFrom(...shapes),
+          async (tenant, regions, sql) => {
+            const rewritten = await rewriteQuery({
+              dialect: w.dialect,
+              sql,
+              tables,
+              defaultSchema: w.main,
+              user: {
+                email: 'alice@a.test',
+                attributes: new Map([
+                  ['tenant', String(tenant)],
+                  ['regions', JSON.stringify(regions)],
+                ]),
+              },
+              applyPolicies: true,
+              requirePolicies: false,
+            });
+            for (const row of await w.run(rewritten.sql, rewritten.params)) {
+              assert.equal(Number(row.tenant_id), tenant, `${sql} ${JSON.stringify(row)}`);
+              if (row.region !== null)
+                assert.ok(regions.includes(String(row.region)), `${sql} ${JSON.stringify(row)}`);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   });
 }

@@ -186,7 +186,34 @@ const DENIED = [
   'select * from other_schema.orders',
 ];
 
+/** A table outside the domain hidden in every place a sub-select can go. */
+const DENIED_HIDDEN = [
+  'select (select secret from secrets limit 1)',
+  'select * from orders o where exists (select 1 from secrets)',
+  'select * from orders union (select * from secrets)',
+  'select * from orders where id = any (select id from secrets)',
+  'select * from orders order by (select 1 from secrets)',
+  'select * from orders group by (select id from secrets limit 1)',
+  'select count(*) from orders having count(*) > (select count(*) from secrets)',
+  'select sum(id) over w from orders window w as (partition by (select 1 from secrets))',
+  'with recursive a as (select * from secrets) select * from a',
+  'select * from orders where id in (select id from (select * from secrets) s)',
+  'select case when (select 1 from secrets) = 1 then 1 end from orders',
+  'select * from orders o join customers c on c.id = (select id from secrets limit 1)',
+  'select * from orders where id in (1, (select id from secrets))',
+  'select cast((select secret from secrets) as char)',
+  'select concat((select secret from secrets), 1)',
+  'select count((select secret from secrets)) from orders',
+  'select * from orders where (select 1 from secrets) is null',
+  'select -(select 1 from secrets)',
+  'select not exists (select 1 from secrets)',
+  'with orders as (select * from secrets) select * from orders',
+  'with recursive a as (select * from secrets), secrets as (select 1 as id) select * from a',
+];
+
 const DENIED_POSTGRES = [
+  'select * from orders, lateral (select * from secrets) x',
+  'select * from orders where id in (select id from generate_series(1, 3) g(id) where exists (select 1 from secrets))',
   'select * from pg_catalog.pg_class',
   'select * from pg_class',
   'select * from pg_shadow',
@@ -197,6 +224,7 @@ const DENIED_POSTGRES = [
 ];
 
 const DENIED_MYSQL = [
+  'select * from orders o where exists (select 1 from mysql.user)',
   'select * from mysql.user',
   'select * from MySQL.User',
   'select * from performance_schema.threads',
@@ -216,7 +244,11 @@ describe('query gate refusals', () => {
       ]) {
         test(`QUERY_REFUSED: ${JSON.stringify(sql)}`, () => assertCode(dialect, sql, 'QUERY_REFUSED'));
       }
-      for (const sql of [...DENIED, ...(dialect === 'postgres' ? DENIED_POSTGRES : DENIED_MYSQL)]) {
+      for (const sql of [
+        ...DENIED,
+        ...DENIED_HIDDEN,
+        ...(dialect === 'postgres' ? DENIED_POSTGRES : DENIED_MYSQL),
+      ]) {
         test(`ACCESS_DENIED: ${JSON.stringify(sql)}`, () => assertCode(dialect, sql, 'ACCESS_DENIED'));
       }
 
@@ -232,6 +264,39 @@ describe('query gate refusals', () => {
         assert.deepEqual(open.policies, []);
         assert.deepEqual(open.params, []);
         assert.deepEqual(open.tables, [{ schema: base.defaultSchema, name: 'orders' }]);
+      });
+
+      test('an admin bypassing policies is still held to the domain, read-only SQL and the allow-list', async () => {
+        for (const [sql, code] of [
+          ['select * from secrets', 'ACCESS_DENIED'],
+          ['select * from information_schema.tables', 'ACCESS_DENIED'],
+          ['delete from orders', 'QUERY_REFUSED'],
+          ['select version()', 'QUERY_REFUSED'],
+        ] as const) {
+          await assert.rejects(
+            rewriteQuery({ ...request(dialect, sql), applyPolicies: false }),
+            { code },
+            sql,
+          );
+        }
+      });
+
+      test('pathologically deep queries are refused, never crash the process', async () => {
+        const n = 20_000;
+        for (const sql of [
+          `select ${'('.repeat(n)}1${')'.repeat(n)}`,
+          `select 1 ${'union all select 1 '.repeat(n)}`,
+          `select 1 from orders where ${Array.from({ length: 1_500 }, (_, i) => `id = ${i}`).join(' or ')}`,
+        ]) {
+          const outcome = await rewriteQuery(request(dialect, sql)).then(
+            () => 'rewritten',
+            (error: unknown) => (error instanceof AppError ? error.code : String(error)),
+          );
+          assert.ok(
+            outcome === 'QUERY_REFUSED' || outcome === 'rewritten',
+            `${sql.slice(0, 40)}…: ${outcome}`,
+          );
+        }
       });
 
       test('allowed built-ins pass', async () => {

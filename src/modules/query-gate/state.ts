@@ -1,3 +1,4 @@
+import { queryRefused } from './errors.ts';
 import type { AppliedPolicy, GateTable, RewrittenQuery, TableName } from './types.ts';
 
 /** What one rewrite collects: bound parameters, tables read, policies applied, attributes used. */
@@ -9,6 +10,7 @@ export class GateState {
 
   /** Adds a bound parameter and returns its 1-based position. */
   addParam(value: unknown): number {
+    checkParamCount(this.params.length + 1);
     this.params.push(value);
     return this.params.length;
   }
@@ -41,5 +43,16 @@ export class GateState {
       policies: [...this.policies],
       attributesUsed: [...this.attributes].sort(),
     };
+  }
+}
+
+/** Both wire protocols number parameters in 16 bits; refuse before the driver fails mid-query. */
+export const MAX_PARAMS = 65_535;
+
+export function checkParamCount(count: number): void {
+  if (count > MAX_PARAMS) {
+    throw queryRefused(
+      `The row policies need more than ${MAX_PARAMS} parameters for this query (long attribute lists?)`,
+    );
   }
 }

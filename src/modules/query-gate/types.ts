@@ -26,7 +26,10 @@ export interface GateRequest {
   readonly user: GateUser;
   /** false = admin bypass (ACCESS.md §4). Tables are still checked and schema-qualified. */
   readonly applyPolicies: boolean;
-  /** Workspace `requireRowPolicies`: a referenced table without policy → ACCESS_DENIED. */
+  /**
+   * Workspace `requireRowPolicies`: a referenced table without policy → ACCESS_DENIED. Applies
+   * when policies apply; an admin bypassing policies reads every table in full anyway.
+   */
   readonly requirePolicies: boolean;
 }
 

@@ -88,6 +88,12 @@ test('postgres: quoted column names are exact; = ANY(list) is accepted', async (
   assert.deepEqual(await problems('postgres', "tenant_id = ANY(USER_ATTRIBUTE_INT_LIST('r'))"), []);
 });
 
+test('postgres: casts to the table schema’s own types are allowed, other schemas’ are not', async () => {
+  assert.deepEqual(await problems('postgres', "region::shop.region_code = 'DE'::shop.region_code"), []);
+  assert.equal((await problems('postgres', "region::other.region_code = 'DE'")).length, 1);
+  assert.equal((await problems('postgres', "region::regclass = 'x'")).length, 1);
+});
+
 test('mysql: column names compare case-insensitively; a list outside IN (…) is refused', async () => {
   assert.deepEqual(await problems('mysql', "TENANT_ID = USER_ATTRIBUTE('t')"), []);
   assert.equal((await problems('mysql', "region = USER_ATTRIBUTE_STR_LIST('r')")).length, 1);
