@@ -156,6 +156,8 @@ async function benchBackend(name: string, database: Config['database']): Promise
       `impersonateUser: ${CONCURRENCY} concurrent clients for ${DURATION_MS / 1000} s against a real server on 127.0.0.1 (startServer), ` +
         'each call verifying the access key, looking up the user, signing an ES256 token, counting the attempt against the shared failure limit, ' +
         'and writing an audit event and lastActiveSessionTimestamp.',
+      'An impersonation is five statements (failure counter, key, user, session start with its audit event, counter release); ' +
+        'with PGlite they run one at a time on its single WASM thread, so throughput there is bounded by the database, not by signing.',
       `Session verification = added latency per request: signature and claim checks plus one indexed query (user status and the workspace's session revocation). ` +
         `Medians over ${SAMPLES} sequential requests.`,
     ]);

@@ -14,8 +14,8 @@ export function sessionsFeature(): Feature {
     routes(router, app) {
       router.add('GET', '/.well-known/jwks.json', async () =>
         json(await app.services.sessions.jwks(), 200, {
-          // Short: a rotated-in key must reach verifiers well before its first token expires.
-          'cache-control': 'public, max-age=300, must-revalidate',
+          // Short: a rotated-in key signs at once, so outside verifiers must see it soon.
+          'cache-control': 'public, max-age=60, must-revalidate',
           'access-control-allow-origin': '*',
         }),
       );

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { useTestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
 import { decodeJwt, gqlFrom, impersonate, userWithEmail } from '../../../test/helpers/sessions.ts';
+import { UNAUTHORIZED_BODY } from '../../graphql/errors.ts';
 
 const CURRENT_USER = '{ currentUser { id email workspaceId lastActiveSessionTimestamp } }';
 
@@ -38,6 +39,22 @@ for (const backend of testBackends()) {
       assert.equal(me.body.data.currentUser.id, userId);
       assert.equal(me.body.data.currentUser.workspaceId, t().workspaceId);
       assert.notEqual(me.body.data.currentUser.lastActiveSessionTimestamp, null);
+    });
+
+    it('needs no Authorization header, but an invalid one still gets the one 401', async () => {
+      await userWithEmail(t(), 'hdr@acme.test');
+      const query = 'mutation($k: String!) { impersonateUser(accessToken: $k, userEmail: "hdr@acme.test") }';
+      for (const authorization of ['Bearer not-a-token', 'Basic abc', 'Bearer eyJhbGciOiJub25lIn0.e30.']) {
+        const r = await t().app.fetch(
+          new Request('http://tessera.test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization },
+            body: JSON.stringify({ query, variables: { k: t().rootKey } }),
+          }),
+        );
+        assert.equal(r.status, 401, authorization);
+        assert.equal(await r.text(), UNAUTHORIZED_BODY);
+      }
     });
 
     it('works as a Query too, without any Authorization header', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { deleteUsers, rowCounts, setUserAttributes } from '../../../test/helpers/api.ts';
 import { useTestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
@@ -178,6 +179,29 @@ for (const backend of testBackends()) {
       assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     });
 
+    it('a database failure while checking a session is a 500, not a verdict on the token', async () => {
+      await userWithEmail(t(), 'outage@acme.test');
+      const token = (await impersonate(t(), 'outage@acme.test')).token!;
+      const db = t().app.services.db;
+      await sql`alter table users rename to users_offline`.execute(db);
+      try {
+        // In process the failure propagates; the HTTP server turns it into its masked 500.
+        await assert.rejects(
+          t().app.fetch(
+            new Request('http://tessera.test/graphql', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query: CURRENT_USER }),
+            }),
+          ),
+          /users/,
+        );
+      } finally {
+        await sql`alter table users_offline rename to users`.execute(db);
+      }
+      assert.equal((await asSession(token, CURRENT_USER)).status, 200);
+    });
+
     it('answers each key failure with the one 401; unknown email NOT_FOUND; audits success and failure', async () => {
       await userWithEmail(t(), 'aud@acme.test');
       const noPermission = await t().key(['iam:write']);
@@ -189,9 +213,20 @@ for (const backend of testBackends()) {
         actorKeyId: null,
         actorUserId: null,
       });
+      const expiring = await t().app.services.accessKeys.create(
+        {
+          workspaceId: t().workspaceId,
+          name: 'short',
+          permissions: ['impersonate'],
+          expiresAt: new Date(t().clock.now().getTime() + 1000),
+        },
+        null,
+      );
+      t().clock.advance(2000);
+      const expired = expiring.token;
       const wrongSecret = `tsk_${keyId}_${'A'.repeat(43)}`;
       const unknownId = `tsk_${'0'.repeat(16)}_${'A'.repeat(43)}`;
-      for (const key of [noPermission, revoked, wrongSecret, unknownId, 'garbage', '']) {
+      for (const key of [noPermission, revoked, expired, wrongSecret, unknownId, 'garbage', '']) {
         const r = await impersonate(t(), 'aud@acme.test', { key, ip: '10.0.0.9' });
         assert.equal(r.status, 401, key);
         assert.equal(r.text, UNAUTHORIZED_BODY, key);
@@ -206,7 +241,7 @@ for (const backend of testBackends()) {
         .selectAll()
         .where('action', '=', 'user.impersonate')
         .execute();
-      assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.9').length, 6);
+      assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.9').length, 7);
       assert.equal(events.filter((e) => e.outcome === 'FAILURE' && e.ip === '10.0.0.10').length, 1);
       const success = events.filter((e) => e.outcome === 'SUCCESS' && e.ip === '10.0.0.11');
       assert.equal(success.length, 1);

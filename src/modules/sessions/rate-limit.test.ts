@@ -104,6 +104,21 @@ for (const backend of testBackends()) {
       t().clock.advance(60_000);
     });
 
+    it('a batched (array) request is refused whole: batching cannot multiply attempts', async () => {
+      const ip = '10.5.5.5';
+      const op = { query: IMPERSONATE, variables: { accessToken: unknownKey(), userEmail: 'x@acme.test' } };
+      const r = await t().app.fetch(
+        new Request('http://tessera.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(Array.from({ length: 20 }, () => op)),
+        }),
+        { ip },
+      );
+      assert.ok(r.status >= 400 && r.status < 500, String(r.status));
+      assert.equal(await failures(`ip:${ip}`), 0);
+    });
+
     it('exchangeAccessToken shares the same failure limit', async () => {
       const ip = '10.3.3.3';
       const q = 'query($k: String!) { exchangeAccessToken(accessToken: $k) }';
@@ -124,6 +139,28 @@ for (const backend of testBackends()) {
       } finally {
         await small.close();
       }
+    });
+  });
+}
+
+const testRedisUrl = process.env.TEST_REDIS_URL;
+if (testRedisUrl) {
+  describe('impersonation failure rate limits in Redis (pglite)', () => {
+    const t = useTestApp(testBackends()[0]!, { env: { REDIS_URL: testRedisUrl } });
+
+    it('refuses the 11th failure from one IP and keeps nothing in the database', async () => {
+      const ip = randomIp(); // Redis outlives test runs: a fresh IP is a fresh bucket
+      for (let i = 0; i < 10; i++)
+        assert.equal(
+          (await impersonate(t(), 'x@acme.test', { key: unknownKey(), ip })).text,
+          UNAUTHORIZED_BODY,
+        );
+      assert.equal(
+        codeOf((await impersonate(t(), 'x@acme.test', { key: unknownKey(), ip })).body),
+        'RATE_LIMITED',
+      );
+      const rows = await t().app.services.db.selectFrom('auth_failure_counters').selectAll().execute();
+      assert.equal(rows.length, 0);
     });
   });
 }

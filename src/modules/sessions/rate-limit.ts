@@ -56,7 +56,8 @@ export class RedisFailureCounter implements FailureCounter {
   readonly #redis: Redis;
 
   constructor(url: string) {
-    this.#redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
+    this.#redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
     this.#redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
   }
 

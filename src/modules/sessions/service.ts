@@ -120,15 +120,12 @@ export class SessionService {
       ]);
       return error;
     };
-    const problems = attributeProblems(attributes ?? [], 'attributes');
-    if (problems.length > 0) {
+    try {
+      assertNoProblems(attributeProblems(attributes ?? [], 'attributes'), 'attributes');
+    } catch (err) {
       // A malformed request from a genuine key guesses nothing: it is not counted as a failure.
       await attempt.succeeded();
-      try {
-        assertNoProblems(problems, 'attributes');
-      } catch (err) {
-        throw await fail(err as AppError, 'attributes');
-      }
+      throw await fail(err as AppError, 'attributes');
     }
     const user = await this.#users.findByEmail(key.workspaceId, userEmail);
     if (!user) throw await fail(notFound('User not found'), 'unknownEmail');
