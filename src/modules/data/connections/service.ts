@@ -16,25 +16,16 @@ import {
   passwordContext,
   toStoredMappings,
 } from './store.ts';
-import { type Connection, type ConnectionView, type Engine, type OnNoMatch, toView } from './types.ts';
-import { type ConnectionDraft, connectionProblems, type MappingDraft } from './validation.ts';
+import { type Connection, type ConnectionView, type Engine, toView } from './types.ts';
+import {
+  type ConnectionDraft,
+  type ConnectionInput,
+  connectionProblems,
+  type MappingDraft,
+  mergeDraft,
+} from './validation.ts';
 
-/** What create and update accept; on update, an omitted field keeps its stored value. */
-export interface ConnectionInput {
-  readonly name?: string | null | undefined;
-  readonly engine?: string | null | undefined;
-  readonly host?: string | null | undefined;
-  readonly port?: number | null | undefined;
-  readonly database?: string | null | undefined;
-  readonly user?: string | null | undefined;
-  /** Omitted keeps the stored password; null or "" clears it. */
-  readonly password?: string | null | undefined;
-  readonly schema?: string | null | undefined;
-  readonly tls?: boolean | null | undefined;
-  readonly onNoMatch?: OnNoMatch | null | undefined;
-  /** Replaces every mapping when given (mapping passwords must then be given again). */
-  readonly credentialMappings?: readonly MappingDraft[] | null | undefined;
-}
+export type { ConnectionInput } from './validation.ts';
 
 export interface ConnectionTest {
   readonly ok: boolean;
@@ -289,25 +280,3 @@ const normalizeMapping = (m: MappingDraft) => ({
   password: m.password || null,
   slotPattern: m.slotPattern ?? null,
 });
-
-function mergeDraft(current: Connection | null, input: ConnectionInput): ConnectionDraft {
-  const pick = <T>(given: T | null | undefined, stored: T, fallback: T): T =>
-    given === undefined ? (current ? stored : fallback) : given === null ? fallback : given;
-  const engine = pick(input.engine, current?.engine ?? '', '');
-  return {
-    name: pick(input.name, current?.name ?? '', ''),
-    engine,
-    host: pick(input.host, current?.host ?? '', ''),
-    port: input.port === undefined ? (current?.port ?? null) : input.port,
-    database: pick(input.database, current?.database ?? '', ''),
-    user: pick(input.user, current?.user ?? '', ''),
-    password: input.password === undefined ? (current?.password ?? null) : input.password || null,
-    schema: input.schema === undefined ? (current?.schema ?? null) : input.schema || null,
-    tls: pick(input.tls, current?.tls ?? false, false),
-    onNoMatch: pick(input.onNoMatch, current?.onNoMatch ?? 'DENY', 'DENY'),
-    credentialMappings:
-      input.credentialMappings === undefined || input.credentialMappings === null
-        ? (current?.credentialMappings ?? [])
-        : input.credentialMappings,
-  };
-}

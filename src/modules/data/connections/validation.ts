@@ -1,7 +1,7 @@
 import type { Problem } from '../../../errors.ts';
 import { echo } from '../../../errors.ts';
 import { compileSlotPattern, parseTemplate } from './templates.ts';
-import { ENGINES, type Engine, isEngine, type OnNoMatch } from './types.ts';
+import { type Connection, ENGINES, type Engine, isEngine, type OnNoMatch } from './types.ts';
 
 /** A connection's settings as the caller gives them (create, or update merged over the stored ones). */
 export interface ConnectionDraft {
@@ -131,4 +131,44 @@ function mappingProblems(engine: Engine, m: MappingDraft, field: string): Proble
       problems.push(problem(`${field}.password`, 'must be at most 1024 characters without NUL'));
   }
   return problems;
+}
+
+/** What create and update accept; on update, an omitted field keeps its stored value. */
+export interface ConnectionInput {
+  readonly name?: string | null | undefined;
+  readonly engine?: string | null | undefined;
+  readonly host?: string | null | undefined;
+  readonly port?: number | null | undefined;
+  readonly database?: string | null | undefined;
+  readonly user?: string | null | undefined;
+  /** Omitted keeps the stored password; null or "" clears it. */
+  readonly password?: string | null | undefined;
+  readonly schema?: string | null | undefined;
+  readonly tls?: boolean | null | undefined;
+  readonly onNoMatch?: OnNoMatch | null | undefined;
+  /** Replaces every mapping when given (mapping passwords must then be given again). */
+  readonly credentialMappings?: readonly MappingDraft[] | null | undefined;
+}
+
+/** The stored connection with the given changes applied (create: nothing stored). */
+export function mergeDraft(current: Connection | null, input: ConnectionInput): ConnectionDraft {
+  const pick = <T>(given: T | null | undefined, stored: T, fallback: T): T =>
+    given === undefined ? (current ? stored : fallback) : given === null ? fallback : given;
+  const engine = pick(input.engine, current?.engine ?? '', '');
+  return {
+    name: pick(input.name, current?.name ?? '', ''),
+    engine,
+    host: pick(input.host, current?.host ?? '', ''),
+    port: input.port === undefined ? (current?.port ?? null) : input.port,
+    database: pick(input.database, current?.database ?? '', ''),
+    user: pick(input.user, current?.user ?? '', ''),
+    password: input.password === undefined ? (current?.password ?? null) : input.password || null,
+    schema: input.schema === undefined ? (current?.schema ?? null) : input.schema || null,
+    tls: pick(input.tls, current?.tls ?? false, false),
+    onNoMatch: pick(input.onNoMatch, current?.onNoMatch ?? 'DENY', 'DENY'),
+    credentialMappings:
+      input.credentialMappings === undefined || input.credentialMappings === null
+        ? (current?.credentialMappings ?? [])
+        : input.credentialMappings,
+  };
 }
