@@ -26,6 +26,7 @@ export class Warehouses {
   readonly #dir: string | null;
   readonly #open = new Map<string, Warehouse>();
   readonly #opening = new Map<string, Promise<Warehouse>>();
+  readonly #closing = new Map<string, Promise<void>>();
 
   constructor(dir: string | null) {
     this.#dir = dir;
@@ -67,9 +68,17 @@ export class Warehouses {
         w.refs--;
         if (w.refs === 0 && this.#dir !== null) {
           this.#open.delete(name);
-          await w.queue;
-          await w.pglite.close();
-          w.unlock();
+          const closing = (async () => {
+            await w.queue;
+            await w.pglite.close();
+            w.unlock();
+          })();
+          this.#closing.set(name, closing);
+          try {
+            await closing;
+          } finally {
+            this.#closing.delete(name);
+          }
         }
       },
     };
@@ -85,6 +94,7 @@ export class Warehouses {
       throw new AppError('CONNECTION_FAILED', `There is no warehouse named "${name}"`);
     }
     const opening = (async () => {
+      await this.#closing.get(name); // reopening right after the last release: wait for the close
       const unlock = dir ? lockDataDir(dir) : () => {};
       try {
         const pglite = dir ? new PGlite(dir) : new PGlite();
