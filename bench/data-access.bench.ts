@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     await data
       .data()
       .policies.set(ws.id, domain.id, { name: 'orders' }, "tenant_id = USER_ATTRIBUTE('tenant_id')", ORIGIN);
-    await app.services.users.createUsers(
+    const [benchUser] = await app.services.users.createUsers(
       ws.id,
       {
         emails: ['bench@tenant.test'],
@@ -135,6 +135,16 @@ async function main(): Promise<void> {
 
     const samples = 200;
     const viaTessera = await time(runQuery, samples, 20);
+    const caller = {
+      workspaceId: ws.id,
+      userId: benchUser!.userId,
+      transientAttributes: new Map<string, string>(),
+    };
+    const viaExecutor = await time(
+      () => data.data().queries.run(caller, domain.id, SQL, ORIGIN, () => new Date()),
+      samples,
+      20,
+    );
     const viaDriver = await time(() => direct('t_42'), samples, 20);
     await closeDirect();
     const engine = scratch ? 'PostgreSQL' : 'PGlite (no BENCH_DATABASE_URL/TEST_DATABASE_URL: fewer rows)';
@@ -144,6 +154,13 @@ async function main(): Promise<void> {
         {
           figure: 'median latency',
           tessera: viaTessera.medianMs,
+          baseline: viaDriver.medianMs,
+          baselineName: scratchName(scratch),
+          unit: 'ms',
+        },
+        {
+          figure: 'median, executor only (no HTTP, GraphQL or JWT)',
+          tessera: viaExecutor.medianMs,
           baseline: viaDriver.medianMs,
           baselineName: scratchName(scratch),
           unit: 'ms',
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
         `\`${SQL}\` with the policy \`tenant_id = USER_ATTRIBUTE('tenant_id')\` (indexed), ${samples} sequential samples.`,
         'Tessera: GraphQL over in-process fetch with a session JWT: token verification, role and attribute reads, connection',
         'resolution, the gate (parse + rewrite), a READ ONLY transaction with statement timeout, cursor fetch, and one audit insert.',
+        'Executor only: the same work minus HTTP, GraphQL and session-token verification (metadata reads, gate, warehouse, audit).',
         'Baseline: the same SQL with the tenant filter written by hand, sent through the driver on a warm pool.',
       ],
     );

@@ -36,6 +36,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       try {
         return await runReadOnly(
           (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
+          (text) => client.query(text),
           sql,
           params,
           limits,
@@ -102,16 +103,18 @@ type Exec = (
  */
 export async function runReadOnly(
   exec: Exec,
+  script: (sql: string) => Promise<unknown>,
   sql: string,
   params: readonly unknown[],
   limits: QueryLimits,
   schema: string,
 ): Promise<QueryOutput> {
-  await exec('begin transaction read only', []);
-  await exec("select set_config('statement_timeout', $1, true), set_config('search_path', $2, true)", [
-    String(limits.timeoutMs),
-    quoteIdentifier(schema),
-  ]);
+  // One simple-protocol round trip for the transaction and its settings. Both values are ours:
+  // an integer, and the schema as a quoted identifier.
+  await script(
+    `begin transaction read only; set local statement_timeout = ${Math.trunc(limits.timeoutMs)}; ` +
+      `set local search_path = ${quoteIdentifier(schema)}`,
+  );
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const result = await exec(`fetch forward ${limits.maxRows + 1} from tessera_result`, []);
   const truncated = result.rows.length > limits.maxRows;

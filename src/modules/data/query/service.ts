@@ -12,7 +12,7 @@ import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } fr
 import type { DomainService } from '../domains/service.ts';
 import type { DomainView } from '../domains/store.ts';
 import type { PoolManager } from '../engines/pools.ts';
-import type { ResultColumn } from '../engines/types.ts';
+import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { readDataSettings } from '../policies/settings.ts';
 import { domainAccess } from './access.ts';
 
@@ -93,6 +93,8 @@ export class QueryService {
     const queryId = newId('qry');
     const started = performance.now();
     let plan: Partial<Plan> = {};
+    let output: QueryOutput | null = null;
+    let failure: unknown = null;
     try {
       const full = await this.#plan(
         caller,
@@ -103,28 +105,37 @@ export class QueryService {
         },
         true,
       );
-      const output = await this.#pools.use(full.settings, (pool) =>
+      output = await this.#pools.use(full.settings, (pool) =>
         pool.run(full.rewritten.sql, full.rewritten.params, {
           timeoutMs: this.#config.queryTimeoutMs,
           maxRows: this.#config.maxRows,
         }),
       );
-      await this.#audit(caller, domainId, sql, origin, at(), queryId, plan, started, {
-        rowCount: output.rows.length,
-        truncated: output.truncated,
-      });
-      return {
-        queryId,
-        columns: output.columns,
-        rows: output.rows,
-        rowCount: output.rows.length,
-        truncated: output.truncated,
-      };
     } catch (err) {
-      const code = err instanceof AppError ? err.code : 'INTERNAL_SERVER_ERROR';
-      await this.#audit(caller, domainId, sql, origin, at(), queryId, plan, started, { errorCode: code });
-      throw err;
+      failure = err;
     }
+    // Exactly one record per query, whatever happened.
+    await this.#audit(
+      caller,
+      domainId,
+      sql,
+      origin,
+      at(),
+      queryId,
+      plan,
+      started,
+      output
+        ? { rowCount: output.rows.length, truncated: output.truncated }
+        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' },
+    );
+    if (!output) throw failure;
+    return {
+      queryId,
+      columns: output.columns,
+      rows: output.rows,
+      rowCount: output.rows.length,
+      truncated: output.truncated,
+    };
   }
 
   /** What a user's query would become, and where it would run, without running it (`data:admin`). */
