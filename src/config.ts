@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -40,6 +41,12 @@ const envSchema = z.object({
   TESSERA_SESSION_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(3600),
   TESSERA_API_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   TESSERA_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  TESSERA_QUERY_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+  TESSERA_QUERY_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  TESSERA_DATA_POOLS_MAX: z.coerce.number().int().min(1).max(100_000).default(100),
+  TESSERA_DATA_POOL_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  TESSERA_DATA_POOL_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(4),
+  TESSERA_WAREHOUSE_DIR: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -75,6 +82,16 @@ export interface Config {
   readonly sessionTtlSeconds: number;
   readonly apiTokenTtlSeconds: number;
   readonly authFailuresPerMinute: number;
+  /** The data plane: query limits, connection pools, and where `pglite` warehouses live. */
+  readonly data: {
+    readonly queryTimeoutMs: number;
+    readonly maxRows: number;
+    readonly maxPools: number;
+    readonly poolIdleMs: number;
+    readonly connectionsPerPool: number;
+    /** Directory of the embedded `pglite` warehouses; null keeps them in memory. */
+    readonly warehouseDir: string | null;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -116,6 +133,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlSeconds: e.TESSERA_SESSION_TTL_SECONDS,
     apiTokenTtlSeconds: e.TESSERA_API_TOKEN_TTL_SECONDS,
     authFailuresPerMinute: e.TESSERA_AUTH_FAILURES_PER_MINUTE,
+    data: {
+      queryTimeoutMs: e.TESSERA_QUERY_TIMEOUT_MS,
+      maxRows: e.TESSERA_QUERY_MAX_ROWS,
+      maxPools: e.TESSERA_DATA_POOLS_MAX,
+      poolIdleMs: e.TESSERA_DATA_POOL_IDLE_SECONDS * 1000,
+      connectionsPerPool: e.TESSERA_DATA_POOL_CONNECTIONS,
+      warehouseDir:
+        e.TESSERA_WAREHOUSE_DIR === 'memory'
+          ? null
+          : (e.TESSERA_WAREHOUSE_DIR ?? join(e.TESSERA_DATA_DIR, 'warehouses')),
+    },
   };
   return deepFreeze(config);
 }

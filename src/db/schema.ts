@@ -122,6 +122,69 @@ export interface CoreTables {
   outbox_messages: OutboxMessagesTable;
 }
 
+/** A credential mapping as stored: the override password sealed, never plaintext. */
+export interface StoredCredentialMapping {
+  attributeMatch: { key: string; value: string }[];
+  database?: string | null;
+  schema?: string | null;
+  user?: string | null;
+  host?: string | null;
+  passwordSealed?: string | null;
+  slotPattern?: string | null;
+}
+
+export interface DataConnectionsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  engine: 'postgres' | 'mysql' | 'pglite';
+  host: Generated<string>;
+  port: number | null;
+  database_name: Generated<string>;
+  username: Generated<string>;
+  password_sealed: string | null;
+  schema_name: string | null;
+  tls: Generated<boolean>;
+  on_no_match: Generated<'DENY' | 'USE_BASE'>;
+  credential_mappings: ColumnType<StoredCredentialMapping[], string | undefined, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DataDomainsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  description: Generated<string>;
+  connection_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DataDomainTablesTable {
+  workspace_id: string;
+  domain_id: string;
+  schema_name: string;
+  table_name: string;
+  position: number;
+  policy: string | null;
+  policy_updated_at: NullableTimestamp;
+}
+
+export interface WorkspaceDataSettingsTable {
+  workspace_id: string;
+  row_policies_apply_to_admins: Generated<boolean>;
+  require_row_policies: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface DataTables {
+  data_connections: DataConnectionsTable;
+  data_domains: DataDomainsTable;
+  data_domain_tables: DataDomainTablesTable;
+  workspace_data_settings: WorkspaceDataSettingsTable;
+}
+
 export interface SigningKeysTable {
   kid: string;
   alg: string;
@@ -144,4 +207,4 @@ export interface SessionTables {
 }
 
 /** All tables. Each feature area adds its own interface here. */
-export interface Database extends CoreTables, SessionTables {}
+export interface Database extends CoreTables, SessionTables, DataTables {}

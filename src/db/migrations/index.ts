@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './0001_core.ts';
 import * as sessions from './0002_sessions.ts';
+import * as dataAccess from './0003_data_access.ts';
 import * as outbox from './0004_outbox.ts';
 import * as indexes from './0005_indexes.ts';
 
@@ -11,6 +12,7 @@ import * as indexes from './0005_indexes.ts';
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_sessions': sessions,
+  '0003_data_access': dataAccess,
   '0004_outbox': outbox,
   '0005_indexes': indexes,
 };

@@ -1,0 +1,323 @@
+// Data access: end-to-end runQuery latency against the same SQL sent straight to the warehouse,
+// and memory held by warehouse pools for 1,000 tenants against one pool.
+import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import pg from 'pg';
+import { type App, createApp } from '../src/app.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import { dataAccessFeature } from '../src/modules/data/feature.ts';
+import { ROLE_IDS } from '../src/modules/roles/roles.ts';
+import { sessionsFeature } from '../src/modules/sessions/feature.ts';
+import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { benchDatabaseUrl, printSection, time } from './measure.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const pgUrl = benchDatabaseUrl();
+const ROWS = pgUrl ? 1_000_000 : 100_000;
+const TENANTS = 1000;
+const SQL = 'select count(*) as n, sum(amount) as total from orders';
+const SQL_DIRECT = 'select count(*) as n, sum(amount) as total from orders where tenant_id = $1';
+const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
+
+async function main(): Promise<void> {
+  const scratch = pgUrl ? await createScratchPostgresDatabase(pgUrl) : null;
+  const meta = pgUrl ? await createScratchPostgresDatabase(pgUrl) : null;
+  const data = dataAccessFeature();
+  const config: Config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    TESSERA_PUBLIC_URL: 'http://tessera.bench',
+    TESSERA_MASTER_KEY: randomBytes(32).toString('hex'),
+    TESSERA_WAREHOUSE_DIR: 'memory',
+    TESSERA_DATA_POOLS_MAX: '50',
+    ...(meta ? { DATABASE_URL: meta.url } : {}),
+  });
+  const app = await createApp(
+    pgUrl ? config : ({ ...config, database: { kind: 'pglite', dataDir: null } } as Config),
+    {
+      features: [sessionsFeature(), data],
+    },
+  );
+  try {
+    const ws = await app.services.workspaces.ensureDefault();
+    const { token: key } = await app.services.accessKeys.create(
+      {
+        workspaceId: ws.id,
+        name: 'bench',
+        permissions: ['impersonate', 'data:admin', 'iam:write'],
+        expiresAt: null,
+      },
+      null,
+    );
+    const gql = async (query: string, variables: Record<string, unknown>, token: string) => {
+      const r = await app.fetch(
+        new Request('http://tessera.bench/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query, variables }),
+        }),
+      );
+      const body = (await r.json()) as any;
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    };
+
+    // The warehouse: ROWS orders over TENANTS tenants, indexed on tenant_id.
+    const load = `
+      create table orders (id int primary key, tenant_id text not null, amount int not null);
+      insert into orders select i, 't_' || (i % ${TENANTS}), i % 997 from generate_series(1, ${ROWS}) i;
+      create index orders_tenant on orders (tenant_id);
+      analyze orders;`;
+    let direct: (tenant: string) => Promise<unknown>;
+    let closeDirect: () => Promise<void>;
+    let settings: Record<string, unknown>;
+    if (scratch) {
+      const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
+      await pool.query(load);
+      direct = (tenant) => pool.query(SQL_DIRECT, [tenant]);
+      closeDirect = () => pool.end();
+      const u = new URL(scratch.url);
+      settings = {
+        engine: 'postgres',
+        host: u.hostname,
+        port: Number(u.port || 5432),
+        database: scratch.name,
+        user: decodeURIComponent(u.username),
+        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      };
+    } else {
+      await data.data().warehouses.load('bench', load);
+      const h = await data.data().warehouses.acquire('bench');
+      direct = (tenant) => h.serialize(() => h.pglite.query(SQL_DIRECT, [tenant]));
+      closeDirect = () => h.release();
+      settings = { engine: 'pglite', database: 'bench' };
+    }
+    const connection = await data.data().connections.create(ws.id, { name: 'bench', ...settings }, ORIGIN);
+    const domain = await data
+      .data()
+      .domains.create(
+        ws.id,
+        { name: 'bench', connectionId: connection.id, tables: [{ name: 'orders' }] },
+        ORIGIN,
+      );
+    await data
+      .data()
+      .policies.set(ws.id, domain.id, { name: 'orders' }, "tenant_id = USER_ATTRIBUTE('tenant_id')", ORIGIN);
+    const [benchUser] = await app.services.users.createUsers(
+      ws.id,
+      {
+        emails: ['bench@tenant.test'],
+        roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domain.id] }],
+        userAttributes: [{ key: 'tenant_id', value: 't_42' }],
+      },
+      ORIGIN,
+    );
+    const session = (
+      await gql(
+        'mutation($k: String!) { impersonateUser(accessToken: $k, userEmail: "bench@tenant.test") }',
+        { k: key },
+        key,
+      )
+    ).impersonateUser as string;
+    const runQuery = () =>
+      gql(
+        'query($d: ID!, $s: String!) { runQuery(domainId: $d, sql: $s) { rows truncated } }',
+        { d: domain.id, s: SQL },
+        session,
+      );
+    const check = await runQuery();
+    const expected = (await direct('t_42')) as { rows: Record<string, unknown>[] };
+    if (String(check.runQuery.rows[0][0]) !== String(Object.values(expected.rows[0]!)[0]))
+      throw new Error('runQuery and the direct query disagree');
+
+    const samples = 200;
+    const viaTessera = await time(runQuery, samples, 20);
+    const caller = {
+      workspaceId: ws.id,
+      userId: benchUser!.userId,
+      transientAttributes: new Map<string, string>(),
+    };
+    const viaExecutor = await time(
+      () => data.data().queries.run(caller, domain.id, SQL, ORIGIN, () => new Date()),
+      samples,
+      20,
+    );
+    const viaDriver = await time(() => direct('t_42'), samples, 20);
+    await closeDirect();
+    const engine = scratch ? 'PostgreSQL' : 'PGlite (no BENCH_DATABASE_URL/TEST_DATABASE_URL: fewer rows)';
+    printSection(
+      `data access: runQuery vs direct driver (${engine}, ${ROWS.toLocaleString('en-US')} rows, ${ROWS / TENANTS} per tenant)`,
+      [
+        {
+          figure: 'median latency',
+          tessera: viaTessera.medianMs,
+          baseline: viaDriver.medianMs,
+          baselineName: scratchName(scratch),
+          unit: 'ms',
+        },
+        {
+          figure: 'median, executor only (no HTTP, GraphQL or JWT)',
+          tessera: viaExecutor.medianMs,
+          baseline: viaDriver.medianMs,
+          baselineName: scratchName(scratch),
+          unit: 'ms',
+        },
+        {
+          figure: 'p95 latency',
+          tessera: viaTessera.p95Ms,
+          baseline: viaDriver.p95Ms,
+          baselineName: scratchName(scratch),
+          unit: 'ms',
+        },
+      ],
+      [
+        `\`${SQL}\` with the policy \`tenant_id = USER_ATTRIBUTE('tenant_id')\` (indexed), ${samples} sequential samples.`,
+        'Tessera: GraphQL over in-process fetch with a session JWT: token verification, role and attribute reads, connection',
+        'resolution, the gate (parse + rewrite), a READ ONLY transaction with statement timeout, cursor fetch, and one audit insert.',
+        'Executor only: the same work minus HTTP, GraphQL and session-token verification (metadata reads, gate, warehouse, audit).',
+        'Baseline: the same SQL with the tenant filter written by hand, sent through the driver on a warm pool.',
+      ],
+    );
+    await poolMemory(app, data.data(), ws.id, scratch, key, gql);
+  } finally {
+    await app.close();
+    await scratch?.drop();
+    await meta?.drop();
+  }
+}
+
+const scratchName = (s: unknown) => (s ? 'pg Pool, same SQL' : 'PGlite query, same SQL');
+
+/** RSS and heap retained with 1,000 distinct resolved settings (schema per tenant) against one pool. */
+async function poolMemory(
+  app: App,
+  data: ReturnType<ReturnType<typeof dataAccessFeature>['data']>,
+  workspaceId: string,
+  scratch: { url: string; name: string } | null,
+  key: string,
+  gql: (q: string, v: Record<string, unknown>, t: string) => Promise<any>,
+): Promise<void> {
+  const tenants = scratch ? TENANTS : 100;
+  let settings: Record<string, unknown>;
+  if (scratch) {
+    const c = new pg.Client({ connectionString: scratch.url });
+    await c.connect();
+    const ddl: string[] = [];
+    for (let i = 0; i < tenants; i++)
+      ddl.push(
+        `create schema t_${i}; create table t_${i}.items (id int); insert into t_${i}.items values (${i});`,
+      );
+    await c.query(ddl.join('\n'));
+    await c.end();
+    const u = new URL(scratch.url);
+    settings = {
+      engine: 'postgres',
+      host: u.hostname,
+      port: Number(u.port || 5432),
+      database: scratch.name,
+      user: decodeURIComponent(u.username),
+      schema: 't_0',
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    };
+  } else {
+    const sql: string[] = [];
+    for (let i = 0; i < tenants; i++)
+      sql.push(
+        `create schema t_${i}; create table t_${i}.items (id int); insert into t_${i}.items values (${i});`,
+      );
+    await data.warehouses.load('tenants', sql.join('\n'));
+    settings = { engine: 'pglite', database: 'tenants', schema: 't_0' };
+  }
+  const connection = await data.connections.create(
+    workspaceId,
+    {
+      name: 'per-tenant schemas',
+      ...settings,
+      credentialMappings: [{ attributeMatch: [], schema: 't_{{tenant}}' }],
+    },
+    ORIGIN,
+  );
+  const domain = await data.domains.create(
+    workspaceId,
+    { name: 'tenants', connectionId: connection.id, tables: [{ name: 'items' }] },
+    ORIGIN,
+  );
+  await app.services.users.createUsers(
+    workspaceId,
+    { emails: ['pools@tenant.test'], roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domain.id] }] },
+    ORIGIN,
+  );
+  const tokens: string[] = [];
+  for (let i = 0; i < tenants; i++) {
+    tokens.push(
+      (
+        await gql(
+          'mutation($k: String!, $a: [UserAttributeInput!]) { impersonateUser(accessToken: $k, userEmail: "pools@tenant.test", attributes: $a) }',
+          { k: key, a: [{ key: 'tenant', value: String(i) }] },
+          key,
+        )
+      ).impersonateUser,
+    );
+  }
+  const q = (token: string) =>
+    gql(
+      'query($d: ID!) { runQuery(domainId: $d, sql: "select id from items") { rows } }',
+      { d: domain.id },
+      token,
+    );
+  // Absolute figures after a forced collection: what the process retains once each phase is done.
+  const measure = async (work: () => Promise<void>) => {
+    await work();
+    gc();
+    gc();
+    const after = process.memoryUsage();
+    return { rss: after.rss / 2 ** 20, heap: after.heapUsed / 2 ** 20 };
+  };
+  const one = await measure(async () => {
+    for (let i = 0; i < tenants; i++) await q(tokens[0]!);
+  });
+  const openedBefore = data.pools.stats().opened;
+  const many = await measure(async () => {
+    for (let i = 0; i < tenants; i++) {
+      const r = await q(tokens[i]!);
+      if (r.runQuery.rows[0][0] !== i) throw new Error(`tenant ${i} read another tenant's schema`);
+    }
+  });
+  const stats = data.pools.stats();
+  printSection(
+    `data access: pool memory, ${tenants.toLocaleString('en-US')} tenants (${scratch ? 'PostgreSQL schema per tenant' : 'PGlite schema per tenant, fewer tenants'})`,
+    [
+      {
+        figure: 'process RSS after the run',
+        tessera: many.rss,
+        baseline: one.rss,
+        baselineName: `one tenant, ${tenants} queries`,
+        unit: 'MiB',
+      },
+      {
+        figure: 'JS heap after the run',
+        tessera: many.heap,
+        baseline: one.heap,
+        baselineName: `one tenant, ${tenants} queries`,
+        unit: 'MiB',
+      },
+      {
+        figure: 'pools open at the end',
+        tessera: stats.open,
+        baseline: stats.max,
+        baselineName: 'cap (TESSERA_DATA_POOLS_MAX)',
+        unit: '',
+      },
+    ],
+    [
+      `${tenants} distinct resolved settings (mapping \`schema: t_{{tenant}}\`), one query each, every one answered from its own schema;`,
+      `${stats.opened - openedBefore} pools opened, ${stats.evicted} closed by the LRU cap of ${stats.max}. Without the cap each tenant would keep`,
+      'a pool and an idle server session until the idle timeout. Memory: process-wide, after a forced collection, one-tenant phase first.',
+    ],
+  );
+}
+
+await main();

@@ -1,0 +1,65 @@
+import type { App } from '../../app.ts';
+import { ConnectionService } from './connections/service.ts';
+import type { ResolvedSettings } from './connections/types.ts';
+import { DomainService } from './domains/service.ts';
+import { openMysqlPool } from './engines/mysql.ts';
+import { openPgliteWarehousePool, Warehouses } from './engines/pglite.ts';
+import { PoolManager } from './engines/pools.ts';
+import { openPostgresPool } from './engines/postgres.ts';
+import type { PoolOptions } from './engines/types.ts';
+import { PolicyChecker } from './policies/checker.ts';
+import { PolicyService } from './policies/service.ts';
+import { QueryService } from './query/service.ts';
+
+/** The data plane's services, built once per app when the feature starts. */
+export interface DataAccess {
+  readonly connections: ConnectionService;
+  readonly domains: DomainService;
+  readonly policies: PolicyService;
+  readonly queries: QueryService;
+  readonly pools: PoolManager;
+  readonly warehouses: Warehouses;
+  close(): Promise<void>;
+}
+
+/**
+ * Where `pglite` warehouses live: in memory when Tessera's own database is in memory (tests),
+ * else under `TESSERA_WAREHOUSE_DIR` (default `<data dir>/warehouses`; `memory` keeps them in memory).
+ */
+export function warehouseDirOf(config: App['config']): string | null {
+  if (config.database.kind === 'pglite' && config.database.dataDir === null) return null;
+  return config.data.warehouseDir;
+}
+
+export function createDataAccess(app: App): DataAccess {
+  const { db, clock, secrets, config } = app.services;
+  const warehouses = new Warehouses(warehouseDirOf(config));
+  const factory = (settings: ResolvedSettings, options: PoolOptions) =>
+    settings.engine === 'postgres'
+      ? openPostgresPool(settings, options)
+      : settings.engine === 'mysql'
+        ? openMysqlPool(settings, options)
+        : openPgliteWarehousePool(warehouses, settings);
+  const pools = new PoolManager(factory, {
+    max: config.data.maxPools,
+    idleMs: config.data.poolIdleMs,
+    connectionsPerPool: config.data.connectionsPerPool,
+  });
+  const connections = new ConnectionService(db, clock, secrets, pools);
+  const checker = new PolicyChecker(connections);
+  const domains = new DomainService(db, clock, connections, checker);
+  const policies = new PolicyService(db, clock, domains, connections, checker);
+  const queries = new QueryService(db, config.data, domains, connections, pools);
+  return {
+    connections,
+    domains,
+    policies,
+    queries,
+    pools,
+    warehouses,
+    close: async () => {
+      await pools.closeAll();
+      await warehouses.closeAll();
+    },
+  };
+}

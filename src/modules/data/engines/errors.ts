@@ -1,0 +1,60 @@
+import { AppError } from '../../../errors.ts';
+
+/**
+ * Translates a warehouse driver's error into a stable code. Connection problems get one generic
+ * message (driver messages name users and hosts); query errors keep the database's own message,
+ * with every secret of the resolved settings scrubbed, because the user needs it to fix the SQL.
+ */
+export function translateDriverError(err: unknown, secrets: readonly (string | null)[]): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as { code?: unknown; errno?: unknown; message?: unknown; sqlState?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const errno = typeof e.errno === 'number' ? e.errno : null;
+  const message = scrub(typeof e.message === 'string' ? e.message : 'query failed', secrets);
+  if (code === '57014' || errno === 1969 || errno === 3024 || code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+    return new AppError('QUERY_TIMEOUT', 'The query ran past the statement timeout and was cancelled');
+  }
+  if (isConnectionFailure(code, errno)) {
+    return new AppError('CONNECTION_FAILED', 'Could not connect to the data source', { cause: err });
+  }
+  if (code === '25006' || errno === 1792) {
+    return new AppError('QUERY_REFUSED', 'The data source refused a write in a read-only transaction');
+  }
+  const sqlstate = /^[0-9A-Z]{5}$/.test(code) ? code : typeof e.sqlState === 'string' ? e.sqlState : null;
+  return new AppError('QUERY_FAILED', `The query failed: ${message.slice(0, 500)}`, {
+    extra: sqlstate ? { sqlstate } : {},
+  });
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'HANDSHAKE_SSL_ERROR',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+  '28P01', // invalid password
+  '28000', // invalid authorization
+  '3D000', // database does not exist
+  '53300', // too many connections
+  '57P01', // admin shutdown
+  '57P03', // cannot connect now
+]);
+
+function isConnectionFailure(code: string, errno: number | null): boolean {
+  if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  return errno === 1045 || errno === 1044 || errno === 1049 || errno === 1040;
+}
+
+function scrub(message: string, secrets: readonly (string | null)[]): string {
+  let out = message;
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('***');
+  return out;
+}

@@ -1,0 +1,139 @@
+import mysql from 'mysql2/promise';
+import type { ResolvedSettings } from '../connections/types.ts';
+import { translateDriverError } from './errors.ts';
+import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
+import { jsonValue, mysqlTypeName } from './values.ts';
+
+/**
+ * A mysql2 pool for MySQL or MariaDB. Limits use session variables reset after each query:
+ * `max_statement_time` (MariaDB, seconds) or `max_execution_time` (MySQL, ms), and
+ * `sql_select_limit` for the row cap (maxRows + 1, to detect truncation).
+ */
+export async function openMysqlPool(settings: ResolvedSettings, options: PoolOptions): Promise<DataPool> {
+  const pool = mysql.createPool({
+    host: settings.host,
+    port: settings.port ?? 3306,
+    database: settings.database,
+    user: settings.user,
+    ...(settings.password ? { password: settings.password } : {}),
+    ...(settings.tls ? { ssl: { rejectUnauthorized: true } } : {}),
+    connectionLimit: options.connectionsPerPool,
+    maxIdle: options.connectionsPerPool,
+    idleTimeout: options.idleMs,
+    connectTimeout: 10_000,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    multipleStatements: false,
+    // Each distinct SQL is prepared once per session; bound the cache so ad-hoc SQL cannot grow it forever.
+    maxPreparedStatements: 100,
+  });
+  pool.pool.on('error', () => {});
+  const secrets = [settings.password];
+  let flavour: 'mariadb' | 'mysql' | null = null;
+
+  const withConnection = async <T>(
+    work: (c: mysql.PoolConnection, markBroken: () => void) => Promise<T>,
+  ): Promise<T> => {
+    let conn: mysql.PoolConnection;
+    try {
+      conn = await pool.getConnection();
+    } catch (err) {
+      throw translateDriverError(err, secrets);
+    }
+    let broken = false;
+    try {
+      return await work(conn, () => {
+        broken = true;
+      });
+    } catch (err) {
+      // A server error (errno) leaves the session usable; anything else (or a failed reset) does not.
+      broken ||= typeof (err as { errno?: unknown }).errno !== 'number';
+      throw translateDriverError(err, secrets);
+    } finally {
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+  };
+
+  const serverFlavour = async (c: mysql.PoolConnection) => {
+    if (flavour === null) {
+      const [rows] = await c.query<mysql.RowDataPacket[]>('select version() as v');
+      flavour = /mariadb/i.test(String(rows[0]?.v ?? '')) ? 'mariadb' : 'mysql';
+    }
+    return flavour;
+  };
+
+  return {
+    run: (sql, params, limits) =>
+      withConnection(async (c, markBroken): Promise<QueryOutput> => {
+        const kind = await serverFlavour(c);
+        if (kind === 'mariadb')
+          await c.query('set session max_statement_time = ?', [limits.timeoutMs / 1000]);
+        else await c.query('set session max_execution_time = ?', [limits.timeoutMs]);
+        await c.query('set session sql_select_limit = ?', [limits.maxRows + 1]);
+        await c.query('start transaction read only');
+        try {
+          const [rows, fields] = await c.execute<mysql.RowDataPacket[][]>(
+            { sql, rowsAsArray: true, timeout: limits.timeoutMs + 5_000 },
+            params as unknown[] as (string | number | null)[],
+          );
+          await resetSession(c, kind);
+          const truncated = rows.length > limits.maxRows;
+          return {
+            columns: (fields ?? []).map((f) => ({
+              name: f.name,
+              type: mysqlTypeName(f.columnType ?? f.type),
+            })),
+            rows: (truncated ? rows.slice(0, limits.maxRows) : rows).map((r) =>
+              (r as unknown[]).map(jsonValue),
+            ),
+            truncated,
+          };
+        } catch (err) {
+          await resetSession(c, kind).catch(markBroken);
+          throw err;
+        }
+      }),
+    ping: () =>
+      withConnection(async (c) => {
+        const [rows] = await c.query<mysql.RowDataPacket[]>('select version() as v');
+        return String(rows[0]?.v ?? '');
+      }),
+    discover: () =>
+      withConnection(async (c) => {
+        const [rows] = await c.query<mysql.RowDataPacket[]>(
+          `select table_schema as s, table_name as t, column_name as c, data_type as d
+           from information_schema.columns
+           where table_schema not in ('mysql', 'information_schema', 'performance_schema', 'sys')
+           order by table_schema, table_name, ordinal_position`,
+        );
+        const tables = new Map<
+          string,
+          { schema: string; name: string; columns: { name: string; type: string }[] }
+        >();
+        for (const r of rows) {
+          const key = JSON.stringify([r.s, r.t]);
+          let t = tables.get(key);
+          if (!t) {
+            t = { schema: String(r.s), name: String(r.t), columns: [] };
+            tables.set(key, t);
+          }
+          t.columns.push({ name: String(r.c), type: String(r.d) });
+        }
+        return [...tables.values()] as DiscoveredTable[];
+      }),
+    close: () => pool.end(),
+  };
+}
+
+/** Ends the read-only transaction and puts the session's limits back before it returns to the pool. */
+async function resetSession(c: mysql.PoolConnection, kind: 'mariadb' | 'mysql'): Promise<void> {
+  await c.query('rollback');
+  await c.query('set session sql_select_limit = default');
+  await c.query(
+    kind === 'mariadb'
+      ? 'set session max_statement_time = default'
+      : 'set session max_execution_time = default',
+  );
+}

@@ -1,0 +1,159 @@
+import pg from 'pg';
+import type { ResolvedSettings } from '../connections/types.ts';
+import { translateDriverError } from './errors.ts';
+import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
+import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
+
+/** Parsers local to warehouse pools (the core's global int8 parser must not apply here). */
+const warehouseTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    isPgParsedType(oid)
+      ? pg.types.getTypeParser(oid, format)
+      : (value: string) => value) as typeof pg.types.getTypeParser,
+};
+
+/** A node-postgres pool for one set of resolved settings. */
+export async function openPostgresPool(settings: ResolvedSettings, options: PoolOptions): Promise<DataPool> {
+  const pool = new pg.Pool({
+    host: settings.host,
+    port: settings.port ?? 5432,
+    database: settings.database,
+    user: settings.user,
+    password: settings.password ?? undefined,
+    ssl: settings.tls ? { rejectUnauthorized: true } : false,
+    max: options.connectionsPerPool,
+    idleTimeoutMillis: options.idleMs,
+    connectionTimeoutMillis: 10_000,
+    types: warehouseTypes,
+    application_name: 'tessera',
+  });
+  pool.on('error', () => {}); // an idle session dying must not crash the process
+  const secrets = [settings.password];
+  return {
+    async run(sql, params, limits) {
+      const client = await connect(pool, secrets);
+      let broken = false;
+      try {
+        return await runReadOnly(
+          (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
+          (text) => client.query(text),
+          sql,
+          params,
+          limits,
+          settings.schema,
+        );
+      } catch (err) {
+        broken = isBroken(err);
+        throw translateDriverError(err, secrets);
+      } finally {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        client.release(broken);
+      }
+    },
+    async ping() {
+      const client = await connect(pool, secrets);
+      try {
+        const r = await client.query<{ v: string }>('select version() as v');
+        return r.rows[0]?.v ?? '';
+      } catch (err) {
+        throw translateDriverError(err, secrets);
+      } finally {
+        client.release();
+      }
+    },
+    async discover() {
+      const client = await connect(pool, secrets);
+      try {
+        const r = await client.query<ColumnRow>(DISCOVER_SQL);
+        return groupColumns(r.rows);
+      } catch (err) {
+        throw translateDriverError(err, secrets);
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function connect(pool: pg.Pool, secrets: readonly (string | null)[]): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (err) {
+    throw translateDriverError(err, secrets);
+  }
+}
+
+const isBroken = (err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08');
+};
+
+type Exec = (
+  sql: string,
+  params: readonly unknown[],
+) => Promise<{ rows: unknown[][]; fields: readonly { name: string; dataTypeID: number }[] }>;
+
+/**
+ * The Postgres-dialect execution both `pg` and PGlite use: a READ ONLY transaction, a local
+ * statement timeout and search path, and a cursor from which at most `maxRows + 1` rows are
+ * fetched, so a huge result never reaches memory. The caller rolls back.
+ */
+export async function runReadOnly(
+  exec: Exec,
+  script: (sql: string) => Promise<unknown>,
+  sql: string,
+  params: readonly unknown[],
+  limits: QueryLimits,
+  schema: string,
+): Promise<QueryOutput> {
+  // One simple-protocol round trip for the transaction and its settings. Both values are ours:
+  // an integer, and the schema as a quoted identifier.
+  await script(
+    `begin transaction read only; set local statement_timeout = ${Math.trunc(limits.timeoutMs)}; ` +
+      `set local search_path = ${quoteIdentifier(schema)}`,
+  );
+  await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
+  const result = await exec(`fetch forward ${limits.maxRows + 1} from tessera_result`, []);
+  const truncated = result.rows.length > limits.maxRows;
+  const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
+  return {
+    columns: result.fields.map((f) => ({ name: f.name, type: pgTypeName(f.dataTypeID) })),
+    rows,
+    truncated,
+  };
+}
+
+export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+interface ColumnRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  data_type: string;
+}
+
+export const DISCOVER_SQL = `
+  select table_schema, table_name, column_name, data_type
+  from information_schema.columns
+  where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg\\_%'
+  order by table_schema, table_name, ordinal_position`;
+
+export function groupColumns(rows: readonly ColumnRow[]): DiscoveredTable[] {
+  const tables = new Map<
+    string,
+    { schema: string; name: string; columns: { name: string; type: string }[] }
+  >();
+  for (const r of rows) {
+    const key = JSON.stringify([r.table_schema, r.table_name]);
+    let t = tables.get(key);
+    if (!t) {
+      t = { schema: r.table_schema, name: r.table_name, columns: [] };
+      tables.set(key, t);
+    }
+    t.columns.push({ name: r.column_name, type: r.data_type });
+  }
+  return [...tables.values()];
+}

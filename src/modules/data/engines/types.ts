@@ -1,0 +1,49 @@
+import type { ResolvedSettings } from '../connections/types.ts';
+
+export interface QueryLimits {
+  readonly timeoutMs: number;
+  /** Rows to return at most; one more is fetched to know whether the result was truncated. */
+  readonly maxRows: number;
+}
+
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface QueryOutput {
+  readonly columns: readonly ResultColumn[];
+  /** One array per row, in column order (two columns may share a name). JSON-safe values. */
+  readonly rows: readonly (readonly unknown[])[];
+  readonly truncated: boolean;
+}
+
+export interface DiscoveredColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface DiscoveredTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly DiscoveredColumn[];
+}
+
+/**
+ * A pool of sessions for one set of resolved settings. `run` executes one statement in a READ ONLY
+ * transaction with the statement timeout and the row cap, and always rolls back.
+ */
+export interface DataPool {
+  run(sql: string, params: readonly unknown[], limits: QueryLimits): Promise<QueryOutput>;
+  /** Connects and asks the server its version. */
+  ping(): Promise<string>;
+  discover(): Promise<DiscoveredTable[]>;
+  close(): Promise<void>;
+}
+
+export interface PoolOptions {
+  readonly connectionsPerPool: number;
+  readonly idleMs: number;
+}
+
+export type PoolFactory = (settings: ResolvedSettings, options: PoolOptions) => Promise<DataPool>;

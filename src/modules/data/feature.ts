@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import type { Feature } from '../../app.ts';
+import type { ResolverMap } from '../../graphql/context.ts';
+import { createDataAccess, type DataAccess } from './access.ts';
+import { demoCommand, policyCommand } from './commands.ts';
+import { databaseDomainCatalog } from './domains/catalog.ts';
+import { queryResolvers } from './query/resolvers.ts';
+import { adminResolvers } from './resolvers.ts';
+
+/**
+ * Attribute-driven data access (ACCESS.md): connections, domains, row policies and the query
+ * executor around the gate. Its services exist from `start` to `stop`; the GraphQL resolvers and
+ * CLI commands reach them through this feature instance, never through a global.
+ */
+export function dataAccessFeature(): Feature & { data(): DataAccess } {
+  let data: DataAccess | null = null;
+  const get = (): DataAccess => {
+    if (!data) throw new Error('the data access feature has not started');
+    return data;
+  };
+  return {
+    name: 'data-access',
+    modules: [
+      {
+        typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
+        resolvers: merge(adminResolvers(get), queryResolvers(get)),
+      },
+    ],
+    commands: [policyCommand(get), demoCommand(get)],
+    data: get,
+    async start(app) {
+      data = createDataAccess(app);
+      app.services.domains = databaseDomainCatalog;
+    },
+    async stop() {
+      await data?.close();
+      data = null;
+    },
+  };
+}
+
+function merge(...maps: ResolverMap[]): ResolverMap {
+  const out: ResolverMap = {};
+  for (const m of maps)
+    for (const [type, fields] of Object.entries(m)) out[type] = { ...(out[type] ?? {}), ...fields };
+  return out;
+}

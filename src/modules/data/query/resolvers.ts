@@ -1,0 +1,70 @@
+import { Kind, type ValueNode } from 'graphql';
+import type { RequestContext, ResolverMap } from '../../../graphql/context.ts';
+import { requirePermission, requireSession } from '../../auth/guards.ts';
+import type { DataAccess } from '../access.ts';
+
+/** Result cells and parameters are plain JSON; output only is what matters here. */
+const JSONValue = {
+  serialize: (value: unknown) => value,
+  parseValue: (value: unknown) => value,
+  parseLiteral: function literal(ast: ValueNode): unknown {
+    switch (ast.kind) {
+      case Kind.STRING:
+      case Kind.BOOLEAN:
+        return ast.value;
+      case Kind.INT:
+      case Kind.FLOAT:
+        return Number(ast.value);
+      case Kind.LIST:
+        return ast.values.map(literal);
+      case Kind.OBJECT:
+        return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
+      default:
+        return null;
+    }
+  },
+};
+
+/** runQuery (a user's session) and explainAccess (`data:admin`). */
+export function queryResolvers(data: () => DataAccess): ResolverMap {
+  return {
+    JSONValue,
+    Query: {
+      runQuery: (_: unknown, args: { domainId: string; sql: string }, ctx: RequestContext) => {
+        const session = requireSession(ctx.principal);
+        return data().queries.run(
+          {
+            workspaceId: session.workspaceId,
+            userId: session.userId,
+            transientAttributes: session.transientAttributes,
+          },
+          args.domainId,
+          args.sql,
+          ctx.origin,
+          () => ctx.clock.now(),
+        );
+      },
+      explainAccess: (
+        _: unknown,
+        args: {
+          domainId: string;
+          sql: string;
+          userId: string;
+          sessionAttributes?: { key: string; value: string }[] | null;
+        },
+        ctx: RequestContext,
+      ) => {
+        const principal = requirePermission(ctx.principal, 'data:admin');
+        return data().queries.explain(
+          {
+            workspaceId: principal.workspaceId,
+            userId: args.userId,
+            transientAttributes: new Map((args.sessionAttributes ?? []).map((a) => [a.key, a.value])),
+          },
+          args.domainId,
+          args.sql,
+        );
+      },
+    },
+  };
+}

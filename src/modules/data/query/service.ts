@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../../../config.ts';
+import type { Db } from '../../../db/index.ts';
+import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
+import { newId } from '../../../ids.ts';
+import { attributeValues, loadEffectiveAttributes } from '../../attributes/effective.ts';
+import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type RewrittenQuery, rewriteQuery } from '../../query-gate/index.ts';
+import { redact, resolveConnection } from '../connections/resolve.ts';
+import type { ConnectionService } from '../connections/service.ts';
+import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
+import type { DomainService } from '../domains/service.ts';
+import type { DomainView } from '../domains/store.ts';
+import type { PoolManager } from '../engines/pools.ts';
+import type { QueryOutput, ResultColumn } from '../engines/types.ts';
+import { readDataSettings } from '../policies/settings.ts';
+import { domainAccess } from './access.ts';
+
+/** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
+export interface QueryCaller {
+  readonly workspaceId: string;
+  readonly userId: string;
+  readonly transientAttributes: ReadonlyMap<string, string>;
+}
+
+export interface QueryResult {
+  readonly queryId: string;
+  readonly columns: readonly ResultColumn[];
+  readonly rows: readonly (readonly unknown[])[];
+  readonly rowCount: number;
+  readonly truncated: boolean;
+}
+
+export interface AccessExplanation {
+  readonly allowed: boolean;
+  readonly roles: readonly string[];
+  readonly policiesApplied: boolean;
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  readonly connection: ReturnType<typeof redact>;
+  readonly tables: RewrittenQuery['tables'];
+  readonly policies: RewrittenQuery['policies'];
+  readonly attributesUsed: readonly string[];
+}
+
+const MAX_SQL_LENGTH = 100_000;
+
+interface Plan {
+  readonly domain: DomainView;
+  readonly connection: Connection;
+  readonly settings: ResolvedSettings;
+  readonly rewritten: RewrittenQuery;
+  readonly attributesHash: string;
+  readonly access: Awaited<ReturnType<typeof domainAccess>>;
+  readonly policiesApplied: boolean;
+}
+
+/**
+ * The executor around the query gate (ACCESS.md §5): the user's role on the domain, their
+ * effective attributes, the connection those attributes resolve to, the gate's rewrite, then a
+ * READ ONLY transaction with a statement timeout and a row cap; one audit record per query.
+ */
+export class QueryService {
+  readonly #db: Db;
+  readonly #config: Config['data'];
+  readonly #domains: DomainService;
+  readonly #connections: ConnectionService;
+  readonly #pools: PoolManager;
+
+  constructor(
+    db: Db,
+    config: Config['data'],
+    domains: DomainService,
+    connections: ConnectionService,
+    pools: PoolManager,
+  ) {
+    this.#db = db;
+    this.#config = config;
+    this.#domains = domains;
+    this.#connections = connections;
+    this.#pools = pools;
+  }
+
+  /** Runs a user's ad-hoc query; every outcome (refusals included) leaves one audit record. */
+  async run(
+    caller: QueryCaller,
+    domainId: string,
+    sql: string,
+    origin: AuditOrigin,
+    at: () => Date,
+  ): Promise<QueryResult> {
+    checkSql(sql);
+    const queryId = newId('qry');
+    const started = performance.now();
+    let plan: Partial<Plan> = {};
+    let output: QueryOutput | null = null;
+    let failure: unknown = null;
+    try {
+      const full = await this.#plan(
+        caller,
+        domainId,
+        sql,
+        (p) => {
+          plan = p;
+        },
+        true,
+      );
+      output = await this.#pools.use(full.settings, (pool) =>
+        pool.run(full.rewritten.sql, full.rewritten.params, {
+          timeoutMs: this.#config.queryTimeoutMs,
+          maxRows: this.#config.maxRows,
+        }),
+      );
+    } catch (err) {
+      failure = err;
+    }
+    // Exactly one record per query, whatever happened.
+    await this.#audit(
+      caller,
+      domainId,
+      sql,
+      origin,
+      at(),
+      queryId,
+      plan,
+      started,
+      output
+        ? { rowCount: output.rows.length, truncated: output.truncated }
+        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' },
+    );
+    if (!output) throw failure;
+    return {
+      queryId,
+      columns: output.columns,
+      rows: output.rows,
+      rowCount: output.rows.length,
+      truncated: output.truncated,
+    };
+  }
+
+  /** What a user's query would become, and where it would run, without running it (`data:admin`). */
+  async explain(caller: QueryCaller, domainId: string, sql: string): Promise<AccessExplanation> {
+    checkSql(sql);
+    const plan = await this.#plan(caller, domainId, sql, () => {}, false);
+    return {
+      allowed: plan.access.canQuery,
+      roles: plan.access.roles,
+      policiesApplied: plan.policiesApplied,
+      sql: plan.rewritten.sql,
+      params: plan.rewritten.params,
+      connection: redact(plan.settings),
+      tables: plan.rewritten.tables,
+      policies: plan.rewritten.policies,
+      attributesUsed: plan.rewritten.attributesUsed,
+    };
+  }
+
+  async #plan(
+    caller: QueryCaller,
+    domainId: string,
+    sql: string,
+    progress: (p: Partial<Plan>) => void,
+    enforceRole: boolean,
+  ): Promise<Plan> {
+    // Independent reads run together (on PostgreSQL they use several pool sessions).
+    const [user, domain, access, effective, dataSettings] = await Promise.all([
+      this.#db
+        .selectFrom('users')
+        .select(['id', 'email', 'status'])
+        .where('workspace_id', '=', caller.workspaceId)
+        .where('id', '=', caller.userId)
+        .executeTakeFirst(),
+      this.#domains.find(caller.workspaceId, domainId),
+      domainAccess(this.#db, caller.userId, domainId),
+      loadEffectiveAttributes(this.#db, caller.userId, caller.transientAttributes),
+      readDataSettings(this.#db, caller.workspaceId),
+    ]);
+    if (!user) throw notFound('User not found');
+    if (!domain) throw notFound('Domain not found');
+    if (enforceRole && (!access.canQuery || user.status !== 'ACTIVE')) {
+      throw forbidden('Your role in this domain does not allow ad-hoc queries');
+    }
+    if (domain.connectionId === null)
+      throw new AppError('CONFLICT', 'The domain is not bound to a connection');
+    const connection = await this.#connections.load(caller.workspaceId, domain.connectionId);
+    const attributes = attributeValues(effective);
+    const attributesHash = sha256(
+      JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    );
+    progress({ domain, connection, attributesHash, access });
+    const settings = resolveConnection(connection, attributes);
+    progress({ domain, connection, settings, attributesHash, access });
+    const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
+    // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
+    // database) override, so one domain serves every tenant's copy of the same tables.
+    const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
+    const rewritten = await rewriteQuery({
+      dialect: dialectOf(connection.engine),
+      sql,
+      tables: domain.tables.map((t) => ({
+        schema: t.schema === baseSchema ? settings.schema : t.schema,
+        name: t.name,
+        policy: t.policy,
+      })),
+      defaultSchema: settings.schema,
+      user: { email: user.email, attributes },
+      applyPolicies: policiesApplied,
+      requirePolicies: dataSettings.requireRowPolicies,
+    });
+    const plan: Plan = { domain, connection, settings, rewritten, attributesHash, access, policiesApplied };
+    progress(plan);
+    return plan;
+  }
+
+  async #audit(
+    caller: QueryCaller,
+    domainId: string,
+    sql: string,
+    origin: AuditOrigin,
+    at: Date,
+    queryId: string,
+    plan: Partial<Plan>,
+    started: number,
+    outcome: { rowCount?: number; truncated?: boolean; errorCode?: string },
+  ): Promise<void> {
+    await recordAuditEvents(this.#db, [
+      auditEvent(
+        { ...origin, actorUserId: caller.userId },
+        at,
+        caller.workspaceId,
+        'data.query',
+        { type: 'domain', id: domainId },
+        {
+          queryId,
+          sql,
+          rewrittenSqlSha256: plan.rewritten ? sha256(plan.rewritten.sql) : null,
+          attributesSha256: plan.attributesHash ?? null,
+          attributesUsed: plan.rewritten?.attributesUsed ?? [],
+          connectionId: plan.connection?.id ?? null,
+          credentialMapping: plan.settings?.mappingIndex ?? null,
+          policiesApplied: plan.policiesApplied ?? null,
+          durationMs: Math.round(performance.now() - started),
+          ...outcome,
+        },
+        outcome.errorCode ? 'FAILURE' : 'SUCCESS',
+      ),
+    ]);
+  }
+}
+
+function checkSql(sql: string): void {
+  if (sql.trim().length === 0 || sql.length > MAX_SQL_LENGTH) {
+    throw badInput(`The SQL must be 1 to ${MAX_SQL_LENGTH} characters`, [
+      { code: 'BAD_USER_INPUT', field: 'sql', message: `must be 1 to ${MAX_SQL_LENGTH} characters` },
+    ]);
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
