@@ -26,9 +26,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `tessera serve` as a real child process on a free port with a fresh PGlite directory. */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * Starts `tessera serve` as a real child process on a free port with a fresh PGlite directory.
+ * `setup` runs first, with the server stopped, on that directory (e.g. `tessera demo`).
+ */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  options: { setup?: (dataDir: string) => void } = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
+  options.setup?.(dataDir);
   const port = await freePort();
   const child = spawn(process.execPath, ['src/cli.ts', 'serve'], {
     env: {
