@@ -1,4 +1,4 @@
-import { chunksFor } from '../../db/batch.ts';
+import { anyText, chunksFor } from '../../db/batch.ts';
 import type { Executor } from '../../db/index.ts';
 
 /** Writes where each user gets its own values (bulk import); a statement per table, not per user. */
@@ -10,11 +10,7 @@ export async function replaceDatabaseAttributesEach(
   if (entries.length === 0) return;
   await db
     .deleteFrom('user_attributes')
-    .where(
-      'user_id',
-      'in',
-      entries.map((e) => e.userId),
-    )
+    .where('user_id', '=', anyText(entries.map((e) => e.userId)))
     .where('source', '=', 'DATABASE')
     .execute();
   const rows = entries.flatMap((e) =>
@@ -33,11 +29,7 @@ export async function replaceDirectAssignmentsEach(
   if (entries.length === 0) return;
   await db
     .deleteFrom('user_role_assignments')
-    .where(
-      'user_id',
-      'in',
-      entries.map((e) => e.userId),
-    )
+    .where('user_id', '=', anyText(entries.map((e) => e.userId)))
     .execute();
   const rows = entries.flatMap((e) =>
     e.assignments.map((a, position) => ({
@@ -56,6 +48,7 @@ export async function addMembershipsEach(
   entries: readonly { userId: string; groupIds: readonly string[] }[],
   at: Date,
 ): Promise<void> {
+  if (entries.length === 0) return;
   const rows = entries.flatMap((e) =>
     e.groupIds.map((group_id) => ({ user_id: e.userId, group_id, added_at: at })),
   );

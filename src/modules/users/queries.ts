@@ -1,8 +1,9 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { chunksFor } from '../../db/batch.ts';
+import { anyText, chunksFor } from '../../db/batch.ts';
 import type { Executor } from '../../db/index.ts';
 import type { UsersTable } from '../../db/schema.ts';
+import { addMembershipsEach, replaceDirectAssignmentsEach } from './bulk-queries.ts';
 
 export type UserRow = Selectable<UsersTable>;
 export interface StoredAttribute {
@@ -15,13 +16,6 @@ export interface StoredAssignment {
   readonly scopes: string[];
   readonly inheritedFromGroupId: string | null;
 }
-
-/**
- * `column = any($1::text[])`: a list of any length as ONE array parameter. An `in ($1, …, $n)`
- * list breaks past Postgres' 65,535 bind parameters (listUsers of a 70k-user workspace) and costs
- * a parameter per id to bind and parse at every size.
- */
-export const anyText = (values: readonly string[]) => sql<string>`any(${[...values]}::text[])`;
 
 export const findUser = (db: Executor, workspaceId: string, id: string) =>
   db
@@ -180,37 +174,29 @@ export async function replaceDatabaseAttributes(
   `.execute(db);
 }
 
-export async function replaceDirectAssignments(
+/** Every given user's direct role assignments become `assignments`. */
+export const replaceDirectAssignments = (
   db: Executor,
   userIds: readonly string[],
   assignments: readonly { roleId: string; scopes: readonly string[] }[],
-): Promise<void> {
-  if (userIds.length === 0) return;
-  await db.deleteFrom('user_role_assignments').where('user_id', '=', anyText(userIds)).execute();
-  const rows = userIds.flatMap((user_id) =>
-    assignments.map((a, position) => ({ user_id, position, role_id: a.roleId, scopes: [...a.scopes] })),
+) =>
+  replaceDirectAssignmentsEach(
+    db,
+    userIds.map((userId) => ({ userId, assignments })),
   );
-  for (const chunk of chunksFor(rows, 4 + 10))
-    await db.insertInto('user_role_assignments').values(chunk).execute();
-}
 
-export async function addMemberships(
+/** Adds every given user to every given group (existing memberships stay). */
+export const addMemberships = (
   db: Executor,
   userIds: readonly string[],
   groupIds: readonly string[],
   at: Date,
-): Promise<void> {
-  const rows = userIds.flatMap((user_id) =>
-    groupIds.map((group_id) => ({ user_id, group_id, added_at: at })),
+) =>
+  addMembershipsEach(
+    db,
+    userIds.map((userId) => ({ userId, groupIds })),
+    at,
   );
-  for (const chunk of chunksFor(rows, 3)) {
-    await db
-      .insertInto('group_members')
-      .values(chunk)
-      .onConflict((oc) => oc.constraint('group_members_pkey').doNothing())
-      .execute();
-  }
-}
 
 export const existingGroupIds = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
   ids.length === 0

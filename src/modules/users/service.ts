@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.ts';
+import { anyText } from '../../db/batch.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
@@ -292,7 +293,7 @@ export class UserService {
       await tx
         .deleteFrom('users')
         .where('workspace_id', '=', workspaceId)
-        .where('id', '=', q.anyText(unique))
+        .where('id', '=', anyText(unique))
         .execute();
       await recordAuditEvents(
         tx,
