@@ -112,7 +112,12 @@ export function policySelect(table: GateTable, where: MyNode): MyNode {
     groupby: null,
     having: null,
     orderby: null,
-    limit: null,
+    // A LIMIT keeps the derived table from being merged into the user's query and stops the
+    // optimizer pushing the user's conditions into it, so none of them is evaluated on a row
+    // before the policy let it through (an error such as "Subquery returns more than 1 row"
+    // would otherwise answer yes/no questions about other tenants' rows). The value is
+    // MySQL's documented "all rows".
+    limit: { seperator: '', value: [{ type: 'bigint', value: '18446744073709551615' }] },
     locking_read: null,
     window: null,
     collate: null,

@@ -61,7 +61,13 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
                 },
               ],
               whereClause: where,
-              limitOption: 'LIMIT_OPTION_DEFAULT',
+              // `OFFSET 0` is an optimization fence: the planner neither pulls this sub-select
+              // up nor pushes the user's conditions into it, so no expression of the user's
+              // query is evaluated on a row before the policy has let it through (otherwise
+              // `WHERE secret::int = 0` could fail on another tenant's row and print its value
+              // in the error, or serve as a yes/no oracle over rows the policy hides).
+              limitOffset: { A_Const: { ival: {} } },
+              limitOption: 'LIMIT_OPTION_COUNT',
               op: 'SETOP_NONE',
             },
           },
