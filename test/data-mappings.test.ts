@@ -103,6 +103,25 @@ describe('credential mappings', () => {
     assert.equal(resolveConnection(base, attrs({ plan: 'eu', tenant: 'acme' })).database, 'eu_acme');
   });
 
+  test('a slot pattern anchors the whole value, even with a top-level alternation', () => {
+    // `^acme|globex$` reads as `(^acme)|(globex$)`: unwrapped, `acme/../x;y` would pass.
+    const alternation = {
+      ...base,
+      credentialMappings: [{ ...base.credentialMappings[2]!, slotPattern: '^acme|globex$' }],
+    };
+    for (const tenant of ['acme/../other', 'acme;drop', 'x.globex', 'acme\nglobex', 'acme\u0000']) {
+      denied(() => resolveConnection(alternation, attrs({ plan: 'eu', tenant })), 'tenant');
+    }
+    assert.equal(
+      resolveConnection(alternation, attrs({ plan: 'eu', tenant: 'globex' })).database,
+      'eu_globex',
+    );
+    // Look-alikes, path and statement characters, and 64+ characters never fill the default slot.
+    for (const tenant of ['ａcme', 'acme\u200b', 'a..b', 'a/b', 'a;b', 'a b', 'a'.repeat(64), 'é']) {
+      denied(() => resolveConnection(base, attrs({ plan: 'pro', tenant })), 'tenant');
+    }
+  });
+
   test('no match: DENY by default, USE_BASE on request; no mappings at all means the base settings', () => {
     denied(() => resolveConnection(base, attrs({ plan: 'free' })));
     denied(() => resolveConnection(base, new Map()));

@@ -70,11 +70,13 @@ export function fillTemplate(
     .join('');
 }
 
-/** Compiles a slot pattern; it must be anchored at both ends so a partial match cannot pass. */
+/** Compiles a slot pattern; it must be written anchored, and is anchored again so a partial match cannot pass. */
 export function compileSlotPattern(source: string | null): RegExp {
   const text = source ?? DEFAULT_SLOT_PATTERN;
   if (!text.startsWith('^') || !text.endsWith('$') || text.endsWith('\\$')) {
     throw new Error('must be anchored with ^ and $');
   }
-  return new RegExp(text, 'u');
+  // Wrapped as well: `^acme|globex$` means `(^acme)|(globex$)`, which a top-level alternation
+  // would let match `acme/../x`; inside `^(?:…)$` every alternative must match the whole value.
+  return new RegExp(`^(?:${text})$`, 'u');
 }
