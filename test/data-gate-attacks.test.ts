@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { sessionsFeature } from '../src/modules/sessions/feature.ts';
+import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
   createConnection,
@@ -193,6 +194,53 @@ for (const leg of warehouseLegs()) {
         assert.equal(r.result, undefined, sql);
       }
       assert.deepEqual(await warehouseState(), before);
+    });
+
+    test('who bypasses policies: ADMIN of this domain (also through a group) only; DATA_ADMIN does not', async () => {
+      const other = await createDomain(t, { name: 'elsewhere' });
+      assert.equal(other.payload.status.code, 'OK', JSON.stringify(other.payload.status));
+      const group = await t.gql(
+        `mutation($input: CreateUserGroupInput!) { createUserGroup(input: $input) { ${STATUS} userGroup { id } } }`,
+        {
+          input: { name: 'ledger admins', roleAssignments: [{ roleId: ROLE_IDS.ADMIN, scopes: [domainId] }] },
+        },
+      );
+      const groupId = group.body.data!.createUserGroup.userGroup.id as string;
+      const tenant = [{ key: 'tenant_id', value: 't_a' }];
+      const dataAdmin = await sessionFor(
+        t,
+        `dana@${leg.engine}.attack.test`,
+        [{ roleId: ROLE_IDS.DATA_ADMIN, scopes: [domainId] }],
+        tenant,
+      );
+      const bareDataAdmin = await sessionFor(
+        t,
+        `dora@${leg.engine}.attack.test`,
+        [{ roleId: ROLE_IDS.DATA_ADMIN, scopes: [domainId] }],
+        [],
+      );
+      const adminElsewhere = await sessionFor(
+        t,
+        `eli@${leg.engine}.attack.test`,
+        [{ roleId: ROLE_IDS.ADMIN, scopes: [other.payload.domain.id] }],
+        tenant,
+      );
+      const groupAdmin = await sessionFor(t, `gus@${leg.engine}.attack.test`, [], tenant);
+      const added = await t.gql(
+        `mutation($input: GroupMembersInput!) { addUsersToGroup(input: $input) { ${STATUS} } }`,
+        {
+          input: { groupId, userIds: [groupAdmin.userId] },
+        },
+      );
+      assert.equal(added.body.data!.addUsersToGroup.status.code, 'OK');
+      const ids = async (token: string) => {
+        const r = await runQuery(t, token, domainId, 'select id from ledger order by id');
+        return r.code ?? r.result!.rows.map((row) => Number(row[0]));
+      };
+      assert.deepEqual(await ids(dataAdmin.token), [1]);
+      assert.equal(await ids(bareDataAdmin.token), 'MISSING_ATTRIBUTE');
+      assert.equal(await ids(adminElsewhere.token), 'FORBIDDEN');
+      assert.deepEqual(await ids(groupAdmin.token), [1, 2]);
     });
 
     test('odd but harmless spellings run, and still read only the policy’s rows', async () => {
