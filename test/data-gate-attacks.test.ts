@@ -243,6 +243,19 @@ for (const leg of warehouseLegs()) {
       assert.deepEqual(await ids(groupAdmin.token), [1, 2]);
     });
 
+    test('deeply nested or oversized SQL is refused, not a crash', async () => {
+      const before = await warehouseState();
+      for (const sql of [
+        `select ${'('.repeat(30_000)}1${')'.repeat(30_000)}`,
+        `select ${'not '.repeat(20_000)}1`,
+        `select ${Array(20_000).fill('1').join('+')}`,
+      ]) {
+        assert.equal((await run(sql)).code, 'QUERY_REFUSED', sql.slice(0, 40));
+      }
+      assert.equal((await run(`select 1 ${' '.repeat(100_000)}`)).code, 'BAD_USER_INPUT');
+      assert.deepEqual(await warehouseState(), before);
+    });
+
     test('odd but harmless spellings run, and still read only the policy’s rows', async () => {
       const accepted =
         leg.engine === 'mysql'
