@@ -15,6 +15,7 @@ import {
   warehouseLegs,
 } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
+import { impersonate } from './helpers/sessions.ts';
 
 /**
  * Attacks on the data plane through `runQuery` with a session token, against real warehouses:
@@ -253,6 +254,29 @@ for (const leg of warehouseLegs()) {
         assert.equal((await run(sql)).code, 'QUERY_REFUSED', sql.slice(0, 40));
       }
       assert.equal((await run(`select 1 ${' '.repeat(100_000)}`)).code, 'BAD_USER_INPUT');
+      assert.deepEqual(await warehouseState(), before);
+    });
+
+    test('hostile attribute values, stored or from the session token, match no row', async () => {
+      const hostile = ["t_a' OR 'a'='a", "t_b' --", 't_a;delete from ledger', '1 OR 1=1', "t_b'/*", '\\'];
+      const before = await warehouseState();
+      const mallory = `mallory@${leg.engine}.attack.test`;
+      const stored = await sessionFor(
+        t,
+        mallory,
+        [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
+        [{ key: 'tenant_id', value: hostile[0]! }],
+      );
+      const rows = async (token: string) => {
+        const r = await runQuery(t, token, domainId, 'select id from ledger');
+        assert.equal(r.code, undefined, JSON.stringify(r.body.errors));
+        return r.result!.rows;
+      };
+      assert.deepEqual(await rows(stored.token), []);
+      for (const value of hostile) {
+        const { token } = await impersonate(t, mallory, { attributes: [{ key: 'tenant_id', value }] });
+        assert.deepEqual(await rows(token!), [], value);
+      }
       assert.deepEqual(await warehouseState(), before);
     });
 
