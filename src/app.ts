@@ -115,10 +115,21 @@ function requestIdOf(request: Request): string {
 
 async function handle(app: App, request: Request, ctx: HttpContext): Promise<Response> {
   const response = await route(app, request, ctx);
-  const headers = new Headers(response.headers);
+  // Headers are set on the response itself: re-wrapping it would pipe every body through a second
+  // stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
+  try {
+    setCommonHeaders(response.headers, ctx);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    setCommonHeaders(headers, ctx);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   headers.set('x-request-id', ctx.requestId);
   headers.set('x-content-type-options', 'nosniff');
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {

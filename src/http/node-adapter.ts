@@ -55,21 +55,32 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
   return Buffer.concat(chunks);
 }
 
+/** Media types whose bodies arrive over time (SSE, incremental delivery): streamed, never buffered. */
+const INCREMENTAL_MEDIA_TYPE = /^\s*(text\/event-stream|multipart\/mixed)\b/i;
+
 async function send(res: ServerResponse, response: Response, close: boolean): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
   });
   if (close) headers.connection = 'close';
-  res.writeHead(response.status, headers);
   if (!response.body) {
-    res.end();
+    res.writeHead(response.status, headers).end();
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
-      .pipe(res)
-      .on('finish', resolve)
-      .on('error', reject);
-  });
+  if (INCREMENTAL_MEDIA_TYPE.test(response.headers.get('content-type') ?? '')) {
+    res.writeHead(response.status, headers);
+    await new Promise<void>((resolve, reject) => {
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
+        .pipe(res)
+        .on('finish', resolve)
+        .on('error', reject);
+    });
+    return;
+  }
+  // Every other body is complete when the handler returns (JSON, HTML, assets): read it at once and
+  // send headers and body in one write, instead of piping it chunk by chunk through two streams.
+  const body = Buffer.from(await response.arrayBuffer());
+  headers['content-length'] ??= String(body.byteLength);
+  res.writeHead(response.status, headers).end(body);
 }

@@ -35,5 +35,22 @@ export const revokeAccessKey = (db: Executor, workspaceId: string, keyId: string
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
 
-export const touchAccessKey = (db: Executor, keyId: string, at: Date) =>
-  db.updateTable('access_keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
+/**
+ * Records a use of the key at `at` unless one was recorded after `since`; true when this call did.
+ * The condition is checked by the UPDATE itself (under the row lock), so of many concurrent first
+ * uses exactly one records, instead of each that read the old timestamp.
+ */
+export async function claimAccessKeyUse(
+  db: Executor,
+  keyId: string,
+  at: Date,
+  since: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('access_keys')
+    .set({ last_used_at: at })
+    .where('id', '=', keyId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', since)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

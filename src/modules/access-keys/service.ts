@@ -65,9 +65,10 @@ export class AccessKeyService {
     if (!row || !matches) return null;
     const now = this.#clock.now();
     if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > USE_RECORD_INTERVAL_MS) {
+    const since = new Date(now.getTime() - USE_RECORD_INTERVAL_MS);
+    if (!row.last_used_at || row.last_used_at < since) {
       await this.#db.transaction().execute(async (tx) => {
-        await q.touchAccessKey(tx, row.id, now);
+        if (!(await q.claimAccessKeyUse(tx, row.id, now, since))) return;
         await recordAuditEvents(tx, [
           {
             workspaceId: row.workspace_id,
