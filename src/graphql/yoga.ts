@@ -117,15 +117,16 @@ function requestErrorsAs400(): Plugin {
       const errors = result.errors as readonly GraphQLError[];
       if (!errors.every((e) => requestErrorCodes.has(String(e.extensions?.code)))) return;
       setResult({
-        errors: errors.map(
-          (e) =>
-            new GraphQLError(e.message, {
-              nodes: e.nodes,
-              source: e.source,
-              positions: e.positions,
-              extensions: { ...e.extensions, code: 'BAD_REQUEST', http: requestErrorHttp(e) },
-            }),
-        ),
+        errors: errors.map((e) => {
+          // The parser's own error (e.g. a JSON SyntaxError echoing the body) stays in the log.
+          const { originalError: _cause, ...extensions } = e.extensions ?? {};
+          return new GraphQLError(e.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            extensions: { ...extensions, code: 'BAD_REQUEST', http: requestErrorHttp(e) },
+          });
+        }),
       });
     },
   };
