@@ -225,6 +225,49 @@ for (const backend of testBackends()) {
     });
   });
 
+  describe(`API tokens outlived by their key's permissions (${backend.name})`, () => {
+    const t = useTestApp(backend);
+
+    it('an API JWT never carries more than its key holds now, whatever its perms claim says', async () => {
+      const key = await t().key(['iam:write', 'impersonate']);
+      const keyId = key.split('_')[1]!;
+      const exchanged = await gqlFrom(t(), 'query($k: String!) { exchangeAccessToken(accessToken: $k) }', { k: key });
+      const apiToken = exchanged.body.data.exchangeAccessToken as string;
+      const create = 'mutation { createUsers(input: { emails: ["late@acme.test"] }) { status { code } } }';
+      const list = '{ listUsers { id } }';
+      // The key is narrowed after the token was issued (as an operator would in the database).
+      await t()
+        .app.services.db.updateTable('access_keys')
+        .set({ permissions: ['iam:read'] })
+        .where('id', '=', keyId)
+        .execute();
+      const refused = await gqlFrom(t(), create, {}, '127.0.0.1', apiToken);
+      assert.equal(codeOf(refused.body), 'FORBIDDEN', refused.text);
+      const users = await t().app.services.db.selectFrom('users').select('email').execute();
+      assert.ok(!users.some((u) => u.email === 'late@acme.test'));
+      // It still reads: iam:read is in both the claim (iam:write implies it) and the key.
+      const read = await gqlFrom(t(), list, {}, '127.0.0.1', apiToken);
+      assert.equal(read.status, 200, read.text);
+      assert.equal(read.body.errors, undefined, read.text);
+      // Nothing the key gains later widens a token issued before.
+      await t()
+        .app.services.db.updateTable('access_keys')
+        .set({ permissions: ['iam:write', 'impersonate', 'site:admin'] })
+        .where('id', '=', keyId)
+        .execute();
+      const widened = await gqlFrom(t(), '{ workspaces { id } }', {}, '127.0.0.1', apiToken);
+      assert.equal(codeOf(widened.body), 'FORBIDDEN', widened.text);
+      // And a revoked key ends it at once.
+      await t().app.services.accessKeys.revoke(t().workspaceId, keyId, {
+        requestId: null,
+        ip: null,
+        actorKeyId: null,
+        actorUserId: null,
+      });
+      assertUnauthorized(await send(t(), post(list, { ...JSON_HEADERS, authorization: `Bearer ${apiToken}` })));
+    });
+  });
+
   describe(`boundary attacks in production (${backend.name})`, () => {
     it('refuses introspection and field suggestions', async () => {
       const t = await startTestApp(backend, {
