@@ -225,6 +225,39 @@ describe('embedded sessions in Chromium', { skip }, () => {
     await context.close();
   });
 
+  it('a wildcard allowed origin (https://*.host) frames the page and talks to its parent like an exact one', async () => {
+    const port = new URL(stack.stranger.url).port;
+    const setOrigins = async (origins: string[]) => {
+      const r = await stack.gql(
+        'mutation($input: UpdateWorkspaceEmbedSettingsInput!) { updateWorkspaceEmbedSettings(input: $input) { status { code } } }',
+        { input: { allowedEmbedOrigins: origins } },
+      );
+      assert.equal(r.updateWorkspaceEmbedSettings.status.code, 'OK');
+    };
+    await setOrigins([stack.host.url, `http://*.embed.localhost:${port}`]);
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const token = await stack.impersonate(ALICE);
+      const src = `${stack.tessera.url}/embed/dashboards/board-1?token=${token}`;
+      await page.goto(`http://acme.embed.localhost:${port}/frame?src=${encodeURIComponent(src)}`);
+      const frame = (await (await page.waitForSelector('#embed')).contentFrame())!;
+      await frame.waitForSelector('#tessera-app[data-state="active"] [data-role="email"]', {
+        timeout: 10_000,
+      });
+      await page.waitForFunction(() =>
+        (window as any).__messages.some((m: { type?: string }) => m?.type === 'TESSERA_READY'),
+      );
+      // The bare host is not a subdomain: the wildcard does not cover it.
+      const bare = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()) });
+      await page.goto(`http://embed.localhost:${port}/frame?src=${encodeURIComponent(src)}`);
+      await bare;
+    } finally {
+      await context.close();
+      await setOrigins([stack.host.url]);
+    }
+  });
+
   it('shows the expired state and posts TESSERA_SESSION_EXPIRED when the host stops answering, then recovers', async () => {
     context = await browser.newContext();
     const page = await context.newPage();

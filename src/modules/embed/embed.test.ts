@@ -179,7 +179,11 @@ for (const backend of testBackends()) {
       assert.doesNotMatch(html, /evil/);
       assert.equal((await pageConfig(page)).issuer, 'http://tessera.test');
       assert.match(html, /src="\/embed\/assets\/embed\.js\?v=[0-9a-f]+"/);
-      for (const path of ['//evil.example/embed/dashboards/x', '/embed/dashboards/%2F%2Fevil.example', '/embed/dashboards/x/..%2F..%2Fevil']) {
+      for (const path of [
+        '//evil.example/embed/dashboards/x',
+        '/embed/dashboards/%2F%2Fevil.example',
+        '/embed/dashboards/x/..%2F..%2Fevil',
+      ]) {
         const r = await get(t(), path);
         assert.equal(r.headers.get('location'), null, path);
         assert.ok(r.status === 404 || r.status === 200, `${path}: ${r.status}`);

@@ -231,7 +231,9 @@ for (const backend of testBackends()) {
     it('an API JWT never carries more than its key holds now, whatever its perms claim says', async () => {
       const key = await t().key(['iam:write', 'impersonate']);
       const keyId = key.split('_')[1]!;
-      const exchanged = await gqlFrom(t(), 'query($k: String!) { exchangeAccessToken(accessToken: $k) }', { k: key });
+      const exchanged = await gqlFrom(t(), 'query($k: String!) { exchangeAccessToken(accessToken: $k) }', {
+        k: key,
+      });
       const apiToken = exchanged.body.data.exchangeAccessToken as string;
       const create = 'mutation { createUsers(input: { emails: ["late@acme.test"] }) { status { code } } }';
       const list = '{ listUsers { id } }';
@@ -264,7 +266,9 @@ for (const backend of testBackends()) {
         actorKeyId: null,
         actorUserId: null,
       });
-      assertUnauthorized(await send(t(), post(list, { ...JSON_HEADERS, authorization: `Bearer ${apiToken}` })));
+      assertUnauthorized(
+        await send(t(), post(list, { ...JSON_HEADERS, authorization: `Bearer ${apiToken}` })),
+      );
     });
   });
 
