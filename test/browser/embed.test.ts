@@ -225,6 +225,23 @@ describe('embedded sessions in Chromium', { skip }, () => {
     await context.close();
   });
 
+  it('renders hostile attribute values as text, never as markup', async () => {
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+      const token = await stack.impersonate(ALICE, [{ key: 'note', value: hostile }]);
+      await page.goto(`${stack.tessera.url}/embed/dashboards/board-1?token=${token}`);
+      await page.waitForSelector('#tessera-app[data-state="active"] [data-role="attributes"]');
+      const cell = await page.textContent('[data-role="attributes"] tr[data-key="note"] td:nth-child(2)');
+      assert.equal(cell, hostile);
+      assert.equal(await page.$('#tessera-app img, #tessera-app script'), null);
+      assert.equal(await page.evaluate(() => (window as any).__xss), undefined);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a wildcard allowed origin (https://*.host) frames the page and talks to its parent like an exact one', async () => {
     const port = new URL(stack.stranger.url).port;
     const setOrigins = async (origins: string[]) => {

@@ -155,6 +155,21 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('shares one failure limit across the Query and Mutation forms and both credential operations', async () => {
+      const ip = nextIp();
+      const key = unknownKey();
+      const forms = [
+        `{ impersonateUser(accessToken: "${key}", userEmail: "a@acme.test") }`,
+        `mutation { impersonateUser(accessToken: "${key}", userEmail: "a@acme.test") }`,
+        `{ exchangeAccessToken(accessToken: "${key}") }`,
+      ];
+      for (let i = 0; i < 10; i++) assertUnauthorized(await send(t(), post(forms[i % 3]!), ip));
+      for (const form of forms) {
+        const refused = await send(t(), post(form), ip);
+        assert.equal(codeOf(JSON.parse(refused.text)), 'RATE_LIMITED', refused.text);
+      }
+    });
+
     it('publishes only public key fields in the JWKS', async () => {
       const r = await send(t(), { url: 'http://tessera.test/.well-known/jwks.json' });
       assert.equal(r.status, 200);
