@@ -225,6 +225,41 @@ describe('embedded sessions in Chromium', { skip }, () => {
     await context.close();
   });
 
+  it('the SDK matches the page by origin whatever the baseUrl spelling (trailing slash, query, fragment)', async () => {
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await openHostAs(page, stack, ALICE);
+      for (const baseUrl of [`${stack.tessera.url}/`, `${stack.tessera.url}/?x=1#frag`]) {
+        const token = await stack.impersonate(ALICE);
+        const result = await page.evaluate(
+          async ({ sdk, baseUrl, token }) => {
+            const { mountDashboard } = await import(sdk);
+            const element = document.createElement('div');
+            document.body.append(element);
+            const embed = await mountDashboard({
+              element,
+              baseUrl,
+              dashboardId: 'board-2',
+              getToken: () => token,
+            });
+            await embed.ready;
+            const src = embed.iframe.src as string;
+            embed.destroy();
+            return src;
+          },
+          { sdk: `${stack.tessera.url}/sdk/embed.js`, baseUrl, token },
+        );
+        const src = new URL(result);
+        assert.equal(src.origin, stack.tessera.url);
+        assert.equal(src.pathname, '/embed/dashboards/board-2');
+        assert.equal(src.searchParams.get('x'), null);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('renders hostile attribute values as text, never as markup', async () => {
     context = await browser.newContext();
     try {
