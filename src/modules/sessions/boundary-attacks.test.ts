@@ -57,6 +57,15 @@ for (const backend of testBackends()) {
       assert.deepEqual(JSON.parse(r.text), { data: { ok: 'ok' } });
     });
 
+    it('answers the one 401 body whatever response format the client negotiates (SSE, multipart)', async () => {
+      const exchange = `{ exchangeAccessToken(accessToken: "${unknownKey()}") }`;
+      for (const accept of ['text/event-stream', 'multipart/mixed', 'application/graphql-response+json']) {
+        assertUnauthorized(await send(t(), post(exchange, { ...JSON_HEADERS, accept }), nextIp()));
+        const url = `http://tessera.test/graphql?query=${encodeURIComponent(exchange)}`;
+        assertUnauthorized(await send(t(), { url, headers: { accept } }, nextIp()));
+      }
+    });
+
     it('refuses two tokens in one header, two Authorization headers, other schemes and a token in the URL', async () => {
       const good = t().rootKey;
       const bad = unknownKey();
