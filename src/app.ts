@@ -155,7 +155,15 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
       return unauthorizedResponse();
     }
   }
-  return app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
+  const response = await app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
+  // Whatever format the client negotiated (JSON, SSE, multipart), an authentication failure is
+  // the one 401 body (CONTRACT.md §1): no second shape to tell failures apart by.
+  if (response.status === 401) {
+    // Drained rather than cancelled: Yoga's SSE stream throws on cancel. It holds one small result.
+    await response.arrayBuffer().catch(() => undefined);
+    return unauthorizedResponse();
+  }
+  return response;
 }
 
 async function recordFailedAuthentication(app: App, ctx: HttpContext, token: string | null): Promise<void> {

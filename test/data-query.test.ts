@@ -238,6 +238,38 @@ for (const leg of warehouseLegs()) {
       assert.equal((await runQuery(t, t.rootKey, domainId, 'select 1')).code, 'FORBIDDEN');
     });
 
+    test('a live session loses runQuery on its next request once its role is removed, directly or via its group', async () => {
+      const setRoles = (userId: string, roleAssignments: { roleId: string; scopes: string[] }[]) =>
+        t.gql(
+          `mutation($input: SetUserRoleAssignmentsInput!) { setUserRoleAssignments(input: $input) { ${STATUS} } }`,
+          { input: { userId, roleAssignments } },
+        );
+      const members = (op: 'addUsersToGroup' | 'removeUsersFromGroup', groupId: string, userId: string) =>
+        t.gql(`mutation($input: GroupMembersInput!) { ${op}(input: $input) { ${STATUS} } }`, {
+          input: { groupId, userIds: [userId] },
+        });
+      assert.equal((await runQuery(t, tokens.nora!, domainId, 'select 1 as one')).code, undefined);
+      const cleared = await setRoles(ids.nora!, []);
+      assert.equal(cleared.body.data!.setUserRoleAssignments.status.code, 'OK');
+      try {
+        assert.equal((await runQuery(t, tokens.nora!, domainId, 'select 1 as one')).code, 'FORBIDDEN');
+      } finally {
+        await setRoles(ids.nora!, [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }]);
+      }
+      assert.equal((await runQuery(t, tokens.nora!, domainId, 'select 1 as one')).code, undefined);
+
+      // bob queries through his group only: leaving it ends that on his next request.
+      const groups = await t.gql('{ userGroups { id name } }');
+      const groupId = groups.body.data!.userGroups.find((g: { name: string }) => g.name === 'analysts').id;
+      assert.equal((await runQuery(t, tokens.bob!, domainId, 'select 1 as one')).code, undefined);
+      await members('removeUsersFromGroup', groupId, ids.bob!);
+      try {
+        assert.equal((await runQuery(t, tokens.bob!, domainId, 'select 1 as one')).code, 'FORBIDDEN');
+      } finally {
+        await members('addUsersToGroup', groupId, ids.bob!);
+      }
+    });
+
     test('an unknown or other workspace domain is NOT_FOUND', async () => {
       assert.equal((await runQuery(t, tokens.alice!, 'dom_doesnotexist', 'select 1')).code, 'NOT_FOUND');
     });

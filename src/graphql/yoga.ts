@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type FieldNode, GraphQLError, Kind, parse, type ValidationContext, visit } from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -16,7 +17,10 @@ export interface ServerContext {
   readonly principal: Principal | null;
 }
 
-export type GraphQLServer = YogaServerInstance<ServerContext, RequestContext>;
+/** The GraphQL endpoint: one request in, one response out. */
+export interface GraphQLServer {
+  fetch(request: Request, context: ServerContext): Promise<Response>;
+}
 
 export function createGraphQLServer(
   config: Config,
@@ -28,8 +32,10 @@ export function createGraphQLServer(
     typeDefs: modules.map((m) => m.typeDefs),
     resolvers: mergeResolvers(modules),
   });
-  let currentRequestId: string | undefined;
-  return createYoga<ServerContext, RequestContext>({
+  // Which request an unexpected error belongs to, for its log line. Per async call chain, so
+  // concurrent requests never log under each other's id.
+  const requestScope = new AsyncLocalStorage<string>();
+  const yoga: YogaServerInstance<ServerContext, RequestContext> = createYoga<ServerContext, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: false,
@@ -38,10 +44,9 @@ export function createGraphQLServer(
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
     logging: false,
     maskedErrors: {
-      maskError: (error) => maskError(error, log, () => currentRequestId),
+      maskError: (error) => maskError(error, log, () => requestScope.getStore()),
     },
     context: ({ requestId, ip, principal, params }): RequestContext => {
-      currentRequestId = requestId;
       return {
         requestId,
         ip,
@@ -73,6 +78,10 @@ export function createGraphQLServer(
       requestErrorsAs400(),
     ],
   });
+  return {
+    fetch: (request, context) =>
+      requestScope.run(context.requestId, async () => yoga.fetch(request, context)),
+  };
 }
 
 /**
@@ -117,15 +126,16 @@ function requestErrorsAs400(): Plugin {
       const errors = result.errors as readonly GraphQLError[];
       if (!errors.every((e) => requestErrorCodes.has(String(e.extensions?.code)))) return;
       setResult({
-        errors: errors.map(
-          (e) =>
-            new GraphQLError(e.message, {
-              nodes: e.nodes,
-              source: e.source,
-              positions: e.positions,
-              extensions: { ...e.extensions, code: 'BAD_REQUEST', http: requestErrorHttp(e) },
-            }),
-        ),
+        errors: errors.map((e) => {
+          // The parser's own error (e.g. a JSON SyntaxError echoing the body) stays in the log.
+          const { originalError: _cause, ...extensions } = e.extensions ?? {};
+          return new GraphQLError(e.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            extensions: { ...extensions, code: 'BAD_REQUEST', http: requestErrorHttp(e) },
+          });
+        }),
       });
     },
   };

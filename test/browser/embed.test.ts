@@ -225,6 +225,91 @@ describe('embedded sessions in Chromium', { skip }, () => {
     await context.close();
   });
 
+  it('the SDK matches the page by origin whatever the baseUrl spelling (trailing slash, query, fragment)', async () => {
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await openHostAs(page, stack, ALICE);
+      for (const baseUrl of [`${stack.tessera.url}/`, `${stack.tessera.url}/?x=1#frag`]) {
+        const token = await stack.impersonate(ALICE);
+        const result = await page.evaluate(
+          async ({ sdk, baseUrl, token }) => {
+            const { mountDashboard } = await import(sdk);
+            const element = document.createElement('div');
+            document.body.append(element);
+            const embed = await mountDashboard({
+              element,
+              baseUrl,
+              dashboardId: 'board-2',
+              getToken: () => token,
+            });
+            await embed.ready;
+            const src = embed.iframe.src as string;
+            embed.destroy();
+            return src;
+          },
+          { sdk: `${stack.tessera.url}/sdk/embed.js`, baseUrl, token },
+        );
+        const src = new URL(result);
+        assert.equal(src.origin, stack.tessera.url);
+        assert.equal(src.pathname, '/embed/dashboards/board-2');
+        assert.equal(src.searchParams.get('x'), null);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('renders hostile attribute values as text, never as markup', async () => {
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const hostile = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+      const token = await stack.impersonate(ALICE, [{ key: 'note', value: hostile }]);
+      await page.goto(`${stack.tessera.url}/embed/dashboards/board-1?token=${token}`);
+      await page.waitForSelector('#tessera-app[data-state="active"] [data-role="attributes"]');
+      const cell = await page.textContent('[data-role="attributes"] tr[data-key="note"] td:nth-child(2)');
+      assert.equal(cell, hostile);
+      assert.equal(await page.$('#tessera-app img, #tessera-app script'), null);
+      assert.equal(await page.evaluate(() => (window as any).__xss), undefined);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a wildcard allowed origin (https://*.host) frames the page and talks to its parent like an exact one', async () => {
+    const port = new URL(stack.stranger.url).port;
+    const setOrigins = async (origins: string[]) => {
+      const r = await stack.gql(
+        'mutation($input: UpdateWorkspaceEmbedSettingsInput!) { updateWorkspaceEmbedSettings(input: $input) { status { code } } }',
+        { input: { allowedEmbedOrigins: origins } },
+      );
+      assert.equal(r.updateWorkspaceEmbedSettings.status.code, 'OK');
+    };
+    await setOrigins([stack.host.url, `http://*.embed.localhost:${port}`]);
+    context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const token = await stack.impersonate(ALICE);
+      const src = `${stack.tessera.url}/embed/dashboards/board-1?token=${token}`;
+      await page.goto(`http://acme.embed.localhost:${port}/frame?src=${encodeURIComponent(src)}`);
+      const frame = (await (await page.waitForSelector('#embed')).contentFrame())!;
+      await frame.waitForSelector('#tessera-app[data-state="active"] [data-role="email"]', {
+        timeout: 10_000,
+      });
+      await page.waitForFunction(() =>
+        (window as any).__messages.some((m: { type?: string }) => m?.type === 'TESSERA_READY'),
+      );
+      // The bare host is not a subdomain: the wildcard does not cover it.
+      const bare = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()) });
+      await page.goto(`http://embed.localhost:${port}/frame?src=${encodeURIComponent(src)}`);
+      await bare;
+    } finally {
+      await context.close();
+      await setOrigins([stack.host.url]);
+    }
+  });
+
   it('shows the expired state and posts TESSERA_SESSION_EXPIRED when the host stops answering, then recovers', async () => {
     context = await browser.newContext();
     const page = await context.newPage();

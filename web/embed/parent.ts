@@ -5,9 +5,13 @@
 // `location.ancestorOrigins`, or the referrer the SDK sends as origin-only).
 //
 // Where we post: to the parent's origin when we know it and it is allowed; when we do not know
-// it but the workspace lists origins, once to each of them (the browser drops the copies whose
-// target does not match, so only the real parent gets one). Only when neither is known do we use
-// "*": our outgoing messages carry no secrets (a request, a version, an error code).
+// it but the workspace lists origins, once to each exact one (the browser drops the copies whose
+// target does not match, so only the real parent gets one; a `*.` wildcard is no valid target).
+// Only when neither is known do we use "*": our outgoing messages carry no secrets (a request, a
+// version, an error code). Allowed origins match as in CSP: `https://*.example.com` covers its
+// subdomains (web/embed/origins.ts).
+
+import { exactOrigins, originAllowed } from './origins.ts';
 
 export type OutgoingMessage =
   | { type: 'REQUEST_JWT_TOKEN' }
@@ -46,14 +50,16 @@ export class ParentChannel {
   }
 
   #trusted(origin: string): boolean {
-    if (this.#allowedOrigins.length > 0) return this.#allowedOrigins.includes(origin);
+    if (this.#allowedOrigins.length > 0) return originAllowed(origin, this.#allowedOrigins);
     return this.#parentOrigin === null || origin === this.#parentOrigin;
   }
 
   #targets(): readonly string[] {
     const parent = this.#parentOrigin;
     if (this.#allowedOrigins.length > 0) {
-      return parent !== null && this.#allowedOrigins.includes(parent) ? [parent] : this.#allowedOrigins;
+      return parent !== null && originAllowed(parent, this.#allowedOrigins)
+        ? [parent]
+        : exactOrigins(this.#allowedOrigins);
     }
     return [parent ?? '*'];
   }

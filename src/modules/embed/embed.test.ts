@@ -153,6 +153,44 @@ for (const backend of testBackends()) {
       assert.equal((await get(t(), '/embed/assets/other.js')).status, 404);
     });
 
+    it('takes nothing from Host or forwarding headers: no poisoned SDK, issuer or asset URLs, no redirects', async () => {
+      const poison = {
+        host: 'evil.example',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-prefix': '/evil',
+        'x-original-url': '/evil',
+        'x-rewrite-url': '/evil',
+        forwarded: 'host=evil.example;proto=http',
+      };
+      for (const path of ['/sdk/embed.js', '/sdk/embed.d.ts']) {
+        const clean = await get(t(), path);
+        const poisoned = await get(t(), path, poison);
+        assert.equal(poisoned.status, 200);
+        const [a, b] = [await clean.text(), await poisoned.text()];
+        assert.equal(b, a, `${path} varies with request headers`);
+        assert.doesNotMatch(b, /evil/);
+        assert.equal(poisoned.headers.get('etag'), clean.headers.get('etag'));
+        assert.equal(poisoned.headers.get('set-cookie'), null);
+        assert.equal(poisoned.headers.get('vary'), null);
+      }
+      const page = await get(t(), `/embed/dashboards/sales-1?token=${token}`, poison);
+      const html = await page.clone().text();
+      assert.doesNotMatch(html, /evil/);
+      assert.equal((await pageConfig(page)).issuer, 'http://tessera.test');
+      assert.match(html, /src="\/embed\/assets\/embed\.js\?v=[0-9a-f]+"/);
+      for (const path of [
+        '//evil.example/embed/dashboards/x',
+        '/embed/dashboards/%2F%2Fevil.example',
+        '/embed/dashboards/x/..%2F..%2Fevil',
+      ]) {
+        const r = await get(t(), path);
+        assert.equal(r.headers.get('location'), null, path);
+        assert.ok(r.status === 404 || r.status === 200, `${path}: ${r.status}`);
+        assert.doesNotMatch(await r.text(), /evil\.example/, path);
+      }
+    });
+
     it('serves the host SDK as a public, cacheable ES module with its types', async () => {
       const r = await get(t(), '/sdk/embed.js');
       assert.equal(r.status, 200);

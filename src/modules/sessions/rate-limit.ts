@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import { AppError } from '../../errors.ts';
+import { clientAddressBucket } from './client-address.ts';
 
 /**
  * Counts failures per bucket in fixed one-minute windows, shared by every instance. `add`
@@ -106,7 +107,8 @@ export class AuthFailureLimiter {
   }
 
   async begin(subject: { keyId: string | null; ip: string | null }): Promise<Attempt> {
-    const buckets = [`ip:${subject.ip ?? 'unknown'}`];
+    // The address from the socket only (X-Forwarded-For is never read), folded per client.
+    const buckets = [`ip:${clientAddressBucket(subject.ip)}`];
     if (subject.keyId) buckets.push(`key:${subject.keyId}`);
     const now = this.#clock.now().getTime();
     const windowStart = new Date(now - (now % WINDOW_MS));
