@@ -10,6 +10,7 @@ import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import { redact, resolveConnection } from './resolve.ts';
 import {
+  type ConnectionRow,
   findConnectionRow,
   fromRow,
   listConnectionRows,
@@ -63,6 +64,11 @@ export class ConnectionService {
   async load(workspaceId: string, id: string): Promise<Connection> {
     const row = await findConnectionRow(this.#db, workspaceId, id);
     if (!row) throw notFound('Connection not found');
+    return fromRow(row, this.#secrets);
+  }
+
+  /** Opens the secrets of a row the caller read fresh (the executor reads it with the domain). */
+  open(row: ConnectionRow): Connection {
     return fromRow(row, this.#secrets);
   }
 
