@@ -8,6 +8,7 @@ import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
+import { rememberOpenedSecrets } from './opened-secrets.ts';
 import { redact, resolveConnection } from './resolve.ts';
 import {
   type ConnectionRow,
@@ -47,7 +48,7 @@ export class ConnectionService {
   constructor(db: Db, clock: Clock, secrets: SecretBox, pools: PoolManager) {
     this.#db = db;
     this.#clock = clock;
-    this.#secrets = secrets;
+    this.#secrets = rememberOpenedSecrets(secrets);
     this.#pools = pools;
   }
 

@@ -9,7 +9,6 @@ import { type RewrittenQuery, rewriteQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
-import type { DomainService } from '../domains/service.ts';
 import type { DomainView } from '../domains/store.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
@@ -63,20 +62,12 @@ interface Plan {
 export class QueryService {
   readonly #db: Db;
   readonly #config: Config['data'];
-  readonly #domains: DomainService;
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
 
-  constructor(
-    db: Db,
-    config: Config['data'],
-    domains: DomainService,
-    connections: ConnectionService,
-    pools: PoolManager,
-  ) {
+  constructor(db: Db, config: Config['data'], connections: ConnectionService, pools: PoolManager) {
     this.#db = db;
     this.#config = config;
-    this.#domains = domains;
     this.#connections = connections;
     this.#pools = pools;
   }
