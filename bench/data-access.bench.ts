@@ -16,8 +16,9 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const pgUrl = benchDatabaseUrl();
-const ROWS = pgUrl ? 1_000_000 : 100_000;
-const TENANTS = 1000;
+// BENCH_DATA_ROWS / BENCH_DATA_TENANTS shrink the run while iterating; the committed figures use the defaults.
+const ROWS = Number(process.env.BENCH_DATA_ROWS ?? (pgUrl ? 1_000_000 : 100_000));
+const TENANTS = Number(process.env.BENCH_DATA_TENANTS ?? 1000);
 const SQL = 'select count(*) as n, sum(amount) as total from orders';
 const SQL_DIRECT = 'select count(*) as n, sum(amount) as total from orders where tenant_id = $1';
 const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
@@ -145,6 +146,10 @@ async function main(): Promise<void> {
       samples,
       20,
     );
+    const trips = await roundTrips(
+      () => data.data().queries.run(caller, domain.id, SQL, ORIGIN, () => new Date()),
+      scratch?.name ?? null,
+    );
     const viaDriver = await time(() => direct('t_42'), samples, 20);
     await closeDirect();
     const engine = scratch ? 'PostgreSQL' : 'PGlite (no BENCH_DATABASE_URL/TEST_DATABASE_URL: fewer rows)';
@@ -165,6 +170,17 @@ async function main(): Promise<void> {
           baselineName: scratchName(scratch),
           unit: 'ms',
         },
+        ...(trips
+          ? [
+              {
+                figure: "round trips per query (Tessera's database + warehouse)",
+                tessera: trips.meta + trips.warehouse,
+                baseline: 1,
+                baselineName: 'direct driver',
+                unit: '',
+              },
+            ]
+          : []),
         {
           figure: 'p95 latency',
           tessera: viaTessera.p95Ms,
@@ -179,6 +195,12 @@ async function main(): Promise<void> {
         'resolution, the gate (parse + rewrite), a READ ONLY transaction with statement timeout, cursor fetch, and one audit insert.',
         'Executor only: the same work minus HTTP, GraphQL and session-token verification (metadata reads, gate, warehouse, audit).',
         'Baseline: the same SQL with the tenant filter written by hand, sent through the driver on a warm pool.',
+        ...(trips
+          ? [
+              `Round trips: statements the executor sends per query, each awaited before the next (${trips.meta} to Tessera's database,`,
+              `${trips.warehouse} to the warehouse), counted on warm pools; reads that run concurrently still count one each.`,
+            ]
+          : []),
       ],
     );
     await poolMemory(app, data.data(), ws.id, scratch, key, gql);
@@ -187,6 +209,34 @@ async function main(): Promise<void> {
     await scratch?.drop();
     await meta?.drop();
   }
+}
+
+/**
+ * Statements sent per executor call, counted on `pg.Client#query` (each one is a round trip: the
+ * driver waits for the server's answer before sending the next). PostgreSQL only: PGlite runs in
+ * process. Averaged over 20 calls on warm pools.
+ */
+async function roundTrips(
+  run: () => Promise<unknown>,
+  warehouseDatabase: string | null,
+): Promise<{ meta: number; warehouse: number } | null> {
+  if (warehouseDatabase === null) return null;
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let meta = 0;
+  let warehouse = 0;
+  proto.query = function (this: pg.Client, ...args: unknown[]) {
+    if (this.database === warehouseDatabase) warehouse++;
+    else meta++;
+    return original.apply(this, args);
+  };
+  const calls = 20;
+  try {
+    for (let i = 0; i < calls; i++) await run();
+  } finally {
+    proto.query = original;
+  }
+  return { meta: meta / calls, warehouse: warehouse / calls };
 }
 
 const scratchName = (s: unknown) => (s ? 'pg Pool, same SQL' : 'PGlite query, same SQL');
@@ -200,7 +250,7 @@ async function poolMemory(
   key: string,
   gql: (q: string, v: Record<string, unknown>, t: string) => Promise<any>,
 ): Promise<void> {
-  const tenants = scratch ? TENANTS : 100;
+  const tenants = scratch ? TENANTS : Math.min(TENANTS, 100);
   let settings: Record<string, unknown>;
   if (scratch) {
     const c = new pg.Client({ connectionString: scratch.url });

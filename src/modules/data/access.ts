@@ -49,7 +49,7 @@ export function createDataAccess(app: App): DataAccess {
   const checker = new PolicyChecker(connections);
   const domains = new DomainService(db, clock, connections, checker);
   const policies = new PolicyService(db, clock, domains, connections, checker);
-  const queries = new QueryService(db, config.data, domains, connections, pools);
+  const queries = new QueryService(db, config.data, connections, pools);
   return {
     connections,
     domains,

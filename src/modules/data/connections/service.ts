@@ -8,8 +8,10 @@ import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
+import { rememberOpenedSecrets } from './opened-secrets.ts';
 import { redact, resolveConnection } from './resolve.ts';
 import {
+  type ConnectionRow,
   findConnectionRow,
   fromRow,
   listConnectionRows,
@@ -46,7 +48,7 @@ export class ConnectionService {
   constructor(db: Db, clock: Clock, secrets: SecretBox, pools: PoolManager) {
     this.#db = db;
     this.#clock = clock;
-    this.#secrets = secrets;
+    this.#secrets = rememberOpenedSecrets(secrets);
     this.#pools = pools;
   }
 
@@ -63,6 +65,11 @@ export class ConnectionService {
   async load(workspaceId: string, id: string): Promise<Connection> {
     const row = await findConnectionRow(this.#db, workspaceId, id);
     if (!row) throw notFound('Connection not found');
+    return fromRow(row, this.#secrets);
+  }
+
+  /** Opens the secrets of a row the caller read fresh (the executor reads it with the domain). */
+  open(row: ConnectionRow): Connection {
     return fromRow(row, this.#secrets);
   }
 

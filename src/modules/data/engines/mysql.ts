@@ -68,10 +68,17 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     run: (sql, params, limits) =>
       withConnection(async (c, markBroken): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
+        // One SET statement assigns both limits (one round trip; multiple statements stay off).
         if (kind === 'mariadb')
-          await c.query('set session max_statement_time = ?', [limits.timeoutMs / 1000]);
-        else await c.query('set session max_execution_time = ?', [limits.timeoutMs]);
-        await c.query('set session sql_select_limit = ?', [limits.maxRows + 1]);
+          await c.query('set session max_statement_time = ?, session sql_select_limit = ?', [
+            limits.timeoutMs / 1000,
+            limits.maxRows + 1,
+          ]);
+        else
+          await c.query('set session max_execution_time = ?, session sql_select_limit = ?', [
+            limits.timeoutMs,
+            limits.maxRows + 1,
+          ]);
         await c.query('start transaction read only');
         try {
           const [rows, fields] = await c.execute<mysql.RowDataPacket[][]>(
@@ -130,10 +137,9 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
 /** Ends the read-only transaction and puts the session's limits back before it returns to the pool. */
 async function resetSession(c: mysql.PoolConnection, kind: 'mariadb' | 'mysql'): Promise<void> {
   await c.query('rollback');
-  await c.query('set session sql_select_limit = default');
   await c.query(
     kind === 'mariadb'
-      ? 'set session max_statement_time = default'
-      : 'set session max_execution_time = default',
+      ? 'set session sql_select_limit = default, session max_statement_time = default'
+      : 'set session sql_select_limit = default, session max_execution_time = default',
   );
 }

@@ -33,6 +33,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     async run(sql, params, limits) {
       const client = await connect(pool, secrets);
       let broken = false;
+      let ended = false;
       try {
         return await runReadOnly(
           (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
@@ -41,14 +42,25 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           params,
           limits,
           settings.schema,
+          async (fetch) => {
+            // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
+            // error the server skips the rollback, so `ended` stays false and `finally` sends it.
+            const results = (await client.query({
+              text: `${fetch}; rollback`,
+              rowMode: 'array',
+            })) as unknown as pg.QueryArrayResult[];
+            ended = true;
+            return Array.isArray(results) ? results[0]! : (results as pg.QueryArrayResult);
+          },
         );
       } catch (err) {
         broken = isBroken(err);
         throw translateDriverError(err, secrets);
       } finally {
-        await client.query('rollback').catch(() => {
-          broken = true;
-        });
+        if (!ended)
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
         client.release(broken);
       }
     },
@@ -99,7 +111,8 @@ type Exec = (
 /**
  * The Postgres-dialect execution both `pg` and PGlite use: a READ ONLY transaction, a local
  * statement timeout and search path, and a cursor from which at most `maxRows + 1` rows are
- * fetched, so a huge result never reaches memory. The caller rolls back.
+ * fetched, so a huge result never reaches memory. The caller rolls back, or `fetchAndRollback`
+ * sends the fetch and the rollback together (one round trip less) where the driver allows it.
  */
 export async function runReadOnly(
   exec: Exec,
@@ -108,6 +121,7 @@ export async function runReadOnly(
   params: readonly unknown[],
   limits: QueryLimits,
   schema: string,
+  fetchAndRollback?: (fetch: string) => ReturnType<Exec>,
 ): Promise<QueryOutput> {
   // One simple-protocol round trip for the transaction and its settings. Both values are ours:
   // an integer, and the schema as a quoted identifier.
@@ -116,7 +130,8 @@ export async function runReadOnly(
       `set local search_path = ${quoteIdentifier(schema)}`,
   );
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
-  const result = await exec(`fetch forward ${limits.maxRows + 1} from tessera_result`, []);
+  const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
+  const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
   const truncated = result.rows.length > limits.maxRows;
   const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
   return {

@@ -1,6 +1,5 @@
-import type { Executor } from '../../../db/index.ts';
 import { findRole, ROLE_IDS } from '../../roles/roles.ts';
-import { roleAssignmentsOf } from '../../users/queries.ts';
+import type { StoredAssignment } from '../../users/queries.ts';
 
 /** What a user's roles allow in one domain (ACCESS.md §3). */
 export interface DomainAccess {
@@ -12,8 +11,8 @@ export interface DomainAccess {
   readonly roles: readonly string[];
 }
 
-export async function domainAccess(db: Executor, userId: string, domainId: string): Promise<DomainAccess> {
-  const assignments = (await roleAssignmentsOf(db, [userId])).get(userId) ?? [];
+/** Pure: the caller reads the user's direct and group assignments fresh (direct ones first). */
+export function domainAccess(assignments: readonly StoredAssignment[], domainId: string): DomainAccess {
   const reaching = assignments.filter(
     (a) => a.scopes.includes(domainId) || (a.roleId === ROLE_IDS.ADMIN && a.scopes.length === 0),
   );

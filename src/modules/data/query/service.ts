@@ -3,18 +3,17 @@ import type { Config } from '../../../config.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
-import { attributeValues, loadEffectiveAttributes } from '../../attributes/effective.ts';
+import { attributeValues } from '../../attributes/effective.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import { type RewrittenQuery, rewriteQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
-import type { DomainService } from '../domains/service.ts';
 import type { DomainView } from '../domains/store.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
-import { readDataSettings } from '../policies/settings.ts';
-import { domainAccess } from './access.ts';
+import { type DomainAccess, domainAccess } from './access.ts';
+import { readQuerySnapshot } from './snapshot.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
 export interface QueryCaller {
@@ -51,7 +50,7 @@ interface Plan {
   readonly settings: ResolvedSettings;
   readonly rewritten: RewrittenQuery;
   readonly attributesHash: string;
-  readonly access: Awaited<ReturnType<typeof domainAccess>>;
+  readonly access: DomainAccess;
   readonly policiesApplied: boolean;
 }
 
@@ -63,20 +62,12 @@ interface Plan {
 export class QueryService {
   readonly #db: Db;
   readonly #config: Config['data'];
-  readonly #domains: DomainService;
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
 
-  constructor(
-    db: Db,
-    config: Config['data'],
-    domains: DomainService,
-    connections: ConnectionService,
-    pools: PoolManager,
-  ) {
+  constructor(db: Db, config: Config['data'], connections: ConnectionService, pools: PoolManager) {
     this.#db = db;
     this.#config = config;
-    this.#domains = domains;
     this.#connections = connections;
     this.#pools = pools;
   }
@@ -162,28 +153,25 @@ export class QueryService {
     progress: (p: Partial<Plan>) => void,
     enforceRole: boolean,
   ): Promise<Plan> {
-    // Independent reads run together (on PostgreSQL they use several pool sessions).
-    const [user, domain, access, effective, dataSettings] = await Promise.all([
-      this.#db
-        .selectFrom('users')
-        .select(['id', 'email', 'status'])
-        .where('workspace_id', '=', caller.workspaceId)
-        .where('id', '=', caller.userId)
-        .executeTakeFirst(),
-      this.#domains.find(caller.workspaceId, domainId),
-      domainAccess(this.#db, caller.userId, domainId),
-      loadEffectiveAttributes(this.#db, caller.userId, caller.transientAttributes),
-      readDataSettings(this.#db, caller.workspaceId),
-    ]);
+    const snapshot = await readQuerySnapshot(
+      this.#db,
+      caller.workspaceId,
+      caller.userId,
+      domainId,
+      caller.transientAttributes,
+    );
+    const { user, domain, settings: dataSettings } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
+    const access = domainAccess(snapshot.assignments, domainId);
     if (enforceRole && (!access.canQuery || user.status !== 'ACTIVE')) {
       throw forbidden('Your role in this domain does not allow ad-hoc queries');
     }
     if (domain.connectionId === null)
       throw new AppError('CONFLICT', 'The domain is not bound to a connection');
-    const connection = await this.#connections.load(caller.workspaceId, domain.connectionId);
-    const attributes = attributeValues(effective);
+    if (!snapshot.connection) throw notFound('Connection not found');
+    const connection = this.#connections.open(snapshot.connection);
+    const attributes = attributeValues(snapshot.attributes);
     const attributesHash = sha256(
       JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     );
