@@ -2,8 +2,8 @@
 // the cost of running the rewritten query on PGlite beside the original.
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { loadModule, parseSync } from 'pgsql-parser';
-import { type GateRequest, rewriteQuery, type SqlDialect } from '../src/modules/query-gate/index.ts';
-import { openPglite, warehouseDomain } from '../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../src/modules/query-gate/index.ts';
+import { gateRequest, openPglite } from '../test/helpers/gate-warehouse.ts';
 import { printSection, type Row, time } from './measure.ts';
 
 const QUERIES: Record<string, string> = {
@@ -18,23 +18,10 @@ const QUERIES: Record<string, string> = {
 const SAMPLES = 400;
 const us = (ms: number) => ms * 1000;
 
-function request(dialect: SqlDialect, sql: string): GateRequest {
-  const main = dialect === 'postgres' ? 'public' : 'shop';
-  return {
-    dialect,
-    sql,
-    tables: warehouseDomain({ main, archive: 'archive' }),
-    defaultSchema: main,
-    user: { email: 'alice@a.test', attributes: new Map([['tenant', '1']]) },
-    applyPolicies: true,
-    requirePolicies: false,
-  };
-}
-
 await loadModule();
 const pgRows: Row[] = [];
 for (const [name, sql] of Object.entries(QUERIES)) {
-  const gate = await time(() => rewriteQuery(request('postgres', sql)), SAMPLES, 20);
+  const gate = await time(() => rewriteQuery(gateRequest('postgres', sql)), SAMPLES, 20);
   const parseOnly = await time(async () => parseSync(sql), SAMPLES, 20);
   pgRows.push({
     figure: `${name}: parse + rewrite`,
@@ -47,7 +34,7 @@ for (const [name, sql] of Object.entries(QUERIES)) {
 
 const db = await openPglite();
 for (const [name, sql] of Object.entries(QUERIES)) {
-  const rewritten = await rewriteQuery(request('postgres', sql));
+  const rewritten = await rewriteQuery(gateRequest('postgres', sql));
   const gated = await time(() => db.run(rewritten.sql, rewritten.params), 200, 10);
   const original = await time(() => db.run(sql, []), 200, 10);
   pgRows.push({
@@ -63,7 +50,7 @@ await db.close();
 const myRows: Row[] = [];
 const parser = new mysqlGrammar.Parser();
 for (const [name, sql] of Object.entries(QUERIES)) {
-  const gate = await time(() => rewriteQuery(request('mysql', sql)), SAMPLES, 20);
+  const gate = await time(() => rewriteQuery(gateRequest('mysql', sql)), SAMPLES, 20);
   const parseOnly = await time(async () => parser.astify(sql, { database: 'mysql' }), SAMPLES, 20);
   myRows.push({
     figure: `${name}: parse + rewrite`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { GateTable, SqlDialect } from '../../src/modules/query-gate/index.ts';
+import type { GateRequest, GateTable, SqlDialect } from '../../src/modules/query-gate/index.ts';
 import { createScratchPostgresDatabase } from './databases.ts';
 
 /**
@@ -140,6 +140,35 @@ async function insertLabels(w: Warehouse, placeholder: (i: number) => string): P
 }
 
 const pgQuote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * A gate request over the fixture's domain for a user with `attributes` (default: tenant 1),
+ * policies applied. `main` defaults to the dialect's schema (`public`) or database (`shop`).
+ */
+export function gateRequest(
+  dialect: SqlDialect,
+  sql: string,
+  options: {
+    attributes?: Record<string, string>;
+    main?: string;
+    archive?: string;
+    tables?: GateTable[];
+  } = {},
+): GateRequest {
+  const main = options.main ?? (dialect === 'postgres' ? 'public' : 'shop');
+  return {
+    dialect,
+    sql,
+    tables: options.tables ?? warehouseDomain({ main, archive: options.archive ?? 'archive' }),
+    defaultSchema: main,
+    user: {
+      email: 'alice@a.test',
+      attributes: new Map(Object.entries(options.attributes ?? { tenant: '1' })),
+    },
+    applyPolicies: true,
+    requirePolicies: false,
+  };
+}
 
 export async function openPglite(): Promise<Warehouse> {
   const db = new PGlite();

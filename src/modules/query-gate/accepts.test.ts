@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Warehouse, warehouseDomain, warehouseEngines } from '../../../test/helpers/gate-warehouse.ts';
-import { type GateRequest, rewriteQuery, type SqlDialect } from './index.ts';
+import { gateRequest, type Warehouse, warehouseEngines } from '../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from './index.ts';
 
 /**
  * Fail closed must not mean fail often: everyday analytical SQL passes the gate and the
@@ -70,34 +70,18 @@ const MYSQL_QUERIES = [
   "select 1 from dual",
 ];
 
-function request(dialect: SqlDialect, main: string, archive: string, sql: string): GateRequest {
-  return {
-    dialect,
-    sql,
-    tables: warehouseDomain({ main, archive }),
-    defaultSchema: main,
-    user: {
-      email: 'alice@a.test',
-      attributes: new Map([
-        ['tenant', '1'],
-        ['label', 'x'],
-      ]),
-    },
-    applyPolicies: true,
-    requirePolicies: false,
-  };
-}
+const ATTRIBUTES = { tenant: '1', label: 'x' };
 
 test('everyday MySQL queries pass the gate (rewrite only)', async () => {
   for (const sql of MYSQL_QUERIES) {
-    const rewritten = await rewriteQuery(request('mysql', 'shop', 'archive', sql));
+    const rewritten = await rewriteQuery(gateRequest('mysql', sql, { attributes: ATTRIBUTES }));
     assert.ok(rewritten.sql.length > 0, sql);
   }
 });
 
 test('FETCH … WITH TIES is refused: the deparser would print it as a plain LIMIT', async () => {
   const sql = 'select id from orders order by amount desc fetch first 3 rows with ties';
-  await assert.rejects(rewriteQuery(request('postgres', 'public', 'archive', sql)), {
+  await assert.rejects(rewriteQuery(gateRequest('postgres', sql, { attributes: ATTRIBUTES })), {
     code: 'QUERY_REFUSED',
   });
 });
@@ -113,7 +97,9 @@ for (const engine of warehouseEngines()) {
     test('each rewritten query runs', async () => {
       const queries = w.dialect === 'postgres' ? POSTGRES_QUERIES : MYSQL_QUERIES;
       for (const sql of queries) {
-        const rewritten = await rewriteQuery(request(w.dialect, w.main, w.archive, sql));
+        const rewritten = await rewriteQuery(
+          gateRequest(w.dialect, sql, { main: w.main, archive: w.archive, attributes: ATTRIBUTES }),
+        );
         await assert.doesNotReject(w.run(rewritten.sql, rewritten.params), sql);
       }
     });

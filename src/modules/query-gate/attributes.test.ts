@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  gateRequest,
   HOSTILE_LABELS,
   type Warehouse,
   warehouseDomain,
@@ -16,22 +17,13 @@ import { type GateRequest, type GateTable, rewriteQuery } from './index.ts';
  * attributes fail with their own codes, naming the attribute.
  */
 
-function request(
-  w: Warehouse,
-  sql: string,
-  attributes: Record<string, string>,
-  tables?: GateTable[],
-): GateRequest {
-  return {
-    dialect: w.dialect,
-    sql,
-    tables: tables ?? warehouseDomain(w),
-    defaultSchema: w.main,
-    user: { email: 'alice@a.test', attributes: new Map(Object.entries(attributes)) },
-    applyPolicies: true,
-    requirePolicies: false,
-  };
-}
+const request = (w: Warehouse, sql: string, attributes: Record<string, string>, tables?: GateTable[]) =>
+  gateRequest(w.dialect, sql, {
+    main: w.main,
+    archive: w.archive,
+    attributes,
+    ...(tables ? { tables } : {}),
+  });
 
 /** The domain with `orders` under another policy. */
 function withOrdersPolicy(w: Warehouse, policy: string): GateTable[] {

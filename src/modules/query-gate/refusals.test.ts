@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { warehouseDomain } from '../../../test/helpers/gate-warehouse.ts';
+import { gateRequest } from '../../../test/helpers/gate-warehouse.ts';
 import { AppError } from '../../errors.ts';
-import { type GateRequest, rewriteQuery, type SqlDialect } from './index.ts';
+import { rewriteQuery, type SqlDialect } from './index.ts';
 
 /** What the gate refuses, and with which code. Nothing here reaches a database. */
 
-function request(dialect: SqlDialect, sql: string): GateRequest {
-  const main = dialect === 'postgres' ? 'public' : 'shop';
-  return {
-    dialect,
-    sql,
-    tables: warehouseDomain({ main, archive: 'archive' }),
-    defaultSchema: main,
-    user: { email: 'alice@a.test', attributes: new Map([['tenant', '1']]) },
-    applyPolicies: true,
-    requirePolicies: false,
-  };
-}
-
 async function assertCode(dialect: SqlDialect, sql: string, code: string): Promise<void> {
-  await assert.rejects(rewriteQuery(request(dialect, sql)), (error: unknown) => {
+  await assert.rejects(rewriteQuery(gateRequest(dialect, sql)), (error: unknown) => {
     assert.ok(error instanceof AppError, `${sql}: ${String(error)}`);
     assert.equal(error.code, code, `${sql}: ${error.message}`);
     return true;
@@ -253,7 +240,7 @@ describe('query gate refusals', () => {
       }
 
       test('requireRowPolicies denies a domain table without a policy; it is readable otherwise', async () => {
-        const base = request(dialect, 'select * from orders');
+        const base = gateRequest(dialect, 'select * from orders');
         const tables = base.tables.map((t) =>
           t.name === 'orders' && t.schema === base.defaultSchema ? { ...t, policy: null } : t,
         );
@@ -274,7 +261,7 @@ describe('query gate refusals', () => {
           ['select version()', 'QUERY_REFUSED'],
         ] as const) {
           await assert.rejects(
-            rewriteQuery({ ...request(dialect, sql), applyPolicies: false }),
+            rewriteQuery({ ...gateRequest(dialect, sql), applyPolicies: false }),
             { code },
             sql,
           );
@@ -288,7 +275,7 @@ describe('query gate refusals', () => {
           `select 1 ${'union all select 1 '.repeat(n)}`,
           `select 1 from orders where ${Array.from({ length: 1_500 }, (_, i) => `id = ${i}`).join(' or ')}`,
         ]) {
-          const outcome = await rewriteQuery(request(dialect, sql)).then(
+          const outcome = await rewriteQuery(gateRequest(dialect, sql)).then(
             () => 'rewritten',
             (error: unknown) => (error instanceof AppError ? error.code : String(error)),
           );
@@ -302,7 +289,7 @@ describe('query gate refusals', () => {
       test('allowed built-ins pass', async () => {
         const sql =
           "select count(*), sum(amount), max(region), coalesce(min(amount), 0), lower(max(region)), concat('a', 'b'), abs(-1), round(avg(amount), 2) from orders";
-        const rewritten = await rewriteQuery(request(dialect, sql));
+        const rewritten = await rewriteQuery(gateRequest(dialect, sql));
         assert.equal(rewritten.params.length, 1);
       });
     });
