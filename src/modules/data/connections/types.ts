@@ -45,32 +45,14 @@ export interface Connection {
   readonly updatedAt: Date;
 }
 
+/** What the API shows of a credential mapping: its secret replaced by `hasPassword`. */
+export type CredentialMappingView = Omit<CredentialMapping, 'password'> & { readonly hasPassword: boolean };
+
 /** What the API shows of a connection: every secret replaced by `hasPassword`. */
-export interface ConnectionView {
-  readonly id: string;
-  readonly workspaceId: string;
-  readonly name: string;
-  readonly engine: Engine;
-  readonly host: string;
-  readonly port: number | null;
-  readonly database: string;
-  readonly user: string;
+export type ConnectionView = Omit<Connection, 'password' | 'credentialMappings'> & {
   readonly hasPassword: boolean;
-  readonly schema: string | null;
-  readonly tls: boolean;
-  readonly onNoMatch: OnNoMatch;
-  readonly credentialMappings: readonly {
-    readonly attributeMatch: readonly AttributeMatch[];
-    readonly database: string | null;
-    readonly schema: string | null;
-    readonly user: string | null;
-    readonly host: string | null;
-    readonly hasPassword: boolean;
-    readonly slotPattern: string | null;
-  }[];
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
+  readonly credentialMappings: readonly CredentialMappingView[];
+};
 
 /** The settings a query actually connects with, after the credential mappings were applied. */
 export interface ResolvedSettings {

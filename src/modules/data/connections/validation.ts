@@ -1,5 +1,6 @@
 import type { Problem } from '../../../errors.ts';
 import { echo } from '../../../errors.ts';
+import { ATTRIBUTE_KEY } from '../../attributes/validation.ts';
 import { compileSlotPattern, parseTemplate } from './templates.ts';
 import { type Connection, ENGINES, type Engine, isEngine, type OnNoMatch } from './types.ts';
 
@@ -28,7 +29,6 @@ export interface MappingDraft {
   readonly slotPattern?: string | null | undefined;
 }
 
-const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 /** The name of an embedded warehouse: it becomes a directory name, so nothing path-like. */
 export const WAREHOUSE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/;
 const HOST = /^[A-Za-z0-9._:[\]-]{1,255}$/;
