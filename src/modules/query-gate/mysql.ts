@@ -1,5 +1,5 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
-import { AppError, echo, type Problem } from '../../errors.ts';
+import type { Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
 import {
   compileMysqlPolicy,
@@ -11,7 +11,7 @@ import {
 } from './mysql-policy.ts';
 import { printWithParams } from './mysql-print.ts';
 import { type MyNode, MyWalker } from './mysql-walk.ts';
-import { sampleBinding } from './policy-functions.ts';
+import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
 
@@ -96,39 +96,29 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   }
 }
 
-/** Save-time check of a MySQL row policy (see `validatePolicy`). */
+/** Save-time check of a MySQL row policy (see `validatePolicy`). Column names compare case-insensitively. */
 export async function validateMysqlPolicy(
   policy: string,
   columns: readonly string[] | null,
   table: TableName | undefined,
 ): Promise<Problem[]> {
-  const seen = new Set<string>();
   const target: GateTable = { schema: table?.schema ?? '', name: table?.name ?? '', policy };
   const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
-  try {
-    const parser = new mysqlGrammar.Parser();
-    compileMysqlPolicy(
-      (text) => parsePolicy(parser, text),
-      target,
-      { defaultSchema: 'tessera_validation', user },
-      new GateState(),
-      [],
-      new Set(),
-      (c) => seen.add(c),
-      sampleBinding,
-    );
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return [{ code: 'BAD_USER_INPUT', field: 'policy', item: echo(policy), message: error.message }];
-  }
-  if (columns === null) return [];
-  const known = new Set(columns.map((c) => c.toLowerCase()));
-  return [...seen]
-    .filter((c) => !known.has(c.toLowerCase()))
-    .map((c) => ({
-      code: 'BAD_USER_INPUT',
-      field: 'policy',
-      item: c,
-      message: `Unknown column "${echo(c)}"`,
-    }));
+  const parser = new mysqlGrammar.Parser();
+  return policyProblems(
+    policy,
+    columns,
+    (a, b) => a.toLowerCase() === b.toLowerCase(),
+    (noteColumn) =>
+      compileMysqlPolicy(
+        (text) => parsePolicy(parser, text),
+        target,
+        { defaultSchema: 'tessera_validation', user },
+        new GateState(),
+        [],
+        new Set(),
+        noteColumn,
+        sampleBinding,
+      ),
+  );
 }

@@ -1,4 +1,4 @@
-import { AppError, echo } from '../../errors.ts';
+import { AppError, echo, type Problem } from '../../errors.ts';
 import type { GateUser } from './types.ts';
 
 /**
@@ -119,4 +119,33 @@ export function sampleBinding(fn: PolicyFunction): BoundValue {
     case 'user_attribute_int_list':
       return { kind: 'int_list', values: [0] };
   }
+}
+
+/**
+ * The verdict of a save-time policy check, shared by both dialects: `compile` runs the dialect's
+ * policy compiler with sample bindings and reports each column it references. A gate refusal is
+ * one problem naming the policy; with known `columns`, each unknown column is one problem.
+ */
+export function policyProblems(
+  policy: string,
+  columns: readonly string[] | null,
+  sameColumn: (a: string, b: string) => boolean,
+  compile: (noteColumn: (column: string) => void) => void,
+): Problem[] {
+  const seen = new Set<string>();
+  try {
+    compile((column) => seen.add(column));
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return [{ code: 'BAD_USER_INPUT', field: 'policy', item: echo(policy), message: error.message }];
+  }
+  if (columns === null) return [];
+  return [...seen]
+    .filter((c) => !columns.some((known) => sameColumn(known, c)))
+    .map((c) => ({
+      code: 'BAD_USER_INPUT',
+      field: 'policy',
+      item: c,
+      message: `Unknown column "${echo(c)}"`,
+    }));
 }

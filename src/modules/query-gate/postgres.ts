@@ -1,8 +1,8 @@
 import { deparseSync } from 'pgsql-deparser';
 import { loadModule } from 'pgsql-parser';
-import { AppError, echo, type Problem } from '../../errors.ts';
+import type { Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
-import { sampleBinding } from './policy-functions.ts';
+import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
 import { type PgNode, PgWalker } from './postgres-walk.ts';
@@ -94,43 +94,29 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   return state.result(sql);
 }
 
-/**
- * Postgres: parse with libpg-query (the server's own parser), walk and rewrite the tree, deparse.
- * Each domain-table reference becomes `(SELECT * FROM schema.table WHERE policy) AS alias`.
- */
-/** Save-time check of a Postgres row policy (see `validatePolicy`). */
+/** Save-time check of a Postgres row policy (see `validatePolicy`). Column names compare exactly. */
 export async function validatePostgresPolicy(
   policy: string,
   columns: readonly string[] | null,
   table: TableName | undefined,
 ): Promise<Problem[]> {
   await loadModule();
-  const seen = new Set<string>();
   const target: GateTable = { schema: table?.schema ?? '', name: table?.name ?? '', policy };
-  try {
-    const expression = parsePolicyExpression(policy);
-    const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
-    compilePolicy(
-      expression,
-      target,
-      { defaultSchema: table?.schema ?? 'public', user },
-      new GateState(),
-      // Casts to the table's own schema's types (enums, domains) are allowed, as at rewrite time.
-      new Set(table === undefined ? [] : [table.schema]),
-      (c) => seen.add(c),
-      sampleBinding,
-    );
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return [{ code: 'BAD_USER_INPUT', field: 'policy', item: echo(policy), message: error.message }];
-  }
-  if (columns === null) return [];
-  return [...seen]
-    .filter((c) => !columns.includes(c))
-    .map((c) => ({
-      code: 'BAD_USER_INPUT',
-      field: 'policy',
-      item: c,
-      message: `Unknown column "${echo(c)}"`,
-    }));
+  const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
+  return policyProblems(
+    policy,
+    columns,
+    (a, b) => a === b,
+    (noteColumn) =>
+      compilePolicy(
+        parsePolicyExpression(policy),
+        target,
+        { defaultSchema: table?.schema ?? 'public', user },
+        new GateState(),
+        // Casts to the table's own schema's types (enums, domains) are allowed, as at rewrite time.
+        new Set(table === undefined ? [] : [table.schema]),
+        noteColumn,
+        sampleBinding,
+      ),
+  );
 }
