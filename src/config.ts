@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { checkDatabaseUrl } from './db/connection-errors.ts';
 
 /**
  * The one place that reads the environment. Everything else receives a frozen `Config`,
@@ -104,6 +105,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  // A URL that is no PostgreSQL URL fails here, by name, rather than as a driver error later.
+  if (e.DATABASE_URL) checkDatabaseUrl(e.DATABASE_URL);
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
