@@ -33,6 +33,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_CORS_ORIGINS: z.string().default(''),
   TESSERA_INTROSPECTION: boolFromEnv.optional(),
+  TESSERA_GRAPHIQL: boolFromEnv.optional(),
   TESSERA_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -78,6 +79,8 @@ export interface Config {
   readonly logLevel: string;
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
+  /** GraphiQL at `GET /graphql` for browsers (docs/api-contract.md §7). */
+  readonly graphiql: boolean;
   readonly maxBodyBytes: number;
   readonly maxEmailsPerCall: number;
   readonly sessionTtlSeconds: number;
@@ -131,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter(Boolean),
     introspection: e.TESSERA_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    graphiql: e.TESSERA_GRAPHIQL ?? e.NODE_ENV !== 'production',
     maxBodyBytes: e.TESSERA_MAX_BODY_BYTES,
     maxEmailsPerCall: e.TESSERA_MAX_EMAILS_PER_CALL,
     sessionTtlSeconds: e.TESSERA_SESSION_TTL_SECONDS,

@@ -5,6 +5,7 @@ import { createSchema, createYoga, type Plugin, type YogaServerInstance } from '
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
+import { graphiqlPage } from '../modules/graphiql/page.ts';
 import type { Services } from '../services.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
@@ -65,6 +66,7 @@ export function createGraphQLServer(
       };
     },
     plugins: [
+      ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
