@@ -88,7 +88,7 @@ export function createGraphQLServer(
 
 /**
  * A resolver that finds no credential throws UNAUTHENTICATED; the whole response then becomes
- * the one 401 body, exactly as for a bad token (CONTRACT.md §1).
+ * the one 401 body, exactly as for a bad token (docs/api-contract.md §1).
  */
 function unauthenticatedAs401(): Plugin {
   return {
@@ -111,7 +111,7 @@ function unauthenticatedAs401(): Plugin {
   };
 }
 
-/** Parse and validation failures are 400 with code BAD_REQUEST, whatever the Accept header (CONTRACT.md §1). */
+/** Parse and validation failures are 400 with code BAD_REQUEST, whatever the Accept header (docs/api-contract.md §1). */
 function requestErrorsAs400(): Plugin {
   const requestErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
   return {
