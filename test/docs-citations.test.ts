@@ -1,20 +1,29 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
 /** Every file the repository holds (tracked or new), as a clone would have it. */
 function repositoryFiles(): string[] {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return listed
-    .split('\0')
-    .filter(Boolean)
-    .filter((path) => existsSync(new URL(path, root)));
+  let listed: string[];
+  try {
+    listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).split('\0');
+  } catch {
+    // Not a git checkout (an unpacked archive): everything but what .gitignore keeps out.
+    const ignored = /(^|\/)(node_modules|\.git|\.tessera|dist)(\/|$)|\.log$|^tmp\//;
+    listed = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(fileURLToPath(root), join(entry.parentPath, entry.name)))
+      .filter((path) => !ignored.test(path));
+  }
+  return listed.filter(Boolean).filter((path) => existsSync(new URL(path, root)));
 }
 
 function text(path: string): string | null {
