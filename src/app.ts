@@ -157,7 +157,7 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
   }
   const response = await app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
   // Whatever format the client negotiated (JSON, SSE, multipart), an authentication failure is
-  // the one 401 body (CONTRACT.md §1): no second shape to tell failures apart by.
+  // the one 401 body (docs/api-contract.md §1): no second shape to tell failures apart by.
   if (response.status === 401) {
     // Drained rather than cancelled: Yoga's SSE stream throws on cancel. It holds one small result.
     await response.arrayBuffer().catch(() => undefined);

@@ -1,10 +1,14 @@
 import type { Feature } from './app.ts';
 import { createApp } from './app.ts';
-import { parseArgs, UsageError } from './cli/args.ts';
+import { UsageError } from './cli/args.ts';
 import type { CliCommand, CliEnv, CliIO } from './cli/commands.ts';
 import { initCommand, keysCommand, migrateCommand, serveCommand } from './cli/core-commands.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { databaseExitCode, EXIT } from './cli/exit-codes.ts';
+import { readCommandLine } from './cli/parse.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { connectionProblemOf, DatabaseConnectionError } from './db/connection-errors.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
+import { probePostgres } from './db/probe.ts';
 import { AppError } from './errors.ts';
 import { coreFeatures } from './features.ts';
 import { usersCommand } from './modules/users/import/command.ts';
@@ -16,7 +20,36 @@ export async function runCli(
   environment: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const features: readonly Feature[] = coreFeatures();
-  const commands: CliCommand[] = [
+  const commands = tesseraCommands(features);
+  let config: Config | undefined;
+  try {
+    // The command line is checked before the environment is read or the database opened, so a
+    // mistyped flag never runs anything.
+    const line = readCommandLine(argv, commands);
+    if (line.kind === 'help') {
+      io.out(line.text);
+      return EXIT.OK;
+    }
+    const loaded = loadConfig(environment);
+    config = loaded;
+    const env: CliEnv = {
+      config: loaded,
+      io,
+      features,
+      openApp: async (options) => {
+        if (loaded.database.kind === 'postgres') await probePostgres(loaded.database.url);
+        return createApp(loaded, { features, background: options?.background ?? false });
+      },
+    };
+    return await line.command.run(line.args, env);
+  } catch (err) {
+    return reportFailure(err, io, config);
+  }
+}
+
+/** Every `tessera` command: the core ones and those the features bring. */
+export function tesseraCommands(features: readonly Feature[]): CliCommand[] {
+  return [
     serveCommand,
     initCommand,
     migrateCommand,
@@ -24,31 +57,39 @@ export async function runCli(
     usersCommand,
     ...features.flatMap((f) => f.commands ?? []),
   ];
-  const args = parseArgs(argv);
-  const [name] = args.positional;
-  const command = commands.find((c) => c.name === name);
-  if (!command || args.flags.has('help')) {
-    io.err(
-      `Usage: tessera <command>\n\n${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}`,
-    );
-    return command || args.flags.has('help') ? 0 : 2;
+}
+
+/** Every failure is one line (or a usage block) on stderr and a documented exit code; no stack traces. */
+function reportFailure(err: unknown, io: CliIO, config: Config | undefined): number {
+  if (err instanceof UsageError) {
+    io.err(/^(Usage|tessera )/.test(err.message) ? err.message : `tessera: ${err.message}`);
+    return EXIT.USAGE;
   }
-  try {
-    const config = loadConfig(environment);
-    const env: CliEnv = {
-      config,
-      io,
-      features,
-      openApp: (options) => createApp(config, { features, background: options?.background ?? false }),
-    };
-    return await command.run({ positional: args.positional.slice(1), flags: args.flags }, env);
-  } catch (err) {
-    if (err instanceof UsageError) io.err(`Usage: ${err.message}`);
-    else if (err instanceof ConfigError || err instanceof DataDirInUseError) io.err(err.message);
-    else if (err instanceof AppError) io.err(`${err.code}: ${err.message}`);
-    else throw err;
-    return 2;
+  if (err instanceof ConfigError || err instanceof DataDirInUseError) {
+    io.err(err.message);
+    return EXIT.USAGE;
   }
+  if (err instanceof AppError) {
+    io.err(`${err.code}: ${err.message}`);
+    return EXIT.USAGE;
+  }
+  const database = databaseProblem(err, config);
+  if (database) {
+    io.err(`tessera: ${database.message}`);
+    return databaseExitCode[database.problem];
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`tessera: unexpected error: ${message.split('\n')[0]} (set LOG_LEVEL=debug for details)`);
+  if (config?.logLevel === 'debug' || config?.logLevel === 'trace')
+    io.err(err instanceof Error ? (err.stack ?? message) : message);
+  return EXIT.INTERNAL;
+}
+
+/** A connection failure met after the probe (e.g. the server went away mid-command) reads the same. */
+function databaseProblem(err: unknown, config: Config | undefined): DatabaseConnectionError | null {
+  if (err instanceof DatabaseConnectionError) return err;
+  if (config?.database.kind !== 'postgres') return null;
+  return connectionProblemOf(err, new URL(config.database.url));
 }
 
 /** Runs the command line of this process. */

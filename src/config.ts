@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { checkDatabaseUrl } from './db/connection-errors.ts';
 
 /**
  * The one place that reads the environment. Everything else receives a frozen `Config`,
@@ -32,6 +33,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_CORS_ORIGINS: z.string().default(''),
   TESSERA_INTROSPECTION: boolFromEnv.optional(),
+  TESSERA_GRAPHIQL: boolFromEnv.optional(),
   TESSERA_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -77,6 +79,8 @@ export interface Config {
   readonly logLevel: string;
   readonly corsOrigins: readonly string[];
   readonly introspection: boolean;
+  /** GraphiQL at `GET /graphql` for browsers (docs/api-contract.md §7). */
+  readonly graphiql: boolean;
   readonly maxBodyBytes: number;
   readonly maxEmailsPerCall: number;
   readonly sessionTtlSeconds: number;
@@ -104,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  // A URL that is no PostgreSQL URL fails here, by name, rather than as a driver error later.
+  if (e.DATABASE_URL) checkDatabaseUrl(e.DATABASE_URL);
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -128,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter(Boolean),
     introspection: e.TESSERA_INTROSPECTION ?? e.NODE_ENV !== 'production',
+    graphiql: e.TESSERA_GRAPHIQL ?? e.NODE_ENV !== 'production',
     maxBodyBytes: e.TESSERA_MAX_BODY_BYTES,
     maxEmailsPerCall: e.TESSERA_MAX_EMAILS_PER_CALL,
     sessionTtlSeconds: e.TESSERA_SESSION_TTL_SECONDS,

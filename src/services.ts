@@ -24,7 +24,7 @@ export interface Services {
   readonly authenticator: Authenticator;
   readonly users: UserService;
   readonly groups: GroupService;
-  /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (EMBED.md). */
+  /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (docs/sessions.md). */
   readonly sessions: SessionService;
   /** Which domain ids exist; the data plane replaces the built-in catalog. */
   domains: DomainCatalog;

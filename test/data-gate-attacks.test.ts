@@ -63,7 +63,7 @@ for (const leg of warehouseLegs()) {
       assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
       domainId = domain.payload.domain.id;
       for (const [table, policy] of [
-        // The entitlement form of ACCESS.md §4: a policy with a sub-select.
+        // The entitlement form of docs/data-access.md "Row policies": a policy with a sub-select.
         ['orders', 'tenant_id IN (SELECT tenant_id FROM entitlements WHERE user_email = USER_EMAIL())'],
         ['ledger', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
         ['audit_trail', "note = USER_ATTRIBUTE('tenant_id')"],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exactOrigins, originAllowed } from '../web/embed/origins.ts';
 
-// The embed page's postMessage origin check (EMBED.md §4) matches origins as CSP frame-ancestors
+// The embed page's postMessage origin check (docs/embedding.md "What the embedded page guarantees") matches origins as CSP frame-ancestors
 // does; the page itself is exercised in Chromium (test/browser/embed.test.ts).
 describe('embed page message origins', () => {
   const allowed = ['https://app.acme.example', 'https://*.tenants.example', 'http://*.dev.example:8080'];

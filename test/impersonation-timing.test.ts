@@ -9,7 +9,7 @@ import { gqlFrom, impersonate, userWithEmail } from './helpers/sessions.ts';
 const EXCHANGE = 'query($k: String!) { exchangeAccessToken(accessToken: $k) }';
 
 /**
- * EMBED.md §1: a bad key gets the same answer whether its id exists or not, with no measurable
+ * docs/sessions.md "Starting a session": a bad key gets the same answer whether its id exists or not, with no measurable
  * timing difference. Medians over many interleaved trials, against a generous bound (the task
  * allows this one timing assertion in the suite); bench/ has the precise figures.
  */

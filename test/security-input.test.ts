@@ -4,7 +4,7 @@ import { createUsers, rowCounts, STATUS, setUserAttributes, VIEWER } from './hel
 import { useTestApp } from './helpers/app.ts';
 import { testBackends } from './helpers/databases.ts';
 
-/** SECURITY.md §Input: every rejected input names the bad item and leaves the database exactly as it was. */
+/** docs/security.md §4: every rejected input names the bad item and leaves the database exactly as it was. */
 for (const backend of testBackends()) {
   describe(`rejected input changes nothing (${backend.name})`, () => {
     const t = useTestApp(backend);

@@ -7,7 +7,7 @@ import { useTestApp } from './helpers/app.ts';
 import { testBackends } from './helpers/databases.ts';
 import { decodeJwt, gqlFrom, impersonate, userWithEmail } from './helpers/sessions.ts';
 
-/** SECURITY.md §Tokens: every forged, damaged or misused token gets the one 401, and nothing else happens. */
+/** docs/security.md §2: every forged, damaged or misused token gets the one 401, and nothing else happens. */
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const es256 = (input: string, key: KeyObject) =>
   sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');

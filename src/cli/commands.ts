@@ -1,6 +1,6 @@
 import type { App, Feature } from '../app.ts';
 import type { Config } from '../config.ts';
-import type { ParsedArgs } from './args.ts';
+import type { CliSyntax, ParsedArgs } from './args.ts';
 
 /** Output streams, so commands can be tested without touching the process's own. */
 export interface CliIO {
@@ -10,10 +10,23 @@ export interface CliIO {
   readonly errStream?: { readonly isTTY?: boolean; write(chunk: string): unknown };
 }
 
-export interface CliCommand {
+/** One subcommand (`keys create`, `outbox retry`, …): its own arguments and options. */
+export interface CliSubcommand extends CliSyntax {
+  readonly name: string;
+  readonly summary: string;
+}
+
+/**
+ * A `tessera` command. Its syntax (options and arguments, or subcommands with theirs) is
+ * declared, so the command line is checked, and help is written, before `run` is called.
+ */
+export interface CliCommand extends CliSyntax {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  readonly subcommands?: readonly CliSubcommand[];
+  /** The subcommand a bare `tessera <name> [options]` means (`outbox` → `outbox list`). */
+  readonly defaultSubcommand?: string;
   run(args: ParsedArgs, env: CliEnv): Promise<number>;
 }
 

@@ -1,6 +1,6 @@
 import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
-import { flag, UsageError } from './args.ts';
+import { flag, jsonOption, UsageError, workspaceOption } from './args.ts';
 import type { CliCommand } from './commands.ts';
 
 export const serveCommand: CliCommand = {
@@ -49,6 +49,7 @@ export const initCommand: CliCommand = {
   name: 'init',
   summary: 'Create the default workspace if needed and a new access key with every permission.',
   usage: 'tessera init [--json]',
+  options: [jsonOption],
   async run(args, env) {
     const app = await env.openApp();
     try {
@@ -85,6 +86,32 @@ export const keysCommand: CliCommand = {
     'tessera keys create --permissions iam:read,impersonate [--workspace ID] [--name N] [--expires ISO] [--json]\n' +
     '  tessera keys list [--workspace ID] [--json]\n  tessera keys revoke KEY_ID [--workspace ID]\n' +
     '  tessera keys rotate-signing [--json]',
+  subcommands: [
+    {
+      name: 'create',
+      summary: 'Create an access key; its token is printed once.',
+      options: [
+        {
+          name: 'permissions',
+          type: 'string',
+          value: 'LIST',
+          required: true,
+          description: `comma-separated, from ${PERMISSIONS.join(', ')}`,
+        },
+        workspaceOption,
+        { name: 'name', type: 'string', value: 'NAME', description: 'a label for the key' },
+        { name: 'expires', type: 'string', value: 'ISO', description: 'expiry, an ISO 8601 timestamp' },
+        jsonOption,
+      ],
+    },
+    { name: 'list', summary: "List the workspace's access keys.", options: [workspaceOption, jsonOption] },
+    { name: 'revoke', summary: 'Revoke an access key.', arguments: ['KEY_ID'], options: [workspaceOption] },
+    {
+      name: 'rotate-signing',
+      summary: 'Make a new JWT signing key the signer; the old one verifies until its tokens expire.',
+      options: [jsonOption],
+    },
+  ],
   async run(args, env) {
     const [sub, id] = args.positional;
     const app = await env.openApp();

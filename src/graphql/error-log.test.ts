@@ -7,7 +7,7 @@ import { type App, createApp } from '../app.ts';
 import type { Config } from '../config.ts';
 
 /**
- * CONTRACT.md §1: an unexpected failure is masked for the client, and its cause goes to the log
+ * docs/api-contract.md §1: an unexpected failure is masked for the client, and its cause goes to the log
  * under the id of the request that hit it, even while other requests run.
  */
 describe('unexpected errors', () => {

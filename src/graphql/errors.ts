@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-/** The one body every authentication failure gets (CONTRACT.md §1): no oracle. */
+/** The one body every authentication failure gets (docs/api-contract.md §1): no oracle. */
 export const UNAUTHORIZED_BODY =
   '{"errors":[{"message":"Unauthorized","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}';
 

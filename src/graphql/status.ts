@@ -1,6 +1,6 @@
 import { AppError, type Problem } from '../errors.ts';
 
-/** Compat `ResponseStatus` (CONTRACT.md §1): mutation-level outcomes of the compat mutations. */
+/** Compat `ResponseStatus` (docs/api-contract.md §1): mutation-level outcomes of the compat mutations. */
 export interface ResponseStatus {
   readonly code: 'NONE' | 'OK' | 'ERROR' | 'NOT_FOUND';
   readonly message: string;

@@ -5,6 +5,7 @@ import { createSchema, createYoga, type Plugin, type YogaServerInstance } from '
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
+import { graphiqlPage } from '../modules/graphiql/page.ts';
 import type { Services } from '../services.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
@@ -65,6 +66,7 @@ export function createGraphQLServer(
       };
     },
     plugins: [
+      ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
@@ -86,7 +88,7 @@ export function createGraphQLServer(
 
 /**
  * A resolver that finds no credential throws UNAUTHENTICATED; the whole response then becomes
- * the one 401 body, exactly as for a bad token (CONTRACT.md §1).
+ * the one 401 body, exactly as for a bad token (docs/api-contract.md §1).
  */
 function unauthenticatedAs401(): Plugin {
   return {
@@ -109,7 +111,7 @@ function unauthenticatedAs401(): Plugin {
   };
 }
 
-/** Parse and validation failures are 400 with code BAD_REQUEST, whatever the Accept header (CONTRACT.md §1). */
+/** Parse and validation failures are 400 with code BAD_REQUEST, whatever the Accept header (docs/api-contract.md §1). */
 function requestErrorsAs400(): Plugin {
   const requestErrorCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
   return {

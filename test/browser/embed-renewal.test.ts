@@ -1,5 +1,5 @@
 // The long-running embed: 30-second session tokens kept alive for over two minutes by the
-// iframe asking the example host for fresh ones, without ever reloading (EMBED.md §4).
+// iframe asking the example host for fresh ones, without ever reloading (docs/embedding.md "The postMessage protocol").
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';

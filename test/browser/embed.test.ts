@@ -1,4 +1,4 @@
-// The embed page and host SDK in a real headless Chromium (EMBED.md §3–5): a `tessera serve`
+// The embed page and host SDK in a real headless Chromium (docs/embedding.md): a `tessera serve`
 // process, the example host on another origin, and a third origin the workspace does not allow.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// Verifies Tessera session JWTs in the browser (EMBED.md §2, §4): the signature with WebCrypto
+// Verifies Tessera session JWTs in the browser (docs/sessions.md "How every bearer JWT is checked", docs/embedding.md "The postMessage protocol"): the signature with WebCrypto
 // against our own /.well-known/jwks.json, then typ, alg, iss, aud and exp. Key material is only
 // ever taken from our JWKS (never from the token's jku/x5u/jwk headers).
 

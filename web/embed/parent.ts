@@ -1,4 +1,4 @@
-// The postMessage channel to the host page (EMBED.md §4).
+// The postMessage channel to the host page (docs/embedding.md "The postMessage protocol").
 //
 // Who we trust: only messages whose `source` is `window.parent`, and whose origin is one of the
 // workspace's allowed embed origins when it lists any, otherwise the parent's own origin (from

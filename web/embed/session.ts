@@ -1,4 +1,4 @@
-// The embedded session's lifecycle (EMBED.md §3–4): adopt a token, ask the host for a fresh one
+// The embedded session's lifecycle (docs/embedding.md "The postMessage protocol"): adopt a token, ask the host for a fresh one
 // shortly before it expires, accept only a verified token for the same user and workspace, and
 // on hard expiry stop calling the API until a valid token arrives. Nothing here reloads the page.
 

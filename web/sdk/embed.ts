@@ -1,5 +1,5 @@
 // Tessera host SDK: mounts an embedded Tessera page in an iframe and keeps its session alive by
-// answering the page's token requests (EMBED.md §4–5). Dependency-free; served by Tessera at
+// answering the page's token requests (docs/embedding.md "The postMessage protocol", "The host SDK"). Dependency-free; served by Tessera at
 // GET /sdk/embed.js as an ES module.
 
 /** What the host's backend returns: a session JWT from Tessera's `impersonateUser`. */

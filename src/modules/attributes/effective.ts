@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/index.ts';
 
-/** Where an effective attribute's value came from, strongest first (ACCESS.md §1). */
+/** Where an effective attribute's value came from, strongest first (docs/data-access.md "Effective attributes"). */
 export const ATTRIBUTE_PRECEDENCE = ['TRANSIENT', 'DATABASE', 'JWT'] as const;
 export type EffectiveAttributeSource = (typeof ATTRIBUTE_PRECEDENCE)[number];
 

@@ -5,7 +5,7 @@ export interface AttributeInput {
   readonly value: string;
 }
 
-/** CONTRACT.md §4 attribute rules. */
+/** docs/api-contract.md §4: attribute rules. */
 export const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 export const MAX_ATTRIBUTE_VALUE_BYTES = 4096;
 export const MAX_ATTRIBUTES_PER_SOURCE = 100;

@@ -11,7 +11,7 @@ export interface JwtVerifier {
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * The one entry point for every bearer credential (CONTRACT.md §1). The shape of the token
+ * The one entry point for every bearer credential (docs/api-contract.md §1). The shape of the token
  * picks the verifier; each verifier accepts only its own kind, so an access key is never read as
  * a JWT or the other way round. Every failure is the same `null`: callers answer one 401 body.
  */

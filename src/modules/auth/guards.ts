@@ -18,7 +18,7 @@ export function requireSession(principal: Principal | null): SessionPrincipal {
 }
 
 /**
- * The workspace an operation acts on (CONTRACT.md §3): omitted means the credential's own;
+ * The workspace an operation acts on (docs/api-contract.md §3): omitted means the credential's own;
  * another one needs `site:admin`. Whether it exists is the caller's next check.
  */
 export function targetWorkspace(principal: Principal, requested: string | null | undefined): string {

@@ -1,4 +1,4 @@
-/** Permissions an access key (and the API JWTs exchanged from it) can carry. CONTRACT.md §2. */
+/** Permissions an access key (and the API JWTs exchanged from it) can carry. docs/api-contract.md §2. */
 export const PERMISSIONS = ['iam:read', 'iam:write', 'impersonate', 'data:admin', 'site:admin'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -1,7 +1,7 @@
 import type { Permission } from './permissions.ts';
 
 /**
- * Who is calling. Three kinds of credential (CONTRACT.md §1), never accepted in place of one
+ * Who is calling. Three kinds of credential (docs/api-contract.md §1), never accepted in place of one
  * another: an access key, an API JWT exchanged from one, and a user's session JWT.
  */
 export type Principal = KeyPrincipal | SessionPrincipal;
@@ -20,7 +20,7 @@ export interface SessionPrincipal {
   readonly workspaceId: string;
   /** The access key that started the session (the token's `act.sub`). */
   readonly actorKeyId: string | null;
-  /** Transient attributes carried in the token; they win over stored ones (ACCESS.md §1). */
+  /** Transient attributes carried in the token; they win over stored ones (docs/data-access.md "Effective attributes"). */
   readonly transientAttributes: ReadonlyMap<string, string>;
   readonly tokenId: string;
   readonly issuedAt: Date;

@@ -1,4 +1,4 @@
-import { flag, UsageError } from '../../cli/args.ts';
+import { flag, jsonOption, UsageError, workspaceOption } from '../../cli/args.ts';
 import type { CliCommand } from '../../cli/commands.ts';
 import type { DataAccess } from './access.ts';
 import { setUpDemo } from './demo.ts';
@@ -9,6 +9,17 @@ export function policyCommand(data: () => DataAccess): CliCommand {
     name: 'policy',
     summary: 'Row policies: `policy lint` lists domain tables without one (exit 1 if any).',
     usage: 'tessera policy lint [--workspace ID] [--domain ID] [--json]',
+    subcommands: [
+      {
+        name: 'lint',
+        summary: 'List domain tables without a row policy; exit code 1 when there is any.',
+        options: [
+          workspaceOption,
+          { name: 'domain', type: 'string', value: 'ID', description: 'only this domain' },
+          jsonOption,
+        ],
+      },
+    ],
     async run(args, env) {
       if (args.positional[0] !== 'lint') throw new UsageError(command.usage);
       const app = await env.openApp();
@@ -49,6 +60,7 @@ export function demoCommand(data: () => DataAccess): CliCommand {
     name: 'demo',
     summary: 'Load a three-tenant demo warehouse, a domain with row policies and three users (idempotent).',
     usage: 'tessera demo [--workspace ID] [--json]',
+    options: [workspaceOption, jsonOption],
     async run(args, env) {
       const app = await env.openApp();
       try {

@@ -8,7 +8,7 @@ import { queryResolvers } from './query/resolvers.ts';
 import { adminResolvers } from './resolvers.ts';
 
 /**
- * Attribute-driven data access (ACCESS.md): connections, domains, row policies and the query
+ * Attribute-driven data access (docs/data-access.md): connections, domains, row policies and the query
  * executor around the gate. Its services exist from `start` to `stop`; the GraphQL resolvers and
  * CLI commands reach them through this feature instance, never through a global.
  */

@@ -2,7 +2,7 @@ import type { Executor } from '../../db/index.ts';
 
 /**
  * Which domain ids exist in a workspace, for validating role scopes. Until a workspace has real
- * domains, every workspace has one built-in domain whose id is `default` (CONTRACT.md §4).
+ * domains, every workspace has one built-in domain whose id is `default` (docs/api-contract.md §4).
  */
 export interface DomainCatalog {
   /** The given ids that are not domains of the workspace (in input order, without repeats). */

@@ -19,7 +19,7 @@ const MAX_TOKEN_LENGTH = 8192;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * The embedded app (EMBED.md §3) and the host SDK (§5):
+ * The embedded app (docs/embedding.md "What the embedded page guarantees") and the host SDK ("The host SDK"):
  * - `GET /embed/dashboards/:id?token=…` the embed page (compat URL shape);
  * - `GET /embed/assets/embed.js|embed.css` its bundle, from Tessera itself (CSP `'self'`);
  * - `GET /sdk/embed.js` (and `embed.d.ts`) the host SDK, a public ES module.

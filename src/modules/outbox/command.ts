@@ -1,4 +1,4 @@
-import { flag, UsageError } from '../../cli/args.ts';
+import { flag, jsonOption, UsageError, workspaceOption } from '../../cli/args.ts';
 import type { CliCommand } from '../../cli/commands.ts';
 import { AppError } from '../../errors.ts';
 import {
@@ -19,6 +19,20 @@ export const outboxCommand: CliCommand = {
   name: 'outbox',
   summary: 'List outgoing emails and their delivery state; retry a FAILED one.',
   usage: USAGE,
+  defaultSubcommand: 'list',
+  subcommands: [
+    {
+      name: 'list',
+      summary: 'Outgoing emails, newest first, with their state, attempts and last error.',
+      options: [
+        { name: 'state', type: 'string', value: 'STATE', description: 'QUEUED, SENDING, SENT or FAILED' },
+        workspaceOption,
+        { name: 'limit', type: 'string', value: 'N', description: 'at most N messages (default 100)' },
+        jsonOption,
+      ],
+    },
+    { name: 'retry', summary: 'Put a FAILED message back in the queue.', arguments: ['MESSAGE_ID'] },
+  ],
   async run(args, env) {
     const [sub = 'list', id] = args.positional;
     if (sub !== 'list' && sub !== 'retry') throw new UsageError(USAGE);

@@ -14,7 +14,7 @@ export type {
 } from './types.ts';
 
 /**
- * The query gate (ACCESS.md §5): parses `request.sql` with the dialect's real parser, refuses
+ * The query gate (docs/data-access.md "Enforcement: one gate"): parses `request.sql` with the dialect's real parser, refuses
  * anything but one read-only statement over the domain's tables and allow-listed functions, and
  * wraps every table reference in its row policy with attribute values as bound parameters.
  * Throws AppError: QUERY_REFUSED, ACCESS_DENIED, MISSING_ATTRIBUTE, ATTRIBUTE_TYPE_MISMATCH.

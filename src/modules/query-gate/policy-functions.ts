@@ -2,7 +2,7 @@ import { AppError, echo, type Problem } from '../../errors.ts';
 import type { GateUser } from './types.ts';
 
 /**
- * The compat policy functions (ACCESS.md §4). Each call in a policy becomes bound parameters;
+ * The compat policy functions (docs/data-access.md "Row policies"). Each call in a policy becomes bound parameters;
  * an attribute value never becomes SQL text. Names are matched case-insensitively.
  */
 export const POLICY_FUNCTIONS = [

@@ -1,4 +1,4 @@
-/** Public shapes of the query gate (ACCESS.md §4–5). */
+/** Public shapes of the query gate (docs/data-access.md "Row policies" and "Enforcement: one gate"). */
 
 export type SqlDialect = 'postgres' | 'mysql';
 
@@ -12,7 +12,7 @@ export interface GateTable {
 
 export interface GateUser {
   readonly email: string;
-  /** Effective attributes (ACCESS.md §1): key → value. */
+  /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
   readonly attributes: ReadonlyMap<string, string>;
 }
 
@@ -24,7 +24,7 @@ export interface GateRequest {
   /** What unqualified table names resolve against. */
   readonly defaultSchema: string;
   readonly user: GateUser;
-  /** false = admin bypass (ACCESS.md §4). Tables are still checked and schema-qualified. */
+  /** false = admin bypass (docs/data-access.md "Row policies"). Tables are still checked and schema-qualified. */
   readonly applyPolicies: boolean;
   /**
    * Workspace `requireRowPolicies`: a referenced table without policy → ACCESS_DENIED. Applies

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { rewriteQuery, type SqlDialect, validatePolicy } from './index.ts';
 
-/** Save-time validation of row policies (ACCESS.md §4: parse, only these functions, columns exist). */
+/** Save-time validation of row policies (docs/data-access.md "Row policies": parse, only these functions, columns exist). */
 
 const COLUMNS = ['id', 'tenant_id', 'region', 'account_id'];
 

@@ -1,6 +1,6 @@
 /**
- * The built-in roles with their compat IDs (CONTRACT.md §4). There are no custom roles.
- * `adHocQueries` says whether the role may run ad-hoc SQL in its domains (ACCESS.md §3).
+ * The built-in roles with their compat IDs (docs/api-contract.md §4). There are no custom roles.
+ * `adHocQueries` says whether the role may run ad-hoc SQL in its domains (docs/data-access.md "Domains").
  */
 export interface Role {
   readonly id: string;

@@ -12,7 +12,7 @@ const MAX_ASSIGNMENTS = 100;
 const MAX_SCOPES = 500;
 
 /**
- * Checks role assignments (CONTRACT.md §4): built-in role ids only; ADMIN may have no scopes
+ * Checks role assignments (docs/api-contract.md §4): built-in role ids only; ADMIN may have no scopes
  * (the whole workspace); every other role needs at least one existing domain of the workspace.
  */
 export async function roleAssignmentProblems(

@@ -7,7 +7,7 @@ import { gqlFrom, impersonate, userWithEmail } from '../../../test/helpers/sessi
 import { UNAUTHORIZED_BODY } from '../../graphql/errors.ts';
 
 /**
- * Attacks on the one HTTP boundary (CONTRACT.md §1, EMBED.md §1, SECURITY.md): every token
+ * Attacks on the one HTTP boundary (docs/api-contract.md §1, docs/sessions.md "Starting a session", docs/security.md): every token
  * failure gets the one 401 body whatever the transport shape, the failure limit cannot be
  * sidestepped by spoofed headers or by address spellings of one client, request errors leak no
  * internals, and a session or a key of one workspace reaches nothing of another.

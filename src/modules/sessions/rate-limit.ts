@@ -89,7 +89,7 @@ export interface Attempt {
 }
 
 /**
- * Failure rate limits for credential-checking operations (EMBED.md §1), per key id and per
+ * Failure rate limits for credential-checking operations (docs/sessions.md "Rate limits"), per key id and per
  * client IP. Every attempt first counts as a failure (atomically, in the shared store) and is
  * refused when that makes any of its buckets exceed the limit; a successful attempt takes its
  * count back. So concurrent attempts — aliases in one document, or several instances — cannot

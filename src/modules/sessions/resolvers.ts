@@ -20,7 +20,7 @@ const caller = (ctx: RequestContext) => ({ requestId: ctx.requestId, ip: ctx.ip 
 const impersonateUser = (_: unknown, args: ImpersonateArgs, ctx: RequestContext) =>
   ctx.services.sessions.impersonate(args.accessToken, args.userEmail, args.attributes, caller(ctx));
 
-/** Stored attributes are read fresh on every request (ACCESS.md §1); transient ones come from the token. */
+/** Stored attributes are read fresh on every request (docs/data-access.md "Effective attributes"); transient ones come from the token. */
 async function effectiveOf(ctx: RequestContext, userId: string, transient?: ReadonlyMap<string, string>) {
   const stored = await ctx.loaders.attributes.load(userId);
   return [...mergeAttributes({ transient, stored }).values()];

@@ -45,7 +45,7 @@ export interface SessionServiceDeps {
 }
 
 /**
- * Embedded sessions (EMBED.md §1–2): signing keys, impersonation, API token exchange, session
+ * Embedded sessions (docs/sessions.md): signing keys, impersonation, API token exchange, session
  * revocation and the workspace's embed origins. The JWT verifier it owns is installed into the
  * Authenticator by `install`.
  */
@@ -88,7 +88,7 @@ export class SessionService {
   }
 
   /**
-   * `impersonateUser` (EMBED.md §1): an access key with `impersonate` buys a session JWT for one
+   * `impersonateUser` (docs/sessions.md "Starting a session"): an access key with `impersonate` buys a session JWT for one
    * user of its workspace. Every failure is audited and counted against the key id and the IP.
    */
   async impersonate(

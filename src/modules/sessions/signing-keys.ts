@@ -7,7 +7,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { randomToken } from '../../ids.ts';
 
-/** The only signature algorithm Tessera issues and accepts (EMBED.md §2: explicit allow-list). */
+/** The only signature algorithm Tessera issues and accepts (docs/sessions.md "How every bearer JWT is checked": explicit allow-list). */
 export const SIGNING_ALG = 'ES256';
 
 /** Our key ids: anything else in a token's `kid` fails without touching the database. */

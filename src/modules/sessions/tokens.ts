@@ -5,7 +5,7 @@ import type { Permission } from '../auth/permissions.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 
 /**
- * The two kinds of JWT Tessera issues (CONTRACT.md §1). Distinct `typ` and `aud`, so neither is
+ * The two kinds of JWT Tessera issues (docs/api-contract.md §1). Distinct `typ` and `aud`, so neither is
  * ever accepted in place of the other (RFC 8725 §3.11–3.12), and neither looks like an access key.
  */
 export const SESSION_TOKEN = { typ: 'session+jwt', aud: 'tessera-session' } as const;
@@ -18,7 +18,7 @@ export interface SessionClaims {
   readonly impersonated_user_id: string;
   readonly email: string;
   readonly wid: string;
-  /** Transient attributes (EMBED.md §1): only ever in the token. */
+  /** Transient attributes (docs/sessions.md "What is in the token"): only ever in the token. */
   readonly attrs: Record<string, string>;
   readonly act: { readonly sub: string };
   readonly iat: number;

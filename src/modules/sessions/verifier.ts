@@ -8,7 +8,7 @@ import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principa
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
 
-/** Allowed clock difference between instances for `exp`, `nbf` and `iat` (EMBED.md §2: ≤ 60 s). */
+/** Allowed clock difference between instances for `exp`, `nbf` and `iat` (docs/sessions.md "How every bearer JWT is checked": ≤ 60 s). */
 export const CLOCK_SKEW_SECONDS = 60;
 /** The longest lifetime any Tessera token can have (the TTL settings' maximum). */
 export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
@@ -20,7 +20,7 @@ const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
 export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
 
 /**
- * The one verifier for Tessera's JWTs (EMBED.md §2), installed into the Authenticator. Every
+ * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), installed into the Authenticator. Every
  * check failing returns null (one 401 body). The key comes only from our own key ring by `kid`;
  * the `typ` picks the kind and the kind fixes `aud`, so a session token never passes as an API
  * token or the other way round. Each kind is then checked against the database on every request:

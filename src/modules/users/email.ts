@@ -1,7 +1,7 @@
 import { echo, type Problem } from '../../errors.ts';
 
 /**
- * Emails are stored as given (trimmed) and compared case-insensitively (CONTRACT.md §3).
+ * Emails are stored as given (trimmed) and compared case-insensitively (docs/api-contract.md §3).
  * Plus-addressed variants are distinct users on purpose: the docs recommend them for tenants.
  * We accept ASCII addresses only (RFC 5321 without SMTPUTF8): an internationalised address that
  * looks like another one is a classic account-confusion trick, and the docs' users never need one.

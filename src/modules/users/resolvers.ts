@@ -111,7 +111,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
       const workspaceId = targetWorkspace(principal, args.input.workspaceID);
       return withStatus('Users created successfully', { users: [], results: [] }, async () => {
         if (!(await ctx.services.workspaces.find(workspaceId))) {
-          // CONTRACT.md §3: createUsers reports an unknown workspace as status ERROR.
+          // docs/api-contract.md §3: createUsers reports an unknown workspace as status ERROR.
           throw new AppError('BAD_USER_INPUT', 'Workspace not found', {
             problems: [
               { code: 'NOT_FOUND', field: 'workspaceID', item: workspaceId, message: 'Workspace not found' },

@@ -56,7 +56,7 @@ export class UserService {
   }
 
   /**
-   * createUsers (CONTRACT.md §5): creates new emails and re-applies the given fields to existing
+   * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
    * ones, atomically. Any bad item fails the whole call, naming every bad item.
    */
   async createUsers(

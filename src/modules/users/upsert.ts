@@ -78,7 +78,7 @@ export async function storedProblems(
 export type UserFields = Omit<CreateUsersInput, 'emails'>;
 
 /**
- * The writes of createUsers (CONTRACT.md §5) for a validated input, in the caller's transaction:
+ * The writes of createUsers (docs/api-contract.md §5) for a validated input, in the caller's transaction:
  * creates new emails, re-applies the given fields to existing ones, queues welcome emails for
  * new users, and audits every change.
  */

@@ -4,7 +4,7 @@ import { type Connection, type CredentialMapping, defaultSchemaOf, type Resolved
 import { WAREHOUSE_NAME } from './validation.ts';
 
 /**
- * Picks the settings a user's queries run with (ACCESS.md §2): the first mapping whose every
+ * Picks the settings a user's queries run with (docs/data-access.md "Credential mappings"): the first mapping whose every
  * `attributeMatch` pair equals the user's effective attribute wins and its overrides replace the
  * base settings; templated overrides are filled only from attributes that match the slot pattern.
  * No match: `onNoMatch: DENY` (the default) refuses with ACCESS_DENIED naming the connection,

@@ -1,5 +1,5 @@
 /**
- * Override templates (ACCESS.md §2, ext): `tenant_{{account_id}}` has one slot named after an
+ * Override templates (docs/data-access.md "Credential mappings", ext): `tenant_{{account_id}}` has one slot named after an
  * effective attribute. A slot is filled only from that attribute, and only when the value matches
  * the slot pattern, so an attribute can never smuggle characters into a database, schema, user or
  * host name.

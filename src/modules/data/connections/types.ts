@@ -1,4 +1,4 @@
-/** The engines a connection can use (ACCESS.md §2). `pglite` is the embedded demo warehouse. */
+/** The engines a connection can use (docs/data-access.md "Connections"). `pglite` is the embedded demo warehouse. */
 export const ENGINES = ['postgres', 'mysql', 'pglite'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const isEngine = (value: string): value is Engine => (ENGINES as readonly string[]).includes(value);

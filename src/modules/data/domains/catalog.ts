@@ -2,7 +2,7 @@ import type { DomainCatalog } from '../../domains/catalog.ts';
 import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
 
 /**
- * Role scopes validated against real domains (CONTRACT.md §4). The built-in `default` domain
+ * Role scopes validated against real domains (docs/api-contract.md §4). The built-in `default` domain
  * always exists, so scopes written before domains existed keep working. The rows are read
  * `for share`: a role write and a domain delete on the same domain serialize, so a deleted
  * domain cannot gain a new reference.

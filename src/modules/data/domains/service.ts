@@ -29,7 +29,7 @@ export interface DomainInput {
 const MAX_TABLES = 1000;
 const IDENT_MAX = 128;
 
-/** Domains: named sets of tables of one connection; role scopes name them (ACCESS.md §3). */
+/** Domains: named sets of tables of one connection; role scopes name them (docs/data-access.md "Domains"). */
 export class DomainService {
   readonly #db: Db;
   readonly #clock: Clock;

@@ -14,7 +14,7 @@ export interface DomainView {
   readonly description: string;
   readonly connectionId: string | null;
   readonly tables: readonly DomainTable[];
-  /** The built-in `default` domain every workspace has (CONTRACT.md §4): it cannot be deleted. */
+  /** The built-in `default` domain every workspace has (docs/api-contract.md §4): it cannot be deleted. */
   readonly isBuiltIn: boolean;
   readonly createdAt: Date | null;
   readonly updatedAt: Date | null;

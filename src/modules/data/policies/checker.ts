@@ -7,7 +7,7 @@ import type { DiscoveredTable } from '../engines/types.ts';
 const MAX_POLICY_LENGTH = 10_000;
 
 /**
- * Save-time validation of a row policy (ACCESS.md §4): the gate parses it in the connection's
+ * Save-time validation of a row policy (docs/data-access.md "Row policies"): the gate parses it in the connection's
  * dialect and checks it calls only the compat functions; when the connection is reachable, the
  * table's discovered columns are checked too.
  */

@@ -2,7 +2,7 @@ import type { Clock } from '../../../clock.ts';
 import type { Db, Executor } from '../../../db/index.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 
-/** A workspace's data settings (ACCESS.md §4); the compat defaults are both false. */
+/** A workspace's data settings (docs/data-access.md "Row policies"); the compat defaults are both false. */
 export interface WorkspaceDataSettings {
   /** false (compat default): ADMIN users bypass row policies. */
   readonly rowPoliciesApplyToAdmins: boolean;

@@ -1,7 +1,7 @@
 import { findRole, ROLE_IDS } from '../../roles/roles.ts';
 import type { StoredAssignment } from '../../users/queries.ts';
 
-/** What a user's roles allow in one domain (ACCESS.md §3). */
+/** What a user's roles allow in one domain (docs/data-access.md "Domains"). */
 export interface DomainAccess {
   /** EXPLORER, BASIC_EXPLORER, DATA_ADMIN or ADMIN on the domain (directly or via a group). */
   readonly canQuery: boolean;

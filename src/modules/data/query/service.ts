@@ -55,7 +55,7 @@ interface Plan {
 }
 
 /**
- * The executor around the query gate (ACCESS.md §5): the user's role on the domain, their
+ * The executor around the query gate (docs/data-access.md "Enforcement: one gate"): the user's role on the domain, their
  * effective attributes, the connection those attributes resolve to, the gate's rewrite, then a
  * READ ONLY transaction with a statement timeout and a row cap; one audit record per query.
  */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { flag, UsageError } from '../../../cli/args.ts';
+import { flag, jsonOption, UsageError, workspaceOption } from '../../../cli/args.ts';
 import type { CliCommand } from '../../../cli/commands.ts';
 import { progressReporter } from '../../../cli/progress.ts';
 import { parseImportFile } from './csv-format.ts';
@@ -14,6 +14,28 @@ export const usersCommand: CliCommand = {
   name: 'users',
   summary: 'Bulk-import users from a CSV file (users import FILE.csv).',
   usage: USAGE,
+  subcommands: [
+    {
+      name: 'import',
+      summary: 'Create or update every row of a CSV file through the createUsers rules.',
+      arguments: ['FILE.csv'],
+      options: [
+        workspaceOption,
+        {
+          name: 'dry-run',
+          type: 'boolean',
+          description: 'check and run every batch, then roll it back: nothing is written',
+        },
+        {
+          name: 'send-welcome-email',
+          type: 'boolean',
+          description: 'queue a welcome email for created users',
+        },
+        { name: 'batch-size', type: 'string', value: 'N', description: 'rows per transaction' },
+        jsonOption,
+      ],
+    },
+  ],
   async run(args, env) {
     const [sub, file] = args.positional;
     if (sub !== 'import' || !file) throw new UsageError(USAGE);
