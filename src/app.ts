@@ -138,6 +138,7 @@ async function route(app: App, request: Request, ctx: HttpContext): Promise<Resp
   const match = app.router.match(request.method, url.pathname);
   if (match === null) return errorResponse(404, 'NOT_FOUND', 'Not found');
   if (match === 'method-not-allowed') return errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
+  if (match === 'malformed-path') return errorResponse(400, 'BAD_REQUEST', 'Malformed path');
   return match.handler(request, { ...ctx, params: match.params });
 }
 
