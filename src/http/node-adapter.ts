@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorResponse } from './router.ts';
 
 export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
@@ -43,7 +43,11 @@ const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
  * The fetch `Request` for a node:http request, or the 4xx response when there is none: a method
  * fetch forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
  */
-function fetchRequest(req: IncomingMessage, body: Buffer | undefined, publicOrigin: string): Request | Response {
+function fetchRequest(
+  req: IncomingMessage,
+  body: Buffer | undefined,
+  publicOrigin: string,
+): Request | Response {
   const method = (req.method ?? 'GET').toUpperCase();
   if (UNSUPPORTED_METHODS.has(method)) {
     const response = errorResponse(405, 'BAD_REQUEST', 'Method not allowed');

@@ -95,11 +95,9 @@ export class TesseraJwtVerifier implements JwtVerifier {
       .selectFrom('users')
       .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
       .leftJoin('access_keys', (join) =>
-        join.on('access_keys.id', '=', (actor as string | undefined) ?? '').onRef(
-          'access_keys.workspace_id',
-          '=',
-          'users.workspace_id',
-        ),
+        join
+          .on('access_keys.id', '=', (actor as string | undefined) ?? '')
+          .onRef('access_keys.workspace_id', '=', 'users.workspace_id'),
       )
       .select([
         'users.status',

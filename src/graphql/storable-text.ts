@@ -1,0 +1,103 @@
+import {
+  defaultFieldResolver,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
+import { AppError, type Problem } from '../errors.ts';
+
+/**
+ * Why PostgreSQL could not store `value` as text, or null when it can. A UTF-8 database refuses
+ * NUL outright (a driver error, which used to surface as a 500), and a lone UTF-16 surrogate has
+ * no UTF-8 encoding at all: the driver silently writes U+FFFD instead, so the stored value would
+ * differ from the one sent. Both are refused, never altered (docs/limits.md, "Text").
+ */
+export function unstorableText(value: string): string | null {
+  if (value.includes('\0')) return 'contains a NUL character, which cannot be stored';
+  if (!value.isWellFormed()) return 'contains a lone UTF-16 surrogate, which cannot be stored';
+  return null;
+}
+
+/**
+ * Every string in a field's arguments (values and object keys, however deep) that cannot be
+ * stored, as problems naming its input path. Paths are relative to an `input` argument, as the
+ * services name them (`emails[1]`, `userAttributes[0].value`); other arguments are named
+ * (`filter.emailPrefix`, `id`).
+ */
+export function unstorableArguments(args: Readonly<Record<string, unknown>>): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      const message = unstorableText(value);
+      if (message) problems.push({ code: 'BAD_USER_INPUT', field: path || 'input', message });
+    } else if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const field = path ? `${path}.${key}` : key;
+        const message = unstorableText(key);
+        if (message) problems.push({ code: 'BAD_USER_INPUT', field, message: `key ${message}` });
+        walk(item, field);
+      }
+    }
+  };
+  for (const [name, value] of Object.entries(args)) walk(value, name === 'input' ? '' : name);
+  return problems;
+}
+
+/**
+ * Installs the text check in front of every field of `schema` that takes arguments, whatever
+ * module declares it, so no resolver ever sees text the database cannot store. A refusal is a
+ * BAD_USER_INPUT naming every bad field; on a compat mutation (a payload with a `status:
+ * ResponseStatus`) it is that status, HTTP 200, as for every other bad input of those mutations.
+ */
+export function refuseUnstorableText(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (field.args.length > 0) field.resolve = guarded(field);
+    }
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the resolver's own types are the schema's business
+function guarded(field: GraphQLField<unknown, unknown>): GraphQLFieldResolver<unknown, unknown, any> {
+  const resolve = field.resolve ?? defaultFieldResolver;
+  const refusal = statusPayload(field.type);
+  return (source, args, context, info) => {
+    const problems = unstorableArguments(args);
+    if (problems.length === 0) return resolve(source, args, context, info);
+    const message = `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
+    if (refusal) return refusal(message, problems);
+    throw new AppError('BAD_USER_INPUT', message, { problems });
+  };
+}
+
+/**
+ * For a compat payload type (`status: ResponseStatus!` beside lists and nullable fields), the
+ * payload that reports a refusal in its status; null for any other type.
+ */
+function statusPayload(type: GraphQLOutputType) {
+  const payload = getNullableType(type);
+  if (!isObjectType(payload)) return null;
+  const fields = Object.values(payload.getFields());
+  const status = payload.getFields().status;
+  if (!status || getNamedType(status.type).name !== 'ResponseStatus') return null;
+  const fallback: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (f === status) continue;
+    if (!isNonNullType(f.type)) fallback[f.name] = null;
+    else if (isListType(f.type.ofType)) fallback[f.name] = [];
+    else return null; // a required scalar or object has no honest empty value
+  }
+  return (message: string, problems: readonly Problem[]) => ({
+    ...fallback,
+    status: { code: 'ERROR', message, errorCode: 'BAD_USER_INPUT', problems },
+  });
+}
