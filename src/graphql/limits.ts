@@ -16,9 +16,11 @@ export function requestLimitsFor(config: Config): RequestLimits {
       // Every list argument; an operator who raises the email batch raises the other batches too.
       defaultItems: Math.max(1000, config.maxEmailsPerCall),
       items: {
-        // createUsers reports more than TESSERA_MAX_EMAILS_PER_CALL emails in its status (the
-        // compat contract): only the setting's own ceiling is a request limit.
+        // createUsers and deleteUsersFromWorkspace report more than TESSERA_MAX_EMAILS_PER_CALL
+        // items in their status (the compat contract): only the setting's own ceiling is a
+        // request limit.
         'CreateUsersInput.emails': 100_000,
+        'DeleteUsersFromWorkspaceInput.userIds': 100_000,
         // Each condition is one indexed probe of the user's attributes: 20 keep the worst case fast.
         'UserFilter.attributes': 20,
         'AttributeFilter.anyOf': 1000,
