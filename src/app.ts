@@ -164,6 +164,18 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
     await response.arrayBuffer().catch(() => undefined);
     return unauthorizedResponse();
   }
+  // Yoga's 406 has no body; a client that cannot say what it accepts still gets a reason and a
+  // code, with the media types it could ask for (docs/limits.md, "Transports").
+  if (response.status === 406) {
+    await response.arrayBuffer().catch(() => undefined);
+    const refusal = errorResponse(
+      406,
+      'BAD_REQUEST',
+      'Not acceptable: ask for one of the media types in Accept',
+    );
+    refusal.headers.set('accept', response.headers.get('accept') ?? 'application/json');
+    return refusal;
+  }
   return response;
 }
 

@@ -91,6 +91,8 @@ for (const backend of testBackends()) {
     it('an Accept the server cannot produce is 406 with a body, never an empty reply', async () => {
       const r = await post('text/csv', '{ health }');
       assert.equal(r.status, 406);
+      assert.equal(JSON.parse(r.body).errors[0].extensions.code, 'BAD_REQUEST');
+      assert.match(String(r.headers.accept), /text\/event-stream/);
     });
 
     const malformed: [string, string, string, number][] = [
