@@ -116,7 +116,13 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
  */
 async function streamBody(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
   const reader = body.getReader();
-  const cancel = () => void reader.cancel().catch(() => undefined);
+  const cancel = () => {
+    try {
+      reader.cancel().catch(() => undefined);
+    } catch {
+      // a stream that refuses to be cancelled has nothing left to stop
+    }
+  };
   res.once('close', cancel);
   try {
     for (;;) {
