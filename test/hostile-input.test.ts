@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UNAUTHORIZED_BODY } from '../src/graphql/errors.ts';
 import { createUsers, rowCounts, USER_FIELDS } from './helpers/api.ts';
 import { type TestApp, useTestApp } from './helpers/app.ts';
 import { testBackends } from './helpers/databases.ts';
@@ -9,6 +10,7 @@ import { testBackends } from './helpers/databases.ts';
  * and changes nothing (users, attributes, roles, groups, outbox and audit rows are counted).
  */
 const NUL = '\u0000';
+const UNAUTHORIZED = JSON.parse(UNAUTHORIZED_BODY);
 const LONE = '\ud800';
 
 async function counts(t: TestApp): Promise<Record<string, number>> {
@@ -176,6 +178,14 @@ for (const backend of testBackends()) {
         assert.deepEqual(await counts(t()), before);
       });
     }
+
+    it('without a credential, bad text is still the one 401 (authentication comes first)', async () => {
+      const before = await counts(t());
+      const r = await t().gql(CREATE, { i: { emails: [`a${NUL}@h.test`] } }, null);
+      assert.equal(r.status, 401);
+      assert.deepEqual(r.body, UNAUTHORIZED);
+      assert.deepEqual(await counts(t()), before);
+    });
 
     it('a forged users cursor carrying NUL is not a cursor', async () => {
       const after = Buffer.from(JSON.stringify([`a${NUL}`, 'usr_x'])).toString('base64url');

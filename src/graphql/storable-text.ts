@@ -10,7 +10,7 @@ import {
   isNonNullType,
   isObjectType,
 } from 'graphql';
-import { AppError, type Problem } from '../errors.ts';
+import { AppError, type Problem, unauthenticated } from '../errors.ts';
 
 /**
  * Why PostgreSQL could not store `value` as text, or null when it can. A UTF-8 database refuses
@@ -70,9 +70,14 @@ export function refuseUnstorableText(schema: GraphQLSchema): void {
 function guarded(field: GraphQLField<unknown, unknown>): GraphQLFieldResolver<unknown, unknown, any> {
   const resolve = field.resolve ?? defaultFieldResolver;
   const refusal = statusPayload(field.type);
+  // Fields that take their credential as an argument (impersonateUser, exchangeAccessToken) are
+  // the only ones an anonymous caller may reach; every other one answers it 401 first, and so
+  // does this check: authentication comes before input validation, as everywhere else.
+  const anonymousAllowed = field.args.some((a) => a.name === 'accessToken');
   return (source, args, context, info) => {
     const problems = unstorableArguments(args);
     if (problems.length === 0) return resolve(source, args, context, info);
+    if (!anonymousAllowed && !(context as { principal?: unknown } | null)?.principal) throw unauthenticated();
     const message = `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
     if (refusal) return refusal(message, problems);
     throw new AppError('BAD_USER_INPUT', message, { problems });
