@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import { badInput } from '../../errors.ts';
-import { unstorableText } from '../../graphql/storable-text.ts';
+import { unstorableText } from '../../text.ts';
 import type { UserRow } from './queries.ts';
 
 export interface AttributeFilter {
