@@ -138,6 +138,7 @@ async function route(app: App, request: Request, ctx: HttpContext): Promise<Resp
   const match = app.router.match(request.method, url.pathname);
   if (match === null) return errorResponse(404, 'NOT_FOUND', 'Not found');
   if (match === 'method-not-allowed') return errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
+  if (match === 'malformed-path') return errorResponse(400, 'BAD_REQUEST', 'Malformed path');
   return match.handler(request, { ...ctx, params: match.params });
 }
 
@@ -162,6 +163,18 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
     // Drained rather than cancelled: Yoga's SSE stream throws on cancel. It holds one small result.
     await response.arrayBuffer().catch(() => undefined);
     return unauthorizedResponse();
+  }
+  // Yoga's 406 has no body; a client that cannot say what it accepts still gets a reason and a
+  // code, with the media types it could ask for (docs/limits.md, "Transports").
+  if (response.status === 406) {
+    await response.arrayBuffer().catch(() => undefined);
+    const refusal = errorResponse(
+      406,
+      'BAD_REQUEST',
+      'Not acceptable: ask for one of the media types in Accept',
+    );
+    refusal.headers.set('accept', response.headers.get('accept') ?? 'application/json');
+    return refusal;
   }
   return response;
 }

@@ -9,7 +9,10 @@ import { graphiqlPage } from '../modules/graphiql/page.ts';
 import type { Services } from '../services.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
+import { requestLimitsFor } from './limits.ts';
 import { createLoaders } from './loaders.ts';
+import { requestLimits } from './request-limits.ts';
+import { refuseUnstorableText } from './storable-text.ts';
 
 /** What the HTTP layer hands Yoga for each request. */
 export interface ServerContext {
@@ -33,6 +36,7 @@ export function createGraphQLServer(
     typeDefs: modules.map((m) => m.typeDefs),
     resolvers: mergeResolvers(modules),
   });
+  refuseUnstorableText(schema);
   // Which request an unexpected error belongs to, for its log line. Per async call chain, so
   // concurrent requests never log under each other's id.
   const requestScope = new AsyncLocalStorage<string>();
@@ -66,13 +70,16 @@ export function createGraphQLServer(
       };
     },
     plugins: [
+      // First: the nesting check must see the text before any parser recurses into it.
+      requestLimits(requestLimitsFor(config)),
       ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
         maxDirectives: { n: 20 },
         maxTokens: { n: 20_000 },
-        costLimit: { maxCost: 50_000 },
+        // Replaced by requestLimits' cost, which multiplies by list sizes (docs/limits.md).
+        costLimit: { enabled: false },
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),

@@ -1,5 +1,5 @@
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { errorResponse } from './router.ts';
 
 export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
@@ -22,19 +22,11 @@ export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: numbe
         await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
         return;
       }
-      const url = new URL(req.url ?? '/', options.publicOrigin);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined) continue;
-        for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+      const request = fetchRequest(req, body, options.publicOrigin);
+      if (!(request instanceof Request)) {
+        await send(res, request, true);
+        return;
       }
-      const request = new Request(url, {
-        method: req.method ?? 'GET',
-        headers,
-        ...(body
-          ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
-          : {}),
-      });
       await send(res, await handle(request, { ip: req.socket.remoteAddress ?? null }), false);
     } catch {
       if (!res.headersSent)
@@ -42,6 +34,42 @@ export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: numbe
       else res.destroy();
     }
   };
+}
+
+/** Methods the fetch `Request` refuses to represent (`TRACE` would echo credentials back). */
+const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The fetch `Request` for a node:http request, or the 4xx response when there is none: a method
+ * fetch forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
+ */
+function fetchRequest(
+  req: IncomingMessage,
+  body: Buffer | undefined,
+  publicOrigin: string,
+): Request | Response {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (UNSUPPORTED_METHODS.has(method)) {
+    const response = errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
+    response.headers.set('allow', 'GET, HEAD, POST');
+    return response;
+  }
+  try {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    return new Request(new URL(req.url ?? '/', publicOrigin), {
+      method,
+      headers,
+      ...(body
+        ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
+        : {}),
+    });
+  } catch {
+    return errorResponse(400, 'BAD_REQUEST', 'Malformed request');
+  }
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -70,12 +98,7 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
   }
   if (INCREMENTAL_MEDIA_TYPE.test(response.headers.get('content-type') ?? '')) {
     res.writeHead(response.status, headers);
-    await new Promise<void>((resolve, reject) => {
-      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
-        .pipe(res)
-        .on('finish', resolve)
-        .on('error', reject);
-    });
+    await streamBody(res, response.body);
     return;
   }
   // Every other body is complete when the handler returns (JSON, HTML, assets): read it at once and
@@ -83,4 +106,33 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
   const body = Buffer.from(await response.arrayBuffer());
   headers['content-length'] ??= String(body.byteLength);
   res.writeHead(response.status, headers).end(body);
+}
+
+/**
+ * Writes an incremental body chunk by chunk as it is produced. Read through the stream's own
+ * reader: Yoga's bodies are not always Node's `ReadableStream` class, which `Readable.fromWeb`
+ * insists on (it threw, and SSE and multipart clients got an empty reply). A client that goes
+ * away cancels the stream, so the producer stops too.
+ */
+async function streamBody(res: ServerResponse, body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  const cancel = () => {
+    try {
+      reader.cancel().catch(() => undefined);
+    } catch {
+      // a stream that refuses to be cancelled has nothing left to stop
+    }
+  };
+  res.once('close', cancel);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) return;
+      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } finally {
+    res.off('close', cancel);
+  }
 }

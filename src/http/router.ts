@@ -38,7 +38,11 @@ export class Router {
   match(
     method: string,
     pathname: string,
-  ): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
+  ):
+    | { handler: RouteHandler; params: Record<string, string> }
+    | 'method-not-allowed'
+    | 'malformed-path'
+    | null {
     let pathMatched = false;
     for (const route of this.#routes) {
       const m = route.pattern.exec(pathname);
@@ -46,13 +50,29 @@ export class Router {
       pathMatched = true;
       if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue;
       const params: Record<string, string> = Object.create(null);
-      route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1]!);
-      });
+      for (const [i, name] of route.names.entries()) {
+        const value = decodeSegment(m[i + 1]!);
+        if (value === null) return 'malformed-path';
+        params[name] = value;
+      }
       return { handler: route.handler, params };
     }
     return pathMatched ? 'method-not-allowed' : null;
   }
+}
+
+/**
+ * A path segment's text, or null when it is not text a handler can use: bad percent-encoding
+ * (`%E0%A4%A`), or an encoded NUL or lone surrogate. The caller answers 400, never a 500.
+ */
+function decodeSegment(raw: string): string | null {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  return value.includes('\0') || !value.isWellFormed() ? null : value;
 }
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>

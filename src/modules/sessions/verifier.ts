@@ -89,13 +89,28 @@ export class TesseraJwtVerifier implements JwtVerifier {
     if (actor !== undefined && !shortString(actor)) return null;
     const transient = attributeClaim(attrs);
     if (!transient) return null;
+    // The minting key is read in the same statement: revoking it ends every session it started,
+    // on the next request, on every instance (docs/sessions.md, "Sessions follow their key").
     const row = await this.#db
       .selectFrom('users')
       .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-      .select(['users.status', 'users.workspace_id', 'workspaces.sessions_revoked_at'])
+      .leftJoin('access_keys', (join) =>
+        join
+          .on('access_keys.id', '=', (actor as string | undefined) ?? '')
+          .onRef('access_keys.workspace_id', '=', 'users.workspace_id'),
+      )
+      .select([
+        'users.status',
+        'users.workspace_id',
+        'workspaces.sessions_revoked_at',
+        'access_keys.id as key_id',
+        'access_keys.revoked_at as key_revoked_at',
+      ])
       .where('users.id', '=', sub as string)
       .executeTakeFirst();
     if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
+    // A session names the key that minted it; a key that is gone or revoked vouches for nothing.
+    if (actor !== undefined && (row.key_id === null || row.key_revoked_at !== null)) return null;
     const issuedAt = new Date(p.iat! * 1000);
     // Sessions revoked in the same second as issuance are refused too: `iat` has second precision.
     if (row.sessions_revoked_at && row.sessions_revoked_at.getTime() >= issuedAt.getTime()) return null;

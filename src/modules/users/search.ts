@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Executor } from '../../db/index.ts';
 import { badInput } from '../../errors.ts';
+import { unstorableText } from '../../text.ts';
 import type { UserRow } from './queries.ts';
 
 export interface AttributeFilter {
@@ -46,7 +47,7 @@ export async function searchUsers(
   const base = db
     .selectFrom('users as u')
     .where('u.workspace_id', '=', workspaceId)
-    .where((eb) => eb.and(filterConditions(eb, filter)));
+    .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)));
 
   const rows = await userPageQuery(db, workspaceId, filter, limit + 1, cursor).execute();
   const hasNextPage = rows.length > limit;
@@ -79,7 +80,7 @@ export function userPageQuery(
     let page = db
       .selectFrom('users as u')
       .where('u.workspace_id', '=', workspaceId)
-      .where((eb) => eb.and(filterConditions(eb, filter)))
+      .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)))
       .selectAll('u');
     if (cursor) page = page.where(sql<boolean>`(u.email_normalized, u.id) > (${cursor[0]}, ${cursor[1]})`);
     return page.orderBy('u.email_normalized').orderBy('u.id').limit(limit);
@@ -91,7 +92,9 @@ export function userPageQuery(
     .where('pa.key', '=', driver.key)
     .where('pa.value', '=', driver.value)
     .where('u.workspace_id', '=', workspaceId)
-    .where((eb) => eb.and(filterConditions(eb as unknown as UserExpressionBuilder, filter, driver.filter)))
+    .where((eb) =>
+      eb.and(filterConditions(eb as unknown as UserExpressionBuilder, workspaceId, filter, driver.filter)),
+    )
     // A user may hold the key from both sources (DATABASE and JWT) with the same value.
     .distinctOn(['pa.email_normalized', 'pa.user_id'])
     .selectAll('u');
@@ -114,6 +117,7 @@ type UserExpressionBuilder = ExpressionBuilder<Database & { u: Database['users']
 /** The filter as conditions on `u`; `handled` is an attribute filter the query already applies. */
 function filterConditions(
   eb: UserExpressionBuilder,
+  workspaceId: string,
   filter: UserFilter | null | undefined,
   handled?: AttributeFilter,
 ) {
@@ -161,25 +165,45 @@ function filterConditions(
       ]),
     );
   }
-  for (const a of [...(filter.attribute ? [filter.attribute] : []), ...(filter.attributes ?? [])]) {
-    if (a === handled) continue;
+  const attributes = [...(filter.attribute ? [filter.attribute] : []), ...(filter.attributes ?? [])].filter(
+    (a) => a !== handled,
+  );
+  const attributeMatch = matchingAllAttributes(eb, workspaceId, attributes);
+  if (attributeMatch) conditions.push(attributeMatch);
+  return conditions;
+}
+
+/**
+ * The users holding every one of `attributes`, as `u.id IN (probe₁ INTERSECT probe₂ …)`: each
+ * condition is one scan of the (workspace, key, value) index, and the planner sees one set
+ * operation instead of one semi-join per condition. The semi-join shape made it search join
+ * orders over all of them: 0.5 s at 60 conditions, 28 s at 200 (docs/limits.md).
+ */
+function matchingAllAttributes(
+  eb: UserExpressionBuilder,
+  workspaceId: string,
+  attributes: readonly AttributeFilter[],
+) {
+  if (attributes.length === 0) return null;
+  const probes = [];
+  for (const a of attributes) {
     const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
-    if (values !== null && values.length === 0) {
-      conditions.push(sql<boolean>`false`);
-      continue;
-    }
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom('user_attributes as ua')
-          .select(sql`1`.as('one'))
-          .whereRef('ua.user_id', '=', 'u.id')
-          .where('ua.key', '=', a.key)
-          .$if(values !== null, (qb) => qb.where('ua.value', 'in', values!)),
-      ),
+    if (values !== null && values.length === 0) return sql<boolean>`false`;
+    probes.push(
+      eb
+        .selectFrom('user_attributes as ua')
+        .select('ua.user_id')
+        .where('ua.workspace_id', '=', workspaceId)
+        .where('ua.key', '=', a.key)
+        .$if(values !== null, (qb) => qb.where('ua.value', 'in', values!)),
     );
   }
-  return conditions;
+  const [first, ...rest] = probes;
+  return eb(
+    'u.id',
+    'in',
+    rest.reduce((all, probe) => all.intersect(probe), first!),
+  );
 }
 
 export function encodeCursor(email: string, id: string): string {
@@ -189,7 +213,12 @@ export function encodeCursor(email: string, id: string): string {
 function decodeCursor(cursor: string): readonly [string, string] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((p) => typeof p === 'string'))
+    // A forged cursor could carry text the database refuses (NUL): not a cursor we returned.
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      parsed.every((p) => typeof p === 'string' && unstorableText(p) === null)
+    )
       return parsed as [string, string];
   } catch {
     // fall through to the error below

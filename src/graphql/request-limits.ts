@@ -1,0 +1,145 @@
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  Lexer,
+  Source,
+  TokenKind,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type CostModel, operationCost } from './cost.ts';
+import { type ListLimits, longList } from './list-limits.ts';
+
+/** The request limits of docs/limits.md; every refusal is HTTP 400 with code BAD_REQUEST. */
+export interface RequestLimits {
+  /** Deepest nesting of `{`, `[` and `(` in a document (selections, lists and objects alike). */
+  readonly maxNesting: number;
+  readonly lists: ListLimits;
+  readonly cost: CostModel;
+}
+
+const refusal = (message: string, extra: Record<string, unknown> = {}) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 }, ...extra } });
+
+/**
+ * Enforces the limits before any resolver runs: nesting on the raw text before it is parsed
+ * (the parser recurses once per level, and a few thousand `[` overflowed its stack), list lengths
+ * and cost on the arguments that execution would use, once variables are known.
+ */
+export function requestLimits(limits: RequestLimits): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      const problem = malformedQueryString(request.method, url.searchParams);
+      if (problem) endResponse(badRequestResponse(problem));
+    },
+    onParse({ params }) {
+      const depth = nestingDepth(params.source, limits.maxNesting);
+      if (depth > limits.maxNesting)
+        throw refusal(`The document nests deeper than ${limits.maxNesting} levels`);
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const document = args.document as DocumentNode;
+      const operation = getOperationAST(document, args.operationName);
+      if (!operation) return;
+      const coerced = getVariableValues(
+        args.schema,
+        operation.variableDefinitions ?? [],
+        args.variableValues ?? {},
+        {
+          maxErrors: 1,
+        },
+      );
+      if (coerced.errors) return; // execution answers with the coercion error
+      const variables = coerced.coerced;
+      const long = longList(args.schema, document, operation, variables, limits.lists);
+      if (long) {
+        setResultAndStopExecution({
+          errors: [
+            refusal(`${long.path} has ${long.items} items; at most ${long.limit} are accepted`, {
+              limit: long.limit,
+            }),
+          ],
+        });
+        return;
+      }
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const d of document.definitions)
+        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+      const cost = operationCost(args.schema, operation, fragments, variables, limits.cost);
+      if (cost > limits.cost.maxCost) {
+        setResultAndStopExecution({
+          errors: [
+            refusal(
+              `The query costs ${cost}, over the limit of ${limits.cost.maxCost}: ask for fewer lists, smaller pages or fewer aliases`,
+              { cost, maxCost: limits.cost.maxCost },
+            ),
+          ],
+        });
+      }
+    },
+  };
+}
+
+/**
+ * The deepest bracket nesting of `source`, counted on tokens (so brackets inside strings and
+ * comments do not count), stopping as soon as it passes `stopAbove`. Lexing is iterative: it
+ * cannot overflow. A lexing error is left to the parser to report.
+ */
+export function nestingDepth(source: string | Source, stopAbove: number): number {
+  const lexer = new Lexer(typeof source === 'string' ? new Source(source) : source);
+  let depth = 0;
+  let deepest = 0;
+  try {
+    for (let token = lexer.advance(); token.kind !== TokenKind.EOF; token = lexer.advance()) {
+      if (
+        token.kind === TokenKind.BRACE_L ||
+        token.kind === TokenKind.BRACKET_L ||
+        token.kind === TokenKind.PAREN_L
+      ) {
+        depth += 1;
+        if (depth > deepest) deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      } else if (
+        token.kind === TokenKind.BRACE_R ||
+        token.kind === TokenKind.BRACKET_R ||
+        token.kind === TokenKind.PAREN_R
+      ) {
+        depth -= 1;
+      }
+    }
+  } catch {
+    // a syntax error: the parser reports it
+  }
+  return deepest;
+}
+
+/**
+ * A GET (or HEAD) request's `variables` and `extensions` must be JSON objects when present. Yoga
+ * parses them with a bare JSON.parse, so a malformed one (`variables=%7Bbad`) was a 500.
+ */
+function malformedQueryString(method: string, params: URLSearchParams): string | null {
+  if (method !== 'GET' && method !== 'HEAD') return null;
+  for (const name of ['variables', 'extensions']) {
+    const raw = params.get(name);
+    if (raw === null || raw === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return `The ${name} query parameter is not valid JSON`;
+    }
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+      return `The ${name} query parameter must be a JSON object`;
+  }
+  return null;
+}
+
+function badRequestResponse(message: string): Response {
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), {
+    status: 400,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
