@@ -5,6 +5,7 @@ import { accessDenied, queryRefused } from './errors.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
+import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
 import { type PgNode, PgWalker } from './postgres-walk.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
@@ -90,8 +91,50 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     // The deparser recurses; a tree it cannot print is refused like any unaccountable query.
     throw queryRefused('The query cannot be rewritten faithfully');
   }
-  verifyRoundTrip(sql, rewritten, state.params.length);
+  const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
+  verifyInvariant(reparsed, invariantPlan(request, state.params, policies, domainSchemas));
   return state.result(sql);
+}
+
+/**
+ * What the invariant check expects, from the request alone: which domain tables may be read
+ * bare, and each applied policy compiled afresh for the user (its template and slot values).
+ * Only the policy's parse is shared with the rewrite (`parsed`, by policy text).
+ */
+function invariantPlan(
+  request: GateRequest,
+  params: readonly unknown[],
+  parsed: Map<string, PgNode>,
+  domainSchemas: ReadonlySet<string>,
+): InvariantPlan {
+  const bare = new Set(
+    request.tables
+      .filter((t) => !request.applyPolicies || (t.policy === null && !request.requirePolicies))
+      .map((t) => tableKey(t.schema, t.name)),
+  );
+  const templates = new Map<string, { where: PgNode; params: readonly unknown[] } | null>();
+  return {
+    bare,
+    params,
+    policyOf(schema, name) {
+      const key = tableKey(schema, name);
+      if (templates.has(key)) return templates.get(key)!;
+      const table = request.tables.find((t) => t.schema === schema && t.name === name);
+      let template: { where: PgNode; params: readonly unknown[] } | null = null;
+      if (request.applyPolicies && table?.policy != null) {
+        let tree = parsed.get(table.policy);
+        if (tree === undefined) {
+          tree = parsePolicyExpression(table.policy);
+          parsed.set(table.policy, tree);
+        }
+        const state = new GateState();
+        const where = compilePolicy(structuredClone(tree), table, request, state, domainSchemas);
+        template = { where, params: state.params };
+      }
+      templates.set(key, template);
+      return template;
+    },
+  };
 }
 
 /** Save-time check of a Postgres row policy (see `validatePolicy`). Column names compare exactly. */

@@ -159,7 +159,7 @@ export async function openPgliteWarehousePool(
     run: (sql, params, limits) =>
       h.serialize(async () => {
         try {
-          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits, settings.schema);
+          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits);
         } catch (err) {
           throw translateDriverError(err, []);
         } finally {
