@@ -95,41 +95,54 @@ class Verifier {
   private typed(type: string, body: PgNode, scope: Scope): void {
     switch (type) {
       case 'SelectStmt':
-        return this.select(body, scope);
+        this.select(body, scope);
+        return;
       case 'RangeSubselect':
-        if (this.wrapper(body)) return this.fields(body, scope, ['subquery']);
-        return this.fields(body, scope);
+        if (this.wrapper(body)) {
+          this.fields(body, scope, ['subquery']);
+          return;
+        }
+        this.fields(body, scope);
+        return;
       case 'RangeVar':
-        return this.rangeVar(body, scope);
+        this.rangeVar(body, scope);
+        return;
       case 'FuncCall': {
         const names = stringList(body.funcname);
         if (names.length !== 2 || names[0] !== 'pg_catalog' || !POSTGRES_FUNCTIONS.has(names[1]!)) {
           throw broken(`function ${names.join('.')}`);
         }
-        return this.fields(body, scope, ['funcname']);
+        this.fields(body, scope, ['funcname']);
+        return;
       }
       case 'TypeName': {
         if (body.setof === true || body.pct_type !== undefined) throw broken('type');
         const names = stringList(body.names);
         const builtin = names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog');
         if (!builtin || !POSTGRES_TYPES.has(names.at(-1)!)) throw broken(`type ${names.join('.')}`);
-        return this.fields(body, scope, ['names']);
+        this.fields(body, scope, ['names']);
+        return;
       }
       case 'A_Expr':
         operator(body.name);
-        return this.fields(body, scope, ['name']);
+        this.fields(body, scope, ['name']);
+        return;
       case 'SubLink':
         if (body.operName !== undefined) operator(body.operName);
-        return this.fields(body, scope, ['operName']);
+        this.fields(body, scope, ['operName']);
+        return;
       case 'SortBy':
         if (body.useOp !== undefined) operator(body.useOp);
-        return this.fields(body, scope, ['useOp']);
+        this.fields(body, scope, ['useOp']);
+        return;
       case 'ColumnRef':
         fieldNames(body.fields, 1).forEach(checkFieldName);
-        return this.fields(body, scope);
+        this.fields(body, scope);
+        return;
       case 'A_Indirection':
         fieldNames(body.indirection, 0).forEach(checkFieldName);
-        return this.fields(body, scope);
+        this.fields(body, scope);
+        return;
       case 'SQLValueFunction':
         if (!POSTGRES_VALUE_FUNCTIONS.has(String(body.op))) throw broken(String(body.op));
         return;
@@ -139,7 +152,8 @@ class Verifier {
       default:
         // ParamRef lands here: a parameter outside a policy wrapper is no slot of the gate's.
         if (!PLAIN.has(type)) throw broken(type);
-        return this.fields(body, scope);
+        this.fields(body, scope);
+        return;
     }
   }
 
@@ -160,7 +174,10 @@ class Verifier {
 
   private select(body: PgNode, scope: Scope): void {
     for (const key of Object.keys(body)) if (!SELECT_KEYS.has(key)) throw broken(`SELECT ${key}`);
-    if (body.withClause === undefined) return this.fields(body, scope);
+    if (body.withClause === undefined) {
+      this.fields(body, scope);
+      return;
+    }
     const clause = body.withClause;
     if (!isObject(clause) || !Array.isArray(clause.ctes)) throw broken('WITH');
     const ctes = clause.ctes.map((cte) => {
