@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
+import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 
@@ -79,6 +80,16 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       try {
         const r = await client.query<ColumnRow>(DISCOVER_SQL);
         return groupColumns(r.rows);
+      } catch (err) {
+        throw translateDriverError(err, secrets);
+      } finally {
+        client.release();
+      }
+    },
+    async grants() {
+      const client = await connect(pool, secrets);
+      try {
+        return grantsFromRows((await client.query(POSTGRES_GRANTS_SQL)).rows);
       } catch (err) {
         throw translateDriverError(err, secrets);
       } finally {
