@@ -5,13 +5,15 @@ import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './postgres-catalog-functions.ts'
 
 /**
  * Catalog functions that read nothing but their argument and share their name with a common
- * column (a box's `width`, an inet's `host`): a field of that name stays usable qualified.
+ * column (a box's `width`, an inet's `host`, the conversion `path(polygon)`): a field of that
+ * name stays usable qualified.
  */
 // biome-ignore format: a compact word list reads better than one name a line
 const HARMLESS_ACCESSORS: ReadonlySet<string> = new Set([
   'area', 'center', 'height', 'width', 'radius', 'diameter', 'npoints', 'isclosed', 'isopen', 'host',
   'family', 'network', 'netmask', 'hostmask', 'broadcast', 'masklen', 'abbrev', 'isempty', 'lower_inc',
-  'upper_inc', 'lower_inf', 'upper_inf',
+  'upper_inc', 'lower_inf', 'upper_inf', 'path', 'box', 'circle', 'polygon', 'lseg', 'line', 'popen', 'pclose',
+  'oid',
 ]);
 
 /**

@@ -5,6 +5,7 @@ import { accessDenied, queryRefused } from './errors.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
+import { instantiate, PolicyTemplates } from './postgres-templates.ts';
 import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
 import { type PgNode, PgWalker } from './postgres-walk.ts';
 import { GateState } from './state.ts';
@@ -18,8 +19,8 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   await loadModule();
   const statement = parseOneSelect(request.sql, 'query');
   const state = new GateState();
-  const policies = new Map<string, PgNode>();
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
+  const templates = new PolicyTemplates(request, domainSchemas);
   const walker = new PgWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -39,12 +40,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
       rangeVar.schemaname = schema;
       if (!request.applyPolicies || table.policy === null) return null;
       state.addPolicy(table, table.policy);
-      let parsed = policies.get(table.policy);
-      if (parsed === undefined) {
-        parsed = parsePolicyExpression(table.policy);
-        policies.set(table.policy, parsed);
-      }
-      const where = compilePolicy(structuredClone(parsed), table, request, state, domainSchemas);
+      const where = instantiate(templates.of({ ...table, policy: table.policy }), state);
       return {
         RangeSubselect: {
           subquery: {
@@ -92,47 +88,31 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     throw queryRefused('The query cannot be rewritten faithfully');
   }
   const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
-  verifyInvariant(reparsed, invariantPlan(request, state.params, policies, domainSchemas));
+  verifyInvariant(reparsed, invariantPlan(request, state.params, templates));
   return state.result(sql);
 }
 
 /**
  * What the invariant check expects, from the request alone: which domain tables may be read
- * bare, and each applied policy compiled afresh for the user (its template and slot values).
- * Only the policy's parse is shared with the rewrite (`parsed`, by policy text).
+ * bare, and the policy template (compiled from the policy's text) each wrapped table must carry.
  */
-function invariantPlan(
+export function invariantPlan(
   request: GateRequest,
   params: readonly unknown[],
-  parsed: Map<string, PgNode>,
-  domainSchemas: ReadonlySet<string>,
+  templates: PolicyTemplates,
 ): InvariantPlan {
   const bare = new Set(
     request.tables
       .filter((t) => !request.applyPolicies || (t.policy === null && !request.requirePolicies))
       .map((t) => tableKey(t.schema, t.name)),
   );
-  const templates = new Map<string, { where: PgNode; params: readonly unknown[] } | null>();
   return {
     bare,
     params,
     policyOf(schema, name) {
-      const key = tableKey(schema, name);
-      if (templates.has(key)) return templates.get(key)!;
       const table = request.tables.find((t) => t.schema === schema && t.name === name);
-      let template: { where: PgNode; params: readonly unknown[] } | null = null;
-      if (request.applyPolicies && table?.policy != null) {
-        let tree = parsed.get(table.policy);
-        if (tree === undefined) {
-          tree = parsePolicyExpression(table.policy);
-          parsed.set(table.policy, tree);
-        }
-        const state = new GateState();
-        const where = compilePolicy(structuredClone(tree), table, request, state, domainSchemas);
-        template = { where, params: state.params };
-      }
-      templates.set(key, template);
-      return template;
+      if (!request.applyPolicies || table === undefined || table.policy === null) return null;
+      return templates.of({ ...table, policy: table.policy });
     },
   };
 }
