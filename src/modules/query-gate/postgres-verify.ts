@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
 import { checkFieldName } from './postgres-fields.ts';
@@ -55,7 +56,9 @@ const CTE_KEYS = new Set([
 const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 const broken = (what: string) =>
-  queryRefused(`The rewritten query breaks the gate's invariant (${what})`, { invariant: what });
+  queryRefused(`The rewritten query breaks the gate's invariant (${echo(what, 100)})`, {
+    invariant: echo(what, 100),
+  });
 
 export function verifyInvariant(statement: PgNode, plan: InvariantPlan): void {
   const claimed = new Set<number>();
