@@ -209,6 +209,16 @@ for (const engine of engines) {
       assert.ok(!base!.findings.some((f) => f.kind === 'READ_OUTSIDE_DOMAIN' && /orders/.test(f.object)));
     });
 
+    if (engine.name === 'pglite') {
+      test('credentials that cannot connect are reported as not checked, with the reason', async () => {
+        const [base] = await check({ engine: 'pglite', database: `wh_missing_${suffix()}` });
+        assert.deepEqual(
+          { ok: base!.ok, errorCode: base!.errorCode, findings: base!.findings },
+          { ok: false, errorCode: 'CONNECTION_FAILED', findings: [] },
+        );
+      });
+    }
+
     test('a role with SELECT on the domain’s tables only passes, as base settings and as a mapping', async () => {
       const [base] = await check(setup.least);
       assert.deepEqual({ ok: base!.ok, findings: base!.findings }, { ok: true, findings: [] });
