@@ -141,4 +141,35 @@ describe('tessera demo and tessera policy lint', () => {
     assert.equal((await tessera(env, 'policy', 'lint', '--domain', 'dom_nope')).code, 2);
     assert.equal((await tessera(env, 'policy', 'frobnicate')).code, 2);
   });
+
+  test('policy lint fails on a warehouse function the connection could execute, and names it', async () => {
+    const clean = await tessera(
+      env,
+      'policy',
+      'lint',
+      '--json',
+      '--domain',
+      JSON.parse((await tessera(env, 'demo', '--json')).out).domainId,
+    );
+    assert.deepEqual(
+      JSON.parse(clean.out).privileges.flatMap((c: any) => c.findings),
+      [],
+    );
+    const { PGlite } = await import('@electric-sql/pglite');
+    const warehouse = new PGlite(join(dataDir, 'warehouses', 'demo'));
+    await warehouse.exec(
+      'create function demo_total() returns bigint language sql as $$ select count(*) from orders $$',
+    );
+    await warehouse.close();
+    const dirty = await tessera(env, 'policy', 'lint', '--json');
+    assert.equal(dirty.code, 1);
+    assert.deepEqual(
+      JSON.parse(dirty.out).privileges.flatMap((c: any) => c.findings),
+      [{ kind: 'EXECUTE_FUNCTION', object: 'public.demo_total()', privilege: 'EXECUTE' }],
+    );
+    assert.match(
+      (await tessera(env, 'policy', 'lint')).out,
+      /EXECUTE_FUNCTION\s+EXECUTE\s+public\.demo_total\(\)/,
+    );
+  });
 });

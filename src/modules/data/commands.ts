@@ -3,11 +3,16 @@ import type { CliCommand } from '../../cli/commands.ts';
 import type { DataAccess } from './access.ts';
 import { setUpDemo } from './demo.ts';
 
-/** `tessera policy lint`: lists tables without a row policy; exit 1 when there are any. */
+/**
+ * `tessera policy lint`: lists tables without a row policy and what each bound connection's
+ * credentials may do beyond reading its domains' tables (`checkConnection`); exit 1 when there
+ * is either. A set of credentials that could not be checked is listed, without failing the lint.
+ */
 export function policyCommand(data: () => DataAccess): CliCommand {
   const command: CliCommand = {
     name: 'policy',
-    summary: 'Row policies: `policy lint` lists domain tables without one (exit 1 if any).',
+    summary:
+      'Row policies: `policy lint` lists domain tables without one and over-privileged connections (exit 1 if any).',
     usage: 'tessera policy lint [--workspace ID] [--domain ID] [--json]',
     subcommands: [
       {
@@ -28,7 +33,8 @@ export function policyCommand(data: () => DataAccess): CliCommand {
         if (!(await app.services.workspaces.find(workspaceId)))
           throw new UsageError(`Workspace not found: ${workspaceId}`);
         const only = flag(args, 'domain');
-        const report = (await data().policies.lint(workspaceId)).filter((r) => !only || r.domain.id === only);
+        const all = await data().policies.lint(workspaceId);
+        const report = all.filter((r) => !only || r.domain.id === only);
         if (only && report.length === 0) throw new UsageError(`Domain not found: ${only}`);
         const unprotected = report.flatMap((r) =>
           r.unprotected.map((t) => ({
@@ -38,20 +44,51 @@ export function policyCommand(data: () => DataAccess): CliCommand {
             table: t.name,
           })),
         );
-        if (args.flags.has('json')) env.io.out(JSON.stringify({ unprotected }));
-        else if (unprotected.length === 0)
-          env.io.out(`Every table of ${report.length} domain(s) has a row policy.`);
+        const privileges = await privilegeReport(data(), workspaceId, all, report);
+        const findings = privileges.flatMap((c) => c.findings);
+        if (args.flags.has('json')) env.io.out(JSON.stringify({ unprotected, privileges }));
         else {
-          env.io.out(`Tables without a row policy (readable in full unless requireRowPolicies is set):`);
-          for (const t of unprotected) env.io.out(`  ${t.domainId}  ${t.domain}  ${t.schema}.${t.table}`);
+          if (unprotected.length === 0)
+            env.io.out(`Every table of ${report.length} domain(s) has a row policy.`);
+          else {
+            env.io.out(`Tables without a row policy (readable in full unless requireRowPolicies is set):`);
+            for (const t of unprotected) env.io.out(`  ${t.domainId}  ${t.domain}  ${t.schema}.${t.table}`);
+          }
+          for (const c of privileges) {
+            const who = `${c.connectionId}${c.mappingIndex === null ? '' : ` mapping ${c.mappingIndex}`}`;
+            if (c.errorCode !== null) env.io.out(`Not checked: ${who}: ${c.errorCode} ${c.message ?? ''}`);
+            else if (c.findings.length > 0) {
+              env.io.out(`Credentials of ${who} (${c.user}) can do more than read the domains' tables:`);
+              for (const f of c.findings) env.io.out(`  ${f.kind}  ${f.privilege}  ${f.object}`);
+            }
+          }
         }
-        return unprotected.length === 0 ? 0 : 1;
+        return unprotected.length === 0 && findings.length === 0 ? 0 : 1;
       } finally {
         await app.close();
       }
     },
   };
   return command;
+}
+
+/** The least-privilege check of every connection the reported domains use, against all its domains' tables. */
+async function privilegeReport(
+  data: DataAccess,
+  workspaceId: string,
+  all: Awaited<ReturnType<DataAccess['policies']['lint']>>,
+  report: typeof all,
+) {
+  const connectionIds = [
+    ...new Set(report.flatMap((r) => (r.domain.connectionId ? [r.domain.connectionId] : []))),
+  ];
+  const out = [];
+  for (const connectionId of connectionIds) {
+    const tables = all.filter((r) => r.domain.connectionId === connectionId).flatMap((r) => r.domain.tables);
+    for (const check of await data.connections.checkPrivileges(workspaceId, connectionId, tables))
+      out.push({ connectionId, ...check });
+  }
+  return out;
 }
 
 /** `tessera demo`: loads the multi-tenant demo warehouse and prints what to run next. */

@@ -51,6 +51,13 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
         data().connections.find(admin(ctx).workspaceId, args.id),
       discoverTables: (_: unknown, args: { connectionId: string }, ctx: RequestContext) =>
         data().connections.discover(admin(ctx).workspaceId, args.connectionId),
+      checkConnection: async (_: unknown, args: { connectionId: string }, ctx: RequestContext) => {
+        const ws = admin(ctx).workspaceId;
+        const tables = (await data().domains.list(ws))
+          .filter((d) => d.connectionId === args.connectionId)
+          .flatMap((d) => d.tables);
+        return data().connections.checkPrivileges(ws, args.connectionId, tables);
+      },
       domains: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) =>
         data().domains.list(targetWorkspace(domainReader(ctx.principal), args.workspaceId)),
       domain: (_: unknown, args: { id: string }, ctx: RequestContext) =>

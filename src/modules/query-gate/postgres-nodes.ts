@@ -85,6 +85,18 @@ export function stringList(value: unknown): string[] {
   });
 }
 
+/** The `String` names of a field list from position `from` on (`A_Star` and subscripts skipped). */
+export function fieldNames(list: unknown, from: number): string[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .slice(from)
+    .flatMap((item) =>
+      isObject(item) && isObject(item.String) && typeof item.String.sval === 'string'
+        ? [item.String.sval]
+        : [],
+    );
+}
+
 export function isObject(value: unknown): value is PgNode {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

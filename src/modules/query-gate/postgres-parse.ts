@@ -40,9 +40,9 @@ export function parsePolicyExpression(policy: string): PgNode {
 /**
  * Defence in depth: the deparsed SQL must parse back to exactly the tree the gate built, so the
  * database runs what was checked (a deparser quirk cannot turn into a different query), and its
- * parameters must be exactly $1…$n.
+ * parameters must be exactly $1…$n. Returns the parse of `sql`, for the invariant check.
  */
-export function verifyRoundTrip(sql: string, rewritten: PgNode, paramCount: number): void {
+export function verifyRoundTrip(sql: string, rewritten: PgNode, paramCount: number): PgNode {
   const reparsed = parseOneSelect(sql, 'query');
   const params = new Set<number>();
   const same = sameTree(reparsed, rewritten, params);
@@ -50,6 +50,7 @@ export function verifyRoundTrip(sql: string, rewritten: PgNode, paramCount: numb
   if (!same || params.size !== paramCount || !numbered) {
     throw queryRefused('The query cannot be rewritten faithfully');
   }
+  return reparsed;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { accessDenied, queryRefused } from './errors.ts';
 import { asPolicyFunction } from './policy-functions.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
+import { checkFieldName } from './postgres-fields.ts';
 import {
   checkOperator,
+  fieldNames,
   GENERIC,
   inScope,
   isObject,
@@ -92,6 +94,12 @@ export class PgWalker {
         return null;
       case 'ColumnRef':
         if (this.selectDepth === 0) this.hooks.topLevelColumn?.(body);
+        // Every field after the first may be attribute notation for a call (see checkFieldName).
+        if (this.hooks.mode === 'query') fieldNames(body.fields, 1).forEach(checkFieldName);
+        this.fields(body, scope);
+        return null;
+      case 'A_Indirection':
+        if (this.hooks.mode === 'query') fieldNames(body.indirection, 0).forEach(checkFieldName);
         this.fields(body, scope);
         return null;
       case 'SubLink':
@@ -268,9 +276,15 @@ export class PgWalker {
     const names = stringList(body.names);
     const last = names[names.length - 1] ?? '';
     const builtin = names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog');
+    // A query casts to built-in value types only: a cast to a table's row type forges a row the
+    // policy never produced, and a domain's or base type's input function may be anyone's code.
+    // Policies (trusted admin SQL) may also cast to types of the domain's schemas (enums).
     const ok = builtin
       ? POSTGRES_TYPES.has(last)
-      : names.length === 2 && this.hooks.domainSchemas.has(names[0]!) && !isSystemSchema(names[0]!);
+      : this.hooks.mode === 'policy' &&
+        names.length === 2 &&
+        this.hooks.domainSchemas.has(names[0]!) &&
+        !isSystemSchema(names[0]!);
     if (!ok) throw queryRefused(`Type ${names.join('.')} is not allowed`, { type: names.join('.') });
     this.fields(body, scope, new Set(['names']));
   }

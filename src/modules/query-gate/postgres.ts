@@ -5,6 +5,8 @@ import { accessDenied, queryRefused } from './errors.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
+import { instantiate, PolicyTemplates } from './postgres-templates.ts';
+import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
 import { type PgNode, PgWalker } from './postgres-walk.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
@@ -17,8 +19,8 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   await loadModule();
   const statement = parseOneSelect(request.sql, 'query');
   const state = new GateState();
-  const policies = new Map<string, PgNode>();
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
+  const templates = new PolicyTemplates(request, domainSchemas);
   const walker = new PgWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -38,12 +40,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
       rangeVar.schemaname = schema;
       if (!request.applyPolicies || table.policy === null) return null;
       state.addPolicy(table, table.policy);
-      let parsed = policies.get(table.policy);
-      if (parsed === undefined) {
-        parsed = parsePolicyExpression(table.policy);
-        policies.set(table.policy, parsed);
-      }
-      const where = compilePolicy(structuredClone(parsed), table, request, state, domainSchemas);
+      const where = instantiate(templates.of({ ...table, policy: table.policy }), state);
       return {
         RangeSubselect: {
           subquery: {
@@ -90,8 +87,34 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     // The deparser recurses; a tree it cannot print is refused like any unaccountable query.
     throw queryRefused('The query cannot be rewritten faithfully');
   }
-  verifyRoundTrip(sql, rewritten, state.params.length);
+  const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
+  verifyInvariant(reparsed, invariantPlan(request, state.params, templates));
   return state.result(sql);
+}
+
+/**
+ * What the invariant check expects, from the request alone: which domain tables may be read
+ * bare, and the policy template (compiled from the policy's text) each wrapped table must carry.
+ */
+export function invariantPlan(
+  request: GateRequest,
+  params: readonly unknown[],
+  templates: PolicyTemplates,
+): InvariantPlan {
+  const bare = new Set(
+    request.tables
+      .filter((t) => !request.applyPolicies || (t.policy === null && !request.requirePolicies))
+      .map((t) => tableKey(t.schema, t.name)),
+  );
+  return {
+    bare,
+    params,
+    policyOf(schema, name) {
+      const table = request.tables.find((t) => t.schema === schema && t.name === name);
+      if (!request.applyPolicies || table === undefined || table.policy === null) return null;
+      return templates.of({ ...table, policy: table.policy });
+    },
+  };
 }
 
 /** Save-time check of a Postgres row policy (see `validatePolicy`). Column names compare exactly. */

@@ -8,7 +8,9 @@ import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
+import { type ConnectionCheck, checkConnection } from './check.ts';
 import { rememberOpenedSecrets } from './opened-secrets.ts';
+import type { TableRef } from './privileges.ts';
 import { redact, resolveConnection } from './resolve.ts';
 import {
   type ConnectionRow,
@@ -226,6 +228,18 @@ export class ConnectionService {
   async discover(workspaceId: string, id: string): Promise<DiscoveredTable[]> {
     const connection = await this.load(workspaceId, id);
     return this.#pools.use(baseOnly(connection), (pool) => pool.discover());
+  }
+
+  /**
+   * Least privilege, checked (docs/data-access.md, "The warehouse role"): for the base settings
+   * and each credential mapping, what its role may do beyond reading `domainTables`.
+   */
+  async checkPrivileges(
+    workspaceId: string,
+    id: string,
+    domainTables: readonly TableRef[],
+  ): Promise<ConnectionCheck[]> {
+    return checkConnection(await this.load(workspaceId, id), this.#pools, domainTables);
   }
 
   /** Discovery for validation: null when the connection cannot be reached (then only syntax is checked). */

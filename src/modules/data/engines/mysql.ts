@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
+import { mysqlGrants } from './privileges.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
 import { jsonValue, mysqlTypeName } from './values.ts';
 
@@ -130,6 +131,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
         }
         return [...tables.values()] as DiscoveredTable[];
       }),
+    grants: () => withConnection((c) => mysqlGrants(c)),
     close: () => pool.end(),
   };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { DISCOVER_SQL, groupColumns, runReadOnly } from './postgres.ts';
+import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool } from './types.ts';
 
 interface Warehouse {
@@ -159,7 +160,7 @@ export async function openPgliteWarehousePool(
     run: (sql, params, limits) =>
       h.serialize(async () => {
         try {
-          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits, settings.schema);
+          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits);
         } catch (err) {
           throw translateDriverError(err, []);
         } finally {
@@ -174,6 +175,14 @@ export async function openPgliteWarehousePool(
       h.serialize(async () =>
         groupColumns((await h.pglite.query<Parameters<typeof groupColumns>[0][number]>(DISCOVER_SQL)).rows),
       ),
+    grants: () =>
+      h.serialize(async () => {
+        try {
+          return grantsFromRows((await h.pglite.query<Record<string, unknown>>(POSTGRES_GRANTS_SQL)).rows);
+        } catch (err) {
+          throw translateDriverError(err, []);
+        }
+      }),
     close: () => h.release(),
   };
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
+import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 
@@ -41,7 +42,6 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           sql,
           params,
           limits,
-          settings.schema,
           async (fetch) => {
             // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
             // error the server skips the rollback, so `ended` stays false and `finally` sends it.
@@ -86,6 +86,16 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         client.release();
       }
     },
+    async grants() {
+      const client = await connect(pool, secrets);
+      try {
+        return grantsFromRows((await client.query(POSTGRES_GRANTS_SQL)).rows);
+      } catch (err) {
+        throw translateDriverError(err, secrets);
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -120,14 +130,18 @@ export async function runReadOnly(
   sql: string,
   params: readonly unknown[],
   limits: QueryLimits,
-  schema: string,
   fetchAndRollback?: (fetch: string) => ReturnType<Exec>,
 ): Promise<QueryOutput> {
-  // One simple-protocol round trip for the transaction and its settings. Both values are ours:
-  // an integer, and the schema as a quoted identifier.
+  // One simple-protocol round trip for the transaction and its settings (all values ours).
+  // The gate's output names every table with its schema, so the search path serves only name
+  // lookups the gate leaves unqualified: operators, types, and functions reached through
+  // attribute notation (`x.f` for `f(x)`). `pg_catalog, pg_temp` confines those to the
+  // built-ins, so no function, operator or type a warehouse user created can run
+  // (docs/query-gate.md, "PostgreSQL: the structural invariant"). `standard_conforming_strings`
+  // is pinned so the server splits string literals exactly as libpg-query does.
   await script(
     `begin transaction read only; set local statement_timeout = ${Math.trunc(limits.timeoutMs)}; ` +
-      `set local search_path = ${quoteIdentifier(schema)}`,
+      'set local search_path = pg_catalog, pg_temp; set local standard_conforming_strings = on',
   );
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;

@@ -1,4 +1,5 @@
 import type { ResolvedSettings } from '../connections/types.ts';
+import type { Grant } from './privileges.ts';
 
 export interface QueryLimits {
   readonly timeoutMs: number;
@@ -38,6 +39,8 @@ export interface DataPool {
   /** Connects and asks the server its version. */
   ping(): Promise<string>;
   discover(): Promise<DiscoveredTable[]>;
+  /** What the session's role may do, from the server's catalog (see `Grant`). */
+  grants(): Promise<Grant[]>;
   close(): Promise<void>;
 }
 
