@@ -7,7 +7,7 @@ import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgr
 import { compilePolicy } from './postgres-policy.ts';
 import { instantiate, PolicyTemplates } from './postgres-templates.ts';
 import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
-import { type PgNode, PgWalker } from './postgres-walk.ts';
+import { PgWalker } from './postgres-walk.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
 
