@@ -71,7 +71,11 @@ export function compileMysqlPolicy(
     checkParamCount(placeholders.length + 1);
     const node: MyNode = { type: 'origin', value: '?' };
     placeholders.push({ node, value });
-    return node;
+    // Text compares binary-exact: under the usual case- and pad-insensitive collations
+    // `tenant = ?` would match 'b-secret-tenant' or 'B-SECRET-TENANT ' against 'B-SECRET-TENANT'.
+    // Cast on the parameter side, so an index on the column still serves the lookup
+    // (docs/query-gate.md, "MySQL and MariaDB: exact comparisons").
+    return typeof value === 'string' ? binary(node) : node;
   };
   const walker = new MyWalker({
     mode: 'policy',
@@ -96,6 +100,11 @@ export function compileMysqlPolicy(
     topLevelColumn: (ref) => qualifyPolicyColumn(ref, table, onColumn),
   });
   return walker.any(expression, null) as MyNode;
+}
+
+/** `CAST(? AS BINARY)`: compared byte for byte, no collation, no trailing-space padding. */
+function binary(node: MyNode): MyNode {
+  return { type: 'cast', keyword: 'cast', expr: node, symbol: 'as', target: [{ dataType: 'BINARY' }] };
 }
 
 /** The sub-select that stands for a table: `SELECT * FROM db.table WHERE policy`. */

@@ -38,6 +38,8 @@ export interface MyWalkHooks {
   expandListFunction(call: MyNode, fn: PolicyFunction): MyNode[];
   /** A column reference outside any sub-select (the policy's own columns in policy mode). */
   topLevelColumn?(ref: MyNode): void;
+  /** A derived table `(SELECT …) AS x` before its body is walked: true = fully handled here. */
+  derived?(item: MyNode): boolean;
 }
 
 export class MyWalker {
@@ -139,6 +141,7 @@ export class MyWalker {
     if (item.using != null) this.any(item.using, scope);
     if (item.table === undefined) {
       if (!isObject(item.expr) || !isObject(item.expr.ast)) throw refusedConstruct('FROM');
+      if (this.hooks.derived?.(item) === true) return item;
       this.statement(item.expr.ast, scope);
       return item;
     }
@@ -197,14 +200,9 @@ export class MyWalker {
       return node;
     }
     if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
+    if (type === 'collate') checkCollation(node);
     if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
-    if ((type === 'single_quote_string' || type === 'natural_string') && String(node.value).includes('\\')) {
-      // With NO_BACKSLASH_ESCAPES a backslash ends nothing; without it, it escapes the quote: the
-      // printed literal would split differently depending on the server's sql_mode.
-      throw queryRefused(
-        'Backslashes in string literals are not supported (their meaning depends on sql_mode)',
-      );
-    }
+    if (type === 'single_quote_string' || type === 'natural_string') node.value = reescape(node.value);
     if (type === 'double_quote_string') {
       // Under ANSI_QUOTES this is an identifier: refuse rather than depend on the sql_mode.
       throw queryRefused('Use single quotes for strings');
@@ -293,5 +291,25 @@ export class MyWalker {
 
   private leave(): void {
     this.depth--;
+  }
+}
+
+/**
+ * The printer writes a literal's `value` between quotes as it stands, so the value is rebuilt
+ * here from the characters it denotes: only `''` escapes, nothing of the user's spelling left.
+ */
+function reescape(value: unknown): string {
+  const text = String(value);
+  // The lexer refused backslashes and unbalanced quotes; anything else is not a literal we built.
+  if (text.includes('\\') || !/^(?:[^']|'')*$/.test(text)) throw refusedConstruct('string literal');
+  return text.replaceAll("''", "'").replaceAll("'", "''");
+}
+
+/** The printer writes collation names unquoted: only plain collation names pass. */
+function checkCollation(node: MyNode): void {
+  const inner = isObject(node.collate) ? node.collate : null;
+  const name = inner === null ? null : inner.name;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(name) || (inner?.symbol ?? null) !== null) {
+    throw queryRefused('COLLATE takes a plain collation name', { construct: 'COLLATE' });
   }
 }

@@ -1,6 +1,7 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import type { Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
+import { lexMysql } from './mysql-lex.ts';
 import {
   compileMysqlPolicy,
   type Placeholder,
@@ -9,7 +10,7 @@ import {
   policySelect,
   quoteRaw,
 } from './mysql-policy.ts';
-import { printWithParams } from './mysql-print.ts';
+import { type ExpectedWrapper, expectedWrapper, print, verifyMysqlOutput } from './mysql-verify.ts';
 import { type MyNode, MyWalker } from './mysql-walk.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { GateState } from './state.ts';
@@ -24,11 +25,12 @@ import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.
  */
 
 export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery> {
+  // One lexical truth: text the parser and the server could split differently never gets parsed.
+  lexMysql(request.sql, 'input');
   const parser = new mysqlGrammar.Parser();
   const ast = parseOne(parser, request.sql, 'query');
   const state = new GateState();
   const placeholders: Placeholder[] = [];
-  const policyTables = new Set<string>();
   // Each distinct policy is parsed once a request; every reference walks its own copy.
   const parsedPolicies = new Map<string, MyNode>();
   const parsePolicyOnce = (policy: string): MyNode => {
@@ -63,7 +65,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
         return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
       }
       state.addPolicy(table, table.policy);
-      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, policyTables);
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, new Set());
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
         expr: { ast: policySelect(table, where), parentheses: true },
@@ -75,20 +77,28 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
     expandListFunction: unreachable,
   });
   walker.statement(ast, null);
-  const { sql, params } = printWithParams(parser, ast, placeholders, (entry) => {
-    // Defence in depth: the parser's own list of the printed query's tables must hold only
-    // qualified domain or policy tables, and unqualified names of the query's CTEs.
-    const [kind, db, name] = entry.split('::');
-    const ok =
-      kind === 'select' &&
-      name !== undefined &&
-      (db === 'null'
-        ? walker.cteNames.has(name)
-        : state.tablesRead().some((t) => quoteRaw(t.schema) === db && quoteRaw(t.name) === name) ||
-          policyTables.has(`${db?.toLowerCase()}.${name.toLowerCase()}`));
-    if (!ok) throw queryRefused('The query cannot be rewritten faithfully');
-  });
-  state.params.push(...params);
+  const sql = print(parser, ast);
+  // The check below builds each expected wrapper from the policy text again, apart from the
+  // wrappers in the rewritten tree, and reads the printed text afresh.
+  const expected = new Map<GateTable, ExpectedWrapper>();
+  const wrapperFor = (table: GateTable): ExpectedWrapper => {
+    let wrapper = expected.get(table);
+    if (wrapper === undefined) {
+      const own: Placeholder[] = [];
+      const where = compileMysqlPolicy(
+        (policy) => parsePolicy(parser, policy),
+        table,
+        request,
+        new GateState(),
+        own,
+        new Set(),
+      );
+      wrapper = expectedWrapper(parser, policySelect(table, where), own);
+      expected.set(table, wrapper);
+    }
+    return wrapper;
+  };
+  state.params.push(...verifyMysqlOutput(parser, sql, request, wrapperFor));
   return state.result(sql);
 
   function unreachable(): never {
