@@ -1,6 +1,6 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import type { Problem } from '../../errors.ts';
-import { accessDenied, queryRefused } from './errors.ts';
+import { accessDenied } from './errors.ts';
 import { lexMysql } from './mysql-lex.ts';
 import {
   compileMysqlPolicy,
