@@ -4,7 +4,14 @@ import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createConnection, createDomain, runQuery, sessionFor, setRowPolicy, settingsOf } from './helpers/data.ts';
+import {
+  createConnection,
+  createDomain,
+  runQuery,
+  sessionFor,
+  setRowPolicy,
+  settingsOf,
+} from './helpers/data.ts';
 import { createScratchMysqlDatabase, testBackends } from './helpers/databases.ts';
 import { impersonate } from './helpers/sessions.ts';
 
@@ -19,7 +26,9 @@ import { impersonate } from './helpers/sessions.ts';
 const myUrl = process.env.TEST_MYSQL_URL;
 const FOREIGN = ['FOREIGN_MARKER_B', 'FOREIGN_MARKER_C', 'OUTSIDE_MARKER'];
 
-describe('MariaDB: printer injection, lexical disagreements, exact attribute matches', { skip: !myUrl }, () => {
+describe('MariaDB: printer injection, lexical disagreements, exact attribute matches', {
+  skip: !myUrl,
+}, () => {
   const data = dataAccessFeature();
   let t: TestApp;
   let main: Awaited<ReturnType<typeof createScratchMysqlDatabase>>;
@@ -53,7 +62,10 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
        create table audit_trail (id int primary key, note varchar(64) not null);
        insert into audit_trail values (1, 'untouched');`,
     );
-    await raw(outside.url, `create table secrets (id int, secret varchar(64)); insert into secrets values (1, 'OUTSIDE_MARKER')`);
+    await raw(
+      outside.url,
+      `create table secrets (id int, secret varchar(64)); insert into secrets values (1, 'OUTSIDE_MARKER')`,
+    );
     t = await startTestApp(testBackends()[0]!, {
       features: [sessionsFeature(), data],
       env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
@@ -193,7 +205,12 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
   });
 
   test('attribute values match byte for byte: no case folding, no trailing-space padding', async () => {
-    await sessionFor(t, 'mallory@lexical.attack.test', [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }], []);
+    await sessionFor(
+      t,
+      'mallory@lexical.attack.test',
+      [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
+      [],
+    );
     // Each fixture row's tenant and marker: a user sees exactly the rows whose tenant is her value.
     const orders: [string, string, number][] = [
       ['B-SECRET-TENANT', 'mine_1', 10],

@@ -16,7 +16,7 @@ export const EXPRESSIONS = new Set([
   'binary_expr', 'unary_expr', 'expr_list', 'case', 'when', 'else', 'cast', 'interval', 'extract',
   'number', 'single_quote_string', 'natural_string', 'hex_string', 'full_hex_string', 'bit_string', 'bool',
   'null', 'date', 'time', 'timestamp', 'datetime', 'star', 'window', 'default', 'collate',
-  'backticks_quote_string', 'ASC', 'DESC',
+  'backticks_quote_string', 'ASC', 'DESC', 'ESCAPE',
 ]);
 
 // biome-ignore format: a compact word list reads better than one name a line
