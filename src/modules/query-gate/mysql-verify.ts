@@ -59,10 +59,45 @@ export function expectedWrapper(
   body: MyNode,
   placeholders: readonly Placeholder[],
 ): ExpectedWrapper {
+  // Which placeholder stands at each `?` of the tree, in tree order (by identity).
+  const slots = placeholderNodes(body).map((node) => placeholders.findIndex((p) => p.node === node));
+  if (slots.length !== placeholders.length || slots.some((i) => i < 0)) throw unfaithful();
+  // The shape and the order of the `?` in the text depend on the built tree only: cached.
+  const key = `${shapeOf(body)}\u0000${slots.join(',')}`;
+  let known = WRAPPERS.get(key);
+  if (known === undefined) {
+    known = printAndParseAlone(parser, structuredClone(body), slots.length);
+    if (WRAPPERS.size >= MAX_CACHED) WRAPPERS.delete(WRAPPERS.keys().next().value!);
+    WRAPPERS.set(key, known);
+  }
+  return { shape: known.shape, values: known.order.map((k) => placeholders[slots[k]!]!.value) };
+}
+
+const MAX_CACHED = 1000;
+const WRAPPERS = new Map<string, { shape: string; order: number[] }>();
+
+/** The `?` nodes of a built tree, in the order of a depth-first walk over its keys. */
+function placeholderNodes(tree: unknown): MyNode[] {
+  const nodes: MyNode[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) collect(v);
+    else if (isObject(value)) {
+      if (value.type === 'origin' && value.value === '?') nodes.push(value);
+      else for (const v of Object.values(value)) collect(v);
+    }
+  };
+  collect(tree);
+  return nodes;
+}
+
+/** `order[j]`: the tree position of the j-th `?` of the printed text. */
+function printAndParseAlone(parser: Parser, body: MyNode, count: number): { shape: string; order: number[] } {
+  const nodes = placeholderNodes(body);
+  if (nodes.length !== count) throw unfaithful();
   const token = `tessera_param_${randomBytes(8).toString('hex')}_`;
-  placeholders.forEach((p, i) => {
-    for (const key of Object.keys(p.node)) delete p.node[key];
-    Object.assign(p.node, { type: 'column_ref', table: null, column: `${token}${i}` });
+  nodes.forEach((node, i) => {
+    for (const key of Object.keys(node)) delete node[key];
+    Object.assign(node, { type: 'column_ref', table: null, column: `${token}${i}` });
   });
   const tree = parsePrinted(parser, print(parser, body));
   const found: { index: number; offset: number }[] = [];
@@ -81,14 +116,14 @@ export function expectedWrapper(
   const swapped = swap(tree);
   const indexes = new Set(found.map((f) => f.index));
   if (
-    found.length !== placeholders.length ||
+    found.length !== count ||
     indexes.size !== found.length ||
     found.some((f) => !Number.isFinite(f.offset))
   ) {
     throw unfaithful();
   }
   found.sort((a, b) => a.offset - b.offset);
-  return { shape: shapeOf(swapped), values: found.map((f) => placeholders[f.index]!.value) };
+  return { shape: shapeOf(swapped), order: found.map((f) => f.index) };
 }
 
 /** node-sql-parser's printer; a tree it cannot print is refused like any unaccountable query. */

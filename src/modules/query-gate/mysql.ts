@@ -4,6 +4,7 @@ import { accessDenied } from './errors.ts';
 import { lexMysql } from './mysql-lex.ts';
 import {
   compileMysqlPolicy,
+  type Parser,
   type Placeholder,
   parseOne,
   parsePolicy,
@@ -31,16 +32,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   const ast = parseOne(parser, request.sql, 'query');
   const state = new GateState();
   const placeholders: Placeholder[] = [];
-  // Each distinct policy is parsed once a request; every reference walks its own copy.
-  const parsedPolicies = new Map<string, MyNode>();
-  const parsePolicyOnce = (policy: string): MyNode => {
-    let parsed = parsedPolicies.get(policy);
-    if (parsed === undefined) {
-      parsed = parsePolicy(parser, policy);
-      parsedPolicies.set(policy, parsed);
-    }
-    return structuredClone(parsed);
-  };
+  const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
   const walker = new MyWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -78,15 +70,39 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   });
   walker.statement(ast, null);
   const sql = print(parser, ast);
-  // The check below builds each expected wrapper from the policy text again, apart from the
-  // wrappers in the rewritten tree, and reads the printed text afresh.
+  state.params.push(...checkMysqlOutput(parser, sql, request));
+  return state.result(sql);
+
+  function unreachable(): never {
+    throw new Error('unreachable: policy functions are refused in query mode');
+  }
+}
+
+/** Policies are few and change rarely: each text is parsed once, every use walks its own copy. */
+const POLICY_TREES = new Map<string, MyNode>();
+
+function parsedPolicy(parser: Parser, policy: string): MyNode {
+  let parsed = POLICY_TREES.get(policy);
+  if (parsed === undefined) {
+    parsed = parsePolicy(parser, policy);
+    if (POLICY_TREES.size >= 1000) POLICY_TREES.delete(POLICY_TREES.keys().next().value!);
+    POLICY_TREES.set(policy, parsed);
+  }
+  return structuredClone(parsed);
+}
+
+/**
+ * The invariant check on printed SQL (see `verifyMysqlOutput`); returns the parameters. Each
+ * expected wrapper is built from the policy text again, apart from the rewritten tree.
+ */
+export function checkMysqlOutput(parser: Parser, sql: string, request: GateRequest): unknown[] {
   const expected = new Map<GateTable, ExpectedWrapper>();
-  const wrapperFor = (table: GateTable): ExpectedWrapper => {
+  return verifyMysqlOutput(parser, sql, request, (table) => {
     let wrapper = expected.get(table);
     if (wrapper === undefined) {
       const own: Placeholder[] = [];
       const where = compileMysqlPolicy(
-        (policy) => parsePolicy(parser, policy),
+        (policy) => parsedPolicy(parser, policy),
         table,
         request,
         new GateState(),
@@ -97,13 +113,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
       expected.set(table, wrapper);
     }
     return wrapper;
-  };
-  state.params.push(...verifyMysqlOutput(parser, sql, request, wrapperFor));
-  return state.result(sql);
-
-  function unreachable(): never {
-    throw new Error('unreachable: policy functions are refused in query mode');
-  }
+  });
 }
 
 /** Save-time check of a MySQL row policy (see `validatePolicy`). Column names compare case-insensitively. */
