@@ -117,7 +117,7 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
         'select (select count(*) from orders) o, (select count(*) from ledger) l, (select max(note) from audit_trail) n',
       ),
     );
-  const other = () => `\`${outside.name}\``;
+  const other = () => outside.name;
 
   test('quoted tokens that the printer would write back raw cannot smuggle a table in', async () => {
     const before = await state();
@@ -128,12 +128,18 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
       `select secret from orders where secret collate 'utf8mb4_bin ${injected} -- ' is not null`,
       `select secret from orders where secret collate "utf8mb4_bin ${injected}" is not null`,
       `select secret from orders order by secret collate \`utf8mb4_bin /*! ${injected} */\``,
+      // The shape that reached another database before: an executable comment inside the name.
+      "select secret from orders where secret = 'a' collate `utf8mb4_bin /*! union all select secret from OUTSIDE.secrets where 1 = 1 */`",
+      "select secret from orders where secret collate `utf8mb4_bin /*! union all select secret from OUTSIDE.secrets where 1 */` = 'x'",
       `select secret collate \`utf8mb4_bin) ${injected} -- \` from orders`,
       // Names, aliases and strings holding SQL.
       `select secret as \`x\` from orders union all select \`secret\`\` from ledger -- \` from orders`,
       `select secret as \`s from ledger ${injected} -- \` from orders`,
       `select \`secret from ledger ${injected} -- \` from orders`,
       `select 'x'' ${injected} -- ' as s from orders`,
+      // A string alias holding a backtick: printed between backticks as it stands.
+      `select secret as 'x\` from orders ${injected} where \`' from orders`,
+      `select o.secret from orders as o where 1 = (select 1 as 's\` from ledger ${injected} where \`')`,
       // Character set names the printer writes unquoted.
       `select convert(secret using \`utf8mb4) ${injected} -- \`) from orders`,
       `select cast(secret as char character set \`utf8mb4) ${injected} -- \`) from orders`,

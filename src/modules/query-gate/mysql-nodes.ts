@@ -74,3 +74,34 @@ export function describe(ast: unknown): string {
 export function refusedConstruct(what: string) {
   return queryRefused(`The query uses a construct the gate does not allow (${what})`, { construct: what });
 }
+
+/**
+ * The printer writes a literal's `value` between quotes as it stands, so the value is rebuilt
+ * here from the characters it denotes: only `''` escapes, nothing of the user's spelling left.
+ */
+export function reescape(value: unknown): string {
+  const text = String(value);
+  // The lexer refused backslashes and unbalanced quotes; anything else is not a literal we built.
+  if (text.includes('\\') || !/^(?:[^']|'')*$/.test(text)) throw refusedConstruct('string literal');
+  return text.replaceAll("''", "'").replaceAll("'", "''");
+}
+
+/**
+ * The printer puts an alias between backticks as it stands: a name written in backticks comes
+ * with its backticks doubled, but one written as a string (`AS 'a`b'`) does not, and would end
+ * the quoting early. A backtick in an alias is refused rather than guessed at.
+ */
+export function checkAlias(alias: unknown): void {
+  const text =
+    typeof alias === 'string' ? alias : identifier(isObject(alias) && 'expr' in alias ? alias.expr : alias);
+  if (text?.includes('`')) throw queryRefused('An alias may not contain a backtick', { construct: 'alias' });
+}
+
+/** The printer writes collation names unquoted: only plain collation names pass. */
+export function checkCollation(node: MyNode): void {
+  const inner = isObject(node.collate) ? node.collate : null;
+  const name = inner === null ? null : inner.name;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(name) || (inner?.symbol ?? null) !== null) {
+    throw queryRefused('COLLATE takes a plain collation name', { construct: 'COLLATE' });
+  }
+}

@@ -1,6 +1,8 @@
 import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
 import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
 import {
+  checkAlias,
+  checkCollation,
   compatListFunction,
   describe,
   EXPRESSIONS,
@@ -13,6 +15,7 @@ import {
   MAX_DEPTH,
   type MyNode,
   type MyScope,
+  reescape,
   refusedConstruct,
   SELECT_KEYS,
 } from './mysql-nodes.ts';
@@ -71,6 +74,7 @@ export class MyWalker {
     try {
       const inner = ast.with == null ? scope : this.withClause(ast.with, scope);
       if (ast.from != null) ast.from = this.from(ast.from, inner);
+      if (Array.isArray(ast.columns)) for (const c of ast.columns) if (isObject(c)) checkAlias(c.as);
       for (const key of ['columns', 'where', 'groupby', 'having', 'orderby', 'limit', 'window', 'collate']) {
         if (ast[key] != null) ast[key] = this.any(ast[key], inner);
       }
@@ -136,6 +140,7 @@ export class MyWalker {
       throw refusedConstruct(`FROM ${String(item.prefix)}`);
     if (item.as != null && typeof item.as !== 'string' && !isName(item.as))
       throw refusedConstruct('FROM alias');
+    checkAlias(item.as);
     if (item.join != null && typeof item.join !== 'string') throw refusedConstruct('FROM join');
     if (item.on != null) item.on = this.any(item.on, scope);
     if (item.using != null) this.any(item.using, scope);
@@ -291,25 +296,5 @@ export class MyWalker {
 
   private leave(): void {
     this.depth--;
-  }
-}
-
-/**
- * The printer writes a literal's `value` between quotes as it stands, so the value is rebuilt
- * here from the characters it denotes: only `''` escapes, nothing of the user's spelling left.
- */
-function reescape(value: unknown): string {
-  const text = String(value);
-  // The lexer refused backslashes and unbalanced quotes; anything else is not a literal we built.
-  if (text.includes('\\') || !/^(?:[^']|'')*$/.test(text)) throw refusedConstruct('string literal');
-  return text.replaceAll("''", "'").replaceAll("'", "''");
-}
-
-/** The printer writes collation names unquoted: only plain collation names pass. */
-function checkCollation(node: MyNode): void {
-  const inner = isObject(node.collate) ? node.collate : null;
-  const name = inner === null ? null : inner.name;
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(name) || (inner?.symbol ?? null) !== null) {
-    throw queryRefused('COLLATE takes a plain collation name', { construct: 'COLLATE' });
   }
 }
