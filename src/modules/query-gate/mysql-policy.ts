@@ -1,6 +1,8 @@
 import type mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
+import { lexMysql } from './mysql-lex.ts';
+import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
 import { checkParamCount, type GateState } from './state.ts';
@@ -17,9 +19,13 @@ export interface Placeholder {
 
 /** Parses SQL that must be exactly one SELECT. */
 export function parseOne(parser: Parser, sql: string, what: 'query' | 'policy'): MyNode {
+  // One lexical truth: text the parser and the server could split differently is refused here.
+  const spelled = parserText(sql, lexMysql(sql, 'input'));
   let ast: unknown;
   try {
-    ast = parser.astify(sql, OPTIONS);
+    ast = (
+      parser.parse(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown }
+    ).ast;
   } catch (error) {
     throw queryRefused(
       `The ${what} is not valid SQL for MySQL: ${echo(error instanceof Error ? error.message : String(error), 200)}`,
@@ -28,6 +34,7 @@ export function parseOne(parser: Parser, sql: string, what: 'query' | 'policy'):
   const statements = Array.isArray(ast) ? ast : [ast];
   if (statements.length !== 1)
     throw queryRefused(`Exactly one statement is allowed (found ${statements.length})`);
+  spelled.restore(statements[0]);
   const statement = statements[0];
   if (!isObject(statement) || statement.type !== 'select') {
     const kind = isObject(statement) ? String(statement.type).toUpperCase() : 'unknown';

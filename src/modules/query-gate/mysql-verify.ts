@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { queryRefused } from './errors.ts';
-import { lexMysql } from './mysql-lex.ts';
+import { lexMysql, type MyToken } from './mysql-lex.ts';
 import { OPTIONS, type Parser, type Placeholder } from './mysql-policy.ts';
+import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import type { GateRequest, GateTable } from './types.ts';
 
@@ -24,18 +25,25 @@ function unfaithful(): Error {
   return queryRefused('The query cannot be rewritten faithfully');
 }
 
-/** Parses printed SQL that must be one SELECT; positions kept. */
-function parsePrinted(parser: Parser, sql: string): MyNode {
+/** Parses printed SQL (tokenized with the server's rules) that must be one SELECT; positions kept. */
+function parsePrinted(
+  parser: Parser,
+  sql: string,
+  tokens: readonly MyToken[] = lexMysql(sql, 'output'),
+): MyNode {
+  const spelled = parserText(sql, tokens);
   let ast: unknown;
   try {
-    ast = (parser.parse(sql, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown })
-      .ast;
+    ast = (
+      parser.parse(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown }
+    ).ast;
   } catch {
     throw unfaithful();
   }
   const statements = Array.isArray(ast) ? ast : [ast];
   const only = statements[0];
   if (statements.length !== 1 || !isObject(only) || only.type !== 'select') throw unfaithful();
+  spelled.restore(only);
   return only;
 }
 
@@ -145,10 +153,9 @@ export function verifyMysqlOutput(
   request: Pick<GateRequest, 'tables' | 'applyPolicies'>,
   wrapperFor: (table: GateTable) => ExpectedWrapper,
 ): unknown[] {
-  const marks = lexMysql(sql, 'output')
-    .filter((t) => t.kind === 'placeholder')
-    .map((t) => t.start);
-  const tree = parsePrinted(parser, sql);
+  const tokens = lexMysql(sql, 'output');
+  const marks = tokens.filter((t) => t.kind === 'placeholder').map((t) => t.start);
+  const tree = parsePrinted(parser, sql, tokens);
   const protectedTable = (table: GateTable) => request.applyPolicies && table.policy !== null;
   // The gate prints the domain's own spelling, always qualified: an exact match or nothing.
   const domainTable = (item: MyNode): GateTable | undefined => {

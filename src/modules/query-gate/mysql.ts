@@ -1,7 +1,6 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import type { Problem } from '../../errors.ts';
 import { accessDenied } from './errors.ts';
-import { lexMysql } from './mysql-lex.ts';
 import {
   compileMysqlPolicy,
   type Parser,
@@ -26,8 +25,6 @@ import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.
  */
 
 export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery> {
-  // One lexical truth: text the parser and the server could split differently never gets parsed.
-  lexMysql(request.sql, 'input');
   const parser = new mysqlGrammar.Parser();
   const ast = parseOne(parser, request.sql, 'query');
   const state = new GateState();
