@@ -1,6 +1,6 @@
 import { queryRefused } from './errors.ts';
 import type { MyToken } from './mysql-lex.ts';
-import { isObject, type MyNode } from './mysql-nodes.ts';
+import { isObject, MAX_DEPTH, type MyNode } from './mysql-nodes.ts';
 
 /**
  * Three MySQL spellings node-sql-parser does not know, handed to it as same-length spellings it
@@ -70,9 +70,11 @@ export function parserText(sql: string, tokens: readonly MyToken[]): ParserText 
 
 function restore(tree: unknown, naturals: ReadonlyMap<number, string>): void {
   let found = 0;
-  const visit = (value: unknown): void => {
+  const visit = (value: unknown, depth: number): void => {
+    // The walk that follows refuses deeper trees anyway; stop before the stack does.
+    if (depth > 4 * MAX_DEPTH) throw queryRefused('The query is nested too deeply');
     if (Array.isArray(value)) {
-      for (const v of value) visit(v);
+      for (const v of value) visit(v, depth + 1);
       return;
     }
     if (!isObject(value)) return;
@@ -85,9 +87,9 @@ function restore(tree: unknown, naturals: ReadonlyMap<number, string>): void {
         found++;
       }
     }
-    for (const key of Object.keys(value)) if (key !== 'loc') visit(value[key]);
+    for (const key of Object.keys(value)) if (key !== 'loc') visit(value[key], depth + 1);
   };
-  visit(tree);
+  visit(tree, 0);
   // Every NATURAL must have found its join, or the parser read the text another way.
   if (found !== naturals.size) throw queryRefused('The query cannot be rewritten faithfully');
 }
