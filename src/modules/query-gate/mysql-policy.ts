@@ -63,7 +63,6 @@ export function compileMysqlPolicy(
   request: Pick<GateRequest, 'defaultSchema' | 'user'>,
   state: GateState,
   placeholders: Placeholder[],
-  policyTables: Set<string>,
   onColumn?: (name: string) => void,
   binder: (fn: PolicyFunction, key: string | null) => BoundValue = (fn, key) =>
     bindPolicyFunction(fn, key, request.user),
@@ -89,10 +88,7 @@ export function compileMysqlPolicy(
     defaultSchema: request.defaultSchema,
     // Tables inside a policy are trusted admin SQL, but always qualified so that neither the
     // connection's default database nor a CTE of the user's query can stand in for them.
-    table: (item, schema, name) => {
-      policyTables.add(`${schema.toLowerCase()}.${name.toLowerCase()}`);
-      return { ...item, db: quoteRaw(schema) };
-    },
+    table: (item, schema) => ({ ...item, db: quoteRaw(schema) }),
     policyFunction: (call, fn) => {
       const bound = bind(call, fn);
       if (bound.kind === 'text_list' || bound.kind === 'int_list')

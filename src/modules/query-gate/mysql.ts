@@ -54,7 +54,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
         return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
       }
       state.addPolicy(table, table.policy);
-      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, new Set());
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders);
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
         expr: { ast: policySelect(table, where), parentheses: true },
@@ -104,7 +104,6 @@ export function checkMysqlOutput(parser: Parser, sql: string, request: GateReque
         request,
         new GateState(),
         own,
-        new Set(),
       );
       wrapper = expectedWrapper(parser, policySelect(table, where), own);
       expected.set(table, wrapper);
@@ -133,7 +132,6 @@ export async function validateMysqlPolicy(
         { defaultSchema: 'tessera_validation', user },
         new GateState(),
         [],
-        new Set(),
         noteColumn,
         sampleBinding,
       ),
