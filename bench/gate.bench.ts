@@ -87,7 +87,7 @@ printSection('Query gate, PostgreSQL dialect', pgRows, [
   'deparses, and re-parses the output to check it is the tree that was built (so roughly three parses).',
 ]);
 printSection('Query gate, MySQL dialect', myRows, [
-  'Median of 400 rewrites. The rewrite lexes, parses, walks, prints once, then checks the printed text:',
+  `Median of ${SAMPLES} rewrites. The rewrite lexes, parses, walks, prints once, then checks the printed text:`,
   'lexes it, parses it again with positions, walks that tree and compares each policy wrapper with the',
   'wrapper printed and parsed alone (one small print + parse per protected table).',
 ]);
