@@ -1,4 +1,5 @@
 import { queryRefused } from './errors.ts';
+import { MYSQL_TYPES } from './mysql-allowlist.ts';
 import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
 
 /** The shapes of node-sql-parser trees the MySQL walker knows, and small helpers on them. */
@@ -103,5 +104,39 @@ export function checkCollation(node: MyNode): void {
   const name = inner === null ? null : inner.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,64}$/.test(name) || (inner?.symbol ?? null) !== null) {
     throw queryRefused('COLLATE takes a plain collation name', { construct: 'COLLATE' });
+  }
+}
+
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NUMBER_TEXT = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?: (?:PRECEDING|FOLLOWING))?$/i;
+
+/**
+ * Texts the printer writes as they stand, outside quotes: charset names (`CAST(… CHARACTER SET
+ * x)`, `CONVERT(… USING x)`), interval and EXTRACT units, window-frame bounds. The grammar builds
+ * them from a word, so anything else did not come from the grammar as the gate reads it.
+ */
+export function checkRawText(node: MyNode): void {
+  const bad =
+    (node.type === 'default' && typeof node.value === 'string' && !WORD.test(node.value)) ||
+    (node.type === 'number' && typeof node.value === 'string' && !NUMBER_TEXT.test(node.value)) ||
+    (node.type === 'interval' && typeof node.unit === 'string' && !WORD.test(node.unit)) ||
+    (typeof node.suffix === 'string' && !/^USING [A-Za-z0-9_]+$/i.test(node.suffix)) ||
+    (node.type === 'extract' &&
+      isObject(node.args) &&
+      typeof node.args.field === 'string' &&
+      !WORD.test(node.args.field));
+  if (bad) throw refusedConstruct('raw text');
+}
+
+/** A CAST target: an allow-listed type, and `CHARACTER SET name` printed as it stands. */
+export function checkCastTarget(target: unknown): void {
+  if (!isObject(target) || !MYSQL_TYPES.has(String(target.dataType).toLowerCase())) {
+    throw queryRefused('CAST to this type is not allowed');
+  }
+  for (const part of Array.isArray(target.suffix) ? target.suffix : []) {
+    if (!isObject(part) || (part.type !== 'default' && part.type !== 'origin'))
+      throw refusedConstruct('CAST');
+    checkRawText(part);
+    if (part.type === 'origin' && part.value !== 'CHARACTER SET') throw refusedConstruct('CAST');
   }
 }

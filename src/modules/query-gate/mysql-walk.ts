@@ -2,7 +2,9 @@ import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
 import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
 import {
   checkAlias,
+  checkCastTarget,
   checkCollation,
+  checkRawText,
   compatListFunction,
   describe,
   EXPRESSIONS,
@@ -178,6 +180,7 @@ export class MyWalker {
   }
 
   private object(node: MyNode, scope: MyScope | null): unknown {
+    checkRawText(node);
     if (isObject(node.ast)) {
       // A sub-select; `tableList`/`columnList` are the parser's own notes, not SQL.
       this.statement(node.ast, scope);
@@ -224,11 +227,7 @@ export class MyWalker {
       return node;
     }
     if (type === 'cast') {
-      for (const target of Array.isArray(node.target) ? node.target : []) {
-        if (!isObject(target) || !MYSQL_TYPES.has(String(target.dataType).toLowerCase())) {
-          throw queryRefused('CAST to this type is not allowed');
-        }
-      }
+      for (const target of Array.isArray(node.target) ? node.target : []) checkCastTarget(target);
       this.children(node, scope, ['target']);
       return node;
     }
