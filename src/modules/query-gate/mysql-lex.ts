@@ -89,6 +89,7 @@ export function lexMysql(sql: string, mode: 'input' | 'output'): MyToken[] {
       // `1abc`, `1e5x`, `0x4g`: MySQL reads an identifier where the parser may read a number.
       if (end < sql.length && (WORD.test(sql[end]!) || sql.charCodeAt(end) > 0x7f))
         throw refuse('a name that starts with a digit; quote it in backticks');
+      checkNumber(sql.slice(i, end));
       push('number', end);
     } else if (WORD.test(c)) {
       let end = i;
@@ -123,6 +124,19 @@ function hasControlCharacter(text: string): boolean {
     if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;
   }
   return false;
+}
+
+/**
+ * Number spellings node-sql-parser reads or prints otherwise than the server: `2e1` becomes a
+ * column name, `1.` the integer `1`, and a decimal with more digits than a double holds is
+ * printed rounded (`1.0000000000000001` as `1.0000000000000000`).
+ */
+function checkNumber(text: string): void {
+  if (/^0[xb]/.test(text)) return;
+  if (/[eE]/.test(text)) throw refuse('a number with an exponent; write it out');
+  if (text.endsWith('.')) throw refuse('a number ending in a dot');
+  const digits = text.replace('.', '').replace(/^0+/, '');
+  if (text.includes('.') && digits.length > 15) throw refuse('a decimal with more than 15 digits');
 }
 
 function isDigit(c: string): boolean {
