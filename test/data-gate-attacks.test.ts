@@ -165,6 +165,9 @@ for (const leg of warehouseLegs()) {
       ["select '\\''; delete from orders -- '", 'QUERY_REFUSED'],
       ['select 1 -- x\n; delete from orders', 'QUERY_REFUSED'],
       ['select "x"', 'QUERY_REFUSED'],
+      // Executable comments and `#` run or hide text on the server that the parser skips.
+      ['select id from orders /*! union select 2 from entitlements */', 'QUERY_REFUSED'],
+      ['select id from orders # union select 2 from entitlements', 'QUERY_REFUSED'],
       ['select sleep(5)', 'QUERY_REFUSED'],
       ['select benchmark(1000000, md5(1))', 'QUERY_REFUSED'],
       ['select user()', 'QUERY_REFUSED'],
@@ -285,8 +288,8 @@ for (const leg of warehouseLegs()) {
         leg.engine === 'mysql'
           ? [
               // Comments never reach the database: the printed query comes from the parse tree.
-              'select id from orders /*! union select 2 from entitlements */',
-              'select id from orders # union select 2 from entitlements',
+              'select id from orders /* union select 2 from entitlements */',
+              'select id from orders -- union select 2 from entitlements',
               'select id from `ORDERS`',
               'select o.id from orders o where o.id in (select id from orders)',
               'select id from (select * from orders) x',

@@ -115,7 +115,27 @@ export function warehouseDomain(w: Pick<Warehouse, 'main' | 'archive'>): GateTab
   ];
 }
 
-function statements(w: Pick<Warehouse, 'main' | 'archive' | 'quote'>): string[] {
+/**
+ * The rows one user may see under `warehouseDomain`'s policies: the tenant's rows, the accounts
+ * the email is entitled to, no labels; tables outside the domain are kept whole.
+ */
+export function callerRows(tenant: number, email: string): Row[] {
+  const rows = warehouseRows();
+  const entitled = new Set(
+    rows.filter((r) => r.table === 'entitlements' && r.values[0] === email).map((r) => r.values[1]),
+  );
+  return rows.filter((r) => {
+    if (r.table === 'entitlements' || r.table === 'secrets') return true;
+    if (r.table === 'accounts') return entitled.has(r.values[0]!);
+    if (r.table === 'labels') return false;
+    return r.values[1] === tenant;
+  });
+}
+
+function statements(
+  w: Pick<Warehouse, 'main' | 'archive' | 'quote'>,
+  rows: readonly Row[] = warehouseRows(),
+): string[] {
   const name = (table: string) =>
     table === 'archive.orders'
       ? `${w.quote(w.archive)}.${w.quote('orders')}`
@@ -123,7 +143,7 @@ function statements(w: Pick<Warehouse, 'main' | 'archive' | 'quote'>): string[] 
   const literal = (v: string | number) =>
     typeof v === 'number' ? String(v) : `'${v.replaceAll("'", "''")}'`;
   const out = Object.entries(COLUMNS).map(([table, cols]) => `create table ${name(table)} (${cols})`);
-  for (const row of warehouseRows()) {
+  for (const row of rows) {
     if (row.table === 'labels') continue; // hostile text goes in as parameters
     out.push(`insert into ${name(row.table)} values (${row.values.map(literal).join(', ')})`);
   }
@@ -209,8 +229,14 @@ export async function openPostgres(adminUrl: string): Promise<Warehouse> {
   return w;
 }
 
-/** Two scratch databases (main and archive) on the server of TEST_MYSQL_URL, dropped on close. */
-export async function openMariadb(adminUrl: string): Promise<Warehouse> {
+/**
+ * Two scratch databases (main and archive) on the server of TEST_MYSQL_URL, dropped on close.
+ * `rows` (default: all) lets a test build a copy holding one caller's rows only.
+ */
+export async function openMariadb(
+  adminUrl: string,
+  rows: readonly Row[] = warehouseRows(),
+): Promise<Warehouse> {
   const mysql = await import('mysql2/promise');
   const main = `tessera_t_${randomBytes(6).toString('hex')}`;
   const archive = `${main}_archive`;
@@ -232,8 +258,8 @@ export async function openMariadb(adminUrl: string): Promise<Warehouse> {
       await conn.end();
     },
   };
-  for (const s of statements(w)) await conn.query(s);
-  await insertLabels(w, () => '?');
+  for (const s of statements(w, rows)) await conn.query(s);
+  if (rows.some((r) => r.table === 'labels')) await insertLabels(w, () => '?');
   return w;
 }
 

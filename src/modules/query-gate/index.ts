@@ -3,6 +3,7 @@ import { rewriteMysql, validateMysqlPolicy } from './mysql.ts';
 import { rewritePostgres, validatePostgresPolicy } from './postgres.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
 
+export { WAREHOUSE_SQL_MODE } from './mysql-lex.ts';
 export type {
   AppliedPolicy,
   GateRequest,

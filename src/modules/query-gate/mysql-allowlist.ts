@@ -58,4 +58,22 @@ export const MYSQL_KEYWORDS: ReadonlySet<string> = new Set([
   'all',
   'using',
   'in',
+  // window frames: `ROWS BETWEEN 1 PRECEDING AND CURRENT ROW`
+  'rows',
+  'range',
+  'current row',
+  'unbounded preceding',
+  'unbounded following',
+  // GROUP BY … WITH ROLLUP
+  'with rollup',
+  // TIMESTAMPDIFF / TIMESTAMPADD units
+  'microsecond',
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'quarter',
+  'year',
 ]);

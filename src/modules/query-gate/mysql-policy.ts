@@ -1,6 +1,8 @@
 import type mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
+import { lexMysql } from './mysql-lex.ts';
+import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
 import { checkParamCount, type GateState } from './state.ts';
@@ -17,9 +19,13 @@ export interface Placeholder {
 
 /** Parses SQL that must be exactly one SELECT. */
 export function parseOne(parser: Parser, sql: string, what: 'query' | 'policy'): MyNode {
+  // One lexical truth: text the parser and the server could split differently is refused here.
+  const spelled = parserText(sql, lexMysql(sql, 'input'));
   let ast: unknown;
   try {
-    ast = parser.astify(sql, OPTIONS);
+    ast = (
+      parser.parse(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown }
+    ).ast;
   } catch (error) {
     throw queryRefused(
       `The ${what} is not valid SQL for MySQL: ${echo(error instanceof Error ? error.message : String(error), 200)}`,
@@ -28,6 +34,7 @@ export function parseOne(parser: Parser, sql: string, what: 'query' | 'policy'):
   const statements = Array.isArray(ast) ? ast : [ast];
   if (statements.length !== 1)
     throw queryRefused(`Exactly one statement is allowed (found ${statements.length})`);
+  spelled.restore(statements[0]);
   const statement = statements[0];
   if (!isObject(statement) || statement.type !== 'select') {
     const kind = isObject(statement) ? String(statement.type).toUpperCase() : 'unknown';
@@ -56,7 +63,6 @@ export function compileMysqlPolicy(
   request: Pick<GateRequest, 'defaultSchema' | 'user'>,
   state: GateState,
   placeholders: Placeholder[],
-  policyTables: Set<string>,
   onColumn?: (name: string) => void,
   binder: (fn: PolicyFunction, key: string | null) => BoundValue = (fn, key) =>
     bindPolicyFunction(fn, key, request.user),
@@ -71,17 +77,18 @@ export function compileMysqlPolicy(
     checkParamCount(placeholders.length + 1);
     const node: MyNode = { type: 'origin', value: '?' };
     placeholders.push({ node, value });
-    return node;
+    // Text compares binary-exact: under the usual case- and pad-insensitive collations
+    // `tenant = ?` would match 'b-secret-tenant' or 'B-SECRET-TENANT ' against 'B-SECRET-TENANT'.
+    // Cast on the parameter side, so an index on the column still serves the lookup
+    // (docs/query-gate.md, "MySQL and MariaDB: exact comparisons").
+    return typeof value === 'string' ? binary(node) : node;
   };
   const walker = new MyWalker({
     mode: 'policy',
     defaultSchema: request.defaultSchema,
     // Tables inside a policy are trusted admin SQL, but always qualified so that neither the
     // connection's default database nor a CTE of the user's query can stand in for them.
-    table: (item, schema, name) => {
-      policyTables.add(`${schema.toLowerCase()}.${name.toLowerCase()}`);
-      return { ...item, db: quoteRaw(schema) };
-    },
+    table: (item, schema) => ({ ...item, db: quoteRaw(schema) }),
     policyFunction: (call, fn) => {
       const bound = bind(call, fn);
       if (bound.kind === 'text_list' || bound.kind === 'int_list')
@@ -96,6 +103,11 @@ export function compileMysqlPolicy(
     topLevelColumn: (ref) => qualifyPolicyColumn(ref, table, onColumn),
   });
   return walker.any(expression, null) as MyNode;
+}
+
+/** `CAST(? AS BINARY)`: compared byte for byte, no collation, no trailing-space padding. */
+function binary(node: MyNode): MyNode {
+  return { type: 'cast', keyword: 'cast', expr: node, symbol: 'as', target: [{ dataType: 'BINARY' }] };
 }
 
 /** The sub-select that stands for a table: `SELECT * FROM db.table WHERE policy`. */

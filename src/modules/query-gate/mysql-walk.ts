@@ -1,6 +1,10 @@
 import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
 import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
 import {
+  checkAlias,
+  checkCastTarget,
+  checkCollation,
+  checkRawText,
   compatListFunction,
   describe,
   EXPRESSIONS,
@@ -13,6 +17,7 @@ import {
   MAX_DEPTH,
   type MyNode,
   type MyScope,
+  reescape,
   refusedConstruct,
   SELECT_KEYS,
 } from './mysql-nodes.ts';
@@ -38,6 +43,8 @@ export interface MyWalkHooks {
   expandListFunction(call: MyNode, fn: PolicyFunction): MyNode[];
   /** A column reference outside any sub-select (the policy's own columns in policy mode). */
   topLevelColumn?(ref: MyNode): void;
+  /** A derived table `(SELECT …) AS x` before its body is walked: true = fully handled here. */
+  derived?(item: MyNode): boolean;
 }
 
 export class MyWalker {
@@ -69,6 +76,7 @@ export class MyWalker {
     try {
       const inner = ast.with == null ? scope : this.withClause(ast.with, scope);
       if (ast.from != null) ast.from = this.from(ast.from, inner);
+      if (Array.isArray(ast.columns)) for (const c of ast.columns) if (isObject(c)) checkAlias(c.as);
       for (const key of ['columns', 'where', 'groupby', 'having', 'orderby', 'limit', 'window', 'collate']) {
         if (ast[key] != null) ast[key] = this.any(ast[key], inner);
       }
@@ -134,11 +142,13 @@ export class MyWalker {
       throw refusedConstruct(`FROM ${String(item.prefix)}`);
     if (item.as != null && typeof item.as !== 'string' && !isName(item.as))
       throw refusedConstruct('FROM alias');
+    checkAlias(item.as);
     if (item.join != null && typeof item.join !== 'string') throw refusedConstruct('FROM join');
     if (item.on != null) item.on = this.any(item.on, scope);
     if (item.using != null) this.any(item.using, scope);
     if (item.table === undefined) {
       if (!isObject(item.expr) || !isObject(item.expr.ast)) throw refusedConstruct('FROM');
+      if (this.hooks.derived?.(item) === true) return item;
       this.statement(item.expr.ast, scope);
       return item;
     }
@@ -170,6 +180,7 @@ export class MyWalker {
   }
 
   private object(node: MyNode, scope: MyScope | null): unknown {
+    checkRawText(node);
     if (isObject(node.ast)) {
       // A sub-select; `tableList`/`columnList` are the parser's own notes, not SQL.
       this.statement(node.ast, scope);
@@ -197,14 +208,9 @@ export class MyWalker {
       return node;
     }
     if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
+    if (type === 'collate') checkCollation(node);
     if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
-    if ((type === 'single_quote_string' || type === 'natural_string') && String(node.value).includes('\\')) {
-      // With NO_BACKSLASH_ESCAPES a backslash ends nothing; without it, it escapes the quote: the
-      // printed literal would split differently depending on the server's sql_mode.
-      throw queryRefused(
-        'Backslashes in string literals are not supported (their meaning depends on sql_mode)',
-      );
-    }
+    if (type === 'single_quote_string' || type === 'natural_string') node.value = reescape(node.value);
     if (type === 'double_quote_string') {
       // Under ANSI_QUOTES this is an identifier: refuse rather than depend on the sql_mode.
       throw queryRefused('Use single quotes for strings');
@@ -221,11 +227,7 @@ export class MyWalker {
       return node;
     }
     if (type === 'cast') {
-      for (const target of Array.isArray(node.target) ? node.target : []) {
-        if (!isObject(target) || !MYSQL_TYPES.has(String(target.dataType).toLowerCase())) {
-          throw queryRefused('CAST to this type is not allowed');
-        }
-      }
+      for (const target of Array.isArray(node.target) ? node.target : []) checkCastTarget(target);
       this.children(node, scope, ['target']);
       return node;
     }

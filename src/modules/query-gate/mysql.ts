@@ -1,15 +1,16 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import type { Problem } from '../../errors.ts';
-import { accessDenied, queryRefused } from './errors.ts';
+import { accessDenied } from './errors.ts';
 import {
   compileMysqlPolicy,
+  type Parser,
   type Placeholder,
   parseOne,
   parsePolicy,
   policySelect,
   quoteRaw,
 } from './mysql-policy.ts';
-import { printWithParams } from './mysql-print.ts';
+import { type ExpectedWrapper, expectedWrapper, print, verifyMysqlOutput } from './mysql-verify.ts';
 import { type MyNode, MyWalker } from './mysql-walk.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { GateState } from './state.ts';
@@ -28,17 +29,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   const ast = parseOne(parser, request.sql, 'query');
   const state = new GateState();
   const placeholders: Placeholder[] = [];
-  const policyTables = new Set<string>();
-  // Each distinct policy is parsed once a request; every reference walks its own copy.
-  const parsedPolicies = new Map<string, MyNode>();
-  const parsePolicyOnce = (policy: string): MyNode => {
-    let parsed = parsedPolicies.get(policy);
-    if (parsed === undefined) {
-      parsed = parsePolicy(parser, policy);
-      parsedPolicies.set(policy, parsed);
-    }
-    return structuredClone(parsed);
-  };
+  const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
   const walker = new MyWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -63,7 +54,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
         return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
       }
       state.addPolicy(table, table.policy);
-      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders, policyTables);
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders);
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
         expr: { ast: policySelect(table, where), parentheses: true },
@@ -75,25 +66,50 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
     expandListFunction: unreachable,
   });
   walker.statement(ast, null);
-  const { sql, params } = printWithParams(parser, ast, placeholders, (entry) => {
-    // Defence in depth: the parser's own list of the printed query's tables must hold only
-    // qualified domain or policy tables, and unqualified names of the query's CTEs.
-    const [kind, db, name] = entry.split('::');
-    const ok =
-      kind === 'select' &&
-      name !== undefined &&
-      (db === 'null'
-        ? walker.cteNames.has(name)
-        : state.tablesRead().some((t) => quoteRaw(t.schema) === db && quoteRaw(t.name) === name) ||
-          policyTables.has(`${db?.toLowerCase()}.${name.toLowerCase()}`));
-    if (!ok) throw queryRefused('The query cannot be rewritten faithfully');
-  });
-  state.params.push(...params);
+  const sql = print(parser, ast);
+  state.params.push(...checkMysqlOutput(parser, sql, request));
   return state.result(sql);
 
   function unreachable(): never {
     throw new Error('unreachable: policy functions are refused in query mode');
   }
+}
+
+/** Policies are few and change rarely: each text is parsed once, every use walks its own copy. */
+const POLICY_TREES = new Map<string, MyNode>();
+
+function parsedPolicy(parser: Parser, policy: string): MyNode {
+  let parsed = POLICY_TREES.get(policy);
+  if (parsed === undefined) {
+    parsed = parsePolicy(parser, policy);
+    if (POLICY_TREES.size >= 1000) POLICY_TREES.delete(POLICY_TREES.keys().next().value!);
+    POLICY_TREES.set(policy, parsed);
+  }
+  return structuredClone(parsed);
+}
+
+/**
+ * The invariant check on printed SQL (see `verifyMysqlOutput`); returns the parameters. Each
+ * expected wrapper is built from the policy text again, apart from the rewritten tree.
+ */
+export function checkMysqlOutput(parser: Parser, sql: string, request: GateRequest): unknown[] {
+  const expected = new Map<GateTable, ExpectedWrapper>();
+  return verifyMysqlOutput(parser, sql, request, (table) => {
+    let wrapper = expected.get(table);
+    if (wrapper === undefined) {
+      const own: Placeholder[] = [];
+      const where = compileMysqlPolicy(
+        (policy) => parsedPolicy(parser, policy),
+        table,
+        request,
+        new GateState(),
+        own,
+      );
+      wrapper = expectedWrapper(parser, policySelect(table, where), own);
+      expected.set(table, wrapper);
+    }
+    return wrapper;
+  });
 }
 
 /** Save-time check of a MySQL row policy (see `validatePolicy`). Column names compare case-insensitively. */
@@ -116,7 +132,6 @@ export async function validateMysqlPolicy(
         { defaultSchema: 'tessera_validation', user },
         new GateState(),
         [],
-        new Set(),
         noteColumn,
         sampleBinding,
       ),

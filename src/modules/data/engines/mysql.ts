@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { mysqlGrants } from './privileges.ts';
@@ -69,17 +70,19 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     run: (sql, params, limits) =>
       withConnection(async (c, markBroken): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
-        // One SET statement assigns both limits (one round trip; multiple statements stay off).
+        // One SET statement assigns the limits and the sql_mode (one round trip; multiple
+        // statements stay off). The mode is the one the gate's lexer assumes, set before every
+        // query so no server or account default can change how the gate's text splits.
         if (kind === 'mariadb')
-          await c.query('set session max_statement_time = ?, session sql_select_limit = ?', [
-            limits.timeoutMs / 1000,
-            limits.maxRows + 1,
-          ]);
+          await c.query(
+            'set session max_statement_time = ?, session sql_select_limit = ?, session sql_mode = ?',
+            [limits.timeoutMs / 1000, limits.maxRows + 1, WAREHOUSE_SQL_MODE],
+          );
         else
-          await c.query('set session max_execution_time = ?, session sql_select_limit = ?', [
-            limits.timeoutMs,
-            limits.maxRows + 1,
-          ]);
+          await c.query(
+            'set session max_execution_time = ?, session sql_select_limit = ?, session sql_mode = ?',
+            [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE],
+          );
         await c.query('start transaction read only');
         try {
           const [rows, fields] = await c.execute<mysql.RowDataPacket[][]>(
