@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import { AppError } from '../../errors.ts';
@@ -15,10 +15,10 @@ export interface FailureCounter {
   /** Counts one failure in each bucket, atomically per bucket, and returns the new counts. */
   add(buckets: readonly string[], windowStart: Date): Promise<number[]>;
   /**
-   * The highest count of the buckets as a SQL expression, when the counts live in the application
-   * database: a caller folds it into a statement it runs anyway, so the check costs no round trip.
+   * True when the counts live in the application database (`auth_failure_counters`): a caller may
+   * then read them in a statement it runs anyway, so the check costs no round trip of its own.
    */
-  readonly highestSql?: (buckets: readonly string[], windowStart: Date) => RawBuilder<number>;
+  readonly inApplicationDatabase: boolean;
   close(): Promise<void>;
 }
 
@@ -33,9 +33,7 @@ export class DatabaseFailureCounter implements FailureCounter {
     this.#db = db;
   }
 
-  readonly highestSql = (buckets: readonly string[], windowStart: Date): RawBuilder<number> =>
-    sql<number>`(select coalesce(max(failures), 0) from auth_failure_counters
-      where window_start = ${windowStart} and bucket in (${sql.join(buckets)}))`;
+  readonly inApplicationDatabase = true;
 
   async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
@@ -78,6 +76,7 @@ export class DatabaseFailureCounter implements FailureCounter {
 /** The store when `REDIS_URL` is set: INCR on keys that expire after two windows. */
 export class RedisFailureCounter implements FailureCounter {
   readonly #redis: Redis;
+  readonly inApplicationDatabase = false;
 
   constructor(url: string) {
     // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
@@ -121,34 +120,35 @@ const keyOf = (windowStart: Date, bucket: string) =>
 export class Attempt {
   readonly #counter: FailureCounter;
   readonly #limit: number;
-  readonly #buckets: readonly string[];
-  readonly #windowStart: Date;
   readonly #now: number;
+  /** The client address bucket, then the key id bucket when the token names one. */
+  readonly buckets: readonly string[];
+  readonly windowStart: Date;
 
   constructor(counter: FailureCounter, limit: number, buckets: readonly string[], now: number) {
     this.#counter = counter;
     this.#limit = limit;
-    this.#buckets = buckets;
+    this.buckets = buckets;
     this.#now = now;
-    this.#windowStart = new Date(now - (now % WINDOW_MS));
+    this.windowStart = new Date(now - (now % WINDOW_MS));
   }
 
-  /** The highest count as SQL to fold into the caller's statement, or null (the store is elsewhere). */
-  foldedCount(): RawBuilder<number> | null {
-    return this.#counter.highestSql?.(this.#buckets, this.#windowStart) ?? null;
+  /** Whether the caller may read the counts itself, in its own statement on the application database. */
+  get foldable(): boolean {
+    return this.#counter.inApplicationDatabase;
   }
 
   /**
    * Refuses with RATE_LIMITED when a bucket already holds the limit's worth of failures in this
-   * window. `folded` is the value of `foldedCount()` when the caller folded it; otherwise the
+   * window. `folded` is the highest count when the caller read it (see `foldable`); otherwise the
    * store is read.
    */
   async check(folded: number | null): Promise<void> {
-    const highest = folded ?? Math.max(0, ...(await this.#counter.read(this.#buckets, this.#windowStart)));
+    const highest = folded ?? Math.max(0, ...(await this.#counter.read(this.buckets, this.windowStart)));
     if (Number(highest) >= this.#limit) {
       const retryAfterSeconds = Math.max(
         1,
-        Math.ceil((this.#windowStart.getTime() + WINDOW_MS - this.#now) / 1000),
+        Math.ceil((this.windowStart.getTime() + WINDOW_MS - this.#now) / 1000),
       );
       throw new AppError('RATE_LIMITED', 'Too many failed attempts; try again later', {
         extra: { retryAfterSeconds },
@@ -158,7 +158,7 @@ export class Attempt {
 
   /** The attempt failed: it counts against every bucket. */
   async failed(): Promise<void> {
-    await this.#counter.add(this.#buckets, this.#windowStart);
+    await this.#counter.add(this.buckets, this.windowStart);
   }
 }
 

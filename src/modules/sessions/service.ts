@@ -11,14 +11,14 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
-import { readImpersonationFacts } from './impersonation-facts.ts';
+import { ImpersonationFactsReader } from './impersonation-facts.ts';
 import {
   AuthFailureLimiter,
   DatabaseFailureCounter,
   type FailureCounter,
   RedisFailureCounter,
 } from './rate-limit.ts';
-import { recordSessionStart } from './session-start.ts';
+import { SessionStartRecorder } from './session-start.ts';
 import { SigningKeyRing, type SigningKeyRingOptions } from './signing-keys.ts';
 import { TokenIssuer } from './tokens.ts';
 import {
@@ -58,6 +58,8 @@ export class SessionService {
   readonly #accessKeys: AccessKeyService;
   readonly #issuer: TokenIssuer;
   readonly #limiter: AuthFailureLimiter;
+  readonly #facts: ImpersonationFactsReader;
+  readonly #sessionStarts: SessionStartRecorder;
 
   constructor(deps: SessionServiceDeps) {
     this.#config = deps.config;
@@ -73,6 +75,8 @@ export class SessionService {
         ? new RedisFailureCounter(deps.config.redisUrl)
         : new DatabaseFailureCounter(deps.db));
     this.#limiter = new AuthFailureLimiter(counter, deps.clock, deps.config.authFailuresPerMinute);
+    this.#facts = new ImpersonationFactsReader(deps.db);
+    this.#sessionStarts = new SessionStartRecorder(deps.db);
   }
 
   /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */
@@ -88,7 +92,8 @@ export class SessionService {
   /**
    * `impersonateUser` (EMBED.md §1): an access key with `impersonate` buys a session JWT for one
    * user of its workspace. Every failure is audited and counted against the key id and the IP; a
-   * success is two statements (the read model, then the session start with its audit event).
+   * success is two statements, each shared with the impersonations that arrive alongside it (the
+   * read model, then the session start with its audit event).
    */
   async impersonate(
     accessToken: string,
@@ -98,16 +103,15 @@ export class SessionService {
   ): Promise<string> {
     const keyId = this.#accessKeys.keyIdOf(accessToken);
     const attempt = this.#limiter.attempt({ keyId, ip: caller.ip });
-    const folded = attempt.foldedCount();
     const [facts] = await Promise.all([
-      readImpersonationFacts(this.#db, {
+      this.#facts.read({
         lookup: this.#accessKeys.keyLookupOf(accessToken),
         emailNormalized: normalizeEmail(userEmail),
-        failures: folded,
+        failures: attempt.foldable ? attempt : null,
       }),
-      folded ? null : attempt.check(null),
+      attempt.foldable ? null : attempt.check(null),
     ]);
-    if (folded) await attempt.check(facts.failures);
+    if (attempt.foldable) await attempt.check(facts.failures);
     const key = await this.#accessKeys.verifyFound(accessToken, facts.key, caller);
     if (!key?.permissions.has('impersonate')) {
       // The same work whatever was wrong (unknown id, wrong secret, revoked, no permission).
@@ -172,7 +176,7 @@ export class SessionService {
         transientAttributeKeys: [...transient.keys()],
       },
     );
-    await recordSessionStart(this.#db, user.id, now, event);
+    await this.#sessionStarts.record(user.id, now, event);
     return token;
   }
 
