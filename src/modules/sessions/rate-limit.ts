@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
@@ -75,24 +75,28 @@ export class DatabaseFailureCounter implements FailureCounter {
 
 /** The store when `REDIS_URL` is set: INCR on keys that expire after two windows. */
 export class RedisFailureCounter implements FailureCounter {
-  readonly #redis: Redis;
+  /** The client library is loaded only when Redis is configured. */
+  readonly #redis: Promise<Redis>;
   readonly inApplicationDatabase = false;
 
   constructor(url: string) {
-    // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
-    this.#redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
-    this.#redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
+    this.#redis = import('ioredis').then(({ Redis }) => {
+      // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
+      redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
+      return redis;
+    });
   }
 
   async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const values = await this.#redis.mget(buckets.map((b) => keyOf(windowStart, b)));
+    const values = await (await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b)));
     return values.map((v) => Math.max(Number(v ?? 0), 0));
   }
 
   async add(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const multi = this.#redis.multi();
+    const multi = (await this.#redis).multi();
     for (const bucket of buckets) {
       const key = keyOf(windowStart, bucket);
       multi.incr(key).pexpire(key, 2 * WINDOW_MS);
@@ -106,7 +110,7 @@ export class RedisFailureCounter implements FailureCounter {
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect();
+    (await this.#redis).disconnect();
   }
 }
 
