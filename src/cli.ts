@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import type { Feature } from './app.ts';
 import { createApp } from './app.ts';
 import { parseArgs, UsageError } from './cli/args.ts';
@@ -52,17 +51,8 @@ export async function runCli(
   }
 }
 
-/**
- * V8 flags for a Tessera process, set before any WebAssembly is compiled (the gate's SQL parser and
- * PGlite are loaded on first use, after this). Liftoff-only keeps WebAssembly on V8's baseline
- * compiler: optimizing libpg-query's large module in the background briefly took RSS past 600 MB,
- * enough to kill a 512 MiB container, while the baseline code parses about as fast.
- */
-export const V8_FLAGS = ['--liftoff-only'] as const;
-
 /** Runs the command line of this process. */
 export async function main(): Promise<void> {
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
   const io: CliIO = {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
