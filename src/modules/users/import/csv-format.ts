@@ -4,6 +4,7 @@ import { ATTRIBUTE_KEY, type AttributeInput, RESERVED_ATTRIBUTE_KEYS } from '../
 import { ROLES } from '../../roles/roles.ts';
 import type { RoleAssignmentInput } from '../../roles/validation.ts';
 import type { CreateUsersInput } from '../upsert.ts';
+import { FirstLines } from './first-lines.ts';
 
 /**
  * The import file format (README "tessera users import"):
@@ -91,7 +92,7 @@ export class ImportRowParser {
   readonly #groups: GroupLookup;
   readonly #sendWelcomeEmail: boolean;
   /** Normalized email → the line it first appears on. */
-  readonly #firstLineOf = new Map<string, number>();
+  readonly #firstLines = new FirstLines();
   #header: string[] = [];
   #attributeColumns: { key: string; index: number }[] = [];
   #hasAttributes = false;
@@ -127,11 +128,10 @@ export class ImportRowParser {
       return i >= 0 ? record[i]!.trim() : undefined;
     };
     const email = cell('email')!;
-    const normalized = email.toLowerCase();
-    const earlier = this.#firstLineOf.get(normalized);
-    if (earlier !== undefined && email !== '')
+    // An empty email is the createUsers rules' to report, not a duplicate.
+    const earlier = email === '' ? null : this.#firstLines.firstOr(email.toLowerCase(), line);
+    if (earlier !== null)
       problems.push({ line, column: 'email', message: `${email} already appears on line ${earlier}` });
-    else this.#firstLineOf.set(normalized, line);
 
     const roles = cell('roles');
     const roleAssignments = roles === undefined ? undefined : parseRoles(roles);
