@@ -84,7 +84,8 @@ for (const backend of testBackends()) {
         results.slice(-2).map((r) => r.body.errors?.[0]?.extensions?.code),
         ['NOT_FOUND', 'NOT_FOUND'],
       );
-      tokens.forEach((token, i) => assert.equal(decodeJwt(token!).payload.sub, ids[i % emails.length]));
+      for (const [i, token] of tokens.entries())
+        assert.equal(decodeJwt(token!).payload.sub, ids[i % emails.length]);
       const db = t().app.services.db;
       const events = await db
         .selectFrom('audit_events')
