@@ -53,11 +53,42 @@ describe('Batcher (group commit)', () => {
 
   it('splits a long queue into runs of at most maxItems', async () => {
     const sizes: number[] = [];
-    const batcher = new Batcher(async (items: readonly number[]) => {
-      sizes.push(items.length);
-      return items;
-    }, 3);
+    const batcher = new Batcher(
+      async (items: readonly number[]) => {
+        sizes.push(items.length);
+        return items;
+      },
+      { maxItems: 3 },
+    );
     await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.add(i)));
     assert.deepEqual(sizes, [3, 3, 1]);
+  });
+
+  it('runs at most maxInFlight batches at once, each taking what queued while the others ran', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const batcher = new Batcher(
+      async (items: readonly number[]) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        sizes.push(items.length);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return items;
+      },
+      { maxItems: 4, maxInFlight: 2 },
+    );
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.add(i)));
+    assert.deepEqual(
+      answers,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    assert.equal(most, 2);
+    assert.ok(sizes.every((n) => n <= 4));
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      20,
+    );
   });
 });

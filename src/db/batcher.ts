@@ -14,14 +14,23 @@ interface Pending<I, O> {
 export class Batcher<I, O> {
   readonly #run: (items: readonly I[]) => Promise<readonly O[]>;
   readonly #maxItems: number;
+  readonly #maxInFlight: number;
   #queue: Pending<I, O>[] = [];
-  #running = false;
+  #inFlight = 0;
   #scheduled = false;
 
-  /** `run` answers the items in their order; `maxItems` bounds a statement's parameter count. */
-  constructor(run: (items: readonly I[]) => Promise<readonly O[]>, maxItems = 500) {
+  /**
+   * `run` answers the items in their order. `maxItems` bounds a statement's size; `maxInFlight`
+   * lets that many statements run at once (a connection pool), so waiting on one round trip does
+   * not hold back the next batch.
+   */
+  constructor(
+    run: (items: readonly I[]) => Promise<readonly O[]>,
+    options: { readonly maxItems?: number; readonly maxInFlight?: number } = {},
+  ) {
     this.#run = run;
-    this.#maxItems = maxItems;
+    this.#maxItems = options.maxItems ?? 500;
+    this.#maxInFlight = options.maxInFlight ?? 1;
   }
 
   add(item: I): Promise<O> {
@@ -32,22 +41,24 @@ export class Batcher<I, O> {
   }
 
   #schedule(): void {
-    if (this.#running || this.#scheduled) return;
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
     this.#scheduled = true;
     // After the current I/O callbacks: the requests that arrived together share the first batch.
     setImmediate(() => {
       this.#scheduled = false;
-      void this.#flush();
+      this.#start();
     });
   }
 
-  async #flush(): Promise<void> {
-    if (this.#running || this.#queue.length === 0) return;
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) await this.#settle(this.#queue.splice(0, this.#maxItems));
-    } finally {
-      this.#running = false;
+  /** Starts batches of what is queued while there is room; each one finishing starts the next. */
+  #start(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxItems);
+      this.#inFlight++;
+      void this.#settle(batch).finally(() => {
+        this.#inFlight--;
+        this.#start();
+      });
     }
   }
 

@@ -51,8 +51,9 @@ interface FactsRow {
 export class ImpersonationFactsReader {
   readonly #batcher: Batcher<FactsQuestion, ImpersonationFacts>;
 
-  constructor(db: Db) {
-    this.#batcher = new Batcher((questions) => readFacts(db, questions));
+  /** `maxInFlight`: statements at once (1 for PGlite's single session, a few for a pool). */
+  constructor(db: Db, maxInFlight: number) {
+    this.#batcher = new Batcher((questions) => readFacts(db, questions), { maxInFlight });
   }
 
   read(question: FactsQuestion): Promise<ImpersonationFacts> {

@@ -75,8 +75,12 @@ export class SessionService {
         ? new RedisFailureCounter(deps.config.redisUrl)
         : new DatabaseFailureCounter(deps.db));
     this.#limiter = new AuthFailureLimiter(counter, deps.clock, deps.config.authFailuresPerMinute);
-    this.#facts = new ImpersonationFactsReader(deps.db);
-    this.#sessionStarts = new SessionStartRecorder(deps.db);
+    // PGlite runs one statement at a time; on a pool, a few batches in flight keep one slow round
+    // trip (a commit waiting on the disk) from holding back every impersonation behind it.
+    const inFlight =
+      deps.config.database.kind === 'postgres' ? Math.min(4, deps.config.database.poolSize) : 1;
+    this.#facts = new ImpersonationFactsReader(deps.db, inFlight);
+    this.#sessionStarts = new SessionStartRecorder(deps.db, inFlight);
   }
 
   /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */

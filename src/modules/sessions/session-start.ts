@@ -20,8 +20,9 @@ interface SessionStart {
 export class SessionStartRecorder {
   readonly #batcher: Batcher<SessionStart, void>;
 
-  constructor(db: Db) {
-    this.#batcher = new Batcher((starts) => writeSessionStarts(db, starts));
+  /** `maxInFlight`: statements at once (1 for PGlite's single session, a few for a pool). */
+  constructor(db: Db, maxInFlight: number) {
+    this.#batcher = new Batcher((starts) => writeSessionStarts(db, starts), { maxInFlight });
   }
 
   record(userId: string, at: Date, event: AuditEventInput): Promise<void> {
@@ -45,10 +46,13 @@ async function writeSessionStarts(db: Db, starts: readonly SessionStart[]): Prom
         ${column((s) => ev(s).ip ?? null)}::text[], ${column((s) => JSON.stringify(ev(s).details ?? {}))}::text[]
       ) with ordinality as e(id, user_id, session_at, workspace_id, occurred_at, action, outcome, actor_key_id,
         actor_user_id, target_type, target_id, request_id, ip, details, n)
+    ), locked as (
+      -- Row locks in id order: two batches in flight that touch the same users cannot deadlock.
+      select id from users where id in (select user_id from e) order by id for update
     ), touched as (
       update users set last_active_session_at = s.at
       from (select user_id, max(session_at::timestamptz) as at from e group by user_id) as s
-      where users.id = s.user_id
+      where users.id = s.user_id and users.id in (select id from locked)
       returning users.id
     )
     insert into audit_events
