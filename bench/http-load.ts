@@ -34,6 +34,16 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
+/** Several rounds' results as one: all requests over all measured time. */
+export function combineRounds(rounds: readonly LoadResult[]): {
+  requestsPerSecond: number;
+  requests: number;
+} {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0);
+  const seconds = rounds.reduce((n, r) => n + r.requests / r.requestsPerSecond, 0);
+  return { requestsPerSecond: requests / seconds, requests };
+}
+
 async function loop(options: LoadOptions): Promise<LoadResult> {
   let failures = 0;
   let firstFailure: string | null = null;

@@ -20,6 +20,8 @@ if (major >= 24) {
     console.error('tessera needs Node.js 24 or newer; run `npm install` in the repository first.');
     process.exit(1);
   }
-  const child = spawnSync(pinned, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // The same V8 flags as `npm start` (package.json; why: the README's performance notes).
+  const flags = ['--liftoff-only', '--max-semi-space-size=2'];
+  const child = spawnSync(pinned, [...flags, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(child.status ?? 1);
 }

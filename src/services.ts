@@ -49,7 +49,7 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Logger
     authenticator: new Authenticator(accessKeys),
     users,
     groups: new GroupService(db, clock, () => services.domains),
-    sessions: new SessionService({ config, db, clock, secrets, accessKeys, users }),
+    sessions: new SessionService({ config, db, clock, secrets, accessKeys }),
     domains: builtInDomainCatalog,
   };
   return services;

@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
@@ -32,6 +31,8 @@ export async function openDatabase(database: Config['database']): Promise<Databa
   }
   const unlock = database.dataDir ? lockDataDir(database.dataDir) : () => {};
   try {
+    // Loaded only for the embedded database: a server on PostgreSQL never holds PGlite in memory.
+    const { PGlite } = await import('@electric-sql/pglite');
     const pglite = database.dataDir ? new PGlite(database.dataDir) : new PGlite();
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     await pglite.waitReady;

@@ -18,9 +18,10 @@ export interface AccessKeyView {
   readonly lastUsedAt: Date | null;
 }
 
-type KeyRow = NonNullable<Awaited<ReturnType<typeof q.findAccessKey>>>;
+/** A stored access key row, as `find` returns it. */
+export type AccessKeyRow = NonNullable<Awaited<ReturnType<typeof q.findAccessKey>>>;
 
-const toView = (row: KeyRow): AccessKeyView => ({
+const toView = (row: AccessKeyRow): AccessKeyView => ({
   id: row.id,
   workspaceId: row.workspace_id,
   name: row.name,
@@ -59,8 +60,26 @@ export class AccessKeyService {
     token: string,
     request: RequestMeta = {},
   ): Promise<(KeyPrincipal & { kind: 'accessKey' }) | null> {
+    return this.verifyFound(token, await this.find(token), request);
+  }
+
+  /** The stored row of the key a presented token names, if any (not yet verified). */
+  find(token: string): Promise<AccessKeyRow | undefined> {
     const parsed = parseAccessKey(token);
-    const row = parsed ? await q.findAccessKey(this.#db, parsed.keyId) : undefined;
+    return parsed ? q.findAccessKey(this.#db, parsed.keyId) : Promise.resolve(undefined);
+  }
+
+  /**
+   * `verify` for a caller that read the key's row itself, in a statement it runs anyway (see
+   * `find` and `keyLookupOf`): the same checks, the same hashing work on every path.
+   */
+  async verifyFound(
+    token: string,
+    found: AccessKeyRow | undefined,
+    request: RequestMeta = {},
+  ): Promise<(KeyPrincipal & { kind: 'accessKey' }) | null> {
+    const parsed = parseAccessKey(token);
+    const row = parsed && found?.id === parsed.keyId ? found : undefined;
     const matches = secretMatches(row?.secret_hash ?? DECOY_HASH, parsed?.secret ?? '');
     if (!row || !matches) return null;
     const now = this.#clock.now();
@@ -89,6 +108,15 @@ export class AccessKeyService {
       workspaceId: row.workspace_id,
       permissions: expandPermissions(row.permissions),
     };
+  }
+
+  /**
+   * The key id a presented token names and the SHA-256 of its secret, for a statement that looks
+   * the key up together with other work; null when the token is not shaped like one of ours.
+   */
+  keyLookupOf(token: string): { keyId: string; secretHash: Buffer } | null {
+    const parsed = parseAccessKey(token);
+    return parsed ? { keyId: parsed.keyId, secretHash: hashSecret(parsed.secret) } : null;
   }
 
   /** The key id a presented token names, if it is shaped like one of ours (for rate limits and audit). */

@@ -2,10 +2,8 @@ import type { App } from '../../app.ts';
 import { ConnectionService } from './connections/service.ts';
 import type { ResolvedSettings } from './connections/types.ts';
 import { DomainService } from './domains/service.ts';
-import { openMysqlPool } from './engines/mysql.ts';
 import { openPgliteWarehousePool, Warehouses } from './engines/pglite.ts';
 import { PoolManager } from './engines/pools.ts';
-import { openPostgresPool } from './engines/postgres.ts';
 import type { PoolOptions } from './engines/types.ts';
 import { PolicyChecker } from './policies/checker.ts';
 import { PolicyService } from './policies/service.ts';
@@ -34,11 +32,13 @@ export function warehouseDirOf(config: App['config']): string | null {
 export function createDataAccess(app: App): DataAccess {
   const { db, clock, secrets, config } = app.services;
   const warehouses = new Warehouses(warehouseDirOf(config));
-  const factory = (settings: ResolvedSettings, options: PoolOptions) =>
+  // Each engine's driver is loaded when its first pool opens, so a server pays in memory and start
+  // time only for the engines its connections use.
+  const factory = async (settings: ResolvedSettings, options: PoolOptions) =>
     settings.engine === 'postgres'
-      ? openPostgresPool(settings, options)
+      ? (await import('./engines/postgres.ts')).openPostgresPool(settings, options)
       : settings.engine === 'mysql'
-        ? openMysqlPool(settings, options)
+        ? (await import('./engines/mysql.ts')).openMysqlPool(settings, options)
         : openPgliteWarehousePool(warehouses, settings);
   const pools = new PoolManager(factory, {
     max: config.data.maxPools,

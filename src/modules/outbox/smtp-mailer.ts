@@ -1,4 +1,5 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 
 /** What the outbox sender needs from a mail transport. */
 export interface Mailer {
@@ -12,19 +13,30 @@ export interface Mailer {
  * two senders hold the same message.
  */
 export function smtpMailer(url: string, from: string): Mailer {
-  const transport = createTransport(
-    { url, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
-    { from },
-  );
+  // nodemailer is loaded with the first message: a server that sends none never holds it in memory.
+  let transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | null = null;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport(
+        { url, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 },
+        { from },
+      ),
+    ));
   return {
     async send(message) {
-      const info = await transport.sendMail({ to: message.to, subject: message.subject, text: message.text });
+      const info = await (await open()).sendMail({
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+      });
       // A server may accept the transaction but refuse the only recipient.
       if (info.rejected.length > 0 && info.accepted.length === 0) {
         throw new Error(`Recipient rejected: ${info.response ?? 'no response'}`);
       }
     },
-    close: () => transport.close(),
+    close: () => {
+      void transport?.then((t) => t.close());
+    },
   };
 }
 

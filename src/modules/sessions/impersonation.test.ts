@@ -69,5 +69,40 @@ for (const backend of testBackends()) {
       assert.equal(r.status, 200, r.text);
       assert.equal(decodeJwt(r.body.data.impersonateUser).header.typ, 'session+jwt');
     });
+
+    it('concurrent impersonations share statements, yet each has its own session, audit event and lastActiveSessionTimestamp', async () => {
+      const emails = Array.from({ length: 12 }, (_, i) => `many${i}@acme.test`);
+      const ids = await Promise.all(emails.map((e) => userWithEmail(t(), e)));
+      const before = t().clock.now();
+      // Three calls per user, all at once, mixed with two that fail.
+      const calls = [...emails, ...emails, ...emails, 'nobody@acme.test', 'nobody2@acme.test'];
+      const results = await Promise.all(calls.map((e) => impersonate(t(), e)));
+      const tokens = results.slice(0, emails.length * 3).map((r) => r.token);
+      assert.ok(tokens.every(Boolean), results.find((r) => !r.token)?.text);
+      assert.equal(new Set(tokens).size, tokens.length);
+      assert.deepEqual(
+        results.slice(-2).map((r) => r.body.errors?.[0]?.extensions?.code),
+        ['NOT_FOUND', 'NOT_FOUND'],
+      );
+      for (const [i, token] of tokens.entries())
+        assert.equal(decodeJwt(token!).payload.sub, ids[i % emails.length]);
+      const db = t().app.services.db;
+      const events = await db
+        .selectFrom('audit_events')
+        .select(['target_id', 'outcome', 'details'])
+        .where('action', '=', 'user.impersonate')
+        .where('target_id', 'in', ids)
+        .execute();
+      assert.equal(events.length, tokens.length);
+      assert.ok(events.every((e) => e.outcome === 'SUCCESS'));
+      const jtis = new Set(tokens.map((token) => decodeJwt(token!).payload.jti));
+      assert.deepEqual(new Set(events.map((e) => (e.details as { jti: string }).jti)), jtis);
+      const users = await db
+        .selectFrom('users')
+        .select('last_active_session_at')
+        .where('id', 'in', ids)
+        .execute();
+      assert.ok(users.every((u) => u.last_active_session_at && u.last_active_session_at >= before));
+    });
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { useTestApp } from '../../../test/helpers/app.ts';
+import { startTestApp, type TestApp, useTestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
 import { type Instances, startInstances } from '../../../test/helpers/instances.ts';
 import { gqlFrom, IMPERSONATE, impersonate, userWithEmail } from '../../../test/helpers/sessions.ts';
@@ -16,9 +16,57 @@ const aliased = (n: number, email = 'nobody@acme.test') =>
 
 const codeOf = (body: any): string | undefined => body.errors?.[0]?.extensions?.code;
 
+/**
+ * A backend starting many sessions at once is never refused: only failures count. Then ten
+ * failures from the same key and address reach the limit and every later attempt is refused.
+ * Returns the key id and address used, for store-specific checks.
+ */
+async function burstThenFailures(t: TestApp): Promise<{ keyId: string; ip: string }> {
+  await userWithEmail(t, 'burst@acme.test');
+  const key = await t.key(['impersonate']);
+  const ip = randomIp(); // a fresh bucket, also in a Redis shared between runs
+  const burst = await Promise.all(
+    Array.from({ length: 2000 }, () => impersonate(t, 'burst@acme.test', { key, ip })),
+  );
+  assert.equal(burst.filter((r) => codeOf(r.body) === 'RATE_LIMITED').length, 0);
+  assert.ok(
+    burst.every((r) => r.status === 200 && r.token),
+    burst.find((r) => !r.token)?.text,
+  );
+  for (let i = 0; i < 10; i++) {
+    const r = await impersonate(t, 'missing@acme.test', { key, ip });
+    assert.equal(codeOf(r.body), 'NOT_FOUND', `failure ${i + 1}: ${r.text}`);
+  }
+  for (const email of ['missing@acme.test', 'burst@acme.test', 'burst@acme.test']) {
+    const r = await impersonate(t, email, { key, ip });
+    assert.equal(codeOf(r.body), 'RATE_LIMITED', r.text);
+  }
+  return { keyId: key.split('_')[1]!, ip };
+}
+
 for (const backend of testBackends()) {
   describe(`impersonation failure rate limits (${backend.name})`, () => {
     const t = useTestApp(backend);
+
+    it('2,000 concurrent valid calls from one key and address are all served; 10 failures then refuse the rest', async () => {
+      const small = await startTestApp(backend, { env: { TESSERA_AUTH_FAILURES_PER_MINUTE: '10' } });
+      try {
+        const count = async (bucket: string) =>
+          (
+            await small.app.services.db
+              .selectFrom('auth_failure_counters')
+              .select('failures')
+              .where('bucket', '=', bucket)
+              .execute()
+          ).reduce((n, r) => n + Number(r.failures), 0);
+        const { keyId, ip } = await burstThenFailures(small);
+        // Exactly the failures were written; the successes and the refusals wrote nothing.
+        assert.equal(await count(`key:${keyId}`), 10);
+        assert.equal(await count(`ip:${ip}`), 10);
+      } finally {
+        await small.close();
+      }
+    });
 
     it('refuses the 11th failure in a minute from one IP with RATE_LIMITED and a retry-after, then lets it through after the window', async () => {
       await userWithEmail(t(), 'ok@acme.test');
@@ -127,7 +175,6 @@ for (const backend of testBackends()) {
     });
 
     it('honours TESSERA_AUTH_FAILURES_PER_MINUTE', async () => {
-      const { startTestApp } = await import('../../../test/helpers/app.ts');
       const small = await startTestApp(backend, { env: { TESSERA_AUTH_FAILURES_PER_MINUTE: '3' } });
       try {
         for (let i = 0; i < 3; i++)
@@ -147,6 +194,19 @@ const testRedisUrl = process.env.TEST_REDIS_URL;
 if (testRedisUrl) {
   describe('impersonation failure rate limits in Redis (pglite)', () => {
     const t = useTestApp(testBackends()[0]!, { env: { REDIS_URL: testRedisUrl } });
+
+    it('2,000 concurrent valid calls are all served; 10 failures then refuse the rest', async () => {
+      const small = await startTestApp(testBackends()[0]!, {
+        env: { REDIS_URL: testRedisUrl, TESSERA_AUTH_FAILURES_PER_MINUTE: '10' },
+      });
+      try {
+        await burstThenFailures(small);
+        const rows = await small.app.services.db.selectFrom('auth_failure_counters').selectAll().execute();
+        assert.equal(rows.length, 0);
+      } finally {
+        await small.close();
+      }
+    });
 
     it('refuses the 11th failure from one IP and keeps nothing in the database', async () => {
       const ip = randomIp(); // Redis outlives test runs: a fresh IP is a fresh bucket

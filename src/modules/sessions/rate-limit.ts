@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
@@ -6,12 +6,19 @@ import { AppError } from '../../errors.ts';
 import { clientAddressBucket } from './client-address.ts';
 
 /**
- * Counts failures per bucket in fixed one-minute windows, shared by every instance. `add`
- * increments and returns the new counts atomically, so concurrent attempts (aliases in one
- * document, or two instances) each see a distinct count.
+ * Counts failures per bucket in fixed one-minute windows, shared by every instance. Only failures
+ * are ever written: a successful attempt reads the counts and nothing else.
  */
 export interface FailureCounter {
-  add(buckets: readonly string[], windowStart: Date, delta: 1 | -1): Promise<number[]>;
+  /** The failure counts of the buckets in the window (0 for a bucket nothing failed in). */
+  read(buckets: readonly string[], windowStart: Date): Promise<number[]>;
+  /** Counts one failure in each bucket, atomically per bucket, and returns the new counts. */
+  add(buckets: readonly string[], windowStart: Date): Promise<number[]>;
+  /**
+   * True when the counts live in the application database (`auth_failure_counters`): a caller may
+   * then read them in a statement it runs anyway, so the check costs no round trip of its own.
+   */
+  readonly inApplicationDatabase: boolean;
   close(): Promise<void>;
 }
 
@@ -26,19 +33,33 @@ export class DatabaseFailureCounter implements FailureCounter {
     this.#db = db;
   }
 
-  async add(buckets: readonly string[], windowStart: Date, delta: 1 | -1): Promise<number[]> {
+  readonly inApplicationDatabase = true;
+
+  async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
+    if (buckets.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('auth_failure_counters')
+      .select(['bucket', 'failures'])
+      .where('window_start', '=', windowStart)
+      .where('bucket', 'in', buckets)
+      .execute();
+    const byBucket = new Map(rows.map((r) => [r.bucket, Number(r.failures)]));
+    return buckets.map((b) => byBucket.get(b) ?? 0);
+  }
+
+  async add(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
     const rows = await this.#db
       .insertInto('auth_failure_counters')
-      .values(buckets.map((bucket) => ({ bucket, window_start: windowStart, failures: Math.max(delta, 0) })))
+      .values(buckets.map((bucket) => ({ bucket, window_start: windowStart, failures: 1 })))
       .onConflict((oc) =>
         oc.columns(['bucket', 'window_start']).doUpdateSet({
-          failures: sql<number>`greatest(auth_failure_counters.failures + ${delta}, 0)`,
+          failures: sql<number>`auth_failure_counters.failures + 1`,
         }),
       )
       .returning(['bucket', 'failures'])
       .execute();
-    // Old windows are dead weight: sweep them now and then, not on every attempt.
+    // Old windows are dead weight: sweep them now and then, not on every failure.
     if (++this.#writes % 200 === 1) {
       await this.#db
         .deleteFrom('auth_failure_counters')
@@ -52,22 +73,33 @@ export class DatabaseFailureCounter implements FailureCounter {
   async close(): Promise<void> {}
 }
 
-/** The store when `REDIS_URL` is set: INCR/DECR on keys that expire after two windows. */
+/** The store when `REDIS_URL` is set: INCR on keys that expire after two windows. */
 export class RedisFailureCounter implements FailureCounter {
-  readonly #redis: Redis;
+  /** The client library is loaded only when Redis is configured. */
+  readonly #redis: Promise<Redis>;
+  readonly inApplicationDatabase = false;
 
   constructor(url: string) {
-    // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
-    this.#redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
-    this.#redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
+    this.#redis = import('ioredis').then(({ Redis }) => {
+      // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
+      redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
+      return redis;
+    });
   }
 
-  async add(buckets: readonly string[], windowStart: Date, delta: 1 | -1): Promise<number[]> {
+  async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const multi = this.#redis.multi();
+    const values = await (await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b)));
+    return values.map((v) => Math.max(Number(v ?? 0), 0));
+  }
+
+  async add(buckets: readonly string[], windowStart: Date): Promise<number[]> {
+    if (buckets.length === 0) return [];
+    const multi = (await this.#redis).multi();
     for (const bucket of buckets) {
-      const key = `tessera:auth-failures:${windowStart.getTime()}:${bucket}`;
-      multi.incrby(key, delta).pexpire(key, 2 * WINDOW_MS);
+      const key = keyOf(windowStart, bucket);
+      multi.incr(key).pexpire(key, 2 * WINDOW_MS);
     }
     const results = (await multi.exec()) ?? [];
     return buckets.map((_, i) => {
@@ -78,22 +110,70 @@ export class RedisFailureCounter implements FailureCounter {
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect();
+    (await this.#redis).disconnect();
   }
 }
 
-/** One attempt that counted as a failure until it proves otherwise. */
-export interface Attempt {
-  /** The attempt succeeded: take back its provisional failure. */
-  succeeded(): Promise<void>;
+const keyOf = (windowStart: Date, bucket: string) =>
+  `tessera:auth-failures:${windowStart.getTime()}:${bucket}`;
+
+/**
+ * One credential-checking attempt: checked against the counts before it does anything, and
+ * counted only if it fails.
+ */
+export class Attempt {
+  readonly #counter: FailureCounter;
+  readonly #limit: number;
+  readonly #now: number;
+  /** The client address bucket, then the key id bucket when the token names one. */
+  readonly buckets: readonly string[];
+  readonly windowStart: Date;
+
+  constructor(counter: FailureCounter, limit: number, buckets: readonly string[], now: number) {
+    this.#counter = counter;
+    this.#limit = limit;
+    this.buckets = buckets;
+    this.#now = now;
+    this.windowStart = new Date(now - (now % WINDOW_MS));
+  }
+
+  /** Whether the caller may read the counts itself, in its own statement on the application database. */
+  get foldable(): boolean {
+    return this.#counter.inApplicationDatabase;
+  }
+
+  /**
+   * Refuses with RATE_LIMITED when a bucket already holds the limit's worth of failures in this
+   * window. `folded` is the highest count when the caller read it (see `foldable`); otherwise the
+   * store is read.
+   */
+  async check(folded: number | null): Promise<void> {
+    const highest = folded ?? Math.max(0, ...(await this.#counter.read(this.buckets, this.windowStart)));
+    if (Number(highest) >= this.#limit) {
+      const retryAfterSeconds = Math.max(
+        1,
+        Math.ceil((this.windowStart.getTime() + WINDOW_MS - this.#now) / 1000),
+      );
+      throw new AppError('RATE_LIMITED', 'Too many failed attempts; try again later', {
+        extra: { retryAfterSeconds },
+      });
+    }
+  }
+
+  /** The attempt failed: it counts against every bucket. */
+  async failed(): Promise<void> {
+    await this.#counter.add(this.buckets, this.windowStart);
+  }
 }
 
 /**
  * Failure rate limits for credential-checking operations (docs/sessions.md "Rate limits"), per key id and per
- * client IP. Every attempt first counts as a failure (atomically, in the shared store) and is
- * refused when that makes any of its buckets exceed the limit; a successful attempt takes its
- * count back. So concurrent attempts — aliases in one document, or several instances — cannot
- * all slip under the limit together, and each alias is one attempt.
+ * client IP. An attempt is refused when its buckets already hold the limit's worth of failures
+ * in the current window; only a failed attempt is counted, so successes cost no write and any
+ * number of concurrent legitimate calls go through. Refused attempts check no credential and are
+ * not counted. Attempts that were already in flight when the limit was reached still finish
+ * (their failures are counted): the overshoot is bounded by how many attempts one client has in
+ * flight at once, which the alias limit and the per-document rules keep small per request.
  */
 export class AuthFailureLimiter {
   readonly #counter: FailureCounter;
@@ -106,20 +186,11 @@ export class AuthFailureLimiter {
     this.#limit = limitPerMinute;
   }
 
-  async begin(subject: { keyId: string | null; ip: string | null }): Promise<Attempt> {
+  attempt(subject: { keyId: string | null; ip: string | null }): Attempt {
     // The address from the socket only (X-Forwarded-For is never read), folded per client.
     const buckets = [`ip:${clientAddressBucket(subject.ip)}`];
     if (subject.keyId) buckets.push(`key:${subject.keyId}`);
-    const now = this.#clock.now().getTime();
-    const windowStart = new Date(now - (now % WINDOW_MS));
-    const counts = await this.#counter.add(buckets, windowStart, 1);
-    if (counts.some((c) => c > this.#limit)) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + WINDOW_MS - now) / 1000));
-      throw new AppError('RATE_LIMITED', 'Too many failed attempts; try again later', {
-        extra: { retryAfterSeconds },
-      });
-    }
-    return { succeeded: () => this.#counter.add(buckets, windowStart, -1).then(() => undefined) };
+    return new Attempt(this.#counter, this.#limit, buckets, this.#clock.now().getTime());
   }
 
   close(): Promise<void> {

@@ -9,15 +9,16 @@ import { type AttributeInput, attributeMap, attributeProblems } from '../attribu
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
-import type { UserService } from '../users/service.ts';
+import { normalizeEmail } from '../users/email.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
+import { ImpersonationFactsReader } from './impersonation-facts.ts';
 import {
   AuthFailureLimiter,
   DatabaseFailureCounter,
   type FailureCounter,
   RedisFailureCounter,
 } from './rate-limit.ts';
-import { recordSessionStart } from './session-start.ts';
+import { SessionStartRecorder } from './session-start.ts';
 import { SigningKeyRing, type SigningKeyRingOptions } from './signing-keys.ts';
 import { TokenIssuer } from './tokens.ts';
 import {
@@ -39,7 +40,6 @@ export interface SessionServiceDeps {
   readonly clock: Clock;
   readonly secrets: SecretBox;
   readonly accessKeys: AccessKeyService;
-  readonly users: UserService;
   readonly keyRing?: SigningKeyRingOptions;
   readonly failureCounter?: FailureCounter;
 }
@@ -56,16 +56,16 @@ export class SessionService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #accessKeys: AccessKeyService;
-  readonly #users: UserService;
   readonly #issuer: TokenIssuer;
   readonly #limiter: AuthFailureLimiter;
+  readonly #facts: ImpersonationFactsReader;
+  readonly #sessionStarts: SessionStartRecorder;
 
   constructor(deps: SessionServiceDeps) {
     this.#config = deps.config;
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#accessKeys = deps.accessKeys;
-    this.#users = deps.users;
     this.keys = new SigningKeyRing(deps.db, deps.clock, deps.secrets, deps.keyRing);
     this.#issuer = new TokenIssuer(this.keys, deps.clock, deps.config.publicUrl);
     this.verifier = new TesseraJwtVerifier(deps.db, deps.clock, this.keys, deps.config.publicUrl);
@@ -75,6 +75,12 @@ export class SessionService {
         ? new RedisFailureCounter(deps.config.redisUrl)
         : new DatabaseFailureCounter(deps.db));
     this.#limiter = new AuthFailureLimiter(counter, deps.clock, deps.config.authFailuresPerMinute);
+    // PGlite runs one statement at a time; on a pool, a few batches in flight keep one slow round
+    // trip (a commit waiting on the disk) from holding back every impersonation behind it.
+    const inFlight =
+      deps.config.database.kind === 'postgres' ? Math.min(4, deps.config.database.poolSize) : 1;
+    this.#facts = new ImpersonationFactsReader(deps.db, inFlight);
+    this.#sessionStarts = new SessionStartRecorder(deps.db, inFlight);
   }
 
   /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */
@@ -89,7 +95,9 @@ export class SessionService {
 
   /**
    * `impersonateUser` (docs/sessions.md "Starting a session"): an access key with `impersonate` buys a session JWT for one
-   * user of its workspace. Every failure is audited and counted against the key id and the IP.
+   * user of its workspace. Every failure is audited and counted against the key id and the IP; a
+   * success is two statements, each shared with the impersonations that arrive alongside it (the
+   * read model, then the session start with its audit event).
    */
   async impersonate(
     accessToken: string,
@@ -98,11 +106,23 @@ export class SessionService {
     caller: CallerMeta,
   ): Promise<string> {
     const keyId = this.#accessKeys.keyIdOf(accessToken);
-    const attempt = await this.#limiter.begin({ keyId, ip: caller.ip });
-    const key = await this.#accessKeys.verify(accessToken, caller);
+    const attempt = this.#limiter.attempt({ keyId, ip: caller.ip });
+    const [facts] = await Promise.all([
+      this.#facts.read({
+        lookup: this.#accessKeys.keyLookupOf(accessToken),
+        emailNormalized: normalizeEmail(userEmail),
+        failures: attempt.foldable ? attempt : null,
+      }),
+      attempt.foldable ? null : attempt.check(null),
+    ]);
+    if (attempt.foldable) await attempt.check(facts.failures);
+    const key = await this.#accessKeys.verifyFound(accessToken, facts.key, caller);
     if (!key?.permissions.has('impersonate')) {
       // The same work whatever was wrong (unknown id, wrong secret, revoked, no permission).
-      await this.#auditKeyFailure('user.impersonate', keyId, caller, 'credential');
+      await Promise.all([
+        attempt.failed(),
+        this.#auditKeyFailure('user.impersonate', keyId, facts.key, caller, 'credential'),
+      ]);
       throw unauthenticated();
     }
     const origin: AuditOrigin = { ...caller, actorKeyId: key.keyId, actorUserId: null };
@@ -124,13 +144,17 @@ export class SessionService {
       assertNoProblems(attributeProblems(attributes ?? [], 'attributes'), 'attributes');
     } catch (err) {
       // A malformed request from a genuine key guesses nothing: it is not counted as a failure.
-      await attempt.succeeded();
       throw await fail(err as AppError, 'attributes');
     }
-    const user = await this.#users.findByEmail(key.workspaceId, userEmail);
-    if (!user) throw await fail(notFound('User not found'), 'unknownEmail');
-    if (BLOCKED_USER_STATUSES.has(user.status))
+    const user = facts.user;
+    if (!user) {
+      await attempt.failed();
+      throw await fail(notFound('User not found'), 'unknownEmail');
+    }
+    if (BLOCKED_USER_STATUSES.has(user.status)) {
+      await attempt.failed();
       throw await fail(forbidden('The user cannot start a session'), 'userStatus', user.id);
+    }
     const transient = attributeMap(attributes ?? []);
     const { token, claims } = await this.#issuer.session(
       {
@@ -156,18 +180,22 @@ export class SessionService {
         transientAttributeKeys: [...transient.keys()],
       },
     );
-    await recordSessionStart(this.#db, user.id, now, event);
-    await attempt.succeeded();
+    await this.#sessionStarts.record(user.id, now, event);
     return token;
   }
 
   /** `exchangeAccessToken`: an access key → a short-lived API JWT with the key's permissions. */
   async exchange(accessToken: string, caller: CallerMeta): Promise<string> {
     const keyId = this.#accessKeys.keyIdOf(accessToken);
-    const attempt = await this.#limiter.begin({ keyId, ip: caller.ip });
-    const key = await this.#accessKeys.verify(accessToken, caller);
+    const attempt = this.#limiter.attempt({ keyId, ip: caller.ip });
+    // The count and the key are read side by side: two reads, one round trip of waiting.
+    const [found] = await Promise.all([this.#accessKeys.find(accessToken), attempt.check(null)]);
+    const key = await this.#accessKeys.verifyFound(accessToken, found, caller);
     if (!key) {
-      await this.#auditKeyFailure('accessKey.exchange', keyId, caller, 'credential');
+      await Promise.all([
+        attempt.failed(),
+        this.#auditKeyFailure('accessKey.exchange', keyId, found, caller, 'credential'),
+      ]);
       throw unauthenticated();
     }
     const { token, claims } = await this.#issuer.api(
@@ -188,7 +216,6 @@ export class SessionService {
         { jti: claims.jti },
       ),
     ]);
-    await attempt.succeeded();
     return token;
   }
 
@@ -286,15 +313,12 @@ export class SessionService {
   async #auditKeyFailure(
     action: string,
     keyId: string | null,
+    found: { readonly id: string; readonly workspace_id: string } | undefined,
     caller: CallerMeta,
     reason: string,
   ): Promise<void> {
-    // Looked up whether or not the id exists, so both failures take the same path.
-    const key = await this.#db
-      .selectFrom('access_keys')
-      .select('workspace_id')
-      .where('id', '=', keyId ?? '')
-      .executeTakeFirst();
+    // The row was read whether or not the id exists, so both failures have taken the same path.
+    const key = found?.id === keyId ? found : undefined;
     await recordAuditEvents(this.#db, [
       {
         workspaceId: key?.workspace_id ?? null,

@@ -1,27 +1,66 @@
 import { sql } from 'kysely';
-import type { Executor } from '../../db/index.ts';
+import { Batcher } from '../../db/batcher.ts';
+import type { Db } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
 import type { AuditEventInput } from '../audit/service.ts';
 
+interface SessionStart {
+  readonly userId: string;
+  readonly at: Date;
+  readonly event: AuditEventInput;
+}
+
 /**
- * Records a started session: the user's `last_active_session_at` and its audit event, in one
- * statement (atomic without a transaction's extra round trips: this runs on every impersonation).
+ * Records started sessions: each user's `last_active_session_at` and one audit event per session.
+ * Runs on every impersonation, so the starts that arrive while one batch is being written share
+ * the next statement and its commit (group commit): one UPDATE of each user touched and one INSERT
+ * of every event, atomic without a transaction's extra round trips. A caller is answered only once
+ * its event is committed.
  */
-export async function recordSessionStart(
-  db: Executor,
-  userId: string,
-  at: Date,
-  e: AuditEventInput,
-): Promise<void> {
+export class SessionStartRecorder {
+  readonly #batcher: Batcher<SessionStart, void>;
+
+  /** `maxInFlight`: statements at once (1 for PGlite's single session, a few for a pool). */
+  constructor(db: Db, maxInFlight: number) {
+    this.#batcher = new Batcher((starts) => writeSessionStarts(db, starts), { maxInFlight });
+  }
+
+  record(userId: string, at: Date, event: AuditEventInput): Promise<void> {
+    return this.#batcher.add({ userId, at, event });
+  }
+}
+
+async function writeSessionStarts(db: Db, starts: readonly SessionStart[]): Promise<void[]> {
+  // One array parameter per column: the statement's shape is the same for 1 start or 500.
+  const column = (f: (s: SessionStart) => string | null) => starts.map(f);
+  const ev = (s: SessionStart) => s.event;
   await sql`
-    with touched as (
-      update users set last_active_session_at = ${at} where id = ${userId} returning id
+    with e as (
+      select * from unnest(
+        ${column(() => newId('evt'))}::text[], ${column((s) => s.userId)}::text[],
+        ${column((s) => s.at.toISOString())}::text[], ${column((s) => ev(s).workspaceId)}::text[],
+        ${column((s) => ev(s).at.toISOString())}::text[], ${column((s) => ev(s).action)}::text[],
+        ${column((s) => ev(s).outcome ?? 'SUCCESS')}::text[], ${column((s) => ev(s).actorKeyId ?? null)}::text[],
+        ${column((s) => ev(s).actorUserId ?? null)}::text[], ${column((s) => ev(s).targetType ?? null)}::text[],
+        ${column((s) => ev(s).targetId ?? null)}::text[], ${column((s) => ev(s).requestId ?? null)}::text[],
+        ${column((s) => ev(s).ip ?? null)}::text[], ${column((s) => JSON.stringify(ev(s).details ?? {}))}::text[]
+      ) with ordinality as e(id, user_id, session_at, workspace_id, occurred_at, action, outcome, actor_key_id,
+        actor_user_id, target_type, target_id, request_id, ip, details, n)
+    ), locked as (
+      -- Row locks in id order: two batches in flight that touch the same users cannot deadlock.
+      select id from users where id in (select user_id from e) order by id for update
+    ), touched as (
+      update users set last_active_session_at = s.at
+      from (select user_id, max(session_at::timestamptz) as at from e group by user_id) as s
+      where users.id = s.user_id and users.id in (select id from locked)
+      returning users.id
     )
     insert into audit_events
       (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)
-    select ${newId('evt')}, ${e.workspaceId}, ${e.at}, ${e.action}, ${e.outcome ?? 'SUCCESS'}, ${e.actorKeyId ?? null},
-      ${e.actorUserId ?? null}, ${e.targetType ?? null}, ${e.targetId ?? null}, ${e.requestId ?? null}, ${e.ip ?? null},
-      ${JSON.stringify(e.details ?? {})}::jsonb
-    from touched
+    select e.id, e.workspace_id, e.occurred_at::timestamptz, e.action, e.outcome, e.actor_key_id, e.actor_user_id,
+      e.target_type, e.target_id, e.request_id, e.ip, e.details::jsonb
+    from e join touched on touched.id = e.user_id
+    order by e.n
   `.execute(db);
+  return starts.map(() => undefined);
 }

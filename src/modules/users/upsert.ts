@@ -150,12 +150,15 @@ export async function upsertUsersEach(
         ? [{ userId: id, assignments: normalizeAssignments(fields.roleAssignments) }]
         : [],
     ),
+    created,
   );
+  const userById = new Map(users.map((u) => [u.id, u]));
   await replaceDatabaseAttributesEach(
     tx,
     toWrite.flatMap(({ id, fields }) =>
-      fields.userAttributes ? [{ userId: id, attributes: fields.userAttributes }] : [],
+      fields.userAttributes ? [{ user: userById.get(id)!, attributes: fields.userAttributes }] : [],
     ),
+    created,
   );
   await addMembershipsEach(
     tx,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from '../../../db/data-dir-lock.ts';
 import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
@@ -98,6 +98,8 @@ export class Warehouses {
       await this.#closing.get(name); // reopening right after the last release: wait for the close
       const unlock = dir ? lockDataDir(dir) : () => {};
       try {
+        // Loaded when the first embedded warehouse opens: a server on PostgreSQL never pays for it.
+        const { PGlite } = await import('@electric-sql/pglite');
         const pglite = dir ? new PGlite(dir) : new PGlite();
         await pglite.waitReady;
         const w: Warehouse = { pglite, refs: 0, queue: Promise.resolve(), unlock };

@@ -1,8 +1,8 @@
 import type { Problem } from '../../../errors.ts';
-import { validatePolicy } from '../../query-gate/index.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, dialectOf } from '../connections/types.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
+import { loadGate } from '../gate.ts';
 
 const MAX_POLICY_LENGTH = 10_000;
 
@@ -33,6 +33,7 @@ export class PolicyChecker {
     const columns =
       tables?.find((t) => t.schema === table.schema && t.name === table.name)?.columns.map((c) => c.name) ??
       null;
+    const { validatePolicy } = await loadGate();
     const problems = await validatePolicy(dialectOf(connection.engine), policy, columns, table);
     return problems.map((p) => ({
       ...p,

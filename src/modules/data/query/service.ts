@@ -5,13 +5,14 @@ import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
-import { type RewrittenQuery, rewriteQuery } from '../../query-gate/index.ts';
+import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
 import type { DomainView } from '../domains/store.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
+import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { readQuerySnapshot } from './snapshot.ts';
 
@@ -182,6 +183,7 @@ export class QueryService {
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
+    const { rewriteQuery } = await loadGate();
     const rewritten = await rewriteQuery({
       dialect: dialectOf(connection.engine),
       sql,

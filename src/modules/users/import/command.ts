@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { flag, jsonOption, UsageError, workspaceOption } from '../../../cli/args.ts';
 import type { CliCommand } from '../../../cli/commands.ts';
 import { progressReporter } from '../../../cli/progress.ts';
-import { parseImportFile } from './csv-format.ts';
+import { csvRecords, ImportRowParser } from './csv-format.ts';
 import { importUsers } from './importer.ts';
 
 const USAGE =
@@ -43,9 +44,10 @@ export const usersCommand: CliCommand = {
     const batchSize = batchFlag === undefined ? env.config.maxEmailsPerCall : Number(batchFlag);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > env.config.maxEmailsPerCall)
       throw new UsageError(`--batch-size must be an integer from 1 to ${env.config.maxEmailsPerCall}`);
-    let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // Only checked here: the importer streams the file, twice, so a large file costs no memory.
+      await access(file, constants.R_OK);
+      if (!(await stat(file)).isFile()) throw new Error('not a regular file');
     } catch (err) {
       env.io.err(`Cannot read ${file}: ${(err as Error).message}`);
       return 2;
@@ -59,19 +61,18 @@ export const usersCommand: CliCommand = {
       if (!(await app.services.workspaces.find(workspaceId)))
         throw new UsageError(`Workspace not found: ${workspaceId}`);
       const groups = await app.services.groups.list(workspaceId);
-      const parsed = parseImportFile(text, new Map(groups.map((g) => [g.name.toLowerCase(), g.id])), {
-        sendWelcomeEmail: args.flags.has('send-welcome-email'),
-      });
+      const lookup = new Map(groups.map((g) => [g.name.toLowerCase(), g.id]));
+      const sendWelcomeEmail = args.flags.has('send-welcome-email');
       const result = await importUsers(
         app.services.users,
         workspaceId,
-        parsed.rows,
+        () => csvRecords(file),
+        () => new ImportRowParser(lookup, { sendWelcomeEmail }),
         {
           dryRun,
           batchSize,
           onProgress: json ? undefined : progressReporter(env.io, dryRun ? 'Checking' : 'Importing'),
         },
-        parsed.problems,
       );
       const problems = [...result.problems].sort((a, b) => a.line - b.line);
       for (const p of problems.slice(0, MAX_PROBLEMS_SHOWN))

@@ -1,8 +1,10 @@
-import { parse } from 'csv-parse/sync';
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
 import { ATTRIBUTE_KEY, type AttributeInput, RESERVED_ATTRIBUTE_KEYS } from '../../attributes/validation.ts';
 import { ROLES } from '../../roles/roles.ts';
 import type { RoleAssignmentInput } from '../../roles/validation.ts';
 import type { CreateUsersInput } from '../upsert.ts';
+import { FirstLines } from './first-lines.ts';
 
 /**
  * The import file format (README "tessera users import"):
@@ -32,108 +34,144 @@ export interface LineProblem {
   readonly message: string;
 }
 
-export interface ParsedImport {
-  readonly rows: ImportRow[];
-  readonly problems: LineProblem[];
-}
-
 /** Group names (lower-cased) to ids, so a file may name groups by name or id. */
 export type GroupLookup = ReadonlyMap<string, string>;
 
 const roleIdByName = new Map(ROLES.map((r) => [r.name.toLowerCase(), r.id]));
 
-/** Parses and checks the file's shape; the createUsers rules themselves are checked by the service. */
-export function parseImportFile(
-  text: string,
-  groups: GroupLookup,
-  options: { readonly sendWelcomeEmail: boolean },
-): ParsedImport {
-  const problems: LineProblem[] = [];
-  let records: { record: string[]; info: { lines: number }; raw: string }[];
-  try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
-  } catch (err) {
-    const e = err as { lines?: number; message: string };
-    return { rows: [], problems: [{ line: e.lines ?? 1, message: `not valid CSV: ${e.message}` }] };
+/** A CSV record and the 1-based line of the file where it starts. */
+export interface CsvRecord {
+  readonly record: string[];
+  readonly line: number;
+}
+
+/** The file is not valid CSV from this line on. */
+export class CsvSyntaxError extends Error {
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(message);
+    this.line = line;
   }
-  const [headerRecord, ...body] = records;
-  if (!headerRecord) return { rows: [], problems: [{ line: 1, message: 'the file is empty' }] };
-  const header = headerRecord.record.map((h) => h.trim());
-  const headerProblems = checkHeader(header);
-  if (headerProblems.length > 0) return { rows: [], problems: headerProblems };
+}
 
-  const col = (name: string) => header.indexOf(name);
-  const attributeColumns = header.flatMap((h, i) =>
-    (RESERVED_COLUMNS as readonly string[]).includes(h) ? [] : [{ key: h, index: i }],
+/**
+ * The records of a CSV file, streamed: the file is read in chunks as records are consumed, so
+ * memory does not grow with the file. Throws `CsvSyntaxError` where the file stops being CSV.
+ */
+export async function* csvRecords(path: string): AsyncGenerator<CsvRecord> {
+  const source = createReadStream(path);
+  const parser = source.pipe(
+    parse({ bom: true, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }),
   );
-  const hasAttributes = col('attributes') >= 0 || attributeColumns.length > 0;
-  const firstLineOf = new Map<string, number>();
-  const rows: ImportRow[] = [];
-
-  for (const { record, info, raw } of body) {
-    const line = info.lines - (raw.replace(/\r?\n$/, '').split('\n').length - 1);
-    const rowProblems: LineProblem[] = [];
-    if (record.length !== header.length) {
-      problems.push({ line, message: `has ${record.length} fields; the header has ${header.length}` });
-      continue;
+  source.once('error', (err) => parser.destroy(err)); // a read error ends the records, as an error
+  try {
+    for await (const { record, info, raw } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+      raw: string;
+    }>) {
+      yield { record, line: info.lines - (raw.replace(/\r?\n$/, '').split('\n').length - 1) };
     }
-    const cell = (name: string) => (col(name) >= 0 ? record[col(name)]!.trim() : undefined);
+  } catch (err) {
+    const e = err as { lines?: number; message: string; code?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('CSV_'))
+      throw new CsvSyntaxError(e.lines ?? 1, `not valid CSV: ${e.message}`);
+    throw err;
+  } finally {
+    source.destroy();
+    parser.destroy();
+  }
+}
+
+/**
+ * Checks the file's shape record by record (the createUsers rules themselves are checked by the
+ * service): first the header, then each body record into a createUsers input. Duplicate emails
+ * are found across the whole file, so one parser reads one file once.
+ */
+export class ImportRowParser {
+  readonly #groups: GroupLookup;
+  readonly #sendWelcomeEmail: boolean;
+  /** Normalized email → the line it first appears on. */
+  readonly #firstLines = new FirstLines();
+  #header: string[] = [];
+  #attributeColumns: { key: string; index: number }[] = [];
+  #hasAttributes = false;
+
+  constructor(groups: GroupLookup, options: { readonly sendWelcomeEmail: boolean }) {
+    this.#groups = groups;
+    this.#sendWelcomeEmail = options.sendWelcomeEmail;
+  }
+
+  /** Reads the header; any problem means no row can be read. */
+  header(record: readonly string[]): LineProblem[] {
+    const header = record.map((h) => h.trim());
+    const problems = checkHeader(header);
+    this.#header = header;
+    this.#attributeColumns = header.flatMap((h, i) =>
+      (RESERVED_COLUMNS as readonly string[]).includes(h) ? [] : [{ key: h, index: i }],
+    );
+    this.#hasAttributes = header.includes('attributes') || this.#attributeColumns.length > 0;
+    return problems;
+  }
+
+  /** One body record: its row (none when it has the wrong number of fields) and its problems. */
+  row(record: readonly string[], line: number): { row: ImportRow | null; problems: LineProblem[] } {
+    const header = this.#header;
+    if (record.length !== header.length)
+      return {
+        row: null,
+        problems: [{ line, message: `has ${record.length} fields; the header has ${header.length}` }],
+      };
+    const problems: LineProblem[] = [];
+    const cell = (name: string) => {
+      const i = header.indexOf(name);
+      return i >= 0 ? record[i]!.trim() : undefined;
+    };
     const email = cell('email')!;
-    const normalized = email.toLowerCase();
-    const earlier = firstLineOf.get(normalized);
-    if (earlier !== undefined && email !== '')
-      rowProblems.push({ line, column: 'email', message: `${email} already appears on line ${earlier}` });
-    else firstLineOf.set(normalized, line);
+    // An empty email is the createUsers rules' to report, not a duplicate.
+    const earlier = email === '' ? null : this.#firstLines.firstOr(email.toLowerCase(), line);
+    if (earlier !== null)
+      problems.push({ line, column: 'email', message: `${email} already appears on line ${earlier}` });
 
     const roles = cell('roles');
     const roleAssignments = roles === undefined ? undefined : parseRoles(roles);
     const groupCell = cell('groups');
     const userGroupIds = groupCell
-      ? splitList(groupCell).map((g) => groups.get(g.toLowerCase()) ?? g)
+      ? splitList(groupCell).map((g) => this.#groups.get(g.toLowerCase()) ?? g)
       : undefined;
 
     let userAttributes: AttributeInput[] | undefined;
-    if (hasAttributes) {
+    if (this.#hasAttributes) {
       userAttributes = [];
       const json = cell('attributes');
       if (json) {
         const parsed = parseAttributeJson(json);
-        if (typeof parsed === 'string') rowProblems.push({ line, column: 'attributes', message: parsed });
+        if (typeof parsed === 'string') problems.push({ line, column: 'attributes', message: parsed });
         else userAttributes.push(...parsed);
       }
-      for (const { key, index } of attributeColumns) {
+      for (const { key, index } of this.#attributeColumns) {
         const value = record[index]!;
         if (value === '') continue;
         if (userAttributes.some((a) => a.key === key))
-          rowProblems.push({
-            line,
-            column: key,
-            message: `attribute ${key} is also in the attributes column`,
-          });
+          problems.push({ line, column: key, message: `attribute ${key} is also in the attributes column` });
         else userAttributes.push({ key, value });
       }
     }
-    problems.push(...rowProblems);
-    rows.push({
-      line,
-      email,
-      input: {
-        emails: [email],
-        ...(roleAssignments !== undefined ? { roleAssignments } : {}),
-        ...(userGroupIds !== undefined ? { userGroupIds } : {}),
-        ...(userAttributes !== undefined ? { userAttributes } : {}),
-        sendWelcomeEmail: options.sendWelcomeEmail,
+    return {
+      row: {
+        line,
+        email,
+        input: {
+          emails: [email],
+          ...(roleAssignments !== undefined ? { roleAssignments } : {}),
+          ...(userGroupIds !== undefined ? { userGroupIds } : {}),
+          ...(userAttributes !== undefined ? { userAttributes } : {}),
+          sendWelcomeEmail: this.#sendWelcomeEmail,
+        },
       },
-    });
+      problems,
+    };
   }
-  if (rows.length === 0 && problems.length === 0) problems.push({ line: 2, message: 'the file has no rows' });
-  return { rows, problems };
 }
 
 function checkHeader(header: readonly string[]): LineProblem[] {

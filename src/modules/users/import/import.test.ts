@@ -11,6 +11,8 @@ import { type App, createApp } from '../../../app.ts';
 import { runCli } from '../../../cli.ts';
 import { loadConfig } from '../../../config.ts';
 import { ROLE_IDS } from '../../roles/roles.ts';
+import { ImportRowParser } from './csv-format.ts';
+import { importUsers } from './importer.ts';
 
 interface Env {
   readonly name: string;
@@ -242,6 +244,13 @@ for (const open of legs) {
       assert.equal(h.code, 1);
       assert.match(h.err, /header\.csv:1: the header needs an email column/);
       assert.match(h.err, /header\.csv:1: sub: /);
+      const broken = file('broken.csv', 'email\nok@acme.com\n"unclosed@acme.com\n');
+      const b = await cli(env, ['users', 'import', broken]);
+      assert.equal(b.code, 1);
+      assert.match(b.err, /broken\.csv:\d+: not valid CSV/);
+      const empty = await cli(env, ['users', 'import', file('empty.csv', '')]);
+      assert.match(empty.err, /empty\.csv:1: the file is empty/);
+      assert.deepEqual(await counts(env), before, 'neither writes anything');
       const missing = await cli(env, ['users', 'import', join(dir, 'nope.csv')]);
       assert.equal(missing.code, 2);
       assert.equal((await cli(env, ['users', 'import'])).code, 2, 'usage');
@@ -395,6 +404,42 @@ describe('users import against an app with data', () => {
         results.map((r) => r[0]!.outcome),
         ['UNCHANGED', 'CREATED'],
       );
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('users import reads the file twice', () => {
+  it('a file that changes between the check and the write stops at the first changed line', async () => {
+    const t = await startTestApp(testBackends()[0]!);
+    try {
+      const body = (records: string[][]) => [
+        { record: ['email'], line: 1 },
+        ...records.map((record, i) => ({ record, line: i + 2 })),
+      ];
+      let pass = 0;
+      // The first pass (the check) sees three good rows; the second sees line 4 with two fields.
+      const records = () => {
+        pass++;
+        const rows = [['a@acme.com'], ['b@acme.com'], pass === 1 ? ['c@acme.com'] : ['c@acme.com', 'x']];
+        return (async function* () {
+          yield* body(rows);
+        })();
+      };
+      const result = await importUsers(
+        t.app.services.users,
+        t.workspaceId,
+        records,
+        () => new ImportRowParser(new Map(), { sendWelcomeEmail: false }),
+        { dryRun: false, batchSize: 2 },
+      );
+      assert.equal(pass, 2);
+      assert.equal(result.problems.length, 1);
+      assert.equal(result.problems[0]!.line, 4);
+      assert.match(result.problems[0]!.message, /changed while it was imported/);
+      assert.equal(result.summary.created, 2, 'the batch before the change was written');
+      assert.equal(result.summary.failed, 1);
     } finally {
       await t.close();
     }

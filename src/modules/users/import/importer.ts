@@ -2,7 +2,13 @@ import { AppError, type Problem } from '../../../errors.ts';
 import type { AuditOrigin } from '../../audit/service.ts';
 import type { UserService } from '../service.ts';
 import type { CreateUsersInput } from '../upsert.ts';
-import type { ImportRow, LineProblem } from './csv-format.ts';
+import {
+  type CsvRecord,
+  CsvSyntaxError,
+  type ImportRow,
+  type ImportRowParser,
+  type LineProblem,
+} from './csv-format.ts';
 
 export interface ImportSummary {
   rows: number;
@@ -28,50 +34,41 @@ export interface ImportOptions {
 
 const ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 
+/** A fresh pass over the file: its records in order (see `csvRecords`). */
+export type RecordSource = () => AsyncIterable<CsvRecord>;
+
 /**
- * Imports rows through the createUsers service in two passes: first every row is checked by
- * the createUsers rules, and any problem stops the import before anything is written; then the
- * rows are written in batches, one transaction each. A batch that fails (say the database goes
- * away) is rolled back whole and the import stops there; batches before it stay written. Every
- * row is an idempotent upsert, so running the same file again completes an interrupted import.
+ * Imports a CSV file through the createUsers service in two streaming passes, so memory does not
+ * grow with the file: first every row is read and checked by the file's rules and the createUsers
+ * rules (a batch of rows at a time), and any problem stops the import before anything is written;
+ * then the file is read again and written in batches, one transaction each. A batch that fails
+ * (say the database goes away) is rolled back whole and the import stops there; batches before it
+ * stay written. Every row is an idempotent upsert, so running the same file again completes an
+ * interrupted import.
  */
 export async function importUsers(
   users: UserService,
   workspaceId: string,
-  rows: readonly ImportRow[],
+  records: RecordSource,
+  parser: () => ImportRowParser,
   options: ImportOptions,
-  /** Problems the file's parser already found; they stop the import like any other. */
-  fileProblems: readonly LineProblem[] = [],
 ): Promise<ImportResult> {
+  const checked = await checkFile(users, workspaceId, records, parser(), options.batchSize);
   const summary: ImportSummary = {
-    rows: rows.length,
+    rows: checked.rows,
     created: 0,
     updated: 0,
     unchanged: 0,
     failed: 0,
     dryRun: options.dryRun,
   };
-  const checked = await users.checkCreateUsersInputs(
-    workspaceId,
-    rows.map((r) => r.input),
-  );
-  if (checked.length > 0 || fileProblems.length > 0) {
-    const badLines = new Set([
-      ...fileProblems.map((p) => p.line),
-      ...checked.map((c) => rows[c.index]!.line),
-    ]);
-    summary.failed = Math.max(rows.length, badLines.size);
-    return {
-      summary,
-      problems: [
-        ...fileProblems,
-        ...checked.flatMap(({ index, problems }) => problems.map((p) => toLineProblem(rows[index]!, p))),
-      ],
-    };
+  if (checked.problems.length > 0) {
+    summary.failed = Math.max(checked.rows, checked.badLines);
+    return { summary, problems: checked.problems };
   }
-  options.onProgress?.(0, rows.length);
-  for (let start = 0; start < rows.length; start += options.batchSize) {
-    const batch = rows.slice(start, start + options.batchSize);
+  options.onProgress?.(0, checked.rows);
+  let done = 0;
+  const write = async (batch: readonly ImportRow[]): Promise<LineProblem | null> => {
     try {
       const results = await users.createUsersBatch(
         workspaceId,
@@ -85,22 +82,114 @@ export async function importUsers(
         else summary.unchanged++;
       }
     } catch (err) {
-      summary.failed = rows.length - start;
+      summary.failed = checked.rows - done;
       const reason = err instanceof AppError ? `${err.code}: ${err.message}` : 'the database write failed';
-      const last = batch.at(-1)!.line;
+      const first = batch[0]!.line;
       return {
-        summary,
-        problems: [
-          {
-            line: batch[0]!.line,
-            message: `the batch of lines ${batch[0]!.line}–${last} was rolled back (${reason}); lines from ${batch[0]!.line} on were not imported`,
-          },
-        ],
+        line: first,
+        message: `the batch of lines ${first}–${batch.at(-1)!.line} was rolled back (${reason}); lines from ${first} on were not imported`,
       };
     }
-    options.onProgress?.(start + batch.length, rows.length);
+    done += batch.length;
+    options.onProgress?.(done, checked.rows);
+    return null;
+  };
+  // The second pass reads what the first one checked; a file changed in between is caught here.
+  const reader = parser();
+  let batch: ImportRow[] = [];
+  let seenHeader = false;
+  const changed = (line: number): ImportResult => {
+    summary.failed = checked.rows - done;
+    return {
+      summary,
+      problems: [
+        { line, message: `the file changed while it was imported; lines from ${line} on were not imported` },
+      ],
+    };
+  };
+  try {
+    for await (const { record, line } of records()) {
+      if (!seenHeader) {
+        seenHeader = true;
+        if (reader.header(record).length > 0) return changed(line);
+        continue;
+      }
+      const { row, problems } = reader.row(record, line);
+      if (!row || problems.length > 0) return changed(line);
+      batch.push(row);
+      if (batch.length >= options.batchSize) {
+        const failed = await write(batch);
+        if (failed) return { summary, problems: [failed] };
+        batch = [];
+      }
+    }
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) return changed(err.line);
+    throw err;
   }
+  if (batch.length > 0) {
+    const failed = await write(batch);
+    if (failed) return { summary, problems: [failed] };
+  }
+  if (done !== checked.rows) return changed(batch.at(-1)?.line ?? 1);
   return { summary, problems: [] };
+}
+
+/** The first pass: counts the rows and finds every problem, holding one batch of rows at a time. */
+async function checkFile(
+  users: UserService,
+  workspaceId: string,
+  records: RecordSource,
+  parser: ImportRowParser,
+  batchSize: number,
+): Promise<{ rows: number; problems: LineProblem[]; badLines: number }> {
+  const problems: LineProblem[] = [];
+  const badLines = new Set<number>();
+  const report = (found: readonly LineProblem[]) => {
+    for (const p of found) {
+      problems.push(p);
+      badLines.add(p.line);
+    }
+  };
+  let rows = 0;
+  let chunk: ImportRow[] = [];
+  const checkChunk = async () => {
+    const checked = await users.checkCreateUsersInputs(
+      workspaceId,
+      chunk.map((r) => r.input),
+    );
+    for (const { index, problems: found } of checked)
+      report(found.map((p) => toLineProblem(chunk[index]!, p)));
+    chunk = [];
+  };
+  let seenHeader = false;
+  try {
+    for await (const { record, line } of records()) {
+      if (!seenHeader) {
+        seenHeader = true;
+        const headerProblems = parser.header(record);
+        if (headerProblems.length > 0) return { rows: 0, problems: headerProblems, badLines: 1 };
+        continue;
+      }
+      const { row, problems: found } = parser.row(record, line);
+      report(found);
+      if (!row) continue;
+      rows++;
+      chunk.push(row);
+      if (chunk.length >= batchSize) await checkChunk();
+    }
+  } catch (err) {
+    // As before streaming: a file that is not CSV is reported by that one problem, with no rows.
+    if (err instanceof CsvSyntaxError)
+      return { rows: 0, problems: [{ line: err.line, message: err.message }], badLines: 1 };
+    throw err;
+  }
+  if (!seenHeader) return { rows: 0, problems: [{ line: 1, message: 'the file is empty' }], badLines: 1 };
+  if (chunk.length > 0) await checkChunk();
+  if (rows === 0 && problems.length === 0)
+    return { rows: 0, problems: [{ line: 2, message: 'the file has no rows' }], badLines: 1 };
+  problems.sort((a, b) => a.line - b.line);
+  return { rows, problems, badLines: badLines.size };
 }
 
 /** Names the CSV column a createUsers problem is about (`emails[0]` → email, `roleAssignments[1]` → roles, …). */

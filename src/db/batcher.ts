@@ -1,0 +1,78 @@
+interface Pending<I, O> {
+  readonly item: I;
+  readonly resolve: (out: O) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for hot statements: callers add one item each; items that arrive while a batch is
+ * running go into the next one, so under load many requests share one statement (and one commit)
+ * while a lone request waits for nothing but its own round trip. A caller's promise settles only
+ * once its batch has: a write is durable before anyone is answered. A failed batch is retried one
+ * item at a time, so one bad item fails only its own caller.
+ */
+export class Batcher<I, O> {
+  readonly #run: (items: readonly I[]) => Promise<readonly O[]>;
+  readonly #maxItems: number;
+  readonly #maxInFlight: number;
+  #queue: Pending<I, O>[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+
+  /**
+   * `run` answers the items in their order. `maxItems` bounds a statement's size; `maxInFlight`
+   * lets that many statements run at once (a connection pool), so waiting on one round trip does
+   * not hold back the next batch.
+   */
+  constructor(
+    run: (items: readonly I[]) => Promise<readonly O[]>,
+    options: { readonly maxItems?: number; readonly maxInFlight?: number } = {},
+  ) {
+    this.#run = run;
+    this.#maxItems = options.maxItems ?? 500;
+    this.#maxInFlight = options.maxInFlight ?? 1;
+  }
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight) return;
+    this.#scheduled = true;
+    // After the current I/O callbacks: the requests that arrived together share the first batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#start();
+    });
+  }
+
+  /** Starts batches of what is queued while there is room; each one finishing starts the next. */
+  #start(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxItems);
+      this.#inFlight++;
+      void this.#settle(batch).finally(() => {
+        this.#inFlight--;
+        this.#start();
+      });
+    }
+  }
+
+  async #settle(batch: readonly Pending<I, O>[]): Promise<void> {
+    let out: readonly O[];
+    try {
+      out = await this.#run(batch.map((p) => p.item));
+      if (out.length !== batch.length)
+        throw new Error(`a batch of ${batch.length} got ${out.length} answers`);
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else for (const p of batch) await this.#settle([p]);
+      return;
+    }
+    for (const [i, p] of batch.entries()) p.resolve(out[i]!);
+  }
+}
