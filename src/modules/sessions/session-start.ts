@@ -18,7 +18,7 @@ interface SessionStart {
  * its event is committed.
  */
 export class SessionStartRecorder {
-  readonly #batcher: Batcher<SessionStart, void>;
+  readonly #batcher: Batcher<SessionStart, undefined>;
 
   /** `maxInFlight`: statements at once (1 for PGlite's single session, a few for a pool). */
   constructor(db: Db, maxInFlight: number) {
@@ -30,7 +30,7 @@ export class SessionStartRecorder {
   }
 }
 
-async function writeSessionStarts(db: Db, starts: readonly SessionStart[]): Promise<void[]> {
+async function writeSessionStarts(db: Db, starts: readonly SessionStart[]): Promise<undefined[]> {
   // One array parameter per column: the statement's shape is the same for 1 start or 500.
   const column = (f: (s: SessionStart) => string | null) => starts.map(f);
   const ev = (s: SessionStart) => s.event;
