@@ -8,8 +8,8 @@ import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import type { GateRequest, GateTable } from './types.ts';
 
 /**
- * The invariant, checked on the exact text that will run (docs/query-gate.md, "MySQL and
- * MariaDB: the invariant"): the printed SQL is tokenized with the server's rules and parsed
+ * The invariant, checked on the exact text that will run (docs/query-gate.md,
+ * "MySQL and MariaDB: the invariant"): the printed SQL is tokenized with the server's rules and parsed
  * again, and in that fresh tree every reference to a protected table is a policy wrapper equal
  * to the one the gate prints for that table on its own, every other table is a bare domain table
  * without policy, and every `?` sits in a wrapper. Nothing of the rewrite's tree is consulted;
