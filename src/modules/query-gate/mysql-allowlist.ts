@@ -2,6 +2,9 @@
  * What a MySQL/MariaDB query may call (fail closed: anything not listed is refused). Names are
  * compared in lower case. Nothing here reads files, settings, variables, other sessions or the
  * server's identity, sleeps, takes locks or writes. Documented in docs/query-gate.md.
+ *
+ * Every name must be a built-in on MySQL and on MariaDB alike: a name one server lacks
+ * (`REGEXP_LIKE` on MariaDB) resolves to a stored function of the default database instead.
  */
 // biome-ignore format: a compact word list reads better than one name a line
 export const MYSQL_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -21,7 +24,7 @@ export const MYSQL_FUNCTIONS: ReadonlySet<string> = new Set([
   'left', 'right', 'locate', 'instr', 'position', 'replace', 'concat', 'concat_ws', 'reverse', 'repeat',
   'space', 'insert', 'field', 'find_in_set', 'elt', 'format', 'ascii', 'ord', 'char', 'hex', 'unhex', 'md5',
   'sha1', 'sha2', 'to_base64', 'from_base64', 'quote', 'strcmp', 'soundex', 'regexp_replace',
-  'regexp_substr', 'regexp_instr', 'regexp_like', 'convert',
+  'regexp_substr', 'regexp_instr', 'convert',
   // date and time
   'now', 'current_date', 'current_time', 'current_timestamp', 'curdate', 'curtime', 'localtime',
   'localtimestamp', 'utc_date', 'utc_time', 'utc_timestamp', 'date', 'time', 'timestamp', 'year', 'quarter',

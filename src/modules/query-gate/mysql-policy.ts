@@ -2,6 +2,7 @@ import type mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
 import { lexMysql } from './mysql-lex.ts';
+import { parseMysqlBounded } from './mysql-parse.ts';
 import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
@@ -17,20 +18,18 @@ export interface Placeholder {
   readonly value: unknown;
 }
 
-/** Parses SQL that must be exactly one SELECT. */
-export function parseOne(parser: Parser, sql: string, what: 'query' | 'policy'): MyNode {
+/**
+ * Parses SQL that must be exactly one SELECT. The parse runs on the grammar's own bounded copy
+ * (`mysql-parse.ts`); `_parser` is the caller's printer, kept so every step takes the same one.
+ */
+export function parseOne(_parser: Parser, sql: string, what: 'query' | 'policy'): MyNode {
   // One lexical truth: text the parser and the server could split differently is refused here.
   const spelled = parserText(sql, lexMysql(sql, 'input'));
-  let ast: unknown;
-  try {
-    ast = (
-      parser.parse(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown }
-    ).ast;
-  } catch (error) {
-    throw queryRefused(
-      `The ${what} is not valid SQL for MySQL: ${echo(error instanceof Error ? error.message : String(error), 200)}`,
-    );
+  const parsed = parseMysqlBounded(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } });
+  if ('error' in parsed) {
+    throw queryRefused(`The ${what} is not valid SQL for MySQL: ${echo(parsed.error, 200)}`);
   }
+  const ast = parsed.ast;
   const statements = Array.isArray(ast) ? ast : [ast];
   if (statements.length !== 1)
     throw queryRefused(`Exactly one statement is allowed (found ${statements.length})`);

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { queryRefused } from './errors.ts';
 import { lexMysql, type MyToken } from './mysql-lex.ts';
+import { parseMysqlBounded } from './mysql-parse.ts';
 import { OPTIONS, type Parser, type Placeholder } from './mysql-policy.ts';
 import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
 import type { GateRequest, GateTable } from './types.ts';
 
 /**
- * The invariant, checked on the exact text that will run
- * (docs/query-gate.md "MySQL and MariaDB: the invariant"): the printed SQL is tokenized with the server's rules and parsed
+ * The invariant, checked on the exact text that will run (docs/query-gate.md,
+ * "MySQL and MariaDB: the invariant"): the printed SQL is tokenized with the server's rules and parsed
  * again, and in that fresh tree every reference to a protected table is a policy wrapper equal
  * to the one the gate prints for that table on its own, every other table is a bare domain table
  * without policy, and every `?` sits in a wrapper. Nothing of the rewrite's tree is consulted;
@@ -26,20 +27,11 @@ function unfaithful(): Error {
 }
 
 /** Parses printed SQL (tokenized with the server's rules) that must be one SELECT; positions kept. */
-function parsePrinted(
-  parser: Parser,
-  sql: string,
-  tokens: readonly MyToken[] = lexMysql(sql, 'output'),
-): MyNode {
+function parsePrinted(sql: string, tokens: readonly MyToken[] = lexMysql(sql, 'output')): MyNode {
   const spelled = parserText(sql, tokens);
-  let ast: unknown;
-  try {
-    ast = (
-      parser.parse(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } }) as { ast: unknown }
-    ).ast;
-  } catch {
-    throw unfaithful();
-  }
+  const parsed = parseMysqlBounded(spelled.text, { ...OPTIONS, parseOptions: { includeLocations: true } });
+  if ('error' in parsed) throw unfaithful();
+  const ast = parsed.ast;
   const statements = Array.isArray(ast) ? ast : [ast];
   const only = statements[0];
   if (statements.length !== 1 || !isObject(only) || only.type !== 'select') throw unfaithful();
@@ -107,7 +99,7 @@ function printAndParseAlone(parser: Parser, body: MyNode, count: number): { shap
     for (const key of Object.keys(node)) delete node[key];
     Object.assign(node, { type: 'column_ref', table: null, column: `${token}${i}` });
   });
-  const tree = parsePrinted(parser, print(parser, body));
+  const tree = parsePrinted(print(parser, body));
   const found: { index: number; offset: number }[] = [];
   const swap = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(swap);
@@ -148,14 +140,13 @@ export function print(parser: Parser, ast: MyNode): string {
  * expected wrapper of a protected table; it is asked only for tables found wrapped.
  */
 export function verifyMysqlOutput(
-  parser: Parser,
   sql: string,
   request: Pick<GateRequest, 'tables' | 'applyPolicies'>,
   wrapperFor: (table: GateTable) => ExpectedWrapper,
 ): unknown[] {
   const tokens = lexMysql(sql, 'output');
   const marks = tokens.filter((t) => t.kind === 'placeholder').map((t) => t.start);
-  const tree = parsePrinted(parser, sql, tokens);
+  const tree = parsePrinted(sql, tokens);
   const protectedTable = (table: GateTable) => request.applyPolicies && table.policy !== null;
   // The gate prints the domain's own spelling, always qualified: an exact match or nothing.
   const domainTable = (item: MyNode): GateTable | undefined => {

@@ -250,6 +250,15 @@ export class MyWalker {
     if (name === null || parts.length !== 1 || parts[0] === null || name.schema != null) {
       throw queryRefused('Qualified function calls are not allowed');
     }
+    // A quoted name (`` `substring`(…) ``) is not the built-in for the server: MariaDB and MySQL
+    // resolve it to a stored function of the default database when one has that name, which
+    // runs with its definer's rights. Only a bare word reaches the built-in.
+    const part = Array.isArray(name.name) ? name.name[0] : null;
+    if (!isObject(part) || (part.type !== 'default' && part.type !== 'origin')) {
+      throw queryRefused('Function names must be written without quotes', {
+        construct: 'quoted function name',
+      });
+    }
     const fname = parts[0]!;
     const compat = asPolicyFunction(fname);
     if (compat !== null) {

@@ -94,7 +94,7 @@ function parsedPolicy(parser: Parser, policy: string): MyNode {
  */
 export function checkMysqlOutput(parser: Parser, sql: string, request: GateRequest): unknown[] {
   const expected = new Map<GateTable, ExpectedWrapper>();
-  return verifyMysqlOutput(parser, sql, request, (table) => {
+  return verifyMysqlOutput(sql, request, (table) => {
     let wrapper = expected.get(table);
     if (wrapper === undefined) {
       const own: Placeholder[] = [];
