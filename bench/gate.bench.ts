@@ -4,6 +4,7 @@ import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { loadModule, parseSync } from 'pgsql-parser';
 import { rewriteQuery } from '../src/modules/query-gate/index.ts';
 import { checkMysqlOutput } from '../src/modules/query-gate/mysql.ts';
+import { parseMysqlBounded } from '../src/modules/query-gate/mysql-parse.ts';
 import { invariantPlan } from '../src/modules/query-gate/postgres.ts';
 import { parseOneSelect } from '../src/modules/query-gate/postgres-parse.ts';
 import { PolicyTemplates } from '../src/modules/query-gate/postgres-templates.ts';
@@ -98,7 +99,8 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   const printed = (await rewriteQuery(request)).sql;
   const check = await time(async () => checkMysqlOutput(parser, printed, request), SAMPLES, 20);
   const reparse = await time(
-    async () => parser.parse(printed, { database: 'mysql', parseOptions: { includeLocations: true } }),
+    // The same bounded parse (own V8 context, time limit) the check itself runs.
+    async () => parseMysqlBounded(printed, { database: 'mysql', parseOptions: { includeLocations: true } }),
     SAMPLES,
     20,
   );
