@@ -131,6 +131,12 @@ async function handle(app: App, request: Request, ctx: HttpContext): Promise<Res
 function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   headers.set('x-request-id', ctx.requestId);
   headers.set('x-content-type-options', 'nosniff');
+  // Yoga's event streams say `Connection: keep-alive` and `Content-Encoding: none`. Whether a
+  // connection stays open is the HTTP server's decision (the client's `Connection: close`, a
+  // shutdown), not the handler's: with the header copied through, a client that asked to close
+  // was held open until the keep-alive timeout. `none` is no content coding at all.
+  headers.delete('connection');
+  if (headers.get('content-encoding') === 'none') headers.delete('content-encoding');
 }
 
 async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {
