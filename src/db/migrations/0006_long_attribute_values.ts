@@ -28,6 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  // Fails while a value over about 2.7 KB is stored: the old indexes cannot hold it.
   await sql`
     drop index user_attributes_long_values;
     drop index user_attributes_filter_page;
