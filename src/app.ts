@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { CliCommand } from './cli/commands.ts';
@@ -130,6 +131,12 @@ async function handle(app: App, request: Request, ctx: HttpContext): Promise<Res
 function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   headers.set('x-request-id', ctx.requestId);
   headers.set('x-content-type-options', 'nosniff');
+  // Yoga's event streams say `Connection: keep-alive` and `Content-Encoding: none`. Whether a
+  // connection stays open is the HTTP server's decision (the client's `Connection: close`, a
+  // shutdown), not the handler's: with the header copied through, a client that asked to close
+  // was held open until the keep-alive timeout. `none` is no content coding at all.
+  headers.delete('connection');
+  if (headers.get('content-encoding') === 'none') headers.delete('content-encoding');
 }
 
 async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {
@@ -156,7 +163,9 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
       return unauthorizedResponse();
     }
   }
-  const response = await app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
+  const body = await utf8Body(request);
+  if (body === null) return errorResponse(400, 'BAD_REQUEST', 'The request body is not valid UTF-8');
+  const response = await app.graphql.fetch(body, { requestId: ctx.requestId, ip: ctx.ip, principal });
   // Whatever format the client negotiated (JSON, SSE, multipart), an authentication failure is
   // the one 401 body (docs/api-contract.md §1): no second shape to tell failures apart by.
   if (response.status === 401) {
@@ -177,6 +186,18 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
     return refusal;
   }
   return response;
+}
+
+/**
+ * The request, its body checked to be UTF-8, or null when it is not. JSON is UTF-8 (RFC 8259);
+ * decoding other bytes puts U+FFFD in their place, so a name sent with them used to be stored
+ * altered instead of refused (docs/limits.md, "Malformed HTTP requests"). The checked bytes are
+ * handed on as they are.
+ */
+async function utf8Body(request: Request): Promise<Request | null> {
+  if (request.method !== 'POST' || request.body === null) return request;
+  const bytes = await request.arrayBuffer();
+  return isUtf8(bytes) ? new Request(request, { body: bytes }) : null;
 }
 
 async function recordFailedAuthentication(app: App, ctx: HttpContext, token: string | null): Promise<void> {

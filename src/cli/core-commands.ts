@@ -1,5 +1,6 @@
 import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
+import { parseTimestamp } from '../time.ts';
 import { flag, jsonOption, UsageError, workspaceOption } from './args.ts';
 import type { CliCommand } from './commands.ts';
 
@@ -136,9 +137,8 @@ export const keysCommand: CliCommand = {
           .map((p) => p.trim())
           .filter(Boolean);
         const expires = flag(args, 'expires');
-        const expiresAt = expires ? new Date(expires) : null;
-        if (expiresAt && Number.isNaN(expiresAt.getTime()))
-          throw new UsageError('--expires must be an ISO 8601 timestamp');
+        const expiresAt = expires ? parseTimestamp(expires) : null;
+        if (expires && !expiresAt) throw new UsageError('--expires must be an ISO 8601 timestamp');
         const { key, token } = await app.services.accessKeys.create(
           { workspaceId, name: flag(args, 'name') ?? '', permissions, expiresAt },
           null,

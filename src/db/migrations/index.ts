@@ -4,6 +4,7 @@ import * as sessions from './0002_sessions.ts';
 import * as dataAccess from './0003_data_access.ts';
 import * as outbox from './0004_outbox.ts';
 import * as indexes from './0005_indexes.ts';
+import * as longAttributeValues from './0006_long_attribute_values.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_data_access': dataAccess,
   '0004_outbox': outbox,
   '0005_indexes': indexes,
+  '0006_long_attribute_values': longAttributeValues,
 };

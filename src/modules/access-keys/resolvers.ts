@@ -3,6 +3,7 @@ import type { RequestContext } from '../../graphql/context.ts';
 import { iso, isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
+import { parseTimestamp } from '../../time.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
 import type { AccessKeyView } from './service.ts';
@@ -45,8 +46,8 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
       return withStatus('Access key created', { accessKey: null, token: null }, async () => {
         if (!(await ctx.services.workspaces.find(workspaceId)))
           throw new AppError('NOT_FOUND', 'Workspace not found');
-        const expiresAt = args.input.expiresAt ? new Date(args.input.expiresAt) : null;
-        if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+        const expiresAt = args.input.expiresAt ? parseTimestamp(args.input.expiresAt) : null;
+        if (args.input.expiresAt && !expiresAt) {
           throw new AppError('BAD_USER_INPUT', 'expiresAt must be an ISO 8601 timestamp', {
             problems: [
               { code: 'BAD_USER_INPUT', field: 'expiresAt', message: 'must be an ISO 8601 timestamp' },

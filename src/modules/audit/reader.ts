@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/index.ts';
 import { badInput } from '../../errors.ts';
+import { parseTimestamp } from '../../time.ts';
 
 export interface AuditFilter {
   readonly action?: string | null;
@@ -12,6 +13,8 @@ export interface AuditFilter {
   readonly until?: string | null;
 }
 
+const MAX_SEQ = 2n ** 63n - 1n;
+
 /** Newest first, keyset-paginated on the insertion sequence. */
 export async function listAuditEvents(
   db: Executor,
@@ -23,7 +26,10 @@ export async function listAuditEvents(
   const limit = Math.min(Math.max(first, 0), 500);
   let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);
   if (after) {
-    if (!/^\d{1,19}$/.test(after)) throw badInput('after is not a cursor this API returned');
+    // A cursor is a bigint sequence number: 19 digits can still overflow it, which used to fail
+    // inside the database as a 500.
+    if (!/^\d{1,19}$/.test(after) || BigInt(after) > MAX_SEQ)
+      throw badInput('after is not a cursor this API returned');
     query = query.where('seq', '<', after);
   }
   const f = filter ?? {};
@@ -49,7 +55,7 @@ export async function listAuditEvents(
 }
 
 function parseTime(value: string, field: string): Date {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw badInput(`${field} must be an ISO 8601 timestamp`);
+  const d = parseTimestamp(value);
+  if (!d) throw badInput(`${field} must be an ISO 8601 timestamp between the years 1 and 9999`);
   return d;
 }

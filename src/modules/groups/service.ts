@@ -10,7 +10,7 @@ import {
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
-import { addMemberships } from '../users/queries.ts';
+import { addMemberships, existingGroupIds } from '../users/queries.ts';
 
 export interface GroupView {
   readonly id: string;
@@ -158,8 +158,10 @@ export class GroupService {
   ): Promise<void> {
     const unique = [...new Set(userIds)];
     await this.#db.transaction().execute(async (tx) => {
-      const group = await this.find(workspaceId, groupId, tx);
-      if (!group) throw notFound('Group not found');
+      // The group and the users are held (FOR KEY SHARE, as the memberships' foreign keys would)
+      // until the change commits: one deleted meanwhile is reported NOT_FOUND here instead of
+      // failing the insert inside the database.
+      if ((await existingGroupIds(tx, workspaceId, [groupId])).size === 0) throw notFound('Group not found');
       const known =
         unique.length === 0
           ? []
@@ -168,6 +170,8 @@ export class GroupService {
               .select('id')
               .where('workspace_id', '=', workspaceId)
               .where('id', 'in', unique)
+              .orderBy('id')
+              .forKeyShare()
               .execute();
       const knownIds = new Set(known.map((k) => k.id));
       const missing = unique.filter((u) => !knownIds.has(u));

@@ -1,4 +1,5 @@
 import { badInput } from '../../errors.ts';
+import { parseTimestamp } from '../../time.ts';
 import type { OutboxMessage } from './store.ts';
 
 /** Opaque page cursor over (created_at, id), the listing order. */
@@ -8,8 +9,8 @@ export function encodeCursor(message: OutboxMessage): string {
 
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^msg_[0-9a-z]{1,40}$/.test(id) || Number.isNaN(createdAt.getTime())) {
+  const createdAt = parseTimestamp(at ?? '');
+  if (!id || !/^msg_[0-9a-z]{1,40}$/.test(id) || !createdAt) {
     throw badInput('after is not a cursor this API returned', [
       { code: 'BAD_USER_INPUT', field: 'after', message: 'not a cursor this API returned' },
     ]);

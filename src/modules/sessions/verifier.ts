@@ -90,7 +90,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
     const transient = attributeClaim(attrs);
     if (!transient) return null;
     // The minting key is read in the same statement: revoking it ends every session it started,
-    // on the next request, on every instance (docs/sessions.md, "Sessions follow their key").
+    // on the next request, on every instance (docs/sessions.md, "Ending sessions").
     const row = await this.#db
       .selectFrom('users')
       .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')

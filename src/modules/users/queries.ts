@@ -198,6 +198,12 @@ export const addMemberships = (
     at,
   );
 
+/**
+ * The ids among `ids` that name groups of the workspace, each held (FOR KEY SHARE, the lock the
+ * membership's foreign key takes anyway) until the transaction ends: a group deleted meanwhile is
+ * either already gone here, so the caller reports it unknown, or waits for this write. Without the
+ * lock, a delete between this check and the insert failed the write inside the database.
+ */
 export const existingGroupIds = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
   ids.length === 0
     ? new Set<string>()
@@ -208,6 +214,8 @@ export const existingGroupIds = async (db: Executor, workspaceId: string, ids: r
             .select('id')
             .where('workspace_id', '=', workspaceId)
             .where('id', '=', anyText(ids))
+            .orderBy('id')
+            .forKeyShare()
             .execute()
         ).map((r) => r.id),
       );

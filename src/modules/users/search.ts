@@ -91,6 +91,7 @@ export function userPageQuery(
     .where('pa.workspace_id', '=', workspaceId)
     .where('pa.key', '=', driver.key)
     .where('pa.value', '=', driver.value)
+    .where(indexedValue('pa.value'))
     .where('u.workspace_id', '=', workspaceId)
     .where((eb) =>
       eb.and(filterConditions(eb as unknown as UserExpressionBuilder, workspaceId, filter, driver.filter)),
@@ -107,10 +108,23 @@ export function userPageQuery(
 function orderedAttribute(filter: UserFilter | null | undefined) {
   for (const a of [...(filter?.attribute ? [filter.attribute] : []), ...(filter?.attributes ?? [])]) {
     const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
-    if (values?.length === 1) return { filter: a, key: a.key, value: values[0]! };
+    if (values?.length === 1 && !isLongValue(values[0]!)) return { filter: a, key: a.key, value: values[0]! };
   }
   return null;
 }
+
+/**
+ * Values of up to this many bytes are in `user_attributes_filter_page`, longer ones (up to the
+ * 4 KiB limit) only in `user_attributes_long_values` by their md5: a btree entry cannot hold a
+ * 4 KiB value (migration 0006). The bound is a literal in the SQL, so the planner matches it to
+ * each partial index's predicate.
+ */
+const INDEXED_VALUE_BYTES = 2048;
+const isLongValue = (value: string) => Buffer.byteLength(value, 'utf8') > INDEXED_VALUE_BYTES;
+const indexedValue = (column: 'pa.value' | 'ua.value') =>
+  sql<boolean>`octet_length(${sql.ref(column)}) <= ${sql.lit(INDEXED_VALUE_BYTES)}`;
+const longValue = (column: 'ua.value') =>
+  sql<boolean>`octet_length(${sql.ref(column)}) > ${sql.lit(INDEXED_VALUE_BYTES)}`;
 
 type UserExpressionBuilder = ExpressionBuilder<Database & { u: Database['users'] }, 'u'>;
 
@@ -189,14 +203,7 @@ function matchingAllAttributes(
   for (const a of attributes) {
     const values = a.anyOf ?? (a.value === null || a.value === undefined ? null : [a.value]);
     if (values !== null && values.length === 0) return sql<boolean>`false`;
-    probes.push(
-      eb
-        .selectFrom('user_attributes as ua')
-        .select('ua.user_id')
-        .where('ua.workspace_id', '=', workspaceId)
-        .where('ua.key', '=', a.key)
-        .$if(values !== null, (qb) => qb.where('ua.value', 'in', values!)),
-    );
+    probes.push(attributeProbe(eb, workspaceId, a.key, values));
   }
   const [first, ...rest] = probes;
   return eb(
@@ -224,4 +231,47 @@ function decodeCursor(cursor: string): readonly [string, string] {
     // fall through to the error below
   }
   throw badInput('after is not a cursor this API returned');
+}
+
+/**
+ * The users holding `key` (with one of `values`, when given): one scan of the partial index that
+ * holds such values, or both indexes' scans when the values (or any value) may be long.
+ */
+function attributeProbe(
+  eb: UserExpressionBuilder,
+  workspaceId: string,
+  key: string,
+  values: readonly string[] | null,
+) {
+  const holders = () =>
+    eb
+      .selectFrom('user_attributes as ua')
+      .select('ua.user_id')
+      .where('ua.workspace_id', '=', workspaceId)
+      .where('ua.key', '=', key);
+  const short = values?.filter((v) => !isLongValue(v)) ?? null;
+  const long = values?.filter(isLongValue) ?? null;
+  const shortProbe = holders()
+    .where(indexedValue('ua.value'))
+    .$if(short !== null, (qb) => qb.where('ua.value', 'in', short!));
+  const longProbe = holders()
+    .where(longValue('ua.value'))
+    .$if(long !== null, (qb) =>
+      qb
+        .where(
+          sql`md5(ua.value)`,
+          'in',
+          long!.map((v) => sql<string>`md5(${v})`),
+        )
+        .where('ua.value', 'in', long!),
+    );
+  const probe =
+    long !== null && long.length === 0
+      ? shortProbe
+      : short !== null && short.length === 0
+        ? longProbe
+        : shortProbe.unionAll(longProbe);
+  // Always a subquery, so a union stays one operand of the caller's INTERSECT (PostgreSQL pulls a
+  // plain one up: the plan is the scan itself).
+  return eb.selectFrom(probe.as('held')).select('held.user_id');
 }
