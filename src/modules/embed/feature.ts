@@ -1,5 +1,6 @@
 import type { App, Feature } from '../../app.ts';
 import { errorResponse, type HttpContext, type Router } from '../../http/router.ts';
+import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { type WebAsset, WebAssets } from './assets.ts';
 import { cspOrigins, embedPageCsp } from './csp.ts';
 import { embedPageHtml } from './page.ts';
@@ -15,7 +16,6 @@ export interface EmbedFeatureOptions {
 
 const DASHBOARD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const WORKSPACE_ID = /^ws_[0-9a-z]{1,64}$/;
-const MAX_TOKEN_LENGTH = 8192;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**

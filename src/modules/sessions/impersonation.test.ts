@@ -41,6 +41,29 @@ for (const backend of testBackends()) {
       assert.notEqual(me.body.data.currentUser.lastActiveSessionTimestamp, null);
     });
 
+    it('refuses attributes that would make a token longer than any request may carry, starting no session', async () => {
+      await userWithEmail(t(), 'big@acme.test');
+      // 60 values of 200 characters: each within the attribute rules, together a ~16 KB token.
+      const attributes = Array.from({ length: 60 }, (_, i) => ({
+        key: `k${i}`,
+        value: `${i}`.padEnd(200, 'x'),
+      }));
+      const r = await impersonate(t(), 'big@acme.test', { attributes });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.token, undefined);
+      assert.equal(r.body.errors[0].extensions.code, 'BAD_USER_INPUT');
+      assert.equal(r.body.errors[0].extensions.problems[0].field, 'attributes');
+      const me = await t()
+        .app.services.db.selectFrom('users')
+        .select('last_active_session_at')
+        .where('email', '=', 'big@acme.test')
+        .executeTakeFirstOrThrow();
+      assert.equal(me.last_active_session_at, null, 'no session was recorded');
+
+      const fits = await impersonate(t(), 'big@acme.test', { attributes: attributes.slice(0, 20) });
+      assert.ok(fits.token && fits.token.length <= 8192, fits.text);
+    });
+
     it('needs no Authorization header, but an invalid one still gets the one 401', async () => {
       await userWithEmail(t(), 'hdr@acme.test');
       const query = 'mutation($k: String!) { impersonateUser(accessToken: $k, userEmail: "hdr@acme.test") }';

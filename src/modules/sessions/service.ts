@@ -3,11 +3,18 @@ import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
-import { type AppError, assertNoProblems, forbidden, notFound, unauthenticated } from '../../errors.ts';
+import {
+  type AppError,
+  assertNoProblems,
+  badInput,
+  forbidden,
+  notFound,
+  unauthenticated,
+} from '../../errors.ts';
 import type { AccessKeyService } from '../access-keys/service.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { Authenticator } from '../auth/authenticator.ts';
+import { type Authenticator, MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
@@ -166,6 +173,16 @@ export class SessionService {
       },
       this.#config.sessionTtlSeconds,
     );
+    if (token.length > MAX_TOKEN_LENGTH) {
+      // A token no request could carry is refused before it is recorded as a session.
+      const message = `make the session token ${token.length} characters long; at most ${MAX_TOKEN_LENGTH} can be used`;
+      throw await fail(
+        badInput(`Invalid attributes: ${message}`, [
+          { code: 'BAD_USER_INPUT', field: 'attributes', message },
+        ]),
+        'attributes',
+      );
+    }
     const now = this.#clock.now();
     const event = auditEvent(
       origin,
