@@ -3,12 +3,18 @@ import { readFileSync } from 'node:fs';
 import type { CliCommand } from './cli/commands.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/index.ts';
+import { translateDatabaseFailure } from './db/errors.ts';
+import { type DatabaseHandle, openDatabase } from './db/index.ts';
+import { runInDbScope } from './db/scope.ts';
 import type { GraphQLModule } from './graphql/context.ts';
-import { unauthorizedResponse } from './graphql/errors.ts';
+import { unauthorizedResponse, unavailableHttp } from './graphql/errors.ts';
+import { laneOf } from './graphql/lane.ts';
 import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.ts';
+import { checkReadiness } from './health.ts';
+import { newRequestReport, type RequestReport } from './http/request-report.ts';
 import { errorResponse, type HttpContext, json, Router } from './http/router.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { accessKeysModule } from './modules/access-keys/resolvers.ts';
 import { auditModule } from './modules/audit/resolvers.ts';
 import { recordAuditEvents } from './modules/audit/service.ts';
@@ -40,6 +46,9 @@ export interface App {
   readonly db: DatabaseHandle;
   readonly router: Router;
   readonly graphql: GraphQLServer;
+  /** Prometheus metrics served at /metrics; features add their own gauges at start. */
+  readonly metrics: Metrics;
+  readonly log: Logger;
   /** Whether features run their background loops (e.g. the outbox sender): servers do, one-shot commands don't. */
   readonly background: boolean;
   /** Handles one HTTP request (in-process in tests, behind node:http in the server). */
@@ -62,9 +71,9 @@ const JSON_MEDIA_TYPE = /^application\/(json|graphql-response\+json)\s*(;.*)?$/i
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, config.databaseLimits);
   try {
-    await migrateToLatest(db.db);
+    await db.migrate();
     const services = createServices(config, db.db, clock, log);
     await services.workspaces.ensureDefault();
     const features = options.features ?? [];
@@ -83,7 +92,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ];
     const graphql = createGraphQLServer(config, services, modules, log);
     const router = new Router();
+    const metrics = new Metrics();
+    metrics.addPoolSource(() =>
+      db.poolStats().map((s) => ({
+        database: 'tessera',
+        lane: s.lane,
+        size: s.total,
+        inUse: s.total - s.idle,
+        waiting: s.waiting,
+      })),
+    );
+    // Liveness: the process answers. Readiness: it can serve (database reachable, schema current).
     router.add('GET', '/healthz', () => json({ status: 'ok' }));
+    router.add('GET', '/readyz', async () => {
+      const problems = await checkReadiness(db);
+      return problems.length === 0
+        ? json({ status: 'ready' })
+        : json({ status: 'unavailable', problems }, 503, { 'retry-after': '1' });
+    });
+    router.add('GET', '/metrics', async () => {
+      const { body, contentType } = await metrics.render();
+      return new Response(body, { headers: { 'content-type': contentType } });
+    });
 
     const app: App = {
       config,
@@ -91,6 +121,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       db,
       router,
       graphql,
+      metrics,
+      log,
       background: options.background ?? true,
       fetch: (request, info) =>
         handle(app, request, { ip: info?.ip ?? null, requestId: requestIdOf(request) }),
@@ -114,7 +146,17 @@ function requestIdOf(request: Request): string {
 }
 
 async function handle(app: App, request: Request, ctx: HttpContext): Promise<Response> {
-  const response = await route(app, request, ctx);
+  const started = performance.now();
+  const report = newRequestReport();
+  let response: Response;
+  try {
+    response = await runInDbScope({ lane: 'main', signal: request.signal }, () =>
+      route(app, request, ctx, report),
+    );
+  } catch (err) {
+    response = failureResponse(err, report);
+  }
+  logRequest(app, request, ctx, report, response.status, performance.now() - started);
   // Headers are set on the response itself: re-wrapping it would pipe every body through a second
   // stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
   try {
@@ -132,20 +174,90 @@ function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   headers.set('x-content-type-options', 'nosniff');
 }
 
-async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+/**
+ * An error no inner boundary answered (a plain route, authentication before GraphQL): a database
+ * failure is a 503 with Retry-After, anything else a 500. Either is logged with its cause.
+ */
+function failureResponse(err: unknown, report: RequestReport): Response {
+  report.cause = err;
+  const failure = translateDatabaseFailure(err);
+  if (!failure) {
+    report.codes.push('INTERNAL_SERVER_ERROR');
+    return errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+  }
+  report.codes.push(failure.code);
+  const { status, headers } = unavailableHttp(failure);
+  const response = errorResponse(status, failure.code, failure.message);
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+/** One info line per request; a 5xx is logged at error level with its cause. */
+function logRequest(
+  app: App,
+  request: Request,
+  ctx: HttpContext,
+  report: RequestReport,
+  status: number,
+  ms: number,
+): void {
+  const path = new URL(request.url).pathname;
+  const operation = report.operation ?? routeLabel(app, request.method, path);
+  app.metrics.observeRequest(operation, report.codes, ms / 1000);
+  const line = {
+    requestId: ctx.requestId,
+    method: request.method,
+    path: path.slice(0, 200),
+    operation,
+    status,
+    durationMs: Math.round(ms * 10) / 10,
+    ...(report.codes.length > 0 ? { codes: report.codes.slice(0, 10) } : {}),
+  };
+  if (status >= 500) app.log.error({ ...line, err: report.cause }, 'request failed');
+  else app.log.info(line, 'request');
+}
+
+/** A bounded metrics label for a non-GraphQL request: its route pattern, never the raw path. */
+function routeLabel(app: App, method: string, path: string): string {
+  if (path === '/graphql') return 'graphql';
+  const match = app.router.match(method, path);
+  return match === null || match === 'method-not-allowed' ? 'unmatched' : match.path;
+}
+
+async function route(app: App, request: Request, ctx: HttpContext, report: RequestReport): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname === '/graphql') return graphqlRequest(app, request, ctx);
+  if (url.pathname === '/graphql') return graphqlRequest(app, request, ctx, report);
   const match = app.router.match(request.method, url.pathname);
   if (match === null) return errorResponse(404, 'NOT_FOUND', 'Not found');
   if (match === 'method-not-allowed') return errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
   return match.handler(request, { ...ctx, params: match.params });
 }
 
-async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+async function graphqlRequest(
+  app: App,
+  incoming: Request,
+  ctx: HttpContext,
+  report: RequestReport,
+): Promise<Response> {
   // Only JSON bodies: a form, multipart or text/plain POST is what a cross-site form would send (CSRF).
-  if (request.method === 'POST' && !JSON_MEDIA_TYPE.test(request.headers.get('content-type') ?? '')) {
+  if (incoming.method === 'POST' && !JSON_MEDIA_TYPE.test(incoming.headers.get('content-type') ?? '')) {
     return errorResponse(415, 'BAD_REQUEST', 'Content-Type must be application/json');
   }
+  // The lane is chosen before authentication, whose own statements must not queue behind slow work.
+  const body = incoming.method === 'POST' ? await incoming.text() : null;
+  const request = body === null ? incoming : new Request(incoming, { body });
+  const lane = laneOf(body, new URL(incoming.url).searchParams);
+  return runInDbScope({ lane, signal: incoming.signal }, () =>
+    authenticatedGraphql(app, request, ctx, report),
+  );
+}
+
+async function authenticatedGraphql(
+  app: App,
+  request: Request,
+  ctx: HttpContext,
+  report: RequestReport,
+): Promise<Response> {
   let principal: Principal | null = null;
   const token = bearerToken(request.headers.get('authorization'));
   if (token !== undefined) {
@@ -155,7 +267,12 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
       return unauthorizedResponse();
     }
   }
-  const response = await app.graphql.fetch(request, { requestId: ctx.requestId, ip: ctx.ip, principal });
+  const response = await app.graphql.fetch(request, {
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    principal,
+    report,
+  });
   // Whatever format the client negotiated (JSON, SSE, multipart), an authentication failure is
   // the one 401 body (CONTRACT.md §1): no second shape to tell failures apart by.
   if (response.status === 401) {

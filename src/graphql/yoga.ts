@@ -1,8 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { type FieldNode, GraphQLError, Kind, parse, type ValidationContext, visit } from 'graphql';
+import {
+  type DefinitionNode,
+  type DocumentNode,
+  type FieldNode,
+  GraphQLError,
+  Kind,
+  parse,
+  type SelectionNode,
+  type ValidationContext,
+  visit,
+} from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import type { RequestReport } from '../http/request-report.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import type { Services } from '../services.ts';
@@ -15,6 +26,7 @@ export interface ServerContext {
   readonly requestId: string;
   readonly ip: string | null;
   readonly principal: Principal | null;
+  readonly report: RequestReport;
 }
 
 /** The GraphQL endpoint: one request in, one response out. */
@@ -32,9 +44,9 @@ export function createGraphQLServer(
     typeDefs: modules.map((m) => m.typeDefs),
     resolvers: mergeResolvers(modules),
   });
-  // Which request an unexpected error belongs to, for its log line. Per async call chain, so
-  // concurrent requests never log under each other's id.
-  const requestScope = new AsyncLocalStorage<string>();
+  // Which request an error belongs to, for its log line and the request's report. Per async call
+  // chain, so concurrent requests never log under each other's id.
+  const requestScope = new AsyncLocalStorage<{ requestId: string; report: RequestReport }>();
   const yoga: YogaServerInstance<ServerContext, RequestContext> = createYoga<ServerContext, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -44,9 +56,14 @@ export function createGraphQLServer(
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
     logging: false,
     maskedErrors: {
-      maskError: (error) => maskError(error, log, () => requestScope.getStore()),
+      maskError: (error) => {
+        const scope = requestScope.getStore();
+        const masked = maskError(error, log, () => scope?.requestId);
+        scope?.report.codes.push(String(masked.extensions.code));
+        return masked;
+      },
     },
-    context: ({ requestId, ip, principal, params }): RequestContext => {
+    context: ({ requestId, ip, principal, report, params }): RequestContext => {
       return {
         requestId,
         ip,
@@ -62,6 +79,7 @@ export function createGraphQLServer(
           actorUserId: principal?.kind === 'session' ? principal.userId : null,
         },
         fieldCount: lazyFieldCounter(params.query),
+        report,
       };
     },
     plugins: [
@@ -74,13 +92,37 @@ export function createGraphQLServer(
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),
+      reportOperation(),
       unauthenticatedAs401(),
       requestErrorsAs400(),
     ],
   });
   return {
     fetch: (request, context) =>
-      requestScope.run(context.requestId, async () => yoga.fetch(request, context)),
+      requestScope.run({ requestId: context.requestId, report: context.report }, async () =>
+        yoga.fetch(request, context),
+      ),
+  };
+}
+
+/** Names the request's operation in its report: the operation name, else its root fields. */
+function reportOperation(): Plugin<RequestContext> {
+  return {
+    onExecute({ args }) {
+      const report = args.contextValue.report;
+      const document = args.document as DocumentNode;
+      const operation = document.definitions.find(
+        (d: DefinitionNode) =>
+          d.kind === Kind.OPERATION_DEFINITION &&
+          (args.operationName == null || d.name?.value === args.operationName),
+      );
+      if (operation?.kind !== Kind.OPERATION_DEFINITION) return;
+      const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
+        s.kind === Kind.FIELD ? s.name.value : '…',
+      );
+      // Bounded label values for metrics: a client-chosen operation name is not one of them.
+      report.operation = [...new Set(fields)].sort().join(',').slice(0, 100);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { Logger } from '../logger.ts';
 import { errorResponse } from './router.ts';
 
 export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
@@ -8,8 +9,23 @@ export type FetchHandler = (request: Request, info: { ip: string | null }) => Pr
  * Bridges node:http to a fetch-style handler. The body is read here, up to `maxBodyBytes`
  * (413 past that, before the rest is read), so no handler ever sees an oversized request.
  */
-export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: number; publicOrigin: string }) {
+export function nodeHandler(
+  handle: FetchHandler,
+  options: {
+    maxBodyBytes: number;
+    publicOrigin: string;
+    log: Logger;
+    /** True once the server is shutting down: every response then closes its connection. */
+    draining?: () => boolean;
+  },
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const draining = () => options.draining?.() === true;
+    // A client that goes away before its answer aborts the request, which cancels its statement.
+    const abandoned = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
     try {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
@@ -31,14 +47,22 @@ export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: numbe
       const request = new Request(url, {
         method: req.method ?? 'GET',
         headers,
+        signal: abandoned.signal,
         ...(body
           ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
           : {}),
       });
-      await send(res, await handle(request, { ip: req.socket.remoteAddress ?? null }), false);
-    } catch {
+      const response = await handle(request, { ip: req.socket.remoteAddress ?? null });
+      await send(res, response, draining());
+    } catch (err) {
+      // The handler answers its own failures; what lands here broke outside it (reading the body,
+      // building the request, writing the response).
+      if (!abandoned.signal.aborted)
+        options.log.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
       if (!res.headersSent)
-        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true);
+        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true).catch(
+          () => {},
+        );
       else res.destroy();
     }
   };

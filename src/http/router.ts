@@ -11,6 +11,7 @@ export type RouteHandler = (
 
 interface Route {
   readonly method: string;
+  readonly path: string;
   readonly pattern: RegExp;
   readonly names: string[];
   readonly handler: RouteHandler;
@@ -31,14 +32,14 @@ export class Router {
         return '([^/]+)';
       })
       .join('/');
-    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    this.#routes.push({ method, path, pattern: new RegExp(`^${source}$`), names, handler });
     return this;
   }
 
   match(
     method: string,
     pathname: string,
-  ): { handler: RouteHandler; params: Record<string, string> } | 'method-not-allowed' | null {
+  ): { handler: RouteHandler; params: Record<string, string>; path: string } | 'method-not-allowed' | null {
     let pathMatched = false;
     for (const route of this.#routes) {
       const m = route.pattern.exec(pathname);
@@ -49,7 +50,7 @@ export class Router {
       route.names.forEach((name, i) => {
         params[name] = decodeURIComponent(m[i + 1]!);
       });
-      return { handler: route.handler, params };
+      return { handler: route.handler, params, path: route.path };
     }
     return pathMatched ? 'method-not-allowed' : null;
   }
