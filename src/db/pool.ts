@@ -36,8 +36,12 @@ export class TesseraPool implements PostgresPool {
   readonly #main: pg.Pool;
   readonly #reserved: pg.Pool | null;
   readonly #clientConfig: pg.ClientConfig;
+  readonly #answerWithinMs: number;
 
   constructor(settings: PoolSettings) {
+    // The server enforces the statement timeout; this bound covers a network that stalls without
+    // closing (the server's answer never arrives), after which the connection is given up.
+    this.#answerWithinMs = settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + 2000 : 0;
     this.#clientConfig = {
       connectionString: settings.url,
       application_name: 'tessera',
@@ -59,7 +63,7 @@ export class TesseraPool implements PostgresPool {
         ? this.#reserved
         : this.#main;
     const client = await acquire(pool, scope?.signal);
-    return new GuardedClient(pool, client, scope?.signal, this.#clientConfig);
+    return new GuardedClient(pool, client, scope?.signal, this.#clientConfig, this.#answerWithinMs);
   }
 
   stats(): LaneStats[] {
@@ -123,7 +127,7 @@ interface ClientInternals {
   _ending?: boolean;
   activeQuery?: unknown;
   cancel?: (target: pg.Client, query: unknown) => void;
-  connection?: { on(event: 'error', listener: () => void): void };
+  connection?: { on(event: 'error', listener: () => void): void; stream?: { destroy(): void } };
 }
 
 const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
@@ -138,7 +142,8 @@ class GuardedClient implements PostgresPoolClient {
   readonly #pool: pg.Pool;
   readonly #signal: AbortSignal | undefined;
   readonly #clientConfig: pg.ClientConfig;
-  #client: pg.PoolClient;
+  readonly #answerWithinMs: number;
+  #client: pg.PoolClient | null;
   #inTransaction = false;
   #broken: unknown = undefined;
 
@@ -147,11 +152,13 @@ class GuardedClient implements PostgresPoolClient {
     client: pg.PoolClient,
     signal: AbortSignal | undefined,
     config: pg.ClientConfig,
+    answerWithinMs: number,
   ) {
     this.#pool = pool;
     this.#client = client;
     this.#signal = signal;
     this.#clientConfig = config;
+    this.#answerWithinMs = answerWithinMs;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -165,7 +172,8 @@ class GuardedClient implements PostgresPoolClient {
     } catch (err) {
       if (!this.#lost(err)) throw err;
       if (!retryable) throw new ConnectionLostError('The database connection was lost', err);
-      this.#client.release(err as Error);
+      this.#client?.release(err as Error);
+      this.#client = null; // released: a failed re-acquire must not release it a second time
       this.#broken = undefined;
       this.#client = await acquire(this.#pool, this.#signal);
       try {
@@ -181,25 +189,34 @@ class GuardedClient implements PostgresPoolClient {
   }
 
   release(): void {
-    this.#client.release(this.#broken === undefined ? undefined : (this.#broken as Error));
+    this.#client?.release(this.#broken === undefined ? undefined : (this.#broken as Error));
   }
 
   async #run<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     if (this.#signal?.aborted) throw new RequestCancelledError();
-    const client = this.#client;
+    const client = this.#client!;
     // The client went away: ask the server to cancel the statement (a CancelRequest on a separate
     // socket, which needs no pool slot); the statement then fails with 57014.
     const onAbort = () => cancelRunningStatement(client, this.#clientConfig);
     this.#signal?.addEventListener('abort', onAbort, { once: true });
+    // Closing the socket fails the statement with "Connection terminated", which #lost recognises.
+    const stalled =
+      this.#answerWithinMs > 0
+        ? setTimeout(
+            () => (client as unknown as ClientInternals).connection?.stream?.destroy(),
+            this.#answerWithinMs,
+          )
+        : undefined;
     try {
       return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
     } finally {
+      clearTimeout(stalled);
       this.#signal?.removeEventListener('abort', onAbort);
     }
   }
 
   #lost(err: unknown): boolean {
-    const internals = this.#client as unknown as ClientInternals;
+    const internals = (this.#client ?? {}) as unknown as ClientInternals;
     const lost = isConnectionError(err) || internals._queryable === false || internals._ending === true;
     if (lost) this.#broken = err;
     return lost;

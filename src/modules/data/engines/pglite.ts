@@ -174,6 +174,8 @@ export async function openPgliteWarehousePool(
       h.serialize(async () =>
         groupColumns((await h.pglite.query<Parameters<typeof groupColumns>[0][number]>(DISCOVER_SQL)).rows),
       ),
+    // One in-process session, serialized: nothing to count beyond it.
+    stats: () => ({ size: 1, inUse: 0, waiting: 0 }),
     close: () => h.release(),
   };
 }

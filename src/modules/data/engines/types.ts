@@ -38,6 +38,8 @@ export interface DataPool {
   /** Connects and asks the server its version. */
   ping(): Promise<string>;
   discover(): Promise<DiscoveredTable[]>;
+  /** Sessions open, running a statement, and requests waiting for one (for /metrics). */
+  stats(): { readonly size: number; readonly inUse: number; readonly waiting: number };
   close(): Promise<void>;
 }
 
