@@ -21,6 +21,9 @@ import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
 import { createLoaders } from './loaders.ts';
 
+/** Error codes that make a response 5xx: their cause is logged with the request. */
+const SERVER_FAILURE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'QUERY_TIMEOUT']);
+
 /** What the HTTP layer hands Yoga for each request. */
 export interface ServerContext {
   readonly requestId: string;
@@ -59,7 +62,11 @@ export function createGraphQLServer(
       maskError: (error) => {
         const scope = requestScope.getStore();
         const masked = maskError(error, log, () => scope?.requestId);
-        scope?.report.codes.push(String(masked.extensions.code));
+        const code = String(masked.extensions.code);
+        scope?.report.codes.push(code);
+        // The cause of a 5xx goes into the request's error line.
+        if (scope && SERVER_FAILURE_CODES.has(code))
+          scope.report.cause ??= (error instanceof GraphQLError ? error.originalError : error) ?? error;
         return masked;
       },
     },
