@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { CliCommand } from './cli/commands.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { translateDatabaseFailure } from './db/errors.ts';
 import { type DatabaseHandle, openDatabase } from './db/index.ts';
 import { runInDbScope } from './db/scope.ts';
 import type { GraphQLModule } from './graphql/context.ts';
-import { unauthorizedResponse, unavailableHttp } from './graphql/errors.ts';
+import { unauthorizedResponse } from './graphql/errors.ts';
 import { laneOf } from './graphql/lane.ts';
 import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.ts';
 import { checkReadiness } from './health.ts';
+import { failureResponse, logRequest } from './http/request-log.ts';
 import { newRequestReport, type RequestReport } from './http/request-report.ts';
 import { errorResponse, type HttpContext, json, Router } from './http/router.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -156,7 +156,7 @@ async function handle(app: App, request: Request, ctx: HttpContext): Promise<Res
   } catch (err) {
     response = failureResponse(err, report);
   }
-  logRequest(app, request, ctx, report, response.status, performance.now() - started);
+  logRequest(app, request, ctx.requestId, report, response.status, performance.now() - started);
   // Headers are set on the response itself: re-wrapping it would pipe every body through a second
   // stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
   try {
@@ -172,56 +172,6 @@ async function handle(app: App, request: Request, ctx: HttpContext): Promise<Res
 function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   headers.set('x-request-id', ctx.requestId);
   headers.set('x-content-type-options', 'nosniff');
-}
-
-/**
- * An error no inner boundary answered (a plain route, authentication before GraphQL): a database
- * failure is a 503 with Retry-After, anything else a 500. Either is logged with its cause.
- */
-function failureResponse(err: unknown, report: RequestReport): Response {
-  report.cause = err;
-  const failure = translateDatabaseFailure(err);
-  if (!failure) {
-    report.codes.push('INTERNAL_SERVER_ERROR');
-    return errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
-  }
-  report.codes.push(failure.code);
-  const { status, headers } = unavailableHttp(failure);
-  const response = errorResponse(status, failure.code, failure.message);
-  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-  return response;
-}
-
-/** One info line per request; a 5xx is logged at error level with its cause. */
-function logRequest(
-  app: App,
-  request: Request,
-  ctx: HttpContext,
-  report: RequestReport,
-  status: number,
-  ms: number,
-): void {
-  const path = new URL(request.url).pathname;
-  const operation = report.operation ?? routeLabel(app, request.method, path);
-  app.metrics.observeRequest(operation, report.codes, ms / 1000);
-  const line = {
-    requestId: ctx.requestId,
-    method: request.method,
-    path: path.slice(0, 200),
-    operation,
-    status,
-    durationMs: Math.round(ms * 10) / 10,
-    ...(report.codes.length > 0 ? { codes: report.codes.slice(0, 10) } : {}),
-  };
-  if (status >= 500) app.log.error({ ...line, err: report.cause }, 'request failed');
-  else app.log.info(line, 'request');
-}
-
-/** A bounded metrics label for a non-GraphQL request: its route pattern, never the raw path. */
-function routeLabel(app: App, method: string, path: string): string {
-  if (path === '/graphql') return 'graphql';
-  const match = app.router.match(method, path);
-  return match === null || match === 'method-not-allowed' ? 'unmatched' : match.path;
 }
 
 async function route(app: App, request: Request, ctx: HttpContext, report: RequestReport): Promise<Response> {
@@ -264,6 +214,7 @@ async function authenticatedGraphql(
     principal = token === null ? null : await app.services.authenticator.authenticate(token, ctx);
     if (!principal) {
       await recordFailedAuthentication(app, ctx, token);
+      report.codes.push('UNAUTHENTICATED');
       return unauthorizedResponse();
     }
   }
