@@ -112,7 +112,7 @@ export function createGraphQLServer(
   };
 }
 
-/** Names the request's operation in its report: the operation name, else its root fields. */
+/** Names the request's operation in its report: its root field (`multiple` when it has several). */
 function reportOperation(): Plugin<RequestContext> {
   return {
     onExecute({ args }) {
@@ -125,10 +125,12 @@ function reportOperation(): Plugin<RequestContext> {
       );
       if (operation?.kind !== Kind.OPERATION_DEFINITION) return;
       const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
-        s.kind === Kind.FIELD ? s.name.value : '…',
+        s.kind === Kind.FIELD ? s.name.value : 'fragment',
       );
-      // Bounded label values for metrics: a client-chosen operation name is not one of them.
-      report.operation = [...new Set(fields)].sort().join(',').slice(0, 100);
+      // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
+      // operation name or a combination of fields (which a client could vary without end).
+      const distinct = [...new Set(fields)];
+      report.operation = distinct.length === 1 ? distinct[0]! : 'multiple';
     },
   };
 }

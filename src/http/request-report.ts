@@ -3,7 +3,7 @@
  * for its log line and its metrics.
  */
 export interface RequestReport {
-  /** The GraphQL operation (its name, else its root fields), or the route; null until known. */
+  /** The GraphQL root field (`multiple` for several), or the route; null until known. */
   operation: string | null;
   /** Error codes the response carries, in order (empty: it succeeded). */
   readonly codes: string[];
