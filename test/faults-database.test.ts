@@ -3,7 +3,9 @@
 // no connection to lose); skipped without TEST_DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
+import { ConnectionLostError } from '../src/db/errors.ts';
 import { createUsers } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createScratchPostgresDatabase, type TestBackend } from './helpers/databases.ts';
@@ -140,6 +142,29 @@ describe('Tessera database faults (PostgreSQL)', { skip: !adminUrl }, () => {
         'requests during the outage are 503s',
       );
       assert.ok(statuses.filter((s) => s.at > recoveredAt + 100).every((s) => s.status === 200));
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+
+  test('a plain read whose connection dies is retried once on a fresh one; a transaction is not', async () => {
+    const scratch = await createScratchPostgresDatabase(adminUrl!);
+    const proxy = await startFaultProxy(targetOf(adminUrl!, 5432));
+    const t = await startTestApp(scratchBackend(scratch, 4, proxy));
+    const db = t.app.services.db;
+    try {
+      const read = sql<{ ok: number }>`select 1 as ok from pg_sleep(0.5)`.execute(db);
+      await sleep(150);
+      proxy.cut();
+      assert.deepEqual((await read).rows, [{ ok: 1 }], 'the read answered from a second connection');
+
+      const write = db.transaction().execute(async (tx) => {
+        await sql`select pg_sleep(0.5)`.execute(tx);
+      });
+      await sleep(150);
+      proxy.cut();
+      await assert.rejects(write, ConnectionLostError);
     } finally {
       await t.close();
       await proxy.close();
