@@ -2,8 +2,9 @@
 // The `tessera` command. The server is written in TypeScript that Node 24 runs directly; when this
 // shim is started by an older system Node (e.g. `npx tessera` on a machine whose PATH node is 20),
 // it re-executes itself with the Node 24 that the repo pins as a devDependency.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,8 +21,23 @@ if (major >= 24) {
     console.error('tessera needs Node.js 24 or newer; run `npm install` in the repository first.');
     process.exit(1);
   }
+  // Node cannot replace its own process (no exec), so the shim stays as the child's parent: it
+  // forwards every stop signal, and the IPC channel lets the child notice if the shim itself is
+  // killed outright (SIGKILL) and shut down instead of living on as an orphan.
   // The same V8 flags as `npm start` (package.json; why: the README's performance notes).
   const flags = ['--liftoff-only', '--max-semi-space-size=2'];
-  const child = spawnSync(pinned, [...flags, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(child.status ?? 1);
+  const child = spawn(pinned, [...flags, cli, ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('error', (err) => {
+    console.error(`tessera: could not start Node.js 24: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    // Exit as the child did: its code, or 128 + the signal number that ended it.
+    process.exit(code ?? 128 + (constants.signals[signal] ?? 15));
+  });
 }

@@ -4,12 +4,18 @@ import { readFileSync } from 'node:fs';
 import type { CliCommand } from './cli/commands.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/index.ts';
+import { type DatabaseHandle, openDatabase } from './db/index.ts';
+import { runInDbScope } from './db/scope.ts';
 import type { GraphQLModule } from './graphql/context.ts';
 import { unauthorizedResponse } from './graphql/errors.ts';
+import { laneOf } from './graphql/lane.ts';
 import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.ts';
+import { checkReadiness } from './health.ts';
+import { failureResponse, logRequest } from './http/request-log.ts';
+import { newRequestReport, type RequestReport } from './http/request-report.ts';
 import { errorResponse, type HttpContext, json, Router } from './http/router.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { accessKeysModule } from './modules/access-keys/resolvers.ts';
 import { auditModule } from './modules/audit/resolvers.ts';
 import { recordAuditEvents } from './modules/audit/service.ts';
@@ -41,6 +47,9 @@ export interface App {
   readonly db: DatabaseHandle;
   readonly router: Router;
   readonly graphql: GraphQLServer;
+  /** Prometheus metrics served at /metrics; features add their own gauges at start. */
+  readonly metrics: Metrics;
+  readonly log: Logger;
   /** Whether features run their background loops (e.g. the outbox sender): servers do, one-shot commands don't. */
   readonly background: boolean;
   /** Handles one HTTP request (in-process in tests, behind node:http in the server). */
@@ -63,9 +72,9 @@ const JSON_MEDIA_TYPE = /^application\/(json|graphql-response\+json)\s*(;.*)?$/i
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, config.databaseLimits);
   try {
-    await migrateToLatest(db.db);
+    await db.migrate();
     const services = createServices(config, db.db, clock, log);
     await services.workspaces.ensureDefault();
     const features = options.features ?? [];
@@ -84,7 +93,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ];
     const graphql = createGraphQLServer(config, services, modules, log);
     const router = new Router();
+    const metrics = new Metrics();
+    metrics.addPoolSource(() =>
+      db.poolStats().map((s) => ({
+        database: 'tessera',
+        lane: s.lane,
+        size: s.total,
+        inUse: s.total - s.idle,
+        waiting: s.waiting,
+      })),
+    );
+    // Liveness: the process answers. Readiness: it can serve (database reachable, schema current).
     router.add('GET', '/healthz', () => json({ status: 'ok' }));
+    router.add('GET', '/readyz', async () => {
+      const problems = await checkReadiness(db);
+      return problems.length === 0
+        ? json({ status: 'ready' })
+        : json({ status: 'unavailable', problems }, 503, { 'retry-after': '1' });
+    });
+    router.add('GET', '/metrics', async () => {
+      const { body, contentType } = await metrics.render();
+      return new Response(body, { headers: { 'content-type': contentType } });
+    });
 
     const app: App = {
       config,
@@ -92,6 +122,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       db,
       router,
       graphql,
+      metrics,
+      log,
       background: options.background ?? true,
       fetch: (request, info) =>
         handle(app, request, { ip: info?.ip ?? null, requestId: requestIdOf(request) }),
@@ -115,7 +147,17 @@ function requestIdOf(request: Request): string {
 }
 
 async function handle(app: App, request: Request, ctx: HttpContext): Promise<Response> {
-  const response = await route(app, request, ctx);
+  const started = performance.now();
+  const report = newRequestReport();
+  let response: Response;
+  try {
+    response = await runInDbScope({ lane: 'main', signal: request.signal }, () =>
+      route(app, request, ctx, report),
+    );
+  } catch (err) {
+    response = failureResponse(err, report);
+  }
+  logRequest(app, request, ctx.requestId, report, response.status, performance.now() - started);
   // Headers are set on the response itself: re-wrapping it would pipe every body through a second
   // stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
   try {
@@ -139,9 +181,9 @@ function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
   if (headers.get('content-encoding') === 'none') headers.delete('content-encoding');
 }
 
-async function route(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+async function route(app: App, request: Request, ctx: HttpContext, report: RequestReport): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname === '/graphql') return graphqlRequest(app, request, ctx);
+  if (url.pathname === '/graphql') return graphqlRequest(app, request, ctx, report);
   const match = app.router.match(request.method, url.pathname);
   if (match === null) return errorResponse(404, 'NOT_FOUND', 'Not found');
   if (match === 'method-not-allowed') return errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
@@ -149,23 +191,53 @@ async function route(app: App, request: Request, ctx: HttpContext): Promise<Resp
   return match.handler(request, { ...ctx, params: match.params });
 }
 
-async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Promise<Response> {
+async function graphqlRequest(
+  app: App,
+  incoming: Request,
+  ctx: HttpContext,
+  report: RequestReport,
+): Promise<Response> {
   // Only JSON bodies: a form, multipart or text/plain POST is what a cross-site form would send (CSRF).
-  if (request.method === 'POST' && !JSON_MEDIA_TYPE.test(request.headers.get('content-type') ?? '')) {
+  if (incoming.method === 'POST' && !JSON_MEDIA_TYPE.test(incoming.headers.get('content-type') ?? '')) {
     return errorResponse(415, 'BAD_REQUEST', 'Content-Type must be application/json');
   }
+  // The lane is chosen before authentication, whose own statements must not queue behind slow work.
+  const bytes = incoming.method === 'POST' ? await incoming.arrayBuffer() : null;
+  // Invalid UTF-8 would be decoded with U+FFFD and stored altered; it is refused, but only after
+  // authentication, so a bad credential still gets the one 401 first.
+  const bodyIsUtf8 = bytes === null || isUtf8(bytes);
+  const body = bytes !== null && bodyIsUtf8 ? new TextDecoder().decode(bytes) : null;
+  const request = bytes === null ? incoming : new Request(incoming, { body: bytes });
+  const lane = laneOf(body, new URL(incoming.url).searchParams);
+  return runInDbScope({ lane, signal: incoming.signal }, () =>
+    authenticatedGraphql(app, request, ctx, report, bodyIsUtf8),
+  );
+}
+
+async function authenticatedGraphql(
+  app: App,
+  request: Request,
+  ctx: HttpContext,
+  report: RequestReport,
+  bodyIsUtf8: boolean,
+): Promise<Response> {
   let principal: Principal | null = null;
   const token = bearerToken(request.headers.get('authorization'));
   if (token !== undefined) {
     principal = token === null ? null : await app.services.authenticator.authenticate(token, ctx);
     if (!principal) {
       await recordFailedAuthentication(app, ctx, token);
+      report.codes.push('UNAUTHENTICATED');
       return unauthorizedResponse();
     }
   }
-  const body = await utf8Body(request);
-  if (body === null) return errorResponse(400, 'BAD_REQUEST', 'The request body is not valid UTF-8');
-  const response = await app.graphql.fetch(body, { requestId: ctx.requestId, ip: ctx.ip, principal });
+  if (!bodyIsUtf8) return errorResponse(400, 'BAD_REQUEST', 'The request body is not valid UTF-8');
+  const response = await app.graphql.fetch(request, {
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    principal,
+    report,
+  });
   // Whatever format the client negotiated (JSON, SSE, multipart), an authentication failure is
   // the one 401 body (docs/api-contract.md §1): no second shape to tell failures apart by.
   if (response.status === 401) {
@@ -194,12 +266,6 @@ async function graphqlRequest(app: App, request: Request, ctx: HttpContext): Pro
  * altered instead of refused (docs/limits.md, "Malformed HTTP requests"). The checked bytes are
  * handed on as they are.
  */
-async function utf8Body(request: Request): Promise<Request | null> {
-  if (request.method !== 'POST' || request.body === null) return request;
-  const bytes = await request.arrayBuffer();
-  return isUtf8(bytes) ? new Request(request, { body: bytes }) : null;
-}
-
 async function recordFailedAuthentication(app: App, ctx: HttpContext, token: string | null): Promise<void> {
   const keyId = token ? app.services.accessKeys.keyIdOf(token) : null;
   const key = keyId

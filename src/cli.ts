@@ -99,7 +99,19 @@ export async function main(): Promise<void> {
     err: (l) => process.stderr.write(`${l}\n`),
     errStream: process.stderr,
   };
+  stopWhenParentDies();
   process.exitCode = await runCli(process.argv.slice(2), io);
+}
+
+/**
+ * Started by `bin/tessera.js` under an older Node, this process has an IPC channel to that shim.
+ * The channel closes when the shim dies, however it died (even SIGKILL, which it cannot forward):
+ * then shut down as on SIGTERM rather than serve on as an orphan.
+ */
+function stopWhenParentDies(): void {
+  if (!process.channel) return;
+  process.channel.unref(); // the channel alone must not keep a finished command running
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 if (import.meta.main) await main();

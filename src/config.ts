@@ -18,6 +18,10 @@ const envSchema = z.object({
   TESSERA_DATA_DIR: z.string().min(1).default('./.tessera/data'),
   DATABASE_URL: z.string().min(1).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_RESERVED: z.coerce.number().int().min(0).max(50).default(2),
+  TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  TESSERA_DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  TESSERA_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   TESSERA_MASTER_KEY: z.string().min(1).optional(),
   SMTP_URL: z
     .string()
@@ -60,6 +64,18 @@ export interface Config {
   readonly database:
     | { readonly kind: 'pglite'; readonly dataDir: string | null }
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number };
+  /**
+   * Tessera's own PostgreSQL pool: the per-statement timeout, how long a request waits for a
+   * connection, and how many connections only `impersonateUser` may use (at most a quarter of the
+   * pool). PGlite runs statements inside the process and can enforce none of these.
+   */
+  readonly databaseLimits: {
+    readonly statementTimeoutMs: number;
+    readonly acquireTimeoutMs: number;
+    readonly reservedConnections: number;
+  };
+  /** After SIGTERM/SIGINT: how long in-flight requests may take before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
   /** Where local secrets (the generated master key) live; null for in-memory test instances. */
   readonly dataDir: string | null;
   readonly masterKey: string | undefined;
@@ -118,6 +134,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'pglite', dataDir: e.TESSERA_DATA_DIR },
+    databaseLimits: {
+      statementTimeoutMs: e.TESSERA_DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: e.TESSERA_DB_ACQUIRE_TIMEOUT_MS,
+      reservedConnections: e.DATABASE_POOL_RESERVED,
+    },
+    shutdownTimeoutMs: e.TESSERA_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     dataDir: e.TESSERA_DATA_DIR,
     masterKey: e.TESSERA_MASTER_KEY,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   QUERY_TIMEOUT: 'QUERY_TIMEOUT',
   CONNECTION_FAILED: 'CONNECTION_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A dependency (database, Redis, a warehouse) is unreachable or lost the connection: retry later. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -55,6 +57,14 @@ export class AppError extends Error {
 export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'Unauthorized');
 export const forbidden = (message = 'Forbidden') => new AppError('FORBIDDEN', message);
 export const notFound = (message: string) => new AppError('NOT_FOUND', message);
+/** How long a client should wait before retrying a SERVICE_UNAVAILABLE (the `Retry-After` header). */
+export const RETRY_AFTER_SECONDS = 1;
+
+export const serviceUnavailable = (what: string, cause?: unknown) =>
+  new AppError('SERVICE_UNAVAILABLE', `${what} is unavailable; retry shortly`, {
+    cause,
+    extra: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+  });
 export const badInput = (message: string, problems: readonly Problem[] = []) =>
   new AppError('BAD_USER_INPUT', message, { problems });
 

@@ -6,8 +6,13 @@ import { nodeHandler } from './http/node-adapter.ts';
 export interface RunningServer {
   readonly server: Server;
   readonly url: string;
-  /** Stops accepting, lets in-flight requests finish, then closes the app. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: stops accepting, closes idle keep-alive connections at once, answers every
+   * request in flight (with `Connection: close`, so its connection ends after the response), then
+   * closes the app. Connections still busy after `deadlineMs` are cut. Resolves to whether
+   * everything finished before the deadline.
+   */
+  stop(deadlineMs?: number): Promise<boolean>;
 }
 
 /** Serves the app over node:http on HOST:PORT (port 0 = any free port). */
@@ -15,10 +20,13 @@ export async function startServer(
   app: App,
   options: { host?: string; port?: number } = {},
 ): Promise<RunningServer> {
+  let draining = false;
   const server = createServer(
     nodeHandler((request, info) => app.fetch(request, info), {
       maxBodyBytes: app.config.maxBodyBytes,
       publicOrigin: app.config.publicUrl,
+      log: app.log,
+      draining: () => draining,
     }),
   );
   server.keepAliveTimeout = 5_000;
@@ -30,17 +38,27 @@ export async function startServer(
     server.listen(options.port ?? app.config.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    stop: () => {
+    stop: (deadlineMs = app.config.shutdownTimeoutMs) => {
       stopping ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
+        draining = true;
+        let timer: NodeJS.Timeout | undefined;
+        const closed = new Promise<boolean>((resolve) => server.close(() => resolve(true)));
+        server.closeIdleConnections();
+        const deadline = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), deadlineMs);
         });
+        const inTime = await Promise.race([closed, deadline]);
+        clearTimeout(timer);
+        if (!inTime) {
+          server.closeAllConnections();
+          await closed;
+        }
         await app.close();
+        return inTime;
       })();
       return stopping;
     },

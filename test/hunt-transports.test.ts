@@ -33,6 +33,7 @@ for (const backend of testBackends()) {
         nodeHandler((request, info) => t().app.fetch(request, info), {
           maxBodyBytes: 1 << 20,
           publicOrigin: 'http://tessera.test',
+          log: t().app.log,
         }),
       );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

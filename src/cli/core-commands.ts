@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
 import { parseTimestamp } from '../time.ts';
@@ -21,29 +22,56 @@ export const serveCommand: CliCommand = {
       `Tessera listening on ${running.url} (GraphQL: ${running.url}/graphql, database: ${app.db.kind})`,
     );
     await new Promise<void>((resolve) => {
-      const shutdown = () => {
-        env.io.err('Shutting down: finishing in-flight requests…');
-        void running.stop().then(resolve);
+      const shutdown = (signal: NodeJS.Signals) => {
+        process.removeListener('SIGTERM', shutdown);
+        process.removeListener('SIGINT', shutdown);
+        // Later signals are ignored: the deadline already bounds how long stopping takes.
+        process.on('SIGTERM', () => {});
+        process.on('SIGINT', () => {});
+        const seconds = app.config.shutdownTimeoutMs / 1000;
+        env.io.err(`Shutting down (${signal}): finishing in-flight requests, at most ${seconds} s…`);
+        void running.stop().then((inTime) => {
+          if (!inTime) env.io.err('Shutdown deadline passed: cut the connections still open.');
+          resolve();
+        });
       };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
     });
+    // Everything is closed; a stray handle (a driver's reconnect timer) must not keep the process up.
+    setTimeout(() => process.exit(0), 1000).unref();
     return 0;
   },
 };
 
-/** A fresh install must be callable: when no key exists anywhere, create one for the default workspace. */
+/** Any constant of Tessera's own: the advisory lock that makes "is there a key yet?" + create atomic. */
+const FIRST_KEY_LOCK = 7_202_611_001;
+
+/**
+ * A fresh install must be callable: when no key exists anywhere, create one for the default
+ * workspace. Check and create run under one advisory lock, so of several instances cold-starting
+ * on one database exactly one creates (and prints) the key.
+ */
 async function createFirstKeyIfNone(
   app: Awaited<ReturnType<Parameters<CliCommand['run']>[1]['openApp']>>,
 ): Promise<string | null> {
-  const any = await app.services.db.selectFrom('access_keys').select('id').limit(1).executeTakeFirst();
-  if (any) return null;
+  // Before taking the connection: PGlite has only one, and ensureDefault is race-safe on its own.
   const ws = await app.services.workspaces.ensureDefault();
-  const { token } = await app.services.accessKeys.create(
-    { workspaceId: ws.id, name: 'first key', permissions: PERMISSIONS, expiresAt: null },
-    null,
-  );
-  return token;
+  return app.services.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${FIRST_KEY_LOCK})`.execute(conn);
+    try {
+      const any = await conn.selectFrom('access_keys').select('id').limit(1).executeTakeFirst();
+      if (any) return null;
+      const { token } = await app.services.accessKeys.create(
+        { workspaceId: ws.id, name: 'first key', permissions: PERMISSIONS, expiresAt: null },
+        null,
+        conn,
+      );
+      return token;
+    } finally {
+      await sql`select pg_advisory_unlock(${FIRST_KEY_LOCK})`.execute(conn);
+    }
+  });
 }
 
 export const initCommand: CliCommand = {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import type { RequestReport } from '../http/request-report.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditOrigin } from '../modules/audit/service.ts';
 import type { Principal } from '../modules/auth/principal.ts';
@@ -18,6 +19,8 @@ export interface RequestContext {
   readonly origin: AuditOrigin;
   /** How many times a field name appears in the operation (each alias counts). */
   readonly fieldCount: (field: string) => number;
+  /** What the request turned out to be, for its log line and metrics. */
+  readonly report: RequestReport;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: resolver maps are checked by the schema, not by TS

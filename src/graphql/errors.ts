@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { translateDatabaseFailure } from '../db/errors.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -20,12 +21,24 @@ export function unauthorizedResponse(): Response {
  */
 export function maskError(error: unknown, log: Logger, requestId: () => string | undefined): GraphQLError {
   const gqlError = error instanceof GraphQLError ? error : null;
-  const original = gqlError?.originalError ?? (error instanceof GraphQLError ? null : error);
+  const thrown = gqlError?.originalError ?? (error instanceof GraphQLError ? null : error);
+  const databaseFailure = thrown instanceof AppError ? undefined : translateDatabaseFailure(thrown);
+  if (databaseFailure) {
+    log.warn({ err: thrown, requestId: requestId(), code: databaseFailure.code }, 'database unavailable');
+  }
+  const original = databaseFailure ?? thrown;
   if (original instanceof AppError) {
     const problems = original.problems.length > 0 ? { problems: original.problems } : {};
     return new GraphQLError(original.message, {
       ...(gqlError ? { nodes: gqlError.nodes, path: gqlError.path } : {}),
-      extensions: { code: original.code, ...problems, ...original.extra },
+      extensions: {
+        code: original.code,
+        ...problems,
+        ...original.extra,
+        ...(databaseFailure || original.code === 'SERVICE_UNAVAILABLE'
+          ? { http: unavailableHttp(original) }
+          : {}),
+      },
     });
   }
   if (gqlError && (!original || original instanceof GraphQLError)) {
@@ -41,4 +54,10 @@ export function maskError(error: unknown, log: Logger, requestId: () => string |
     ...(gqlError ? { nodes: gqlError.nodes, path: gqlError.path } : {}),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+/** A dependency failed: 503 and when to retry (Yoga turns `extensions.http` into the response's status). */
+export function unavailableHttp(error: AppError): { status: number; headers: Record<string, string> } {
+  const seconds = Number(error.extra.retryAfterSeconds ?? 1);
+  return { status: 503, headers: { 'Retry-After': String(seconds) } };
 }

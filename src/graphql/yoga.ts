@@ -1,8 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { type FieldNode, GraphQLError, Kind, parse, type ValidationContext, visit } from 'graphql';
+import {
+  type DefinitionNode,
+  type DocumentNode,
+  type FieldNode,
+  GraphQLError,
+  Kind,
+  parse,
+  type SelectionNode,
+  type ValidationContext,
+  visit,
+} from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
+import type { RequestReport } from '../http/request-report.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
@@ -14,11 +25,15 @@ import { createLoaders } from './loaders.ts';
 import { requestLimits } from './request-limits.ts';
 import { refuseUnstorableText } from './storable-text.ts';
 
+/** Error codes that make a response 5xx: their cause is logged with the request. */
+const SERVER_FAILURE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'QUERY_TIMEOUT']);
+
 /** What the HTTP layer hands Yoga for each request. */
 export interface ServerContext {
   readonly requestId: string;
   readonly ip: string | null;
   readonly principal: Principal | null;
+  readonly report: RequestReport;
 }
 
 /** The GraphQL endpoint: one request in, one response out. */
@@ -37,9 +52,9 @@ export function createGraphQLServer(
     resolvers: mergeResolvers(modules),
   });
   refuseUnstorableText(schema);
-  // Which request an unexpected error belongs to, for its log line. Per async call chain, so
-  // concurrent requests never log under each other's id.
-  const requestScope = new AsyncLocalStorage<string>();
+  // Which request an error belongs to, for its log line and the request's report. Per async call
+  // chain, so concurrent requests never log under each other's id.
+  const requestScope = new AsyncLocalStorage<{ requestId: string; report: RequestReport }>();
   const yoga: YogaServerInstance<ServerContext, RequestContext> = createYoga<ServerContext, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -49,9 +64,18 @@ export function createGraphQLServer(
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
     logging: false,
     maskedErrors: {
-      maskError: (error) => maskError(error, log, () => requestScope.getStore()),
+      maskError: (error) => {
+        const scope = requestScope.getStore();
+        const masked = maskError(error, log, () => scope?.requestId);
+        const code = String(masked.extensions.code);
+        scope?.report.codes.push(code);
+        // The cause of a 5xx goes into the request's error line.
+        if (scope && SERVER_FAILURE_CODES.has(code))
+          scope.report.cause ??= (error instanceof GraphQLError ? error.originalError : error) ?? error;
+        return masked;
+      },
     },
-    context: ({ requestId, ip, principal, params }): RequestContext => {
+    context: ({ requestId, ip, principal, report, params }): RequestContext => {
       return {
         requestId,
         ip,
@@ -67,6 +91,7 @@ export function createGraphQLServer(
           actorUserId: principal?.kind === 'session' ? principal.userId : null,
         },
         fieldCount: lazyFieldCounter(params.query),
+        report,
       };
     },
     plugins: [
@@ -83,13 +108,39 @@ export function createGraphQLServer(
         blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),
+      reportOperation(),
       unauthenticatedAs401(),
       requestErrorsAs400(),
     ],
   });
   return {
     fetch: (request, context) =>
-      requestScope.run(context.requestId, async () => yoga.fetch(request, context)),
+      requestScope.run({ requestId: context.requestId, report: context.report }, async () =>
+        yoga.fetch(request, context),
+      ),
+  };
+}
+
+/** Names the request's operation in its report: its root field (`multiple` when it has several). */
+function reportOperation(): Plugin<RequestContext> {
+  return {
+    onExecute({ args }) {
+      const report = args.contextValue.report;
+      const document = args.document as DocumentNode;
+      const operation = document.definitions.find(
+        (d: DefinitionNode) =>
+          d.kind === Kind.OPERATION_DEFINITION &&
+          (args.operationName == null || d.name?.value === args.operationName),
+      );
+      if (operation?.kind !== Kind.OPERATION_DEFINITION) return;
+      const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
+        s.kind === Kind.FIELD ? s.name.value : 'fragment',
+      );
+      // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
+      // operation name or a combination of fields (which a client could vary without end).
+      const distinct = [...new Set(fields)];
+      report.operation = distinct.length === 1 ? distinct[0]! : 'multiple';
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
 import { errorResponse } from './router.ts';
 
 export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
@@ -8,8 +9,23 @@ export type FetchHandler = (request: Request, info: { ip: string | null }) => Pr
  * Bridges node:http to a fetch-style handler. The body is read here, up to `maxBodyBytes`
  * (413 past that, before the rest is read), so no handler ever sees an oversized request.
  */
-export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: number; publicOrigin: string }) {
+export function nodeHandler(
+  handle: FetchHandler,
+  options: {
+    maxBodyBytes: number;
+    publicOrigin: string;
+    log: Logger;
+    /** True once the server is shutting down: every response then closes its connection. */
+    draining?: () => boolean;
+  },
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const draining = () => options.draining?.() === true;
+    // A client that goes away before its answer aborts the request, which cancels its statement.
+    const abandoned = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
     try {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
@@ -22,15 +38,22 @@ export function nodeHandler(handle: FetchHandler, options: { maxBodyBytes: numbe
         await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
         return;
       }
-      const request = fetchRequest(req, body, options.publicOrigin);
+      const request = fetchRequest(req, body, options.publicOrigin, abandoned.signal);
       if (!(request instanceof Request)) {
         await send(res, request, true);
         return;
       }
-      await send(res, await handle(request, { ip: req.socket.remoteAddress ?? null }), false);
-    } catch {
+      const response = await handle(request, { ip: req.socket.remoteAddress ?? null });
+      await send(res, response, draining());
+    } catch (err) {
+      // The handler answers its own failures; what lands here broke outside it (reading the body,
+      // building the request, writing the response).
+      if (!abandoned.signal.aborted)
+        options.log.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
       if (!res.headersSent)
-        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true);
+        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true).catch(
+          () => {},
+        );
       else res.destroy();
     }
   };
@@ -47,6 +70,7 @@ function fetchRequest(
   req: IncomingMessage,
   body: Buffer | undefined,
   publicOrigin: string,
+  signal: AbortSignal,
 ): Request | Response {
   const method = (req.method ?? 'GET').toUpperCase();
   if (UNSUPPORTED_METHODS.has(method)) {
@@ -63,6 +87,7 @@ function fetchRequest(
     return new Request(new URL(req.url ?? '/', publicOrigin), {
       method,
       headers,
+      signal,
       ...(body
         ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
         : {}),

@@ -11,6 +11,7 @@ export type RouteHandler = (
 
 interface Route {
   readonly method: string;
+  readonly path: string;
   readonly pattern: RegExp;
   readonly names: string[];
   readonly handler: RouteHandler;
@@ -31,7 +32,7 @@ export class Router {
         return '([^/]+)';
       })
       .join('/');
-    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    this.#routes.push({ method, path, pattern: new RegExp(`^${source}$`), names, handler });
     return this;
   }
 
@@ -39,7 +40,7 @@ export class Router {
     method: string,
     pathname: string,
   ):
-    | { handler: RouteHandler; params: Record<string, string> }
+    | { handler: RouteHandler; params: Record<string, string>; path: string }
     | 'method-not-allowed'
     | 'malformed-path'
     | null {
@@ -55,7 +56,7 @@ export class Router {
         if (value === null) return 'malformed-path';
         params[name] = value;
       }
-      return { handler: route.handler, params };
+      return { handler: route.handler, params, path: route.path };
     }
     return pathMatched ? 'method-not-allowed' : null;
   }

@@ -29,8 +29,18 @@ export function dataAccessFeature(): Feature & { data(): DataAccess } {
     commands: [policyCommand(get), demoCommand(get)],
     data: get,
     async start(app) {
-      data = createDataAccess(app);
+      const started = createDataAccess(app);
+      data = started;
       app.services.domains = databaseDomainCatalog;
+      app.metrics.addPoolSource(() =>
+        started.pools.samples().map((s) => ({
+          database: `warehouse:${s.connectionId}`,
+          lane: 'main',
+          size: s.size,
+          inUse: s.inUse,
+          waiting: s.waiting,
+        })),
+      );
     },
     async stop() {
       await data?.close();

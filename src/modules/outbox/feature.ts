@@ -1,8 +1,10 @@
+import { Counter, Gauge } from 'prom-client';
 import type { Feature } from '../../app.ts';
 import { outboxCommand } from './command.ts';
 import { outboxModule } from './resolvers.ts';
 import { OutboxSender } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
+import { countByState, OUTBOX_STATES } from './store.ts';
 
 /**
  * Welcome-email delivery: the `outboxMessages` query, the `tessera outbox` command, and the
@@ -16,13 +18,31 @@ export function outboxFeature(): Feature {
     modules: [outboxModule()],
     commands: [outboxCommand],
     async start(app) {
+      const db = app.services.db;
+      new Gauge({
+        name: 'tessera_outbox_messages',
+        help: 'Outbox messages by state (QUEUED and SENDING: the queue depth; FAILED: given up).',
+        labelNames: ['state'],
+        registers: [app.metrics.registry],
+        async collect() {
+          // A scrape during a database outage reports no sample rather than failing the page.
+          const counts = await countByState(db).catch(() => null);
+          this.reset();
+          if (counts) for (const state of OUTBOX_STATES) this.set({ state }, counts[state]);
+        },
+      });
+      const failures = new Counter({
+        name: 'tessera_outbox_delivery_failures_total',
+        help: 'Delivery attempts the SMTP server refused or that could not reach it.',
+        registers: [app.metrics.registry],
+      });
       const url = app.config.smtp.url;
       if (!url || !app.background) return;
       sender = new OutboxSender(
-        app.services.db,
+        db,
         app.services.clock,
         smtpMailer(url, app.config.smtp.from),
-        app.config.outbox,
+        { ...app.config.outbox, onFailedAttempt: () => failures.inc() },
         app.services.log,
       );
       sender.start();

@@ -18,6 +18,8 @@ export interface OutboxSenderOptions {
   readonly pollMs: number;
   /** Source of jitter in [0, 1); injectable so tests can pin the backoff. */
   readonly random?: () => number;
+  /** Called for every attempt that failed (for metrics). */
+  readonly onFailedAttempt?: () => void;
 }
 
 export interface SendReport {
@@ -114,6 +116,7 @@ export class OutboxSender {
       );
     } catch (err) {
       const error = describeDeliveryError(err);
+      this.#options.onFailedAttempt?.();
       outcome =
         claim.attempts >= this.#options.maxAttempts
           ? { state: 'FAILED', error }

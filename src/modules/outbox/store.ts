@@ -158,3 +158,15 @@ export async function findMessage(db: Executor, id: string): Promise<OutboxMessa
   const row = await db.selectFrom('outbox_messages').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? asMessage(row as Row) : undefined;
 }
+
+/** Messages per state, for /metrics: the queue's depth (QUEUED, SENDING) and what gave up (FAILED). */
+export async function countByState(db: Executor): Promise<Record<OutboxState, number>> {
+  const rows = await db
+    .selectFrom('outbox_messages')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
+  const counts = { QUEUED: 0, SENDING: 0, SENT: 0, FAILED: 0 };
+  for (const r of rows) counts[r.state as OutboxState] = Number(r.n);
+  return counts;
+}

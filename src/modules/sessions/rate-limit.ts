@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, serviceUnavailable } from '../../errors.ts';
 import { clientAddressBucket } from './client-address.ts';
 
 /**
@@ -101,10 +101,17 @@ export class RedisFailureCounter implements FailureCounter {
       const key = keyOf(windowStart, bucket);
       multi.incr(key).pexpire(key, 2 * WINDOW_MS);
     }
-    const results = (await multi.exec()) ?? [];
+    // Fail closed: without the shared counts no attempt is let through, and the caller is told to
+    // retry (SERVICE_UNAVAILABLE, 503) rather than shown an internal error.
+    let results: [Error | null, unknown][];
+    try {
+      results = (await multi.exec()) ?? [];
+    } catch (err) {
+      throw serviceUnavailable('The rate-limit store (Redis)', err);
+    }
     return buckets.map((_, i) => {
       const [err, value] = results[i * 2] ?? [new Error('no reply'), 0];
-      if (err) throw err;
+      if (err) throw serviceUnavailable('The rate-limit store (Redis)', err);
       return Math.max(Number(value), 0);
     });
   }

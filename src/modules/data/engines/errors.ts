@@ -1,11 +1,15 @@
-import { AppError } from '../../../errors.ts';
+import { AppError, serviceUnavailable } from '../../../errors.ts';
 
 /**
  * Translates a warehouse driver's error into a stable code. Connection problems get one generic
  * message (driver messages name users and hosts); query errors keep the database's own message,
  * with every secret of the resolved settings scrubbed, because the user needs it to fix the SQL.
  */
-export function translateDriverError(err: unknown, secrets: readonly (string | null)[]): AppError {
+export function translateDriverError(
+  err: unknown,
+  secrets: readonly (string | null)[],
+  options: { connectionLost?: boolean } = {},
+): AppError {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as { code?: unknown; errno?: unknown; message?: unknown; sqlState?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
@@ -14,6 +18,9 @@ export function translateDriverError(err: unknown, secrets: readonly (string | n
   if (code === '57014' || errno === 1969 || errno === 3024 || code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
     return new AppError('QUERY_TIMEOUT', 'The query ran past the statement timeout and was cancelled');
   }
+  // An established session died under the statement (server restarted, connection killed): the
+  // settings are fine and a retry may succeed, unlike a failure to connect at all.
+  if (options.connectionLost) return serviceUnavailable('The data source', err);
   if (isConnectionFailure(code, errno)) {
     return new AppError('CONNECTION_FAILED', 'Could not connect to the data source', { cause: err });
   }

@@ -51,7 +51,10 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     } catch (err) {
       // A server error (errno) leaves the session usable; anything else (or a failed reset) does not.
       broken ||= typeof (err as { errno?: unknown }).errno !== 'number';
-      throw translateDriverError(err, secrets);
+      // mysql2 flags an error that ended the connection as fatal (lost, reset, closed by the server).
+      throw translateDriverError(err, secrets, {
+        connectionLost: (err as { fatal?: unknown }).fatal === true,
+      });
     } finally {
       if (broken) conn.destroy();
       else conn.release();
@@ -135,6 +138,13 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
         return [...tables.values()] as DiscoveredTable[];
       }),
     grants: () => withConnection((c) => mysqlGrants(c)),
+    stats: () => {
+      // mysql2 keeps these counts on its core pool only, as arrays without a public accessor.
+      const core = pool.pool as unknown as Record<string, { length: number } | undefined>;
+      const size = core._allConnections?.length ?? 0;
+      const idle = core._freeConnections?.length ?? 0;
+      return { size, inUse: size - idle, waiting: core._connectionQueue?.length ?? 0 };
+    },
     close: () => pool.end(),
   };
 }

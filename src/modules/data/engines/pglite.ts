@@ -185,6 +185,8 @@ export async function openPgliteWarehousePool(
           throw translateDriverError(err, []);
         }
       }),
+    // One in-process session, serialized: nothing to count beyond it.
+    stats: () => ({ size: 1, inUse: 0, waiting: 0 }),
     close: () => h.release(),
   };
 }

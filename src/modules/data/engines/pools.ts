@@ -6,6 +6,8 @@ interface Entry {
   readonly key: string;
   readonly connectionId: string;
   readonly pool: Promise<DataPool>;
+  /** The pool once it opened, for sampling without awaiting. */
+  ready: DataPool | null;
   lastUsed: number;
   active: number;
 }
@@ -53,12 +55,25 @@ export class PoolManager {
       this.#entries.set(key, entry);
     } else {
       const pool = this.#factory(settings, this.#options);
-      entry = { key, connectionId: settings.connectionId, pool, lastUsed: Date.now(), active: 0 };
-      this.#entries.set(key, entry);
+      const created: Entry = {
+        key,
+        connectionId: settings.connectionId,
+        pool,
+        ready: null,
+        lastUsed: Date.now(),
+        active: 0,
+      };
+      entry = created;
+      this.#entries.set(key, created);
       this.#opened++;
-      pool.catch(() => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-      });
+      pool.then(
+        (p) => {
+          created.ready = p;
+        },
+        () => {
+          if (this.#entries.get(key) === created) this.#entries.delete(key);
+        },
+      );
       this.#evictOverCap();
     }
     entry.active++;
@@ -86,6 +101,29 @@ export class PoolManager {
     for (const e of idle) this.#entries.delete(e.key);
     this.#evicted += idle.length;
     await Promise.all(idle.map((e) => closeEntry(e)));
+  }
+
+  /** Sessions of every open pool, labelled by connection id (several pools of one connection summed). */
+  samples(): { connectionId: string; size: number; inUse: number; waiting: number }[] {
+    const byConnection = new Map<
+      string,
+      { connectionId: string; size: number; inUse: number; waiting: number }
+    >();
+    for (const e of this.#entries.values()) {
+      if (!e.ready) continue;
+      const s = e.ready.stats();
+      const sum = byConnection.get(e.connectionId) ?? {
+        connectionId: e.connectionId,
+        size: 0,
+        inUse: 0,
+        waiting: 0,
+      };
+      sum.size += s.size;
+      sum.inUse += s.inUse;
+      sum.waiting += s.waiting;
+      byConnection.set(e.connectionId, sum);
+    }
+    return [...byConnection.values()];
   }
 
   stats(): PoolStats {

@@ -28,7 +28,10 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     types: warehouseTypes,
     application_name: 'tessera',
   });
-  pool.on('error', () => {}); // an idle session dying must not crash the process
+  // A session dying must not crash the process: pg-pool listens on idle clients only, so every
+  // client gets a listener of its own for the time it is checked out; its statement fails instead.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const secrets = [settings.password];
   return {
     async run(sql, params, limits) {
@@ -55,7 +58,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         );
       } catch (err) {
         broken = isBroken(err);
-        throw translateDriverError(err, secrets);
+        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
       } finally {
         if (!ended)
           await client.query('rollback').catch(() => {
@@ -70,7 +73,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         const r = await client.query<{ v: string }>('select version() as v');
         return r.rows[0]?.v ?? '';
       } catch (err) {
-        throw translateDriverError(err, secrets);
+        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
       } finally {
         client.release();
       }
@@ -81,7 +84,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         const r = await client.query<ColumnRow>(DISCOVER_SQL);
         return groupColumns(r.rows);
       } catch (err) {
-        throw translateDriverError(err, secrets);
+        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
       } finally {
         client.release();
       }
@@ -96,6 +99,11 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         client.release();
       }
     },
+    stats: () => ({
+      size: pool.totalCount,
+      inUse: pool.totalCount - pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     close: () => pool.end(),
   };
 }
@@ -107,6 +115,15 @@ async function connect(pool: pg.Pool, secrets: readonly (string | null)[]): Prom
     throw translateDriverError(err, secrets);
   }
 }
+
+/** The session is gone (not merely the statement failed): node-postgres marks it unqueryable. */
+const isLost = (client: pg.PoolClient, err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  const lostCode =
+    typeof code === 'string' &&
+    (code.startsWith('08') || ['57P01', '57P02', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code));
+  return lostCode || (client as unknown as { _queryable?: boolean })._queryable === false;
+};
 
 const isBroken = (err: unknown) => {
   const code = (err as { code?: unknown })?.code;

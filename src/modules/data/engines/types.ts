@@ -41,6 +41,8 @@ export interface DataPool {
   discover(): Promise<DiscoveredTable[]>;
   /** What the session's role may do, from the server's catalog (see `Grant`). */
   grants(): Promise<Grant[]>;
+  /** Sessions open, running a statement, and requests waiting for one (for /metrics). */
+  stats(): { readonly size: number; readonly inUse: number; readonly waiting: number };
   close(): Promise<void>;
 }
 

@@ -1,0 +1,233 @@
+import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import pg from 'pg';
+import { ConnectionLostError, isConnectionError, RequestCancelledError } from './errors.ts';
+import { currentDbScope } from './scope.ts';
+
+export interface PoolSettings {
+  readonly url: string;
+  /** Connections in all, reserved ones included. */
+  readonly size: number;
+  /** Connections only `reserved`-lane requests may use (see DbScope). */
+  readonly reserved: number;
+  /** Server-side `statement_timeout` of every session, in ms (0: none). */
+  readonly statementTimeoutMs: number;
+  /** How long a request waits for a connection (or for one to open) before SERVICE_UNAVAILABLE. */
+  readonly acquireTimeoutMs: number;
+}
+
+export interface LaneStats {
+  readonly lane: 'main' | 'reserved';
+  readonly max: number;
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+}
+
+const ignore = () => {};
+
+/**
+ * Tessera's own PostgreSQL pool, as Kysely's PostgresDialect sees it. node-postgres detaches its
+ * error listener from a client while it is checked out, so a connection dying under a running
+ * statement would emit an unhandled 'error' and kill the process; here every client keeps a
+ * listener for its whole life, and the statement in flight fails with ConnectionLostError instead
+ * (answered 503). Broken clients are discarded, so the next request gets a fresh connection.
+ */
+export class TesseraPool implements PostgresPool {
+  readonly #main: pg.Pool;
+  readonly #reserved: pg.Pool | null;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #answerWithinMs: number;
+
+  constructor(settings: PoolSettings) {
+    // The server enforces the statement timeout; this bound covers a network that stalls without
+    // closing (the server's answer never arrives), after which the connection is given up.
+    this.#answerWithinMs = settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + 2000 : 0;
+    this.#clientConfig = {
+      connectionString: settings.url,
+      application_name: 'tessera',
+      // A startup parameter, so it holds from the first statement of every session on.
+      ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    };
+    const reserved = Math.min(settings.reserved, settings.size - 1);
+    const poolConfig = { ...this.#clientConfig, connectionTimeoutMillis: settings.acquireTimeoutMs };
+    this.#main = guard(new pg.Pool({ ...poolConfig, max: settings.size - Math.max(reserved, 0) }));
+    this.#reserved = reserved > 0 ? guard(new pg.Pool({ ...poolConfig, max: reserved })) : null;
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    const scope = currentDbScope();
+    // The reserve is the fallback of the reserved lane, used only when the main pool has no idle
+    // connection: latency-critical work never queues behind slow requests.
+    const pool =
+      scope?.lane === 'reserved' && this.#reserved && this.#main.idleCount === 0
+        ? this.#reserved
+        : this.#main;
+    const client = await acquire(pool, scope?.signal);
+    return new GuardedClient(pool, client, scope?.signal, this.#clientConfig, this.#answerWithinMs);
+  }
+
+  stats(): LaneStats[] {
+    const lanes: LaneStats[] = [laneStats('main', this.#main)];
+    if (this.#reserved) lanes.push(laneStats('reserved', this.#reserved));
+    return lanes;
+  }
+
+  async end(): Promise<void> {
+    await Promise.all([this.#main.end(), this.#reserved?.end()]);
+  }
+}
+
+function laneStats(lane: 'main' | 'reserved', pool: pg.Pool): LaneStats {
+  return {
+    lane,
+    max: pool.options.max,
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  };
+}
+
+function guard(pool: pg.Pool): pg.Pool {
+  pool.on('error', ignore); // an idle client losing its connection: pg-pool drops it
+  pool.on('connect', (client) => client.on('error', ignore)); // a busy one: its statement fails instead
+  return pool;
+}
+
+async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+  if (signal?.aborted) throw new RequestCancelledError();
+  const pending = pool.connect().catch((err: unknown) => {
+    // Whatever stops us getting a connection (refused, timed out, server starting up) means the
+    // database is unavailable to this request.
+    throw new ConnectionLostError('Could not get a database connection', err);
+  });
+  if (!signal) return pending;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(new RequestCancelledError());
+      pending.then((client) => client.release(), ignore);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (client) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) client.release();
+        else resolve(client);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** pg's internals we rely on: whether the client can still run statements, and its running query. */
+interface ClientInternals {
+  _queryable?: boolean;
+  _ending?: boolean;
+  activeQuery?: unknown;
+  cancel?: (target: pg.Client, query: unknown) => void;
+  connection?: { on(event: 'error', listener: () => void): void; stream?: { destroy(): void } };
+}
+
+const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
+const TRANSACTION_END = /^\s*(commit|end|rollback)\s*(;|$|\s+(work|transaction)\b(?!\s+to))/i;
+const PLAIN_SELECT = /^\s*select\b/i;
+
+/**
+ * One checked-out connection. A plain SELECT outside a transaction is idempotent, so when its
+ * connection dies it is retried once on a fresh one; anything else fails with ConnectionLostError.
+ */
+class GuardedClient implements PostgresPoolClient {
+  readonly #pool: pg.Pool;
+  readonly #signal: AbortSignal | undefined;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #answerWithinMs: number;
+  #client: pg.PoolClient | null;
+  #inTransaction = false;
+  #broken: unknown = undefined;
+
+  constructor(
+    pool: pg.Pool,
+    client: pg.PoolClient,
+    signal: AbortSignal | undefined,
+    config: pg.ClientConfig,
+    answerWithinMs: number,
+  ) {
+    this.#pool = pool;
+    this.#client = client;
+    this.#signal = signal;
+    this.#clientConfig = config;
+    this.#answerWithinMs = answerWithinMs;
+  }
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query(): never;
+  async query<R>(sql?: unknown, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+    if (typeof sql !== 'string') throw new Error('Tessera does not stream from its own database');
+    const retryable = !this.#inTransaction && PLAIN_SELECT.test(sql);
+    let result: PostgresQueryResult<R>;
+    try {
+      result = await this.#run<R>(sql, parameters ?? []);
+    } catch (err) {
+      if (!this.#lost(err)) throw err;
+      if (!retryable) throw new ConnectionLostError('The database connection was lost', err);
+      this.#client?.release(err as Error);
+      this.#client = null; // released: a failed re-acquire must not release it a second time
+      this.#broken = undefined;
+      this.#client = await acquire(this.#pool, this.#signal);
+      try {
+        result = await this.#run<R>(sql, parameters ?? []);
+      } catch (again) {
+        if (this.#lost(again)) throw new ConnectionLostError('The database connection was lost', again);
+        throw again;
+      }
+    }
+    if (TRANSACTION_START.test(sql)) this.#inTransaction = true;
+    else if (TRANSACTION_END.test(sql)) this.#inTransaction = false;
+    return result;
+  }
+
+  release(): void {
+    this.#client?.release(this.#broken === undefined ? undefined : (this.#broken as Error));
+  }
+
+  async #run<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+    if (this.#signal?.aborted) throw new RequestCancelledError();
+    const client = this.#client!;
+    // The client went away: ask the server to cancel the statement (a CancelRequest on a separate
+    // socket, which needs no pool slot); the statement then fails with 57014.
+    const onAbort = () => cancelRunningStatement(client, this.#clientConfig);
+    this.#signal?.addEventListener('abort', onAbort, { once: true });
+    // Closing the socket fails the statement with "Connection terminated", which #lost recognises.
+    const stalled =
+      this.#answerWithinMs > 0
+        ? setTimeout(
+            () => (client as unknown as ClientInternals).connection?.stream?.destroy(),
+            this.#answerWithinMs,
+          )
+        : undefined;
+    try {
+      return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
+    } finally {
+      clearTimeout(stalled);
+      this.#signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #lost(err: unknown): boolean {
+    const internals = (this.#client ?? {}) as unknown as ClientInternals;
+    const lost = isConnectionError(err) || internals._queryable === false || internals._ending === true;
+    if (lost) this.#broken = err;
+    return lost;
+  }
+}
+
+function cancelRunningStatement(target: pg.PoolClient, config: pg.ClientConfig): void {
+  const query = (target as unknown as ClientInternals).activeQuery;
+  if (!query) return;
+  const canceller = new pg.Client(config) as unknown as pg.Client & ClientInternals;
+  canceller.on('error', ignore);
+  canceller.connection?.on('error', ignore);
+  canceller.cancel?.(target, query);
+}

@@ -1,0 +1,55 @@
+import type { App } from '../app.ts';
+import { translateDatabaseFailure } from '../db/errors.ts';
+import { unavailableHttp } from '../graphql/errors.ts';
+import type { RequestReport } from './request-report.ts';
+import { errorResponse } from './router.ts';
+
+/**
+ * An error no inner boundary answered (a plain route, authentication before GraphQL): a database
+ * failure is a 503 with Retry-After, anything else a 500. Either is logged with its cause.
+ */
+export function failureResponse(err: unknown, report: RequestReport): Response {
+  report.cause = err;
+  const failure = translateDatabaseFailure(err);
+  if (!failure) {
+    report.codes.push('INTERNAL_SERVER_ERROR');
+    return errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+  }
+  report.codes.push(failure.code);
+  const { status, headers } = unavailableHttp(failure);
+  const response = errorResponse(status, failure.code, failure.message);
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+/** One info line per request, and its metrics; a 5xx is logged at error level with its cause. */
+export function logRequest(
+  app: Pick<App, 'metrics' | 'log' | 'router'>,
+  request: Request,
+  requestId: string,
+  report: RequestReport,
+  status: number,
+  ms: number,
+): void {
+  const path = new URL(request.url).pathname;
+  const operation = report.operation ?? routeLabel(app, request.method, path);
+  app.metrics.observeRequest(operation, report.codes, ms / 1000);
+  const line = {
+    requestId,
+    method: request.method,
+    path: path.slice(0, 200),
+    operation,
+    status,
+    durationMs: Math.round(ms * 10) / 10,
+    ...(report.codes.length > 0 ? { codes: report.codes.slice(0, 10) } : {}),
+  };
+  if (status >= 500) app.log.error({ ...line, err: report.cause }, 'request failed');
+  else app.log.info(line, 'request');
+}
+
+/** A bounded metrics label for a non-GraphQL request: its route pattern, never the raw path. */
+function routeLabel(app: Pick<App, 'router'>, method: string, path: string): string {
+  if (path === '/graphql') return 'graphql';
+  const match = app.router.match(method, path);
+  return typeof match === 'object' && match !== null ? match.path : 'unmatched';
+}
