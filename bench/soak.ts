@@ -45,10 +45,15 @@ const init = cli(['init']) as { accessKey: string };
 const demo = cli(['demo']) as { domainId: string; users: { email: string }[] };
 
 const port = await freePort();
-const server: ChildProcess = spawn(process.execPath, ['src/cli.ts', 'serve'], {
-  env: { ...env, DATABASE_URL: proxy.urlFor(scratch.url), PORT: String(port), HOST: '127.0.0.1' },
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
+// The server runs as `npm start` runs it: with the same V8 flags (package.json).
+const server: ChildProcess = spawn(
+  process.execPath,
+  ['--liftoff-only', '--max-semi-space-size=2', 'src/cli.ts', 'serve'],
+  {
+    env: { ...env, DATABASE_URL: proxy.urlFor(scratch.url), PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  },
+);
 let serverLog = '';
 server.stderr!.on('data', (d: Buffer) => {
   serverLog = (serverLog + d.toString()).slice(-20_000);
