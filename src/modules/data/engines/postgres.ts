@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
+import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 
@@ -29,10 +30,19 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     application_name: 'tessera',
   });
   pool.on('error', () => {}); // an idle session dying must not crash the process
+  const guards = new WeakMap<pg.PoolClient, ResultSizeGuard>();
+  pool.on('connect', (client) => {
+    // A session that dies while checked out (cut by the guard, or killed on the server) fails
+    // its query; without a listener its 'error' event would also crash the process.
+    client.on('error', () => {});
+    guards.set(client, ResultSizeGuard.attach(client));
+  });
   const secrets = [settings.password];
   return {
     async run(sql, params, limits) {
       const client = await connect(pool, secrets);
+      const guard = guards.get(client);
+      guard?.arm();
       let broken = false;
       let ended = false;
       try {
@@ -55,8 +65,11 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         );
       } catch (err) {
         broken = isBroken(err);
+        // The guard cut the connection: the session is gone, the reason is the result's size.
+        if (guard?.tripped) throw resultTooLarge();
         throw translateDriverError(err, secrets);
       } finally {
+        guard?.disarm();
         if (!ended)
           await client.query('rollback').catch(() => {
             broken = true;
@@ -146,6 +159,8 @@ export async function runReadOnly(
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
   const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
+  // PGlite hands over rows already in memory; the byte budget still bounds the response.
+  if (rowsSize(result.rows) > MAX_RESULT_BYTES) throw resultTooLarge();
   const truncated = result.rows.length > limits.maxRows;
   const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
   return {
