@@ -34,6 +34,8 @@ const WAREHOUSE_SQL = `
   insert into accounts values (1, 'acct-a'), (2, 'acct-SECRETB');
   create table regions (code varchar(8) primary key, name text not null);
   insert into regions values ('DE', 'Germany'), ('FR', 'France'), ('US', 'SECRETB-US');
+  create table projects (id int primary key, name text not null);
+  insert into projects values (1, 'proj-a'), (2, 'proj-SECRETB');
   create table secrets (id int, secret text);
   insert into secrets values (1, 'SECRETB-outside');
   create function public.leak(customers) returns text language sql
@@ -112,7 +114,7 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       const domain = await createDomain(t, {
         name: 'sales',
         connectionId: conn.payload.connection.id,
-        tables: ['orders', 'customers', 'regions', 'accounts'].map((name) => ({ name })),
+        tables: ['orders', 'customers', 'regions', 'accounts', 'projects'].map((name) => ({ name })),
       });
       assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
       domainId = domain.payload.domain.id;
@@ -121,6 +123,9 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
         ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
         ['regions', "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))"],
         ['accounts', 'id IN (SELECT account_id FROM entitlements WHERE email = USER_EMAIL())'],
+        // `entitlements` has no `owner_email` (a typo, or a column renamed since the policy was
+        // written): inside a sub-select PostgreSQL would look the name up in the user's query.
+        ['projects', 'id IN (SELECT account_id FROM entitlements WHERE owner_email = USER_EMAIL())'],
       ] as const) {
         const r = await setRowPolicy(t, domainId, table, policy);
         assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
@@ -154,6 +159,26 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       }
       const rows = await wh.raw('select count(*)::int as n from customers');
       assert.deepEqual(rows, [{ n: 4 }]);
+    });
+
+    test('a policy sub-select never takes a name from the query around it', async () => {
+      for (const sql of [
+        "SELECT (SELECT array_agg(name) FROM projects) FROM (SELECT 'alice@a.test'::text AS owner_email) u",
+        "SELECT p.* FROM (SELECT 'alice@a.test'::text AS owner_email) u, LATERAL (SELECT * FROM projects) p",
+        "SELECT 1 FROM (SELECT 'alice@a.test'::text AS owner_email) u WHERE EXISTS (SELECT 1 FROM projects WHERE name LIKE 'proj-S%')",
+        'SELECT * FROM projects',
+      ]) {
+        const r = await runQuery(t, token, domainId, sql);
+        assert.doesNotMatch(JSON.stringify(r.body), /SECRETB/, sql);
+        assert.equal(r.code, 'QUERY_FAILED', `${sql}: ${JSON.stringify(r.body)}`);
+      }
+      const fine = await runQuery(
+        t,
+        token,
+        domainId,
+        'SELECT a.name FROM accounts a, customers c WHERE c.id = 1',
+      );
+      assert.deepEqual(fine.result?.rows, [['acct-a']], 'sound policies still run');
     });
 
     test('a result larger than the byte budget is refused with a stable code, and the server serves on', async () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
@@ -39,7 +40,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   });
   const secrets = [settings.password];
   return {
-    async run(sql, params, limits) {
+    async run(sql, params, limits, policyChecks = []) {
       const client = await connect(pool, secrets);
       const guard = guards.get(client);
       guard?.arm();
@@ -52,6 +53,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           sql,
           params,
           limits,
+          policyChecks,
           async (fetch) => {
             // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
             // error the server skips the rollback, so `ended` stays false and `finally` sends it.
@@ -143,6 +145,7 @@ export async function runReadOnly(
   sql: string,
   params: readonly unknown[],
   limits: QueryLimits,
+  policyChecks: readonly string[],
   fetchAndRollback?: (fetch: string) => ReturnType<Exec>,
 ): Promise<QueryOutput> {
   // One simple-protocol round trip for the transaction and its settings (all values ours).
@@ -156,6 +159,21 @@ export async function runReadOnly(
     `begin transaction read only; set local statement_timeout = ${Math.trunc(limits.timeoutMs)}; ` +
       'set local search_path = pg_catalog, pg_temp; set local standard_conforming_strings = on',
   );
+  for (const check of policyChecks) {
+    // Prepared, never executed: the server resolves every name of the policy with no enclosing
+    // query around it (see policyCheckSql). Both in one script, so no prepared statement outlives
+    // the check; a failure aborts the transaction before the query is declared.
+    try {
+      await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown };
+      throw new AppError(
+        'QUERY_FAILED',
+        `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
+        { extra: typeof e.code === 'string' ? { sqlstate: e.code } : {} },
+      );
+    }
+  }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
   const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
