@@ -16,6 +16,21 @@ import type { GateTable } from './types.ts';
  * the query runs against (docs/query-gate.md, "PostgreSQL: the structural invariant").
  */
 export function policyCheckSql(table: GateTable, template: PolicyTemplate): string {
+  // The printout depends on the compiled tree only (slot values are not in it); printing costs
+  // more than a lookup, and the same few policies recur on every query.
+  const key = JSON.stringify([table.schema, table.name, template.where]);
+  const known = printed.get(key);
+  if (known !== undefined) return known;
+  const sql = print(table, template);
+  if (printed.size >= MAX_CACHED) printed.delete(printed.keys().next().value!);
+  printed.set(key, sql);
+  return sql;
+}
+
+const MAX_CACHED = 500;
+const printed = new Map<string, string>();
+
+function print(table: GateTable, template: PolicyTemplate): string {
   const select: PgNode = {
     SelectStmt: {
       targetList: [{ ResTarget: { val: { A_Const: { ival: { ival: 1 } } } } }],
