@@ -15,6 +15,7 @@ export const ErrorCodes = {
   QUERY_REFUSED: 'QUERY_REFUSED',
   QUERY_FAILED: 'QUERY_FAILED',
   QUERY_TIMEOUT: 'QUERY_TIMEOUT',
+  QUERY_RESULT_TOO_LARGE: 'QUERY_RESULT_TOO_LARGE',
   CONNECTION_FAILED: 'CONNECTION_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
   /** A dependency (database, Redis, a warehouse) is unreachable or lost the connection: retry later. */

@@ -5,6 +5,7 @@ import { accessDenied, queryRefused } from './errors.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
 import { compilePolicy } from './postgres-policy.ts';
+import { policyCheckSql } from './postgres-policy-check.ts';
 import { instantiate, PolicyTemplates } from './postgres-templates.ts';
 import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
 import { PgWalker } from './postgres-walk.ts';
@@ -21,6 +22,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   const state = new GateState();
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
   const templates = new PolicyTemplates(request, domainSchemas);
+  const checks = new Map<string, string>();
   const walker = new PgWalker({
     mode: 'query',
     defaultSchema: request.defaultSchema,
@@ -40,7 +42,10 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
       rangeVar.schemaname = schema;
       if (!request.applyPolicies || table.policy === null) return null;
       state.addPolicy(table, table.policy);
-      const where = instantiate(templates.of({ ...table, policy: table.policy }), state);
+      const template = templates.of({ ...table, policy: table.policy });
+      const key = tableKey(schema, relname);
+      if (!checks.has(key)) checks.set(key, policyCheckSql(table, template));
+      const where = instantiate(template, state);
       return {
         RangeSubselect: {
           subquery: {
@@ -89,7 +94,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   }
   const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
   verifyInvariant(reparsed, invariantPlan(request, state.params, templates));
-  return state.result(sql);
+  return { ...state.result(sql), policyChecks: [...checks.values()] };
 }
 
 /**

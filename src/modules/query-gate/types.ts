@@ -52,4 +52,9 @@ export interface RewrittenQuery {
   readonly policies: readonly AppliedPolicy[];
   /** Attribute keys the policies read (USER_EMAIL() is not an attribute), sorted. */
   readonly attributesUsed: readonly string[];
+  /**
+   * PostgreSQL: each applied policy alone, with its own `$1…$k`, for the executor to prepare
+   * (never run) before the query, so a policy name can only resolve inside the policy.
+   */
+  readonly policyChecks?: readonly string[];
 }

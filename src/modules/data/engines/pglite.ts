@@ -159,10 +159,10 @@ export async function openPgliteWarehousePool(
     return { rows: r.rows, fields: r.fields };
   };
   return {
-    run: (sql, params, limits) =>
+    run: (sql, params, limits, policyChecks = []) =>
       h.serialize(async () => {
         try {
-          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits);
+          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits, policyChecks);
         } catch (err) {
           throw translateDriverError(err, []);
         } finally {

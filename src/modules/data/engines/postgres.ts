@@ -1,7 +1,9 @@
 import pg from 'pg';
+import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
+import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 
@@ -29,13 +31,20 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     application_name: 'tessera',
   });
   // A session dying must not crash the process: pg-pool listens on idle clients only, so every
-  // client gets a listener of its own for the time it is checked out; its statement fails instead.
+  // client gets a listener of its own for the time it is checked out; its statement fails instead
+  // (also when the result-size guard cuts it).
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const guards = new WeakMap<pg.PoolClient, ResultSizeGuard>();
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    guards.set(client, ResultSizeGuard.attach(client));
+  });
   const secrets = [settings.password];
   return {
-    async run(sql, params, limits) {
+    async run(sql, params, limits, policyChecks = []) {
       const client = await connect(pool, secrets);
+      const guard = guards.get(client);
+      guard?.arm();
       let broken = false;
       let ended = false;
       try {
@@ -45,6 +54,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           sql,
           params,
           limits,
+          policyChecks,
           async (fetch) => {
             // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
             // error the server skips the rollback, so `ended` stays false and `finally` sends it.
@@ -58,8 +68,11 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         );
       } catch (err) {
         broken = isBroken(err);
+        // The guard cut the connection: the session is gone, the reason is the result's size.
+        if (guard?.tripped) throw resultTooLarge();
         throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
       } finally {
+        guard?.disarm();
         if (!ended)
           await client.query('rollback').catch(() => {
             broken = true;
@@ -147,6 +160,7 @@ export async function runReadOnly(
   sql: string,
   params: readonly unknown[],
   limits: QueryLimits,
+  policyChecks: readonly string[],
   fetchAndRollback?: (fetch: string) => ReturnType<Exec>,
 ): Promise<QueryOutput> {
   // One simple-protocol round trip for the transaction and its settings (all values ours).
@@ -160,9 +174,26 @@ export async function runReadOnly(
     `begin transaction read only; set local statement_timeout = ${Math.trunc(limits.timeoutMs)}; ` +
       'set local search_path = pg_catalog, pg_temp; set local standard_conforming_strings = on',
   );
+  for (const check of policyChecks) {
+    // Prepared, never executed: the server resolves every name of the policy with no enclosing
+    // query around it (see policyCheckSql). Both in one script, so no prepared statement outlives
+    // the check; a failure aborts the transaction before the query is declared.
+    try {
+      await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown };
+      throw new AppError(
+        'QUERY_FAILED',
+        `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
+        { extra: typeof e.code === 'string' ? { sqlstate: e.code } : {} },
+      );
+    }
+  }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
   const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
+  // PGlite hands over rows already in memory; the byte budget still bounds the response.
+  if (rowsSize(result.rows) > MAX_RESULT_BYTES) throw resultTooLarge();
   const truncated = result.rows.length > limits.maxRows;
   const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
   return {

@@ -35,7 +35,16 @@ export interface DiscoveredTable {
  * transaction with the statement timeout and the row cap, and always rolls back.
  */
 export interface DataPool {
-  run(sql: string, params: readonly unknown[], limits: QueryLimits): Promise<QueryOutput>;
+  /**
+   * `policyChecks` (PostgreSQL dialect) are statements prepared, never run, in the transaction
+   * before the query; one that does not prepare fails the query.
+   */
+  run(
+    sql: string,
+    params: readonly unknown[],
+    limits: QueryLimits,
+    policyChecks?: readonly string[],
+  ): Promise<QueryOutput>;
   /** Connects and asks the server its version. */
   ping(): Promise<string>;
   discover(): Promise<DiscoveredTable[]>;

@@ -98,10 +98,12 @@ export class QueryService {
         true,
       );
       output = await this.#pools.use(full.settings, (pool) =>
-        pool.run(full.rewritten.sql, full.rewritten.params, {
-          timeoutMs: this.#config.queryTimeoutMs,
-          maxRows: this.#config.maxRows,
-        }),
+        pool.run(
+          full.rewritten.sql,
+          full.rewritten.params,
+          { timeoutMs: this.#config.queryTimeoutMs, maxRows: this.#config.maxRows },
+          full.rewritten.policyChecks ?? [],
+        ),
       );
     } catch (err) {
       failure = err;
