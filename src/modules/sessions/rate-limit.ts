@@ -90,7 +90,13 @@ export class RedisFailureCounter implements FailureCounter {
 
   async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const values = await (await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b)));
+    let values: (string | null)[];
+    try {
+      values = await (await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b)));
+    } catch (err) {
+      // Fail closed, as `add` does: without the shared counts no attempt is let through.
+      throw serviceUnavailable('The rate-limit store (Redis)', err);
+    }
     return values.map((v) => Math.max(Number(v ?? 0), 0));
   }
 
