@@ -3,6 +3,7 @@ import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
 import { mysqlGrants } from './privileges.ts';
+import { MAX_RESULT_BYTES, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
 import { jsonValue, mysqlTypeName } from './values.ts';
 
@@ -88,9 +89,11 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
           );
         await c.query('start transaction read only');
         try {
-          const [rows, fields] = await c.execute<mysql.RowDataPacket[][]>(
-            { sql, rowsAsArray: true, timeout: limits.timeoutMs + 5_000 },
+          const { rows, fields } = await executeWithinBudget(
+            c,
+            sql,
             params as unknown[] as (string | number | null)[],
+            limits.timeoutMs + 5_000,
           );
           await resetSession(c, kind);
           const truncated = rows.length > limits.maxRows;
@@ -157,4 +160,60 @@ async function resetSession(c: mysql.PoolConnection, kind: 'mariadb' | 'mysql'):
       ? 'set session sql_select_limit = default, session max_statement_time = default'
       : 'set session sql_select_limit = default, session max_execution_time = default',
   );
+}
+
+/** The callback-style connection under mysql2's promise wrapper: its commands stream rows as events. */
+interface StreamingConnection {
+  execute(
+    options: { sql: string; rowsAsArray: boolean; timeout: number },
+    values: readonly (string | number | null)[],
+  ): NodeJS.EventEmitter;
+  destroy(): void;
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+  off(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * Runs the statement with its rows counted as they arrive (docs/data-access.md, "Decisions and
+ * known limits"): past MAX_RESULT_BYTES the session is cut, so a result of many large rows (each
+ * up to the server's max_allowed_packet) never piles up in Tessera's memory.
+ */
+function executeWithinBudget(
+  c: mysql.PoolConnection,
+  sql: string,
+  values: readonly (string | number | null)[],
+  timeout: number,
+): Promise<{ rows: unknown[][]; fields: mysql.FieldPacket[] }> {
+  const core = (c as unknown as { connection: StreamingConnection }).connection;
+  return new Promise((resolve, reject) => {
+    const rows: unknown[][] = [];
+    let fields: mysql.FieldPacket[] = [];
+    let used = 0;
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      core.off('error', onConnectionError);
+      outcome();
+    };
+    // A command without a callback gets no error when its session dies: the connection emits it.
+    const onConnectionError = (err: unknown) => settle(() => reject(err));
+    core.on('error', onConnectionError);
+    const command = core.execute({ sql, rowsAsArray: true, timeout }, values);
+    command.on('fields', (f: mysql.FieldPacket[]) => {
+      fields = f;
+    });
+    command.on('result', (row: unknown[]) => {
+      if (settled) return;
+      used += rowsSize([row]);
+      if (used > MAX_RESULT_BYTES) {
+        settle(() => reject(resultTooLarge()));
+        core.destroy();
+        return;
+      }
+      rows.push(row);
+    });
+    command.on('error', (err: unknown) => settle(() => reject(err)));
+    command.on('end', () => settle(() => resolve({ rows, fields })));
+  });
 }
