@@ -14,6 +14,7 @@ import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
+import { RewriteCache } from './rewrite-cache.ts';
 import { readQuerySnapshot } from './snapshot.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
@@ -65,6 +66,8 @@ export class QueryService {
   readonly #config: Config['data'];
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
+  /** Per instance; correct across instances because its key is read fresh each request. */
+  readonly rewrites = new RewriteCache();
 
   constructor(db: Db, config: Config['data'], connections: ConnectionService, pools: PoolManager) {
     this.#db = db;
@@ -183,8 +186,8 @@ export class QueryService {
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
-    const { rewriteQuery } = await loadGate();
-    const rewritten = await rewriteQuery({
+    const gate = await loadGate();
+    const rewritten = await this.rewrites.rewrite(gate, {
       dialect: dialectOf(connection.engine),
       sql,
       tables: domain.tables.map((t) => ({
@@ -196,7 +199,7 @@ export class QueryService {
       user: { email: user.email, attributes },
       applyPolicies: policiesApplied,
       requirePolicies: dataSettings.requireRowPolicies,
-    });
+    }, domain);
     const plan: Plan = { domain, connection, settings, rewritten, attributesHash, access, policiesApplied };
     progress(plan);
     return plan;
