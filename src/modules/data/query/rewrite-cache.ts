@@ -55,7 +55,11 @@ export class RewriteCache {
   #misses = 0;
 
   /** The rewrite of `request`: from the cache (a lookup and a bind) or from the gate. */
-  async rewrite(gate: Gate, request: GateRequest, domain: { workspaceId: string; id: string }): Promise<RewrittenQuery> {
+  async rewrite(
+    gate: Gate,
+    request: GateRequest,
+    domain: { workspaceId: string; id: string },
+  ): Promise<RewrittenQuery> {
     const key = cacheKey(request, domain);
     const known = this.#entries.get(key);
     if (known !== undefined) {
@@ -234,8 +238,7 @@ class SlotProbe {
     if (first === undefined || first.element !== 0) return null;
     const standIn = this.#standIns[first.call]!;
     if ('value' in standIn) return null;
-    const same =
-      standIn.values.length === param.length && standIn.values.every((v, i) => v === param[i]);
+    const same = standIn.values.length === param.length && standIn.values.every((v, i) => v === param[i]);
     return same ? { call: first.call, element: null } : null;
   }
 }

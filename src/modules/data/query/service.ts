@@ -187,19 +187,23 @@ export class QueryService {
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
     const gate = await loadGate();
-    const rewritten = await this.rewrites.rewrite(gate, {
-      dialect: dialectOf(connection.engine),
-      sql,
-      tables: domain.tables.map((t) => ({
-        schema: t.schema === baseSchema ? settings.schema : t.schema,
-        name: t.name,
-        policy: t.policy,
-      })),
-      defaultSchema: settings.schema,
-      user: { email: user.email, attributes },
-      applyPolicies: policiesApplied,
-      requirePolicies: dataSettings.requireRowPolicies,
-    }, domain);
+    const rewritten = await this.rewrites.rewrite(
+      gate,
+      {
+        dialect: dialectOf(connection.engine),
+        sql,
+        tables: domain.tables.map((t) => ({
+          schema: t.schema === baseSchema ? settings.schema : t.schema,
+          name: t.name,
+          policy: t.policy,
+        })),
+        defaultSchema: settings.schema,
+        user: { email: user.email, attributes },
+        applyPolicies: policiesApplied,
+        requirePolicies: dataSettings.requireRowPolicies,
+      },
+      domain,
+    );
     const plan: Plan = { domain, connection, settings, rewritten, attributesHash, access, policiesApplied };
     progress(plan);
     return plan;
