@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN, EXPLORER, STATUS } from './helpers/api.ts';
-import { createScratchPostgresDatabase } from './helpers/databases.ts';
 import { RUN_QUERY, settingsOf } from './helpers/data.ts';
+import { createScratchPostgresDatabase } from './helpers/databases.ts';
 import { type Instances, startInstances } from './helpers/instances.ts';
 import { IMPERSONATE } from './helpers/sessions.ts';
 

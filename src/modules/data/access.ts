@@ -44,6 +44,7 @@ export function createDataAccess(app: App): DataAccess {
     max: config.data.maxPools,
     idleMs: config.data.poolIdleMs,
     connectionsPerPool: config.data.connectionsPerPool,
+    statementTimeoutMs: config.data.queryTimeoutMs,
   });
   const connections = new ConnectionService(db, clock, secrets, pools);
   const checker = new PolicyChecker(connections);

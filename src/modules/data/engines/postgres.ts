@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
+import { CappedQuery } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
@@ -27,11 +28,27 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     connectionTimeoutMillis: 10_000,
     types: warehouseTypes,
     application_name: 'tessera',
+    // Every session is read-only and pinned from its start (see `SESSION_SETTINGS`), so a query
+    // needs no transaction script of its own.
+    options: sessionOptions(options.statementTimeoutMs),
   });
   pool.on('error', () => {}); // an idle session dying must not crash the process
   const secrets = [settings.password];
   return {
     async run(sql, params, limits) {
+      if (limits.timeoutMs === options.statementTimeoutMs) {
+        const client = await connect(pool, secrets);
+        let broken = false;
+        try {
+          const result = await CappedQuery.run(client, sql, params, limits.maxRows + 1);
+          return outputOf(result, limits);
+        } catch (err) {
+          broken = isBroken(err);
+          throw translateDriverError(err, secrets);
+        } finally {
+          client.release(broken);
+        }
+      }
       const client = await connect(pool, secrets);
       let broken = false;
       let ended = false;
@@ -146,6 +163,10 @@ export async function runReadOnly(
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
   const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
+  return outputOf(result, limits);
+}
+
+function outputOf(result: Awaited<ReturnType<Exec>>, limits: QueryLimits): QueryOutput {
   const truncated = result.rows.length > limits.maxRows;
   const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
   return {
@@ -153,6 +174,26 @@ export async function runReadOnly(
     rows,
     truncated,
   };
+}
+
+/**
+ * What `runReadOnly` sets per transaction, set once per session instead (startup parameters,
+ * so no round trip): every transaction read-only, the statement timeout, and the same pinned
+ * search path and string-literal rule (docs/query-gate.md, "PostgreSQL: the structural
+ * invariant"). The gate refuses SET and set_config, so no query can undo them.
+ */
+export const SESSION_SETTINGS = {
+  default_transaction_read_only: 'on',
+  search_path: 'pg_catalog,pg_temp',
+  standard_conforming_strings: 'on',
+} as const;
+
+function sessionOptions(statementTimeoutMs: number | undefined): string {
+  const settings: Record<string, string> = { ...SESSION_SETTINGS };
+  if (statementTimeoutMs !== undefined) settings.statement_timeout = String(Math.trunc(statementTimeoutMs));
+  return Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
 }
 
 export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
