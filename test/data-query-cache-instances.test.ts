@@ -128,4 +128,22 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     assert.equal(await query('alice', 'select body from notes'), 'ACCESS_DENIED');
     assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
   });
+  test('concurrent queries share audit INSERTs, and each is answered with its own committed record', async () => {
+    const users = ['alice', 'bob', 'alice', 'bob'];
+    const runs = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        s.gql(1, RUN_QUERY, { d: domainId, sql: ORDERS }, { token: tokens[users[i % users.length]!]! }),
+      ),
+    );
+    const ids = runs.map((r) => r.body.data.runQuery.queryId as string);
+    assert.equal(new Set(ids).size, ids.length);
+    // Read through the other instance: every answered query's record is already committed.
+    const events = await s.apps[0]!.services.db.selectFrom('audit_events')
+      .select(['details', 'actor_user_id'])
+      .where('action', '=', 'data.query')
+      .execute();
+    for (const id of ids) {
+      assert.equal(events.filter((e) => (e.details as { queryId?: string }).queryId === id).length, 1, id);
+    }
+  });
 });

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../../config.ts';
+import { Batcher } from '../../../db/batcher.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import {
+  type AuditEventInput,
+  type AuditOrigin,
+  auditEvent,
+  recordAuditEvents,
+} from '../../audit/service.ts';
 import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -69,8 +75,29 @@ export class QueryService {
   /** Per instance; correct across instances because its key is read fresh each request. */
   readonly rewrites = new RewriteCache();
 
-  constructor(db: Db, config: Config['data'], connections: ConnectionService, pools: PoolManager) {
+  /**
+   * Audit records are group-committed: the records of queries that finish while one INSERT is
+   * being written go into the next one, so concurrent queries share a commit (its WAL flush is
+   * most of a lone query's cost). Each query is still answered only once its record is committed.
+   */
+  readonly #auditBatch: Batcher<AuditEventInput, undefined>;
+
+  /** `auditInFlight`: audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
+  constructor(
+    db: Db,
+    config: Config['data'],
+    connections: ConnectionService,
+    pools: PoolManager,
+    auditInFlight = 1,
+  ) {
     this.#db = db;
+    this.#auditBatch = new Batcher(
+      async (events) => {
+        await recordAuditEvents(db, events);
+        return events.map(() => undefined);
+      },
+      { maxInFlight: auditInFlight },
+    );
     this.#config = config;
     this.#connections = connections;
     this.#pools = pools;
@@ -220,7 +247,7 @@ export class QueryService {
     started: number,
     outcome: { rowCount?: number; truncated?: boolean; errorCode?: string },
   ): Promise<void> {
-    await recordAuditEvents(this.#db, [
+    await this.#auditBatch.add(
       auditEvent(
         { ...origin, actorUserId: caller.userId },
         at,
@@ -241,7 +268,7 @@ export class QueryService {
         },
         outcome.errorCode ? 'FAILURE' : 'SUCCESS',
       ),
-    ]);
+    );
   }
 }
 
