@@ -179,8 +179,8 @@ function outputOf(result: Awaited<ReturnType<Exec>>, limits: QueryLimits): Query
 /**
  * What `runReadOnly` sets per transaction, set once per session instead (startup parameters,
  * so no round trip): every transaction read-only, the statement timeout, and the same pinned
- * search path and string-literal rule (docs/query-gate.md, "PostgreSQL: the structural
- * invariant"). The gate refuses SET and set_config, so no query can undo them.
+ * search path and string-literal rule. The gate refuses SET and set_config, so no query can
+ * undo them (docs/query-gate.md, "PostgreSQL: the structural invariant").
  */
 export const SESSION_SETTINGS = {
   default_transaction_read_only: 'on',
