@@ -44,12 +44,14 @@ export function createDataAccess(app: App): DataAccess {
     max: config.data.maxPools,
     idleMs: config.data.poolIdleMs,
     connectionsPerPool: config.data.connectionsPerPool,
+    statementTimeoutMs: config.data.queryTimeoutMs,
   });
   const connections = new ConnectionService(db, clock, secrets, pools);
   const checker = new PolicyChecker(connections);
   const domains = new DomainService(db, clock, connections, checker);
   const policies = new PolicyService(db, clock, domains, connections, checker);
-  const queries = new QueryService(db, config.data, connections, pools);
+  const auditInFlight = config.database.kind === 'postgres' ? Math.min(4, config.database.poolSize) : 1;
+  const queries = new QueryService(db, config.data, connections, pools, auditInFlight);
   return {
     connections,
     domains,

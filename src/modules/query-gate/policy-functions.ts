@@ -38,6 +38,11 @@ export type BoundValue =
  * `_STR` is text, `_INT` a safe integer, lists are JSON arrays.
  */
 export function bindPolicyFunction(fn: PolicyFunction, key: string | null, user: GateUser): BoundValue {
+  return user.binder !== undefined ? user.binder(fn, key) : bindForUser(fn, key, user);
+}
+
+/** `bindPolicyFunction` from the user's own email and attributes (whatever `binder` says). */
+export function bindForUser(fn: PolicyFunction, key: string | null, user: GateUser): BoundValue {
   if (fn === 'user_email') return { kind: 'text', value: user.email };
   if (key === null) throw new Error('policy function without key'); // the parsers check arity first
   const raw = user.attributes.get(key);

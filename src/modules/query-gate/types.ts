@@ -1,3 +1,5 @@
+import type { BoundValue, PolicyFunction } from './policy-functions.ts';
+
 /** Public shapes of the query gate (docs/data-access.md "Row policies" and "Enforcement: one gate"). */
 
 export type SqlDialect = 'postgres' | 'mysql';
@@ -14,6 +16,12 @@ export interface GateUser {
   readonly email: string;
   /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
   readonly attributes: ReadonlyMap<string, string>;
+  /**
+   * Replaces the binding of each compat call (`bindPolicyFunction`) when set. The rewrite cache
+   * uses it to learn which call fills which parameter; what it returns is only ever a bound
+   * value of the kind the call yields, never SQL text, so the rewrite and its check are unchanged.
+   */
+  readonly binder?: (fn: PolicyFunction, key: string | null) => BoundValue;
 }
 
 export interface GateRequest {

@@ -37,7 +37,11 @@ export class PoolManager {
 
   constructor(factory: PoolFactory, options: PoolOptions & { readonly max: number }) {
     this.#factory = factory;
-    this.#options = { connectionsPerPool: options.connectionsPerPool, idleMs: options.idleMs };
+    this.#options = {
+      connectionsPerPool: options.connectionsPerPool,
+      idleMs: options.idleMs,
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    };
     this.#max = options.max;
     this.#sweeper = setInterval(
       () => void this.sweepIdle(),

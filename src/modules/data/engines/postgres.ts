@@ -2,6 +2,7 @@ import pg from 'pg';
 import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
+import { CappedQuery } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
@@ -29,6 +30,9 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     connectionTimeoutMillis: 10_000,
     types: warehouseTypes,
     application_name: 'tessera',
+    // Every session is read-only and pinned from its start (see `SESSION_SETTINGS`), so a query
+    // needs no transaction script of its own.
+    options: sessionOptions(options.statementTimeoutMs),
   });
   // A session dying must not crash the process: pg-pool listens on idle clients only, so every
   // client gets a listener of its own for the time it is checked out; its statement fails instead
@@ -42,6 +46,26 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   const secrets = [settings.password];
   return {
     async run(sql, params, limits, policyChecks = []) {
+      // One round trip when the session's own settings already say everything: read-only, the
+      // pool's statement timeout, and no policy to prove standalone first (that proof needs the
+      // transaction of the slow path, where each policy is prepared before the query).
+      if (limits.timeoutMs === options.statementTimeoutMs && policyChecks.length === 0) {
+        const client = await connect(pool, secrets);
+        const guard = guards.get(client);
+        guard?.arm();
+        let broken = false;
+        try {
+          const result = await CappedQuery.run(client, sql, params, limits.maxRows + 1);
+          return outputOf(result, limits);
+        } catch (err) {
+          broken = isBroken(err);
+          if (guard?.tripped) throw resultTooLarge();
+          throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
+        } finally {
+          guard?.disarm();
+          client.release(broken);
+        }
+      }
       const client = await connect(pool, secrets);
       const guard = guards.get(client);
       guard?.arm();
@@ -192,7 +216,11 @@ export async function runReadOnly(
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
   const fetch = `fetch forward ${limits.maxRows + 1} from tessera_result`;
   const result = fetchAndRollback ? await fetchAndRollback(fetch) : await exec(fetch, []);
-  // PGlite hands over rows already in memory; the byte budget still bounds the response.
+  return outputOf(result, limits);
+}
+
+function outputOf(result: Awaited<ReturnType<Exec>>, limits: QueryLimits): QueryOutput {
+  // Rows already in memory (PGlite, or a guard that did not trip); the byte budget still bounds the response.
   if (rowsSize(result.rows) > MAX_RESULT_BYTES) throw resultTooLarge();
   const truncated = result.rows.length > limits.maxRows;
   const rows = (truncated ? result.rows.slice(0, limits.maxRows) : result.rows).map((r) => r.map(jsonValue));
@@ -201,6 +229,26 @@ export async function runReadOnly(
     rows,
     truncated,
   };
+}
+
+/**
+ * What `runReadOnly` sets per transaction, set once per session instead (startup parameters,
+ * so no round trip): every transaction read-only, the statement timeout, and the same pinned
+ * search path and string-literal rule. The gate refuses SET and set_config, so no query can
+ * undo them (docs/query-gate.md, "PostgreSQL: the structural invariant").
+ */
+export const SESSION_SETTINGS = {
+  default_transaction_read_only: 'on',
+  search_path: 'pg_catalog,pg_temp',
+  standard_conforming_strings: 'on',
+} as const;
+
+function sessionOptions(statementTimeoutMs: number | undefined): string {
+  const settings: Record<string, string> = { ...SESSION_SETTINGS };
+  if (statementTimeoutMs !== undefined) settings.statement_timeout = String(Math.trunc(statementTimeoutMs));
+  return Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
 }
 
 export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;

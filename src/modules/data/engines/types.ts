@@ -58,6 +58,8 @@ export interface DataPool {
 export interface PoolOptions {
   readonly connectionsPerPool: number;
   readonly idleMs: number;
+  /** The statement timeout queries run with, when the engine can set it once per session. */
+  readonly statementTimeoutMs?: number;
 }
 
 export type PoolFactory = (settings: ResolvedSettings, options: PoolOptions) => Promise<DataPool>;

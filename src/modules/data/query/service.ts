@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../../config.ts';
+import { Batcher } from '../../../db/batcher.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import {
+  type AuditEventInput,
+  type AuditOrigin,
+  auditEvent,
+  recordAuditEvents,
+} from '../../audit/service.ts';
 import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -14,6 +20,7 @@ import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
+import { RewriteCache } from './rewrite-cache.ts';
 import { readQuerySnapshot } from './snapshot.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
@@ -65,9 +72,32 @@ export class QueryService {
   readonly #config: Config['data'];
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
+  /** Per instance; correct across instances because its key is read fresh each request. */
+  readonly rewrites = new RewriteCache();
 
-  constructor(db: Db, config: Config['data'], connections: ConnectionService, pools: PoolManager) {
+  /**
+   * Audit records are group-committed: the records of queries that finish while one INSERT is
+   * being written go into the next one, so concurrent queries share a commit (its WAL flush is
+   * most of a lone query's cost). Each query is still answered only once its record is committed.
+   */
+  readonly #auditBatch: Batcher<AuditEventInput, undefined>;
+
+  /** `auditInFlight`: audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
+  constructor(
+    db: Db,
+    config: Config['data'],
+    connections: ConnectionService,
+    pools: PoolManager,
+    auditInFlight = 1,
+  ) {
     this.#db = db;
+    this.#auditBatch = new Batcher(
+      async (events) => {
+        await recordAuditEvents(db, events);
+        return events.map(() => undefined);
+      },
+      { maxInFlight: auditInFlight },
+    );
     this.#config = config;
     this.#connections = connections;
     this.#pools = pools;
@@ -185,20 +215,24 @@ export class QueryService {
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
-    const { rewriteQuery } = await loadGate();
-    const rewritten = await rewriteQuery({
-      dialect: dialectOf(connection.engine),
-      sql,
-      tables: domain.tables.map((t) => ({
-        schema: t.schema === baseSchema ? settings.schema : t.schema,
-        name: t.name,
-        policy: t.policy,
-      })),
-      defaultSchema: settings.schema,
-      user: { email: user.email, attributes },
-      applyPolicies: policiesApplied,
-      requirePolicies: dataSettings.requireRowPolicies,
-    });
+    const gate = await loadGate();
+    const rewritten = await this.rewrites.rewrite(
+      gate,
+      {
+        dialect: dialectOf(connection.engine),
+        sql,
+        tables: domain.tables.map((t) => ({
+          schema: t.schema === baseSchema ? settings.schema : t.schema,
+          name: t.name,
+          policy: t.policy,
+        })),
+        defaultSchema: settings.schema,
+        user: { email: user.email, attributes },
+        applyPolicies: policiesApplied,
+        requirePolicies: dataSettings.requireRowPolicies,
+      },
+      domain,
+    );
     const plan: Plan = { domain, connection, settings, rewritten, attributesHash, access, policiesApplied };
     progress(plan);
     return plan;
@@ -215,7 +249,7 @@ export class QueryService {
     started: number,
     outcome: { rowCount?: number; truncated?: boolean; errorCode?: string },
   ): Promise<void> {
-    await recordAuditEvents(this.#db, [
+    await this.#auditBatch.add(
       auditEvent(
         { ...origin, actorUserId: caller.userId },
         at,
@@ -236,7 +270,7 @@ export class QueryService {
         },
         outcome.errorCode ? 'FAILURE' : 'SUCCESS',
       ),
-    ]);
+    );
   }
 }
 

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN, EXPLORER, STATUS } from './helpers/api.ts';
+import { RUN_QUERY, settingsOf } from './helpers/data.ts';
+import { createScratchPostgresDatabase } from './helpers/databases.ts';
+import { type Instances, startInstances } from './helpers/instances.ts';
+import { IMPERSONATE } from './helpers/sessions.ts';
+
+/**
+ * docs/query-gate.md, "The rewrite cache": each instance keeps its own cache of rewrites, yet a
+ * policy, table or settings change made on one instance applies on the very next query on another.
+ */
+const pgUrl = process.env.TEST_DATABASE_URL;
+describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl }, () => {
+  let s: Instances;
+  let warehouse: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
+  let domainId: string;
+  const tokens: Record<string, string> = {};
+
+  const admin = async (query: string, variables: Record<string, unknown>) => {
+    const r = await s.gql(0, query, variables);
+    const payload = Object.values(r.body.data ?? {})[0] as { status: { code: string } } | undefined;
+    assert.equal(payload?.status.code, 'OK', r.text);
+    return payload as any;
+  };
+  /** The rows (or the error code) a user's query gets on instance 1. */
+  const query = async (user: string, sql: string) => {
+    const r = await s.gql(1, RUN_QUERY, { d: domainId, sql }, { token: tokens[user]! });
+    if (r.body.errors) return r.body.errors[0].extensions.code as string;
+    return r.body.data.runQuery.rows as unknown[][];
+  };
+  const setPolicy = (table: string, policy: string) =>
+    admin(
+      `mutation($input: SetRowPolicyInput!) { setRowPolicy(input: $input) { ${STATUS} table { name } } }`,
+      { input: { domainId, table: { name: table }, policy } },
+    );
+
+  before(async () => {
+    warehouse = await createScratchPostgresDatabase(pgUrl!);
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: warehouse.url });
+    await client.connect();
+    await client.query(`
+      create table orders (id int primary key, tenant_id text not null, amount int not null);
+      create table notes (id int primary key, body text not null);
+      insert into orders values (1, 't_a', 100), (2, 't_a', 200), (3, 't_b', 300), (4, 't_b', 400);
+      insert into notes values (1, 'shared')`);
+    await client.end();
+    s = await startInstances(pgUrl!, 2);
+    const conn = await admin(
+      `mutation($input: CreateConnectionInput!) { createConnection(input: $input) { ${STATUS} connection { id } } }`,
+      { input: { name: 'warehouse', ...settingsOf('postgres', warehouse.url) } },
+    );
+    const domain = await admin(
+      `mutation($input: CreateDomainInput!) { createDomain(input: $input) { ${STATUS} domain { id } } }`,
+      {
+        input: {
+          name: 'sales',
+          connectionId: conn.connection.id,
+          tables: [{ name: 'orders' }, { name: 'notes' }],
+        },
+      },
+    );
+    domainId = domain.domain.id;
+    await setPolicy('orders', "tenant_id = USER_ATTRIBUTE('tenant')");
+    const key = await s.key(['impersonate']);
+    for (const [user, tenant, role, scopes] of [
+      ['alice', 't_a', EXPLORER, [domainId]],
+      ['bob', 't_b', EXPLORER, [domainId]],
+      ['root', 't_b', ADMIN, []],
+    ] as const) {
+      const email = `${user}@cache.test`;
+      await admin(`mutation($input: CreateUsersInput!) { createUsers(input: $input) { ${STATUS} } }`, {
+        input: {
+          emails: [email],
+          roleAssignments: [{ roleId: role, scopes }],
+          userAttributes: [{ key: 'tenant', value: tenant }],
+        },
+      });
+      const minted = await s.gql(0, IMPERSONATE, { accessToken: key, userEmail: email }, { token: null });
+      tokens[user] = minted.body.data.impersonateUser as string;
+    }
+  });
+  after(async () => {
+    await s?.close();
+    await warehouse?.drop();
+  });
+
+  const ORDERS = 'select id from orders order by id';
+
+  test('users sharing a cached rewrite each get only their own rows', async () => {
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+      assert.deepEqual(await query('bob', ORDERS), [[3], [4]]);
+    }
+  });
+
+  test('a policy edit on instance 0 applies to the next query on instance 1', async () => {
+    assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+    await setPolicy('orders', "tenant_id = USER_ATTRIBUTE('tenant') and amount > 150");
+    assert.deepEqual(await query('alice', ORDERS), [[2]]);
+    assert.deepEqual(await query('bob', ORDERS), [[3], [4]]);
+    await setPolicy('orders', "tenant_id = USER_ATTRIBUTE('tenant')");
+    assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+  });
+
+  test('a settings change on instance 0 applies to the next query on instance 1', async () => {
+    const settings = (input: Record<string, boolean>) =>
+      admin(
+        `mutation($input: UpdateWorkspaceDataSettingsInput!) { updateWorkspaceDataSettings(input: $input) { ${STATUS} } }`,
+        { input },
+      );
+    assert.deepEqual(await query('root', ORDERS), [[1], [2], [3], [4]]);
+    await settings({ rowPoliciesApplyToAdmins: true });
+    assert.deepEqual(await query('root', ORDERS), [[3], [4]]);
+    assert.deepEqual(await query('alice', 'select body from notes'), [['shared']]);
+    await settings({ requireRowPolicies: true });
+    assert.equal(await query('alice', 'select body from notes'), 'ACCESS_DENIED');
+    await settings({ rowPoliciesApplyToAdmins: false, requireRowPolicies: false });
+    assert.deepEqual(await query('root', ORDERS), [[1], [2], [3], [4]]);
+  });
+
+  test('a table removed on instance 0 is refused on the next query on instance 1', async () => {
+    assert.deepEqual(await query('alice', 'select body from notes'), [['shared']]);
+    await admin(`mutation($input: UpdateDomainInput!) { updateDomain(input: $input) { ${STATUS} } }`, {
+      input: { id: domainId, tables: [{ name: 'orders' }] },
+    });
+    assert.equal(await query('alice', 'select body from notes'), 'ACCESS_DENIED');
+    assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+  });
+  test('concurrent queries share audit INSERTs, and each is answered with its own committed record', async () => {
+    const users = ['alice', 'bob', 'alice', 'bob'];
+    const runs = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        s.gql(1, RUN_QUERY, { d: domainId, sql: ORDERS }, { token: tokens[users[i % users.length]!]! }),
+      ),
+    );
+    const ids = runs.map((r) => r.body.data.runQuery.queryId as string);
+    assert.equal(new Set(ids).size, ids.length);
+    // Read through the other instance: every answered query's record is already committed.
+    const events = await s.apps[0]!.services.db.selectFrom('audit_events')
+      .select(['details', 'actor_user_id'])
+      .where('action', '=', 'data.query')
+      .execute();
+    for (const id of ids) {
+      assert.equal(events.filter((e) => (e.details as { queryId?: string }).queryId === id).length, 1, id);
+    }
+  });
+});
