@@ -244,6 +244,14 @@ export async function openMariadb(
   await conn.query(`create database ${main}`);
   await conn.query(`create database ${archive}`);
   await conn.query(`use ${main}`);
+  // The session the executor gives every query (src/modules/data/engines/mysql.ts), so gated SQL
+  // run here behaves as it does through runQuery.
+  const { WAREHOUSE_OPTIMIZER_SWITCH } = await import('../../src/modules/data/engines/mysql.ts');
+  const { WAREHOUSE_SQL_MODE } = await import('../../src/modules/query-gate/index.ts');
+  await conn.query('set session sql_mode = ?, session optimizer_switch = ?', [
+    WAREHOUSE_SQL_MODE,
+    WAREHOUSE_OPTIMIZER_SWITCH,
+  ]);
   const w: Warehouse = {
     name: 'mariadb',
     dialect: 'mysql',

@@ -164,6 +164,18 @@ describe('MariaDB: gate on the full warehouse = direct query on the caller’s c
     );
   });
 
+  test('nested IN over derived tables answers as on the caller’s copy (semi-joins are off)', async () => {
+    // Found by the property above: with MariaDB's semi-join rewriting on, the fenced wrappers made
+    // this return tenant 1 although no order has id 1 (a wrong answer even on the caller's copy).
+    const sql =
+      'select a1.id as v from tenants a1 where a1.id in (select v from (select a2.id as v from tenants a2 ' +
+      'where a2.id in (select v from (select coalesce(a3.id, 0) as v from orders a3) a4)) a5)';
+    for (const caller of CALLERS) {
+      const expected = canonical(await copies.get(caller.tenant)!.run(sql, []));
+      assert.deepEqual(canonical(await gated(sql, caller)), expected, caller.email);
+    }
+  });
+
   test('analyst SQL runs and returns the caller’s rows', async () => {
     const queries = [
       'select id, sum(amount) over (order by id rows between 1 preceding and current row) as s from orders',

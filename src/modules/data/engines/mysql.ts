@@ -7,6 +7,9 @@ import { MAX_RESULT_BYTES, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
 import { jsonValue, mysqlTypeName } from './values.ts';
 
+/** Only the named flag changes; every other optimizer setting stays the server's. */
+export const WAREHOUSE_OPTIMIZER_SWITCH = 'semijoin=off';
+
 /**
  * A mysql2 pool for MySQL or MariaDB. Limits use session variables reset after each query:
  * `max_statement_time` (MariaDB, seconds) or `max_execution_time` (MySQL, ms), and
@@ -74,18 +77,22 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     run: (sql, params, limits) =>
       withConnection(async (c, markBroken): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
-        // One SET statement assigns the limits and the sql_mode (one round trip; multiple
-        // statements stay off). The mode is the one the gate's lexer assumes, set before every
-        // query so no server or account default can change how the gate's text splits.
+        // One SET statement assigns the limits, the sql_mode and the optimizer switch (one round
+        // trip; multiple statements stay off). The mode is the one the gate's lexer assumes, set
+        // before every query so no server or account default can change how the gate's text
+        // splits. Semi-join rewriting is off because MariaDB 10.11 answers some nested
+        // `IN (SELECT … FROM (derived) …)` over the gate's fenced wrappers wrongly (a row matched
+        // that no subquery row equals); the differential test found it (docs/query-gate.md,
+        // "MySQL and MariaDB: the invariant").
         if (kind === 'mariadb')
           await c.query(
-            'set session max_statement_time = ?, session sql_select_limit = ?, session sql_mode = ?',
-            [limits.timeoutMs / 1000, limits.maxRows + 1, WAREHOUSE_SQL_MODE],
+            'set session max_statement_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
+            [limits.timeoutMs / 1000, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
           );
         else
           await c.query(
-            'set session max_execution_time = ?, session sql_select_limit = ?, session sql_mode = ?',
-            [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE],
+            'set session max_execution_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
+            [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
           );
         await c.query('start transaction read only');
         try {
