@@ -44,6 +44,17 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     guards.set(client, ResultSizeGuard.attach(client));
   });
   const secrets = [settings.password];
+  /** A read of the server's catalog on a pooled session, its failures translated like a query's. */
+  const catalogRead = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await connect(pool, secrets);
+    try {
+      return await work(client);
+    } catch (err) {
+      throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
+    } finally {
+      client.release();
+    }
+  };
   return {
     async run(sql, params, limits, policyChecks = []) {
       // One round trip when the session's own settings already say everything: read-only, the
@@ -104,38 +115,15 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
         client.release(broken);
       }
     },
-    async ping() {
-      const client = await connect(pool, secrets);
-      try {
+    ping: () =>
+      catalogRead(async (client) => {
         const r = await client.query<{ v: string }>('select version() as v');
         return r.rows[0]?.v ?? '';
-      } catch (err) {
-        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
-      } finally {
-        client.release();
-      }
-    },
-    async discover() {
-      const client = await connect(pool, secrets);
-      try {
-        const r = await client.query<ColumnRow>(DISCOVER_SQL);
-        return groupColumns(r.rows);
-      } catch (err) {
-        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
-      } finally {
-        client.release();
-      }
-    },
-    async grants() {
-      const client = await connect(pool, secrets);
-      try {
-        return grantsFromRows((await client.query(POSTGRES_GRANTS_SQL)).rows);
-      } catch (err) {
-        throw translateDriverError(err, secrets);
-      } finally {
-        client.release();
-      }
-    },
+      }),
+    discover: () =>
+      catalogRead(async (client) => groupColumns((await client.query<ColumnRow>(DISCOVER_SQL)).rows)),
+    grants: () =>
+      catalogRead(async (client) => grantsFromRows((await client.query(POSTGRES_GRANTS_SQL)).rows)),
     stats: () => ({
       size: pool.totalCount,
       inUse: pool.totalCount - pool.idleCount,
