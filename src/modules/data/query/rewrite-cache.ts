@@ -32,6 +32,8 @@ interface CachedRewrite {
   readonly tables: RewrittenQuery['tables'];
   readonly policies: RewrittenQuery['policies'];
   readonly attributesUsed: RewrittenQuery['attributesUsed'];
+  /** The standalone policy proofs the executor must run before the query (no values in them). */
+  readonly policyChecks: RewrittenQuery['policyChecks'];
 }
 
 const MAX_ENTRIES = 500;
@@ -122,6 +124,7 @@ function bindRewrite(gate: Gate, entry: CachedRewrite, user: GateUser, dialect: 
     tables: entry.tables,
     policies: entry.policies,
     attributesUsed: entry.attributesUsed,
+    ...(entry.policyChecks ? { policyChecks: entry.policyChecks } : {}),
   };
 }
 
@@ -225,6 +228,7 @@ class SlotProbe {
         tables: rewritten.tables,
         policies: rewritten.policies,
         attributesUsed: rewritten.attributesUsed,
+        policyChecks: rewritten.policyChecks,
       },
       cacheable: !expanded,
     };
