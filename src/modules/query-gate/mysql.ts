@@ -68,7 +68,8 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   walker.statement(ast, null);
   const sql = print(parser, ast);
   state.params.push(...checkMysqlOutput(parser, sql, request));
-  return state.result(sql);
+  const result = state.result(sql);
+  return { ...result, policyChecks: standaloneChecks(parser, request, result.policies) };
 
   function unreachable(): never {
     throw new Error('unreachable: policy functions are refused in query mode');
@@ -110,6 +111,36 @@ export function checkMysqlOutput(parser: Parser, sql: string, request: GateReque
     }
     return wrapper;
   });
+}
+
+/**
+ * Each applied policy's wrapper query printed on its own, for the executor to prepare (never run)
+ * before the query: with nothing around it, every name of the policy must resolve inside it. MySQL
+ * 8.0.14 and later let a derived table see the enclosing query's columns, so a policy naming a
+ * column its tables lack would otherwise bind to a column of the user's query.
+ */
+function standaloneChecks(
+  parser: Parser,
+  request: GateRequest,
+  applied: RewrittenQuery['policies'],
+): string[] {
+  const checks = new Set<string>();
+  for (const policy of applied) {
+    const table = request.tables.find((t) => t.schema === policy.schema && t.name === policy.name);
+    if (table === undefined) continue;
+    // Sample values: the check is prepared, never run, and must not bind the user's values twice.
+    const where = compileMysqlPolicy(
+      (text) => parsedPolicy(parser, text),
+      table,
+      request,
+      new GateState(),
+      [],
+      undefined,
+      sampleBinding,
+    );
+    checks.add(print(parser, policySelect(table, where)));
+  }
+  return [...checks];
 }
 
 /** Save-time check of a MySQL row policy (see `validatePolicy`). Column names compare case-insensitively. */

@@ -61,7 +61,7 @@ export interface RewrittenQuery {
   /** Attribute keys the policies read (USER_EMAIL() is not an attribute), sorted. */
   readonly attributesUsed: readonly string[];
   /**
-   * PostgreSQL: each applied policy alone, with its own `$1…$k`, for the executor to prepare
+   * Each applied policy alone (PostgreSQL: with its own `$1…$k`; MySQL: its wrapper query), for the executor to prepare
    * (never run) before the query, so a policy name can only resolve inside the policy.
    */
   readonly policyChecks?: readonly string[];

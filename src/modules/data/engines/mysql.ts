@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { AppError } from '../../../errors.ts';
 import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
@@ -74,9 +75,12 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
   };
 
   return {
-    run: (sql, params, limits) =>
+    run: (sql, params, limits, policyChecks = []) =>
       withConnection(async (c, markBroken): Promise<QueryOutput> => {
         const kind = await serverFlavour(c);
+        // MariaDB's derived tables never see an enclosing query's columns, so a policy's names
+        // cannot escape it there; MySQL 8's can, so each policy is first proved on its own.
+        if (kind === 'mysql') await proveStandalone(c, policyChecks);
         // One SET statement assigns the limits, the sql_mode and the optimizer switch (one round
         // trip; multiple statements stay off). The mode is the one the gate's lexer assumes, set
         // before every query so no server or account default can change how the gate's text
@@ -223,4 +227,26 @@ function executeWithinBudget(
     command.on('error', (err: unknown) => settle(() => reject(err)));
     command.on('end', () => settle(() => resolve({ rows, fields })));
   });
+}
+
+/**
+ * Prepares (never runs) each policy's wrapper query on its own: with nothing around it, the
+ * server resolves every name inside the policy or refuses it (docs/query-gate.md, "Known limits").
+ */
+export async function proveStandalone(c: mysql.PoolConnection, checks: readonly string[]): Promise<void> {
+  for (const check of checks) {
+    let statement: { close(): void } | null = null;
+    try {
+      statement = await c.prepare(check);
+    } catch (err) {
+      const e = err as { errno?: unknown; message?: unknown };
+      throw new AppError(
+        'QUERY_FAILED',
+        `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
+        { extra: typeof e.errno === 'number' ? { errno: e.errno } : {} },
+      );
+    } finally {
+      statement?.close();
+    }
+  }
 }
