@@ -185,9 +185,10 @@ interface StreamingConnection {
 }
 
 /**
- * Runs the statement with its rows counted as they arrive (docs/data-access.md, "Decisions and
- * known limits"): past MAX_RESULT_BYTES the session is cut, so a result of many large rows (each
- * up to the server's max_allowed_packet) never piles up in Tessera's memory.
+ * Runs the statement with its rows counted as they arrive
+ * (docs/data-access.md, "Decisions and known limits"): past MAX_RESULT_BYTES the session is
+ * cut, so a result of many large rows (each up to the server's max_allowed_packet) never piles
+ * up in Tessera's memory.
  */
 function executeWithinBudget(
   c: mysql.PoolConnection,
