@@ -109,3 +109,14 @@ export function isWrapped(value: PgNode): boolean {
 export function refusedConstruct(what: string) {
   return queryRefused(`The query uses a construct the gate does not allow (${what})`, { construct: what });
 }
+
+/** The keys a parsed CTE may have; anything else is a construct the gate does not model. */
+export const CTE_KEYS: ReadonlySet<string> = new Set([
+  'ctename',
+  'aliascolnames',
+  'ctematerialized',
+  'ctequery',
+  'search_clause',
+  'cycle_clause',
+  'location',
+]);

@@ -3,7 +3,15 @@ import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
 import { checkFieldName } from './postgres-fields.ts';
-import { fieldNames, isObject, type PgNode, stringList, UNWRAPPED } from './postgres-nodes.ts';
+import {
+  CTE_KEYS,
+  fieldNames,
+  isObject,
+  type PgNode,
+  SELECT_KEYS,
+  stringList,
+  UNWRAPPED,
+} from './postgres-nodes.ts';
 
 /**
  * The structural invariant of the Postgres gate, proved on the parse of the SQL that will run
@@ -36,21 +44,6 @@ const PLAIN = new Set([
   'A_ArrayExpr', 'A_Indices', 'RowExpr', 'List', 'GroupingSet', 'GroupingFunc', 'WindowDef',
   'CollateClause', 'RangeFunction', 'ColumnDef', 'NamedArgExpr', 'CTESearchClause', 'CTECycleClause',
   'TypeCast', 'RangeSubselect',
-]);
-// biome-ignore format: a compact word list reads better than one name a line
-const SELECT_KEYS = new Set([
-  'distinctClause', 'targetList', 'fromClause', 'whereClause', 'groupClause', 'groupDistinct',
-  'havingClause', 'windowClause', 'valuesLists', 'sortClause', 'limitOffset', 'limitCount', 'limitOption',
-  'withClause', 'op', 'all', 'larg', 'rarg',
-]);
-const CTE_KEYS = new Set([
-  'ctename',
-  'aliascolnames',
-  'ctematerialized',
-  'ctequery',
-  'search_clause',
-  'cycle_clause',
-  'location',
 ]);
 /** What the server's lexer reads as one number in every version (no `0x…`, no `1_000`). */
 const DECIMAL = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

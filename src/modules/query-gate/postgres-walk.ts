@@ -3,6 +3,7 @@ import { asPolicyFunction } from './policy-functions.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
 import { checkFieldName } from './postgres-fields.ts';
 import {
+  CTE_KEYS,
   checkOperator,
   fieldNames,
   GENERIC,
@@ -187,17 +188,7 @@ export class PgWalker {
         parent: scope,
       };
       for (const key of Object.keys(cte)) {
-        if (
-          ![
-            'ctename',
-            'aliascolnames',
-            'ctematerialized',
-            'ctequery',
-            'search_clause',
-            'cycle_clause',
-            'location',
-          ].includes(key)
-        ) {
+        if (!CTE_KEYS.has(key)) {
           throw refusedConstruct(`WITH ${key}`);
         }
       }
