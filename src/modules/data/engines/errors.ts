@@ -65,3 +65,19 @@ function scrub(message: string, secrets: readonly (string | null)[]): string {
   for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('***');
   return out;
 }
+
+/**
+ * A policy that failed its standalone proof (prepared alone, never run): one of its names does not
+ * resolve inside it (docs/query-gate.md, "Known limits"). The server's code goes with it.
+ */
+export function policyUnresolved(err: unknown): AppError {
+  const e = (err ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
+  const extra: Record<string, unknown> = {};
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) extra.sqlstate = e.code;
+  if (typeof e.errno === 'number') extra.errno = e.errno;
+  return new AppError(
+    'QUERY_FAILED',
+    `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
+    { extra },
+  );
+}

@@ -1,8 +1,7 @@
 import mysql from 'mysql2/promise';
-import { AppError } from '../../../errors.ts';
 import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { translateDriverError } from './errors.ts';
+import { policyUnresolved, translateDriverError } from './errors.ts';
 import { mysqlGrants } from './privileges.ts';
 import { MAX_RESULT_BYTES, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
@@ -240,12 +239,7 @@ export async function proveStandalone(c: mysql.PoolConnection, checks: readonly 
     try {
       statement = await c.prepare(check);
     } catch (err) {
-      const e = err as { errno?: unknown; message?: unknown };
-      throw new AppError(
-        'QUERY_FAILED',
-        `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
-        { extra: typeof e.errno === 'number' ? { errno: e.errno } : {} },
-      );
+      throw policyUnresolved(err);
     } finally {
       statement?.close();
     }

@@ -1,7 +1,6 @@
 import pg from 'pg';
-import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { translateDriverError } from './errors.ts';
+import { policyUnresolved, translateDriverError } from './errors.ts';
 import { CappedQuery } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
@@ -193,12 +192,7 @@ export async function runReadOnly(
     try {
       await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
     } catch (err) {
-      const e = err as { code?: unknown; message?: unknown };
-      throw new AppError(
-        'QUERY_FAILED',
-        `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
-        { extra: typeof e.code === 'string' ? { sqlstate: e.code } : {} },
-      );
+      throw policyUnresolved(err);
     }
   }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
