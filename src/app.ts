@@ -14,6 +14,8 @@ import { checkReadiness } from './health.ts';
 import { failureResponse, logRequest } from './http/request-log.ts';
 import { newRequestReport, type RequestReport } from './http/request-report.ts';
 import { errorResponse, type HttpContext, json, Router } from './http/router.ts';
+import { createModuleServices, servicesFor } from './kernel/assemble.ts';
+import type { TesseraModule } from './kernel/module.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { accessKeysModule } from './modules/access-keys/resolvers.ts';
@@ -22,6 +24,7 @@ import { recordAuditEvents } from './modules/audit/service.ts';
 import { bearerToken } from './modules/auth/authenticator.ts';
 import type { Principal } from './modules/auth/principal.ts';
 import { groupsModule } from './modules/groups/resolvers.ts';
+import { modules as moduleRegistry } from './modules/index.ts';
 import { rolesModule } from './modules/roles/resolvers.ts';
 import { usersModule } from './modules/users/resolvers.ts';
 import { workspacesModule } from './modules/workspaces/resolvers.ts';
@@ -61,6 +64,8 @@ export interface AppOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly features?: readonly Feature[];
+  /** The modules to build (default: every module in src/modules/index.ts). */
+  readonly modules?: readonly TesseraModule[];
   /** Run background loops (default true); short-lived CLI commands turn them off. */
   readonly background?: boolean;
 }
@@ -75,9 +80,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const db = await openDatabase(config.database, config.databaseLimits);
   try {
     await db.migrate();
-    const services = createServices(config, db.db, clock, log);
+    const metrics = new Metrics();
+    const services = createServices(config, db.db, clock, log, metrics);
     await services.workspaces.ensureDefault();
     const features = options.features ?? [];
+    const moduleList = options.modules ?? moduleRegistry;
     const modules: GraphQLModule[] = [
       {
         typeDefs: readFileSync(new URL('./graphql/core.graphql', import.meta.url), 'utf8'),
@@ -90,10 +97,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       workspacesModule(),
       auditModule(),
       ...features.flatMap((f) => f.modules ?? []),
+      ...moduleList.flatMap((m) => (m.graphql ? [m.graphql] : [])),
     ];
     const graphql = createGraphQLServer(config, services, modules, log);
     const router = new Router();
-    const metrics = new Metrics();
     metrics.addPoolSource(() =>
       db.poolStats().map((s) => ({
         database: 'tessera',
@@ -116,6 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return new Response(body, { headers: { 'content-type': contentType } });
     });
 
+    const started: TesseraModule[] = [];
     const app: App = {
       config,
       services,
@@ -128,12 +136,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       fetch: (request, info) =>
         handle(app, request, { ip: info?.ip ?? null, requestId: requestIdOf(request) }),
       close: async () => {
+        for (const m of [...started].reverse()) await m.stop?.();
         for (const f of [...features].reverse()) await f.stop?.();
         await db.close();
       },
     };
     for (const f of features) f.routes?.(router, app);
     for (const f of features) await f.start?.(app);
+    // Modules of the one shape (src/kernel/module.ts) are built after the features, whose
+    // services some of them need, until every area is such a module.
+    const ordered = createModuleServices(moduleList, services);
+    for (const m of ordered) m.routes?.(router, servicesFor(m, services));
+    for (const m of ordered) {
+      await m.start?.(servicesFor(m, services), { background: app.background });
+      started.push(m);
+    }
     return app;
   } catch (err) {
     await db.close();

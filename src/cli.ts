@@ -11,6 +11,7 @@ import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { probePostgres } from './db/probe.ts';
 import { AppError } from './errors.ts';
 import { coreFeatures } from './features.ts';
+import { modules } from './modules/index.ts';
 import { usersCommand } from './modules/users/import/command.ts';
 
 /** The `tessera` command: one process, one command, the same environment as the server. */
@@ -56,6 +57,7 @@ export function tesseraCommands(features: readonly Feature[]): CliCommand[] {
     keysCommand,
     usersCommand,
     ...features.flatMap((f) => f.commands ?? []),
+    ...modules.flatMap((m) => m.commands ?? []),
   ];
 }
 

@@ -1,8 +1,10 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { createSecretBox, resolveMasterKey, type SecretBox } from './crypto/secret-box.ts';
+import { createSecretBox, resolveMasterKey } from './crypto/secret-box.ts';
 import type { Db } from './db/index.ts';
+import type { Services } from './kernel/services.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { AccessKeyService } from './modules/access-keys/service.ts';
 import { Authenticator } from './modules/auth/authenticator.ts';
 import { builtInDomainCatalog, type DomainCatalog } from './modules/domains/catalog.ts';
@@ -11,26 +13,30 @@ import { SessionService } from './modules/sessions/service.ts';
 import { UserService } from './modules/users/service.ts';
 import { WorkspaceService } from './modules/workspaces/service.ts';
 
-/** The application's services, built once per app by `createServices`; no globals. */
-export interface Services {
-  readonly config: Config;
-  readonly db: Db;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** Encrypts secrets at rest with the master key. */
-  readonly secrets: SecretBox;
-  readonly workspaces: WorkspaceService;
-  readonly accessKeys: AccessKeyService;
-  readonly authenticator: Authenticator;
-  readonly users: UserService;
-  readonly groups: GroupService;
-  /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (docs/sessions.md). */
-  readonly sessions: SessionService;
-  /** Which domain ids exist; the data plane replaces the built-in catalog. */
-  domains: DomainCatalog;
+export type { Services } from './kernel/services.ts';
+
+// The core services, still built here by `createServices`; they join the kernel's `Services`.
+declare module './kernel/services.ts' {
+  interface Services {
+    readonly workspaces: WorkspaceService;
+    readonly accessKeys: AccessKeyService;
+    readonly authenticator: Authenticator;
+    readonly users: UserService;
+    readonly groups: GroupService;
+    /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (docs/sessions.md). */
+    readonly sessions: SessionService;
+    /** Which domain ids exist; the data plane replaces the built-in catalog. */
+    domains: DomainCatalog;
+  }
 }
 
-export function createServices(config: Config, db: Db, clock: Clock, log: Logger): Services {
+export function createServices(
+  config: Config,
+  db: Db,
+  clock: Clock,
+  log: Logger,
+  metrics: Metrics,
+): Services {
   const workspaces = new WorkspaceService(db, clock);
   const accessKeys = new AccessKeyService(db, clock);
   const secrets = createSecretBox(resolveMasterKey(config));
@@ -38,11 +44,13 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Logger
     maxEmailsPerCall: config.maxEmailsPerCall,
     publicUrl: config.publicUrl,
   });
-  const services: Services = {
+  // `data` joins when the data-access feature starts (src/modules/data/feature.ts).
+  const services = {
     config,
     db,
     clock,
     log,
+    metrics,
     secrets,
     workspaces,
     accessKeys,
@@ -51,6 +59,6 @@ export function createServices(config: Config, db: Db, clock: Clock, log: Logger
     groups: new GroupService(db, clock, () => services.domains),
     sessions: new SessionService({ config, db, clock, secrets, accessKeys }),
     domains: builtInDomainCatalog,
-  };
+  } as Services;
   return services;
 }

@@ -7,6 +7,13 @@ import { databaseDomainCatalog } from './domains/catalog.ts';
 import { queryResolvers } from './query/resolvers.ts';
 import { adminResolvers } from './resolvers.ts';
 
+declare module '../../kernel/services.ts' {
+  interface Services {
+    /** The data plane (connections, domains, policies, the query executor), once the feature has started. */
+    data: DataAccess;
+  }
+}
+
 /**
  * Attribute-driven data access (docs/data-access.md): connections, domains, row policies and the query
  * executor around the gate. Its services exist from `start` to `stop`; the GraphQL resolvers and
@@ -31,6 +38,7 @@ export function dataAccessFeature(): Feature & { data(): DataAccess } {
     async start(app) {
       const started = createDataAccess(app);
       data = started;
+      app.services.data = started;
       app.services.domains = databaseDomainCatalog;
       app.metrics.addPoolSource(() =>
         started.pools.samples().map((s) => ({
