@@ -142,12 +142,18 @@ async function main(): Promise<void> {
       transientAttributes: new Map<string, string>(),
     };
     const viaExecutor = await time(
-      () => data.data().queries.run(caller, domain.id, SQL, ORIGIN, () => new Date()),
+      () =>
+        data
+          .data()
+          .queries.run({ caller, domainId: domain.id, sql: SQL, origin: ORIGIN, at: () => new Date() }),
       samples,
       20,
     );
     const trips = await roundTrips(
-      () => data.data().queries.run(caller, domain.id, SQL, ORIGIN, () => new Date()),
+      () =>
+        data
+          .data()
+          .queries.run({ caller, domainId: domain.id, sql: SQL, origin: ORIGIN, at: () => new Date() }),
       scratch?.name ?? null,
     );
     const viaDriver = await time(() => direct('t_42'), samples, 20);

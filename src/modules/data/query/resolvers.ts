@@ -32,17 +32,17 @@ export function queryResolvers(data: () => DataAccess): ResolverMap {
     Query: {
       runQuery: (_: unknown, args: { domainId: string; sql: string }, ctx: RequestContext) => {
         const session = requireSession(ctx.principal);
-        return data().queries.run(
-          {
+        return data().queries.run({
+          caller: {
             workspaceId: session.workspaceId,
             userId: session.userId,
             transientAttributes: session.transientAttributes,
           },
-          args.domainId,
-          args.sql,
-          ctx.origin,
-          () => ctx.clock.now(),
-        );
+          domainId: args.domainId,
+          sql: args.sql,
+          origin: ctx.origin,
+          at: () => ctx.clock.now(),
+        });
       },
       explainAccess: (
         _: unknown,

@@ -50,6 +50,24 @@ export interface AccessExplanation {
   readonly attributesUsed: readonly string[];
 }
 
+/** A value for a `{{name}}` placeholder in a query's SQL: always bound, never spliced. */
+export type QueryParameter = string | number | boolean | null | readonly (string | number)[];
+
+/** One query to run as a user. */
+export interface QueryRequest {
+  readonly caller: QueryCaller;
+  readonly domainId: string;
+  readonly sql: string;
+  /**
+   * Values for the `{{name}}` placeholders in `sql` (dashboard filters). Each is bound as a
+   * parameter by the gate; a name the SQL does not use is ignored.
+   */
+  readonly parameters?: Readonly<Record<string, QueryParameter>>;
+  /** Who asked, for the audit record. */
+  readonly origin: AuditOrigin;
+  readonly at: () => Date;
+}
+
 const MAX_SQL_LENGTH = 100_000;
 
 interface Plan {
@@ -104,14 +122,12 @@ export class QueryService {
   }
 
   /** Runs a user's ad-hoc query; every outcome (refusals included) leaves one audit record. */
-  async run(
-    caller: QueryCaller,
-    domainId: string,
-    sql: string,
-    origin: AuditOrigin,
-    at: () => Date,
-  ): Promise<QueryResult> {
+  async run(request: QueryRequest): Promise<QueryResult> {
+    const { caller, domainId, sql, origin, at } = request;
     checkSql(sql);
+    if (request.parameters && Object.keys(request.parameters).length > 0) {
+      throw new AppError('QUERY_REFUSED', 'query parameters are not supported yet');
+    }
     const queryId = newId('qry');
     const started = performance.now();
     let plan: Partial<Plan> = {};
