@@ -20,21 +20,17 @@ export const MAX_TOKEN_LENGTH = 8192;
  */
 export class Authenticator {
   readonly #accessKeys: AccessKeyService;
-  #jwt: JwtVerifier | null = null;
+  readonly #jwt: JwtVerifier;
 
-  constructor(accessKeys: AccessKeyService) {
+  constructor(accessKeys: AccessKeyService, jwt: JwtVerifier) {
     this.#accessKeys = accessKeys;
-  }
-
-  /** Installs the verifier for Tessera-issued JWTs (API and session tokens). */
-  useJwtVerifier(verifier: JwtVerifier): void {
-    this.#jwt = verifier;
+    this.#jwt = jwt;
   }
 
   async authenticate(token: string, request: RequestMeta = {}): Promise<Principal | null> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (looksLikeAccessKey(token)) return this.#accessKeys.verify(token, request);
-    if (this.#jwt && token.split('.').length === 3) return this.#jwt.verify(token);
+    if (token.split('.').length === 3) return this.#jwt.verify(token);
     return null;
   }
 }

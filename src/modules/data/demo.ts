@@ -1,4 +1,4 @@
-import type { App } from '../../app.ts';
+import type { RunningApp } from '../../kernel/command.ts';
 import type { AuditOrigin } from '../audit/service.ts';
 import { ROLE_IDS } from '../roles/roles.ts';
 import type { DataAccess } from './access.ts';
@@ -58,7 +58,7 @@ const CLI_ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, a
  * `tessera demo`: a `pglite` warehouse with three tenants, a domain with row policies, and three
  * EXPLORER users with different attributes. Running it again changes nothing that already exists.
  */
-export async function setUpDemo(app: App, data: DataAccess, workspaceId: string): Promise<DemoSetup> {
+export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: string): Promise<DemoSetup> {
   const connection =
     (await data.connections.list(workspaceId)).find((c) => c.name === DEMO_CONNECTION) ??
     (await data.connections.create(

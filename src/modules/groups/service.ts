@@ -4,7 +4,7 @@ import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,

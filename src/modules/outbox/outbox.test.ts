@@ -325,10 +325,7 @@ describe('outbox on PostgreSQL with two instances', {
       ...testConfig(),
       database: { kind: 'postgres', url: scratch.url, poolSize: 5 },
     } as Config;
-    const [a, b] = await Promise.all([
-      createApp(config, { features: [] }),
-      createApp(config, { features: [] }),
-    ]);
+    const [a, b] = await Promise.all([createApp(config), createApp(config)]);
     try {
       const ws = await a.services.workspaces.ensureDefault();
       const emails = Array.from({ length: 40 }, (_, i) => `twice${i}@example.com`);

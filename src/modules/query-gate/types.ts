@@ -1,4 +1,7 @@
-import type { BoundValue, PolicyFunction } from './policy-functions.ts';
+import type { GateUser } from './policy-functions.ts';
+
+// The user a policy is bound for is declared with the policy functions, which read it.
+export type { GateUser } from './policy-functions.ts';
 
 /** Public shapes of the query gate (docs/data-access.md "Row policies" and "Enforcement: one gate"). */
 
@@ -10,18 +13,6 @@ export interface GateTable {
   readonly name: string;
   /** Row policy: a SQL boolean expression in the dialect, compat functions allowed; null = none. */
   readonly policy: string | null;
-}
-
-export interface GateUser {
-  readonly email: string;
-  /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
-  readonly attributes: ReadonlyMap<string, string>;
-  /**
-   * Replaces the binding of each compat call (`bindPolicyFunction`) when set. The rewrite cache
-   * uses it to learn which call fills which parameter; what it returns is only ever a bound
-   * value of the kind the call yields, never SQL text, so the rewrite and its check are unchanged.
-   */
-  readonly binder?: (fn: PolicyFunction, key: string | null) => BoundValue;
 }
 
 export interface GateRequest {

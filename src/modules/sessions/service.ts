@@ -14,7 +14,7 @@ import {
 import type { AccessKeyService } from '../access-keys/service.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import { type Authenticator, MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
+import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
@@ -53,8 +53,8 @@ export interface SessionServiceDeps {
 
 /**
  * Embedded sessions (docs/sessions.md): signing keys, impersonation, API token exchange, session
- * revocation and the workspace's embed origins. The JWT verifier it owns is installed into the
- * Authenticator by `install`.
+ * revocation and the workspace's embed origins. The JWT verifier it owns is the `jwtVerifier`
+ * service the Authenticator is built with.
  */
 export class SessionService {
   readonly keys: SigningKeyRing;
@@ -90,10 +90,9 @@ export class SessionService {
     this.#sessionStarts = new SessionStartRecorder(deps.db, inFlight);
   }
 
-  /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */
-  async install(authenticator: Authenticator): Promise<void> {
+  /** Creates the first signing key if needed, before anything serves. */
+  async start(): Promise<void> {
     await this.keys.ensureSigner();
-    authenticator.useJwtVerifier(this.verifier);
   }
 
   close(): Promise<void> {

@@ -20,7 +20,7 @@ const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
 export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
 
 /**
- * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), installed into the Authenticator. Every
+ * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), which the Authenticator is built with. Every
  * check failing returns null (one 401 body). The key comes only from our own key ring by `kid`;
  * the `typ` picks the kind and the kind fixes `aud`, so a session token never passes as an API
  * token or the other way round. Each kind is then checked against the database on every request:

@@ -3,7 +3,7 @@ import { echo, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditEventInput, type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import { enqueueMessages, welcomeEmail } from '../outbox/queue.ts';
 import {
   normalizeAssignments,

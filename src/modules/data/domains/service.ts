@@ -5,11 +5,11 @@ import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
-import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf } from '../connections/types.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import type { PolicyChecker } from '../policies/checker.ts';
+import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
 import { assignmentsReferencing, type DomainView, findDomain, loadDomains, replaceTables } from './store.ts';
 
 export interface TableRefInput {

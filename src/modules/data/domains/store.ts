@@ -1,5 +1,5 @@
 import type { Executor } from '../../../db/index.ts';
-import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
+import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
 
 export interface DomainTable {
   readonly schema: string;

@@ -56,9 +56,7 @@ async function cli(env: Env, argv: string[], tty = false) {
 
 /** Opens the leg's database as the server would, for checks; closed before the next CLI run (PGlite is one process). */
 async function withApp<T>(env: Env, work: (app: App) => Promise<T>): Promise<T> {
-  const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env.env }), {
-    features: [],
-  });
+  const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env.env }));
   try {
     return await work(app);
   } finally {

@@ -1,4 +1,4 @@
-import type { CliIO } from './commands.ts';
+import type { CliIO } from './command.ts';
 
 const WIDTH = 30;
 const PLAIN_INTERVAL_MS = 2000;
