@@ -71,6 +71,7 @@ export const usersCommand: CliCommand = {
           dryRun,
           batchSize,
           onProgress: json ? undefined : progressReporter(env.io, dryRun ? 'Checking' : 'Importing'),
+          log: app.services.log,
         },
       );
       const problems = [...result.problems].sort((a, b) => a.line - b.line);

@@ -290,6 +290,7 @@ for (const open of legs) {
       const r = await cli(env, ['users', 'import', csv, '--batch-size', '10', '--send-welcome-email'], true);
       assert.equal(r.code, 1);
       assert.match(r.err, /batch\.csv:12: the batch of lines 12–21 was rolled back/);
+      assert.match(r.err, /the database write failed: disk full/, 'the cause is named');
       assert.match(r.out, /25 rows: 10 created, 0 updated, 0 unchanged, 15 failed/);
       assert.match(r.raw, /\rImporting █{12}░{18} {2}40% 10\/25/, 'a bar redrawn in place on a terminal');
       const mid = await counts(env);
