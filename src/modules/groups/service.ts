@@ -10,7 +10,7 @@ import {
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
-import { addMemberships, existingGroupIds } from '../users/queries.ts';
+import { addMemberships, existingGroupIds } from '../users/queries/users.ts';
 
 export interface GroupView {
   readonly id: string;

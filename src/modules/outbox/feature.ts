@@ -1,10 +1,10 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Feature } from '../../app.ts';
 import { outboxCommand } from './command.ts';
+import { countByState, OUTBOX_STATES } from './queries.ts';
 import { outboxModule } from './resolvers.ts';
 import { OutboxSender } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
-import { countByState, OUTBOX_STATES } from './store.ts';
 
 /**
  * Welcome-email delivery: the `outboxMessages` query, the `tessera outbox` command, and the

@@ -13,7 +13,7 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+import * as q from './queries/users.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,

@@ -10,13 +10,13 @@ import {
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
+import { emailProblems, normalizeEmail } from './email.ts';
 import {
   addMembershipsEach,
   replaceDatabaseAttributesEach,
   replaceDirectAssignmentsEach,
-} from './bulk-queries.ts';
-import { emailProblems, normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+} from './queries/bulk.ts';
+import * as q from './queries/users.ts';
 
 export interface CreateUsersInput {
   readonly emails: readonly string[];

@@ -1,8 +1,8 @@
 import { type ExpressionBuilder, sql } from 'kysely';
-import type { Database, Executor } from '../../db/index.ts';
-import { badInput } from '../../errors.ts';
-import { unstorableText } from '../../text.ts';
-import type { UserRow } from './queries.ts';
+import type { Database, Executor } from '../../../db/index.ts';
+import { badInput } from '../../../errors.ts';
+import { unstorableText } from '../../../text.ts';
+import type { UserRow } from './users.ts';
 
 export interface AttributeFilter {
   readonly key: string;

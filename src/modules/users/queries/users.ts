@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { anyText, chunksFor } from '../../db/batch.ts';
-import type { Executor } from '../../db/index.ts';
-import type { UsersTable } from '../../db/schema.ts';
-import { addMembershipsEach, replaceDirectAssignmentsEach } from './bulk-queries.ts';
+import { anyText, chunksFor } from '../../../db/batch.ts';
+import type { Executor } from '../../../db/index.ts';
+import type { UsersTable } from '../../../db/schema.ts';
+import { addMembershipsEach, replaceDirectAssignmentsEach } from './bulk.ts';
 
 export type UserRow = Selectable<UsersTable>;
 export interface StoredAttribute {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { anyText, chunksFor } from '../../db/batch.ts';
-import type { Executor } from '../../db/index.ts';
+import { anyText, chunksFor } from '../../../db/batch.ts';
+import type { Executor } from '../../../db/index.ts';
 
 /** Writes where each user gets its own values (bulk import); a statement per table, not per user. */
 
