@@ -65,21 +65,3 @@ export async function replaceDirectAssignmentsEach(
   for (const chunk of chunksFor(rows, 4 + 10))
     await db.insertInto('user_role_assignments').values(chunk).execute();
 }
-
-export async function addMembershipsEach(
-  db: Executor,
-  entries: readonly { userId: string; groupIds: readonly string[] }[],
-  at: Date,
-): Promise<void> {
-  if (entries.length === 0) return;
-  const rows = entries.flatMap((e) =>
-    e.groupIds.map((group_id) => ({ user_id: e.userId, group_id, added_at: at })),
-  );
-  for (const chunk of chunksFor(rows, 3)) {
-    await db
-      .insertInto('group_members')
-      .values(chunk)
-      .onConflict((oc) => oc.constraint('group_members_pkey').doNothing())
-      .execute();
-  }
-}
