@@ -226,6 +226,21 @@ export const usersWithScope = (db: Executor, workspaceId: string, scope: string)
     .where((eb) => eb(eb.val(scope), '=', eb.fn.any('a.scopes')))
     .execute();
 
+/**
+ * Two CTEs, `locked` and `touched`, for a statement whose CTE `e` (user_id, session_at) lists
+ * started sessions: sets each user's `last_active_session_at` to their latest start, and yields
+ * `touched(id)`, the users that exist. Part of the sessions' one group-committed statement.
+ */
+export const touchSessionUsersCtes = sql`locked as (
+      -- Row locks in id order: two batches in flight that touch the same users cannot deadlock.
+      select id from users where id in (select user_id from e) order by id for update
+    ), touched as (
+      update users set last_active_session_at = s.at
+      from (select user_id, max(session_at::timestamptz) as at from e group by user_id) as s
+      where users.id = s.user_id and users.id in (select id from locked)
+      returning users.id
+    )`;
+
 export const touchUsers = (db: Executor, userIds: readonly string[], at: Date) =>
   userIds.length === 0
     ? Promise.resolve()
