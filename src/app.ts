@@ -285,19 +285,13 @@ async function authenticatedGraphql(
  */
 async function recordFailedAuthentication(app: App, ctx: HttpContext, token: string | null): Promise<void> {
   const keyId = token ? app.services.accessKeys.keyIdOf(token) : null;
-  const key = keyId
-    ? await app.services.db
-        .selectFrom('access_keys')
-        .select('workspace_id')
-        .where('id', '=', keyId)
-        .executeTakeFirst()
-    : undefined;
+  const keyWorkspace = keyId ? await app.services.accessKeys.workspaceOf(keyId) : null;
   await recordAuditEvents(app.services.db, [
     {
-      workspaceId: key?.workspace_id ?? null,
+      workspaceId: keyWorkspace,
       action: 'auth.failure',
       outcome: 'FAILURE',
-      actorKeyId: key ? keyId : null,
+      actorKeyId: keyWorkspace === null ? null : keyId,
       requestId: ctx.requestId,
       ip: ctx.ip,
       details: { credential: token === null ? 'malformed' : keyId ? 'accessKey' : 'token' },
