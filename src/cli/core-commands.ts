@@ -64,8 +64,7 @@ async function createFirstKeyIfNone(app: RunningApp): Promise<string | null> {
   return app.services.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${FIRST_KEY_LOCK})`.execute(conn);
     try {
-      const any = await conn.selectFrom('access_keys').select('id').limit(1).executeTakeFirst();
-      if (any) return null;
+      if (await app.services.accessKeys.anyExists(conn)) return null;
       const { token } = await app.services.accessKeys.create(
         { workspaceId: ws.id, name: 'first key', permissions: PERMISSIONS, expiresAt: null },
         null,

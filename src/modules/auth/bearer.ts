@@ -31,19 +31,13 @@ async function recordFailedAuthentication(
   token: string | null,
 ): Promise<void> {
   const keyId = token ? services.accessKeys.keyIdOf(token) : null;
-  const key = keyId
-    ? await services.db
-        .selectFrom('access_keys')
-        .select('workspace_id')
-        .where('id', '=', keyId)
-        .executeTakeFirst()
-    : undefined;
+  const keyWorkspace = keyId ? await services.accessKeys.workspaceOf(keyId) : null;
   await recordAuditEvents(services.db, [
     {
-      workspaceId: key?.workspace_id ?? null,
+      workspaceId: keyWorkspace,
       action: 'auth.failure',
       outcome: 'FAILURE',
-      actorKeyId: key ? keyId : null,
+      actorKeyId: keyWorkspace === null ? null : keyId,
       requestId: ctx.requestId,
       ip: ctx.ip,
       details: { credential: token === null ? 'malformed' : keyId ? 'accessKey' : 'token' },

@@ -7,8 +7,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { WorkspaceView } from '../workspaces/service.ts';
 import type { ConnectionInput } from './connections/service.ts';
 import type { ConnectionView } from './connections/types.ts';
+import type { DomainView } from './domains/queries.ts';
 import type { DomainInput, TableRefInput } from './domains/service.ts';
-import type { DomainView } from './domains/store.ts';
 import { readDataSettings, updateDataSettings } from './policies/settings.ts';
 
 type Args<T> = { input: T };

@@ -7,7 +7,7 @@ import {
   type OutboxMessage,
   type OutboxState,
   requeueFailed,
-} from './store.ts';
+} from './queries.ts';
 
 const USAGE =
   'tessera outbox [list] [--state QUEUED|SENDING|SENT|FAILED] [--workspace ID] [--limit N] [--json]\n' +

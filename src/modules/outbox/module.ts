@@ -2,10 +2,10 @@ import { Counter, Gauge } from 'prom-client';
 import { defineModule } from '../../kernel/module.ts';
 import type { Services } from '../../kernel/services.ts';
 import { outboxCommand } from './command.ts';
+import { countByState, OUTBOX_STATES } from './queries.ts';
 import { outboxModule as outboxGraphql } from './resolvers.ts';
 import { OutboxSender } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
-import { countByState, OUTBOX_STATES } from './store.ts';
 
 /** This app's delivery loop: started by `start` in serving processes with `SMTP_URL` set. */
 export class OutboxDelivery {

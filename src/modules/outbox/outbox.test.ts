@@ -7,9 +7,9 @@ import { startSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp
 import { createApp } from '../../app.ts';
 import { type Config, ConfigError, loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
+import { claimDueMessage, finishClaim, type OutboxMessage } from './queries.ts';
 import { OutboxSender, type OutboxSenderOptions } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
-import { claimDueMessage, finishClaim, type OutboxMessage } from './store.ts';
 
 const silent = createLogger('silent');
 const OPTIONS: OutboxSenderOptions = {

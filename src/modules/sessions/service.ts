@@ -17,6 +17,12 @@ import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/servic
 import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
+import {
+  embedOriginsOf,
+  sessionsRevokedAtOf,
+  setEmbedOrigins,
+  setSessionsRevokedAt,
+} from '../workspaces/queries.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
 import { ImpersonationFactsReader } from './impersonation-facts.ts';
 import {
@@ -239,12 +245,7 @@ export class SessionService {
   async revokeSessions(workspaceId: string, origin: AuditOrigin): Promise<Date> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('workspaces')
-        .set({ sessions_revoked_at: now })
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      if (!(await setSessionsRevokedAt(tx, workspaceId, now))) throw notFound('Workspace not found');
       await recordAuditEvents(tx, [
         auditEvent(origin, now, workspaceId, 'sessions.revoke', { type: 'workspace', id: workspaceId }),
       ]);
@@ -254,21 +255,12 @@ export class SessionService {
 
   /** The origins allowed to frame the workspace's embed page (its CSP `frame-ancestors`); empty = none. */
   async allowedEmbedOrigins(workspaceId: string): Promise<string[]> {
-    const row = await this.#db
-      .selectFrom('workspaces')
-      .select('allowed_embed_origins')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    return row ? [...row.allowed_embed_origins] : [];
+    const origins = await embedOriginsOf(this.#db, workspaceId);
+    return origins ? [...origins] : [];
   }
 
   async sessionsRevokedAt(workspaceId: string): Promise<Date | null> {
-    const row = await this.#db
-      .selectFrom('workspaces')
-      .select('sessions_revoked_at')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    return row?.sessions_revoked_at ?? null;
+    return sessionsRevokedAtOf(this.#db, workspaceId);
   }
 
   /** Replaces the workspace's allowed embed origins (validated and normalized). */
@@ -281,12 +273,8 @@ export class SessionService {
     assertNoProblems(normalized.problems, 'embed settings');
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('workspaces')
-        .set({ allowed_embed_origins: normalized.origins })
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      if (!(await setEmbedOrigins(tx, workspaceId, normalized.origins)))
+        throw notFound('Workspace not found');
       await recordAuditEvents(tx, [
         auditEvent(
           origin,

@@ -5,6 +5,7 @@ import * as keyQueries from '../access-keys/queries.ts';
 import type { JwtVerifier } from '../auth/authenticator.ts';
 import { expandPermissions } from '../auth/permissions.ts';
 import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principal.ts';
+import { readSessionState } from './session-state.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
 
@@ -89,25 +90,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
     if (actor !== undefined && !shortString(actor)) return null;
     const transient = attributeClaim(attrs);
     if (!transient) return null;
-    // The minting key is read in the same statement: revoking it ends every session it started,
-    // on the next request, on every instance (docs/sessions.md, "Ending sessions").
-    const row = await this.#db
-      .selectFrom('users')
-      .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-      .leftJoin('access_keys', (join) =>
-        join
-          .on('access_keys.id', '=', (actor as string | undefined) ?? '')
-          .onRef('access_keys.workspace_id', '=', 'users.workspace_id'),
-      )
-      .select([
-        'users.status',
-        'users.workspace_id',
-        'workspaces.sessions_revoked_at',
-        'access_keys.id as key_id',
-        'access_keys.revoked_at as key_revoked_at',
-      ])
-      .where('users.id', '=', sub as string)
-      .executeTakeFirst();
+    const row = await readSessionState(this.#db, sub as string, actor as string | undefined);
     if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
     // A session names the key that minted it; a key that is gone or revoked vouches for nothing.
     if (actor !== undefined && (row.key_id === null || row.key_revoked_at !== null)) return null;

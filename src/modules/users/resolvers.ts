@@ -10,8 +10,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
 import type { RoleAssignmentInput } from '../roles/validation.ts';
 import { prefetchUserFields } from './prefetch.ts';
-import type { UserRow } from './queries.ts';
-import { encodeCursor, searchUsers, type UserFilter } from './search.ts';
+import { encodeCursor, searchUsers, type UserFilter } from './queries/search.ts';
+import type { UserRow } from './queries/users.ts';
 
 /** The workspace a user-id argument is looked up in: the credential's, or any for site:admin (BOLA). */
 async function userWorkspace(ctx: RequestContext, principal: Principal, userId: string): Promise<string> {

@@ -13,7 +13,7 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+import * as q from './queries/users.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,
@@ -189,19 +189,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
-      await tx
-        .deleteFrom('user_attributes')
-        .where('user_id', '=', userId)
-        .where('source', '=', 'JWT')
-        .execute();
-      if (attributes.length > 0) {
-        await tx
-          .insertInto('user_attributes')
-          .values(
-            attributes.map((a) => ({ user_id: userId, source: 'JWT' as const, key: a.key, value: a.value })),
-          )
-          .execute();
-      }
+      await q.replaceJwtAttributes(tx, userId, attributes);
       await recordAuditEvents(tx, [
         auditEvent(origin, now, workspaceId, 'user.setJwtAttributes', { type: 'user', id: userId }),
       ]);
@@ -249,7 +237,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
-      await tx.updateTable('users').set({ status, updated_at: now }).where('id', '=', userId).execute();
+      await q.setUserStatus(tx, userId, status, now);
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -290,11 +278,7 @@ export class UserService {
         });
       }
       const now = this.#clock.now();
-      await tx
-        .deleteFrom('users')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', anyText(unique))
-        .execute();
+      await q.deleteWorkspaceUsers(tx, workspaceId, unique);
       await recordAuditEvents(
         tx,
         found.map((u) =>

@@ -11,7 +11,6 @@ import type { DiscoveredTable } from '../engines/types.ts';
 import { type ConnectionCheck, checkConnection } from './check.ts';
 import { rememberOpenedSecrets } from './opened-secrets.ts';
 import type { TableRef } from './privileges.ts';
-import { redact, resolveConnection } from './resolve.ts';
 import {
   type ConnectionRow,
   findConnectionRow,
@@ -19,7 +18,8 @@ import {
   listConnectionRows,
   passwordContext,
   toStoredMappings,
-} from './store.ts';
+} from './queries.ts';
+import { redact, resolveConnection } from './resolve.ts';
 import { type Connection, type ConnectionView, type Engine, toView } from './types.ts';
 import {
   type ConnectionDraft,

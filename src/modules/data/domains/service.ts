@@ -10,7 +10,13 @@ import { type Connection, defaultSchemaOf } from '../connections/types.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import type { PolicyChecker } from '../policies/checker.ts';
 import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
-import { assignmentsReferencing, type DomainView, findDomain, loadDomains, replaceTables } from './store.ts';
+import {
+  assignmentsReferencing,
+  type DomainView,
+  findDomain,
+  loadDomains,
+  replaceTables,
+} from './queries.ts';
 
 export interface TableRefInput {
   readonly schema?: string | null | undefined;

@@ -4,8 +4,8 @@ import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { defaultSchemaOf } from '../connections/types.ts';
+import type { DomainTable, DomainView } from '../domains/queries.ts';
 import type { DomainService } from '../domains/service.ts';
-import type { DomainTable, DomainView } from '../domains/store.ts';
 import type { PolicyChecker } from './checker.ts';
 
 export interface TableRef {

@@ -15,7 +15,7 @@ import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
-import type { DomainView } from '../domains/store.ts';
+import type { DomainView } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';

@@ -1,8 +1,9 @@
 import { type ExpressionBuilder, sql } from 'kysely';
-import type { Database, Executor } from '../../db/index.ts';
-import { badInput } from '../../errors.ts';
-import { unstorableText } from '../../text.ts';
-import type { UserRow } from './queries.ts';
+import type { Database, Executor } from '../../../db/index.ts';
+import { badInput } from '../../../errors.ts';
+import { unstorableText } from '../../../text.ts';
+import { holdsRoleThroughGroup, isGroupMember } from '../../groups/queries.ts';
+import type { UserRow } from './users.ts';
 
 export interface AttributeFilter {
   readonly key: string;
@@ -147,15 +148,7 @@ function filterConditions(
   }
   if (filter.status && filter.status.length > 0) conditions.push(eb('u.status', 'in', filter.status));
   if (filter.groupId) {
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom('group_members as gm')
-          .select(sql`1`.as('one'))
-          .whereRef('gm.user_id', '=', 'u.id')
-          .where('gm.group_id', '=', filter.groupId),
-      ),
-    );
+    conditions.push(isGroupMember(sql.ref<string>('u.id'), filter.groupId));
   }
   if (filter.roleId) {
     const roleId = filter.roleId;
@@ -168,14 +161,7 @@ function filterConditions(
             .whereRef('ra.user_id', '=', 'u.id')
             .where('ra.role_id', '=', roleId),
         ),
-        eb.exists(
-          eb
-            .selectFrom('group_members as gm')
-            .innerJoin('group_role_assignments as ga', 'ga.group_id', 'gm.group_id')
-            .select(sql`1`.as('one'))
-            .whereRef('gm.user_id', '=', 'u.id')
-            .where('ga.role_id', '=', roleId),
-        ),
+        holdsRoleThroughGroup(sql.ref<string>('u.id'), roleId),
       ]),
     );
   }

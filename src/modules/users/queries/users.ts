@@ -1,9 +1,10 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { anyText, chunksFor } from '../../db/batch.ts';
-import type { Executor } from '../../db/index.ts';
-import type { UsersTable } from '../../db/schema.ts';
-import { addMembershipsEach, replaceDirectAssignmentsEach } from './bulk-queries.ts';
+import { anyText, chunksFor } from '../../../db/batch.ts';
+import type { Executor } from '../../../db/index.ts';
+import type { UsersTable } from '../../../db/schema.ts';
+import { inheritedAssignments, membershipsOf } from '../../groups/queries.ts';
+import { replaceDirectAssignmentsEach } from './bulk.ts';
 
 export type UserRow = Selectable<UsersTable>;
 export interface StoredAttribute {
@@ -45,6 +46,26 @@ export const lockUsers = (db: Executor, workspaceId: string, ids: readonly strin
         .orderBy('id')
         .forUpdate()
         .execute();
+
+/**
+ * The ids among `ids` of the workspace's users, each held (FOR KEY SHARE, as a foreign key to the
+ * user would) until the transaction ends, in a fixed order.
+ */
+export const lockWorkspaceUsers = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
+  new Set(
+    ids.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('users')
+            .select('id')
+            .where('workspace_id', '=', workspaceId)
+            .where('id', 'in', ids)
+            .orderBy('id')
+            .forKeyShare()
+            .execute()
+        ).map((k) => k.id),
+  );
 
 export const listUsersOrdered = (db: Executor, workspaceId: string) =>
   db
@@ -124,15 +145,7 @@ export async function roleAssignmentsOf(
     .execute();
   for (const r of direct)
     push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: null });
-  const inherited = await db
-    .selectFrom('group_members as m')
-    .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
-    .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
-    .where('m.user_id', '=', anyText(userIds))
-    .orderBy('m.user_id')
-    .orderBy('g.group_id')
-    .orderBy('g.position')
-    .execute();
+  const inherited = await inheritedAssignments(db, userIds);
   for (const r of inherited)
     push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: r.group_id });
   return map;
@@ -141,13 +154,7 @@ export async function roleAssignmentsOf(
 export async function groupIdsOf(db: Executor, userIds: readonly string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
   if (userIds.length === 0) return map;
-  const rows = await db
-    .selectFrom('group_members')
-    .select(['user_id', 'group_id'])
-    .where('user_id', '=', anyText(userIds))
-    .orderBy('group_id')
-    .execute();
-  for (const r of rows) push(map, r.user_id, r.group_id);
+  for (const r of await membershipsOf(db, userIds)) push(map, r.user_id, r.group_id);
   return map;
 }
 
@@ -185,40 +192,54 @@ export const replaceDirectAssignments = (
     userIds.map((userId) => ({ userId, assignments })),
   );
 
-/** Adds every given user to every given group (existing memberships stay). */
-export const addMemberships = (
+/** The user's JWT attributes become `attributes` (DATABASE ones stay). */
+export async function replaceJwtAttributes(
   db: Executor,
-  userIds: readonly string[],
-  groupIds: readonly string[],
-  at: Date,
-) =>
-  addMembershipsEach(
-    db,
-    userIds.map((userId) => ({ userId, groupIds })),
-    at,
-  );
+  userId: string,
+  attributes: readonly { key: string; value: string }[],
+): Promise<void> {
+  await db.deleteFrom('user_attributes').where('user_id', '=', userId).where('source', '=', 'JWT').execute();
+  if (attributes.length > 0) {
+    await db
+      .insertInto('user_attributes')
+      .values(
+        attributes.map((a) => ({ user_id: userId, source: 'JWT' as const, key: a.key, value: a.value })),
+      )
+      .execute();
+  }
+}
+
+export const setUserStatus = (db: Executor, userId: string, status: string, at: Date) =>
+  db.updateTable('users').set({ status, updated_at: at }).where('id', '=', userId).execute();
+
+export const deleteWorkspaceUsers = (db: Executor, workspaceId: string, ids: readonly string[]) =>
+  db.deleteFrom('users').where('workspace_id', '=', workspaceId).where('id', '=', anyText(ids)).execute();
+
+/** The workspace's users with a direct role assignment whose scopes include `scope`. */
+export const usersWithScope = (db: Executor, workspaceId: string, scope: string) =>
+  db
+    .selectFrom('user_role_assignments as a')
+    .innerJoin('users as u', 'u.id', 'a.user_id')
+    .select('u.id')
+    .distinct()
+    .where('u.workspace_id', '=', workspaceId)
+    .where((eb) => eb(eb.val(scope), '=', eb.fn.any('a.scopes')))
+    .execute();
 
 /**
- * The ids among `ids` that name groups of the workspace, each held (FOR KEY SHARE, the lock the
- * membership's foreign key takes anyway) until the transaction ends: a group deleted meanwhile is
- * either already gone here, so the caller reports it unknown, or waits for this write. Without the
- * lock, a delete between this check and the insert failed the write inside the database.
+ * Two CTEs, `locked` and `touched`, for a statement whose CTE `e` (user_id, session_at) lists
+ * started sessions: sets each user's `last_active_session_at` to their latest start, and yields
+ * `touched(id)`, the users that exist. Part of the sessions' one group-committed statement.
  */
-export const existingGroupIds = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
-  ids.length === 0
-    ? new Set<string>()
-    : new Set(
-        (
-          await db
-            .selectFrom('user_groups')
-            .select('id')
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', anyText(ids))
-            .orderBy('id')
-            .forKeyShare()
-            .execute()
-        ).map((r) => r.id),
-      );
+export const touchSessionUsersCtes = sql`locked as (
+      -- Row locks in id order: two batches in flight that touch the same users cannot deadlock.
+      select id from users where id in (select user_id from e) order by id for update
+    ), touched as (
+      update users set last_active_session_at = s.at
+      from (select user_id, max(session_at::timestamptz) as at from e group by user_id) as s
+      where users.id = s.user_id and users.id in (select id from locked)
+      returning users.id
+    )`;
 
 export const touchUsers = (db: Executor, userIds: readonly string[], at: Date) =>
   userIds.length === 0

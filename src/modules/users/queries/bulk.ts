@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { anyText, chunksFor } from '../../db/batch.ts';
-import type { Executor } from '../../db/index.ts';
+import { anyText, chunksFor } from '../../../db/batch.ts';
+import type { Executor } from '../../../db/index.ts';
 
 /** Writes where each user gets its own values (bulk import); a statement per table, not per user. */
 
@@ -64,22 +64,4 @@ export async function replaceDirectAssignmentsEach(
   );
   for (const chunk of chunksFor(rows, 4 + 10))
     await db.insertInto('user_role_assignments').values(chunk).execute();
-}
-
-export async function addMembershipsEach(
-  db: Executor,
-  entries: readonly { userId: string; groupIds: readonly string[] }[],
-  at: Date,
-): Promise<void> {
-  if (entries.length === 0) return;
-  const rows = entries.flatMap((e) =>
-    e.groupIds.map((group_id) => ({ user_id: e.userId, group_id, added_at: at })),
-  );
-  for (const chunk of chunksFor(rows, 3)) {
-    await db
-      .insertInto('group_members')
-      .values(chunk)
-      .onConflict((oc) => oc.constraint('group_members_pkey').doNothing())
-      .execute();
-  }
 }

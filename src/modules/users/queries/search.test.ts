@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
-import { createUsers } from '../../../test/helpers/api.ts';
-import { useTestApp } from '../../../test/helpers/app.ts';
-import { testBackends } from '../../../test/helpers/databases.ts';
+import { createUsers } from '../../../../test/helpers/api.ts';
+import { useTestApp } from '../../../../test/helpers/app.ts';
+import { testBackends } from '../../../../test/helpers/databases.ts';
 import { userPageQuery } from './search.ts';
 
 const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };

@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import { badInput } from '../../errors.ts';
 import { parseTimestamp } from '../../time.ts';
@@ -59,3 +60,35 @@ function parseTime(value: string, field: string): Date {
   if (!d) throw badInput(`${field} must be an ISO 8601 timestamp between the years 1 and 9999`);
   return d;
 }
+
+export interface AuditEventRow {
+  readonly id: string;
+  readonly workspace_id: string | null;
+  readonly occurred_at: Date;
+  readonly action: string;
+  readonly outcome: 'SUCCESS' | 'FAILURE';
+  readonly actor_key_id: string | null;
+  readonly actor_user_id: string | null;
+  readonly target_type: string | null;
+  readonly target_id: string | null;
+  readonly request_id: string | null;
+  readonly ip: string | null;
+  /** JSON text. */
+  readonly details: string;
+}
+
+export const insertAuditEvents = (db: Executor, rows: readonly AuditEventRow[]) =>
+  db
+    .insertInto('audit_events')
+    .values([...rows])
+    .execute();
+
+/**
+ * The INSERT that ends another module's statement, for events it computes in that statement:
+ * `select` yields (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id,
+ * target_type, target_id, request_id, ip, details) in that order. One statement, so a batch that
+ * also changes other rows commits with its events and costs one round trip.
+ */
+export const insertAuditEventsFrom = (select: RawBuilder<unknown>) => sql`insert into audit_events
+      (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)
+    ${select}`;

@@ -1,4 +1,6 @@
 import type { Executor } from '../../../db/index.ts';
+import { groupsWithScope } from '../../groups/queries.ts';
+import { usersWithScope } from '../../users/queries/users.ts';
 import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
 
 export interface DomainTable {
@@ -114,21 +116,7 @@ export async function replaceTables(
 
 /** Role assignments (direct and group) of the workspace whose scopes name the domain. */
 export async function assignmentsReferencing(db: Executor, workspaceId: string, domainId: string) {
-  const users = await db
-    .selectFrom('user_role_assignments as a')
-    .innerJoin('users as u', 'u.id', 'a.user_id')
-    .select('u.id')
-    .distinct()
-    .where('u.workspace_id', '=', workspaceId)
-    .where((eb) => eb(eb.val(domainId), '=', eb.fn.any('a.scopes')))
-    .execute();
-  const groups = await db
-    .selectFrom('group_role_assignments as a')
-    .innerJoin('user_groups as g', 'g.id', 'a.group_id')
-    .select('g.id')
-    .distinct()
-    .where('g.workspace_id', '=', workspaceId)
-    .where((eb) => eb(eb.val(domainId), '=', eb.fn.any('a.scopes')))
-    .execute();
+  const users = await usersWithScope(db, workspaceId, domainId);
+  const groups = await groupsWithScope(db, workspaceId, domainId);
   return { userIds: users.map((u) => u.id), groupIds: groups.map((g) => g.id) };
 }
