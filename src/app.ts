@@ -5,7 +5,7 @@ import { type DatabaseHandle, openDatabase } from './db/index.ts';
 import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.ts';
 import { createHttpPipeline, type HttpPipeline } from './http/pipeline.ts';
 import { Router } from './http/router.ts';
-import { createModuleServices, servicesFor } from './kernel/assemble.ts';
+import { assembleServices, servicesFor } from './kernel/assemble.ts';
 import type { RunningApp } from './kernel/command.ts';
 import type { AnyModule } from './kernel/module.ts';
 import type { Services } from './kernel/services.ts';
@@ -48,16 +48,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const background = options.background ?? true;
   const db = await openDatabase(config.database, config.databaseLimits);
-  const started: AnyModule[] = [];
-  let services: Services | undefined;
+  // Each started module with the services it may reach, stopped in reverse order.
+  const started: { module: AnyModule; services: Services }[] = [];
   const stopStarted = async () => {
-    for (const m of started.splice(0).reverse()) await m.stop?.(servicesFor(m, services!));
+    for (const { module, services } of started.splice(0).reverse()) await module.stop?.(services);
   };
   try {
     await db.migrate();
     const metrics = new Metrics();
+    const moduleList = options.modules ?? moduleRegistry;
     // The kernel's services; every other one comes from a module.
-    services = {
+    const assembled = assembleServices(moduleList, {
       config,
       db: db.db,
       database: db,
@@ -65,10 +66,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       metrics,
       secrets: createSecretBox(resolveMasterKey(config)),
-    } as Services;
-    const moduleList = options.modules ?? moduleRegistry;
-    const ordered = createModuleServices(moduleList, services);
-    const all = services;
+    });
+    const { ordered } = assembled;
+    const all = assembled.services;
     const graphql = createGraphQLServer(
       config,
       all,
@@ -78,9 +78,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const router = new Router();
     for (const m of ordered) m.routes?.(router, servicesFor(m, all));
     for (const m of ordered) {
+      const view = servicesFor(m, all);
       // Stopped in reverse even when a later module fails to start.
-      started.push(m);
-      await m.start?.(servicesFor(m, all), { background });
+      started.push({ module: m, services: view });
+      await m.start?.(view, { background });
     }
     const http = createHttpPipeline({
       router,

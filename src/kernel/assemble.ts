@@ -1,5 +1,5 @@
 import type { AnyModule } from './module.ts';
-import { KERNEL_SERVICES, type ServiceName, type Services } from './services.ts';
+import { KERNEL_SERVICES, type KernelServices, type ServiceName, type Services } from './services.ts';
 
 /** A module list that cannot be built: a need nobody provides, a service provided twice, a cycle. */
 export class ModuleGraphError extends Error {
@@ -83,4 +83,20 @@ export function createModuleServices(modules: readonly AnyModule[], services: Se
     Object.assign(services, created);
   }
   return ordered;
+}
+
+/**
+ * Every service of an app: the kernel's, then each module's, built in dependency order. Returns
+ * the modules in that order (for routes, start and stop).
+ */
+export function assembleServices(
+  modules: readonly AnyModule[],
+  kernel: KernelServices,
+): { services: Services; ordered: AnyModule[] } {
+  // Filled in place: each module's `create` sees the services built before it, and
+  // createModuleServices checks that every module created all it provides, so once it returns
+  // the object holds every service of the list.
+  const services = { ...kernel } as Services;
+  const ordered = createModuleServices(modules, services);
+  return { services, ordered };
 }

@@ -36,3 +36,6 @@ export const KERNEL_SERVICES = [
   'secrets',
   'metrics',
 ] as const satisfies readonly ServiceName[];
+
+/** The kernel's own services: what the composition root builds before any module. */
+export type KernelServices = Pick<Services, (typeof KERNEL_SERVICES)[number]>;
