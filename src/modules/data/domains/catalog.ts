@@ -1,5 +1,6 @@
 import type { DomainCatalog } from '../../domains/catalog.ts';
 import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
+import { sharedDomainIds } from './queries.ts';
 
 /**
  * Role scopes validated against real domains (docs/api-contract.md §4). The built-in `default` domain
@@ -11,14 +12,7 @@ export const databaseDomainCatalog: DomainCatalog = {
   async unknownDomains(db, workspaceId, ids) {
     const wanted = [...new Set(ids)].filter((id) => id !== BUILT_IN_DOMAIN_ID);
     if (wanted.length === 0) return [];
-    const rows = await db
-      .selectFrom('data_domains')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', wanted)
-      .forShare()
-      .execute();
-    const known = new Set(rows.map((r) => r.id));
+    const known = await sharedDomainIds(db, workspaceId, wanted);
     return wanted.filter((id) => !known.has(id));
   },
 };
