@@ -1,5 +1,4 @@
 import type { Clock } from '../../clock.ts';
-import { anyText } from '../../db/batch.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
