@@ -1,82 +1,118 @@
 import assert from 'node:assert/strict';
-import { globSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
-import { describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { checkArchitecture } from '../scripts/architecture.ts';
 
-/**
- * The import graph of src/ (tests aside), read from the source text: static imports and
- * re-exports, type-only ones included, and dynamic `import('…')` of a literal path.
- */
-function importGraph(): Map<string, string[]> {
-  const root = join(import.meta.dirname, '..');
-  const files = globSync('src/**/*.ts', { cwd: root }).filter((f) => !f.endsWith('.test.ts'));
-  const known = new Set(files.map((f) => normalize(f)));
-  const graph = new Map<string, string[]>();
-  const specifier = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
-  for (const file of files) {
-    const text = readFileSync(join(root, file), 'utf8');
-    const targets: string[] = [];
-    for (const m of text.matchAll(specifier)) {
-      const spec = m[1] ?? m[2]!;
-      if (!spec.startsWith('.')) continue;
-      const target = normalize(join(dirname(file), spec));
-      if (known.has(target)) targets.push(target);
-    }
-    graph.set(normalize(file), targets);
-  }
-  return graph;
-}
+const repo = path.resolve(import.meta.dirname, '..');
 
-/** Every cycle found by a depth-first walk, each as the files along it. */
-function cycles(graph: Map<string, string[]>): string[][] {
-  const found: string[][] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (file: string) => {
-    state.set(file, 'open');
-    stack.push(file);
-    for (const next of graph.get(file) ?? []) {
-      if (state.get(next) === 'open') found.push([...stack.slice(stack.indexOf(next)), next]);
-      else if (!state.has(next)) visit(next);
-    }
-    stack.pop();
-    state.set(file, 'done');
+describe('architecture of src/', () => {
+  // Through the script as `npm test` users and CI would run it on its own: it prints every
+  // violation as file:line and exits 1.
+  test('modules stay below the composition root, tables are touched by their owners, no import cycle', () => {
+    const run = spawnSync(process.execPath, ['scripts/architecture.ts'], { cwd: repo, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+  });
+});
+
+describe('the architecture check on a small tree', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'tessera-architecture-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const write = (file: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
   };
-  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
-  return found;
-}
+  write('src/app.ts', 'export interface App { readonly name: string }\n');
+  write('src/cli/args.ts', 'export const flag = 1;\n');
+  write(
+    'src/db/migrations/0001_init.ts',
+    'import { sql } from "kysely";\nexport const up = () => sql`\n  create table alpha (id text);\n  create table beta (id text);\n  create table gamma (id text);\n`;\n',
+  );
+  // a: owns alpha. Its queries file may name it; its service may not (line 4), and it imports
+  // the composition root (line 1, a type import: still counted) and the CLI (line 2, allowed).
+  write(
+    'src/modules/a/queries.ts',
+    "export const rows = (db: any) => db.selectFrom('alpha').selectAll().execute();\n",
+  );
+  write(
+    'src/modules/a/service.ts',
+    [
+      "import type { App } from '../../app.ts';",
+      "import { flag } from '../../cli/args.ts';",
+      'export const f = (db: any, app: App) =>',
+      "  db.selectFrom('alpha as x').select('x.id').where('x.id', '=', app.name + flag).execute();",
+      '',
+    ].join('\n'),
+  );
+  // Tests are out of scope, whatever they import or query.
+  write(
+    'src/modules/a/a.test.ts',
+    "import '../../app.ts';\nexport const t = (db: any) => db.deleteFrom('beta');\n",
+  );
+  // b: owns beta. A Kysely join (line 3) and raw SQL (line 5) on alpha are violations; beta is its own.
+  write(
+    'src/modules/b/queries.ts',
+    [
+      "import { sql } from 'kysely';",
+      'export const j = (db: any) =>',
+      "  db.selectFrom('beta').innerJoin('alpha', 'alpha.id', 'beta.id').selectAll().execute();",
+      'export const r = (db: any, id: string) => sql`select * from beta b',
+      `  join public.alpha a on a.id = b.id where b.id = $\{id}\`.execute(db);`,
+      '',
+    ].join('\n'),
+  );
+  // A declared read model may read alpha and beta; it writes beta (line 4) and is declared to
+  // read gamma, which it does not (line 1).
+  write(
+    'src/modules/b/report.ts',
+    [
+      "import { sql } from 'kysely';",
+      'export const read = (db: any) =>',
+      '  sql`select * from alpha join beta on beta.id = alpha.id`.execute(db);',
+      "export const write = (db: any) => db.insertInto('beta').values({ id: 'x' }).execute();",
+      '',
+    ].join('\n'),
+  );
+  // A value-import cycle (x ↔ y) is found; a type-only one (t1 ↔ t2) is not.
+  write('src/lib/x.ts', "import { y } from './y.ts';\nexport const x = () => y;\n");
+  write('src/lib/y.ts', "import { x } from './x.ts';\nexport const y = () => x;\n");
+  write('src/lib/t1.ts', "import type { T2 } from './t2.ts';\nexport type T1 = { t2: T2 };\n");
+  write(
+    'src/lib/t2.ts',
+    "import type { T1 } from './t1.ts';\nexport type T2 = { t1?: T1 };\nexport const v = 1;\n",
+  );
 
-/** What the composition root is: modules, the kernel and the HTTP/GraphQL layers never import it. */
-const COMPOSITION_ROOT = (file: string) =>
-  file === 'src/app.ts' || file === 'src/cli.ts' || file === 'src/server.ts' || file.startsWith('src/cli/');
-
-describe('the import graph of src/', () => {
-  const graph = importGraph();
-
-  test('has no cycle', () => {
-    const found = cycles(graph).map((c) => c.join(' → '));
-    assert.deepEqual(found, [], `import cycles:\n${found.join('\n')}`);
-  });
-
-  test('has no arrow back into the composition root from a module, the kernel or a layer below', () => {
-    const offending: string[] = [];
-    for (const [file, targets] of graph) {
-      if (COMPOSITION_ROOT(file)) continue;
-      for (const target of targets) if (COMPOSITION_ROOT(target)) offending.push(`${file} → ${target}`);
-    }
-    assert.deepEqual(offending, [], `imports of the composition root or the CLI:\n${offending.join('\n')}`);
-  });
-
-  test('every module is listed once in src/modules/index.ts, from its own module.ts', () => {
-    const root = join(import.meta.dirname, '..');
-    const listed = (graph.get(normalize('src/modules/index.ts')) ?? []).filter(
-      (f) => f.startsWith('src/modules/') && f.endsWith('/module.ts'),
-    );
-    const folders = globSync('src/modules/*/module.ts', { cwd: root }).map((f) => normalize(f));
+  test('finds each kind of violation, with its file and line', () => {
+    const violations = checkArchitecture(root, {
+      tables: { alpha: 'a', beta: 'b' },
+      readModels: [{ file: 'src/modules/b/report.ts', reads: ['alpha', 'beta', 'gamma'] }],
+      allowedImports: [
+        { file: 'src/modules/a/service.ts', imports: 'src/cli/args.ts' },
+        { file: 'src/modules/b/queries.ts', imports: 'src/app.ts' },
+      ],
+    });
     assert.deepEqual(
-      [...listed].sort(),
-      [...folders].sort(),
-      `modules not listed: ${folders.filter((f) => !listed.includes(f)).join(', ')}`,
+      violations.map((v) => `${v.rule} ${v.file}:${v.line}`),
+      [
+        'ownership src/db/migrations/0001_init.ts:5',
+        'cycle src/lib/x.ts:1',
+        'boundary src/modules/a/service.ts:1',
+        'ownership src/modules/a/service.ts:4',
+        'allow-list src/modules/b/queries.ts:1',
+        'ownership src/modules/b/queries.ts:3',
+        'ownership src/modules/b/queries.ts:5',
+        'ownership src/modules/b/report.ts:1',
+        'ownership src/modules/b/report.ts:4',
+      ],
     );
+    const messages = violations.map((v) => v.message).join('\n');
+    assert.match(messages, /table gamma has no owner/);
+    assert.match(messages, /import cycle: src\/lib\/x\.ts → src\/lib\/y\.ts → src\/lib\/x\.ts/);
+    assert.match(messages, /SQL on alpha outside a queries\.ts/);
+    assert.match(messages, /SQL on alpha, owned by a/);
+    assert.match(messages, /read model writes beta/);
+    assert.match(messages, /declared to read gamma but does not/);
   });
 });

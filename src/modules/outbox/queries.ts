@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
+import { chunksFor } from '../../db/batch.ts';
 import type { Executor } from '../../db/index.ts';
 import type { OutboxMessagesTable } from '../../db/schema.ts';
 
@@ -33,6 +34,11 @@ const asMessage = (row: Row): OutboxMessage => ({
  * is claimed by exactly one of them. While SENDING, `next_attempt_at` holds the lease's end, and
  * `attempts` (incremented here) is the claim's fencing token for `finishClaim`.
  */
+/** Queues the rows, a statement per chunk of the parameter limit. */
+export async function insertMessages(db: Executor, rows: readonly Insertable<OutboxMessagesTable>[]) {
+  for (const chunk of chunksFor(rows, 8)) await db.insertInto('outbox_messages').values(chunk).execute();
+}
+
 export async function claimDueMessage(
   db: Executor,
   now: Date,

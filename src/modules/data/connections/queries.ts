@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { SecretBox } from '../../../crypto/secret-box.ts';
 import type { Executor } from '../../../db/index.ts';
 import type { DataConnectionsTable, StoredCredentialMapping } from '../../../db/schema.ts';
@@ -18,6 +18,24 @@ export const findConnectionRow = (db: Executor, workspaceId: string, id: string)
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .executeTakeFirst();
+
+export const lockConnectionRow = (db: Executor, workspaceId: string, id: string) =>
+  db
+    .selectFrom('data_connections')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+
+export const insertConnection = (db: Executor, row: Insertable<DataConnectionsTable>) =>
+  db.insertInto('data_connections').values(row).execute();
+
+export const updateConnection = (db: Executor, id: string, patch: Updateable<DataConnectionsTable>) =>
+  db.updateTable('data_connections').set(patch).where('id', '=', id).execute();
+
+export const deleteConnection = (db: Executor, id: string) =>
+  db.deleteFrom('data_connections').where('id', '=', id).execute();
 
 export const listConnectionRows = (db: Executor, workspaceId: string) =>
   db

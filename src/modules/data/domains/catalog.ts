@@ -1,4 +1,8 @@
 import type { Executor } from '../../../db/index.ts';
+import { BUILT_IN_DOMAIN_ID } from './built-in.ts';
+import { sharedDomainIds } from './queries.ts';
+
+export { BUILT_IN_DOMAIN_ID } from './built-in.ts';
 
 /**
  * Which domain ids exist in a workspace, for validating role scopes. Every workspace has one
@@ -10,8 +14,6 @@ export interface DomainCatalog {
   unknownDomains(db: Executor, workspaceId: string, ids: readonly string[]): Promise<string[]>;
 }
 
-export const BUILT_IN_DOMAIN_ID = 'default';
-
 /**
  * Role scopes validated against real domains (docs/api-contract.md §4). The rows are read
  * `for share`: a role write and a domain delete on the same domain serialize, so a deleted
@@ -21,14 +23,7 @@ export const databaseDomainCatalog: DomainCatalog = {
   async unknownDomains(db, workspaceId, ids) {
     const wanted = [...new Set(ids)].filter((id) => id !== BUILT_IN_DOMAIN_ID);
     if (wanted.length === 0) return [];
-    const rows = await db
-      .selectFrom('data_domains')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', 'in', wanted)
-      .forShare()
-      .execute();
-    const known = new Set(rows.map((r) => r.id));
+    const known = await sharedDomainIds(db, workspaceId, wanted);
     return wanted.filter((id) => !known.has(id));
   },
 };

@@ -1,7 +1,9 @@
+import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../../db/index.ts';
+import type { DataDomainsTable } from '../../../db/schema.ts';
 import { groupsWithScope } from '../../groups/queries.ts';
 import { usersWithScope } from '../../users/queries/users.ts';
-import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
+import { BUILT_IN_DOMAIN_ID } from './built-in.ts';
 
 export interface DomainTable {
   readonly schema: string;
@@ -113,6 +115,79 @@ export async function replaceTables(
     )
     .execute();
 }
+
+/** The ids among `ids` of the workspace's domains, each held FOR SHARE until the transaction ends. */
+export const sharedDomainIds = async (db: Executor, workspaceId: string, ids: readonly string[]) =>
+  new Set(
+    (
+      await db
+        .selectFrom('data_domains')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .forShare()
+        .execute()
+    ).map((r) => r.id),
+  );
+
+export const lockDomain = (db: Executor, workspaceId: string, id: string) =>
+  db
+    .selectFrom('data_domains')
+    .select(['id', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+
+export const deleteDomain = (db: Executor, workspaceId: string, id: string) =>
+  db.deleteFrom('data_domains').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
+
+export const updateDomain = (
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  values: Updateable<DataDomainsTable>,
+) =>
+  db
+    .updateTable('data_domains')
+    .set(values)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+
+export const insertDomain = (db: Executor, row: Insertable<DataDomainsTable>) =>
+  db.insertInto('data_domains').values(row).execute();
+
+/** Sets one table's policy; false when the table is not (or no longer) in the domain. */
+export const setTablePolicy = async (
+  db: Executor,
+  workspaceId: string,
+  domainId: string,
+  table: { schema: string; name: string },
+  policy: string | null,
+  at: Date,
+) =>
+  Number(
+    (
+      await db
+        .updateTable('data_domain_tables')
+        .set({ policy, policy_updated_at: at })
+        .where('workspace_id', '=', workspaceId)
+        .where('domain_id', '=', domainId)
+        .where('schema_name', '=', table.schema)
+        .where('table_name', '=', table.name)
+        .executeTakeFirst()
+    ).numUpdatedRows,
+  ) > 0;
+
+/** The domains bound to the connection `connectionId`, by id. */
+export const domainsUsingConnection = (db: Executor, connectionId: string) =>
+  db
+    .selectFrom('data_domains')
+    .select(['id', 'name'])
+    .where('connection_id', '=', connectionId)
+    .orderBy('id')
+    .execute();
 
 /** Role assignments (direct and group) of the workspace whose scopes name the domain. */
 export async function assignmentsReferencing(db: Executor, workspaceId: string, domainId: string) {
