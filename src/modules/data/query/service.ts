@@ -125,9 +125,6 @@ export class QueryService {
   async run(request: QueryRequest): Promise<QueryResult> {
     const { caller, domainId, sql, origin, at } = request;
     checkSql(sql);
-    if (request.parameters && Object.keys(request.parameters).length > 0) {
-      throw new AppError('QUERY_REFUSED', 'query parameters are not supported yet');
-    }
     const queryId = newId('qry');
     const started = performance.now();
     let plan: Partial<Plan> = {};
@@ -142,6 +139,7 @@ export class QueryService {
           plan = p;
         },
         true,
+        request.parameters,
       );
       output = await this.#pools.use(full.settings, (pool) =>
         pool.run(
@@ -201,6 +199,7 @@ export class QueryService {
     sql: string,
     progress: (p: Partial<Plan>) => void,
     enforceRole: boolean,
+    parameters?: QueryRequest['parameters'],
   ): Promise<Plan> {
     const snapshot = await readQuerySnapshot(
       this.#db,
@@ -246,6 +245,7 @@ export class QueryService {
         user: { email: user.email, attributes },
         applyPolicies: policiesApplied,
         requirePolicies: dataSettings.requireRowPolicies,
+        ...(parameters === undefined ? {} : { parameters }),
       },
       domain,
     );
