@@ -386,6 +386,26 @@ for (const leg of warehouseLegs()) {
       assert.equal((failures.at(-1)!.details as any).errorCode, 'QUERY_REFUSED');
     });
 
+    test('query parameters are bound for the calling user, never spliced', async () => {
+      const run = (sql: string, parameters: Record<string, string | number | string[]>) =>
+        data.data().queries.run({
+          caller: { workspaceId: t.workspaceId, userId: ids.alice!, transientAttributes: new Map() },
+          domainId,
+          sql,
+          parameters,
+          origin: { actorKeyId: null, actorUserId: null, requestId: null, ip: null },
+          at: () => new Date(),
+        });
+      const rows = async (sql: string, parameters: Record<string, string | number | string[]>) =>
+        (await run(sql, parameters)).rows.map((r) => r.map(Number));
+      const sql = 'select amount from orders where region in ({{regions}}) and amount >= {{min}} order by id';
+      assert.deepEqual(await rows(sql, { regions: ['DE', 'US'], min: 100 }), [[100], [300]]);
+      assert.deepEqual(await rows(sql, { regions: ['US'], min: 0, unused: 'x' }), [[300]]);
+      // Bob's rows stay out of reach whatever the values say.
+      assert.deepEqual(await rows(sql, { regions: ["US' OR '1'='1", 'DE'], min: 1000 }), []);
+      await assert.rejects(run(sql, { regions: ['DE'] }), { code: 'BAD_USER_INPUT' });
+    });
+
     test('a query past the statement timeout fails with QUERY_TIMEOUT', {
       skip: leg.engine === 'pglite' ? 'PGlite cannot interrupt a running statement (documented)' : false,
     }, async () => {

@@ -4,6 +4,12 @@ import { rewritePostgres, validatePostgresPolicy } from './postgres.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
 
 export { WAREHOUSE_SQL_MODE } from './mysql-lex.ts';
+export {
+  parameterShape,
+  parameterValue,
+  type QueryParameterSlot,
+  type QueryParameterValue,
+} from './parameters.ts';
 export { type BoundValue, bindForUser, type PolicyFunction } from './policy-functions.ts';
 export type {
   AppliedPolicy,

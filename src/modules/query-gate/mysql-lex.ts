@@ -1,4 +1,5 @@
 import { queryRefused } from './errors.ts';
+import { malformedPlaceholder } from './parameters.ts';
 
 /**
  * MySQL/MariaDB's lexical rules, as the server applies them under the sql_mode Tessera pins on
@@ -16,7 +17,14 @@ import { queryRefused } from './errors.ts';
  */
 export const WAREHOUSE_SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
-export type MyTokenKind = 'word' | 'identifier' | 'string' | 'number' | 'placeholder' | 'operator';
+export type MyTokenKind =
+  | 'word'
+  | 'identifier'
+  | 'string'
+  | 'number'
+  | 'placeholder'
+  | 'operator'
+  | 'parameter';
 
 export interface MyToken {
   readonly kind: MyTokenKind;
@@ -41,6 +49,8 @@ const CHARSETS = new Set([
 ]);
 
 const WORD = /[A-Za-z0-9_$]/;
+/** `{{name}}`, exactly: no spaces inside, a plain name. */
+const PARAMETER = /\{\{[A-Za-z_][A-Za-z0-9_]{0,62}\}\}/y;
 const NUMBER = /0x[0-9a-fA-F]+|0b[01]+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?/y;
 
 function refuse(what: string) {
@@ -49,9 +59,10 @@ function refuse(what: string) {
 
 /**
  * Tokenizes `sql`. `input` is the user's text: comments `/* … *\/` and `-- ` are skipped and `?`
- * is refused. `output` is the gate's printed text: it may hold `?` and never a comment.
+ * is refused. `output` is the gate's printed text: it may hold `?` and never a comment. With
+ * `parameters` (a user's query), `{{name}}` is one `parameter` token (docs/query-gate.md "Query parameters").
  */
-export function lexMysql(sql: string, mode: 'input' | 'output'): MyToken[] {
+export function lexMysql(sql: string, mode: 'input' | 'output', parameters = false): MyToken[] {
   const tokens: MyToken[] = [];
   let i = 0;
   const push = (kind: MyTokenKind, end: number) => {
@@ -80,6 +91,15 @@ export function lexMysql(sql: string, mode: 'input' | 'output'): MyToken[] {
       });
     } else if (c === '`') {
       push('identifier', quoted(sql, i, '`'));
+    } else if ((c === '{' || c === '}') && parameters && mode === 'input') {
+      PARAMETER.lastIndex = i;
+      const match = PARAMETER.exec(sql);
+      if (match === null) throw malformedPlaceholder(`at character ${i + 1}`);
+      const end = i + match[0].length;
+      if (WORD.test(sql[i - 1] ?? '') || WORD.test(sql[end] ?? '')) {
+        throw malformedPlaceholder(`${match[0]} touches a neighbouring word`);
+      }
+      push('parameter', end);
     } else if (c === '?') {
       if (mode === 'input') throw queryRefused('Parameter placeholders are not allowed in queries');
       push('placeholder', i + 1);

@@ -105,7 +105,7 @@ export function compileMysqlPolicy(
 }
 
 /** `CAST(? AS BINARY)`: compared byte for byte, no collation, no trailing-space padding. */
-function binary(node: MyNode): MyNode {
+export function binary(node: MyNode): MyNode {
   return { type: 'cast', keyword: 'cast', expr: node, symbol: 'as', target: [{ dataType: 'BINARY' }] };
 }
 

@@ -5,7 +5,16 @@ import { parseMysqlBounded } from './mysql-parse.ts';
 import { OPTIONS, type Parser, type Placeholder } from './mysql-policy.ts';
 import { parserText } from './mysql-spellings.ts';
 import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
+import type { QueryParameterSlot } from './parameters.ts';
 import type { GateRequest, GateTable } from './types.ts';
+
+/** A `{{name}}` slot of the printed query, in the order of the text: `CAST(? AS BINARY)` for text, else `?`. */
+export interface MysqlQuerySlot {
+  readonly text: boolean;
+  readonly value: unknown;
+  readonly name: string;
+  readonly element: number | null;
+}
 
 /**
  * The invariant, checked on the exact text that will run (docs/query-gate.md,
@@ -137,15 +146,20 @@ export function print(parser: Parser, ast: MyNode): string {
 
 /**
  * Checks `sql` (the text that will run) and returns its parameters. `wrapperFor` gives the
- * expected wrapper of a protected table; it is asked only for tables found wrapped.
+ * expected wrapper of a protected table; it is asked only for tables found wrapped. Every `?`
+ * outside the wrappers must be one of `querySlots` (the query's own `{{name}}` slots, in text
+ * order), spelled as its kind prints, and nothing else.
  */
 export function verifyMysqlOutput(
   sql: string,
   request: Pick<GateRequest, 'tables' | 'applyPolicies'>,
   wrapperFor: (table: GateTable) => ExpectedWrapper,
-): unknown[] {
+  querySlots: readonly MysqlQuerySlot[] = [],
+): { params: unknown[]; queryParameters: QueryParameterSlot[] } {
   const tokens = lexMysql(sql, 'output');
-  const marks = tokens.filter((t) => t.kind === 'placeholder').map((t) => t.start);
+  const markTokens = tokens.flatMap((t, i) => (t.kind === 'placeholder' ? [i] : []));
+  const marks = markTokens.map((i) => tokens[i]!.start);
+  let bareMarks = 0;
   const tree = parsePrinted(sql, tokens);
   const protectedTable = (table: GateTable) => request.applyPolicies && table.policy !== null;
   // The gate prints the domain's own spelling, always qualified: an exact match or nothing.
@@ -185,16 +199,47 @@ export function verifyMysqlOutput(
     expandListFunction: () => {
       throw unfaithful();
     },
+    parameter: () => {
+      bareMarks++;
+    },
   });
   walker.statement(tree, null);
   wrappers.sort((a, b) => a.start - b.start);
-  // Every `?` of the text lies in exactly one wrapper, as many as that wrapper's own print has.
-  let counted = 0;
-  for (const w of wrappers) {
-    const inside = marks.filter((m) => m >= w.start && m < w.end).length;
-    if (inside !== w.values.length) throw unfaithful();
-    counted += inside;
-  }
-  if (counted !== marks.length) throw unfaithful();
-  return wrappers.flatMap((w) => w.values);
+  // Every `?` of the text lies in exactly one wrapper, as many as that wrapper's own print has,
+  // or is one of the query's slots, in their order and spelled as their kind prints.
+  const params: unknown[] = [];
+  const queryParameters: QueryParameterSlot[] = [];
+  const taken = wrappers.map(() => 0);
+  let slot = 0;
+  marks.forEach((mark, i) => {
+    const w = wrappers.findIndex((x) => mark >= x.start && mark < x.end);
+    if (w >= 0) {
+      params.push(wrappers[w]!.values[taken[w]!++]);
+      return;
+    }
+    const declared = querySlots[slot++];
+    if (declared === undefined || castToBinary(sql, tokens, markTokens[i]!) !== declared.text) {
+      throw unfaithful();
+    }
+    queryParameters.push({ index: params.length, name: declared.name, element: declared.element });
+    params.push(declared.value);
+  });
+  if (wrappers.some((w, i) => taken[i] !== w.values.length)) throw unfaithful();
+  if (slot !== querySlots.length || bareMarks !== querySlots.length) throw unfaithful();
+  return { params, queryParameters };
+}
+
+/** Whether the `?` at token `k` is spelled `CAST(? AS BINARY)`. */
+function castToBinary(sql: string, tokens: readonly MyToken[], k: number): boolean {
+  const spelled = (i: number) => {
+    const t = tokens[i];
+    return t === undefined ? '' : sql.slice(t.start, t.end).toUpperCase();
+  };
+  return (
+    spelled(k - 2) === 'CAST' &&
+    spelled(k - 1) === '(' &&
+    spelled(k + 1) === 'AS' &&
+    spelled(k + 2) === 'BINARY' &&
+    spelled(k + 3) === ')'
+  );
 }

@@ -21,6 +21,7 @@ import {
   refusedConstruct,
   SELECT_KEYS,
 } from './mysql-nodes.ts';
+import { placeholderIndex } from './mysql-placeholders.ts';
 import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
 
 export type { MyNode, MyScope };
@@ -45,6 +46,12 @@ export interface MyWalkHooks {
   topLevelColumn?(ref: MyNode): void;
   /** A derived table `(SELECT …) AS x` before its body is walked: true = fully handled here. */
   derived?(item: MyNode): boolean;
+  /** A `{{name}}` stand-in where a value goes (query mode): its replacement. */
+  queryParameter?(ref: MyNode): MyNode;
+  /** A `{{name}}` stand-in as an item of `IN (…)` (query mode; `alone`: the only item): the items it becomes. */
+  queryParameterIn?(ref: MyNode, alone: boolean): MyNode[];
+  /** A `?` of printed SQL (the output check): without this hook a `?` is refused. */
+  parameter?(node: MyNode): void;
 }
 
 export class MyWalker {
@@ -197,6 +204,9 @@ export class MyWalker {
         const plain = v === null || typeof v !== 'object' || key === 'collate' || key === 'loc';
         if (!plain && !isName(v)) throw refusedConstruct('column reference');
       }
+      if (this.hooks.queryParameter !== undefined && placeholderIndex(node) !== null) {
+        return this.hooks.queryParameter(node);
+      }
       if (this.selectDepth === 0 && this.hooks.mode === 'policy') this.hooks.topLevelColumn?.(node);
       if (node.collate != null) this.any(node.collate, scope);
       return node;
@@ -208,6 +218,16 @@ export class MyWalker {
       return node;
     }
     if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
+    if (
+      type === 'binary_expr' &&
+      this.hooks.queryParameterIn !== undefined &&
+      this.parameterInList(node, scope)
+    )
+      return node;
+    if (type === 'origin' && node.value === '?' && this.hooks.parameter !== undefined) {
+      this.hooks.parameter(node);
+      return node;
+    }
     if (type === 'collate') checkCollation(node);
     if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
     if (type === 'single_quote_string' || type === 'natural_string') node.value = reescape(node.value);
@@ -294,6 +314,24 @@ export class MyWalker {
     }
     // An empty list matches nothing: `x IN (NULL)` is never true.
     node.right.value = items.length > 0 ? items : [{ type: 'null', value: null }];
+    node.left = this.any(node.left, scope);
+    return true;
+  }
+
+  /** Query mode: `x IN ({{list}}, …)`, each stand-in replaced by the items it becomes. */
+  private parameterInList(node: MyNode, scope: MyScope | null): boolean {
+    const op = String(node.operator).toUpperCase();
+    if ((op !== 'IN' && op !== 'NOT IN') || !isObject(node.right) || node.right.type !== 'expr_list')
+      return false;
+    const values = Array.isArray(node.right.value) ? node.right.value : [];
+    const stands = (item: unknown) =>
+      isObject(item) && item.type === 'column_ref' && placeholderIndex(item) !== null;
+    if (!values.some(stands)) return false;
+    node.right.value = values.flatMap((item) =>
+      stands(item)
+        ? this.hooks.queryParameterIn!(item as MyNode, values.length === 1)
+        : [this.any(item, scope)],
+    );
     node.left = this.any(node.left, scope);
     return true;
   }

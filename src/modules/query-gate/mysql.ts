@@ -1,7 +1,14 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import type { Problem } from '../../errors.ts';
-import { accessDenied } from './errors.ts';
+import { accessDenied, queryRefused } from './errors.ts';
 import {
+  placeholderIndex,
+  placeSlots,
+  slotMarker,
+  substituteMysqlPlaceholders,
+} from './mysql-placeholders.ts';
+import {
+  binary,
   compileMysqlPolicy,
   type Parser,
   type Placeholder,
@@ -10,8 +17,22 @@ import {
   policySelect,
   quoteRaw,
 } from './mysql-policy.ts';
-import { type ExpectedWrapper, expectedWrapper, print, verifyMysqlOutput } from './mysql-verify.ts';
+import {
+  type ExpectedWrapper,
+  expectedWrapper,
+  type MysqlQuerySlot,
+  print,
+  verifyMysqlOutput,
+} from './mysql-verify.ts';
 import { type MyNode, MyWalker } from './mysql-walk.ts';
+import {
+  isListKind,
+  listNotAllowed,
+  type ParameterKind,
+  parameterValue,
+  placeholderMisplaced,
+  type QueryParameterValue,
+} from './parameters.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
@@ -26,9 +47,11 @@ import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.
 
 export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery> {
   const parser = new mysqlGrammar.Parser();
-  const ast = parseOne(parser, request.sql, 'query');
+  const substituted = substituteMysqlPlaceholders(request.sql);
+  const ast = parseOne(parser, substituted.text, 'query');
   const state = new GateState();
   const placeholders: Placeholder[] = [];
+  const parameters = new QueryParameters(request, substituted.uses);
   const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
   const walker = new MyWalker({
     mode: 'query',
@@ -37,6 +60,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
       const table = request.tables.find(
         (t) => t.schema.toLowerCase() === schema.toLowerCase() && t.name.toLowerCase() === name.toLowerCase(),
       );
+      if (placeholderIndex({ column: name }) !== null) throw parameters.misplaced(name);
       if (table === undefined) {
         throw accessDenied(`Table ${schema}.${name} is not part of this domain`, {
           table: `${schema}.${name}`,
@@ -64,10 +88,21 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
     },
     policyFunction: unreachable,
     expandListFunction: unreachable,
+    queryParameter: (ref) => parameters.single(ref),
+    queryParameterIn: (ref, alone) => (alone ? parameters.list(ref) : [parameters.single(ref)]),
   });
   walker.statement(ast, null);
-  const sql = print(parser, ast);
-  state.params.push(...checkMysqlOutput(parser, sql, request));
+  parameters.checkAllPlaced();
+  const placed = placeSlots(print(parser, ast), parameters.slots.length);
+  const sql = placed.sql;
+  const checked = verifyOutput(
+    parser,
+    sql,
+    request,
+    placed.order.map((j) => parameters.slots[j]!),
+  );
+  state.params.push(...checked.params);
+  state.noteQuerySlots(checked.queryParameters);
   const result = state.result(sql);
   return { ...result, policyChecks: standaloneChecks(parser, request, result.policies) };
 
@@ -90,27 +125,96 @@ function parsedPolicy(parser: Parser, policy: string): MyNode {
 }
 
 /**
+ * The `{{name}}` stand-ins of one query: each use is replaced exactly once by its slot(s), a
+ * text value as `CAST(? AS BINARY)` (compared byte for byte, as the policies' text values are),
+ * a number, boolean or NULL as `?`, a list (only inside `IN (…)`) as one slot per element.
+ */
+class QueryParameters {
+  readonly slots: MysqlQuerySlot[] = [];
+  readonly #uses: readonly string[];
+  readonly #values: { kind: ParameterKind; value: QueryParameterValue }[];
+  readonly #placed = new Set<number>();
+
+  constructor(request: GateRequest, uses: readonly string[]) {
+    this.#uses = uses;
+    this.#values = uses.map((name) => parameterValue(request.parameters, name, 'mysql'));
+  }
+
+  single(ref: MyNode): MyNode {
+    const k = this.#take(ref);
+    if (isListKind(this.#values[k]!.kind)) throw listNotAllowed(this.#uses[k]!);
+    return this.#slot(k, this.#values[k]!.value, null);
+  }
+
+  list(ref: MyNode): MyNode[] {
+    const k = this.#take(ref);
+    const { kind, value } = this.#values[k]!;
+    if (!isListKind(kind) || !Array.isArray(value)) return [this.#slot(k, value, null)];
+    return value.map((v, i) => this.#slot(k, v, i));
+  }
+
+  misplaced(marker: string): Error {
+    return placeholderMisplaced(this.#uses[placeholderIndex({ column: marker }) ?? -1] ?? marker);
+  }
+
+  checkAllPlaced(): void {
+    this.#uses.forEach((name, k) => {
+      if (!this.#placed.has(k)) throw placeholderMisplaced(name);
+    });
+  }
+
+  #take(ref: MyNode): number {
+    const k = placeholderIndex(ref) ?? -1;
+    const name = this.#uses[k];
+    if (name === undefined) throw queryRefused('The query cannot be rewritten faithfully');
+    if (ref.table != null || ref.db != null || this.#placed.has(k)) throw placeholderMisplaced(name);
+    this.#placed.add(k);
+    return k;
+  }
+
+  #slot(k: number, value: unknown, element: number | null): MyNode {
+    const text = typeof value === 'string';
+    const j = this.slots.push({ text, value, name: this.#uses[k]!, element }) - 1;
+    return text ? binary(slotMarker(j)) : slotMarker(j);
+  }
+}
+
+/**
  * The invariant check on printed SQL (see `verifyMysqlOutput`); returns the parameters. Each
  * expected wrapper is built from the policy text again, apart from the rewritten tree.
  */
 export function checkMysqlOutput(parser: Parser, sql: string, request: GateRequest): unknown[] {
+  return verifyOutput(parser, sql, request, []).params;
+}
+
+function verifyOutput(
+  parser: Parser,
+  sql: string,
+  request: GateRequest,
+  querySlots: readonly MysqlQuerySlot[],
+): ReturnType<typeof verifyMysqlOutput> {
   const expected = new Map<GateTable, ExpectedWrapper>();
-  return verifyMysqlOutput(sql, request, (table) => {
-    let wrapper = expected.get(table);
-    if (wrapper === undefined) {
-      const own: Placeholder[] = [];
-      const where = compileMysqlPolicy(
-        (policy) => parsedPolicy(parser, policy),
-        table,
-        request,
-        new GateState(),
-        own,
-      );
-      wrapper = expectedWrapper(parser, policySelect(table, where), own);
-      expected.set(table, wrapper);
-    }
-    return wrapper;
-  });
+  return verifyMysqlOutput(
+    sql,
+    request,
+    (table) => {
+      let wrapper = expected.get(table);
+      if (wrapper === undefined) {
+        const own: Placeholder[] = [];
+        const where = compileMysqlPolicy(
+          (policy) => parsedPolicy(parser, policy),
+          table,
+          request,
+          new GateState(),
+          own,
+        );
+        wrapper = expectedWrapper(parser, policySelect(table, where), own);
+        expected.set(table, wrapper);
+      }
+      return wrapper;
+    },
+    querySlots,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { echo } from '../../errors.ts';
 import { queryRefused } from './errors.ts';
+import type { ParameterKind } from './parameters.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
 import { checkFieldName } from './postgres-fields.ts';
 import {
@@ -24,7 +25,8 @@ import {
  *   read without policy (`bare`), or an unqualified name of a CTE in scope;
  * - every call, cast, operator and field selection outside a policy body is one the allow-lists
  *   permit, with built-in calls pinned to `pg_catalog`;
- * - every parameter `$1…$n` is a slot of exactly one wrapper.
+ * - every parameter `$1…$n` is a slot of exactly one wrapper, or one of the query's own
+ *   `{{name}}` slots (`$1…$m`, each with its declared cast and value), and nothing else.
  */
 export interface InvariantPlan {
   /** `schema.table` keys (JSON) of domain tables read without a policy. */
@@ -33,6 +35,15 @@ export interface InvariantPlan {
   policyOf(schema: string, name: string): { where: PgNode; params: readonly unknown[] } | null;
   /** The parameters the query runs with. */
   readonly params: readonly unknown[];
+  /** The query's `{{name}}` slots: `$1…$m`, in the order of the text. */
+  readonly querySlots?: readonly QuerySlot[];
+}
+
+/** One `{{name}}` of the query: what it binds as, its value, and the cast it must carry (null: none). */
+export interface QuerySlot {
+  readonly kind: ParameterKind;
+  readonly value: unknown;
+  readonly cast: string | null;
 }
 
 export const tableKey = (schema: string, name: string) => JSON.stringify([schema, name]);
@@ -142,6 +153,13 @@ class Verifier {
       case 'SQLValueFunction':
         if (!POSTGRES_VALUE_FUNCTIONS.has(String(body.op))) throw broken(String(body.op));
         return;
+      case 'TypeCast':
+        if (this.querySlot(body.arg, body.typeName)) return;
+        this.fields(body, scope);
+        return;
+      case 'ParamRef':
+        if (!this.querySlot({ ParamRef: body }, null)) throw broken(`parameter $${String(body.number)}`);
+        return;
       case 'Float':
         if (typeof body.fval !== 'string' || !DECIMAL.test(body.fval)) throw broken('number literal');
         return;
@@ -194,6 +212,23 @@ class Verifier {
     this.fields(body, [...scope, new Set(names)], ['withClause']);
   }
 
+  /**
+   * Whether `node` is a query slot `$k` (k ≤ m) with exactly its declared cast (`type`; null for an
+   * untyped slot), holding its declared value, not claimed before; claims it.
+   */
+  private querySlot(node: unknown, type: unknown): boolean {
+    if (!isObject(node) || !isObject(node.ParamRef)) return false;
+    const keys = Object.keys(node.ParamRef).filter((k) => k !== 'location');
+    const number = Number(node.ParamRef.number);
+    const slot = this.plan.querySlots?.[number - 1];
+    if (keys.join() !== 'number' || slot === undefined || this.claimed.has(number)) return false;
+    const cast = slot.cast === null ? null : typeNameOf(slot.cast);
+    if (type === null ? cast !== null : cast === null || !sameShape(type, cast)) return false;
+    if (!isDeepStrictEqual(this.plan.params[number - 1], slot.value)) return false;
+    this.claimed.add(number);
+    return true;
+  }
+
   private rangeVar(body: PgNode, scope: Scope): void {
     for (const key of Object.keys(body)) {
       if (!['schemaname', 'relname', 'inh', 'relpersistence', 'alias', 'location'].includes(key)) {
@@ -243,6 +278,16 @@ class Verifier {
     for (const slot of slots.keys()) this.claimed.add(slot);
     return true;
   }
+}
+
+/** `pg_catalog.t` or `pg_catalog.t[]` as the printer's parse gives it back. */
+function typeNameOf(cast: string): PgNode {
+  const array = cast.endsWith('[]');
+  return {
+    names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: array ? cast.slice(0, -2) : cast } }],
+    typemod: -1,
+    ...(array ? { arrayBounds: [{ Integer: { ival: -1 } }] } : {}),
+  };
 }
 
 function operator(name: unknown): void {

@@ -40,6 +40,10 @@ export interface WalkHooks {
   expandListFunction(call: PgNode, name: string): PgNode[];
   /** A column reference outside any sub-select (the policy's own columns in policy mode). */
   topLevelColumn?(columnRef: PgNode): void;
+  /** A `$k` that stands for a `{{name}}` (query mode): its replacement. Without it `$k` is refused. */
+  queryParameter?(paramRef: PgNode): PgNode;
+  /** `x [NOT] IN ($k)` (query mode): a replacement for a list parameter, or null to walk it as usual. */
+  queryInList?(expr: PgNode): PgNode | null;
   readonly defaultSchema: string;
   /** Schemas of the domain's tables: types written with these qualifiers are allowed. */
   readonly domainSchemas: ReadonlySet<string>;
@@ -83,8 +87,7 @@ export class PgWalker {
       case 'FuncCall':
         return this.funcCall(body, scope);
       case 'A_Expr':
-        this.aExpr(body, scope);
-        return null;
+        return this.aExpr(body, scope);
       case 'TypeName':
         this.typeName(body, scope);
         return null;
@@ -114,7 +117,10 @@ export class PgWalker {
         this.fields(body, scope, new Set(['useOp']));
         return null;
       case 'ParamRef':
-        throw queryRefused('Queries cannot contain parameter placeholders');
+        if (this.hooks.queryParameter === undefined) {
+          throw queryRefused('Queries cannot contain parameter placeholders');
+        }
+        return this.hooks.queryParameter(body);
       default:
         if (!GENERIC.has(type)) throw refusedConstruct(type);
         this.fields(body, scope);
@@ -239,8 +245,16 @@ export class PgWalker {
     return null;
   }
 
-  private aExpr(body: PgNode, scope: Scope | null): void {
+  private aExpr(body: PgNode, scope: Scope | null): PgNode | null {
     checkOperator(stringList(body.name));
+    if (body.kind === 'AEXPR_IN' && this.hooks.queryInList !== undefined) {
+      const replaced = this.hooks.queryInList(body);
+      if (replaced !== null) {
+        const expr = replaced.A_Expr as PgNode;
+        expr.lexpr = this.node(expr.lexpr, scope);
+        return replaced;
+      }
+    }
     const list = isObject(body.rexpr) && isObject(body.rexpr.List) ? body.rexpr.List : null;
     if (
       body.kind === 'AEXPR_IN' &&
@@ -257,9 +271,10 @@ export class PgWalker {
       // An empty list matches nothing: `x IN (NULL)` is never true.
       list.items = items.length > 0 ? items : [{ A_Const: { isnull: true } }];
       this.fields(body, scope, new Set(['name', 'rexpr']));
-      return;
+      return null;
     }
     this.fields(body, scope, new Set(['name']));
+    return null;
   }
 
   private typeName(body: PgNode, scope: Scope | null): void {

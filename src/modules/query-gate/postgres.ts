@@ -2,13 +2,15 @@ import { deparseSync } from 'pgsql-deparser';
 import { loadModule } from 'pgsql-parser';
 import type { Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
+import { isListKind, listNotAllowed, type ParameterKind, parameterValue } from './parameters.ts';
 import { policyProblems, sampleBinding } from './policy-functions.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
-import { compilePolicy } from './postgres-policy.ts';
+import { substitutePostgresPlaceholders } from './postgres-placeholders.ts';
+import { compilePolicy, typeName } from './postgres-policy.ts';
 import { policyCheckSql } from './postgres-policy-check.ts';
 import { instantiate, PolicyTemplates } from './postgres-templates.ts';
-import { type InvariantPlan, tableKey, verifyInvariant } from './postgres-verify.ts';
-import { PgWalker } from './postgres-walk.ts';
+import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './postgres-verify.ts';
+import { isObject, type PgNode, PgWalker } from './postgres-walk.ts';
 import { GateState } from './state.ts';
 import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
 
@@ -18,8 +20,20 @@ import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.
  */
 export async function rewritePostgres(request: GateRequest): Promise<RewrittenQuery> {
   await loadModule();
-  const statement = parseOneSelect(request.sql, 'query');
+  const placeholders = substitutePostgresPlaceholders(request.sql);
+  const statement = parseOneSelect(placeholders.text, 'query');
   const state = new GateState();
+  // `$1…$m` are the query's placeholders, in the order of the text; the policies' slots follow.
+  const slots = querySlots(request, placeholders.uses);
+  slots.forEach((slot, i) => {
+    state.addQueryParam(slot.value, placeholders.uses[i]!, null);
+  });
+  const slotOf = (ref: PgNode): { slot: QuerySlot; name: string; number: number } => {
+    const number = Number(ref.number);
+    const slot = slots[number - 1];
+    if (slot === undefined) throw queryRefused('Queries cannot contain parameter placeholders');
+    return { slot, name: placeholders.uses[number - 1]!, number };
+  };
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
   const templates = new PolicyTemplates(request, domainSchemas);
   const checks = new Map<string, string>();
@@ -83,6 +97,29 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     expandListFunction: () => {
       throw new Error('unreachable: policy functions are refused in query mode');
     },
+    queryParameter: (ref) => {
+      const { slot, name, number } = slotOf(ref);
+      if (isListKind(slot.kind)) throw listNotAllowed(name);
+      return castParam(number, slot.cast);
+    },
+    // `x IN ({{list}})` is `x = ANY($k::text[])`, `NOT IN` is `<> ALL(…)`: one parameter, one array.
+    queryInList: (expr) => {
+      const list = isObject(expr.rexpr) && isObject(expr.rexpr.List) ? expr.rexpr.List : null;
+      const items = list !== null && Array.isArray(list.items) ? list.items : [];
+      const only = items.length === 1 && isObject(items[0]) ? items[0].ParamRef : undefined;
+      if (!isObject(only)) return null;
+      const { slot, number } = slotOf(only);
+      if (!isListKind(slot.kind)) return null;
+      const negated = JSON.stringify(expr.name) === JSON.stringify([{ String: { sval: '<>' } }]);
+      return {
+        A_Expr: {
+          kind: negated ? 'AEXPR_OP_ALL' : 'AEXPR_OP_ANY',
+          name: [{ String: { sval: negated ? '<>' : '=' } }],
+          lexpr: expr.lexpr,
+          rexpr: castParam(number, slot.cast),
+        },
+      };
+    },
   });
   const rewritten = walker.node(statement, null);
   let sql: string;
@@ -93,8 +130,33 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
     throw queryRefused('The query cannot be rewritten faithfully');
   }
   const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
-  verifyInvariant(reparsed, invariantPlan(request, state.params, templates));
+  verifyInvariant(reparsed, invariantPlan(request, state.params, templates, slots));
   return { ...state.result(sql), policyChecks: [...checks.values()] };
+}
+
+/** Each placeholder's value, checked, and the cast its parameter gets. */
+function querySlots(request: GateRequest, uses: readonly string[]): QuerySlot[] {
+  return uses.map((name) => {
+    const { kind, value } = parameterValue(request.parameters, name, 'postgres');
+    return { kind, value, cast: CASTS[kind] };
+  });
+}
+
+/** Typed parameters, so a value compares as itself (`'1'` is text, not a number); NULL is left untyped. */
+const CASTS: Readonly<Record<ParameterKind, string | null>> = {
+  text: 'text',
+  int: 'int8',
+  numeric: 'numeric',
+  bool: 'bool',
+  null: null,
+  text_list: 'text[]',
+  int_list: 'int8[]',
+  numeric_list: 'numeric[]',
+};
+
+function castParam(number: number, cast: string | null): PgNode {
+  const ref: PgNode = { ParamRef: { number } };
+  return cast === null ? ref : { TypeCast: { arg: ref, typeName: typeName(cast) } };
 }
 
 /**
@@ -105,6 +167,7 @@ export function invariantPlan(
   request: GateRequest,
   params: readonly unknown[],
   templates: PolicyTemplates,
+  querySlots: readonly QuerySlot[] = [],
 ): InvariantPlan {
   const bare = new Set(
     request.tables
@@ -114,6 +177,7 @@ export function invariantPlan(
   return {
     bare,
     params,
+    querySlots,
     policyOf(schema, name) {
       const table = request.tables.find((t) => t.schema === schema && t.name === name);
       if (!request.applyPolicies || table === undefined || table.policy === null) return null;

@@ -1,3 +1,4 @@
+import type { QueryParameterSlot, QueryParameterValue } from './parameters.ts';
 import type { BoundValue, PolicyFunction } from './policy-functions.ts';
 
 /** Public shapes of the query gate (docs/data-access.md "Row policies" and "Enforcement: one gate"). */
@@ -39,6 +40,11 @@ export interface GateRequest {
    * when policies apply; an admin bypassing policies reads every table in full anyway.
    */
   readonly requirePolicies: boolean;
+  /**
+   * Values of the query's `{{name}}` placeholders (docs/query-gate.md "Query parameters"): each use
+   * becomes a bound parameter; a name the query does not use is ignored.
+   */
+  readonly parameters?: Readonly<Record<string, QueryParameterValue>>;
 }
 
 export interface TableName {
@@ -65,4 +71,6 @@ export interface RewrittenQuery {
    * (never run) before the query, so a policy name can only resolve inside the policy.
    */
   readonly policyChecks?: readonly string[];
+  /** The parameters that hold query-parameter values (every other one is a policy's), in order. */
+  readonly queryParameters?: readonly QueryParameterSlot[];
 }

@@ -146,9 +146,6 @@ export class QueryService {
   async run(request: QueryRequest): Promise<QueryResult> {
     const { caller, domainId, sql, origin, at } = request;
     checkSql(sql);
-    if (request.parameters && Object.keys(request.parameters).length > 0) {
-      throw new AppError('QUERY_REFUSED', 'query parameters are not supported yet');
-    }
     const queryId = newId('qry');
     const started = performance.now();
     let plan: Partial<Plan> = {};
@@ -164,6 +161,7 @@ export class QueryService {
           plan = p;
         },
         request.savedItem === undefined ? 'adHoc' : 'saved',
+        request.parameters,
       );
       const maxRows = request.maxRows ?? this.#config.maxRows;
       const cacheKey = request.resultCache ? resultCacheKey(full, maxRows) : null;
@@ -224,6 +222,7 @@ export class QueryService {
     progress: (p: Partial<Plan>) => void,
     /** adHoc: the role must allow ad-hoc queries; saved: the caller authorized the item; none: explain. */
     check: 'adHoc' | 'saved' | 'none',
+    parameters?: QueryRequest['parameters'],
   ): Promise<Plan> {
     const snapshot = await readQuerySnapshot(
       this.#db,
@@ -270,6 +269,7 @@ export class QueryService {
         user: { email: user.email, attributes },
         applyPolicies: policiesApplied,
         requirePolicies: dataSettings.requireRowPolicies,
+        ...(parameters === undefined ? {} : { parameters }),
       },
       domain,
     );
