@@ -77,17 +77,15 @@ async function main(): Promise<void> {
       },
       ORIGIN,
     );
-    const domain = await data
-      .data()
-      .domains.create(
-        ws.id,
-        {
-          name: 'bench',
-          connectionId: connection.id,
-          tables: Object.keys(DEMO_POLICIES).map((name) => ({ name })),
-        },
-        ORIGIN,
-      );
+    const domain = await data.data().domains.create(
+      ws.id,
+      {
+        name: 'bench',
+        connectionId: connection.id,
+        tables: Object.keys(DEMO_POLICIES).map((name) => ({ name })),
+      },
+      ORIGIN,
+    );
     for (const [table, policy] of Object.entries(DEMO_POLICIES))
       await data.data().policies.set(ws.id, domain.id, { name: table }, policy, ORIGIN);
     await app.services.users.createUsers(

@@ -10,7 +10,7 @@ const noFormat = { style: 'AUTO', decimals: null, currency: null, prefix: null, 
  * "Sales overview" over the demo warehouse (`tessera demo`): six tiles, each run through the gate
  * as the viewing user, so Alice (acme, DE and FR) and Bob (globex, US) opening the same URL see
  * their own tenant's numbers. The sixth tile lists customer names, the column a column policy
- * masks (docs/dashboards.md "The demo dashboard").
+ * masks (docs/dashboards.md "The demo dashboard"). The region filter narrows the recent orders.
  */
 export function demoDashboard(
   workspaceId: string,
@@ -23,7 +23,16 @@ export function demoDashboard(
     title: 'Sales overview',
     description: 'Revenue and orders of your tenant and regions (tessera demo).',
     cacheTtlSeconds: 60,
-    filters: [],
+    filters: [
+      {
+        id: 'region',
+        label: 'Region',
+        type: 'MULTI_SELECT',
+        // Every demo region by default, so an untouched filter passes every row the policies allow.
+        defaultValues: ['DE', 'FR', 'JP', 'US'],
+        optionsSql: 'select code from regions order by code',
+      },
+    ],
     tiles: [
       {
         id: 'revenue',
@@ -75,7 +84,7 @@ export function demoDashboard(
       {
         id: 'recent_orders',
         title: 'Recent orders',
-        sql: 'select o.id, o.ordered_at, o.region, o.amount from orders o order by o.ordered_at desc, o.id',
+        sql: 'select o.id, o.ordered_at, o.region, o.amount from orders o where o.region in ({{region}}) order by o.ordered_at desc, o.id',
         visualization: 'TABLE',
         bindings: {
           x: null,
