@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { rewriteQuery } from '../src/modules/query-gate/index.ts';
-import { MYSQL_FUNCTIONS } from '../src/modules/query-gate/mysql-allowlist.ts';
+import { MYSQL_FUNCTIONS } from '../src/modules/query-gate/mysql/allowlist.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';

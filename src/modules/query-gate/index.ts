@@ -1,9 +1,9 @@
 import type { Problem } from '../../errors.ts';
-import { rewriteMysql, validateMysqlPolicy } from './mysql.ts';
-import { rewritePostgres, validatePostgresPolicy } from './postgres.ts';
+import { rewriteMysql, validateMysqlPolicy } from './mysql/engine.ts';
+import { rewritePostgres, validatePostgresPolicy } from './postgres/engine.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
 
-export { WAREHOUSE_SQL_MODE } from './mysql-lex.ts';
+export { WAREHOUSE_SQL_MODE } from './mysql/lex.ts';
 export {
   parameterShape,
   parameterValue,

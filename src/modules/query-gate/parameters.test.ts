@@ -11,12 +11,12 @@ import {
 } from '../../../test/helpers/gate-warehouse.ts';
 import { RewriteCache } from '../data/query/rewrite-cache.ts';
 import { type GateRequest, type QueryParameterValue, rewriteQuery } from './index.ts';
-import { checkMysqlOutput } from './mysql.ts';
-import { verifyMysqlOutput } from './mysql-verify.ts';
-import { invariantPlan } from './postgres.ts';
-import { parseOneSelect } from './postgres-parse.ts';
-import { PolicyTemplates } from './postgres-templates.ts';
-import { type QuerySlot, verifyInvariant } from './postgres-verify.ts';
+import { checkMysqlOutput } from './mysql/engine.ts';
+import { verifyMysqlOutput } from './mysql/verify.ts';
+import { invariantPlan } from './postgres/engine.ts';
+import { parseOneSelect } from './postgres/parse.ts';
+import { PolicyTemplates } from './postgres/templates.ts';
+import { type QuerySlot, verifyInvariant } from './postgres/verify.ts';
 
 /**
  * `{{name}}` query parameters (docs/query-gate.md "Query parameters"): bound, never spliced, on

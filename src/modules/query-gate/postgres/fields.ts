@@ -1,7 +1,7 @@
-import { echo } from '../../errors.ts';
-import { queryRefused } from './errors.ts';
-import { POSTGRES_FUNCTIONS, POSTGRES_TYPES } from './postgres-allowlist.ts';
-import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './postgres-catalog-functions.ts';
+import { echo } from '../../../errors.ts';
+import { queryRefused } from '../errors.ts';
+import { POSTGRES_FUNCTIONS, POSTGRES_TYPES } from './allowlist.ts';
+import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './catalog-functions.ts';
 
 /**
  * Catalog functions that read nothing but their argument and share their name with a common

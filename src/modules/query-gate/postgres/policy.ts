@@ -1,11 +1,12 @@
-import { AppError, echo } from '../../errors.ts';
-import { queryRefused } from './errors.ts';
-import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
-import { isObject, type PgNode, PgWalker } from './postgres-walk.ts';
-import type { GateState } from './state.ts';
-import type { GateRequest, GateTable } from './types.ts';
+import { AppError, echo } from '../../../errors.ts';
+import { queryRefused } from '../errors.ts';
+import { type BoundValue, bindPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import type { GateState } from '../state.ts';
+import type { GateRequest, GateTable } from '../types.ts';
+import { isObject, type PgNode } from './nodes.ts';
+import { PgPolicyWalker } from './policy-walk.ts';
 
-/** Walks a policy in policy mode: its tables are qualified, its compat calls become parameters. */
+/** Walks a policy with the policy walker: its tables are qualified, its compat calls become parameters. */
 export function compilePolicy(
   expression: PgNode,
   table: GateTable,
@@ -37,8 +38,7 @@ export function compilePolicy(
     const ref: PgNode = { ParamRef: { number: state.addParam(value) } };
     return cast === null ? ref : { TypeCast: { arg: ref, typeName: typeName(cast) } };
   };
-  const walker = new PgWalker({
-    mode: 'policy',
+  const walker = new PgPolicyWalker({
     defaultSchema: request.defaultSchema,
     domainSchemas,
     // Tables inside a policy are trusted admin SQL, but always schema-qualified so neither the

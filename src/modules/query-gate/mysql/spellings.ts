@@ -1,6 +1,6 @@
-import { queryRefused } from './errors.ts';
-import type { MyToken } from './mysql-lex.ts';
-import { isObject, MAX_DEPTH, type MyNode } from './mysql-nodes.ts';
+import { queryRefused } from '../errors.ts';
+import type { MyToken } from './lex.ts';
+import { isObject, MAX_DEPTH, type MyNode } from './nodes.ts';
 
 /**
  * Three MySQL spellings node-sql-parser does not know, handed to it as same-length spellings it

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type Warehouse, warehouseDomain, warehouseEngines } from '../../../test/helpers/gate-warehouse.ts';
-import { rewriteQuery } from './index.ts';
+import {
+  type Warehouse,
+  warehouseDomain,
+  warehouseEngines,
+} from '../../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../index.ts';
 
 /**
  * Differential property (PostgreSQL, PGlite): a random query over the protected tables, run

@@ -1,7 +1,7 @@
 import { parseSync } from 'pgsql-parser';
-import { echo } from '../../errors.ts';
-import { queryRefused } from './errors.ts';
-import { isObject, type PgNode } from './postgres-walk.ts';
+import { echo } from '../../../errors.ts';
+import { queryRefused } from '../errors.ts';
+import { isObject, type PgNode } from './walk.ts';
 
 /** Parses SQL that must be exactly one SELECT (VALUES, set operations and WITH included). */
 export function parseOneSelect(sql: string, what: 'query' | 'policy'): PgNode {

@@ -1,17 +1,14 @@
-import { accessDenied, queryRefused } from './errors.ts';
-import { asPolicyFunction } from './policy-functions.ts';
-import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
-import { checkFieldName } from './postgres-fields.ts';
+import { accessDenied, queryRefused } from '../errors.ts';
+import { asPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './allowlist.ts';
 import {
   CTE_KEYS,
   checkOperator,
-  fieldNames,
   GENERIC,
   inScope,
   isObject,
   isSystemSchema,
   isWrapped,
-  listFunctionCall,
   MAX_DEPTH,
   type PgNode,
   refusedConstruct,
@@ -19,7 +16,7 @@ import {
   SELECT_KEYS,
   stringList,
   UNWRAPPED,
-} from './postgres-nodes.ts';
+} from './nodes.ts';
 
 export type { PgNode, Scope };
 export { isObject, isSystemSchema, stringList };
@@ -30,34 +27,40 @@ export { isObject, isSystemSchema, stringList };
  * table reference or function call can hide in a place the gate does not understand.
  */
 
+/** What both walkers are told: where unqualified names resolve, and what a table reference becomes. */
 export interface WalkHooks {
-  readonly mode: 'query' | 'policy';
   /** A table reference outside CTE scope: return a replacement node, or null to keep it (mutated). */
   table(rangeVar: PgNode, schema: string): PgNode | null;
-  /** A compat policy function call (policy mode only): return its replacement. */
-  policyFunction(call: PgNode, name: string): PgNode;
-  /** IN-list items a compat list function expands to (policy mode only). */
-  expandListFunction(call: PgNode, name: string): PgNode[];
-  /** A column reference outside any sub-select (the policy's own columns in policy mode). */
-  topLevelColumn?(columnRef: PgNode): void;
-  /** A `$k` that stands for a `{{name}}` (query mode): its replacement. Without it `$k` is refused. */
-  queryParameter?(paramRef: PgNode): PgNode;
-  /** `x [NOT] IN ($k)` (query mode): a replacement for a list parameter, or null to walk it as usual. */
-  queryInList?(expr: PgNode): PgNode | null;
   readonly defaultSchema: string;
-  /** Schemas of the domain's tables: types written with these qualifiers are allowed. */
-  readonly domainSchemas: ReadonlySet<string>;
 }
 
-export class PgWalker {
+/**
+ * The walk both the query walker (`query-walk.ts`) and the policy walker (`policy-walk.ts`) share;
+ * each decides, in its own methods, what a column, a call, a parameter, an IN list and a cast
+ * may be where it walks.
+ */
+export abstract class PgWalker<H extends WalkHooks = WalkHooks> {
   private depth = 0;
   /** Sub-selects entered; 0 means the top level of a policy expression. */
-  private selectDepth = 0;
-  private readonly hooks: WalkHooks;
+  protected selectDepth = 0;
+  protected readonly hooks: H;
 
-  constructor(hooks: WalkHooks) {
+  constructor(hooks: H) {
     this.hooks = hooks;
   }
+
+  /** A column reference (before its fields are walked). */
+  protected abstract columnRef(body: PgNode): void;
+  /** A field selection `(expr).f` (before its fields are walked). */
+  protected abstract indirection(body: PgNode): void;
+  /** A call of a compat policy function: its replacement. */
+  protected abstract compatCall(body: PgNode, fn: PolicyFunction, name: string): PgNode;
+  /** A parameter `$n`: its replacement. */
+  protected abstract paramRef(body: PgNode): PgNode;
+  /** `x [NOT] IN (…)`: a replacement, `'walked'` when done in place, or null to walk it as usual. */
+  protected abstract inList(body: PgNode, scope: Scope | null): PgNode | 'walked' | null;
+  /** Whether a cast to the schema-qualified type `names` (not pg_catalog's) is allowed. */
+  protected abstract qualifiedTypeAllowed(names: readonly string[]): boolean;
 
   /** Visits a wrapped node (`{ Type: body }`) and returns it or its replacement. */
   node(node: unknown, scope: Scope | null): PgNode {
@@ -97,13 +100,11 @@ export class PgWalker {
         }
         return null;
       case 'ColumnRef':
-        if (this.selectDepth === 0) this.hooks.topLevelColumn?.(body);
-        // Every field after the first may be attribute notation for a call (see checkFieldName).
-        if (this.hooks.mode === 'query') fieldNames(body.fields, 1).forEach(checkFieldName);
+        this.columnRef(body);
         this.fields(body, scope);
         return null;
       case 'A_Indirection':
-        if (this.hooks.mode === 'query') fieldNames(body.indirection, 0).forEach(checkFieldName);
+        this.indirection(body);
         this.fields(body, scope);
         return null;
       case 'SubLink':
@@ -117,10 +118,7 @@ export class PgWalker {
         this.fields(body, scope, new Set(['useOp']));
         return null;
       case 'ParamRef':
-        if (this.hooks.queryParameter === undefined) {
-          throw queryRefused('Queries cannot contain parameter placeholders');
-        }
-        return this.hooks.queryParameter(body);
+        return this.paramRef(body);
       default:
         if (!GENERIC.has(type)) throw refusedConstruct(type);
         this.fields(body, scope);
@@ -229,12 +227,7 @@ export class PgWalker {
     const names = stringList(body.funcname);
     const name = names[names.length - 1] ?? '';
     const compat = asPolicyFunction(name);
-    if (compat !== null && names.length === 1) {
-      if (this.hooks.mode === 'query') {
-        throw queryRefused(`${name.toUpperCase()}() may only be used in row policies`, { function: name });
-      }
-      return this.hooks.policyFunction(body, compat);
-    }
+    if (compat !== null && names.length === 1) return this.compatCall(body, compat, name);
     const qualifierOk = names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog');
     if (!qualifierOk || !POSTGRES_FUNCTIONS.has(name)) {
       throw queryRefused(`Function ${names.join('.')}() is not allowed`, { function: names.join('.') });
@@ -247,34 +240,22 @@ export class PgWalker {
 
   private aExpr(body: PgNode, scope: Scope | null): PgNode | null {
     checkOperator(stringList(body.name));
-    if (body.kind === 'AEXPR_IN' && this.hooks.queryInList !== undefined) {
-      const replaced = this.hooks.queryInList(body);
+    if (body.kind === 'AEXPR_IN') {
+      const replaced = this.inList(body, scope);
+      if (replaced === 'walked') return null;
       if (replaced !== null) {
         const expr = replaced.A_Expr as PgNode;
         expr.lexpr = this.node(expr.lexpr, scope);
         return replaced;
       }
     }
-    const list = isObject(body.rexpr) && isObject(body.rexpr.List) ? body.rexpr.List : null;
-    if (
-      body.kind === 'AEXPR_IN' &&
-      list !== null &&
-      Array.isArray(list.items) &&
-      this.hooks.mode === 'policy'
-    ) {
-      const items: PgNode[] = [];
-      for (const item of list.items) {
-        const call = listFunctionCall(item);
-        if (call === null) items.push(this.node(item, scope));
-        else items.push(...this.hooks.expandListFunction(call.body, call.name));
-      }
-      // An empty list matches nothing: `x IN (NULL)` is never true.
-      list.items = items.length > 0 ? items : [{ A_Const: { isnull: true } }];
-      this.fields(body, scope, new Set(['name', 'rexpr']));
-      return null;
-    }
     this.fields(body, scope, new Set(['name']));
     return null;
+  }
+
+  /** Walks the fields of a node the subclass has looked at (e.g. an IN expression it rewrote in place). */
+  protected walkFields(body: PgNode, scope: Scope | null, skip?: ReadonlySet<string>): void {
+    this.fields(body, scope, skip);
   }
 
   private typeName(body: PgNode, scope: Scope | null): void {
@@ -285,12 +266,7 @@ export class PgWalker {
     // A query casts to built-in value types only: a cast to a table's row type forges a row the
     // policy never produced, and a domain's or base type's input function may be anyone's code.
     // Policies (trusted admin SQL) may also cast to types of the domain's schemas (enums).
-    const ok = builtin
-      ? POSTGRES_TYPES.has(last)
-      : this.hooks.mode === 'policy' &&
-        names.length === 2 &&
-        this.hooks.domainSchemas.has(names[0]!) &&
-        !isSystemSchema(names[0]!);
+    const ok = builtin ? POSTGRES_TYPES.has(last) : this.qualifiedTypeAllowed(names);
     if (!ok) throw queryRefused(`Type ${names.join('.')} is not allowed`, { type: names.join('.') });
     this.fields(body, scope, new Set(['names']));
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, test } from 'node:test';
 import { loadModule } from 'pgsql-parser';
-import { parseOneSelect, parsePolicyExpression, sameTree, verifyRoundTrip } from './postgres-parse.ts';
+import { parseOneSelect, parsePolicyExpression, sameTree, verifyRoundTrip } from './parse.ts';
 
 // Under --test-force-exit, Node's runner can stop early when tests settle on microtasks only.
 afterEach(() => new Promise((resolve) => setImmediate(resolve)));

@@ -1,11 +1,11 @@
-import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from './errors.ts';
-import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './mysql-allowlist.ts';
+import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from '../errors.ts';
+import { asPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './allowlist.ts';
 import {
   checkAlias,
   checkCastTarget,
   checkCollation,
   checkRawText,
-  compatListFunction,
   describe,
   EXPRESSIONS,
   FROM_KEYS,
@@ -20,9 +20,7 @@ import {
   reescape,
   refusedConstruct,
   SELECT_KEYS,
-} from './mysql-nodes.ts';
-import { placeholderIndex } from './mysql-placeholders.ts';
-import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
+} from './nodes.ts';
 
 export type { MyNode, MyScope };
 export { identifier, isObject };
@@ -33,36 +31,38 @@ export { identifier, isObject };
  * table reference, or an expression `type` not listed here, is refused.
  */
 
+/** What both walkers are told: where unqualified names resolve, and what a table reference becomes. */
 export interface MyWalkHooks {
-  readonly mode: 'query' | 'policy';
   readonly defaultSchema: string;
   /** A FROM item naming a table outside CTE scope: return its replacement, or null to keep it. */
   table(item: MyNode, schema: string, name: string): MyNode | null;
-  /** A compat call (policy mode): its replacement expression. */
-  policyFunction(call: MyNode, fn: PolicyFunction): MyNode;
-  /** IN-list items a compat list function expands to (policy mode). */
-  expandListFunction(call: MyNode, fn: PolicyFunction): MyNode[];
-  /** A column reference outside any sub-select (the policy's own columns in policy mode). */
-  topLevelColumn?(ref: MyNode): void;
-  /** A derived table `(SELECT …) AS x` before its body is walked: true = fully handled here. */
-  derived?(item: MyNode): boolean;
-  /** A `{{name}}` stand-in where a value goes (query mode): its replacement. */
-  queryParameter?(ref: MyNode): MyNode;
-  /** A `{{name}}` stand-in as an item of `IN (…)` (query mode; `alone`: the only item): the items it becomes. */
-  queryParameterIn?(ref: MyNode, alone: boolean): MyNode[];
-  /** A `?` of printed SQL (the output check): without this hook a `?` is refused. */
-  parameter?(node: MyNode): void;
 }
 
-export class MyWalker {
+/**
+ * The walk the query walker (`query-walk.ts`) and the policy walker (`policy-walk.ts`) share; each
+ * decides, in its own methods, what a column, a compat call, an IN list, a `?` and a derived table
+ * may be where it walks.
+ */
+export abstract class MyWalker<H extends MyWalkHooks = MyWalkHooks> {
   private depth = 0;
-  private selectDepth = 0;
-  private readonly hooks: MyWalkHooks;
+  protected selectDepth = 0;
+  protected readonly hooks: H;
   /** Every CTE name the query defines (for the output check). */
   readonly cteNames = new Set<string>();
 
-  constructor(hooks: MyWalkHooks) {
+  constructor(hooks: H) {
     this.hooks = hooks;
+  }
+
+  /** A column reference: its replacement (a `{{name}}` slot), or null to keep it. */
+  protected abstract columnRef(node: MyNode): unknown;
+  /** An expression before it is walked: true when this walker has handled it (an IN list). */
+  protected abstract special(node: MyNode, scope: MyScope | null): boolean;
+  /** A call of a compat policy function: its replacement. */
+  protected abstract compatCall(node: MyNode, fn: PolicyFunction, name: string): unknown;
+  /** A derived table `(SELECT …) AS x` before its body is walked: true = fully handled here. */
+  protected derived(_item: MyNode): boolean {
+    return false;
   }
 
   statement(ast: unknown, scope: MyScope | null): void {
@@ -155,7 +155,7 @@ export class MyWalker {
     if (item.using != null) this.any(item.using, scope);
     if (item.table === undefined) {
       if (!isObject(item.expr) || !isObject(item.expr.ast)) throw refusedConstruct('FROM');
-      if (this.hooks.derived?.(item) === true) return item;
+      if (this.derived(item)) return item;
       this.statement(item.expr.ast, scope);
       return item;
     }
@@ -204,10 +204,8 @@ export class MyWalker {
         const plain = v === null || typeof v !== 'object' || key === 'collate' || key === 'loc';
         if (!plain && !isName(v)) throw refusedConstruct('column reference');
       }
-      if (this.hooks.queryParameter !== undefined && placeholderIndex(node) !== null) {
-        return this.hooks.queryParameter(node);
-      }
-      if (this.selectDepth === 0 && this.hooks.mode === 'policy') this.hooks.topLevelColumn?.(node);
+      const replaced = this.columnRef(node);
+      if (replaced !== null) return replaced;
       if (node.collate != null) this.any(node.collate, scope);
       return node;
     }
@@ -217,17 +215,7 @@ export class MyWalker {
       this.children(node, scope, ['name']);
       return node;
     }
-    if (type === 'binary_expr' && this.hooks.mode === 'policy' && this.expandInList(node, scope)) return node;
-    if (
-      type === 'binary_expr' &&
-      this.hooks.queryParameterIn !== undefined &&
-      this.parameterInList(node, scope)
-    )
-      return node;
-    if (type === 'origin' && node.value === '?' && this.hooks.parameter !== undefined) {
-      this.hooks.parameter(node);
-      return node;
-    }
+    if (this.special(node, scope)) return node;
     if (type === 'collate') checkCollation(node);
     if (type === 'var' || type === 'assign') throw queryRefused('Variables are not allowed in queries');
     if (type === 'single_quote_string' || type === 'natural_string') node.value = reescape(node.value);
@@ -281,14 +269,7 @@ export class MyWalker {
     }
     const fname = parts[0]!;
     const compat = asPolicyFunction(fname);
-    if (compat !== null) {
-      if (this.hooks.mode === 'query') {
-        throw queryRefused(`${fname.toUpperCase()}() may only be used in row policies`, { function: fname });
-      }
-      if (isListFunction(compat))
-        throw queryRefused(`${fname.toUpperCase()}() can only be used as IN (…) in MySQL`);
-      return this.hooks.policyFunction(node, compat);
-    }
+    if (compat !== null) return this.compatCall(node, compat, fname);
     this.checkFunction(fname);
     this.children(node, scope, ['name']);
     return node;
@@ -300,47 +281,11 @@ export class MyWalker {
     }
   }
 
-  /** Policy mode: `x IN (USER_ATTRIBUTE_STR_LIST('k'))` becomes one parameter per element. */
-  private expandInList(node: MyNode, scope: MyScope | null): boolean {
-    const op = String(node.operator).toUpperCase();
-    if ((op !== 'IN' && op !== 'NOT IN') || !isObject(node.right) || node.right.type !== 'expr_list')
-      return false;
-    const values = Array.isArray(node.right.value) ? node.right.value : [];
-    const items: unknown[] = [];
-    for (const item of values) {
-      const fn = isObject(item) && item.type === 'function' ? compatListFunction(item) : null;
-      if (fn === null) items.push(this.any(item, scope));
-      else items.push(...this.hooks.expandListFunction(item as MyNode, fn));
-    }
-    // An empty list matches nothing: `x IN (NULL)` is never true.
-    node.right.value = items.length > 0 ? items : [{ type: 'null', value: null }];
-    node.left = this.any(node.left, scope);
-    return true;
-  }
-
-  /** Query mode: `x IN ({{list}}, …)`, each stand-in replaced by the items it becomes. */
-  private parameterInList(node: MyNode, scope: MyScope | null): boolean {
-    const op = String(node.operator).toUpperCase();
-    if ((op !== 'IN' && op !== 'NOT IN') || !isObject(node.right) || node.right.type !== 'expr_list')
-      return false;
-    const values = Array.isArray(node.right.value) ? node.right.value : [];
-    const stands = (item: unknown) =>
-      isObject(item) && item.type === 'column_ref' && placeholderIndex(item) !== null;
-    if (!values.some(stands)) return false;
-    node.right.value = values.flatMap((item) =>
-      stands(item)
-        ? this.hooks.queryParameterIn!(item as MyNode, values.length === 1)
-        : [this.any(item, scope)],
-    );
-    node.left = this.any(node.left, scope);
-    return true;
-  }
-
-  private enter(): void {
+  protected enter(): void {
     if (++this.depth > MAX_DEPTH) throw queryRefused('The query is nested too deeply');
   }
 
-  private leave(): void {
+  protected leave(): void {
     this.depth--;
   }
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
-import { gateRequest } from '../../../test/helpers/gate-warehouse.ts';
-import { rewriteQuery } from './index.ts';
-import { checkMysqlOutput } from './mysql.ts';
+import { gateRequest } from '../../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../index.ts';
+import { checkMysqlOutput } from './engine.ts';
 
 /**
  * The invariant check on its own: printed SQL that a faulty printer could have produced (a table

@@ -1,18 +1,19 @@
 import { deparseSync } from 'pgsql-deparser';
 import { loadModule } from 'pgsql-parser';
-import type { Problem } from '../../errors.ts';
-import { accessDenied, queryRefused } from './errors.ts';
-import { isListKind, listNotAllowed, type ParameterKind, parameterValue } from './parameters.ts';
-import { policyProblems, sampleBinding } from './policy-functions.ts';
-import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './postgres-parse.ts';
-import { substitutePostgresPlaceholders } from './postgres-placeholders.ts';
-import { compilePolicy, typeName } from './postgres-policy.ts';
-import { policyCheckSql } from './postgres-policy-check.ts';
-import { instantiate, PolicyTemplates } from './postgres-templates.ts';
-import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './postgres-verify.ts';
-import { isObject, type PgNode, PgWalker } from './postgres-walk.ts';
-import { GateState } from './state.ts';
-import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
+import type { Problem } from '../../../errors.ts';
+import { accessDenied, queryRefused } from '../errors.ts';
+import { isListKind, listNotAllowed, type ParameterKind, parameterValue } from '../parameters.ts';
+import { policyProblems, sampleBinding } from '../policy-functions.ts';
+import { GateState } from '../state.ts';
+import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import { isObject, type PgNode } from './nodes.ts';
+import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './parse.ts';
+import { substitutePostgresPlaceholders } from './placeholders.ts';
+import { compilePolicy, typeName } from './policy.ts';
+import { policyCheckSql } from './policy-check.ts';
+import { PgQueryWalker } from './query-walk.ts';
+import { instantiate, PolicyTemplates } from './templates.ts';
+import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './verify.ts';
 
 /**
  * Postgres: parse with libpg-query (the server's own parser), walk and rewrite the tree, deparse.
@@ -37,10 +38,8 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
   const templates = new PolicyTemplates(request, domainSchemas);
   const checks = new Map<string, string>();
-  const walker = new PgWalker({
-    mode: 'query',
+  const walker = new PgQueryWalker({
     defaultSchema: request.defaultSchema,
-    domainSchemas,
     table: (rangeVar, schema) => {
       const relname = rangeVar.relname as string;
       const table = request.tables.find((t) => t.schema === schema && t.name === relname);
@@ -90,12 +89,6 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
           alias: rangeVar.alias ?? { aliasname: relname },
         },
       };
-    },
-    policyFunction: () => {
-      throw new Error('unreachable: policy functions are refused in query mode');
-    },
-    expandListFunction: () => {
-      throw new Error('unreachable: policy functions are refused in query mode');
     },
     queryParameter: (ref) => {
       const { slot, name, number } = slotOf(ref);

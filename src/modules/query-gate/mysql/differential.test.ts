@@ -7,8 +7,8 @@ import {
   type Warehouse,
   warehouseDomain,
   warehouseRows,
-} from '../../../test/helpers/gate-warehouse.ts';
-import { rewriteQuery } from './index.ts';
+} from '../../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../index.ts';
 
 /**
  * Differential property on MariaDB: a random composition of allowed syntax (set operations,

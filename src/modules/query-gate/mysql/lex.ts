@@ -1,5 +1,5 @@
-import { queryRefused } from './errors.ts';
-import { malformedPlaceholder } from './parameters.ts';
+import { queryRefused } from '../errors.ts';
+import { malformedPlaceholder } from '../parameters.ts';
 
 /**
  * MySQL/MariaDB's lexical rules, as the server applies them under the sql_mode Tessera pins on

@@ -1,12 +1,19 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
-import type { Problem } from '../../errors.ts';
-import { accessDenied, queryRefused } from './errors.ts';
+import type { Problem } from '../../../errors.ts';
+import { accessDenied, queryRefused } from '../errors.ts';
 import {
-  placeholderIndex,
-  placeSlots,
-  slotMarker,
-  substituteMysqlPlaceholders,
-} from './mysql-placeholders.ts';
+  isListKind,
+  listNotAllowed,
+  type ParameterKind,
+  parameterValue,
+  placeholderMisplaced,
+  type QueryParameterValue,
+} from '../parameters.ts';
+import { policyProblems, sampleBinding } from '../policy-functions.ts';
+import { GateState } from '../state.ts';
+import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import type { MyNode } from './nodes.ts';
+import { placeholderIndex, placeSlots, slotMarker, substituteMysqlPlaceholders } from './placeholders.ts';
 import {
   binary,
   compileMysqlPolicy,
@@ -16,26 +23,15 @@ import {
   parsePolicy,
   policySelect,
   quoteRaw,
-} from './mysql-policy.ts';
+} from './policy.ts';
+import { MyQueryWalker } from './query-walk.ts';
 import {
   type ExpectedWrapper,
   expectedWrapper,
   type MysqlQuerySlot,
   print,
   verifyMysqlOutput,
-} from './mysql-verify.ts';
-import { type MyNode, MyWalker } from './mysql-walk.ts';
-import {
-  isListKind,
-  listNotAllowed,
-  type ParameterKind,
-  parameterValue,
-  placeholderMisplaced,
-  type QueryParameterValue,
-} from './parameters.ts';
-import { policyProblems, sampleBinding } from './policy-functions.ts';
-import { GateState } from './state.ts';
-import type { GateRequest, GateTable, RewrittenQuery, TableName } from './types.ts';
+} from './verify.ts';
 
 /**
  * MySQL and MariaDB: parse with node-sql-parser's MySQL grammar, walk and rewrite the tree,
@@ -53,8 +49,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   const placeholders: Placeholder[] = [];
   const parameters = new QueryParameters(request, substituted.uses);
   const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
-  const walker = new MyWalker({
-    mode: 'query',
+  const walker = new MyQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (item, schema, name) => {
       const table = request.tables.find(
@@ -86,8 +81,6 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
         ...rest,
       };
     },
-    policyFunction: unreachable,
-    expandListFunction: unreachable,
     queryParameter: (ref) => parameters.single(ref),
     queryParameterIn: (ref, alone) => (alone ? parameters.list(ref) : [parameters.single(ref)]),
   });
@@ -105,10 +98,6 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   state.noteQuerySlots(checked.queryParameters);
   const result = state.result(sql);
   return { ...result, policyChecks: standaloneChecks(parser, request, result.policies) };
-
-  function unreachable(): never {
-    throw new Error('unreachable: policy functions are refused in query mode');
-  }
 }
 
 /** Policies are few and change rarely: each text is parsed once, every use walks its own copy. */

@@ -1,6 +1,6 @@
-import { queryRefused } from './errors.ts';
-import { lexMysql } from './mysql-lex.ts';
-import { identifier, isObject, type MyNode } from './mysql-nodes.ts';
+import { queryRefused } from '../errors.ts';
+import { lexMysql } from './lex.ts';
+import { identifier, isObject, type MyNode } from './nodes.ts';
 
 /**
  * `{{name}}` placeholders on MySQL/MariaDB (docs/query-gate.md "Query parameters"). The gate's

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { loadModule } from 'pgsql-parser';
-import { gateRequest } from '../../../test/helpers/gate-warehouse.ts';
-import { AppError } from '../../errors.ts';
-import { invariantPlan } from './postgres.ts';
-import { parseOneSelect } from './postgres-parse.ts';
-import { PolicyTemplates } from './postgres-templates.ts';
-import { verifyInvariant } from './postgres-verify.ts';
-import type { GateRequest } from './types.ts';
+import { gateRequest } from '../../../../test/helpers/gate-warehouse.ts';
+import { AppError } from '../../../errors.ts';
+import type { GateRequest } from '../types.ts';
+import { invariantPlan } from './engine.ts';
+import { parseOneSelect } from './parse.ts';
+import { PolicyTemplates } from './templates.ts';
+import { verifyInvariant } from './verify.ts';
 
 /**
  * The invariant check on its own, fed printed SQL as a faulty rewrite or printer could produce

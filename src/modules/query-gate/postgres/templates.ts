@@ -1,9 +1,9 @@
-import { parsePolicyExpression } from './postgres-parse.ts';
-import { compilePolicy } from './postgres-policy.ts';
-import { tableKey } from './postgres-verify.ts';
-import { isObject, type PgNode } from './postgres-walk.ts';
-import { GateState } from './state.ts';
-import type { GateRequest, GateTable } from './types.ts';
+import { GateState } from '../state.ts';
+import type { GateRequest, GateTable } from '../types.ts';
+import { parsePolicyExpression } from './parse.ts';
+import { compilePolicy } from './policy.ts';
+import { tableKey } from './verify.ts';
+import { isObject, type PgNode } from './walk.ts';
 
 /** A policy compiled for one table and one user: the WHERE tree with slots `$1…$k`, their values. */
 export interface PolicyTemplate {

@@ -1,7 +1,7 @@
 import { deparseSync } from 'pgsql-deparser';
-import type { PgNode } from './postgres-nodes.ts';
-import type { PolicyTemplate } from './postgres-templates.ts';
-import type { GateTable } from './types.ts';
+import type { GateTable } from '../types.ts';
+import type { PgNode } from './nodes.ts';
+import type { PolicyTemplate } from './templates.ts';
 
 /**
  * A policy's stand-alone form, `SELECT 1 FROM schema.table WHERE <policy>` with its own slots

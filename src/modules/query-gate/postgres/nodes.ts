@@ -1,5 +1,5 @@
-import { queryRefused } from './errors.ts';
-import { asPolicyFunction } from './policy-functions.ts';
+import { queryRefused } from '../errors.ts';
+import { asPolicyFunction } from '../policy-functions.ts';
 
 /** The shapes of libpg-query parse trees the Postgres walker knows, and small helpers on them. */
 

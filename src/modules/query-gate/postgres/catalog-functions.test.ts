@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { warehouseEngines } from '../../../test/helpers/gate-warehouse.ts';
-import { CATALOG_FUNCTIONS_SQL, ONE_ARGUMENT_CATALOG_FUNCTIONS } from './postgres-catalog-functions.ts';
+import { warehouseEngines } from '../../../../test/helpers/gate-warehouse.ts';
+import { CATALOG_FUNCTIONS_SQL, ONE_ARGUMENT_CATALOG_FUNCTIONS } from './catalog-functions.ts';
 
-// The field-name rule (postgres-fields.ts) is only as complete as this list: a server version
+// The field-name rule (postgres/fields.ts) is only as complete as this list: a server version
 // with a new one-argument built-in fails here until the list is regenerated and reviewed.
 for (const engine of warehouseEngines(['postgres'])) {
   test(`every one-argument pg_catalog function of ${engine.name} is in the attribute-notation list`, async () => {

@@ -1,18 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { echo } from '../../errors.ts';
-import { queryRefused } from './errors.ts';
-import type { ParameterKind } from './parameters.ts';
-import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './postgres-allowlist.ts';
-import { checkFieldName } from './postgres-fields.ts';
-import {
-  CTE_KEYS,
-  fieldNames,
-  isObject,
-  type PgNode,
-  SELECT_KEYS,
-  stringList,
-  UNWRAPPED,
-} from './postgres-nodes.ts';
+import { echo } from '../../../errors.ts';
+import { queryRefused } from '../errors.ts';
+import type { ParameterKind } from '../parameters.ts';
+import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './allowlist.ts';
+import { checkFieldName } from './fields.ts';
+import { CTE_KEYS, fieldNames, isObject, type PgNode, SELECT_KEYS, stringList, UNWRAPPED } from './nodes.ts';
 
 /**
  * The structural invariant of the Postgres gate, proved on the parse of the SQL that will run

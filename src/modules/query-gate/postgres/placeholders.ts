@@ -1,6 +1,6 @@
 import { scanSync } from 'libpg-query';
-import { queryRefused } from './errors.ts';
-import { malformedPlaceholder, PARAMETER_NAME } from './parameters.ts';
+import { queryRefused } from '../errors.ts';
+import { malformedPlaceholder, PARAMETER_NAME } from '../parameters.ts';
 
 /**
  * Finds the `{{name}}` placeholders of a query with PostgreSQL's own lexer (libpg-query's

@@ -1,6 +1,6 @@
-import { queryRefused } from './errors.ts';
-import { MYSQL_TYPES } from './mysql-allowlist.ts';
-import { asPolicyFunction, isListFunction, type PolicyFunction } from './policy-functions.ts';
+import { queryRefused } from '../errors.ts';
+import { asPolicyFunction, isListFunction, type PolicyFunction } from '../policy-functions.ts';
+import { MYSQL_TYPES } from './allowlist.ts';
 
 /** The shapes of node-sql-parser trees the MySQL walker knows, and small helpers on them. */
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { openMariadb, type Warehouse, warehouseDomain } from '../../../test/helpers/gate-warehouse.ts';
-import { rewriteQuery } from './index.ts';
+import { openMariadb, type Warehouse, warehouseDomain } from '../../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../index.ts';
 
 const myUrl = process.env.TEST_MYSQL_URL;
 

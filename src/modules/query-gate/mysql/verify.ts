@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { queryRefused } from './errors.ts';
-import { lexMysql, type MyToken } from './mysql-lex.ts';
-import { parseMysqlBounded } from './mysql-parse.ts';
-import { OPTIONS, type Parser, type Placeholder } from './mysql-policy.ts';
-import { parserText } from './mysql-spellings.ts';
-import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
-import type { QueryParameterSlot } from './parameters.ts';
-import type { GateRequest, GateTable } from './types.ts';
+import { queryRefused } from '../errors.ts';
+import type { QueryParameterSlot } from '../parameters.ts';
+import type { GateRequest, GateTable } from '../types.ts';
+import { lexMysql, type MyToken } from './lex.ts';
+import { identifier, isObject, type MyNode } from './nodes.ts';
+import { parseMysqlBounded } from './parse.ts';
+import { OPTIONS, type Parser, type Placeholder } from './policy.ts';
+import { MyQueryWalker } from './query-walk.ts';
+import { parserText } from './spellings.ts';
 
 /** A `{{name}}` slot of the printed query, in the order of the text: `CAST(? AS BINARY)` for text, else `?`. */
 export interface MysqlQuerySlot {
@@ -169,8 +170,7 @@ export function verifyMysqlOutput(
     return request.tables.find((t) => t.schema === db && t.name === name);
   };
   const wrappers: { start: number; end: number; values: readonly unknown[] }[] = [];
-  const walker = new MyWalker({
-    mode: 'query',
+  const walker = new MyQueryWalker({
     // No unqualified name may reach `table`: a default that matches no domain table.
     defaultSchema: '',
     table: (item) => {
@@ -192,12 +192,6 @@ export function verifyMysqlOutput(
         throw unfaithful();
       wrappers.push({ start, end, values: expected.values });
       return true;
-    },
-    policyFunction: () => {
-      throw unfaithful();
-    },
-    expandListFunction: () => {
-      throw unfaithful();
     },
     parameter: () => {
       bareMarks++;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gateRequest } from '../../../test/helpers/gate-warehouse.ts';
-import { rewriteQuery } from './index.ts';
-import { lexMysql } from './mysql-lex.ts';
+import { gateRequest } from '../../../../test/helpers/gate-warehouse.ts';
+import { rewriteQuery } from '../index.ts';
+import { lexMysql } from './lex.ts';
 
 /**
  * The MySQL gate's lexical rules, its printer hygiene and its exact comparisons, without a

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
-import { queryRefused } from './errors.ts';
+import { queryRefused } from '../errors.ts';
 
 /**
  * node-sql-parser with a time budget. Its MySQL grammar backtracks without memoizing, so some

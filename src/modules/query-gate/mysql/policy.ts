@@ -1,13 +1,14 @@
 import type mysqlGrammar from 'node-sql-parser/build/mysql.js';
-import { echo } from '../../errors.ts';
-import { queryRefused } from './errors.ts';
-import { lexMysql } from './mysql-lex.ts';
-import { parseMysqlBounded } from './mysql-parse.ts';
-import { parserText } from './mysql-spellings.ts';
-import { identifier, isObject, type MyNode, MyWalker } from './mysql-walk.ts';
-import { type BoundValue, bindPolicyFunction, type PolicyFunction } from './policy-functions.ts';
-import { checkParamCount, type GateState } from './state.ts';
-import type { GateRequest, GateTable } from './types.ts';
+import { echo } from '../../../errors.ts';
+import { queryRefused } from '../errors.ts';
+import { type BoundValue, bindPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import { checkParamCount, type GateState } from '../state.ts';
+import type { GateRequest, GateTable } from '../types.ts';
+import { lexMysql } from './lex.ts';
+import { identifier, isObject, type MyNode } from './nodes.ts';
+import { parseMysqlBounded } from './parse.ts';
+import { MyPolicyWalker } from './policy-walk.ts';
+import { parserText } from './spellings.ts';
 
 /** node-sql-parser's MySQL grammar, used for MariaDB too. */
 export const OPTIONS = { database: 'mysql' } as const;
@@ -20,7 +21,7 @@ export interface Placeholder {
 
 /**
  * Parses SQL that must be exactly one SELECT. The parse runs on the grammar's own bounded copy
- * (`mysql-parse.ts`); `_parser` is the caller's printer, kept so every step takes the same one.
+ * (`parse.ts`); `_parser` is the caller's printer, kept so every step takes the same one.
  */
 export function parseOne(_parser: Parser, sql: string, what: 'query' | 'policy'): MyNode {
   // One lexical truth: text the parser and the server could split differently is refused here.
@@ -55,7 +56,7 @@ export function parsePolicy(parser: Parser, policy: string): MyNode {
   return select.where;
 }
 
-/** Walks a policy in policy mode; returns its WHERE expression with placeholders. */
+/** Walks a policy with the policy walker; returns its WHERE expression with placeholders. */
 export function compileMysqlPolicy(
   parsePolicyText: (policy: string) => MyNode,
   table: GateTable,
@@ -82,8 +83,7 @@ export function compileMysqlPolicy(
     // (docs/query-gate.md, "MySQL and MariaDB: exact comparisons").
     return typeof value === 'string' ? binary(node) : node;
   };
-  const walker = new MyWalker({
-    mode: 'policy',
+  const walker = new MyPolicyWalker({
     defaultSchema: request.defaultSchema,
     // Tables inside a policy are trusted admin SQL, but always qualified so that neither the
     // connection's default database nor a CTE of the user's query can stand in for them.
