@@ -301,7 +301,12 @@ export class DashboardService {
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
     const parameters = parametersFor(dashboard.filters, filters, tile.sql);
-    return this.#run(asking, session, dashboard, tile.sql, parameters, `${dashboard.id}/${tile.id}`, true);
+    return this.#run(asking, session, dashboard, {
+      sql: tile.sql,
+      parameters,
+      item: `${dashboard.id}/${tile.id}`,
+      cacheable: true,
+    });
   }
 
   /** Runs an unsaved tile (edit mode's preview) as the calling user; needs EDIT access; never cached. */
@@ -320,15 +325,12 @@ export class DashboardService {
       'tile',
     );
     const sql = tiles[0]!.sql;
-    return this.#run(
-      asking,
-      session,
-      dashboard,
+    return this.#run(asking, session, dashboard, {
       sql,
-      parametersFor(dashboard.filters, filters, sql),
-      `${dashboard.id}/preview`,
-      false,
-    );
+      parameters: parametersFor(dashboard.filters, filters, sql),
+      item: `${dashboard.id}/preview`,
+      cacheable: false,
+    });
   }
 
   /** The options of a select filter: its options SQL's first column as the calling user sees it. */
@@ -343,16 +345,13 @@ export class DashboardService {
     const filter = dashboard.filters.find((f) => f.id === filterId);
     if (!filter) throw notFound('Filter not found');
     if (filter.optionsSql === null) return { values: [], truncated: false };
-    const result = await this.#run(
-      asking,
-      session,
-      dashboard,
-      filter.optionsSql,
-      {},
-      `${dashboard.id}/filters/${filter.id}`,
-      true,
-      MAX_FILTER_OPTIONS,
-    );
+    const result = await this.#run(asking, session, dashboard, {
+      sql: filter.optionsSql,
+      parameters: {},
+      item: `${dashboard.id}/filters/${filter.id}`,
+      cacheable: true,
+      maxRows: MAX_FILTER_OPTIONS,
+    });
     const values = new Set<string>();
     for (const row of result.rows) {
       const v = row[0];
@@ -374,16 +373,13 @@ export class DashboardService {
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
     const parameters = parametersFor(dashboard.filters, filters, tile.sql);
-    const result = await this.#run(
-      asking,
-      session,
-      dashboard,
-      tile.sql,
+    const result = await this.#run(asking, session, dashboard, {
+      sql: tile.sql,
       parameters,
-      `${dashboard.id}/${tile.id}/export`,
-      false,
-      EXPORT_MAX_ROWS,
-    );
+      item: `${dashboard.id}/${tile.id}/export`,
+      cacheable: false,
+      maxRows: EXPORT_MAX_ROWS,
+    });
     return { dashboard, tile, result };
   }
 
@@ -391,12 +387,16 @@ export class DashboardService {
     asking: Asking,
     session: SessionPrincipal,
     dashboard: Dashboard,
-    sql: string,
-    parameters: Record<string, QueryParameter>,
-    item: string,
-    cacheable: boolean,
-    maxRows?: number,
+    query: {
+      readonly sql: string;
+      readonly parameters: Record<string, QueryParameter>;
+      /** The saved item the audit names: `<dashboard>/<tile>`, `…/filters/<id>`, `…/export`. */
+      readonly item: string;
+      readonly cacheable: boolean;
+      readonly maxRows?: number;
+    },
   ): Promise<TileRun> {
+    const { sql, parameters, item, cacheable, maxRows } = query;
     const cache =
       cacheable && dashboard.cacheTtlSeconds > 0
         ? this.#deps.cache.scope(
