@@ -3,6 +3,7 @@ import { accessKeysModule } from './access-keys/module.ts';
 import { auditModule } from './audit/module.ts';
 import { authModule } from './auth/module.ts';
 import { coreModule } from './core/module.ts';
+import { dashboardsModule } from './dashboards/module.ts';
 import { dataModule } from './data/module.ts';
 import { embedModule } from './embed/module.ts';
 import { graphiqlModule } from './graphiql/module.ts';
@@ -29,6 +30,7 @@ export const modules: readonly AnyModule[] = [
   auditModule,
   sessionsModule,
   dataModule,
+  dashboardsModule,
   outboxModule,
   embedModule,
   graphiqlModule,
