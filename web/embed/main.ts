@@ -2,23 +2,19 @@
 // <meta name="tessera-embed"> JSON blob: dashboard id, the workspace it was framed for, that
 // workspace's allowed embed origins, and the token issuer.
 
+import { EMBED_CONFIG_META, type EmbedPageConfig } from '../../src/shared/embed-page.ts';
+import { EMBED_PROTOCOL_VERSION } from '../../src/shared/embed-protocol.ts';
+import { DEFAULT_RENEW_LEAD_SECONDS, RENEW_LEAD_BOUNDS_SECONDS } from '../../src/shared/limits.ts';
 import { ServerClock, TesseraApi } from './api.ts';
-import { decodeJwt, SessionTokenVerifier } from './jwt.ts';
+import { decodeToken, SessionTokenVerifier } from './jwt.ts';
 import { ParentChannel } from './parent.ts';
 import { EmbeddedSession, STORAGE_KEY } from './session.ts';
 import { SessionPage } from './view.ts';
 
-interface PageConfig {
-  dashboardId: string;
-  workspaceId: string | null;
-  allowedOrigins: string[] | null;
-  issuer: string;
-}
-
-const DEFAULT_RENEW_LEAD_SECONDS = 10;
+type PageConfig = EmbedPageConfig;
 
 function readConfig(): PageConfig {
-  const meta = document.querySelector<HTMLMetaElement>('meta[name="tessera-embed"]');
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${EMBED_CONFIG_META}"]`);
   return JSON.parse(meta?.content ?? '{}') as PageConfig;
 }
 
@@ -27,7 +23,10 @@ function renewLeadMs(url: URL, root: HTMLElement): number {
   const raw = url.searchParams.get('renewLead') ?? root.dataset.renewLead ?? '';
   const seconds = Number(raw);
   return (
-    (raw !== '' && Number.isFinite(seconds) && seconds >= 1 && seconds <= 3600
+    (raw !== '' &&
+    Number.isFinite(seconds) &&
+    seconds >= RENEW_LEAD_BOUNDS_SECONDS.min &&
+    seconds <= RENEW_LEAD_BOUNDS_SECONDS.max
       ? seconds
       : DEFAULT_RENEW_LEAD_SECONDS) * 1000
   );
@@ -53,7 +52,7 @@ function takeToken(url: URL, config: PageConfig): string | null {
     return null;
   }
   if (stored === null) return null;
-  const wid = decodeJwt(stored)?.payload.wid;
+  const wid = decodeToken(stored)?.payload.wid;
   return config.workspaceId === null || wid === config.workspaceId ? stored : null;
 }
 
@@ -90,7 +89,7 @@ async function main(): Promise<void> {
   };
   setInterval(tick, 1000);
   channel.onTokenResponse((t) => session.offer(t));
-  channel.post({ type: 'TESSERA_READY', version: 1 });
+  channel.post({ type: 'TESSERA_READY', version: EMBED_PROTOCOL_VERSION });
   await session.start(token);
 }
 

@@ -2,6 +2,9 @@
 // answering the page's token requests (docs/embedding.md "The postMessage protocol", "The host SDK"). Dependency-free; served by Tessera at
 // GET /sdk/embed.js as an ES module.
 
+import { DASHBOARD_ID_PATTERN } from '../../src/shared/embed-page.ts';
+import type { HostMessage } from '../../src/shared/embed-protocol.ts';
+
 /** What the host's backend returns: a session JWT from Tessera's `impersonateUser`. */
 export type TokenProvider = () => Promise<string> | string;
 
@@ -51,7 +54,6 @@ export interface EmbeddedDashboard {
 
 /** How long after the iframe's load event the page may take to report TESSERA_READY. */
 const NOT_READY_AFTER_LOAD_MS = 5000;
-const SAFE_DASHBOARD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Creates the iframe with the first token from `getToken()` and answers the page's
@@ -62,7 +64,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
   const { element, dashboardId, getToken } = options;
   if (!(element instanceof HTMLElement))
     throw new TypeError('mountDashboard: element must be an HTMLElement');
-  if (!SAFE_DASHBOARD_ID.test(dashboardId)) throw new TypeError('mountDashboard: invalid dashboardId');
+  if (!DASHBOARD_ID_PATTERN.test(dashboardId)) throw new TypeError('mountDashboard: invalid dashboardId');
   const base = new URL(options.baseUrl);
   const tesseraOrigin = base.origin;
   const firstToken = await getToken();
@@ -104,7 +106,8 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
       const token = await getToken();
       if (typeof token !== 'string' || token.length === 0)
         throw new TypeError('getToken() returned no token');
-      iframe.contentWindow?.postMessage({ type: 'JWT_TOKEN_RESPONSE', token }, tesseraOrigin);
+      const message: HostMessage = { type: 'JWT_TOKEN_RESPONSE', token };
+      iframe.contentWindow?.postMessage(message, tesseraOrigin);
       emit({ type: 'renewed' });
     } catch (err) {
       emit({
