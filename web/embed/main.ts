@@ -6,6 +6,7 @@ import { EMBED_CONFIG_META, type EmbedPageConfig } from '../../src/shared/embed-
 import { EMBED_PROTOCOL_VERSION } from '../../src/shared/embed-protocol.ts';
 import { DEFAULT_RENEW_LEAD_SECONDS, RENEW_LEAD_BOUNDS_SECONDS } from '../../src/shared/limits.ts';
 import { ServerClock, TesseraApi } from './api.ts';
+import { DashboardPage } from './dashboard/dashboard.ts';
 import { decodeToken, SessionTokenVerifier } from './jwt.ts';
 import { ParentChannel } from './parent.ts';
 import { EmbeddedSession, STORAGE_KEY } from './session.ts';
@@ -69,9 +70,23 @@ async function main(): Promise<void> {
     now: () => clock.now(),
   });
   const channel = new ParentChannel(config.allowedOrigins);
-  const page = new SessionPage(root, config.dashboardId);
   const token = takeToken(url, config);
-  const session = new EmbeddedSession({
+  let session: EmbeddedSession;
+  const dashboard = new DashboardPage({
+    api,
+    dashboardId: config.dashboardId,
+    token: () => session.activeToken,
+    unauthorized: (t) => session.unauthorized(t),
+    post: (m) => channel.post(m),
+  });
+  const page = new SessionPage(root, config.dashboardId, dashboard.element);
+  // The session panel opens by itself when there is no dashboard to show.
+  new MutationObserver(() => {
+    const status = dashboard.status;
+    page.panel.open = status === 'missing' || status === 'forbidden' || status === 'failed';
+  }).observe(dashboard.element, { attributes: true, attributeFilter: ['data-status'] });
+  let wasActive = false;
+  session = new EmbeddedSession({
     api,
     verifier,
     channel,
@@ -81,6 +96,9 @@ async function main(): Promise<void> {
     onChange: (state) => {
       page.render(state);
       tick();
+      const active = state.kind === 'active';
+      if (active !== wasActive || (active && dashboard.status === 'idle')) dashboard.sessionChanged(active);
+      wasActive = active;
     },
   });
   const tick = () => {
@@ -88,7 +106,11 @@ async function main(): Promise<void> {
     page.tick(exp === null ? null : Math.ceil((exp - clock.now()) / 1000));
   };
   setInterval(tick, 1000);
-  channel.onTokenResponse((t) => session.offer(t));
+  channel.onHostMessage((m) => {
+    if (m.type === 'JWT_TOKEN_RESPONSE') session.offer(m.token);
+    else if (m.type === 'TESSERA_SET_FILTERS') dashboard.setFilters(m.filters);
+    else dashboard.setTheme(m.theme);
+  });
   channel.post({ type: 'TESSERA_READY', version: EMBED_PROTOCOL_VERSION });
   await session.start(token);
 }

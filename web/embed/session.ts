@@ -53,6 +53,16 @@ export class EmbeddedSession {
     return this.#state;
   }
 
+  /** The current token while the session is active; null when expired (no API calls then). */
+  get activeToken(): string | null {
+    return this.#state.kind === 'active' ? this.#token : null;
+  }
+
+  /** An API call answered 401 with the current token: the server ended the session. */
+  unauthorized(token: string): void {
+    if (token === this.#token && this.#state.kind === 'active') this.#expire('TOKEN_REJECTED', true);
+  }
+
   get expiresAtMs(): number | null {
     return this.#claims ? this.#claims.exp * 1000 : null;
   }
