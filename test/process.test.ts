@@ -77,6 +77,7 @@ describe('the tessera process', () => {
         loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TESSERA_DATA_DIR: server.dataDir }),
         {
           features: [],
+          modules: [],
         },
       );
       try {

@@ -49,6 +49,7 @@ describe('unexpected errors', () => {
             ],
           },
         ],
+        modules: [],
       },
     );
     try {

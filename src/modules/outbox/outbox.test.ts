@@ -326,8 +326,8 @@ describe('outbox on PostgreSQL with two instances', {
       database: { kind: 'postgres', url: scratch.url, poolSize: 5 },
     } as Config;
     const [a, b] = await Promise.all([
-      createApp(config, { features: [] }),
-      createApp(config, { features: [] }),
+      createApp(config, { features: [], modules: [] }),
+      createApp(config, { features: [], modules: [] }),
     ]);
     try {
       const ws = await a.services.workspaces.ensureDefault();

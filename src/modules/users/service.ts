@@ -313,6 +313,11 @@ export class UserService {
     return q.findUserByEmail(this.#db, workspaceId, normalizeEmail(email));
   }
 
+  /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */
+  async roleAssignments(userId: string): Promise<q.StoredAssignment[]> {
+    return (await q.roleAssignmentsOf(this.#db, [userId])).get(userId) ?? [];
+  }
+
   list(workspaceId: string): Promise<q.UserRow[]> {
     return q.listUsersOrdered(this.#db, workspaceId);
   }

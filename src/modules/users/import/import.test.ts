@@ -58,6 +58,7 @@ async function cli(env: Env, argv: string[], tty = false) {
 async function withApp<T>(env: Env, work: (app: App) => Promise<T>): Promise<T> {
   const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env.env }), {
     features: [],
+    modules: [],
   });
   try {
     return await work(app);
