@@ -69,7 +69,8 @@ export async function startExampleHost(options: ExampleHostOptions): Promise<Exa
       }
       if (route === 'GET /') {
         const email = signedInEmail(req);
-        // `?filter.region=DE` on the host's own URL becomes the dashboard's initial filters.
+        // `?filter.region=DE` on the host's own URL becomes the dashboard's initial filters, and
+        // `?dashboard=<id>` embeds another dashboard (the SDK checks the id's shape).
         const filters: Record<string, string[]> = {};
         for (const [key, value] of url.searchParams) {
           if (!key.startsWith('filter.')) continue;
@@ -80,7 +81,9 @@ export async function startExampleHost(options: ExampleHostOptions): Promise<Exa
           res,
           200,
           'text/html; charset=utf-8',
-          email ? dashboardPage(email, publicUrl, dashboardId, filters) : loginPage(),
+          email
+            ? dashboardPage(email, publicUrl, url.searchParams.get('dashboard') ?? dashboardId, filters)
+            : loginPage(),
         );
       }
       send(res, 404, 'text/plain', 'not found');
@@ -132,7 +135,7 @@ function dashboardPage(
 <html lang="en"><head><meta charset="utf-8"><title>Example host</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 1.5rem; }
-  #dashboard { height: 760px; border: 1px solid #ccc; border-radius: 8px; overflow: hidden; }
+  #dashboard { height: 1120px; border: 1px solid #ccc; border-radius: 8px; overflow: hidden; }
   #events { font-family: ui-monospace, monospace; font-size: 13px; }
 </style></head>
 <body>

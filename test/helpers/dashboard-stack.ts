@@ -36,6 +36,8 @@ export interface DashboardStack {
   readonly tessera: ServerProcess;
   readonly host: ExampleHost;
   readonly dashboard: DemoDashboard;
+  /** A copy of the demo with a `region` select filter that its "Orders in region" tile uses. */
+  readonly filtered: DemoDashboard;
   gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
   /** The rows `sql` returns for a demo user, from their tenant's rows only, with filter values bound. */
   expected(
@@ -86,6 +88,50 @@ export async function startDashboardStack(): Promise<DashboardStack> {
         { id: demo.id },
       )
     ).dashboard as DemoDashboard;
+    const read = async (id: string) =>
+      (
+        await gql(
+          'query($id: ID!) { dashboard(id: $id) { id domainId filters { id type defaultValues } tiles { id title sql visualization bindings { y } } } }',
+          { id },
+        )
+      ).dashboard as DemoDashboard;
+    const created = await gql(
+      'mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { status { code message } dashboard { id } } }',
+      {
+        input: {
+          title: 'Sales by region',
+          domainId: dashboard.domainId,
+          filters: [
+            {
+              id: 'region',
+              label: 'Region',
+              type: 'SINGLE_SELECT',
+              optionsSql: 'select code from regions order by code',
+            },
+          ],
+          tiles: [
+            {
+              id: 'in_region',
+              title: 'Orders in region',
+              sql: 'select count(*) as orders from orders where region = {{region}}',
+              visualization: 'NUMBER',
+              bindings: { y: ['orders'] },
+              position: { x: 0, y: 0, w: 4, h: 2 },
+            },
+            {
+              id: 'all_regions',
+              title: 'Orders in all regions',
+              sql: 'select count(*) as orders from orders',
+              visualization: 'NUMBER',
+              bindings: { y: ['orders'] },
+              position: { x: 4, y: 0, w: 4, h: 2 },
+            },
+          ],
+        },
+      },
+    );
+    if (created.createDashboard.status.code !== 'OK') throw new Error(JSON.stringify(created));
+    const filtered = await read(created.createDashboard.dashboard.id);
     const vera = DEMO_USERS[0];
     await gql('mutation($input: CreateUsersInput!) { createUsers(input: $input) { status { code } } }', {
       input: {
@@ -133,7 +179,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     };
     const filterValues = (filters?: ReadonlyMap<string, readonly string[]>) => {
       const values = new Map<string, unknown>();
-      for (const f of dashboard.filters) {
+      for (const f of [...dashboard.filters, ...filtered.filters]) {
         const v = filters?.get(f.id) ?? f.defaultValues;
         if (f.type === 'DATE_RANGE') {
           values.set(`${f.id}_from`, v[0] ?? null);
@@ -147,6 +193,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       tessera,
       host,
       dashboard,
+      filtered,
       gql,
       async expected(email, sql, filters) {
         const values = filterValues(filters);
