@@ -11,6 +11,7 @@ import type { DomainCatalog } from '../domains/catalog.ts';
 import { enqueueMessages } from '../outbox/queue.ts';
 import type { UserService } from '../users/service.ts';
 import { canCreateIn, userAccess } from './access.ts';
+import { demoDashboard } from './demo.ts';
 import * as q from './queries.ts';
 import type { TileResultCache } from './result-cache.ts';
 import {
@@ -547,7 +548,12 @@ export class DashboardService {
     return { shares, users };
   }
 
-  /** The demo's dashboard, created once under its fixed id (`tessera demo` is idempotent). */
+  /** `tessera demo`'s "Sales overview" dashboard over the demo domain; left as it is when it exists. */
+  ensureDemo(workspaceId: string, domainId: string, origin: AuditOrigin): Promise<Dashboard> {
+    return this.ensureDashboard(demoDashboard(workspaceId, domainId), origin);
+  }
+
+  /** A dashboard created once under its fixed id (`tessera demo` is idempotent). */
   async ensureDashboard(
     dashboard: Omit<Dashboard, 'createdAt' | 'updatedAt' | 'version'>,
     origin: AuditOrigin,

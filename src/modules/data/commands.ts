@@ -95,7 +95,8 @@ async function privilegeReport(
 export function demoCommand(data: () => DataAccess): CliCommand {
   return {
     name: 'demo',
-    summary: 'Load a three-tenant demo warehouse, a domain with row policies and three users (idempotent).',
+    summary:
+      'Load a three-tenant demo warehouse, a domain with row policies, three users and a dashboard (idempotent).',
     usage: 'tessera demo [--workspace ID] [--json]',
     options: [workspaceOption, jsonOption],
     async run(args, env) {
@@ -118,6 +119,7 @@ export function demoCommand(data: () => DataAccess): CliCommand {
               (u) =>
                 `  user       ${u.email.padEnd(24)} tenant_id=${u.tenant} regions=${JSON.stringify(u.regions)}`,
             ),
+            `  dashboard  ${demo.dashboardId} ("Sales overview", 6 tiles: /embed/dashboards/${demo.dashboardId})`,
             '',
             'Next: start the server (npm start) and, with an access key in KEY (docs/data-access.md walks through it):',
             `  export DOMAIN=${demo.domainId}`,
