@@ -29,6 +29,11 @@ async function openAs(page: Page, stack: DashboardStack, email: string, query = 
   await page.fill('input[name=email]', email);
   await Promise.all([page.waitForURL(`${stack.host.url}/`), page.click('button[type=submit]')]);
   if (query) await page.goto(`${stack.host.url}/${query}`);
+  return embeddedDashboard(page, stack);
+}
+
+/** The host page's embed frame, once its dashboard has loaded; records the SDK's events. */
+async function embeddedDashboard(page: Page, stack: DashboardStack): Promise<Frame> {
   await page.waitForFunction(() => (window as any).tesseraEmbed !== undefined);
   await page.evaluate(() => {
     const w = window as any;
@@ -223,7 +228,7 @@ describe('the embedded demo dashboard in Chromium', { skip }, () => {
       assert.equal(await frame.$('[data-role="save"]'), null, 'edit mode ended on save');
 
       await page.reload();
-      const reloaded = await openAs(page, stack, ALICE);
+      const reloaded = await embeddedDashboard(page, stack);
       await settled(reloaded);
       const tile = reloaded.locator('.tile', { hasText: 'Orders per customer' });
       const id = await tile.getAttribute('data-tile');
