@@ -24,6 +24,8 @@ export const TABLE_OWNERS = {
   data_domains: 'data',
   data_domain_tables: 'data',
   workspace_data_settings: 'data',
+  dashboards: 'dashboards',
+  dashboard_shares: 'dashboards',
 } as const satisfies Record<string, string>;
 
 export type TableName = keyof typeof TABLE_OWNERS;

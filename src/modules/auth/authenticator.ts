@@ -7,11 +7,10 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal | null>;
 }
 
-/**
- * Longest bearer token we look at; anything longer is rejected unparsed. Also the longest session
- * token impersonateUser may issue, so every token Tessera mints can be used.
- */
-export const MAX_TOKEN_LENGTH = 8192;
+import { MAX_TOKEN_LENGTH } from '../../shared/limits.ts';
+
+/** Longest bearer token we look at (shared with the embed page). */
+export { MAX_TOKEN_LENGTH };
 
 /**
  * The one entry point for every bearer credential (docs/api-contract.md §1). The shape of the token

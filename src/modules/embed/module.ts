@@ -1,12 +1,12 @@
 import { errorResponse, type HttpContext } from '../../http/router.ts';
 import { defineModule } from '../../kernel/module.ts';
 import type { Services } from '../../kernel/services.ts';
-import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
+import { DASHBOARD_ID_PATTERN } from '../../shared/embed-page.ts';
+import { MAX_TOKEN_LENGTH } from '../../shared/limits.ts';
 import { type WebAsset, WebAssets } from './assets.ts';
 import { cspOrigins, embedPageCsp } from './csp.ts';
 import { embedPageHtml } from './page.ts';
 
-const DASHBOARD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const WORKSPACE_ID = /^ws_[0-9a-z]{1,64}$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -32,7 +32,8 @@ export const embedModule = defineModule({
     };
 
     router.add('GET', '/embed/dashboards/:id', async (request, ctx) => {
-      if (!DASHBOARD_ID.test(ctx.params.id ?? '')) return errorResponse(404, 'NOT_FOUND', 'Not found');
+      if (!DASHBOARD_ID_PATTERN.test(ctx.params.id ?? ''))
+        return errorResponse(404, 'NOT_FOUND', 'Not found');
       const script = assets.get('embed/embed.js');
       const style = assets.get('embed/embed.css');
       if (!script || !style) return missing('embed/embed.js');

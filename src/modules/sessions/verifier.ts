@@ -1,6 +1,7 @@
 import { type JWTPayload, type JWTVerifyResult, jwtVerify } from 'jose';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
+import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from '../../shared/limits.ts';
 import * as keyQueries from '../access-keys/queries.ts';
 import type { JwtVerifier } from '../auth/authenticator.ts';
 import { expandPermissions } from '../auth/permissions.ts';
@@ -9,10 +10,9 @@ import { readSessionState } from './session-state.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
 
-/** Allowed clock difference between instances for `exp`, `nbf` and `iat` (docs/sessions.md "How every bearer JWT is checked": ≤ 60 s). */
-export const CLOCK_SKEW_SECONDS = 60;
-/** The longest lifetime any Tessera token can have (the TTL settings' maximum). */
-export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+// Allowed clock skew and longest token lifetime are shared with the embed page.
+export { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS };
+
 const MAX_HEADER_CHARS = 512;
 const MAX_CLAIM_CHARS = 100;
 /** Header parameters that name key material elsewhere: never followed, and a token carrying one is refused. */
