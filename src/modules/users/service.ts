@@ -12,6 +12,7 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { normalizeEmail } from './email.ts';
+import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
 import {
   type CreateUserResult,
@@ -58,6 +59,16 @@ export class UserService {
    * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
    * ones, atomically. Any bad item fails the whole call, naming every bad item.
    */
+  /** One page of the workspace's users matching `filter`, in email order (keyset-paginated). */
+  search(
+    workspaceId: string,
+    filter: UserFilter | null | undefined,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<UserPage> {
+    return searchUsers(this.#db, workspaceId, filter, first, after);
+  }
+
   async createUsers(
     workspaceId: string,
     input: CreateUsersInput,
