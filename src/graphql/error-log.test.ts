@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { testConfig } from '../../test/helpers/app.ts';
 import { type App, createApp } from '../app.ts';
 import type { Config } from '../config.ts';
+import type { ModuleResolvers } from './context.ts';
 
 /**
  * docs/api-contract.md §1: an unexpected failure is masked for the client, and its cause goes to the log
@@ -33,6 +34,7 @@ describe('unexpected errors', () => {
             modules: [
               {
                 typeDefs: 'extend type Query { faulty: String slow: String }',
+                // Fields of this test's own schema, which the generated resolver types do not know.
                 resolvers: {
                   Query: {
                     faulty: async () => {
@@ -44,7 +46,7 @@ describe('unexpected errors', () => {
                       return 'ok';
                     },
                   },
-                },
+                } as ModuleResolvers,
               },
             ],
           },

@@ -13,6 +13,22 @@ export interface AuditFilter {
   readonly until?: string | null;
 }
 
+/** A stored audit event, as the AuditEvent type's resolvers receive it. */
+export interface AuditRow {
+  id: string;
+  seq: string | number;
+  occurred_at: Date;
+  action: string;
+  outcome: string;
+  actor_key_id: string | null;
+  actor_user_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  details: unknown;
+}
+
 const MAX_SEQ = 2n ** 63n - 1n;
 
 /** Newest first, keyset-paginated on the insertion sequence. */

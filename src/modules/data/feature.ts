@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Feature } from '../../app.ts';
-import type { ResolverMap } from '../../graphql/context.ts';
+import type { ModuleResolvers } from '../../graphql/context.ts';
 import { createDataAccess, type DataAccess } from './access.ts';
 import { demoCommand, policyCommand } from './commands.ts';
 import { databaseDomainCatalog } from './domains/catalog.ts';
@@ -57,9 +57,10 @@ export function dataAccessFeature(): Feature & { data(): DataAccess } {
   };
 }
 
-function merge(...maps: ResolverMap[]): ResolverMap {
-  const out: ResolverMap = {};
+function merge(...maps: ModuleResolvers[]): ModuleResolvers {
+  const out: Record<string, object> = {};
   for (const m of maps)
     for (const [type, fields] of Object.entries(m)) out[type] = { ...(out[type] ?? {}), ...fields };
-  return out;
+  // Each map was checked against the generated types; merging type by type keeps every field's type.
+  return out as ModuleResolvers;
 }

@@ -1,5 +1,5 @@
 import { Kind, type ValueNode } from 'graphql';
-import type { RequestContext, ResolverMap } from '../../../graphql/context.ts';
+import type { ModuleResolvers } from '../../../graphql/context.ts';
 import { requirePermission, requireSession } from '../../auth/guards.ts';
 import type { DataAccess } from '../access.ts';
 
@@ -26,11 +26,11 @@ const JSONValue = {
 };
 
 /** runQuery (a user's session) and explainAccess (`data:admin`). */
-export function queryResolvers(data: () => DataAccess): ResolverMap {
+export function queryResolvers(data: () => DataAccess): ModuleResolvers {
   return {
     JSONValue,
     Query: {
-      runQuery: (_: unknown, args: { domainId: string; sql: string }, ctx: RequestContext) => {
+      runQuery: (_, args, ctx) => {
         const session = requireSession(ctx.principal);
         return data().queries.run({
           caller: {
@@ -44,16 +44,7 @@ export function queryResolvers(data: () => DataAccess): ResolverMap {
           at: () => ctx.clock.now(),
         });
       },
-      explainAccess: (
-        _: unknown,
-        args: {
-          domainId: string;
-          sql: string;
-          userId: string;
-          sessionAttributes?: { key: string; value: string }[] | null;
-        },
-        ctx: RequestContext,
-      ) => {
+      explainAccess: (_, args, ctx) => {
         const principal = requirePermission(ctx.principal, 'data:admin');
         return data().queries.explain(
           {
