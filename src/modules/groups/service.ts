@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../domains/catalog.ts';
 import {
   normalizeAssignments,
@@ -113,16 +113,13 @@ export class GroupService {
           }));
           if (rows.length > 0) await tx.insertInto('group_role_assignments').values(rows).execute();
         }
-        await recordAuditEvents(tx, [
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            existingId ? 'group.update' : 'group.create',
-            { type: 'group', id },
-            { name },
-          ),
-        ]);
+        await recordAudit(tx, origin, {
+          action: existingId ? 'group.update' : 'group.create',
+          workspaceId,
+          target: id,
+          details: { name },
+          at: now,
+        });
       });
     } catch (err) {
       if (isUniqueViolation(err, 'user_groups_workspace_name_unique')) {
@@ -142,9 +139,12 @@ export class GroupService {
         .where('workspace_id', '=', workspaceId)
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw notFound('Group not found');
-      await recordAuditEvents(tx, [
-        auditEvent(origin, this.#clock.now(), workspaceId, 'group.delete', { type: 'group', id: groupId }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'group.delete',
+        workspaceId,
+        target: groupId,
+        at: this.#clock.now(),
+      });
     });
   }
 
@@ -193,18 +193,16 @@ export class GroupService {
           .where('group_id', '=', groupId)
           .where('user_id', 'in', unique)
           .execute();
-      await recordAuditEvents(
+      await recordAudit(
         tx,
-        unique.map((u) =>
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            change === 'add' ? 'group.addMember' : 'group.removeMember',
-            { type: 'user', id: u },
-            { groupId },
-          ),
-        ),
+        origin,
+        unique.map((u) => ({
+          action: change === 'add' ? 'group.addMember' : 'group.removeMember',
+          workspaceId,
+          target: u,
+          details: { groupId },
+          at: now,
+        })),
       );
     });
   }

@@ -4,7 +4,7 @@ import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../domains/catalog.ts';
 import {
   normalizeAssignments,
@@ -164,16 +164,13 @@ export class UserService {
       const now = this.#clock.now();
       await q.replaceDatabaseAttributes(tx, [userId], attributes);
       await q.touchUsers(tx, [userId], now);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setAttributes',
-          { type: 'user', id: userId },
-          { keys: attributes.map((a) => a.key) },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setAttributes',
+        workspaceId,
+        target: userId,
+        details: { keys: attributes.map((a) => a.key) },
+        at: now,
+      });
     });
   }
 
@@ -202,9 +199,12 @@ export class UserService {
           )
           .execute();
       }
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'user.setJwtAttributes', { type: 'user', id: userId }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setJwtAttributes',
+        workspaceId,
+        target: userId,
+        at: now,
+      });
     });
   }
 
@@ -225,16 +225,13 @@ export class UserService {
       const now = this.#clock.now();
       await q.replaceDirectAssignments(tx, [userId], normalizeAssignments(assignments));
       await q.touchUsers(tx, [userId], now);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setRoleAssignments',
-          { type: 'user', id: userId },
-          { roleIds: assignments.map((a) => a.roleId) },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setRoleAssignments',
+        workspaceId,
+        target: userId,
+        details: { roleIds: assignments.map((a) => a.roleId) },
+        at: now,
+      });
     });
   }
 
@@ -250,16 +247,13 @@ export class UserService {
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
       await tx.updateTable('users').set({ status, updated_at: now }).where('id', '=', userId).execute();
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setStatus',
-          { type: 'user', id: userId },
-          { from: user.status, to: status },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setStatus',
+        workspaceId,
+        target: userId,
+        details: { from: user.status, to: status },
+        at: now,
+      });
     });
   }
 
@@ -295,11 +289,16 @@ export class UserService {
         .where('workspace_id', '=', workspaceId)
         .where('id', '=', anyText(unique))
         .execute();
-      await recordAuditEvents(
+      await recordAudit(
         tx,
-        found.map((u) =>
-          auditEvent(origin, now, workspaceId, 'user.delete', { type: 'user', id: u.id }, { email: u.email }),
-        ),
+        origin,
+        found.map((u) => ({
+          action: 'user.delete',
+          workspaceId,
+          target: u.id,
+          details: { email: u.email },
+          at: now,
+        })),
       );
       return unique.length;
     });

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { assertNoProblems, notFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 
 export interface WorkspaceView {
   readonly id: string;
@@ -64,9 +64,13 @@ export class WorkspaceService {
     const id = newId('ws');
     await this.#db.transaction().execute(async (tx) => {
       await tx.insertInto('workspaces').values({ id, name: trimmed, created_at: now }).execute();
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, id, 'workspace.create', { type: 'workspace', id }, { name: trimmed }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'workspace.create',
+        workspaceId: id,
+        target: id,
+        details: { name: trimmed },
+        at: now,
+      });
     });
     return this.get(id);
   }

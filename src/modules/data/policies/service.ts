@@ -1,7 +1,7 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { defaultSchemaOf } from '../connections/types.ts';
 import type { DomainService } from '../domains/service.ts';
@@ -106,16 +106,20 @@ export class PolicyService {
         .where('table_name', '=', table.name)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw notFound('The table left the domain meanwhile');
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          policy === null ? 'data.policy.remove' : 'data.policy.set',
-          { type: 'domain', id: domainId },
-          { table: `${table.schema}.${table.name}`, ...(policy === null ? {} : { policy }) },
-        ),
-      ]);
+      const name = `${table.schema}.${table.name}`;
+      await recordAudit(
+        tx,
+        origin,
+        policy === null
+          ? { action: 'data.policy.remove', workspaceId, target: domainId, details: { table: name }, at: now }
+          : {
+              action: 'data.policy.set',
+              workspaceId,
+              target: domainId,
+              details: { table: name, policy },
+              at: now,
+            },
+      );
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db, Executor } from '../../../db/index.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 
 /** A workspace's data settings (docs/data-access.md "Row policies"); the compat defaults are both false. */
 export interface WorkspaceDataSettings {
@@ -54,16 +54,13 @@ export async function updateDataSettings(
       .values({ workspace_id: workspaceId, ...values })
       .onConflict((oc) => oc.column('workspace_id').doUpdateSet(values))
       .execute();
-    await recordAuditEvents(tx, [
-      auditEvent(
-        origin,
-        now,
-        workspaceId,
-        'data.settings.update',
-        { type: 'workspace', id: workspaceId },
-        { ...next },
-      ),
-    ]);
+    await recordAudit(tx, origin, {
+      action: 'data.settings.update',
+      workspaceId,
+      target: workspaceId,
+      details: { ...next },
+      at: now,
+    });
     return next;
   });
 }
