@@ -35,10 +35,9 @@ const MAX_SEQ = 2n ** 63n - 1n;
 export async function listAuditEvents(
   db: Executor,
   workspaceId: string,
-  filter: AuditFilter | null | undefined,
-  first: number,
-  after: string | null | undefined,
+  request: { readonly filter?: AuditFilter | null; readonly first: number; readonly after?: string | null },
 ) {
+  const { filter, first, after } = request;
   const limit = Math.min(Math.max(first, 0), 500);
   let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);
   if (after) {

@@ -16,13 +16,11 @@ export const auditModule = defineModule(new URL('./schema.graphql', import.meta.
   Query: {
     auditEvents: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const page = await listAuditEvents(
-        ctx.services.db,
-        targetWorkspace(principal, args.workspaceId),
-        args.filter,
-        args.first ?? 50,
-        args.after,
-      );
+      const page = await listAuditEvents(ctx.services.db, targetWorkspace(principal, args.workspaceId), {
+        filter: args.filter,
+        first: args.first ?? 50,
+        after: args.after,
+      });
       return {
         edges: page.rows.map((node) => ({ node, cursor: String(node.seq) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

@@ -49,7 +49,7 @@ export function createDataAccess(app: App): DataAccess {
   const connections = new ConnectionService(db, clock, secrets, pools);
   const checker = new PolicyChecker(connections);
   const domains = new DomainService(db, clock, connections, checker);
-  const policies = new PolicyService(db, clock, domains, connections, checker);
+  const policies = new PolicyService({ db, clock, domains, connections, checker });
   const auditInFlight = config.database.kind === 'postgres' ? Math.min(4, config.database.poolSize) : 1;
   const queries = new QueryService({ db, config: config.data, connections, pools, auditInFlight });
   return {

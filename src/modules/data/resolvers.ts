@@ -104,7 +104,11 @@ export function adminResolvers(data: () => DataAccess): ModuleResolvers {
       setRowPolicy: (_, { input }, ctx) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Row policy set', { table: null }, async () => ({
-          table: await data().policies.set(ws, input.domainId, input.table, input.policy, ctx.origin),
+          table: await data().policies.set(
+            ws,
+            { domainId: input.domainId, table: input.table, policy: input.policy },
+            ctx.origin,
+          ),
         }));
       },
       removeRowPolicy: (_, { input }, ctx) => {
@@ -117,7 +121,7 @@ export function adminResolvers(data: () => DataAccess): ModuleResolvers {
         const ws = targetWorkspace(admin(ctx), input.workspaceId);
         return withStatus('Workspace data settings updated', { workspace: null }, async () => {
           const workspace = await ctx.services.workspaces.get(ws);
-          await updateDataSettings(ctx.services.db, ctx.clock, ws, input, ctx.origin);
+          await updateDataSettings({ db: ctx.services.db, clock: ctx.clock }, ws, input, ctx.origin);
           return { workspace };
         });
       },

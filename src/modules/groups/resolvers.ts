@@ -54,9 +54,7 @@ export const groupsModule = defineModule(new URL('./schema.graphql', import.meta
       return withStatus('Users added to group', {}, async () => {
         await ctx.services.groups.changeMembers(
           principal.workspaceId,
-          args.input.groupId,
-          args.input.userIds,
-          'add',
+          { groupId: args.input.groupId, userIds: args.input.userIds, change: 'add' },
           ctx.origin,
         );
         return {};
@@ -67,9 +65,7 @@ export const groupsModule = defineModule(new URL('./schema.graphql', import.meta
       return withStatus('Users removed from group', {}, async () => {
         await ctx.services.groups.changeMembers(
           principal.workspaceId,
-          args.input.groupId,
-          args.input.userIds,
-          'remove',
+          { groupId: args.input.groupId, userIds: args.input.userIds, change: 'remove' },
           ctx.origin,
         );
         return {};

@@ -40,7 +40,7 @@ export class GroupService {
 
   async create(workspaceId: string, input: GroupInput, origin: AuditOrigin): Promise<GroupView> {
     const id = newId('grp');
-    await this.#write(workspaceId, null, { ...input, name: input.name ?? '' }, origin, id);
+    await this.#write(workspaceId, { existingId: null, id }, { ...input, name: input.name ?? '' }, origin);
     return (await this.find(workspaceId, id))!;
   }
 
@@ -50,17 +50,18 @@ export class GroupService {
     input: GroupInput,
     origin: AuditOrigin,
   ): Promise<GroupView> {
-    await this.#write(workspaceId, groupId, input, origin, groupId);
+    await this.#write(workspaceId, { existingId: groupId, id: groupId }, input, origin);
     return (await this.find(workspaceId, groupId))!;
   }
 
+  /** `existingId` is null for a new group, whose `id` is chosen by the caller. */
   async #write(
     workspaceId: string,
-    existingId: string | null,
+    group: { readonly existingId: string | null; readonly id: string },
     input: GroupInput,
     origin: AuditOrigin,
-    id: string,
   ): Promise<void> {
+    const { existingId, id } = group;
     const problems: Problem[] = [];
     const name = input.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) {
@@ -151,11 +152,14 @@ export class GroupService {
   /** Adds or removes members, all or nothing: an unknown user or group fails the whole call. */
   async changeMembers(
     workspaceId: string,
-    groupId: string,
-    userIds: readonly string[],
-    change: 'add' | 'remove',
+    members: {
+      readonly groupId: string;
+      readonly userIds: readonly string[];
+      readonly change: 'add' | 'remove';
+    },
     origin: AuditOrigin,
   ): Promise<void> {
+    const { groupId, userIds, change } = members;
     const unique = [...new Set(userIds)];
     await this.#db.transaction().execute(async (tx) => {
       // The group and the users are held (FOR KEY SHARE, as the memberships' foreign keys would)

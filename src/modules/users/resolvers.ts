@@ -76,7 +76,11 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     users: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
-      const page = await searchUsers(ctx.services.db, workspaceId, args.filter, args.first ?? 50, args.after);
+      const page = await searchUsers(ctx.services.db, workspaceId, {
+        filter: args.filter,
+        first: args.first ?? 50,
+        after: args.after,
+      });
       await prefetchUserFields(ctx, info, ['edges', 'node'], page.rows);
       return {
         edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node.email_normalized, node.id) })),

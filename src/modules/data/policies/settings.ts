@@ -31,8 +31,7 @@ export async function readDataSettings(db: Executor, workspaceId: string): Promi
 
 /** Changes the given settings (an omitted one keeps its value). */
 export async function updateDataSettings(
-  db: Db,
-  clock: Clock,
+  { db, clock }: { readonly db: Db; readonly clock: Clock },
   workspaceId: string,
   input: { rowPoliciesApplyToAdmins?: boolean | null; requireRowPolicies?: boolean | null },
   origin: AuditOrigin,

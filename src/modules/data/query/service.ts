@@ -177,7 +177,7 @@ export class QueryService {
     try {
       plan = await this.#locate(caller, domainId, { enforceRole: true });
       plan = resolve(plan);
-      plan = await this.#rewrite(plan, sql);
+      plan = await this.#rewrite(plan, request);
       output = await this.#execute(plan);
     } catch (err) {
       failure = err;
@@ -205,10 +205,8 @@ export class QueryService {
   /** What a user's query would become, and where it would run, without running it (`data:admin`). */
   async explain(caller: QueryCaller, domainId: string, sql: string): Promise<AccessExplanation> {
     checkSql(sql);
-    const plan = await this.#rewrite(
-      resolve(await this.#locate(caller, domainId, { enforceRole: false })),
-      sql,
-    );
+    const located = await this.#locate(caller, domainId, { enforceRole: false });
+    const plan = await this.#rewrite(resolve(located), { sql });
     return {
       allowed: plan.access.canQuery,
       roles: plan.access.roles,
@@ -256,8 +254,9 @@ export class QueryService {
     };
   }
 
-  /** The gate's rewrite of `sql` for the user, on the tables of the domain as the settings name them. */
-  async #rewrite(plan: Resolved, sql: string): Promise<Ready> {
+  /** The gate's rewrite of the query for the user, on the tables of the domain as the settings name them. */
+  async #rewrite(plan: Resolved, query: Pick<QueryRequest, 'sql' | 'parameters'>): Promise<Ready> {
+    const { sql } = query;
     const { domain, connection, settings, access, dataSettings } = plan;
     const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
