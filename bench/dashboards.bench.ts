@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       ORIGIN,
     );
     for (const [table, policy] of Object.entries(DEMO_POLICIES))
-      await data.data().policies.set(ws.id, domain.id, { name: table }, policy, ORIGIN);
+      await data.data().policies.set(ws.id, { domainId: domain.id, table: { name: table }, policy }, ORIGIN);
     await app.services.users.createUsers(
       ws.id,
       {

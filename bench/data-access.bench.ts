@@ -101,7 +101,11 @@ async function main(): Promise<void> {
       );
     await data
       .data()
-      .policies.set(ws.id, domain.id, { name: 'orders' }, "tenant_id = USER_ATTRIBUTE('tenant_id')", ORIGIN);
+      .policies.set(
+        ws.id,
+        { domainId: domain.id, table: { name: 'orders' }, policy: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
+        ORIGIN,
+      );
     const [benchUser] = await app.services.users.createUsers(
       ws.id,
       {

@@ -137,7 +137,11 @@ try {
     );
   await data
     .data()
-    .policies.set(ws.id, domain.id, { name: 'orders' }, "tenant_id = USER_ATTRIBUTE('tenant_id')", ORIGIN);
+    .policies.set(
+      ws.id,
+      { domainId: domain.id, table: { name: 'orders' }, policy: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
+      ORIGIN,
+    );
   await setup.services.users.createUsers(
     ws.id,
     {

@@ -29,21 +29,24 @@ export function readCommandLine(argv: readonly string[], commands: readonly CliC
   if (first === '-h' || first === '--help') return { kind: 'help', text: overview(commands) };
   if (first === 'help') return { kind: 'help', text: helpFor(rest, commands) };
   const command = findCommand(first, commands);
-  if (!command.subcommands) return runOrHelp(command, command, `tessera ${command.name}`, [], rest);
+  if (!command.subcommands)
+    return runOrHelp(command, { syntax: command, path: `tessera ${command.name}`, leading: [] }, rest);
 
   const [sub, ...subRest] = rest;
   if (sub === undefined || sub.startsWith('-')) {
     if (wantsHelp(rest)) return { kind: 'help', text: commandHelp(command) };
     if (!command.defaultSubcommand) throw new UsageError(needsSubcommand(command));
     const fallback = findSubcommand(command, command.defaultSubcommand);
-    return runOrHelp(command, fallback, `tessera ${command.name} ${fallback.name}`, [fallback.name], rest);
+    return runOrHelp(
+      command,
+      { syntax: fallback, path: `tessera ${command.name} ${fallback.name}`, leading: [fallback.name] },
+      rest,
+    );
   }
   const subcommand = findSubcommand(command, sub);
   return runOrHelp(
     command,
-    subcommand,
-    `tessera ${command.name} ${subcommand.name}`,
-    [subcommand.name],
+    { syntax: subcommand, path: `tessera ${command.name} ${subcommand.name}`, leading: [subcommand.name] },
     subRest,
   );
 }
@@ -58,13 +61,17 @@ export function usageLine(path: string, syntax: CliSyntax): string {
   return [path, ...args, ...options].join(' ');
 }
 
+/** `leading`: the subcommand's name, given back to the command's `run` before its arguments. */
 function runOrHelp(
   command: CliCommand,
-  syntax: CliSyntax & { readonly summary: string },
-  path: string,
-  leading: string[],
+  target: {
+    readonly syntax: CliSyntax & { readonly summary: string };
+    readonly path: string;
+    readonly leading: string[];
+  },
   argv: readonly string[],
 ): CommandLine {
+  const { syntax, path, leading } = target;
   const options = [...(syntax.options ?? []), HELP];
   rejectUnknownOptions(argv, options, path);
   let parsed: ReturnType<typeof parseArgs>;

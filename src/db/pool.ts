@@ -63,7 +63,11 @@ export class TesseraPool implements PostgresPool {
         ? this.#reserved
         : this.#main;
     const client = await acquire(pool, scope?.signal);
-    return new GuardedClient(pool, client, scope?.signal, this.#clientConfig, this.#answerWithinMs);
+    return new GuardedClient(pool, client, {
+      signal: scope?.signal,
+      config: this.#clientConfig,
+      answerWithinMs: this.#answerWithinMs,
+    });
   }
 
   stats(): LaneStats[] {
@@ -150,15 +154,17 @@ class GuardedClient implements PostgresPoolClient {
   constructor(
     pool: pg.Pool,
     client: pg.PoolClient,
-    signal: AbortSignal | undefined,
-    config: pg.ClientConfig,
-    answerWithinMs: number,
+    options: {
+      readonly signal: AbortSignal | undefined;
+      readonly config: pg.ClientConfig;
+      readonly answerWithinMs: number;
+    },
   ) {
     this.#pool = pool;
     this.#client = client;
-    this.#signal = signal;
-    this.#clientConfig = config;
-    this.#answerWithinMs = answerWithinMs;
+    this.#signal = options.signal;
+    this.#clientConfig = options.config;
+    this.#answerWithinMs = options.answerWithinMs;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;

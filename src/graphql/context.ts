@@ -1,9 +1,11 @@
+import type { GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Clock } from '../clock.ts';
 import type { RequestReport } from '../http/request-report.ts';
 import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditOrigin } from '../modules/audit/service.ts';
 import type { Principal } from '../modules/auth/principal.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import type { Loaders } from './loaders.ts';
 
 /** Everything a resolver may use. Built fresh for every request; nothing global. */
@@ -23,10 +25,26 @@ export interface RequestContext {
   readonly report: RequestReport;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: resolver maps are checked by the schema, not by TS
-export type ResolverMap = Record<string, Record<string, any>>;
+/**
+ * A module's resolvers: its part of the map generated from the whole schema (`npm run codegen`),
+ * so arguments, parents (our internal models, see codegen.ts) and results are checked by tsc.
+ */
+export type ModuleResolvers = {
+  [K in keyof Resolvers]: NonNullable<Resolvers[K]> extends GraphQLScalarType
+    ? ScalarFunctions | Resolvers[K]
+    : Resolvers[K];
+};
+
+/**
+ * graphql-tools takes a custom scalar's functions as a plain object; a `GraphQLScalarType` instance
+ * would also replace the description the SDL gives it.
+ */
+type ScalarFunctions = Pick<
+  GraphQLScalarTypeConfig<unknown, unknown>,
+  'serialize' | 'parseValue' | 'parseLiteral'
+>;
 
 export interface GraphQLModule {
   readonly typeDefs: string;
-  readonly resolvers: ResolverMap;
+  readonly resolvers: ModuleResolvers;
 }

@@ -31,12 +31,15 @@ export interface CostModel {
 
 /** The operation's cost under `model`; fragments are priced once per page size, not per spread. */
 export function operationCost(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  variables: Readonly<Record<string, unknown>>,
+  request: {
+    readonly schema: GraphQLSchema;
+    readonly operation: OperationDefinitionNode;
+    readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+    readonly variables: Readonly<Record<string, unknown>>;
+  },
   model: CostModel,
 ): number {
+  const { schema, operation, fragments, variables } = request;
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
   const fragmentCosts = new Map<string, number>();

@@ -7,6 +7,7 @@ import { type App, createApp } from '../app.ts';
 import type { Config } from '../config.ts';
 import { defineModule } from '../kernel/module.ts';
 import { modules } from '../modules/index.ts';
+import type { ModuleResolvers } from './context.ts';
 
 /**
  * docs/api-contract.md §1: an unexpected failure is masked for the client, and its cause goes to the log
@@ -37,6 +38,7 @@ describe('unexpected errors', () => {
             provides: [],
             graphql: {
               typeDefs: 'extend type Query { faulty: String slow: String }',
+              // Fields of this test's own schema, which the generated resolver types do not know.
               resolvers: {
                 Query: {
                   faulty: async () => {
@@ -48,7 +50,7 @@ describe('unexpected errors', () => {
                     return 'ok';
                   },
                 },
-              },
+              } as ModuleResolvers,
             },
           }),
         ],

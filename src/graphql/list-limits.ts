@@ -33,12 +33,15 @@ export interface ListLimitViolation {
 
 /** The first list in the operation's coerced arguments that is longer than its limit, if any. */
 export function longList(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: Readonly<Record<string, unknown>>,
+  request: {
+    readonly schema: GraphQLSchema;
+    readonly document: DocumentNode;
+    readonly operation: OperationDefinitionNode;
+    readonly variables: Readonly<Record<string, unknown>>;
+  },
   limits: ListLimits,
 ): ListLimitViolation | null {
+  const { schema, document, operation, variables } = request;
   let found: ListLimitViolation | null = null;
   const typeInfo = new TypeInfo(schema);
   const check = (

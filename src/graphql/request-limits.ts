@@ -54,7 +54,7 @@ export function requestLimits(limits: RequestLimits): Plugin {
       );
       if (coerced.errors) return; // execution answers with the coercion error
       const variables = coerced.coerced;
-      const long = longList(args.schema, document, operation, variables, limits.lists);
+      const long = longList({ schema: args.schema, document, operation, variables }, limits.lists);
       if (long) {
         setResultAndStopExecution({
           errors: [
@@ -68,7 +68,7 @@ export function requestLimits(limits: RequestLimits): Plugin {
       const fragments = new Map<string, FragmentDefinitionNode>();
       for (const d of document.definitions)
         if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-      const cost = operationCost(args.schema, operation, fragments, variables, limits.cost);
+      const cost = operationCost({ schema: args.schema, operation, fragments, variables }, limits.cost);
       if (cost > limits.cost.maxCost) {
         setResultAndStopExecution({
           errors: [

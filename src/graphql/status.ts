@@ -24,11 +24,11 @@ const STATUS_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'ACCESS
  * Runs a mutation and reports its failure the compat way: `{ status: { code: ERROR | NOT_FOUND } }`
  * with our stable `errorCode` and the list of bad items; `fallback` fills the other fields.
  */
-export async function withStatus<T extends object>(
+export async function withStatus<T extends object, F extends Nullable<T>>(
   successMessage: string,
-  fallback: NoInfer<Nullable<T>>,
+  fallback: F,
   run: () => Promise<T>,
-): Promise<Nullable<T> & { status: ResponseStatus }> {
+): Promise<(T | F) & { status: ResponseStatus }> {
   try {
     const data = await run();
     return { ...data, status: ok(successMessage) };

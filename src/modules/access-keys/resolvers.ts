@@ -6,7 +6,6 @@ import { withStatus } from '../../graphql/status.ts';
 import { parseTimestamp } from '../../time.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
-import type { AccessKeyView } from './service.ts';
 
 /** Key management needs site:admin, or iam:write for keys no stronger than the caller's own. */
 function keyManager(ctx: RequestContext): KeyPrincipal {
@@ -17,30 +16,19 @@ function keyManager(ctx: RequestContext): KeyPrincipal {
 
 export const accessKeysModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   AccessKey: {
-    creationTimestamp: (k: AccessKeyView) => isoRequired(k.createdAt),
-    expiresAt: (k: AccessKeyView) => iso(k.expiresAt),
-    revokedAt: (k: AccessKeyView) => iso(k.revokedAt),
-    lastUsedAt: (k: AccessKeyView) => iso(k.lastUsedAt),
+    creationTimestamp: (k) => isoRequired(k.createdAt),
+    expiresAt: (k) => iso(k.expiresAt),
+    revokedAt: (k) => iso(k.revokedAt),
+    lastUsedAt: (k) => iso(k.lastUsedAt),
   },
   Query: {
-    accessKeys: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) => {
+    accessKeys: (_, args, ctx) => {
       const principal = keyManager(ctx);
       return ctx.services.accessKeys.list(targetWorkspace(principal, args.workspaceId));
     },
   },
   Mutation: {
-    createAccessKey: async (
-      _: unknown,
-      args: {
-        input: {
-          workspaceId?: string | null;
-          name?: string | null;
-          permissions: string[];
-          expiresAt?: string | null;
-        };
-      },
-      ctx: RequestContext,
-    ) => {
+    createAccessKey: async (_, args, ctx) => {
       const principal = keyManager(ctx);
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Access key created', { accessKey: null, token: null }, async () => {
@@ -61,11 +49,7 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
         return { accessKey: key, token };
       });
     },
-    revokeAccessKey: (
-      _: unknown,
-      args: { input: { id: string; workspaceId?: string | null } },
-      ctx: RequestContext,
-    ) => {
+    revokeAccessKey: (_, args, ctx) => {
       const principal = keyManager(ctx);
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Access key revoked', {}, async () => {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { assertNoProblems, forbidden, notFound, type Problem } from '../../errors.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import { expandPermissions, isPermission, PERMISSIONS, type Permission } from '../auth/permissions.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
 import * as q from './queries.ts';
@@ -88,18 +88,16 @@ export class AccessKeyService {
     if (!row.last_used_at || row.last_used_at < since) {
       await this.#db.transaction().execute(async (tx) => {
         if (!(await q.claimAccessKeyUse(tx, row.id, now, since))) return;
-        await recordAuditEvents(tx, [
+        await recordAudit(
+          tx,
           {
-            workspaceId: row.workspace_id,
-            action: 'accessKey.use',
-            actorKeyId: row.id,
-            targetType: 'accessKey',
-            targetId: row.id,
             requestId: request.requestId ?? null,
             ip: request.ip ?? null,
-            at: now,
+            actorKeyId: row.id,
+            actorUserId: null,
           },
-        ]);
+          { action: 'accessKey.use', workspaceId: row.workspace_id, target: row.id, at: now },
+        );
       });
     }
     return {
@@ -165,16 +163,13 @@ export class AccessKeyService {
         created_by: creator?.principal.keyId ?? null,
         created_at: now,
       });
-      await recordAuditEvents(tx, [
-        auditEvent(
-          creator?.origin ?? cliOrigin,
-          now,
-          input.workspaceId,
-          'accessKey.create',
-          { type: 'accessKey', id: keyId },
-          { permissions },
-        ),
-      ]);
+      await recordAudit(tx, creator?.origin ?? cliOrigin, {
+        action: 'accessKey.create',
+        workspaceId: input.workspaceId,
+        target: keyId,
+        details: { permissions },
+        at: now,
+      });
     });
     const row = await q.findAccessKey(db, keyId);
     return { key: toView(row!), token };
@@ -208,9 +203,7 @@ export class AccessKeyService {
           );
       }
       await q.revokeAccessKey(tx, workspaceId, keyId, now);
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'accessKey.revoke', { type: 'accessKey', id: keyId }),
-      ]);
+      await recordAudit(tx, origin, { action: 'accessKey.revoke', workspaceId, target: keyId, at: now });
     });
   }
 }

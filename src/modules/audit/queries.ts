@@ -14,16 +14,31 @@ export interface AuditFilter {
   readonly until?: string | null;
 }
 
+/** A stored audit event, as the AuditEvent type's resolvers receive it. */
+export interface AuditRow {
+  id: string;
+  seq: string | number;
+  occurred_at: Date;
+  action: string;
+  outcome: string;
+  actor_key_id: string | null;
+  actor_user_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  ip: string | null;
+  details: unknown;
+}
+
 const MAX_SEQ = 2n ** 63n - 1n;
 
 /** Newest first, keyset-paginated on the insertion sequence. */
 export async function listAuditEvents(
   db: Executor,
   workspaceId: string,
-  filter: AuditFilter | null | undefined,
-  first: number,
-  after: string | null | undefined,
+  request: { readonly filter?: AuditFilter | null; readonly first: number; readonly after?: string | null },
 ) {
+  const { filter, first, after } = request;
   const limit = Math.min(Math.max(first, 0), 500);
   let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);
   if (after) {

@@ -1,21 +1,11 @@
 import type { Executor } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
+import { AUDIT_TARGETS, type AuditAction, type AuditActions } from './actions.ts';
 import { insertAuditEvents } from './queries.ts';
 
-/** What happened, by whom, to what. Written in the same transaction as the change it records. */
-export interface AuditEventInput {
-  readonly workspaceId: string | null;
-  readonly action: string;
-  readonly outcome?: 'SUCCESS' | 'FAILURE';
-  readonly actorKeyId?: string | null;
-  readonly actorUserId?: string | null;
-  readonly targetType?: string | null;
-  readonly targetId?: string | null;
-  readonly requestId?: string | null;
-  readonly ip?: string | null;
-  readonly details?: Record<string, unknown>;
-  readonly at: Date;
-}
+export type { AuditAction, AuditActions, AuditDetails, AuditTargetKind } from './actions.ts';
+
+export type AuditOutcome = 'SUCCESS' | 'FAILURE';
 
 /** The request facts every audit event repeats; resolvers pass their context's. */
 export interface AuditOrigin {
@@ -25,7 +15,80 @@ export interface AuditOrigin {
   readonly actorUserId: string | null;
 }
 
-/** Records audit events (one insert for the whole batch). */
+type EventOf<A extends AuditAction> = {
+  readonly action: A;
+  readonly workspaceId: string | null;
+  readonly at: Date;
+  /** SUCCESS unless said otherwise. */
+  readonly outcome?: AuditOutcome;
+} & (AuditActions[A]['target'] extends null
+  ? { readonly target?: null }
+  : {
+      /** The id of the object acted on (its kind comes from the registry); null when there is none. */
+      readonly target: string | null;
+    }) &
+  (AuditActions[A]['details'] extends undefined
+    ? { readonly details?: undefined }
+    : { readonly details: AuditActions[A]['details'] });
+
+/**
+ * What happened, to what: one action of the registry (actions.ts) with its target and details.
+ * A union over the actions, so a mixed list of events is checked event by event.
+ */
+export type AuditEvent = { [A in AuditAction]: EventOf<A> }[AuditAction];
+
+/** An audit event as it is stored: its origin filled in, its target's kind resolved. */
+export type AuditEventInput = { [A in AuditAction]: RowOf<A> }[AuditAction];
+
+type RowOf<A extends AuditAction> = {
+  readonly workspaceId: string | null;
+  readonly action: A;
+  readonly outcome?: AuditOutcome;
+  readonly actorKeyId?: string | null;
+  readonly actorUserId?: string | null;
+  readonly targetType?: AuditActions[A]['target'];
+  readonly targetId?: string | null;
+  readonly requestId?: string | null;
+  readonly ip?: string | null;
+  readonly details?: AuditActions[A]['details'];
+  readonly at: Date;
+};
+
+/**
+ * Records audit events by whom `origin` names, in one insert, on `db` (the transaction of the
+ * change they record, so both commit or neither does).
+ */
+export async function recordAudit(
+  db: Executor,
+  origin: AuditOrigin,
+  events: AuditEvent | readonly AuditEvent[],
+): Promise<void> {
+  const list: readonly AuditEvent[] = Array.isArray(events) ? events : [events as AuditEvent];
+  await recordAuditEvents(
+    db,
+    list.map((e) => auditRow(origin, e)),
+  );
+}
+
+/** The stored form of an event, for writers that batch events themselves (group commit). */
+export function auditRow(origin: AuditOrigin, event: AuditEvent): AuditEventInput {
+  const targetId = event.target ?? null;
+  return {
+    workspaceId: event.workspaceId,
+    action: event.action,
+    outcome: event.outcome ?? 'SUCCESS',
+    actorKeyId: origin.actorKeyId,
+    actorUserId: origin.actorUserId,
+    targetType: targetId === null ? null : AUDIT_TARGETS[event.action],
+    targetId,
+    requestId: origin.requestId,
+    ip: origin.ip,
+    ...(event.details === undefined ? {} : { details: event.details }),
+    at: event.at,
+  } as AuditEventInput;
+}
+
+/** Writes stored-form events (one insert for the whole batch). */
 export async function recordAuditEvents(db: Executor, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   await insertAuditEvents(
@@ -46,26 +109,3 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
     })),
   );
 }
-
-/** Shorthand for one event carrying a request's origin. */
-export const auditEvent = (
-  origin: AuditOrigin,
-  at: Date,
-  workspaceId: string | null,
-  action: string,
-  target: { type: string; id: string } | null,
-  details?: Record<string, unknown>,
-  outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS',
-): AuditEventInput => ({
-  workspaceId,
-  action,
-  outcome,
-  actorKeyId: origin.actorKeyId,
-  actorUserId: origin.actorUserId,
-  targetType: target?.type ?? null,
-  targetId: target?.id ?? null,
-  requestId: origin.requestId,
-  ip: origin.ip,
-  ...(details === undefined ? {} : { details }),
-  at,
-});

@@ -202,8 +202,7 @@ export async function listShares(
 /** Adds shares; ones that exist already are left as they are. Returns the ones added. */
 export async function insertShares(
   db: Executor,
-  workspaceId: string,
-  dashboardId: string,
+  dashboard: { readonly workspaceId: string; readonly id: string },
   shares: readonly { userId: string; roleId: string }[],
   at: Date,
 ): Promise<{ userId: string; roleId: string }[]> {
@@ -212,8 +211,8 @@ export async function insertShares(
     .insertInto('dashboard_shares')
     .values(
       shares.map((s) => ({
-        workspace_id: workspaceId,
-        dashboard_id: dashboardId,
+        workspace_id: dashboard.workspaceId,
+        dashboard_id: dashboard.id,
         user_id: s.userId,
         role_id: s.roleId,
         created_at: at,

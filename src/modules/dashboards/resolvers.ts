@@ -1,5 +1,5 @@
 import { unauthenticated } from '../../errors.ts';
-import type { RequestContext, ResolverMap } from '../../graphql/context.ts';
+import type { ModuleResolvers, RequestContext } from '../../graphql/context.ts';
 import { withStatus } from '../../graphql/status.ts';
 import { targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -41,7 +41,7 @@ const tileResult = (dashboardId: string, tileId: string, r: TileRun) => ({
 const shareView = (s: DashboardShare) => ({ ...s, createdAt: s.createdAt.toISOString() });
 
 /** Resolvers of schema.graphql: they validate the credential's shape and delegate to the service. */
-export function dashboardResolvers(): ResolverMap {
+export function dashboardResolvers(): ModuleResolvers {
   return {
     Query: {
       dashboards: async (
@@ -60,7 +60,7 @@ export function dashboardResolvers(): ResolverMap {
       },
       dashboardTileResult: async (
         _: unknown,
-        args: { dashboardId: string; tileId: string; filters?: FilterValueInput[] | null },
+        args: { dashboardId: string; tileId: string; filters?: readonly FilterValueInput[] | null },
         ctx: RequestContext,
       ) =>
         tileResult(
@@ -75,7 +75,7 @@ export function dashboardResolvers(): ResolverMap {
         ),
       dashboardTilePreview: async (
         _: unknown,
-        args: { dashboardId: string; tile: TileInput; filters?: FilterValueInput[] | null },
+        args: { dashboardId: string; tile: TileInput; filters?: readonly FilterValueInput[] | null },
         ctx: RequestContext,
       ) =>
         tileResult(
@@ -146,7 +146,7 @@ export function dashboardResolvers(): ResolverMap {
         _: unknown,
         args: {
           scopeId: string;
-          scopeRoleAssignments: ShareInput[];
+          scopeRoleAssignments: readonly ShareInput[];
           scopeType: 'DASHBOARD';
           message?: string | null;
         },
@@ -166,7 +166,7 @@ export function dashboardResolvers(): ResolverMap {
       },
       removeScopeRoleAssignmentsForSharing: async (
         _: unknown,
-        args: { scopeId: string; scopeRoleAssignments: ShareInput[]; scopeType: 'DASHBOARD' },
+        args: { scopeId: string; scopeRoleAssignments: readonly ShareInput[]; scopeType: 'DASHBOARD' },
         ctx: RequestContext,
       ) => {
         const a = asking(ctx);

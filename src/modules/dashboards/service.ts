@@ -3,7 +3,7 @@ import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, forbidden, notFound, type Problem } from '../../errors.ts';
 import { randomToken } from '../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { Principal, SessionPrincipal } from '../auth/principal.ts';
 import type { DataAccess } from '../data/access.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
@@ -177,7 +177,11 @@ export class DashboardService {
   }
 
   /** Writes a new dashboard (the demo gives its own id), checking that its domain exists. */
-  async #insert(dashboard: Dashboard, origin: AuditOrigin, action: string): Promise<Dashboard> {
+  async #insert(
+    dashboard: Dashboard,
+    origin: AuditOrigin,
+    action: 'dashboard.create' | 'dashboard.duplicate',
+  ): Promise<Dashboard> {
     await this.#transaction(async (tx) => {
       const unknown = await this.#deps
         .domains()
@@ -187,12 +191,13 @@ export class DashboardService {
           { code: 'NOT_FOUND', field: 'domainId', item: dashboard.domainId, message: 'no such domain' },
         ]);
       await q.insertDashboard(tx, dashboard);
-      await recordAuditEvents(tx, [
-        auditEvent(origin, dashboard.createdAt, dashboard.workspaceId, action, target(dashboard), {
-          title: dashboard.title,
-          domainId: dashboard.domainId,
-        }),
-      ]);
+      await recordAudit(tx, origin, {
+        action,
+        workspaceId: dashboard.workspaceId,
+        target: dashboard.id,
+        details: { title: dashboard.title, domainId: dashboard.domainId },
+        at: dashboard.createdAt,
+      });
     });
     return dashboard;
   }
@@ -234,11 +239,13 @@ export class DashboardService {
         if (!now) throw notFound('Dashboard not found');
         throw staleVersion(now.version);
       }
-      await recordAuditEvents(tx, [
-        auditEvent(asking.origin, next.updatedAt, next.workspaceId, 'dashboard.update', target(next), {
-          version: next.version,
-        }),
-      ]);
+      await recordAudit(tx, asking.origin, {
+        action: 'dashboard.update',
+        workspaceId: next.workspaceId,
+        target: next.id,
+        details: { version: next.version },
+        at: next.updatedAt,
+      });
     });
     return next;
   }
@@ -276,15 +283,12 @@ export class DashboardService {
         if (!now) throw notFound('Dashboard not found');
         throw staleVersion(now.version);
       }
-      await recordAuditEvents(tx, [
-        auditEvent(
-          asking.origin,
-          this.#deps.clock.now(),
-          current.workspaceId,
-          'dashboard.delete',
-          target(current),
-        ),
-      ]);
+      await recordAudit(tx, asking.origin, {
+        action: 'dashboard.delete',
+        workspaceId: current.workspaceId,
+        target: current.id,
+        at: this.#deps.clock.now(),
+      });
     });
   }
 
@@ -449,7 +453,7 @@ export class DashboardService {
     await this.#transaction(async (tx) => {
       if (!(await q.findDashboard(tx, dashboard.workspaceId, dashboard.id, true)))
         throw notFound('Dashboard not found');
-      const added = await q.insertShares(tx, dashboard.workspaceId, dashboard.id, shares, at);
+      const added = await q.insertShares(tx, dashboard, shares, at);
       await enqueueMessages(
         tx,
         added.map((s) => ({
@@ -457,16 +461,26 @@ export class DashboardService {
           kind: 'dashboard-share',
           recipient: users.get(s.userId)!,
           subject: `${sharer} shared the dashboard "${dashboard.title}" with you`,
-          body: shareEmailBody(sharer, dashboard, s.roleId, message, this.#deps.publicUrl),
+          body: shareEmailBody({
+            sharer,
+            dashboard,
+            roleId: s.roleId,
+            message,
+            publicUrl: this.#deps.publicUrl,
+          }),
         })),
         at,
       );
-      await recordAuditEvents(tx, [
-        auditEvent(asking.origin, at, dashboard.workspaceId, 'dashboard.share', target(dashboard), {
+      await recordAudit(tx, asking.origin, {
+        action: 'dashboard.share',
+        workspaceId: dashboard.workspaceId,
+        target: dashboard.id,
+        details: {
           added: added.map((s) => ({ principalId: s.userId, roleId: s.roleId })),
           messageSent: message !== null && message.trim() !== '',
-        }),
-      ]);
+        },
+        at,
+      });
     });
   }
 
@@ -477,19 +491,13 @@ export class DashboardService {
     const { shares } = await this.#checkShares(dashboard.workspaceId, assignments, [], false);
     await this.#transaction(async (tx) => {
       const removed = await q.deleteShares(tx, dashboard.workspaceId, dashboard.id, shares);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          asking.origin,
-          this.#deps.clock.now(),
-          dashboard.workspaceId,
-          'dashboard.unshare',
-          target(dashboard),
-          {
-            removed,
-            requested: shares.map((s) => ({ principalId: s.userId, roleId: s.roleId })),
-          },
-        ),
-      ]);
+      await recordAudit(tx, asking.origin, {
+        action: 'dashboard.unshare',
+        workspaceId: dashboard.workspaceId,
+        target: dashboard.id,
+        details: { removed, requested: shares.map((s) => ({ principalId: s.userId, roleId: s.roleId })) },
+        at: this.#deps.clock.now(),
+      });
     });
   }
 
@@ -627,8 +635,6 @@ export class DashboardService {
   }
 }
 
-const target = (d: Dashboard) => ({ type: 'dashboard', id: d.id });
-
 function requireDataAdmin(p: Principal): void {
   if (p.kind === 'session' || !p.permissions.has('data:admin'))
     throw forbidden('This operation needs the data:admin permission');
@@ -699,13 +705,14 @@ export function parametersFor(
   return out;
 }
 
-function shareEmailBody(
-  sharer: string,
-  dashboard: Dashboard,
-  roleId: string,
-  message: string | null,
-  publicUrl: string,
-): string {
+function shareEmailBody(share: {
+  readonly sharer: string;
+  readonly dashboard: Dashboard;
+  readonly roleId: string;
+  readonly message: string | null;
+  readonly publicUrl: string;
+}): string {
+  const { sharer, dashboard, roleId, message, publicUrl } = share;
   const role = roleId === SHARE_ROLE_IDS.EDITOR ? 'view and edit' : 'view';
   const note = message && message.trim() !== '' ? `\n${sharer} wrote:\n\n${message.trim()}\n` : '';
   return `Hello,\n\n${sharer} shared the dashboard "${dashboard.title}" with you: you can now ${role} it.\n${note}\nOpen it from ${publicUrl}.\n`;

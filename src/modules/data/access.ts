@@ -52,9 +52,9 @@ export function createDataAccess(
   const connections = new ConnectionService(db, clock, secrets, pools);
   const checker = new PolicyChecker(connections);
   const domains = new DomainService(db, clock, connections, checker);
-  const policies = new PolicyService(db, clock, domains, connections, checker);
+  const policies = new PolicyService({ db, clock, domains, connections, checker });
   const auditInFlight = config.database.kind === 'postgres' ? Math.min(4, config.database.poolSize) : 1;
-  const queries = new QueryService(db, config.data, connections, pools, auditInFlight);
+  const queries = new QueryService({ db, config: config.data, connections, pools, auditInFlight });
   return {
     connections,
     domains,

@@ -85,7 +85,11 @@ export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: 
   for (const [table, policy] of Object.entries(DEMO_POLICIES)) {
     const current = domain.tables.find((t) => t.name === table);
     if (current && current.policy === null)
-      await data.policies.set(workspaceId, domain.id, { name: table }, policy, CLI_ORIGIN);
+      await data.policies.set(
+        workspaceId,
+        { domainId: domain.id, table: { name: table }, policy },
+        CLI_ORIGIN,
+      );
   }
   const users = [];
   for (const u of DEMO_USERS) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ResolverMap } from '../../graphql/context.ts';
+import type { ModuleResolvers } from '../../graphql/context.ts';
 import { defineModule } from '../../kernel/module.ts';
 import { createDataAccess, type DataAccess } from './access.ts';
 import { demoCommand, policyCommand } from './commands.ts';
@@ -48,9 +48,10 @@ export const dataModule = defineModule({
   },
 });
 
-function merge(...maps: ResolverMap[]): ResolverMap {
-  const out: ResolverMap = {};
+function merge(...maps: ModuleResolvers[]): ModuleResolvers {
+  const out: Record<string, object> = {};
   for (const m of maps)
     for (const [type, fields] of Object.entries(m)) out[type] = { ...(out[type] ?? {}), ...fields };
-  return out;
+  // Each map was checked against the generated types; merging type by type keeps every field's type.
+  return out as ModuleResolvers;
 }

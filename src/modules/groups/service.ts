@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
@@ -41,7 +41,7 @@ export class GroupService {
 
   async create(workspaceId: string, input: GroupInput, origin: AuditOrigin): Promise<GroupView> {
     const id = newId('grp');
-    await this.#write(workspaceId, null, { ...input, name: input.name ?? '' }, origin, id);
+    await this.#write(workspaceId, { existingId: null, id }, { ...input, name: input.name ?? '' }, origin);
     return (await this.find(workspaceId, id))!;
   }
 
@@ -51,17 +51,18 @@ export class GroupService {
     input: GroupInput,
     origin: AuditOrigin,
   ): Promise<GroupView> {
-    await this.#write(workspaceId, groupId, input, origin, groupId);
+    await this.#write(workspaceId, { existingId: groupId, id: groupId }, input, origin);
     return (await this.find(workspaceId, groupId))!;
   }
 
+  /** `existingId` is null for a new group, whose `id` is chosen by the caller. */
   async #write(
     workspaceId: string,
-    existingId: string | null,
+    group: { readonly existingId: string | null; readonly id: string },
     input: GroupInput,
     origin: AuditOrigin,
-    id: string,
   ): Promise<void> {
+    const { existingId, id } = group;
     const problems: Problem[] = [];
     const name = input.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) {
@@ -96,16 +97,13 @@ export class GroupService {
         if (input.roleAssignments) {
           await q.replaceGroupAssignments(tx, id, normalizeAssignments(input.roleAssignments));
         }
-        await recordAuditEvents(tx, [
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            existingId ? 'group.update' : 'group.create',
-            { type: 'group', id },
-            { name },
-          ),
-        ]);
+        await recordAudit(tx, origin, {
+          action: existingId ? 'group.update' : 'group.create',
+          workspaceId,
+          target: id,
+          details: { name },
+          at: now,
+        });
       });
     } catch (err) {
       if (isUniqueViolation(err, 'user_groups_workspace_name_unique')) {
@@ -120,20 +118,26 @@ export class GroupService {
   async delete(workspaceId: string, groupId: string, origin: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
       if (!(await q.deleteGroup(tx, workspaceId, groupId))) throw notFound('Group not found');
-      await recordAuditEvents(tx, [
-        auditEvent(origin, this.#clock.now(), workspaceId, 'group.delete', { type: 'group', id: groupId }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'group.delete',
+        workspaceId,
+        target: groupId,
+        at: this.#clock.now(),
+      });
     });
   }
 
   /** Adds or removes members, all or nothing: an unknown user or group fails the whole call. */
   async changeMembers(
     workspaceId: string,
-    groupId: string,
-    userIds: readonly string[],
-    change: 'add' | 'remove',
+    members: {
+      readonly groupId: string;
+      readonly userIds: readonly string[];
+      readonly change: 'add' | 'remove';
+    },
     origin: AuditOrigin,
   ): Promise<void> {
+    const { groupId, userIds, change } = members;
     const unique = [...new Set(userIds)];
     await this.#db.transaction().execute(async (tx) => {
       // The group and the users are held (FOR KEY SHARE, as the memberships' foreign keys would)
@@ -156,18 +160,16 @@ export class GroupService {
       const now = this.#clock.now();
       if (change === 'add') await q.addMemberships(tx, unique, [groupId], now);
       else if (unique.length > 0) await q.removeMembers(tx, groupId, unique);
-      await recordAuditEvents(
+      await recordAudit(
         tx,
-        unique.map((u) =>
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            change === 'add' ? 'group.addMember' : 'group.removeMember',
-            { type: 'user', id: u },
-            { groupId },
-          ),
-        ),
+        origin,
+        unique.map((u) => ({
+          action: change === 'add' ? 'group.addMember' : 'group.removeMember',
+          workspaceId,
+          target: u,
+          details: { groupId },
+          at: now,
+        })),
       );
     });
   }

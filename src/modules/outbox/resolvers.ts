@@ -1,26 +1,21 @@
-import type { RequestContext } from '../../graphql/context.ts';
 import { iso, isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { listMessages, type OutboxMessage, type OutboxState } from './queries.ts';
+import { listMessages } from './queries.ts';
 
 const MAX_PAGE = 500;
 
 export const outboxModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   OutboxMessage: {
-    nextAttemptAt: (m: OutboxMessage) =>
+    nextAttemptAt: (m) =>
       m.state === 'QUEUED' || m.state === 'SENDING' ? isoRequired(m.next_attempt_at) : null,
-    lastError: (m: OutboxMessage) => m.last_error,
-    createdAt: (m: OutboxMessage) => isoRequired(m.created_at),
-    sentAt: (m: OutboxMessage) => iso(m.sent_at),
+    lastError: (m) => m.last_error,
+    createdAt: (m) => isoRequired(m.created_at),
+    sentAt: (m) => iso(m.sent_at),
   },
   Query: {
-    outboxMessages: async (
-      _: unknown,
-      args: { workspaceId?: string | null; state?: OutboxState | null; first: number; after?: string | null },
-      ctx: RequestContext,
-    ) => {
+    outboxMessages: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const page = await listMessages(ctx.services.db, {
         workspaceId: targetWorkspace(principal, args.workspaceId),

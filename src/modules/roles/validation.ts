@@ -20,8 +20,8 @@ export async function roleAssignmentProblems(
   domains: DomainCatalog,
   workspaceId: string,
   assignments: readonly RoleAssignmentInput[],
-  field = 'roleAssignments',
 ): Promise<Problem[]> {
+  const field = 'roleAssignments';
   const problems: Problem[] = [];
   if (assignments.length > MAX_ASSIGNMENTS) {
     problems.push({ code: 'BAD_USER_INPUT', field, message: `at most ${MAX_ASSIGNMENTS} role assignments` });

@@ -1,23 +1,19 @@
 import { assertNoProblems, forbidden, notFound, unauthenticated } from '../../errors.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { iso } from '../../graphql/format.ts';
+import type { QueryImpersonateUserArgs } from '../../graphql/generated/resolvers.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
-import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
+import { attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
 import type { UserRow } from '../users/queries/users.ts';
 import type { WorkspaceView } from '../workspaces/service.ts';
 
-interface ImpersonateArgs {
-  accessToken: string;
-  userEmail: string;
-  attributes?: AttributeInput[] | null;
-}
-
 const caller = (ctx: RequestContext) => ({ requestId: ctx.requestId, ip: ctx.ip });
 
-const impersonateUser = (_: unknown, args: ImpersonateArgs, ctx: RequestContext) =>
+/** The same field on Query (compat) and Mutation, with the same arguments. */
+const impersonateUser = (_: unknown, args: QueryImpersonateUserArgs, ctx: RequestContext) =>
   ctx.services.sessions.impersonate(args.accessToken, args.userEmail, args.attributes, caller(ctx));
 
 /** Stored attributes are read fresh on every request (docs/data-access.md "Effective attributes"); transient ones come from the token. */
@@ -29,13 +25,8 @@ async function effectiveOf(ctx: RequestContext, userId: string, transient?: Read
 export const sessionsModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   Query: {
     impersonateUser,
-    exchangeAccessToken: (_: unknown, args: { accessToken: string }, ctx: RequestContext) =>
-      ctx.services.sessions.exchange(args.accessToken, caller(ctx)),
-    effectiveAttributes: async (
-      _: unknown,
-      args: { userId?: string | null; sessionAttributes?: AttributeInput[] | null },
-      ctx: RequestContext,
-    ) => {
+    exchangeAccessToken: (_, args, ctx) => ctx.services.sessions.exchange(args.accessToken, caller(ctx)),
+    effectiveAttributes: async (_, args, ctx) => {
       const principal = ctx.principal;
       if (!principal) throw unauthenticated();
       if (principal.kind === 'session') {
@@ -60,18 +51,14 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
   },
   Mutation: {
     impersonateUser,
-    revokeSessions: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) => {
+    revokeSessions: (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.workspaceId);
       return withStatus('Sessions revoked', { revokedAt: null }, async () => ({
         revokedAt: iso(await ctx.services.sessions.revokeSessions(workspaceId, ctx.origin)),
       }));
     },
-    updateWorkspaceEmbedSettings: (
-      _: unknown,
-      args: { input: { workspaceId?: string | null; allowedEmbedOrigins: string[] } },
-      ctx: RequestContext,
-    ) => {
+    updateWorkspaceEmbedSettings: (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Embed settings updated', { workspace: null }, async () => {
@@ -85,13 +72,11 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
     },
   },
   Workspace: {
-    allowedEmbedOrigins: (w: WorkspaceView, _: unknown, ctx: RequestContext) =>
-      ctx.services.sessions.allowedEmbedOrigins(w.id),
-    sessionsRevokedAt: async (w: WorkspaceView, _: unknown, ctx: RequestContext) =>
-      iso(await ctx.services.sessions.sessionsRevokedAt(w.id)),
+    allowedEmbedOrigins: (w, _, ctx) => ctx.services.sessions.allowedEmbedOrigins(w.id),
+    sessionsRevokedAt: async (w, _, ctx) => iso(await ctx.services.sessions.sessionsRevokedAt(w.id)),
   },
   User: {
-    effectiveAttributes: (u: UserRow, _: unknown, ctx: RequestContext) => {
+    effectiveAttributes: (u, _, ctx) => {
       const p = ctx.principal;
       const transient = p?.kind === 'session' && p.userId === u.id ? p.transientAttributes : undefined;
       return effectiveOf(ctx, u.id, transient);

@@ -13,7 +13,7 @@ import {
 } from '../../errors.ts';
 import type { AccessKeyService } from '../access-keys/service.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, auditRow, recordAudit } from '../audit/service.ts';
 import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
@@ -133,23 +133,26 @@ export class SessionService {
       // The same work whatever was wrong (unknown id, wrong secret, revoked, no permission).
       await Promise.all([
         attempt.failed(),
-        this.#auditKeyFailure('user.impersonate', keyId, facts.key, caller, 'credential'),
+        this.#auditKeyFailure({
+          action: 'user.impersonate',
+          keyId,
+          found: facts.key,
+          caller,
+          reason: 'credential',
+        }),
       ]);
       throw unauthenticated();
     }
     const origin: AuditOrigin = { ...caller, actorKeyId: key.keyId, actorUserId: null };
     const fail = async (error: AppError, reason: string, userId: string | null = null) => {
-      await recordAuditEvents(this.#db, [
-        auditEvent(
-          origin,
-          this.#clock.now(),
-          key.workspaceId,
-          'user.impersonate',
-          userId ? { type: 'user', id: userId } : null,
-          { reason, email: userEmail.slice(0, 320) },
-          'FAILURE',
-        ),
-      ]);
+      await recordAudit(this.#db, origin, {
+        action: 'user.impersonate',
+        workspaceId: key.workspaceId,
+        target: userId,
+        details: { reason, email: userEmail.slice(0, 320) },
+        outcome: 'FAILURE',
+        at: this.#clock.now(),
+      });
       return error;
     };
     try {
@@ -189,19 +192,18 @@ export class SessionService {
       );
     }
     const now = this.#clock.now();
-    const event = auditEvent(
-      origin,
-      now,
-      key.workspaceId,
-      'user.impersonate',
-      { type: 'user', id: user.id },
-      {
+    const event = auditRow(origin, {
+      action: 'user.impersonate',
+      workspaceId: key.workspaceId,
+      target: user.id,
+      details: {
         jti: claims.jti,
         expiresAt: new Date(claims.exp * 1000).toISOString(),
         // Which keys were given, not their values: transient attributes are never stored.
         transientAttributeKeys: [...transient.keys()],
       },
-    );
+      at: now,
+    });
     await this.#sessionStarts.record(user.id, now, event);
     return token;
   }
@@ -216,7 +218,7 @@ export class SessionService {
     if (!key) {
       await Promise.all([
         attempt.failed(),
-        this.#auditKeyFailure('accessKey.exchange', keyId, found, caller, 'credential'),
+        this.#auditKeyFailure({ action: 'accessKey.exchange', keyId, found, caller, reason: 'credential' }),
       ]);
       throw unauthenticated();
     }
@@ -228,16 +230,17 @@ export class SessionService {
       },
       this.#config.apiTokenTtlSeconds,
     );
-    await recordAuditEvents(this.#db, [
-      auditEvent(
-        { ...caller, actorKeyId: key.keyId, actorUserId: null },
-        this.#clock.now(),
-        key.workspaceId,
-        'accessKey.exchange',
-        { type: 'accessKey', id: key.keyId },
-        { jti: claims.jti },
-      ),
-    ]);
+    await recordAudit(
+      this.#db,
+      { ...caller, actorKeyId: key.keyId, actorUserId: null },
+      {
+        action: 'accessKey.exchange',
+        workspaceId: key.workspaceId,
+        target: key.keyId,
+        details: { jti: claims.jti },
+        at: this.#clock.now(),
+      },
+    );
     return token;
   }
 
@@ -246,9 +249,7 @@ export class SessionService {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
       if (!(await setSessionsRevokedAt(tx, workspaceId, now))) throw notFound('Workspace not found');
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'sessions.revoke', { type: 'workspace', id: workspaceId }),
-      ]);
+      await recordAudit(tx, origin, { action: 'sessions.revoke', workspaceId, target: workspaceId, at: now });
     });
     return now;
   }
@@ -275,16 +276,13 @@ export class SessionService {
     await this.#db.transaction().execute(async (tx) => {
       if (!(await setEmbedOrigins(tx, workspaceId, normalized.origins)))
         throw notFound('Workspace not found');
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'workspace.embedSettings',
-          { type: 'workspace', id: workspaceId },
-          { allowedEmbedOrigins: normalized.origins },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'workspace.embedSettings',
+        workspaceId,
+        target: workspaceId,
+        details: { allowedEmbedOrigins: normalized.origins },
+        at: now,
+      });
     });
     return normalized.origins;
   }
@@ -314,26 +312,27 @@ export class SessionService {
     };
   }
 
-  async #auditKeyFailure(
-    action: string,
-    keyId: string | null,
-    found: { readonly id: string; readonly workspace_id: string } | undefined,
-    caller: CallerMeta,
-    reason: string,
-  ): Promise<void> {
+  async #auditKeyFailure(failure: {
+    readonly action: 'user.impersonate' | 'accessKey.exchange';
+    readonly keyId: string | null;
+    readonly found: { readonly id: string; readonly workspace_id: string } | undefined;
+    readonly caller: CallerMeta;
+    readonly reason: string;
+  }): Promise<void> {
+    const { action, keyId, found, caller, reason } = failure;
     // The row was read whether or not the id exists, so both failures have taken the same path.
     const key = found?.id === keyId ? found : undefined;
-    await recordAuditEvents(this.#db, [
+    await recordAudit(
+      this.#db,
+      { requestId: caller.requestId, ip: caller.ip, actorKeyId: key ? keyId : null, actorUserId: null },
       {
-        workspaceId: key?.workspace_id ?? null,
         action,
-        outcome: 'FAILURE',
-        actorKeyId: key ? keyId : null,
-        requestId: caller.requestId,
-        ip: caller.ip,
+        workspaceId: key?.workspace_id ?? null,
+        target: null,
         details: { reason },
+        outcome: 'FAILURE',
         at: this.#clock.now(),
       },
-    ]);
+    );
   }
 }

@@ -1,16 +1,14 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { AppError, notFound, unauthenticated } from '../../errors.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { iso, isoRequired } from '../../graphql/format.ts';
+import type { PageInfo } from '../../graphql/generated/resolvers.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
-import type { AttributeInput } from '../attributes/validation.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
-import type { RoleAssignmentInput } from '../roles/validation.ts';
 import { prefetchUserFields } from './prefetch.ts';
-import { encodeCursor, type UserFilter } from './queries/search.ts';
+import { encodeCursor, type UserPage } from './queries/search.ts';
 import type { UserRow } from './queries/users.ts';
 
 /** The workspace a user-id argument is looked up in: the credential's, or any for site:admin (BOLA). */
@@ -35,24 +33,31 @@ async function existingWorkspace(
   return id;
 }
 
+/** What `users` returns: the page, with its total counted only when the field is asked for. */
+export interface UserConnectionValue {
+  readonly edges: readonly { readonly node: UserRow; readonly cursor: string }[];
+  readonly pageInfo: PageInfo;
+  readonly totalCount: UserPage['totalCount'];
+}
+
 export const usersModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   User: {
     // These answer synchronously when a list resolver prefetched the data (see prefetch.ts).
-    name: (u: UserRow, _: unknown, ctx: RequestContext) =>
+    name: (u, _, ctx) =>
       then(ctx.loaders.attributes.get(u.id), (attrs) => {
         const display =
           attrs.find((a) => a.key === 'display_name' && a.source === 'DATABASE') ??
           attrs.find((a) => a.key === 'display_name');
         return display?.value || u.email;
       }),
-    profilePicture: (u: UserRow) => u.profile_picture,
-    creationTimestamp: (u: UserRow) => isoRequired(u.created_at),
-    lastActiveSessionTimestamp: (u: UserRow) => iso(u.last_active_session_at),
-    roleAssignments: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.roleAssignments.get(u.id),
-    userAttributes: (u: UserRow, _: unknown, ctx: RequestContext) => ctx.loaders.attributes.get(u.id),
-    isScimManaged: (u: UserRow) => u.is_scim_managed,
-    workspaceId: (u: UserRow) => u.workspace_id,
-    userGroups: (u: UserRow, _: unknown, ctx: RequestContext) =>
+    profilePicture: (u) => u.profile_picture,
+    creationTimestamp: (u) => isoRequired(u.created_at),
+    lastActiveSessionTimestamp: (u) => iso(u.last_active_session_at),
+    roleAssignments: (u, _, ctx) => ctx.loaders.roleAssignments.get(u.id),
+    userAttributes: (u, _, ctx) => ctx.loaders.attributes.get(u.id),
+    isScimManaged: (u) => u.is_scim_managed,
+    workspaceId: (u) => u.workspace_id,
+    userGroups: (u, _, ctx) =>
       then(ctx.loaders.groupIds.get(u.id), (ids) => {
         const groups = ids.map((id) => ctx.loaders.groups.get(id));
         const known = (list: (GroupView | null)[]) => list.filter((g) => g !== null);
@@ -62,23 +67,13 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
       }),
   },
   Query: {
-    listUsers: async (
-      _: unknown,
-      args: { workspaceId?: string | null },
-      ctx: RequestContext,
-      info: GraphQLResolveInfo,
-    ) => {
+    listUsers: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const users = await ctx.services.users.list(await existingWorkspace(ctx, principal, args.workspaceId));
       await prefetchUserFields(ctx, info, [], users);
       return users;
     },
-    users: async (
-      _: unknown,
-      args: { workspaceId?: string | null; filter?: UserFilter | null; first: number; after?: string | null },
-      ctx: RequestContext,
-      info: GraphQLResolveInfo,
-    ) => {
+    users: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
       const page = await ctx.services.users.search(workspaceId, args.filter, args.first ?? 50, args.after);
@@ -89,11 +84,11 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         totalCount: page.totalCount,
       };
     },
-    user: async (_: unknown, args: { id: string }, ctx: RequestContext) => {
+    user: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       return (await ctx.services.users.find(await userWorkspace(ctx, principal, args.id), args.id)) ?? null;
     },
-    currentUser: async (_: unknown, __: unknown, ctx: RequestContext) => {
+    currentUser: async (_, __, ctx) => {
       const principal = ctx.principal;
       if (!principal) throw unauthenticated();
       if (principal.kind !== 'session') return null;
@@ -101,12 +96,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     },
   },
   Mutation: {
-    createUsers: async (
-      _: unknown,
-      args: { input: CreateUsersArgs },
-      ctx: RequestContext,
-      info: GraphQLResolveInfo,
-    ) => {
+    createUsers: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceID);
       return withStatus('Users created successfully', { users: [], results: [] }, async () => {
@@ -125,11 +115,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         return { users, results };
       });
     },
-    setUserAttributes: async (
-      _: unknown,
-      args: { input: { userId: string; userAttributes: AttributeInput[] } },
-      ctx: RequestContext,
-    ) => {
+    setUserAttributes: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       return withStatus('User attributes updated successfully', {}, async () => {
         const ws = await userWorkspace(ctx, principal, args.input.userId);
@@ -137,11 +123,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         return {};
       });
     },
-    deleteUsersFromWorkspace: async (
-      _: unknown,
-      args: { input: { userIds: string[]; workspaceId?: string | null } },
-      ctx: RequestContext,
-    ) => {
+    deleteUsersFromWorkspace: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Users deleted successfully', {}, async () => {
@@ -149,11 +131,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         return {};
       });
     },
-    setUserRoleAssignments: async (
-      _: unknown,
-      args: { input: { userId: string; roleAssignments: RoleAssignmentInput[] } },
-      ctx: RequestContext,
-    ) => {
+    setUserRoleAssignments: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       return withStatus('Role assignments updated successfully', {}, async () => {
         const ws = await userWorkspace(ctx, principal, args.input.userId);
@@ -166,11 +144,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
         return {};
       });
     },
-    setUserStatus: async (
-      _: unknown,
-      args: { input: { userId: string; status: string } },
-      ctx: RequestContext,
-    ) => {
+    setUserStatus: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       return withStatus('User status updated successfully', {}, async () => {
         const ws = await userWorkspace(ctx, principal, args.input.userId);
@@ -180,19 +154,10 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     },
   },
   UserConnection: {
-    totalCount: (c: { totalCount: () => Promise<number> }) => c.totalCount(),
+    totalCount: (c) => c.totalCount(),
   },
 });
 
 /** Applies `f` now to a value, or later to a promise of one. */
-const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> =>
-  value instanceof Promise ? value.then(f) : f(value);
-
-interface CreateUsersArgs {
-  emails: string[];
-  workspaceID?: string | null;
-  roleAssignments?: RoleAssignmentInput[] | null;
-  userAttributes?: AttributeInput[] | null;
-  userGroupIds?: string[] | null;
-  sendWelcomeEmail?: boolean | null;
-}
+const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<Awaited<R>> =>
+  value instanceof Promise ? (value.then(f) as Promise<Awaited<R>>) : f(value);

@@ -3,7 +3,7 @@ import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
@@ -66,7 +66,7 @@ export class UserService {
     first: number,
     after: string | null | undefined,
   ): Promise<UserPage> {
-    return searchUsers(this.#db, workspaceId, filter, first, after);
+    return searchUsers(this.#db, workspaceId, { filter, first, after });
   }
 
   async createUsers(
@@ -174,16 +174,13 @@ export class UserService {
       const now = this.#clock.now();
       await q.replaceDatabaseAttributes(tx, [userId], attributes);
       await q.touchUsers(tx, [userId], now);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setAttributes',
-          { type: 'user', id: userId },
-          { keys: attributes.map((a) => a.key) },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setAttributes',
+        workspaceId,
+        target: userId,
+        details: { keys: attributes.map((a) => a.key) },
+        at: now,
+      });
     });
   }
 
@@ -200,9 +197,12 @@ export class UserService {
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
       await q.replaceJwtAttributes(tx, userId, attributes);
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, workspaceId, 'user.setJwtAttributes', { type: 'user', id: userId }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setJwtAttributes',
+        workspaceId,
+        target: userId,
+        at: now,
+      });
     });
   }
 
@@ -223,16 +223,13 @@ export class UserService {
       const now = this.#clock.now();
       await q.replaceDirectAssignments(tx, [userId], normalizeAssignments(assignments));
       await q.touchUsers(tx, [userId], now);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setRoleAssignments',
-          { type: 'user', id: userId },
-          { roleIds: assignments.map((a) => a.roleId) },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setRoleAssignments',
+        workspaceId,
+        target: userId,
+        details: { roleIds: assignments.map((a) => a.roleId) },
+        at: now,
+      });
     });
   }
 
@@ -248,16 +245,13 @@ export class UserService {
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
       await q.setUserStatus(tx, userId, status, now);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'user.setStatus',
-          { type: 'user', id: userId },
-          { from: user.status, to: status },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'user.setStatus',
+        workspaceId,
+        target: userId,
+        details: { from: user.status, to: status },
+        at: now,
+      });
     });
   }
 
@@ -289,11 +283,16 @@ export class UserService {
       }
       const now = this.#clock.now();
       await q.deleteWorkspaceUsers(tx, workspaceId, unique);
-      await recordAuditEvents(
+      await recordAudit(
         tx,
-        found.map((u) =>
-          auditEvent(origin, now, workspaceId, 'user.delete', { type: 'user', id: u.id }, { email: u.email }),
-        ),
+        origin,
+        found.map((u) => ({
+          action: 'user.delete',
+          workspaceId,
+          target: u.id,
+          details: { email: u.email },
+          at: now,
+        })),
       );
       return unique.length;
     });

@@ -2,7 +2,7 @@ import type { Executor } from '../../db/index.ts';
 import { echo, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
-import { type AuditEventInput, type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditEvent, type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
 import { addMembershipsEach, existingGroupIds } from '../groups/queries.ts';
 import { enqueueMessages, welcomeEmail } from '../outbox/queue.ts';
@@ -180,19 +180,16 @@ export async function upsertUsersEach(
     newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl)),
     now,
   );
-  const events: AuditEventInput[] = results
+  const events: AuditEvent[] = results
     .filter((r) => r.outcome !== 'UNCHANGED')
-    .map((r) =>
-      auditEvent(
-        context.origin,
-        now,
-        workspaceId,
-        r.outcome === 'CREATED' ? 'user.create' : 'user.update',
-        { type: 'user', id: r.userId },
-        { email: r.email, via: context.via },
-      ),
-    );
-  await recordAuditEvents(tx, events);
+    .map((r) => ({
+      action: r.outcome === 'CREATED' ? 'user.create' : 'user.update',
+      workspaceId,
+      target: r.userId,
+      details: { email: r.email, via: context.via },
+      at: now,
+    }));
+  await recordAudit(tx, context.origin, events);
   return results;
 }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { assertNoProblems, notFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import * as q from './queries.ts';
 
 export interface WorkspaceView {
@@ -54,9 +54,13 @@ export class WorkspaceService {
     const id = newId('ws');
     await this.#db.transaction().execute(async (tx) => {
       await q.insertWorkspace(tx, id, trimmed, now);
-      await recordAuditEvents(tx, [
-        auditEvent(origin, now, id, 'workspace.create', { type: 'workspace', id }, { name: trimmed }),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'workspace.create',
+        workspaceId: id,
+        target: id,
+        details: { name: trimmed },
+        at: now,
+      });
     });
     return this.get(id);
   }

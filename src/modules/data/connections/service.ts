@@ -5,7 +5,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../../db/errors.ts'
 import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import { domainsUsingConnection } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
@@ -91,19 +91,16 @@ export class ConnectionService {
         created_at: now,
         updated_at: now,
       });
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'data.connection.create',
-          { type: 'connection', id },
-          {
-            name: draft.name.trim(),
-            engine: draft.engine,
-          },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'data.connection.create',
+        workspaceId,
+        target: id,
+        details: {
+          name: draft.name.trim(),
+          engine: draft.engine,
+        },
+        at: now,
+      });
     });
     return (await this.find(workspaceId, id))!;
   }
@@ -123,18 +120,15 @@ export class ConnectionService {
       const draft = mergeDraft(current, input);
       assertNoProblems(connectionProblems(draft), 'connection');
       await q.updateConnection(tx, id, { ...this.#columns(id, draft), updated_at: now });
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'data.connection.update',
-          { type: 'connection', id },
-          {
-            fields: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined),
-          },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'data.connection.update',
+        workspaceId,
+        target: id,
+        details: {
+          fields: Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined),
+        },
+        at: now,
+      });
     });
     await this.#pools.closeConnection(id);
     return (await this.find(workspaceId, id))!;
@@ -157,16 +151,13 @@ export class ConnectionService {
         );
       }
       await q.deleteConnection(tx, id);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'data.connection.delete',
-          { type: 'connection', id },
-          { name: row.name },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'data.connection.delete',
+        workspaceId,
+        target: id,
+        details: { name: row.name },
+        at: now,
+      });
     });
     await this.#pools.closeConnection(id);
   }

@@ -161,19 +161,17 @@ export const insertDomain = (db: Executor, row: Insertable<DataDomainsTable>) =>
 /** Sets one table's policy; false when the table is not (or no longer) in the domain. */
 export const setTablePolicy = async (
   db: Executor,
-  workspaceId: string,
-  domainId: string,
+  where: { readonly workspaceId: string; readonly domainId: string },
   table: { schema: string; name: string },
-  policy: string | null,
-  at: Date,
+  change: { readonly policy: string | null; readonly at: Date },
 ) =>
   Number(
     (
       await db
         .updateTable('data_domain_tables')
-        .set({ policy, policy_updated_at: at })
-        .where('workspace_id', '=', workspaceId)
-        .where('domain_id', '=', domainId)
+        .set({ policy: change.policy, policy_updated_at: change.at })
+        .where('workspace_id', '=', where.workspaceId)
+        .where('domain_id', '=', where.domainId)
         .where('schema_name', '=', table.schema)
         .where('table_name', '=', table.name)
         .executeTakeFirst()

@@ -4,7 +4,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../../../db/errors.ts'
 import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf } from '../connections/types.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
@@ -105,16 +105,13 @@ export class DomainService {
         );
       }
       await deleteDomain(tx, workspaceId, id);
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          'data.domain.delete',
-          { type: 'domain', id },
-          { name: row.name },
-        ),
-      ]);
+      await recordAudit(tx, origin, {
+        action: 'data.domain.delete',
+        workspaceId,
+        target: id,
+        details: { name: row.name },
+        at: now,
+      });
     });
   }
 
@@ -174,20 +171,17 @@ export class DomainService {
           await insertDomain(tx, { workspace_id: workspaceId, id: domainId, ...values, created_at: now });
         }
         await replaceTables(tx, workspaceId, domainId, withPolicies);
-        await recordAuditEvents(tx, [
-          auditEvent(
-            origin,
-            now,
-            workspaceId,
-            id === null ? 'data.domain.create' : 'data.domain.update',
-            { type: 'domain', id: domainId },
-            {
-              name,
-              connectionId,
-              tables: tables.map((t) => `${t.schema}.${t.name}`),
-            },
-          ),
-        ]);
+        await recordAudit(tx, origin, {
+          action: id === null ? 'data.domain.create' : 'data.domain.update',
+          workspaceId,
+          target: domainId,
+          details: {
+            name,
+            connectionId,
+            tables: tables.map((t) => `${t.schema}.${t.name}`),
+          },
+          at: now,
+        });
       });
     } catch (err) {
       // The connection was deleted while the domain was being saved.

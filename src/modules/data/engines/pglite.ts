@@ -162,7 +162,10 @@ export async function openPgliteWarehousePool(
     run: (sql, params, limits, policyChecks = []) =>
       h.serialize(async () => {
         try {
-          return await runReadOnly(exec, (text) => h.pglite.exec(text), sql, params, limits, policyChecks);
+          return await runReadOnly(
+            { exec, script: (text) => h.pglite.exec(text) },
+            { sql, params, limits, policyChecks },
+          );
         } catch (err) {
           throw translateDriverError(err, []);
         } finally {

@@ -83,22 +83,21 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       let ended = false;
       try {
         return await runReadOnly(
-          (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
-          (text) => client.query(text),
-          sql,
-          params,
-          limits,
-          policyChecks,
-          async (fetch) => {
-            // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
-            // error the server skips the rollback, so `ended` stays false and `finally` sends it.
-            const results = (await client.query({
-              text: `${fetch}; rollback`,
-              rowMode: 'array',
-            })) as unknown as pg.QueryArrayResult[];
-            ended = true;
-            return Array.isArray(results) ? results[0]! : (results as pg.QueryArrayResult);
+          {
+            exec: (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
+            script: (text) => client.query(text),
+            fetchAndRollback: async (fetch) => {
+              // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
+              // error the server skips the rollback, so `ended` stays false and `finally` sends it.
+              const results = (await client.query({
+                text: `${fetch}; rollback`,
+                rowMode: 'array',
+              })) as unknown as pg.QueryArrayResult[];
+              ended = true;
+              return Array.isArray(results) ? results[0]! : (results as pg.QueryArrayResult);
+            },
           },
+          { sql, params, limits, policyChecks },
         );
       } catch (err) {
         broken = isBroken(err);
@@ -166,14 +165,20 @@ type Exec = (
  * sends the fetch and the rollback together (one round trip less) where the driver allows it.
  */
 export async function runReadOnly(
-  exec: Exec,
-  script: (sql: string) => Promise<unknown>,
-  sql: string,
-  params: readonly unknown[],
-  limits: QueryLimits,
-  policyChecks: readonly string[],
-  fetchAndRollback?: (fetch: string) => ReturnType<Exec>,
+  driver: {
+    readonly exec: Exec;
+    readonly script: (sql: string) => Promise<unknown>;
+    readonly fetchAndRollback?: (fetch: string) => ReturnType<Exec>;
+  },
+  query: {
+    readonly sql: string;
+    readonly params: readonly unknown[];
+    readonly limits: QueryLimits;
+    readonly policyChecks: readonly string[];
+  },
 ): Promise<QueryOutput> {
+  const { exec, script, fetchAndRollback } = driver;
+  const { sql, params, limits, policyChecks } = query;
   // One simple-protocol round trip for the transaction and its settings (all values ours).
   // The gate's output names every table with its schema, so the search path serves only name
   // lookups the gate leaves unqualified: operators, types, and functions reached through

@@ -1,7 +1,7 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { defaultSchemaOf } from '../connections/types.ts';
 import { type DomainTable, type DomainView, setTablePolicy } from '../domains/queries.ts';
@@ -21,32 +21,31 @@ export class PolicyService {
   readonly #connections: ConnectionService;
   readonly #checker: PolicyChecker;
 
-  constructor(
-    db: Db,
-    clock: Clock,
-    domains: DomainService,
-    connections: ConnectionService,
-    checker: PolicyChecker,
-  ) {
-    this.#db = db;
-    this.#clock = clock;
-    this.#domains = domains;
-    this.#connections = connections;
-    this.#checker = checker;
+  constructor(deps: {
+    readonly db: Db;
+    readonly clock: Clock;
+    readonly domains: DomainService;
+    readonly connections: ConnectionService;
+    readonly checker: PolicyChecker;
+  }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#domains = deps.domains;
+    this.#connections = deps.connections;
+    this.#checker = deps.checker;
   }
 
   /** Attaches (or replaces) a table's row policy after validating it; a bad policy changes nothing. */
   async set(
     workspaceId: string,
-    domainId: string,
-    ref: TableRef,
-    policy: string,
+    change: { readonly domainId: string; readonly table: TableRef; readonly policy: string },
     origin: AuditOrigin,
   ): Promise<DomainTable> {
+    const { domainId, table: ref, policy } = change;
     const { domain, table } = await this.#table(workspaceId, domainId, ref);
     const connection = await this.#connections.load(workspaceId, domain.connectionId!);
     assertNoProblems(await this.#checker.problems(connection, table, policy), 'row policy');
-    await this.#write(workspaceId, domainId, table, policy.trim(), origin);
+    await this.#write(workspaceId, { domainId, table, policy: policy.trim() }, origin);
     return { ...table, policy: policy.trim() };
   }
 
@@ -58,7 +57,7 @@ export class PolicyService {
     origin: AuditOrigin,
   ): Promise<DomainTable> {
     const { table } = await this.#table(workspaceId, domainId, ref);
-    await this.#write(workspaceId, domainId, table, null, origin);
+    await this.#write(workspaceId, { domainId, table, policy: null }, origin);
     return { ...table, policy: null };
   }
 
@@ -90,25 +89,28 @@ export class PolicyService {
 
   async #write(
     workspaceId: string,
-    domainId: string,
-    table: DomainTable,
-    policy: string | null,
+    change: { readonly domainId: string; readonly table: DomainTable; readonly policy: string | null },
     origin: AuditOrigin,
   ) {
+    const { domainId, table, policy } = change;
     const now = this.#clock.now();
+    const name = `${table.schema}.${table.name}`;
     await this.#db.transaction().execute(async (tx) => {
-      if (!(await setTablePolicy(tx, workspaceId, domainId, table, policy, now)))
+      if (!(await setTablePolicy(tx, { workspaceId, domainId }, table, { policy, at: now })))
         throw notFound('The table left the domain meanwhile');
-      await recordAuditEvents(tx, [
-        auditEvent(
-          origin,
-          now,
-          workspaceId,
-          policy === null ? 'data.policy.remove' : 'data.policy.set',
-          { type: 'domain', id: domainId },
-          { table: `${table.schema}.${table.name}`, ...(policy === null ? {} : { policy }) },
-        ),
-      ]);
+      await recordAudit(
+        tx,
+        origin,
+        policy === null
+          ? { action: 'data.policy.remove', workspaceId, target: domainId, details: { table: name }, at: now }
+          : {
+              action: 'data.policy.set',
+              workspaceId,
+              target: domainId,
+              details: { table: name, policy },
+              at: now,
+            },
+      );
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db, Executor } from '../../../db/index.ts';
-import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import { findDataSettingsRow, upsertDataSettings } from './queries.ts';
 
 /** A workspace's data settings (docs/data-access.md "Row policies"); the compat defaults are both false. */
@@ -28,8 +28,7 @@ export async function readDataSettings(db: Executor, workspaceId: string): Promi
 
 /** Changes the given settings (an omitted one keeps its value). */
 export async function updateDataSettings(
-  db: Db,
-  clock: Clock,
+  { db, clock }: { readonly db: Db; readonly clock: Clock },
   workspaceId: string,
   input: { rowPoliciesApplyToAdmins?: boolean | null; requireRowPolicies?: boolean | null },
   origin: AuditOrigin,
@@ -47,16 +46,13 @@ export async function updateDataSettings(
       updated_at: now,
     };
     await upsertDataSettings(tx, workspaceId, values);
-    await recordAuditEvents(tx, [
-      auditEvent(
-        origin,
-        now,
-        workspaceId,
-        'data.settings.update',
-        { type: 'workspace', id: workspaceId },
-        { ...next },
-      ),
-    ]);
+    await recordAudit(tx, origin, {
+      action: 'data.settings.update',
+      workspaceId,
+      target: workspaceId,
+      details: { ...next },
+      at: now,
+    });
     return next;
   });
 }

@@ -1,5 +1,5 @@
 import { Kind, type ValueNode } from 'graphql';
-import type { RequestContext, ResolverMap } from '../../../graphql/context.ts';
+import type { ModuleResolvers } from '../../../graphql/context.ts';
 import { requirePermission, requireSession } from '../../auth/guards.ts';
 
 /** Result cells and parameters are plain JSON; output only is what matters here. */
@@ -25,11 +25,11 @@ const JSONValue = {
 };
 
 /** runQuery (a user's session) and explainAccess (`data:admin`). */
-export function queryResolvers(): ResolverMap {
+export function queryResolvers(): ModuleResolvers {
   return {
     JSONValue,
     Query: {
-      runQuery: (_: unknown, args: { domainId: string; sql: string }, ctx: RequestContext) => {
+      runQuery: (_, args, ctx) => {
         const session = requireSession(ctx.principal);
         return ctx.services.data.queries.run({
           caller: {
@@ -43,16 +43,7 @@ export function queryResolvers(): ResolverMap {
           at: () => ctx.clock.now(),
         });
       },
-      explainAccess: (
-        _: unknown,
-        args: {
-          domainId: string;
-          sql: string;
-          userId: string;
-          sessionAttributes?: { key: string; value: string }[] | null;
-        },
-        ctx: RequestContext,
-      ) => {
+      explainAccess: (_, args, ctx) => {
         const principal = requirePermission(ctx.principal, 'data:admin');
         return ctx.services.data.queries.explain(
           {

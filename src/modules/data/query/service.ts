@@ -5,12 +5,8 @@ import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
-import {
-  type AuditEventInput,
-  type AuditOrigin,
-  auditEvent,
-  recordAuditEvents,
-} from '../../audit/service.ts';
+import type { QueryRecord } from '../../audit/actions.ts';
+import { type AuditEventInput, type AuditOrigin, auditRow, recordAuditEvents } from '../../audit/service.ts';
 import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -21,7 +17,7 @@ import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { RewriteCache } from './rewrite-cache.ts';
-import { readQuerySnapshot } from './snapshot.ts';
+import { type QuerySnapshot, readQuerySnapshot } from './snapshot.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
 export interface QueryCaller {
@@ -89,16 +85,70 @@ export interface QueryResultCache {
   set(key: string, output: QueryOutput): void;
 }
 
+/** Which role check a query gets: adHoc (the role must allow ad-hoc queries), saved (the caller authorized the item), none (explain). */
+type RoleCheck = 'adHoc' | 'saved' | 'none';
+
 const MAX_SQL_LENGTH = 100_000;
 
-interface Plan {
+/**
+ * How far a query's plan got. Each step adds to the one before; a query refused part-way keeps
+ * what was known by then, which is what its audit record tells (the connection, the attributes'
+ * hash, the credential mapping, the rewrite).
+ */
+type Plan = Started | Located | Resolved | Ready;
+
+/** Nothing known yet: the caller, the domain or its connection was not found, or not allowed. */
+interface Started {
+  readonly stage: 'started';
+}
+
+/** The domain and its connection, with the user's effective attributes. */
+interface Located {
+  readonly stage: 'located';
+  readonly user: NonNullable<QuerySnapshot['user']>;
   readonly domain: DomainView;
   readonly connection: Connection;
-  readonly settings: ResolvedSettings;
-  readonly rewritten: RewrittenQuery;
-  readonly attributesHash: string;
+  readonly dataSettings: QuerySnapshot['settings'];
   readonly access: DomainAccess;
+  readonly attributes: ReadonlyMap<string, string>;
+  readonly attributesHash: string;
+}
+
+/** The connection settings the user's attributes resolve to (docs/data-access.md "Credential mappings"). */
+interface Resolved extends Omit<Located, 'stage'> {
+  readonly stage: 'resolved';
+  readonly settings: ResolvedSettings;
+}
+
+/** The gate's rewrite: ready to run. */
+interface Ready extends Omit<Resolved, 'stage'> {
+  readonly stage: 'ready';
+  readonly rewritten: RewrittenQuery;
   readonly policiesApplied: boolean;
+}
+
+/** What became of a query: its result's size, or the code of the error that refused or failed it. */
+type QueryOutcome =
+  | { readonly rowCount: number; readonly truncated: boolean; readonly cached?: boolean }
+  | { readonly errorCode: string };
+
+/** Everything one query's audit record is made of. */
+interface QueryAudit {
+  readonly request: QueryRequest;
+  readonly queryId: string;
+  readonly plan: Plan;
+  /** `performance.now()` when the query arrived. */
+  readonly started: number;
+  readonly outcome: QueryOutcome;
+}
+
+export interface QueryServiceDeps {
+  readonly db: Db;
+  readonly config: Config['data'];
+  readonly connections: ConnectionService;
+  readonly pools: PoolManager;
+  /** Audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
+  readonly auditInFlight?: number;
 }
 
 /**
@@ -121,72 +171,54 @@ export class QueryService {
    */
   readonly #auditBatch: Batcher<AuditEventInput, undefined>;
 
-  /** `auditInFlight`: audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
-  constructor(
-    db: Db,
-    config: Config['data'],
-    connections: ConnectionService,
-    pools: PoolManager,
-    auditInFlight = 1,
-  ) {
+  constructor(deps: QueryServiceDeps) {
+    const { db } = deps;
     this.#db = db;
     this.#auditBatch = new Batcher(
       async (events) => {
         await recordAuditEvents(db, events);
         return events.map(() => undefined);
       },
-      { maxInFlight: auditInFlight },
+      { maxInFlight: deps.auditInFlight ?? 1 },
     );
-    this.#config = config;
-    this.#connections = connections;
-    this.#pools = pools;
+    this.#config = deps.config;
+    this.#connections = deps.connections;
+    this.#pools = deps.pools;
   }
 
   /** Runs a user's ad-hoc query; every outcome (refusals included) leaves one audit record. */
   async run(request: QueryRequest): Promise<QueryResult> {
-    const { caller, domainId, sql, origin, at } = request;
+    const { caller, domainId, sql } = request;
     checkSql(sql);
     const queryId = newId('qry');
     const started = performance.now();
-    let plan: Partial<Plan> = {};
+    let plan: Plan = { stage: 'started' };
     let output: QueryOutput | null = null;
     let cached = false;
     let failure: unknown = null;
     try {
-      const full = await this.#plan(
-        caller,
-        domainId,
-        sql,
-        (p) => {
-          plan = p;
-        },
-        request.savedItem === undefined ? 'adHoc' : 'saved',
-        request.parameters,
-      );
+      plan = await this.#locate(caller, domainId, request.savedItem === undefined ? 'adHoc' : 'saved');
+      plan = resolve(plan);
+      plan = await this.#rewrite(plan, request);
+      const ready = plan;
       const maxRows = request.maxRows ?? this.#config.maxRows;
-      const cacheKey = request.resultCache ? resultCacheKey(full, maxRows) : null;
-      const hit = cacheKey === null ? undefined : request.resultCache!.get(cacheKey);
+      const cacheKey = request.resultCache ? resultCacheKey(ready, maxRows) : null;
+      const hit = cacheKey === null ? undefined : request.resultCache?.get(cacheKey);
       cached = hit !== undefined;
-      output =
-        hit ??
-        (await this.#pools.use(full.settings, (pool) =>
-          pool.run(
-            full.rewritten.sql,
-            full.rewritten.params,
-            { timeoutMs: this.#config.queryTimeoutMs, maxRows },
-            full.rewritten.policyChecks ?? [],
-          ),
-        ));
-      if (cacheKey !== null && !cached) request.resultCache!.set(cacheKey, output);
+      output = hit ?? (await this.#execute(ready, maxRows));
+      if (cacheKey !== null && !cached) request.resultCache?.set(cacheKey, output);
     } catch (err) {
       failure = err;
     }
     // Exactly one record per query, whatever happened.
-    await this.#audit(caller, domainId, sql, origin, at(), queryId, plan, started, {
-      ...(output
+    await this.#audit({
+      request,
+      queryId,
+      plan,
+      started,
+      outcome: output
         ? { rowCount: output.rows.length, truncated: output.truncated, ...(cached ? { cached } : {}) }
-        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' }),
-      ...(request.savedItem ? { savedItem: request.savedItem } : {}),
+        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' },
     });
     if (!output) throw failure;
     return {
@@ -201,7 +233,8 @@ export class QueryService {
   /** What a user's query would become, and where it would run, without running it (`data:admin`). */
   async explain(caller: QueryCaller, domainId: string, sql: string): Promise<AccessExplanation> {
     checkSql(sql);
-    const plan = await this.#plan(caller, domainId, sql, () => {}, 'none');
+    const located = await this.#locate(caller, domainId, 'none');
+    const plan = await this.#rewrite(resolve(located), { sql });
     return {
       allowed: plan.access.canQuery,
       roles: plan.access.roles,
@@ -215,23 +248,10 @@ export class QueryService {
     };
   }
 
-  async #plan(
-    caller: QueryCaller,
-    domainId: string,
-    sql: string,
-    progress: (p: Partial<Plan>) => void,
-    /** adHoc: the role must allow ad-hoc queries; saved: the caller authorized the item; none: explain. */
-    check: 'adHoc' | 'saved' | 'none',
-    parameters?: QueryRequest['parameters'],
-  ): Promise<Plan> {
-    const snapshot = await readQuerySnapshot(
-      this.#db,
-      caller.workspaceId,
-      caller.userId,
-      domainId,
-      caller.transientAttributes,
-    );
-    const { user, domain, settings: dataSettings } = snapshot;
+  /** The user, the domain and its connection, read fresh; `check` refuses a user who may not query. */
+  async #locate(caller: QueryCaller, domainId: string, check: RoleCheck): Promise<Located> {
+    const snapshot = await readQuerySnapshot(this.#db, caller, domainId);
+    const { user, domain } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
     const access = domainAccess(snapshot.assignments, domainId);
@@ -247,9 +267,22 @@ export class QueryService {
     const attributesHash = sha256(
       JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     );
-    progress({ domain, connection, attributesHash, access });
-    const settings = resolveConnection(connection, attributes);
-    progress({ domain, connection, settings, attributesHash, access });
+    return {
+      stage: 'located',
+      user,
+      domain,
+      connection,
+      dataSettings: snapshot.settings,
+      access,
+      attributes,
+      attributesHash,
+    };
+  }
+
+  /** The gate's rewrite of the query for the user, on the tables of the domain as the settings name them. */
+  async #rewrite(plan: Resolved, query: Pick<QueryRequest, 'sql' | 'parameters'>): Promise<Ready> {
+    const { sql, parameters } = query;
+    const { domain, connection, settings, access, dataSettings } = plan;
     const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
@@ -266,58 +299,67 @@ export class QueryService {
           policy: t.policy,
         })),
         defaultSchema: settings.schema,
-        user: { email: user.email, attributes },
+        user: { email: plan.user.email, attributes: plan.attributes },
         applyPolicies: policiesApplied,
         requirePolicies: dataSettings.requireRowPolicies,
         ...(parameters === undefined ? {} : { parameters }),
       },
       domain,
     );
-    const plan: Plan = { domain, connection, settings, rewritten, attributesHash, access, policiesApplied };
-    progress(plan);
-    return plan;
+    return { ...plan, stage: 'ready', rewritten, policiesApplied };
   }
 
-  async #audit(
-    caller: QueryCaller,
-    domainId: string,
-    sql: string,
-    origin: AuditOrigin,
-    at: Date,
-    queryId: string,
-    plan: Partial<Plan>,
-    started: number,
-    outcome: {
-      rowCount?: number;
-      truncated?: boolean;
-      cached?: boolean;
-      errorCode?: string;
-      savedItem?: { type: string; id: string };
-    },
-  ): Promise<void> {
-    await this.#auditBatch.add(
-      auditEvent(
-        { ...origin, actorUserId: caller.userId },
-        at,
-        caller.workspaceId,
-        'data.query',
-        { type: 'domain', id: domainId },
-        {
-          queryId,
-          sql,
-          rewrittenSqlSha256: plan.rewritten ? sha256(plan.rewritten.sql) : null,
-          attributesSha256: plan.attributesHash ?? null,
-          attributesUsed: plan.rewritten?.attributesUsed ?? [],
-          connectionId: plan.connection?.id ?? null,
-          credentialMapping: plan.settings?.mappingIndex ?? null,
-          policiesApplied: plan.policiesApplied ?? null,
-          durationMs: Math.round(performance.now() - started),
-          ...outcome,
-        },
-        outcome.errorCode ? 'FAILURE' : 'SUCCESS',
+  /** Runs the rewritten query in a READ ONLY transaction, with the statement timeout and the row cap. */
+  #execute(plan: Ready, maxRows: number): Promise<QueryOutput> {
+    return this.#pools.use(plan.settings, (pool) =>
+      pool.run(
+        plan.rewritten.sql,
+        plan.rewritten.params,
+        { timeoutMs: this.#config.queryTimeoutMs, maxRows },
+        plan.rewritten.policyChecks ?? [],
       ),
     );
   }
+
+  async #audit(record: QueryAudit): Promise<void> {
+    const { request, queryId, plan, started, outcome } = record;
+    const { caller, domainId, sql, origin } = request;
+    const at = request.at();
+    const located = plan.stage === 'started' ? null : plan;
+    const resolved = plan.stage === 'resolved' || plan.stage === 'ready' ? plan : null;
+    const ready = plan.stage === 'ready' ? plan : null;
+    const details: QueryRecord = {
+      queryId,
+      sql,
+      rewrittenSqlSha256: ready ? sha256(ready.rewritten.sql) : null,
+      attributesSha256: located?.attributesHash ?? null,
+      attributesUsed: ready?.rewritten.attributesUsed ?? [],
+      connectionId: located?.connection.id ?? null,
+      credentialMapping: resolved?.settings.mappingIndex ?? null,
+      policiesApplied: ready?.policiesApplied ?? null,
+      durationMs: Math.round(performance.now() - started),
+      ...outcome,
+      ...(request.savedItem ? { savedItem: request.savedItem } : {}),
+    };
+    await this.#auditBatch.add(
+      auditRow(
+        { ...origin, actorUserId: caller.userId },
+        {
+          action: 'data.query',
+          workspaceId: caller.workspaceId,
+          target: domainId,
+          details,
+          outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
+          at,
+        },
+      ),
+    );
+  }
+}
+
+/** The connection settings the user's attributes select (a credential mapping, or the base ones). */
+function resolve(plan: Located): Resolved {
+  return { ...plan, stage: 'resolved', settings: resolveConnection(plan.connection, plan.attributes) };
 }
 
 function checkSql(sql: string): void {
@@ -329,7 +371,7 @@ function checkSql(sql: string): void {
 }
 
 /** The digest of what a query runs: statement, bound values, where, as whom, and how many rows. */
-function resultCacheKey(plan: Plan, maxRows: number): string {
+function resultCacheKey(plan: Ready, maxRows: number): string {
   const s = plan.settings;
   return sha256(
     JSON.stringify([

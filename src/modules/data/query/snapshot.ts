@@ -58,11 +58,14 @@ interface SnapshotRow {
  */
 export async function readQuerySnapshot(
   db: Executor,
-  workspaceId: string,
-  userId: string,
+  caller: {
+    readonly workspaceId: string;
+    readonly userId: string;
+    readonly transientAttributes: ReadonlyMap<string, string>;
+  },
   domainId: string,
-  transient: ReadonlyMap<string, string>,
 ): Promise<QuerySnapshot> {
+  const { workspaceId, userId, transientAttributes: transient } = caller;
   const { rows } = await sql<SnapshotRow>`
     select
       u.email as user_email, u.status as user_status,

@@ -63,10 +63,12 @@ export const usersCommand: CliCommand = {
       const lookup = new Map(groups.map((g) => [g.name.toLowerCase(), g.id]));
       const sendWelcomeEmail = args.flags.has('send-welcome-email');
       const result = await importUsers(
-        app.services.users,
-        workspaceId,
-        () => csvRecords(file),
-        () => new ImportRowParser(lookup, { sendWelcomeEmail }),
+        {
+          users: app.services.users,
+          workspaceId,
+          records: () => csvRecords(file),
+          parser: () => new ImportRowParser(lookup, { sendWelcomeEmail }),
+        },
         {
           dryRun,
           batchSize,

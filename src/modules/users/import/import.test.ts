@@ -427,10 +427,12 @@ describe('users import reads the file twice', () => {
         })();
       };
       const result = await importUsers(
-        t.app.services.users,
-        t.workspaceId,
-        records,
-        () => new ImportRowParser(new Map(), { sendWelcomeEmail: false }),
+        {
+          users: t.app.services.users,
+          workspaceId: t.workspaceId,
+          records,
+          parser: () => new ImportRowParser(new Map(), { sendWelcomeEmail: false }),
+        },
         { dryRun: false, batchSize: 2 },
       );
       assert.equal(pass, 2);

@@ -40,6 +40,16 @@ const ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, actor
 /** A fresh pass over the file: its records in order (see `csvRecords`). */
 export type RecordSource = () => AsyncIterable<CsvRecord>;
 
+/** What to import, into which workspace, and how to read it. */
+export interface ImportSource {
+  readonly users: UserService;
+  readonly workspaceId: string;
+  /** Opens the file from its start (it is read twice: checked, then written). */
+  readonly records: RecordSource;
+  /** A fresh parser for each pass. */
+  readonly parser: () => ImportRowParser;
+}
+
 /**
  * Imports a CSV file through the createUsers service in two streaming passes, so memory does not
  * grow with the file: first every row is read and checked by the file's rules and the createUsers
@@ -49,14 +59,9 @@ export type RecordSource = () => AsyncIterable<CsvRecord>;
  * stay written. Every row is an idempotent upsert, so running the same file again completes an
  * interrupted import.
  */
-export async function importUsers(
-  users: UserService,
-  workspaceId: string,
-  records: RecordSource,
-  parser: () => ImportRowParser,
-  options: ImportOptions,
-): Promise<ImportResult> {
-  const checked = await checkFile(users, workspaceId, records, parser(), options.batchSize);
+export async function importUsers(source: ImportSource, options: ImportOptions): Promise<ImportResult> {
+  const { users, workspaceId, records, parser } = source;
+  const checked = await checkFile(source, parser(), options.batchSize);
   const summary: ImportSummary = {
     rows: checked.rows,
     created: 0,
@@ -148,9 +153,7 @@ export async function importUsers(
 
 /** The first pass: counts the rows and finds every problem, holding one batch of rows at a time. */
 async function checkFile(
-  users: UserService,
-  workspaceId: string,
-  records: RecordSource,
+  { users, workspaceId, records }: ImportSource,
   parser: ImportRowParser,
   batchSize: number,
 ): Promise<{ rows: number; problems: LineProblem[]; badLines: number }> {

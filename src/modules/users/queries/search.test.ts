@@ -130,13 +130,11 @@ for (const backend of testBackends()) {
           );
         });
         await sql`analyze users, user_attributes`.execute(db);
-        const query = userPageQuery(
-          db,
-          ws,
-          { attribute: { key: 'tenant', value: 'tenant-7' } },
-          51,
-          null,
-        ).compile();
+        const query = userPageQuery(db, ws, {
+          filter: { attribute: { key: 'tenant', value: 'tenant-7' } },
+          limit: 51,
+          cursor: null,
+        }).compile();
         const result = await db.executeQuery<any>(
           CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
         );
@@ -147,13 +145,11 @@ for (const backend of testBackends()) {
         );
         assert.ok(!nodes.some((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Seq Scan'));
         // And it answers: the 200 users of tenant-7, first 51 in email order.
-        const rows = await userPageQuery(
-          db,
-          ws,
-          { attribute: { key: 'tenant', value: 'tenant-7' } },
-          51,
-          null,
-        ).execute();
+        const rows = await userPageQuery(db, ws, {
+          filter: { attribute: { key: 'tenant', value: 'tenant-7' } },
+          limit: 51,
+          cursor: null,
+        }).execute();
         assert.equal(rows.length, 51);
         const emails = rows.map((r) => r.email_normalized);
         assert.deepEqual(emails, [...emails].sort());
@@ -177,7 +173,7 @@ for (const backend of testBackends()) {
         const attributes = Array.from({ length: 20 }, (_, k) =>
           k % 2 ? { key: `k${k}`, anyOf: ['v0', 'v1'] } : { key: `k${k}` },
         );
-        const query = userPageQuery(db, ws, { attributes }, 51, null).compile();
+        const query = userPageQuery(db, ws, { filter: { attributes }, limit: 51, cursor: null }).compile();
         const result = await db.executeQuery<any>(
           CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, [...query.parameters]),
         );
@@ -195,7 +191,11 @@ for (const backend of testBackends()) {
           !nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'user_attributes'),
         );
         assert.ok(plan['Planning Time'] < 100, `planned in ${plan['Planning Time']} ms`);
-        const rows = await userPageQuery(db, ws, { attributes }, 51, null).execute();
+        const rows = await userPageQuery(db, ws, {
+          filter: { attributes },
+          limit: 51,
+          cursor: null,
+        }).execute();
         assert.equal(rows.length, 51);
       });
     }

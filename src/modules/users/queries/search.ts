@@ -37,10 +37,9 @@ export interface UserPage {
 export async function searchUsers(
   db: Executor,
   workspaceId: string,
-  filter: UserFilter | null | undefined,
-  first: number,
-  after: string | null | undefined,
+  search: { readonly filter?: UserFilter | null; readonly first: number; readonly after?: string | null },
 ): Promise<UserPage> {
+  const { filter, first, after } = search;
   if (!Number.isInteger(first) || first < 0) throw badInput('first must be a non-negative integer');
   const limit = Math.min(first, MAX_PAGE_SIZE);
   const cursor = after ? decodeCursor(after) : null;
@@ -50,7 +49,7 @@ export async function searchUsers(
     .where('u.workspace_id', '=', workspaceId)
     .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)));
 
-  const rows = await userPageQuery(db, workspaceId, filter, limit + 1, cursor).execute();
+  const rows = await userPageQuery(db, workspaceId, { filter, limit: limit + 1, cursor }).execute();
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
   const last = pageRows.at(-1);
@@ -72,10 +71,13 @@ export async function searchUsers(
 export function userPageQuery(
   db: Executor,
   workspaceId: string,
-  filter: UserFilter | null | undefined,
-  limit: number,
-  cursor: readonly [string, string] | null,
+  request: {
+    readonly filter?: UserFilter | null;
+    readonly limit: number;
+    readonly cursor: readonly [string, string] | null;
+  },
 ) {
+  const { filter, limit, cursor } = request;
   const driver = orderedAttribute(filter);
   if (!driver) {
     let page = db
