@@ -87,7 +87,7 @@ interface DomainWrite {
   tables: readonly string[];
 }
 
-/** One ad-hoc query, whatever its outcome (docs/data-access.md "Running queries: `runQuery`"). */
+/** One ad-hoc query, whatever its outcome (docs/data-access.md "Running queries: runQuery"). */
 export interface QueryRecord {
   queryId: string;
   sql: string;
