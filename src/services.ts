@@ -43,7 +43,11 @@ export function createServices(
   const users = new UserService(db, clock, () => services.domains, workspaces, {
     maxEmailsPerCall: config.maxEmailsPerCall,
     publicUrl: config.publicUrl,
+    attributeRules: () => attributeRules(),
   });
+  // Attribute definitions are a module of the one shape, built after these services; until then
+  // (and in an app built without it) every key is undeclared.
+  const attributeRules = () => ('attributeDefinitions' in services ? services.attributeDefinitions : null);
   // `data` joins when the data-access feature starts (src/modules/data/feature.ts).
   const services = {
     config,
@@ -57,7 +61,19 @@ export function createServices(
     authenticator: new Authenticator(accessKeys),
     users,
     groups: new GroupService(db, clock, () => services.domains),
-    sessions: new SessionService({ config, db, clock, secrets, accessKeys }),
+    sessions: new SessionService({
+      config,
+      db,
+      clock,
+      secrets,
+      accessKeys,
+      checkTransientAttributes: (workspaceId, userId, transient) =>
+        attributeRules()?.checkTransient(
+          workspaceId,
+          transient,
+          async () => (await users.storedAttributes([userId])).get(userId) ?? [],
+        ) ?? Promise.resolve(),
+    }),
     domains: builtInDomainCatalog,
   } as Services;
   return services;

@@ -46,6 +46,19 @@ export const lockUsers = (db: Executor, workspaceId: string, ids: readonly strin
         .forUpdate()
         .execute();
 
+/** Which of these emails (normalized) belong to SCIM-managed users of the workspace. */
+export const scimManagedByEmail = async (db: Executor, workspaceId: string, normalized: readonly string[]) =>
+  (
+    await db
+      .selectFrom('users')
+      .select('email')
+      .where('workspace_id', '=', workspaceId)
+      .where('email_normalized', '=', anyText(normalized))
+      .where('is_scim_managed', '=', true)
+      .orderBy('email_normalized')
+      .execute()
+  ).map((r) => r.email);
+
 export const listUsersOrdered = (db: Executor, workspaceId: string) =>
   db
     .selectFrom('users')

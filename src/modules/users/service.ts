@@ -31,6 +31,21 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 export interface UserServiceOptions {
   readonly maxEmailsPerCall: number;
   readonly publicUrl: string;
+  /**
+   * The workspace's attribute definitions, which every attribute write is checked against
+   * (docs/attribute-definitions.md "Writes"); null when the app runs without them.
+   */
+  readonly attributeRules: () => AttributeWriteRules | null;
+}
+
+/** What the users module asks of attribute definitions: the type problems of a write. */
+export interface AttributeWriteRules {
+  writeProblems(
+    db: Executor,
+    workspaceId: string,
+    attributes: readonly AttributeInput[],
+    field: string,
+  ): Promise<Problem[]>;
 }
 
 /** Provisioning: every use case is one transaction, validated in full before anything is written. */
@@ -73,6 +88,8 @@ export class UserService {
         [...staticProblems, ...(await storedProblems(tx, this.#domains(), workspaceId, input))],
         'createUsers input',
       );
+      assertTypes(await this.#typeProblems(tx, workspaceId, input.userAttributes, 'userAttributes'));
+      await this.#refuseScimManagedAttributes(tx, workspaceId, [input]);
       return upsertUsers(tx, workspace, input, this.#upsertContext(origin, 'createUsers'));
     });
   }
@@ -96,7 +113,11 @@ export class UserService {
         stored = storedProblems(this.#db, this.#domains(), workspaceId, input);
         storedBySignature.set(signature, stored);
       }
-      const problems = [...inputProblems(input, this.#options.maxEmailsPerCall), ...(await stored)];
+      const problems = [
+        ...inputProblems(input, this.#options.maxEmailsPerCall),
+        ...(await stored),
+        ...(await this.#typeProblems(this.#db, workspaceId, input.userAttributes, 'userAttributes')),
+      ];
       if (problems.length > 0) out.push({ index, problems });
     }
     return out;
@@ -124,6 +145,13 @@ export class UserService {
         problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
       assertNoProblems(problems, 'createUsers inputs');
+      const typeProblems: Problem[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const own = await this.#typeProblems(tx, workspaceId, input.userAttributes, 'userAttributes');
+        typeProblems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
+      }
+      assertTypes(typeProblems);
+      await this.#refuseScimManagedAttributes(tx, workspaceId, inputs);
       const results = await upsertUsersEach(
         tx,
         workspace,
@@ -146,6 +174,41 @@ export class UserService {
     return results;
   }
 
+  /** ATTRIBUTE_TYPE_MISMATCH problems of writing `attributes` in the workspace, read in `db`. */
+  async #typeProblems(
+    db: Executor,
+    workspaceId: string,
+    attributes: readonly AttributeInput[] | null | undefined,
+    field: string,
+  ): Promise<Problem[]> {
+    const rules = this.#options.attributeRules();
+    if (!rules || !attributes?.length) return [];
+    return rules.writeProblems(db, workspaceId, attributes, field);
+  }
+
+  /**
+   * The IdP owns a SCIM-provisioned user's DATABASE attributes (docs/scim.md "Users the IdP
+   * manages"): createUsers may re-apply roles and add groups, but not replace its attributes.
+   */
+  async #refuseScimManagedAttributes(
+    tx: Executor,
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+  ): Promise<void> {
+    const emails = inputs.filter((i) => i.userAttributes).flatMap((i) => i.emails.map(normalizeEmail));
+    if (emails.length === 0) return;
+    const managed = await q.scimManagedByEmail(tx, workspaceId, emails);
+    if (managed.length === 0) return;
+    throw new AppError('CONFLICT', 'Attributes of SCIM-managed users are written by the identity provider', {
+      problems: managed.map((email) => ({
+        code: 'CONFLICT',
+        field: 'userAttributes',
+        item: email,
+        message: 'the user is managed by SCIM; its attributes come from the identity provider',
+      })),
+    });
+  }
+
   #upsertContext(origin: AuditOrigin, via: string) {
     return { origin, now: this.#clock.now(), publicUrl: this.#options.publicUrl, via };
   }
@@ -161,6 +224,18 @@ export class UserService {
     await this.#inTransaction(async (tx) => {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
+      assertTypes(await this.#typeProblems(tx, workspaceId, attributes, 'userAttributes'));
+      if (user.is_scim_managed) {
+        throw new AppError(
+          'CONFLICT',
+          'Attributes of SCIM-managed users are written by the identity provider',
+          {
+            problems: [
+              { code: 'CONFLICT', field: 'userId', item: userId, message: 'the user is managed by SCIM' },
+            ],
+          },
+        );
+      }
       const now = this.#clock.now();
       await q.replaceDatabaseAttributes(tx, [userId], attributes);
       await q.touchUsers(tx, [userId], now);
@@ -313,6 +388,14 @@ export class UserService {
     return q.findUserByEmail(this.#db, workspaceId, normalizeEmail(email));
   }
 
+  /** The stored attributes (DATABASE and JWT) of each user, by user id. */
+  storedAttributes(
+    userIds: readonly string[],
+    db: Executor = this.#db,
+  ): Promise<Map<string, q.StoredAttribute[]>> {
+    return q.attributesOf(db, userIds);
+  }
+
   list(workspaceId: string): Promise<q.UserRow[]> {
     return q.listUsersOrdered(this.#db, workspaceId);
   }
@@ -327,6 +410,15 @@ export class UserService {
       }
     }
   }
+}
+
+/** Fails with ATTRIBUTE_TYPE_MISMATCH naming every bad item (docs/attribute-definitions.md "Writes"). */
+function assertTypes(problems: readonly Problem[]): void {
+  if (problems.length === 0) return;
+  const list = problems.map((p) => `${p.field} (${p.item}): ${p.message}`);
+  throw new AppError('ATTRIBUTE_TYPE_MISMATCH', `Attribute values of the wrong type: ${list.join('; ')}`, {
+    problems,
+  });
 }
 
 /** Thrown inside a dry run's transaction to roll it back after computing the outcomes. */
