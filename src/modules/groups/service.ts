@@ -209,6 +209,125 @@ export class GroupService {
     });
   }
 
+  /**
+   * SCIM's write of one group (docs/scim.md "Groups"): creates it (`groupId` null, with `newGroupId`)
+   * or renames it, and makes its members exactly `memberIds`, in one transaction with `alongside`
+   * (the SCIM module's own row). An unknown member or a taken name fails it all (NOT_FOUND, CONFLICT).
+   */
+  async writeScimGroup(
+    workspaceId: string,
+    input: {
+      readonly groupId: string | null;
+      readonly newGroupId: string;
+      readonly name: string;
+      readonly memberIds: readonly string[];
+    },
+    origin: AuditOrigin,
+    alongside: (tx: Executor, group: GroupView) => Promise<void>,
+  ): Promise<GroupView> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) {
+      throw new AppError('BAD_USER_INPUT', 'displayName must be 1 to 200 characters', {
+        problems: [{ code: 'BAD_USER_INPUT', field: 'displayName', message: 'must be 1 to 200 characters' }],
+      });
+    }
+    const members = [...new Set(input.memberIds)].sort();
+    const id = input.groupId ?? input.newGroupId;
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        const now = this.#clock.now();
+        if (input.groupId === null) {
+          await tx
+            .insertInto('user_groups')
+            .values({ id, workspace_id: workspaceId, name, created_at: now })
+            .execute();
+        } else {
+          if ((await existingGroupIds(tx, workspaceId, [id])).size === 0) throw notFound('Group not found');
+          await tx.updateTable('user_groups').set({ name }).where('id', '=', id).execute();
+        }
+        const known =
+          members.length === 0
+            ? []
+            : await tx
+                .selectFrom('users')
+                .select('id')
+                .where('workspace_id', '=', workspaceId)
+                .where('id', 'in', members)
+                .orderBy('id')
+                .forKeyShare()
+                .execute();
+        const knownIds = new Set(known.map((k) => k.id));
+        const missing = members.filter((m) => !knownIds.has(m));
+        if (missing.length > 0) {
+          throw new AppError('NOT_FOUND', `User not found: ${missing.map((m) => echo(m)).join(', ')}`, {
+            problems: missing.map((m) => ({
+              code: 'NOT_FOUND',
+              field: 'members',
+              item: echo(m),
+              message: 'User not found',
+            })),
+          });
+        }
+        const before = new Set(
+          (await tx.selectFrom('group_members').select('user_id').where('group_id', '=', id).execute()).map(
+            (r) => r.user_id,
+          ),
+        );
+        const removed = [...before].filter((u) => !knownIds.has(u));
+        const added = members.filter((m) => !before.has(m));
+        if (removed.length > 0)
+          await tx
+            .deleteFrom('group_members')
+            .where('group_id', '=', id)
+            .where('user_id', 'in', removed)
+            .execute();
+        await addMemberships(tx, added, [id], now);
+        const group = toView(
+          await tx.selectFrom('user_groups').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+        );
+        await alongside(tx, group);
+        await recordAuditEvents(tx, [
+          auditEvent(
+            origin,
+            now,
+            workspaceId,
+            input.groupId === null ? 'group.create' : 'group.update',
+            { type: 'group', id },
+            { name, via: 'scim' },
+          ),
+          ...added.map((u) =>
+            auditEvent(
+              origin,
+              now,
+              workspaceId,
+              'group.addMember',
+              { type: 'user', id: u },
+              { groupId: id, via: 'scim' },
+            ),
+          ),
+          ...removed.map((u) =>
+            auditEvent(
+              origin,
+              now,
+              workspaceId,
+              'group.removeMember',
+              { type: 'user', id: u },
+              { groupId: id, via: 'scim' },
+            ),
+          ),
+        ]);
+        return group;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'user_groups_workspace_name_unique')) {
+        throw new AppError('CONFLICT', `A group named ${echo(name)} already exists`, {
+          problems: [{ code: 'CONFLICT', field: 'displayName', item: echo(name), message: 'already exists' }],
+        });
+      }
+      throw err;
+    }
+  }
+
   async find(workspaceId: string, groupId: string, db: Executor = this.#db): Promise<GroupView | null> {
     const row = await db
       .selectFrom('user_groups')

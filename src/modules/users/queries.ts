@@ -59,6 +59,18 @@ export const scimManagedByEmail = async (db: Executor, workspaceId: string, norm
       .execute()
   ).map((r) => r.email);
 
+/** A SCIM write's user fields; it marks the user SCIM-managed (docs/scim.md "Users the IdP manages"). */
+export const updateScimUser = (
+  db: Executor,
+  id: string,
+  fields: { email: string; email_normalized: string; status: string; updated_at: Date },
+) =>
+  db
+    .updateTable('users')
+    .set({ ...fields, is_scim_managed: true })
+    .where('id', '=', id)
+    .execute();
+
 export const listUsersOrdered = (db: Executor, workspaceId: string) =>
   db
     .selectFrom('users')

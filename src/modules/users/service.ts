@@ -3,6 +3,7 @@ import { anyText } from '../../db/batch.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
+import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
 import type { DomainCatalog } from '../domains/catalog.ts';
@@ -12,7 +13,7 @@ import {
   roleAssignmentProblems,
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { normalizeEmail } from './email.ts';
+import { emailProblems, normalizeEmail } from './email.ts';
 import * as q from './queries.ts';
 import {
   type CreateUserResult,
@@ -187,8 +188,9 @@ export class UserService {
   }
 
   /**
-   * The IdP owns a SCIM-provisioned user's DATABASE attributes (docs/scim.md "Users the IdP
-   * manages"): createUsers may re-apply roles and add groups, but not replace its attributes.
+   * The IdP owns a SCIM-provisioned user's DATABASE attributes: createUsers may re-apply roles
+   * and add groups, but not replace its attributes.
+   * docs/scim.md "Users the IdP manages"
    */
   async #refuseScimManagedAttributes(
     tx: Executor,
@@ -380,12 +382,92 @@ export class UserService {
     });
   }
 
+  /** The given users of the workspace, by id (others' and unknown ids are left out). */
+  async findMany(workspaceId: string, userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
+    const rows = await q.usersByIds(this.#db, userIds);
+    return new Map([...rows].filter(([, u]) => u.workspace_id === workspaceId));
+  }
+
   find(workspaceId: string, userId: string): Promise<q.UserRow | undefined> {
     return q.findUser(this.#db, workspaceId, userId);
   }
 
   findByEmail(workspaceId: string, email: string): Promise<q.UserRow | undefined> {
     return q.findUserByEmail(this.#db, workspaceId, normalizeEmail(email));
+  }
+
+  /**
+   * SCIM's write of one user (docs/scim.md "Users the IdP manages"): creates it (`userId` null) or
+   * replaces its email, status and DATABASE attributes, and marks it SCIM-managed, in one
+   * transaction with `alongside` (the SCIM module's own rows). Everything is checked first, so a
+   * bad item leaves nothing written: BAD_USER_INPUT, ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or
+   * CONFLICT when the email belongs to another user of the workspace.
+   */
+  async writeScimUser(
+    workspaceId: string,
+    input: {
+      readonly userId: string | null;
+      readonly email: string;
+      readonly active: boolean;
+      readonly attributes: readonly AttributeInput[];
+    },
+    origin: AuditOrigin,
+    alongside: (tx: Executor, user: q.UserRow) => Promise<void>,
+  ): Promise<q.UserRow> {
+    assertNoProblems(
+      [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
+      'SCIM user',
+    );
+    const email = input.email.trim();
+    const normalized = normalizeEmail(email);
+    return this.#inTransaction(async (tx) => {
+      await this.#workspaces.get(workspaceId, tx);
+      assertTypes(await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes'));
+      const now = this.#clock.now();
+      const holder = await q.findUserByEmail(tx, workspaceId, normalized);
+      if (holder && holder.id !== input.userId) {
+        throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`, {
+          problems: [{ code: 'CONFLICT', field: 'userName', item: echo(email), message: 'already exists' }],
+          extra: { userId: holder.id },
+        });
+      }
+      let userId = input.userId;
+      if (userId === null) {
+        userId = newId('usr');
+        const created = await q.insertMissingUsers(tx, [
+          {
+            id: userId,
+            workspace_id: workspaceId,
+            email,
+            email_normalized: normalized,
+            created_at: now,
+            updated_at: now,
+          },
+        ]);
+        // Another request created the email between the check and the insert.
+        if (!created.has(userId))
+          throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`);
+      } else {
+        const [user] = await q.lockUsers(tx, workspaceId, [userId]);
+        if (!user) throw notFound('User not found');
+      }
+      const status = input.active ? 'ACTIVE' : 'INACTIVE';
+      await q.updateScimUser(tx, userId, { email, email_normalized: normalized, status, updated_at: now });
+      await q.replaceDatabaseAttributes(tx, [userId], input.attributes);
+      const [user] = await q.lockUsers(tx, workspaceId, [userId]);
+      await alongside(tx, user!);
+      await recordAuditEvents(tx, [
+        auditEvent(
+          origin,
+          now,
+          workspaceId,
+          input.userId === null ? 'user.create' : 'user.update',
+          { type: 'user', id: userId },
+          { email, via: 'scim', status, keys: input.attributes.map((a) => a.key) },
+        ),
+      ]);
+      return user!;
+    });
   }
 
   /** The stored attributes (DATABASE and JWT) of each user, by user id. */
