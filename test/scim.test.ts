@@ -315,6 +315,12 @@ for (const backend of testBackends()) {
           detail: 'Unauthorized',
         });
       }
+      const failures = await t.app.services.db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('action', '=', 'auth.failure')
+        .executeTakeFirstOrThrow();
+      assert.ok(Number(failures.n) >= 4, 'each refused SCIM request is audited');
       const other = await t.gql(
         `mutation { createWorkspace(input: { name: "scim-other" }) { ${STATUS} workspace { id } } }`,
       );

@@ -158,7 +158,7 @@ export function scimRoutes(router: Router, scim: ScimService, publicUrl: string)
 
 async function authenticate(scim: ScimService, request: Request, ctx: HttpContext) {
   const token = bearerToken(request.headers.get('authorization'));
-  const key = token ? await scim.authenticate(token, { requestId: ctx.requestId, ip: ctx.ip }) : null;
+  const key = await scim.authenticate(token ?? null, { requestId: ctx.requestId, ip: ctx.ip });
   if (!key) throw new ScimError(401, null, 'Unauthorized');
   return key;
 }

@@ -5,7 +5,7 @@ import type { Db } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
 import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
 import type { AttributeDefinitionService } from '../attribute-definitions/service.ts';
-import type { AuditOrigin } from '../audit/service.ts';
+import { type AuditOrigin, recordAuditEvents } from '../audit/service.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
 import type { GroupService, GroupView } from '../groups/service.ts';
 import type { UserRow } from '../users/queries.ts';
@@ -71,10 +71,30 @@ export class ScimService {
     this.#accessKeys = deps.accessKeys;
   }
 
-  /** The access key behind a SCIM bearer token, when it holds the `scim` permission; else null. */
-  async authenticate(token: string, meta: RequestMeta): Promise<KeyPrincipal | null> {
-    const key = await this.#accessKeys.verify(token, meta);
-    return key?.permissions.has('scim') ? key : null;
+  /**
+   * The access key behind a SCIM bearer token, when it holds the `scim` permission; else null,
+   * after recording the failure (`auth.failure`, as for GraphQL) with the key id it named, if any.
+   */
+  async authenticate(token: string | null, meta: RequestMeta): Promise<KeyPrincipal | null> {
+    const key = token ? await this.#accessKeys.verify(token, meta) : null;
+    if (key?.permissions.has('scim')) return key;
+    await recordAuditEvents(this.#db, [
+      {
+        workspaceId: key?.workspaceId ?? null,
+        action: 'auth.failure',
+        outcome: 'FAILURE',
+        actorKeyId: key?.keyId ?? null,
+        requestId: meta.requestId ?? null,
+        ip: meta.ip ?? null,
+        details: {
+          endpoint: 'scim',
+          credential: key ? 'noScimPermission' : token ? 'accessKey' : 'missing',
+          keyId: token ? this.#accessKeys.keyIdOf(token) : null,
+        },
+        at: this.#clock.now(),
+      },
+    ]);
+    return null;
   }
 
   // Users
