@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { createUsers, rowCounts, STATUS, setUserAttributes } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
@@ -33,16 +31,13 @@ const WAREHOUSE_SQL = `
 
 for (const backend of testBackends()) {
   describe(`attribute definitions (${backend.name})`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let wh: Warehouse;
     let domainId: string;
 
     before(async () => {
-      t = await startTestApp(backend, {
-        features: [sessionsFeature(), data],
-        env: { TESSERA_WAREHOUSE_DIR: 'memory' },
-      });
+      t = await startTestApp(backend, { env: { TESSERA_WAREHOUSE_DIR: 'memory' } });
       wh = await warehouseLegs()[0]!.open(data.data, WAREHOUSE_SQL);
       const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
       assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));

@@ -1,4 +1,3 @@
-import type { Executor } from '../../db/index.ts';
 import {
   type AttributeDefinition,
   type AttributeDefinitions,
@@ -128,24 +127,6 @@ function mergeKey(
   const [winner, ...overridden] = candidates;
   if (!winner) return null;
   return { key, value: winner.value, source: winner.source, overridden, rule, ignored };
-}
-
-/**
- * Reads the user's stored attributes fresh (so `setUserAttributes` applies to live sessions on
- * their next request) and merges the session's transient ones over them.
- */
-export async function loadEffectiveAttributes(
-  db: Executor,
-  userId: string,
-  transient?: ReadonlyMap<string, string>,
-  definitions?: AttributeDefinitions,
-): Promise<EffectiveAttributes> {
-  const stored = await db
-    .selectFrom('user_attributes')
-    .select(['key', 'value', 'source'])
-    .where('user_id', '=', userId)
-    .execute();
-  return mergeAttributes({ transient, stored, definitions });
 }
 
 /** Plain key → value view, for policy evaluation and templating. */

@@ -8,7 +8,7 @@ import type { AttributeDefinitionService } from '../attribute-definitions/servic
 import { type AuditOrigin, recordAuditEvents } from '../audit/service.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
 import type { GroupService, GroupView } from '../groups/service.ts';
-import type { UserRow } from '../users/queries.ts';
+import type { UserRow } from '../users/queries/users.ts';
 import type { UserService } from '../users/service.ts';
 import { notFoundError, ScimError, toScimError } from './errors.ts';
 import {

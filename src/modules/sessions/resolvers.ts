@@ -7,7 +7,7 @@ import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
-import type { UserRow } from '../users/queries.ts';
+import type { UserRow } from '../users/queries/users.ts';
 import type { WorkspaceView } from '../workspaces/service.ts';
 
 interface ImpersonateArgs {

@@ -1,12 +1,11 @@
 import type { Clock } from '../../clock.ts';
-import { anyText } from '../../db/batch.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
@@ -14,7 +13,8 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
+import * as q from './queries/users.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,
@@ -75,6 +75,16 @@ export class UserService {
    * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
    * ones, atomically. Any bad item fails the whole call, naming every bad item.
    */
+  /** One page of the workspace's users matching `filter`, in email order (keyset-paginated). */
+  search(
+    workspaceId: string,
+    filter: UserFilter | null | undefined,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<UserPage> {
+    return searchUsers(this.#db, workspaceId, filter, first, after);
+  }
+
   async createUsers(
     workspaceId: string,
     input: CreateUsersInput,
@@ -266,19 +276,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
-      await tx
-        .deleteFrom('user_attributes')
-        .where('user_id', '=', userId)
-        .where('source', '=', 'JWT')
-        .execute();
-      if (attributes.length > 0) {
-        await tx
-          .insertInto('user_attributes')
-          .values(
-            attributes.map((a) => ({ user_id: userId, source: 'JWT' as const, key: a.key, value: a.value })),
-          )
-          .execute();
-      }
+      await q.replaceJwtAttributes(tx, userId, attributes);
       await recordAuditEvents(tx, [
         auditEvent(origin, now, workspaceId, 'user.setJwtAttributes', { type: 'user', id: userId }),
       ]);
@@ -326,7 +324,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
-      await tx.updateTable('users').set({ status, updated_at: now }).where('id', '=', userId).execute();
+      await q.setUserStatus(tx, userId, status, now);
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -367,11 +365,7 @@ export class UserService {
         });
       }
       const now = this.#clock.now();
-      await tx
-        .deleteFrom('users')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', anyText(unique))
-        .execute();
+      await q.deleteWorkspaceUsers(tx, workspaceId, unique);
       await recordAuditEvents(
         tx,
         found.map((u) =>
@@ -476,6 +470,11 @@ export class UserService {
     db: Executor = this.#db,
   ): Promise<Map<string, q.StoredAttribute[]>> {
     return q.attributesOf(db, userIds);
+  }
+
+  /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */
+  async roleAssignments(userId: string): Promise<q.StoredAssignment[]> {
+    return (await q.roleAssignmentsOf(this.#db, [userId])).get(userId) ?? [];
   }
 
   list(workspaceId: string): Promise<q.UserRow[]> {
