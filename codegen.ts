@@ -23,6 +23,7 @@ const config: CodegenConfig = {
         scalars: { JSONValue: 'unknown' },
         mappers: {
           AccessKey: '../../modules/access-keys/service.ts#AccessKeyView',
+          AttributeDefinition: '../../modules/attribute-definitions/service.ts#AttributeDefinitionView',
           AuditEvent: '../../modules/audit/queries.ts#AuditRow',
           DataConnection: '../../modules/data/connections/types.ts#ConnectionView',
           DataDomain: '../../modules/data/domains/queries.ts#DomainView',

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   ACCESS_DENIED: 'ACCESS_DENIED',
   MISSING_ATTRIBUTE: 'MISSING_ATTRIBUTE',
   ATTRIBUTE_TYPE_MISMATCH: 'ATTRIBUTE_TYPE_MISMATCH',
+  /** A session's transient attribute that the key's definition does not let override (docs/attribute-definitions.md). */
+  ATTRIBUTE_OVERRIDE_REFUSED: 'ATTRIBUTE_OVERRIDE_REFUSED',
   QUERY_REFUSED: 'QUERY_REFUSED',
   QUERY_FAILED: 'QUERY_FAILED',
   QUERY_TIMEOUT: 'QUERY_TIMEOUT',

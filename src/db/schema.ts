@@ -206,5 +206,43 @@ export interface SessionTables {
   auth_failure_counters: AuthFailureCountersTable;
 }
 
+export interface AttributeDefinitionsTable {
+  workspace_id: string;
+  key: string;
+  type: 'STRING' | 'STRING_LIST' | 'INT' | 'BOOL' | 'ENUM';
+  pattern: string | null;
+  allowed_values: string[] | null;
+  precedence: Generated<'TRANSIENT_FIRST' | 'JWT_WINS' | 'DATABASE_ONLY'>;
+  transient_override: Generated<'ANY' | 'NARROW_ONLY' | 'NEVER'>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ScimUsersTable {
+  user_id: string;
+  workspace_id: string;
+  external_id: string | null;
+  resource: ColumnType<Record<string, unknown>, string | undefined, string>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ScimGroupsTable {
+  group_id: string;
+  workspace_id: string;
+  external_id: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Attribute definitions and SCIM 2.0 (migration 0010). */
+export interface IdentityTables {
+  attribute_definitions: AttributeDefinitionsTable;
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
+}
+
 /** All tables. Each feature area adds its own interface here. */
-export interface Database extends CoreTables, SessionTables, DataTables {}
+export interface Database extends CoreTables, SessionTables, DataTables, IdentityTables {}

@@ -26,6 +26,9 @@ export const TABLE_OWNERS = {
   workspace_data_settings: 'data',
   dashboards: 'dashboards',
   dashboard_shares: 'dashboards',
+  attribute_definitions: 'attribute-definitions',
+  scim_users: 'scim',
+  scim_groups: 'scim',
 } as const satisfies Record<string, string>;
 
 export type TableName = keyof typeof TABLE_OWNERS;
@@ -56,6 +59,7 @@ export const READ_MODELS: readonly ReadModel[] = [
       'data_domain_tables',
       'data_connections',
       'workspace_data_settings',
+      'attribute_definitions',
     ],
     why:
       'runQuery reads everything it decides on in one statement: one round trip and one consistent ' +

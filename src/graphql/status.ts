@@ -18,7 +18,13 @@ export const ok = (message: string): ResponseStatus => ({
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** Codes reported in `status` (HTTP 200); any other error stays a GraphQL error (401, FORBIDDEN, masked). */
-const STATUS_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'ACCESS_DENIED']);
+const STATUS_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'ACCESS_DENIED',
+  'ATTRIBUTE_TYPE_MISMATCH',
+]);
 
 /**
  * Runs a mutation and reports its failure the compat way: `{ status: { code: ERROR | NOT_FOUND } }`

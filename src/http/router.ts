@@ -17,12 +17,15 @@ interface Route {
   readonly handler: RouteHandler;
 }
 
-/** A small method + path router for the non-GraphQL endpoints (`/healthz`, `/embed/…`, …). */
+/** The methods a route may answer; PUT, PATCH and DELETE serve SCIM (docs/scim.md). HEAD is served by GET routes. */
+export type RouteMethod = 'GET' | 'POST' | 'HEAD' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A small method + path router for the non-GraphQL endpoints (`/healthz`, `/embed/…`, `/scim/v2/…`). */
 export class Router {
   readonly #routes: Route[] = [];
 
   /** `path` may contain `:name` segments, e.g. `/embed/dashboards/:id`. */
-  add(method: 'GET' | 'POST' | 'HEAD', path: string, handler: RouteHandler): this {
+  add(method: RouteMethod, path: string, handler: RouteHandler): this {
     const names: string[] = [];
     const source = path
       .split('/')

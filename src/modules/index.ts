@@ -1,5 +1,6 @@
 import type { AnyModule } from '../kernel/module.ts';
 import { accessKeysModule } from './access-keys/module.ts';
+import { attributeDefinitionsModule } from './attribute-definitions/module.ts';
 import { auditModule } from './audit/module.ts';
 import { authModule } from './auth/module.ts';
 import { coreModule } from './core/module.ts';
@@ -10,6 +11,7 @@ import { graphiqlModule } from './graphiql/module.ts';
 import { groupsModule } from './groups/module.ts';
 import { outboxModule } from './outbox/module.ts';
 import { rolesModule } from './roles/module.ts';
+import { scimModule } from './scim/module.ts';
 import { sessionsModule } from './sessions/module.ts';
 import { usersModule } from './users/module.ts';
 import { workspacesModule } from './workspaces/module.ts';
@@ -34,4 +36,6 @@ export const modules: readonly AnyModule[] = [
   outboxModule,
   embedModule,
   graphiqlModule,
+  attributeDefinitionsModule,
+  scimModule,
 ];

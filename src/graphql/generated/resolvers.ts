@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { AccessKeyView as AccessKeyViewModel } from '../../modules/access-keys/service.ts';
+import type { AttributeDefinitionView as AttributeDefinitionViewModel } from '../../modules/attribute-definitions/service.ts';
 import type { AuditRow as AuditRowModel } from '../../modules/audit/queries.ts';
 import type { ConnectionView as ConnectionViewModel } from '../../modules/data/connections/types.ts';
 import type { DomainView as DomainViewModel } from '../../modules/data/domains/queries.ts';
@@ -56,6 +57,18 @@ export type AppliedRowPolicy = {
   readonly schema: Scalars['String']['output'];
 };
 
+export type AttributeDefinition = {
+  readonly allowedValues?: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  readonly creationTimestamp: Scalars['String']['output'];
+  readonly key: Scalars['String']['output'];
+  /** Matched against the whole value (each element of a STRING_LIST). */
+  readonly pattern?: Maybe<Scalars['String']['output']>;
+  readonly precedence: AttributePrecedence;
+  readonly transientOverride: TransientOverride;
+  readonly type: AttributeType;
+  readonly updateTimestamp: Scalars['String']['output'];
+};
+
 /** Matches a stored attribute: by key only, by key and value, or by key and any of several values. */
 export type AttributeFilter = {
   readonly anyOf?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
@@ -72,6 +85,23 @@ export type AttributeMatchInput = {
   readonly key: Scalars['String']['input'];
   readonly value: Scalars['String']['input'];
 };
+
+/** Which stored source wins for a declared key. TRANSIENT_FIRST is the compat order. */
+export type AttributePrecedence =
+  /** transient > DATABASE; JWT values are never used */
+  | 'DATABASE_ONLY'
+  /** transient > JWT > DATABASE */
+  | 'JWT_WINS'
+  /** transient > DATABASE > JWT */
+  | 'TRANSIENT_FIRST';
+
+/** A declared attribute key (docs/attribute-definitions.md). STRING_LIST is string[], stored as a JSON array. */
+export type AttributeType =
+  | 'BOOL'
+  | 'ENUM'
+  | 'INT'
+  | 'STRING'
+  | 'STRING_LIST';
 
 export type AuditEvent = {
   readonly action: Scalars['String']['output'];
@@ -408,6 +438,32 @@ export type DataTableName = {
   readonly schema: Scalars['String']['output'];
 };
 
+export type DefineAttributeInput = {
+  /** Required for ENUM; allowed for STRING and STRING_LIST. */
+  readonly allowedValues?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  readonly key: Scalars['String']['input'];
+  readonly pattern?: InputMaybe<Scalars['String']['input']>;
+  readonly precedence?: InputMaybe<AttributePrecedence>;
+  readonly transientOverride?: InputMaybe<TransientOverride>;
+  readonly type: AttributeType;
+  /** Omitted: the credential's workspace. */
+  readonly workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type DefineAttributeResponse = {
+  readonly attributeDefinition?: Maybe<AttributeDefinition>;
+  readonly status: ResponseStatus;
+};
+
+export type DeleteAttributeDefinitionInput = {
+  readonly key: Scalars['String']['input'];
+  readonly workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type DeleteAttributeDefinitionResponse = {
+  readonly status: ResponseStatus;
+};
+
 export type DeleteDashboardInput = {
   readonly id: Scalars['ID']['input'];
   /** When given, the delete is refused with CONFLICT unless it is the current version. */
@@ -466,12 +522,24 @@ export type DuplicateDashboardInput = {
 };
 
 export type EffectiveAttribute = {
+  /** Values that took no part, and why. */
+  readonly ignored: ReadonlyArray<IgnoredAttributeValue>;
   readonly key: Scalars['String']['output'];
   /** Values of weaker sources for the same key, strongest first. */
   readonly overridden: ReadonlyArray<OverriddenAttributeValue>;
+  /** The rule that decided which value won (its attribute definition's, or the compat default). */
+  readonly rule: EffectiveAttributeRule;
   /** The source whose value won. */
   readonly source: EffectiveAttributeSource;
   readonly value: Scalars['String']['output'];
+};
+
+/** The rule that decided an effective attribute: its definition's, or the compat default. */
+export type EffectiveAttributeRule = {
+  readonly declared: Scalars['Boolean']['output'];
+  readonly precedence: AttributePrecedence;
+  readonly transientOverride: TransientOverride;
+  readonly type?: Maybe<AttributeType>;
 };
 
 export type EffectiveAttributeSource =
@@ -505,6 +573,22 @@ export type GroupStatusResponse = {
   readonly status: ResponseStatus;
 };
 
+export type IgnoredAttributeReason =
+  /** NARROW_ONLY: the transient value does not narrow the stored one. */
+  | 'NOT_NARROWER'
+  /** DATABASE_ONLY: the JWT value is never used. */
+  | 'SOURCE_NOT_USED'
+  /** NEVER: a transient value carried by a session token is ignored. */
+  | 'TRANSIENT_REFUSED'
+  /** The value does not fit the key's definition. */
+  | 'TYPE_MISMATCH';
+
+export type IgnoredAttributeValue = {
+  readonly reason: IgnoredAttributeReason;
+  readonly source: EffectiveAttributeSource;
+  readonly value: Scalars['String']['output'];
+};
+
 export type Mutation = {
   /** compat: shares a dashboard; `message` is added to the notification email sent to each user. */
   readonly addScopeRoleAssignmentsForSharing: ResponseStatus;
@@ -516,6 +600,10 @@ export type Mutation = {
   readonly createUserGroup: UserGroupResponse;
   readonly createUsers: CreateUsersResponse;
   readonly createWorkspace: CreateWorkspaceResponse;
+  /** Declares a key, or replaces its definition (iam:write). Applies on the next request everywhere. */
+  readonly defineAttribute: DefineAttributeResponse;
+  /** Removes a key's definition: it behaves as an undeclared key again (iam:write). */
+  readonly deleteAttributeDefinition: DeleteAttributeDefinitionResponse;
   readonly deleteConnection: DataDeleteResponse;
   readonly deleteDashboard: DeleteDashboardResponse;
   readonly deleteDomain: DataDeleteResponse;
@@ -593,6 +681,16 @@ export type MutationCreateUsersArgs = {
 
 export type MutationCreateWorkspaceArgs = {
   input: CreateWorkspaceInput;
+};
+
+
+export type MutationDefineAttributeArgs = {
+  input: DefineAttributeInput;
+};
+
+
+export type MutationDeleteAttributeDefinitionArgs = {
+  input: DeleteAttributeDefinitionInput;
 };
 
 
@@ -785,6 +883,8 @@ export type Problem = {
 
 export type Query = {
   readonly accessKeys: ReadonlyArray<AccessKey>;
+  /** The workspace's attribute definitions, ordered by key (iam:read). */
+  readonly attributeDefinitions: ReadonlyArray<AttributeDefinition>;
   /** Newest first. */
   readonly auditEvents: AuditEventConnection;
   /** What the credentials (base and each mapping) may do beyond reading the tables of the domains bound to the connection: reads outside them, writes, function execution, administration (data:admin). See docs/data-access.md. */
@@ -852,6 +952,11 @@ export type Query = {
 
 
 export type QueryAccessKeysArgs = {
+  workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryAttributeDefinitionsArgs = {
   workspaceId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -1228,6 +1333,14 @@ export type TileResultColumn = {
   readonly type: Scalars['String']['output'];
 };
 
+/** Whether a session's transient value (impersonateUser attributes) may stand for the key. */
+export type TransientOverride =
+  | 'ANY'
+  /** A list may only shrink to a sub-list of the stored one; a scalar must equal the stored value. */
+  | 'NARROW_ONLY'
+  /** impersonateUser refuses any transient value for the key (ATTRIBUTE_OVERRIDE_REFUSED). */
+  | 'NEVER';
+
 /** An omitted field keeps its value. password: null or "" clears it. credentialMappings replaces them all. */
 export type UpdateConnectionInput = {
   readonly credentialMappings?: InputMaybe<ReadonlyArray<CredentialMappingInput>>;
@@ -1484,9 +1597,12 @@ export type ResolversTypes = {
   AccessExplanation: ResolverTypeWrapper<AccessExplanation>;
   AccessKey: ResolverTypeWrapper<AccessKeyViewModel>;
   AppliedRowPolicy: ResolverTypeWrapper<AppliedRowPolicy>;
+  AttributeDefinition: ResolverTypeWrapper<AttributeDefinitionViewModel>;
   AttributeFilter: AttributeFilter;
   AttributeMatch: ResolverTypeWrapper<AttributeMatch>;
   AttributeMatchInput: AttributeMatchInput;
+  AttributePrecedence: AttributePrecedence;
+  AttributeType: AttributeType;
   AuditEvent: ResolverTypeWrapper<AuditRowModel>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: ReadonlyArray<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
@@ -1524,6 +1640,10 @@ export type ResolversTypes = {
   DataDeleteResponse: ResolverTypeWrapper<DataDeleteResponse>;
   DataDomain: ResolverTypeWrapper<DomainViewModel>;
   DataTableName: ResolverTypeWrapper<DataTableName>;
+  DefineAttributeInput: DefineAttributeInput;
+  DefineAttributeResponse: ResolverTypeWrapper<Omit<DefineAttributeResponse, 'attributeDefinition'> & { attributeDefinition?: Maybe<ResolversTypes['AttributeDefinition']> }>;
+  DeleteAttributeDefinitionInput: DeleteAttributeDefinitionInput;
+  DeleteAttributeDefinitionResponse: ResolverTypeWrapper<DeleteAttributeDefinitionResponse>;
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: ResolverTypeWrapper<DeleteDashboardResponse>;
   DeleteDataObjectInput: DeleteDataObjectInput;
@@ -1536,6 +1656,7 @@ export type ResolversTypes = {
   DomainTable: ResolverTypeWrapper<DomainTable>;
   DuplicateDashboardInput: DuplicateDashboardInput;
   EffectiveAttribute: ResolverTypeWrapper<EffectiveAttribute>;
+  EffectiveAttributeRule: ResolverTypeWrapper<EffectiveAttributeRule>;
   EffectiveAttributeSource: EffectiveAttributeSource;
   FilterOptions: ResolverTypeWrapper<FilterOptions>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1543,6 +1664,8 @@ export type ResolversTypes = {
   GroupMembersInput: GroupMembersInput;
   GroupStatusResponse: ResolverTypeWrapper<GroupStatusResponse>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IgnoredAttributeReason: IgnoredAttributeReason;
+  IgnoredAttributeValue: ResolverTypeWrapper<IgnoredAttributeValue>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONValue: ResolverTypeWrapper<Scalars['JSONValue']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1588,6 +1711,7 @@ export type ResolversTypes = {
   TilePositionInput: TilePositionInput;
   TileResult: ResolverTypeWrapper<TileResult>;
   TileResultColumn: ResolverTypeWrapper<TileResultColumn>;
+  TransientOverride: TransientOverride;
   UpdateConnectionInput: UpdateConnectionInput;
   UpdateDashboardInput: UpdateDashboardInput;
   UpdateDomainInput: UpdateDomainInput;
@@ -1615,6 +1739,7 @@ export type ResolversParentTypes = {
   AccessExplanation: AccessExplanation;
   AccessKey: AccessKeyViewModel;
   AppliedRowPolicy: AppliedRowPolicy;
+  AttributeDefinition: AttributeDefinitionViewModel;
   AttributeFilter: AttributeFilter;
   AttributeMatch: AttributeMatch;
   AttributeMatchInput: AttributeMatchInput;
@@ -1651,6 +1776,10 @@ export type ResolversParentTypes = {
   DataDeleteResponse: DataDeleteResponse;
   DataDomain: DomainViewModel;
   DataTableName: DataTableName;
+  DefineAttributeInput: DefineAttributeInput;
+  DefineAttributeResponse: Omit<DefineAttributeResponse, 'attributeDefinition'> & { attributeDefinition?: Maybe<ResolversParentTypes['AttributeDefinition']> };
+  DeleteAttributeDefinitionInput: DeleteAttributeDefinitionInput;
+  DeleteAttributeDefinitionResponse: DeleteAttributeDefinitionResponse;
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: DeleteDashboardResponse;
   DeleteDataObjectInput: DeleteDataObjectInput;
@@ -1663,11 +1792,13 @@ export type ResolversParentTypes = {
   DomainTable: DomainTable;
   DuplicateDashboardInput: DuplicateDashboardInput;
   EffectiveAttribute: EffectiveAttribute;
+  EffectiveAttributeRule: EffectiveAttributeRule;
   FilterOptions: FilterOptions;
   Float: Scalars['Float']['output'];
   GroupMembersInput: GroupMembersInput;
   GroupStatusResponse: GroupStatusResponse;
   ID: Scalars['ID']['output'];
+  IgnoredAttributeValue: IgnoredAttributeValue;
   Int: Scalars['Int']['output'];
   JSONValue: Scalars['JSONValue']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -1755,6 +1886,17 @@ export type AppliedRowPolicyResolvers<ContextType = RequestContext, ParentType e
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   policy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   schema?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AttributeDefinitionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AttributeDefinition'] = ResolversParentTypes['AttributeDefinition']> = {
+  allowedValues?: Resolver<Maybe<ReadonlyArray<ResolversTypes['String']>>, ParentType, ContextType>;
+  creationTimestamp?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pattern?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  precedence?: Resolver<ResolversTypes['AttributePrecedence'], ParentType, ContextType>;
+  transientOverride?: Resolver<ResolversTypes['TransientOverride'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['AttributeType'], ParentType, ContextType>;
+  updateTimestamp?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AttributeMatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AttributeMatch'] = ResolversParentTypes['AttributeMatch']> = {
@@ -1923,6 +2065,15 @@ export type DataTableNameResolvers<ContextType = RequestContext, ParentType exte
   schema?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type DefineAttributeResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DefineAttributeResponse'] = ResolversParentTypes['DefineAttributeResponse']> = {
+  attributeDefinition?: Resolver<Maybe<ResolversTypes['AttributeDefinition']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type DeleteAttributeDefinitionResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeleteAttributeDefinitionResponse'] = ResolversParentTypes['DeleteAttributeDefinitionResponse']> = {
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
 export type DeleteDashboardResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeleteDashboardResponse'] = ResolversParentTypes['DeleteDashboardResponse']> = {
   id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
@@ -1955,10 +2106,19 @@ export type DomainTableResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type EffectiveAttributeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EffectiveAttribute'] = ResolversParentTypes['EffectiveAttribute']> = {
+  ignored?: Resolver<ReadonlyArray<ResolversTypes['IgnoredAttributeValue']>, ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   overridden?: Resolver<ReadonlyArray<ResolversTypes['OverriddenAttributeValue']>, ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['EffectiveAttributeRule'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['EffectiveAttributeSource'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EffectiveAttributeRuleResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EffectiveAttributeRule'] = ResolversParentTypes['EffectiveAttributeRule']> = {
+  declared?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  precedence?: Resolver<ResolversTypes['AttributePrecedence'], ParentType, ContextType>;
+  transientOverride?: Resolver<ResolversTypes['TransientOverride'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['AttributeType']>, ParentType, ContextType>;
 };
 
 export type FilterOptionsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FilterOptions'] = ResolversParentTypes['FilterOptions']> = {
@@ -1970,6 +2130,12 @@ export type FilterOptionsResolvers<ContextType = RequestContext, ParentType exte
 
 export type GroupStatusResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GroupStatusResponse'] = ResolversParentTypes['GroupStatusResponse']> = {
   status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type IgnoredAttributeValueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IgnoredAttributeValue'] = ResolversParentTypes['IgnoredAttributeValue']> = {
+  reason?: Resolver<ResolversTypes['IgnoredAttributeReason'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['EffectiveAttributeSource'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface JsonValueScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONValue'], any> {
@@ -1986,6 +2152,8 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createUserGroup?: Resolver<ResolversTypes['UserGroupResponse'], ParentType, ContextType, RequireFields<MutationCreateUserGroupArgs, 'input'>>;
   createUsers?: Resolver<ResolversTypes['CreateUsersResponse'], ParentType, ContextType, RequireFields<MutationCreateUsersArgs, 'input'>>;
   createWorkspace?: Resolver<ResolversTypes['CreateWorkspaceResponse'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
+  defineAttribute?: Resolver<ResolversTypes['DefineAttributeResponse'], ParentType, ContextType, RequireFields<MutationDefineAttributeArgs, 'input'>>;
+  deleteAttributeDefinition?: Resolver<ResolversTypes['DeleteAttributeDefinitionResponse'], ParentType, ContextType, RequireFields<MutationDeleteAttributeDefinitionArgs, 'input'>>;
   deleteConnection?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteConnectionArgs, 'input'>>;
   deleteDashboard?: Resolver<ResolversTypes['DeleteDashboardResponse'], ParentType, ContextType, RequireFields<MutationDeleteDashboardArgs, 'input'>>;
   deleteDomain?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteDomainArgs, 'input'>>;
@@ -2060,6 +2228,7 @@ export type ProblemResolvers<ContextType = RequestContext, ParentType extends Re
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   accessKeys?: Resolver<ReadonlyArray<ResolversTypes['AccessKey']>, ParentType, ContextType, Partial<QueryAccessKeysArgs>>;
+  attributeDefinitions?: Resolver<ReadonlyArray<ResolversTypes['AttributeDefinition']>, ParentType, ContextType, Partial<QueryAttributeDefinitionsArgs>>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   checkConnection?: Resolver<ReadonlyArray<ResolversTypes['ConnectionPrivilegeCheck']>, ParentType, ContextType, RequireFields<QueryCheckConnectionArgs, 'connectionId'>>;
   connection?: Resolver<Maybe<ResolversTypes['DataConnection']>, ParentType, ContextType, RequireFields<QueryConnectionArgs, 'id'>>;
@@ -2276,6 +2445,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessKey?: AccessKeyResolvers<ContextType>;
   AppliedRowPolicy?: AppliedRowPolicyResolvers<ContextType>;
+  AttributeDefinition?: AttributeDefinitionResolvers<ContextType>;
   AttributeMatch?: AttributeMatchResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
@@ -2297,6 +2467,8 @@ export type Resolvers<ContextType = RequestContext> = {
   DataDeleteResponse?: DataDeleteResponseResolvers<ContextType>;
   DataDomain?: DataDomainResolvers<ContextType>;
   DataTableName?: DataTableNameResolvers<ContextType>;
+  DefineAttributeResponse?: DefineAttributeResponseResolvers<ContextType>;
+  DeleteAttributeDefinitionResponse?: DeleteAttributeDefinitionResponseResolvers<ContextType>;
   DeleteDashboardResponse?: DeleteDashboardResponseResolvers<ContextType>;
   DeleteUsersFromWorkspaceResponse?: DeleteUsersFromWorkspaceResponseResolvers<ContextType>;
   DiscoveredColumn?: DiscoveredColumnResolvers<ContextType>;
@@ -2304,8 +2476,10 @@ export type Resolvers<ContextType = RequestContext> = {
   DomainResponse?: DomainResponseResolvers<ContextType>;
   DomainTable?: DomainTableResolvers<ContextType>;
   EffectiveAttribute?: EffectiveAttributeResolvers<ContextType>;
+  EffectiveAttributeRule?: EffectiveAttributeRuleResolvers<ContextType>;
   FilterOptions?: FilterOptionsResolvers<ContextType>;
   GroupStatusResponse?: GroupStatusResponseResolvers<ContextType>;
+  IgnoredAttributeValue?: IgnoredAttributeValueResolvers<ContextType>;
   JSONValue?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   OutboxMessage?: OutboxMessageResolvers<ContextType>;

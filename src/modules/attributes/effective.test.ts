@@ -20,6 +20,9 @@ test('transient beats DATABASE beats JWT, and the losers are reported strongest 
       { source: 'DATABASE', value: 'us' },
       { source: 'JWT', value: 'apac' },
     ],
+    // An undeclared key: decided by the compat rule, nothing ignored.
+    rule: { declared: false, type: null, precedence: 'TRANSIENT_FIRST', transientOverride: 'ANY' },
+    ignored: [],
   });
   assert.equal(merged.get('tier')?.source, 'JWT');
   assert.equal(merged.get('account_id')?.value, 'a1');

@@ -7,7 +7,12 @@
  * action stores `{}`.
  */
 export interface AuditActions {
-  'auth.failure': { target: null; details: { credential: 'malformed' | 'accessKey' | 'token' } };
+  'auth.failure': {
+    target: null;
+    details:
+      | { credential: 'malformed' | 'accessKey' | 'token' }
+      | { endpoint: 'scim'; credential: 'noScimPermission' | 'accessKey' | 'missing'; keyId: string | null };
+  };
 
   'accessKey.use': { target: 'accessKey'; details: undefined };
   'accessKey.create': { target: 'accessKey'; details: { permissions: readonly string[] } };
@@ -33,11 +38,17 @@ export interface AuditActions {
       | KeyFailure;
   };
 
-  'group.create': { target: 'group'; details: { name?: string | undefined } };
-  'group.update': { target: 'group'; details: { name?: string | undefined } };
+  'group.create': { target: 'group'; details: { name?: string | undefined; via?: 'scim' } };
+  'group.update': { target: 'group'; details: { name?: string | undefined; via?: 'scim' } };
   'group.delete': { target: 'group'; details: undefined };
-  'group.addMember': { target: 'user'; details: { groupId: string } };
-  'group.removeMember': { target: 'user'; details: { groupId: string } };
+  'group.addMember': { target: 'user'; details: { groupId: string; via?: 'scim' } };
+  'group.removeMember': { target: 'user'; details: { groupId: string; via?: 'scim' } };
+
+  'attributeDefinition.define': {
+    target: 'attributeDefinition';
+    details: { type: string; precedence: string; transientOverride: string };
+  };
+  'attributeDefinition.delete': { target: 'attributeDefinition'; details: undefined };
 
   'data.connection.create': { target: 'connection'; details: { name: string; engine: string } };
   'data.connection.update': { target: 'connection'; details: { fields: readonly string[] } };
@@ -77,8 +88,11 @@ interface KeyFailure {
 
 interface UserWrite {
   email: string;
-  /** How the user was written: `createUsers`, `import`, … */
+  /** How the user was written: `createUsers`, `import`, `scim`, … */
   via: string;
+  /** SCIM writes: the status set and the attribute keys written. */
+  status?: string;
+  keys?: readonly string[];
 }
 
 interface DomainWrite {
@@ -144,6 +158,8 @@ export const AUDIT_TARGETS: { readonly [A in AuditAction]: AuditActions[A]['targ
   'data.policy.remove': 'domain',
   'data.settings.update': 'workspace',
   'data.query': 'domain',
+  'attributeDefinition.define': 'attributeDefinition',
+  'attributeDefinition.delete': 'attributeDefinition',
   'dashboard.create': 'dashboard',
   'dashboard.duplicate': 'dashboard',
   'dashboard.update': 'dashboard',

@@ -1,5 +1,15 @@
-/** Permissions an access key (and the API JWTs exchanged from it) can carry. docs/api-contract.md §2. */
-export const PERMISSIONS = ['iam:read', 'iam:write', 'impersonate', 'data:admin', 'site:admin'] as const;
+/**
+ * Permissions an access key (and the API JWTs exchanged from it) can carry. docs/api-contract.md §2;
+ * `scim` is the bearer token of an identity provider's SCIM client (docs/scim.md "Authentication").
+ */
+export const PERMISSIONS = [
+  'iam:read',
+  'iam:write',
+  'impersonate',
+  'data:admin',
+  'site:admin',
+  'scim',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const isPermission = (value: string): value is Permission =>

@@ -174,6 +174,93 @@ export class GroupService {
     });
   }
 
+  /**
+   * SCIM's write of one group (docs/scim.md "Groups"): creates it (`groupId` null, with `newGroupId`)
+   * or renames it, and makes its members exactly `memberIds`, in one transaction with `alongside`
+   * (the SCIM module's own row). An unknown member or a taken name fails it all (NOT_FOUND, CONFLICT).
+   */
+  async writeScimGroup(
+    workspaceId: string,
+    input: {
+      readonly groupId: string | null;
+      readonly newGroupId: string;
+      readonly name: string;
+      readonly memberIds: readonly string[];
+    },
+    origin: AuditOrigin,
+    alongside: (tx: Executor, group: GroupView) => Promise<void>,
+  ): Promise<GroupView> {
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > 200) {
+      throw new AppError('BAD_USER_INPUT', 'displayName must be 1 to 200 characters', {
+        problems: [{ code: 'BAD_USER_INPUT', field: 'displayName', message: 'must be 1 to 200 characters' }],
+      });
+    }
+    const members = [...new Set(input.memberIds)].sort();
+    const id = input.groupId ?? input.newGroupId;
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        const now = this.#clock.now();
+        if (input.groupId === null) {
+          await q.insertGroup(tx, { id, workspace_id: workspaceId, name, description: '', created_at: now });
+        } else {
+          if (!(await q.lockGroup(tx, workspaceId, id))) throw notFound('Group not found');
+          await q.updateGroup(tx, id, { name });
+        }
+        const knownIds = await lockWorkspaceUsers(tx, workspaceId, members);
+        const missing = members.filter((m) => !knownIds.has(m));
+        if (missing.length > 0) {
+          throw new AppError('NOT_FOUND', `User not found: ${missing.map((m) => echo(m)).join(', ')}`, {
+            problems: missing.map((m) => ({
+              code: 'NOT_FOUND',
+              field: 'members',
+              item: echo(m),
+              message: 'User not found',
+            })),
+          });
+        }
+        const before = new Set((await q.membersOf(tx, [id])).map((r) => r.user_id));
+        const removed = [...before].filter((u) => !knownIds.has(u));
+        const added = members.filter((m) => !before.has(m));
+        if (removed.length > 0) await q.removeMembers(tx, id, removed);
+        await q.addMemberships(tx, added, [id], now);
+        const group = toView((await q.findGroup(tx, workspaceId, id))!);
+        await alongside(tx, group);
+        await recordAudit(tx, origin, [
+          {
+            action: input.groupId === null ? 'group.create' : 'group.update',
+            workspaceId,
+            target: id,
+            details: { name, via: 'scim' },
+            at: now,
+          },
+          ...added.map((u) => ({
+            action: 'group.addMember' as const,
+            workspaceId,
+            target: u,
+            details: { groupId: id, via: 'scim' as const },
+            at: now,
+          })),
+          ...removed.map((u) => ({
+            action: 'group.removeMember' as const,
+            workspaceId,
+            target: u,
+            details: { groupId: id, via: 'scim' as const },
+            at: now,
+          })),
+        ]);
+        return group;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'user_groups_workspace_name_unique')) {
+        throw new AppError('CONFLICT', `A group named ${echo(name)} already exists`, {
+          problems: [{ code: 'CONFLICT', field: 'displayName', item: echo(name), message: 'already exists' }],
+        });
+      }
+      throw err;
+    }
+  }
+
   async find(workspaceId: string, groupId: string, db: Executor = this.#db): Promise<GroupView | null> {
     const row = await q.findGroup(db, workspaceId, groupId);
     return row ? toView(row) : null;

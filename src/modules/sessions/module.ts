@@ -18,9 +18,25 @@ declare module '../../kernel/services.ts' {
 export const sessionsModule = defineModule({
   name: 'sessions',
   needs: ['accessKeys', 'workspaces'],
+  // Impersonation checks transient attributes against the workspace's definitions and the user's
+  // stored values (docs/attribute-definitions.md "Transient overrides"), once every module is built.
+  uses: ['attributeDefinitions', 'users'],
   provides: ['sessions', 'jwtVerifier'],
-  create: ({ config, db, clock, secrets, accessKeys }) => {
-    const sessions = new SessionService({ config, db, clock, secrets, accessKeys });
+  create: (services) => {
+    const { config, db, clock, secrets, accessKeys } = services;
+    const sessions = new SessionService({
+      config,
+      db,
+      clock,
+      secrets,
+      accessKeys,
+      checkTransientAttributes: (workspaceId, userId, transient) =>
+        services.attributeDefinitions.checkTransient(
+          workspaceId,
+          transient,
+          async () => (await services.users.storedAttributes([userId])).get(userId) ?? [],
+        ),
+    });
     return { sessions, jwtVerifier: sessions.verifier };
   },
   graphql: sessionsGraphql(),

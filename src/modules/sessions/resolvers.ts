@@ -4,6 +4,7 @@ import { iso } from '../../graphql/format.ts';
 import type { QueryImpersonateUserArgs } from '../../graphql/generated/resolvers.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
+import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
 import { attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
@@ -16,10 +17,37 @@ const caller = (ctx: RequestContext) => ({ requestId: ctx.requestId, ip: ctx.ip 
 const impersonateUser = (_: unknown, args: QueryImpersonateUserArgs, ctx: RequestContext) =>
   ctx.services.sessions.impersonate(args.accessToken, args.userEmail, args.attributes, caller(ctx));
 
-/** Stored attributes are read fresh on every request (docs/data-access.md "Effective attributes"); transient ones come from the token. */
-async function effectiveOf(ctx: RequestContext, userId: string, transient?: ReadonlyMap<string, string>) {
-  const stored = await ctx.loaders.attributes.load(userId);
-  return [...mergeAttributes({ transient, stored }).values()];
+/**
+ * Stored attributes and the workspace's attribute definitions are read fresh on every request
+ * (docs/data-access.md "Effective attributes"); transient ones come from the token.
+ */
+async function effectiveOf(
+  ctx: RequestContext,
+  workspaceId: string,
+  userId: string,
+  transient?: ReadonlyMap<string, string>,
+) {
+  const [stored, definitions] = await Promise.all([
+    ctx.loaders.attributes.load(userId),
+    definitionsOf(ctx, workspaceId),
+  ]);
+  return [...mergeAttributes({ transient, stored, definitions }).values()];
+}
+
+/** One read of a workspace's definitions per request, however many users it resolves. */
+const definitionsByRequest = new WeakMap<RequestContext, Map<string, Promise<AttributeDefinitions>>>();
+function definitionsOf(ctx: RequestContext, workspaceId: string): Promise<AttributeDefinitions> {
+  let byWorkspace = definitionsByRequest.get(ctx);
+  if (!byWorkspace) {
+    byWorkspace = new Map();
+    definitionsByRequest.set(ctx, byWorkspace);
+  }
+  let definitions = byWorkspace.get(workspaceId);
+  if (!definitions) {
+    definitions = ctx.services.attributeDefinitions.definitions(workspaceId);
+    byWorkspace.set(workspaceId, definitions);
+  }
+  return definitions;
 }
 
 export const sessionsModule = defineModule(new URL('./schema.graphql', import.meta.url), {
@@ -35,7 +63,7 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
             "A session sees only its own user's attributes, with its token's transient attributes",
           );
         }
-        return effectiveOf(ctx, principal.userId, principal.transientAttributes);
+        return effectiveOf(ctx, principal.workspaceId, principal.userId, principal.transientAttributes);
       }
       if (args.userId == null) requireSession(principal); // a key has no user of its own
       const key = requirePermission(principal, 'iam:read');
@@ -46,7 +74,7 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
       if (!user || (user.workspace_id !== key.workspaceId && !key.permissions.has('site:admin'))) {
         throw notFound('User not found');
       }
-      return effectiveOf(ctx, user.id, attributeMap(given));
+      return effectiveOf(ctx, user.workspace_id, user.id, attributeMap(given));
     },
   },
   Mutation: {
@@ -79,7 +107,7 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
     effectiveAttributes: (u, _, ctx) => {
       const p = ctx.principal;
       const transient = p?.kind === 'session' && p.userId === u.id ? p.transientAttributes : undefined;
-      return effectiveOf(ctx, u.id, transient);
+      return effectiveOf(ctx, u.workspace_id, u.id, transient);
     },
   },
 });

@@ -3,14 +3,7 @@ import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
-import {
-  type AppError,
-  assertNoProblems,
-  badInput,
-  forbidden,
-  notFound,
-  unauthenticated,
-} from '../../errors.ts';
+import { AppError, assertNoProblems, badInput, forbidden, notFound, unauthenticated } from '../../errors.ts';
 import type { AccessKeyService } from '../access-keys/service.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditRow, recordAudit } from '../audit/service.ts';
@@ -53,9 +46,21 @@ export interface SessionServiceDeps {
   readonly clock: Clock;
   readonly secrets: SecretBox;
   readonly accessKeys: AccessKeyService;
+  /**
+   * Refuses transient attributes the workspace's attribute definitions do not allow
+   * (docs/attribute-definitions.md "Transient overrides"), after the key is verified.
+   */
+  readonly checkTransientAttributes: TransientAttributeCheck;
   readonly keyRing?: SigningKeyRingOptions;
   readonly failureCounter?: FailureCounter;
 }
+
+/** Throws (ATTRIBUTE_OVERRIDE_REFUSED, ATTRIBUTE_TYPE_MISMATCH) when a session may not carry `transient`. */
+export type TransientAttributeCheck = (
+  workspaceId: string,
+  userId: string,
+  transient: ReadonlyMap<string, string>,
+) => Promise<void>;
 
 /**
  * Embedded sessions (docs/sessions.md): signing keys, impersonation, API token exchange, session
@@ -73,8 +78,10 @@ export class SessionService {
   readonly #limiter: AuthFailureLimiter;
   readonly #facts: ImpersonationFactsReader;
   readonly #sessionStarts: SessionStartRecorder;
+  readonly #checkTransient: TransientAttributeCheck;
 
   constructor(deps: SessionServiceDeps) {
+    this.#checkTransient = deps.checkTransientAttributes;
     this.#config = deps.config;
     this.#db = deps.db;
     this.#clock = deps.clock;
@@ -171,6 +178,13 @@ export class SessionService {
       throw await fail(forbidden('The user cannot start a session'), 'userStatus', user.id);
     }
     const transient = attributeMap(attributes ?? []);
+    try {
+      await this.#checkTransient(key.workspaceId, user.id, transient);
+    } catch (err) {
+      // A genuine key asking for an override its workspace forbids: refused and audited, not counted.
+      if (err instanceof AppError) throw await fail(err, 'attributeDefinitions', user.id);
+      throw err;
+    }
     const { token, claims } = await this.#issuer.session(
       {
         userId: user.id,

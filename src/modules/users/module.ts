@@ -17,11 +17,14 @@ export const usersModule = defineModule({
   name: 'users',
   // `groups`: the importer resolves group names; `domains`: role scopes name domains.
   needs: ['workspaces', 'domains', 'groups'],
+  // Every attribute write is checked against the workspace's definitions (docs/attribute-definitions.md "Writes").
+  uses: ['attributeDefinitions'],
   provides: ['users'],
   create: (services) => ({
     users: new UserService(services.db, services.clock, () => services.domains, services.workspaces, {
       maxEmailsPerCall: services.config.maxEmailsPerCall,
       publicUrl: services.config.publicUrl,
+      attributeRules: () => services.attributeDefinitions,
     }),
   }),
   graphql: usersGraphql(),

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
+import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
@@ -11,7 +12,7 @@ import {
   roleAssignmentProblems,
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
-import { normalizeEmail } from './email.ts';
+import { emailProblems, normalizeEmail } from './email.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
 import {
@@ -31,6 +32,21 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 export interface UserServiceOptions {
   readonly maxEmailsPerCall: number;
   readonly publicUrl: string;
+  /**
+   * The workspace's attribute definitions, which every attribute write is checked against
+   * (docs/attribute-definitions.md "Writes"); null when the app runs without them.
+   */
+  readonly attributeRules: () => AttributeWriteRules | null;
+}
+
+/** What the users module asks of attribute definitions: the type problems of a write. */
+export interface AttributeWriteRules {
+  writeProblems(
+    db: Executor,
+    workspaceId: string,
+    attributes: readonly AttributeInput[],
+    field: string,
+  ): Promise<Problem[]>;
 }
 
 /** Provisioning: every use case is one transaction, validated in full before anything is written. */
@@ -83,6 +99,8 @@ export class UserService {
         [...staticProblems, ...(await storedProblems(tx, this.#domains(), workspaceId, input))],
         'createUsers input',
       );
+      assertTypes(await this.#typeProblems(tx, workspaceId, input.userAttributes, 'userAttributes'));
+      await this.#refuseScimManagedAttributes(tx, workspaceId, [input]);
       return upsertUsers(tx, workspace, input, this.#upsertContext(origin, 'createUsers'));
     });
   }
@@ -106,7 +124,11 @@ export class UserService {
         stored = storedProblems(this.#db, this.#domains(), workspaceId, input);
         storedBySignature.set(signature, stored);
       }
-      const problems = [...inputProblems(input, this.#options.maxEmailsPerCall), ...(await stored)];
+      const problems = [
+        ...inputProblems(input, this.#options.maxEmailsPerCall),
+        ...(await stored),
+        ...(await this.#typeProblems(this.#db, workspaceId, input.userAttributes, 'userAttributes')),
+      ];
       if (problems.length > 0) out.push({ index, problems });
     }
     return out;
@@ -134,6 +156,13 @@ export class UserService {
         problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
       assertNoProblems(problems, 'createUsers inputs');
+      const typeProblems: Problem[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const own = await this.#typeProblems(tx, workspaceId, input.userAttributes, 'userAttributes');
+        typeProblems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
+      }
+      assertTypes(typeProblems);
+      await this.#refuseScimManagedAttributes(tx, workspaceId, inputs);
       const results = await upsertUsersEach(
         tx,
         workspace,
@@ -156,6 +185,42 @@ export class UserService {
     return results;
   }
 
+  /** ATTRIBUTE_TYPE_MISMATCH problems of writing `attributes` in the workspace, read in `db`. */
+  async #typeProblems(
+    db: Executor,
+    workspaceId: string,
+    attributes: readonly AttributeInput[] | null | undefined,
+    field: string,
+  ): Promise<Problem[]> {
+    const rules = this.#options.attributeRules();
+    if (!rules || !attributes?.length) return [];
+    return rules.writeProblems(db, workspaceId, attributes, field);
+  }
+
+  /**
+   * The IdP owns a SCIM-provisioned user's DATABASE attributes: createUsers may re-apply roles
+   * and add groups, but not replace its attributes.
+   * docs/scim.md "Users the IdP manages"
+   */
+  async #refuseScimManagedAttributes(
+    tx: Executor,
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+  ): Promise<void> {
+    const emails = inputs.filter((i) => i.userAttributes).flatMap((i) => i.emails.map(normalizeEmail));
+    if (emails.length === 0) return;
+    const managed = await q.scimManagedByEmail(tx, workspaceId, emails);
+    if (managed.length === 0) return;
+    throw new AppError('CONFLICT', 'Attributes of SCIM-managed users are written by the identity provider', {
+      problems: managed.map((email) => ({
+        code: 'CONFLICT',
+        field: 'userAttributes',
+        item: email,
+        message: 'the user is managed by SCIM; its attributes come from the identity provider',
+      })),
+    });
+  }
+
   #upsertContext(origin: AuditOrigin, via: string) {
     return { origin, now: this.#clock.now(), publicUrl: this.#options.publicUrl, via };
   }
@@ -171,6 +236,18 @@ export class UserService {
     await this.#inTransaction(async (tx) => {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
+      assertTypes(await this.#typeProblems(tx, workspaceId, attributes, 'userAttributes'));
+      if (user.is_scim_managed) {
+        throw new AppError(
+          'CONFLICT',
+          'Attributes of SCIM-managed users are written by the identity provider',
+          {
+            problems: [
+              { code: 'CONFLICT', field: 'userId', item: userId, message: 'the user is managed by SCIM' },
+            ],
+          },
+        );
+      }
       const now = this.#clock.now();
       await q.replaceDatabaseAttributes(tx, [userId], attributes);
       await q.touchUsers(tx, [userId], now);
@@ -298,12 +375,97 @@ export class UserService {
     });
   }
 
+  /** The given users of the workspace, by id (others' and unknown ids are left out). */
+  async findMany(workspaceId: string, userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
+    const rows = await q.usersByIds(this.#db, userIds);
+    return new Map([...rows].filter(([, u]) => u.workspace_id === workspaceId));
+  }
+
   find(workspaceId: string, userId: string): Promise<q.UserRow | undefined> {
     return q.findUser(this.#db, workspaceId, userId);
   }
 
   findByEmail(workspaceId: string, email: string): Promise<q.UserRow | undefined> {
     return q.findUserByEmail(this.#db, workspaceId, normalizeEmail(email));
+  }
+
+  /**
+   * SCIM's write of one user (docs/scim.md "Users the IdP manages"): creates it (`userId` null) or
+   * replaces its email, status and DATABASE attributes, and marks it SCIM-managed, in one
+   * transaction with `alongside` (the SCIM module's own rows). Everything is checked first, so a
+   * bad item leaves nothing written: BAD_USER_INPUT, ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or
+   * CONFLICT when the email belongs to another user of the workspace.
+   */
+  async writeScimUser(
+    workspaceId: string,
+    input: {
+      readonly userId: string | null;
+      readonly email: string;
+      readonly active: boolean;
+      readonly attributes: readonly AttributeInput[];
+    },
+    origin: AuditOrigin,
+    alongside: (tx: Executor, user: q.UserRow) => Promise<void>,
+  ): Promise<q.UserRow> {
+    assertNoProblems(
+      [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
+      'SCIM user',
+    );
+    const email = input.email.trim();
+    const normalized = normalizeEmail(email);
+    return this.#inTransaction(async (tx) => {
+      await this.#workspaces.get(workspaceId, tx);
+      assertTypes(await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes'));
+      const now = this.#clock.now();
+      const holder = await q.findUserByEmail(tx, workspaceId, normalized);
+      if (holder && holder.id !== input.userId) {
+        throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`, {
+          problems: [{ code: 'CONFLICT', field: 'userName', item: echo(email), message: 'already exists' }],
+          extra: { userId: holder.id },
+        });
+      }
+      let userId = input.userId;
+      if (userId === null) {
+        userId = newId('usr');
+        const created = await q.insertMissingUsers(tx, [
+          {
+            id: userId,
+            workspace_id: workspaceId,
+            email,
+            email_normalized: normalized,
+            created_at: now,
+            updated_at: now,
+          },
+        ]);
+        // Another request created the email between the check and the insert.
+        if (!created.has(userId))
+          throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`);
+      } else {
+        const [user] = await q.lockUsers(tx, workspaceId, [userId]);
+        if (!user) throw notFound('User not found');
+      }
+      const status = input.active ? 'ACTIVE' : 'INACTIVE';
+      await q.updateScimUser(tx, userId, { email, email_normalized: normalized, status, updated_at: now });
+      await q.replaceDatabaseAttributes(tx, [userId], input.attributes);
+      const [user] = await q.lockUsers(tx, workspaceId, [userId]);
+      await alongside(tx, user!);
+      await recordAudit(tx, origin, {
+        action: input.userId === null ? 'user.create' : 'user.update',
+        workspaceId,
+        target: userId,
+        details: { email, via: 'scim', status, keys: input.attributes.map((a) => a.key) },
+        at: now,
+      });
+      return user!;
+    });
+  }
+
+  /** The stored attributes (DATABASE and JWT) of each user, by user id. */
+  storedAttributes(
+    userIds: readonly string[],
+    db: Executor = this.#db,
+  ): Promise<Map<string, q.StoredAttribute[]>> {
+    return q.attributesOf(db, userIds);
   }
 
   /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */
@@ -325,6 +487,15 @@ export class UserService {
       }
     }
   }
+}
+
+/** Fails with ATTRIBUTE_TYPE_MISMATCH naming every bad item (docs/attribute-definitions.md "Writes"). */
+function assertTypes(problems: readonly Problem[]): void {
+  if (problems.length === 0) return;
+  const list = problems.map((p) => `${p.field} (${p.item}): ${p.message}`);
+  throw new AppError('ATTRIBUTE_TYPE_MISMATCH', `Attribute values of the wrong type: ${list.join('; ')}`, {
+    problems,
+  });
 }
 
 /** Thrown inside a dry run's transaction to roll it back after computing the outcomes. */

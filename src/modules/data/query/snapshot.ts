@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index.ts';
+import type { AttributeDefinition } from '../../attribute-definitions/rules.ts';
 import { type EffectiveAttributes, mergeAttributes } from '../../attributes/effective.ts';
 import type { StoredAssignment } from '../../users/queries/users.ts';
 import type { ConnectionRow } from '../connections/queries.ts';
@@ -47,12 +48,15 @@ interface SnapshotRow {
   direct_roles: readonly { roleId: string; scopes: string[] }[] | string;
   group_roles: readonly { roleId: string; scopes: string[]; groupId: string }[] | string;
   stored_attributes: readonly { key: string; value: string; source: string }[] | string;
+  attribute_definitions: readonly AttributeDefinition[] | string;
 }
 
 /**
  * One statement, one round trip (and one consistent snapshot) instead of eight separate reads:
  * the user, the domain with its tables and policies, its connection, the workspace's data
- * settings, the user's direct and group role assignments, and their stored attributes. Nothing
+ * settings, the user's direct and group role assignments, their stored attributes, and the
+ * workspace's attribute definitions (owned by attribute-definitions, read here as part of this
+ * declared read model: docs/attribute-definitions.md "Where definitions apply"). Nothing
  * is cached, so a role, attribute, policy, settings or connection change applies on the next
  * request on every instance. Lists keep the order the separate reads had.
  */
@@ -87,7 +91,11 @@ export async function readQuerySnapshot(
          from group_members m join group_role_assignments g on g.group_id = m.group_id
          where m.user_id = ${userId}) as group_roles,
       (select coalesce(json_agg(json_build_object('key', a.key, 'value', a.value, 'source', a.source)), '[]'::json)
-         from user_attributes a where a.user_id = ${userId}) as stored_attributes
+         from user_attributes a where a.user_id = ${userId}) as stored_attributes,
+      (select coalesce(json_agg(json_build_object('key', ad.key, 'type', ad.type, 'pattern', ad.pattern,
+                                'allowedValues', ad.allowed_values, 'precedence', ad.precedence,
+                                'transientOverride', ad.transient_override)), '[]'::json)
+         from attribute_definitions ad where ad.workspace_id = ${workspaceId}) as attribute_definitions
     from (select 1) as base
     left join users u on u.workspace_id = ${workspaceId} and u.id = ${userId}
     left join data_domains d on d.workspace_id = ${workspaceId} and d.id = ${domainId}
@@ -147,7 +155,11 @@ export async function readQuerySnapshot(
         inheritedFromGroupId: a.groupId,
       })),
     ],
-    attributes: mergeAttributes({ transient, stored: json(r.stored_attributes) }),
+    attributes: mergeAttributes({
+      transient,
+      stored: json(r.stored_attributes),
+      definitions: new Map(json(r.attribute_definitions).map((d) => [d.key, d])),
+    }),
     settings:
       r.s_row_policies_apply_to_admins === null
         ? DEFAULT_DATA_SETTINGS

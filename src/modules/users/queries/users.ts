@@ -47,6 +47,31 @@ export const lockUsers = (db: Executor, workspaceId: string, ids: readonly strin
         .forUpdate()
         .execute();
 
+/** Which of these emails (normalized) belong to SCIM-managed users of the workspace. */
+export const scimManagedByEmail = async (db: Executor, workspaceId: string, normalized: readonly string[]) =>
+  (
+    await db
+      .selectFrom('users')
+      .select('email')
+      .where('workspace_id', '=', workspaceId)
+      .where('email_normalized', '=', anyText(normalized))
+      .where('is_scim_managed', '=', true)
+      .orderBy('email_normalized')
+      .execute()
+  ).map((r) => r.email);
+
+/** A SCIM write's user fields; it marks the user SCIM-managed (docs/scim.md "Users the IdP manages"). */
+export const updateScimUser = (
+  db: Executor,
+  id: string,
+  fields: { email: string; email_normalized: string; status: string; updated_at: Date },
+) =>
+  db
+    .updateTable('users')
+    .set({ ...fields, is_scim_managed: true })
+    .where('id', '=', id)
+    .execute();
+
 /**
  * The ids among `ids` of the workspace's users, each held (FOR KEY SHARE, as a foreign key to the
  * user would) until the transaction ends, in a fixed order.

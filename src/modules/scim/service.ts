@@ -1,0 +1,427 @@
+import { scimPatch } from 'scim-patch';
+import type { Clock } from '../../clock.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import type { Db } from '../../db/index.ts';
+import { newId } from '../../ids.ts';
+import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
+import type { AttributeDefinitionService } from '../attribute-definitions/service.ts';
+import { type AuditOrigin, recordAuditEvents } from '../audit/service.ts';
+import type { KeyPrincipal } from '../auth/principal.ts';
+import type { GroupService, GroupView } from '../groups/service.ts';
+import type { UserRow } from '../users/queries/users.ts';
+import type { UserService } from '../users/service.ts';
+import { notFoundError, ScimError, toScimError } from './errors.ts';
+import {
+  type CheckedFilter,
+  GROUP_FILTER_SCHEMA,
+  matches,
+  parseFilter,
+  simpleEquality,
+  USER_FILTER_SCHEMA,
+} from './filter.ts';
+import * as q from './queries.ts';
+import {
+  LIST_SCHEMA,
+  type PatchOperation,
+  parseGroup,
+  parseUser,
+  patchOperations,
+  renderGroup,
+  renderUser,
+} from './resources.ts';
+
+export interface ListQuery {
+  readonly filter: string | null;
+  readonly startIndex: number;
+  readonly count: number;
+}
+
+/** Page size when `count` is not given, and the most one page holds (ServiceProviderConfig). */
+export const DEFAULT_COUNT = 100;
+export const MAX_COUNT = 200;
+
+type Resource = Record<string, unknown>;
+
+/**
+ * SCIM 2.0 Users and Groups over Tessera's users and groups (docs/scim.md). Each write is one
+ * transaction of the owning module with this module's row alongside; every input is checked
+ * before it, so an error leaves nothing written.
+ */
+export class ScimService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #users: UserService;
+  readonly #groups: GroupService;
+  readonly #definitions: AttributeDefinitionService;
+  readonly #accessKeys: AccessKeyService;
+
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    users: UserService;
+    groups: GroupService;
+    attributeDefinitions: AttributeDefinitionService;
+    accessKeys: AccessKeyService;
+  }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#users = deps.users;
+    this.#groups = deps.groups;
+    this.#definitions = deps.attributeDefinitions;
+    this.#accessKeys = deps.accessKeys;
+  }
+
+  /**
+   * The access key behind a SCIM bearer token, when it holds the `scim` permission; else null,
+   * after recording the failure (`auth.failure`, as for GraphQL) with the key id it named, if any.
+   */
+  async authenticate(token: string | null, meta: RequestMeta): Promise<KeyPrincipal | null> {
+    const key = token ? await this.#accessKeys.verify(token, meta) : null;
+    if (key?.permissions.has('scim')) return key;
+    await recordAuditEvents(this.#db, [
+      {
+        workspaceId: key?.workspaceId ?? null,
+        action: 'auth.failure',
+        outcome: 'FAILURE',
+        actorKeyId: key?.keyId ?? null,
+        requestId: meta.requestId ?? null,
+        ip: meta.ip ?? null,
+        details: {
+          endpoint: 'scim',
+          credential: key ? 'noScimPermission' : token ? 'accessKey' : 'missing',
+          keyId: token ? this.#accessKeys.keyIdOf(token) : null,
+        },
+        at: this.#clock.now(),
+      },
+    ]);
+    return null;
+  }
+
+  // Users
+
+  async getUser(workspaceId: string, id: string, baseUrl: string): Promise<Resource> {
+    const user = await this.#users.find(workspaceId, id);
+    if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
+    return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
+  }
+
+  async listUsers(workspaceId: string, query: ListQuery, baseUrl: string): Promise<Resource> {
+    const filter = query.filter === null ? null : parseFilter(query.filter, USER_FILTER_SCHEMA);
+    let candidates: UserRow[];
+    const userName = filter && simpleEquality(filter, 'username');
+    const externalId = filter && simpleEquality(filter, 'externalid');
+    if (userName !== null && userName !== undefined) {
+      const user = await this.#users.findByEmail(workspaceId, userName);
+      candidates = user ? [user] : [];
+    } else if (externalId !== null && externalId !== undefined) {
+      const ids = await q.userIdsByExternalId(this.#db, workspaceId, externalId);
+      candidates = [...(await this.#users.findMany(workspaceId, ids)).values()];
+    } else {
+      candidates = await this.#users.list(workspaceId);
+    }
+    const resources = await this.#renderUsers(workspaceId, candidates, baseUrl);
+    return page(filterResources(resources, filter, USER_FILTER_SCHEMA), query);
+  }
+
+  async createUser(
+    workspaceId: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    const user = await this.#writeUser(workspaceId, null, body, origin);
+    return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
+  }
+
+  async replaceUser(
+    workspaceId: string,
+    id: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    const user = await this.#users.find(workspaceId, id);
+    if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
+    checkId(body, id);
+    const written = await this.#writeUser(workspaceId, id, body, origin);
+    return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
+  }
+
+  async patchUser(
+    workspaceId: string,
+    id: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    const ops = patchOperations(body, 'User');
+    const user = await this.#users.find(workspaceId, id);
+    if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
+    const { meta: _meta, ...current } = (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
+    const patched = applyPatch(current, ops);
+    checkId(patched, id);
+    const written = await this.#writeUser(workspaceId, id, patched, origin);
+    return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
+  }
+
+  async deleteUser(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+    try {
+      await this.#users.deleteUsers(workspaceId, [id], origin);
+    } catch (err) {
+      throw toScimError(err).scimType === 'invalidValue'
+        ? notFoundError(`User ${id.slice(0, 80)} not found`)
+        : toScimError(err);
+    }
+  }
+
+  async #writeUser(
+    workspaceId: string,
+    userId: string | null,
+    body: unknown,
+    origin: AuditOrigin,
+  ): Promise<UserRow> {
+    const definitions = await this.#definitions.definitions(workspaceId);
+    const write = parseUser(body, definitions);
+    try {
+      return await this.#users.writeScimUser(
+        workspaceId,
+        { userId, email: write.email, active: write.active, attributes: write.attributes },
+        origin,
+        (tx, user) =>
+          q.saveScimUser(tx, {
+            userId: user.id,
+            workspaceId,
+            externalId: write.externalId,
+            resource: write.stored,
+            at: this.#clock.now(),
+          }),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_workspace_email_unique'))
+        throw new ScimError(409, 'uniqueness', 'A user with this userName already exists');
+      throw toScimError(err);
+    }
+  }
+
+  async #renderUsers(workspaceId: string, users: readonly UserRow[], baseUrl: string): Promise<Resource[]> {
+    const ids = users.map((u) => u.id);
+    const [attributes, scim, definitions] = await Promise.all([
+      this.#users.storedAttributes(ids),
+      q.scimUsers(this.#db, workspaceId, ids),
+      this.#definitions.definitions(workspaceId),
+    ]);
+    return users.map((u) => {
+      const row = scim.get(u.id);
+      return renderUser(
+        {
+          id: u.id,
+          email: u.email,
+          status: u.status,
+          createdAt: u.created_at,
+          updatedAt: u.updated_at,
+          attributes: attributes.get(u.id) ?? [],
+          externalId: row?.external_id ?? null,
+          stored: row?.resource ?? {},
+          version: row?.version ?? 0,
+        },
+        baseUrl,
+        definitions,
+      );
+    });
+  }
+
+  // Groups
+
+  async getGroup(workspaceId: string, id: string, baseUrl: string, withMembers = true): Promise<Resource> {
+    const group = await this.#groups.find(workspaceId, id);
+    if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
+    return (await this.#renderGroups(workspaceId, [group], baseUrl, withMembers))[0]!;
+  }
+
+  async listGroups(
+    workspaceId: string,
+    query: ListQuery,
+    baseUrl: string,
+    withMembers = true,
+  ): Promise<Resource> {
+    const filter = query.filter === null ? null : parseFilter(query.filter, GROUP_FILTER_SCHEMA);
+    const groups = await this.#groups.list(workspaceId);
+    // Members are needed to filter on them, whatever the response shows.
+    const resources = await this.#renderGroups(workspaceId, groups, baseUrl, true);
+    const matching = filterResources(resources, filter, GROUP_FILTER_SCHEMA);
+    return page(withMembers ? matching : matching.map(({ members: _m, ...g }) => g), query);
+  }
+
+  async createGroup(
+    workspaceId: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    const group = await this.#writeGroup(workspaceId, null, body, origin);
+    return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
+  }
+
+  async replaceGroup(
+    workspaceId: string,
+    id: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    if (!(await this.#groups.find(workspaceId, id)))
+      throw notFoundError(`Group ${id.slice(0, 80)} not found`);
+    checkId(body, id);
+    const group = await this.#writeGroup(workspaceId, id, body, origin);
+    return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
+  }
+
+  async patchGroup(
+    workspaceId: string,
+    id: string,
+    body: unknown,
+    origin: AuditOrigin,
+    baseUrl: string,
+  ): Promise<Resource> {
+    const ops = patchOperations(body, 'Group').map(memberValuesOnly);
+    const group = await this.#groups.find(workspaceId, id);
+    if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
+    const [rendered] = await this.#renderGroups(workspaceId, [group], baseUrl, true);
+    const { meta: _meta, members, ...rest } = rendered!;
+    // Members as bare `{value}` objects, so that a remove by value matches whatever else they show.
+    const current = { ...rest, members: (members as { value: string }[]).map((m) => ({ value: m.value })) };
+    const patched = applyPatch(current, ops);
+    checkId(patched, id);
+    const written = await this.#writeGroup(workspaceId, id, patched, origin);
+    return (await this.#renderGroups(workspaceId, [written], baseUrl, true))[0]!;
+  }
+
+  async deleteGroup(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+    try {
+      await this.#groups.delete(workspaceId, id, origin);
+    } catch (err) {
+      throw toScimError(err);
+    }
+  }
+
+  async #writeGroup(
+    workspaceId: string,
+    groupId: string | null,
+    body: unknown,
+    origin: AuditOrigin,
+  ): Promise<GroupView> {
+    const write = parseGroup(body);
+    try {
+      return await this.#groups.writeScimGroup(
+        workspaceId,
+        { groupId, newGroupId: newId('grp'), name: write.name, memberIds: write.memberIds },
+        origin,
+        (tx, group) =>
+          q.saveScimGroup(tx, {
+            groupId: group.id,
+            workspaceId,
+            externalId: write.externalId,
+            at: this.#clock.now(),
+          }),
+      );
+    } catch (err) {
+      throw toScimError(err);
+    }
+  }
+
+  async #renderGroups(
+    workspaceId: string,
+    groups: readonly GroupView[],
+    baseUrl: string,
+    withMembers: boolean,
+  ): Promise<Resource[]> {
+    const ids = groups.map((g) => g.id);
+    const [members, scim] = await Promise.all([
+      this.#groups.memberIds(ids),
+      q.scimGroups(this.#db, workspaceId, ids),
+    ]);
+    const users = await this.#users.findMany(workspaceId, [...new Set([...members.values()].flat())]);
+    return groups.map((g) => {
+      const row = scim.get(g.id);
+      return renderGroup(
+        {
+          id: g.id,
+          name: g.name,
+          createdAt: g.createdAt,
+          updatedAt: row?.updated_at ?? g.createdAt,
+          externalId: row?.external_id ?? null,
+          members: (members.get(g.id) ?? []).flatMap((id) => {
+            const u = users.get(id);
+            return u ? [{ id, email: u.email }] : [];
+          }),
+          version: row?.version ?? 0,
+        },
+        baseUrl,
+        withMembers,
+      );
+    });
+  }
+}
+
+function filterResources(
+  resources: Resource[],
+  filter: CheckedFilter | null,
+  schema: typeof USER_FILTER_SCHEMA,
+): Resource[] {
+  return filter === null ? resources : resources.filter((r) => matches(filter, r, schema));
+}
+
+/** RFC 7644 §3.4.2.4: 1-based startIndex, count clamped to MAX_COUNT (0 = totals only). */
+function page(resources: Resource[], query: ListQuery): Resource {
+  const start = Math.max(1, query.startIndex);
+  const count = Math.min(Math.max(0, query.count), MAX_COUNT);
+  const slice = resources.slice(start - 1, start - 1 + count);
+  return {
+    schemas: [LIST_SCHEMA],
+    totalResults: resources.length,
+    startIndex: start,
+    itemsPerPage: slice.length,
+    Resources: slice,
+  };
+}
+
+/** A body's `id` must be the resource's own (RFC 7643 §3.1: id is readOnly). */
+function checkId(body: unknown, id: string): void {
+  if (body !== null && typeof body === 'object' && 'id' in body) {
+    const given = (body as { id: unknown }).id;
+    if (given !== undefined && given !== id) throw new ScimError(400, 'mutability', 'id is read-only');
+  }
+}
+
+/** Group member values are ids: `{value, display}` from Okta or `{value}` from Entra mean the same member. */
+function memberValuesOnly(op: PatchOperation): PatchOperation {
+  const bare = (v: unknown) =>
+    Array.isArray(v)
+      ? v.map((m) =>
+          m && typeof m === 'object' && 'value' in m ? { value: (m as { value: unknown }).value } : m,
+        )
+      : v;
+  if (op.path?.startsWith('members') && !op.path.includes('.')) return { ...op, value: bare(op.value) };
+  if (op.path === undefined && op.value && typeof op.value === 'object' && 'members' in op.value)
+    return {
+      ...op,
+      value: { ...(op.value as object), members: bare((op.value as { members: unknown }).members) },
+    };
+  return op;
+}
+
+function applyPatch(resource: Resource, ops: PatchOperation[]): Resource {
+  try {
+    return scimPatch(resource as never, ops as never, {
+      mutateDocument: false,
+      treatMissingAsAdd: true,
+    }) as Resource;
+  } catch (err) {
+    const scimType = (err as { scimCode?: string }).scimCode;
+    const message = err instanceof Error ? err.message.slice(0, 300) : 'The patch cannot be applied';
+    if (scimType === 'noTarget') throw new ScimError(400, 'noTarget', message);
+    if (err instanceof Error && /path|filter|query/i.test(err.message))
+      throw new ScimError(400, 'invalidPath', message);
+    throw new ScimError(400, 'invalidValue', message);
+  }
+}
