@@ -240,6 +240,17 @@ async function authenticatedGraphql(
 ): Promise<Response> {
   let principal: Principal | null = null;
   const token = bearerToken(request.headers.get('authorization'));
+  // --- web sessions hook (docs/sso.md "Web sessions"): without a bearer token, a browser's
+  // session cookie may name the principal; a dead cookie gets the same 401 as a bad token.
+  if (token === undefined) {
+    const fromCookie = await app.services.authenticator.authenticateCookie(request, ctx);
+    if (fromCookie === null) {
+      report.codes.push('UNAUTHENTICATED');
+      return unauthorizedResponse();
+    }
+    principal = fromCookie ?? null;
+  }
+  // --- end of web sessions hook
   if (token !== undefined) {
     principal = token === null ? null : await app.services.authenticator.authenticate(token, ctx);
     if (!principal) {

@@ -8,6 +8,15 @@ export interface JwtVerifier {
 }
 
 /**
+ * Reads a browser's session cookie (docs/sso.md "Web sessions"). `undefined`: the request carries
+ * no session cookie, or carries it where a cookie does not count (a cross-site request); `null`:
+ * the cookie is not (or no longer) a valid session.
+ */
+export interface CookieVerifier {
+  verify(request: Request, meta: RequestMeta): Promise<Principal | null | undefined>;
+}
+
+/**
  * Longest bearer token we look at; anything longer is rejected unparsed. Also the longest session
  * token impersonateUser may issue, so every token Tessera mints can be used.
  */
@@ -21,6 +30,7 @@ export const MAX_TOKEN_LENGTH = 8192;
 export class Authenticator {
   readonly #accessKeys: AccessKeyService;
   #jwt: JwtVerifier | null = null;
+  #cookie: CookieVerifier | null = null;
 
   constructor(accessKeys: AccessKeyService) {
     this.#accessKeys = accessKeys;
@@ -29,6 +39,19 @@ export class Authenticator {
   /** Installs the verifier for Tessera-issued JWTs (API and session tokens). */
   useJwtVerifier(verifier: JwtVerifier): void {
     this.#jwt = verifier;
+  }
+
+  /** Installs the reader of web-session cookies (the web-sessions module, at start). */
+  useCookieVerifier(verifier: CookieVerifier): void {
+    this.#cookie = verifier;
+  }
+
+  /**
+   * The principal of a request's session cookie, for a request without an Authorization header
+   * (a bearer token always wins). See CookieVerifier for `undefined` and `null`.
+   */
+  async authenticateCookie(request: Request, meta: RequestMeta = {}): Promise<Principal | null | undefined> {
+    return this.#cookie ? this.#cookie.verify(request, meta) : undefined;
   }
 
   async authenticate(token: string, request: RequestMeta = {}): Promise<Principal | null> {

@@ -179,6 +179,10 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
       });
     },
   },
+  RoleAssignment: {
+    source: (a: { source?: string; inheritedFromGroupId?: string | null }) =>
+      a.source ?? (a.inheritedFromGroupId ? 'GROUP' : 'DIRECT'),
+  },
   UserConnection: {
     totalCount: (c: { totalCount: () => Promise<number> }) => c.totalCount(),
   },
