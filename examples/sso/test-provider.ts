@@ -26,7 +26,7 @@ export interface TestProvider {
  * A real OpenID Provider (node-oidc-provider) on loopback, for tests and the runnable example
  * (docs/sso.md "A provider to try it with"). Its built-in login page takes any login name that
  * is an account here, with any password. Claims beyond the standard ones (`roles`, `groups`,
- * `org`) come with the `tessera` scope and are put in the ID token too.
+ * `org`, `entitlements`) come with the `tessera` scope and are put in the ID token too.
  */
 export async function startTestProvider(clients: readonly TestClient[], port = 0): Promise<TestProvider> {
   const accounts = new Map<string, AccountClaims>();
@@ -49,7 +49,7 @@ export async function startTestProvider(clients: readonly TestClient[], port = 0
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name'],
-      tessera: ['roles', 'groups', 'org'],
+      tessera: ['roles', 'groups', 'org', 'entitlements'],
     },
     scopes: ['openid', 'email', 'profile', 'tessera'],
     conformIdTokenClaims: false,

@@ -135,7 +135,10 @@ export function exchangeError(err: unknown): AppError {
     );
   }
   if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
-    const claim = typeof e.cause?.claim === 'string' ? e.cause.claim : 'claims';
+    // openid-client wraps oauth4webapi's error, whose cause names the claim.
+    const inner = (e.cause as { claim?: unknown; cause?: { claim?: unknown } } | undefined) ?? {};
+    const named = inner.claim ?? inner.cause?.claim;
+    const claim = typeof named === 'string' ? named : 'claims';
     return ssoError('SSO_ID_TOKEN_INVALID', `The ID token failed its "${claim}" check`, claim);
   }
   if (
