@@ -40,14 +40,14 @@ export function welcomeEmail(
   /** A one-time sign-in link (docs/sso.md "Email sign-in links"), when there is one. */
   signInLink: string | null = null,
 ): OutgoingMessage {
-  const signIn = signInLink
-    ? `Sign in with this link (it works once, for 24 hours):\n${signInLink}\n\nLater, sign in at ${publicUrl}.\n`
-    : `Sign in at ${publicUrl}.\n`;
+  const link = signInLink
+    ? `\nOr sign in directly with this link (it works once, for 24 hours):\n${signInLink}\n`
+    : '';
   return {
     workspaceId,
     kind: 'welcome',
     recipient: email,
     subject: `Welcome to ${workspaceName}`,
-    body: `Hello,\n\nAn account for ${email} was created in the ${workspaceName} workspace.\n${signIn}`,
+    body: `Hello,\n\nAn account for ${email} was created in the ${workspaceName} workspace.\nSign in at ${publicUrl}.\n${link}`,
   };
 }

@@ -219,8 +219,9 @@ export class UserService {
   }
 
   /**
-   * The user's writes of one SSO sign-in, in the caller's transaction (docs/sso.md "What a
-   * sign-in changes"): JWT attributes replaced by `attributes`, claim-granted role assignments
+   * The user's writes of one SSO sign-in, in the caller's transaction:
+   * docs/sso.md "What a sign-in changes".
+   * JWT attributes replaced by `attributes`, claim-granted role assignments
    * (source CLAIM) by `claimRoles` when given, the sign-in recorded as the last session. DATABASE
    * attributes and DIRECT roles are never touched. Checked in full before anything is written.
    */

@@ -38,7 +38,7 @@ export function refusal(err: unknown): Response {
 }
 
 /**
- * The browser side of web sessions (docs/sso.md "Email sign-in links", "Signing out"). Following a
+ * The browser side of web sessions: docs/sso.md "Email sign-in links", docs/sso.md "Signing out". Following a
  * link is two steps: GET shows a button, POST (same origin only) uses the link. Mail scanners that
  * open every link therefore do not use it up, and a cross-site page cannot sign a browser in.
  */
@@ -66,6 +66,18 @@ export function webSessionRoutes(router: Router, services: Services): void {
     } catch (err) {
       return refusal(err);
     }
+  });
+  router.add('GET', '/sso/whoami', async (request) => {
+    const principal = await sessions.current(request);
+    const body = principal
+      ? {
+          signedIn: true,
+          userId: principal.userId,
+          email: principal.email,
+          expiresAt: principal.expiresAt.toISOString(),
+        }
+      : { signedIn: false };
+    return json(body, 200, { 'cache-control': 'no-store' });
   });
   router.add('POST', '/sso/logout', async (request, ctx) => {
     if (!sameOrigin(request, sessions.cookie))

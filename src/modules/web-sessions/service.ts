@@ -137,10 +137,22 @@ export class WebSessionService implements CookieVerifier {
    * counts only on a same-origin request (see `sameOrigin`); elsewhere it is ignored, so a
    * cross-site page cannot act with it. A suspended or deleted user's sessions end here.
    */
-  async verify(request: Request, _meta: RequestMeta): Promise<SessionPrincipal | null | undefined> {
+  verify(request: Request, _meta: RequestMeta): Promise<SessionPrincipal | null | undefined> {
+    return this.#principal(request, true);
+  }
+
+  /**
+   * The signed-in user of a top-level page load (GET /sso/whoami), where browsers send no
+   * Origin. Read-only, and a cross-site page cannot read the answer.
+   */
+  current(request: Request): Promise<SessionPrincipal | null | undefined> {
+    return this.#principal(request, false);
+  }
+
+  async #principal(request: Request, checkOrigin: boolean): Promise<SessionPrincipal | null | undefined> {
     const raw = readCookie(request.headers.get('cookie'), this.cookie.name);
     if (raw === undefined || raw === '') return undefined;
-    if (!sameOrigin(request, this.cookie)) return undefined;
+    if (checkOrigin && !sameOrigin(request, this.cookie)) return undefined;
     if (!isSecret(raw, SESSION_PREFIX)) return null;
     const now = this.#clock.now();
     const session = await q.liveSession(this.#db, secretHash(raw), now);
