@@ -60,7 +60,7 @@ const gql = async (query: string, variables: Record<string, unknown>) => {
   const body = (await r.json()) as { data?: Record<string, { status: { code: string; message: string } }> };
   const [result] = Object.values(body.data ?? {});
   if (result?.status.code !== 'OK') throw new Error(JSON.stringify(body));
-  return result as unknown as Record<string, any>;
+  return result as unknown as Record<string, { loginUrl: string }>;
 };
 
 await gql('mutation($i: CreateUsersInput!) { createUsers(input: $i) { status { code message } } }', {

@@ -6,7 +6,6 @@ import {
   type TestProvider,
 } from '../../../examples/sso/test-provider.ts';
 import {
-  ADMIN,
   createUsers,
   EXPLORER,
   rowCounts,
