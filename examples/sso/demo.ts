@@ -66,7 +66,7 @@ const gql = async (query: string, variables: Record<string, unknown>) => {
 await gql('mutation($i: CreateUsersInput!) { createUsers(input: $i) { status { code message } } }', {
   i: { emails: ['alice@example.com'] },
 });
-const { issuer } = await gql(
+const { issuer } = (await gql(
   'mutation($i: SsoIssuerInput!) { configureSsoIssuer(input: $i) { status { code message } issuer { loginUrl } } }',
   {
     i: {
@@ -82,7 +82,7 @@ const { issuer } = await gql(
       ],
     },
   },
-);
+)) as { issuer: { loginUrl: string } };
 // bob has no Tessera user: just-in-time provisioning creates him at his first sign-in.
 await gql('mutation($i: SsoSettingsInput!) { setSsoSettings(input: $i) { status { code message } } }', {
   i: { jitEnabled: true },
