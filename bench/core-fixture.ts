@@ -3,7 +3,6 @@ import { CompiledQuery } from 'kysely';
 import { type App, createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import type { Executor } from '../src/db/index.ts';
-import { coreFeatures } from '../src/features.ts';
 import { PERMISSIONS } from '../src/modules/auth/permissions.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
@@ -70,7 +69,7 @@ export async function startBenchApp(backend: BenchBackend): Promise<BenchApp> {
     database,
     dataDir: null,
   } as Config;
-  const app = await createApp(config, { features: coreFeatures() });
+  const app = await createApp(config);
   const workspace = await app.services.workspaces.ensureDefault();
   const keyFor = async (workspaceId: string) =>
     (

@@ -6,9 +6,7 @@ import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { type App, createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { benchDatabaseUrl, printSection, time } from './measure.ts';
 
@@ -26,7 +24,6 @@ const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null 
 async function main(): Promise<void> {
   const scratch = pgUrl ? await createScratchPostgresDatabase(pgUrl) : null;
   const meta = pgUrl ? await createScratchPostgresDatabase(pgUrl) : null;
-  const data = dataAccessFeature();
   const config: Config = loadConfig({
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
@@ -38,10 +35,8 @@ async function main(): Promise<void> {
   });
   const app = await createApp(
     pgUrl ? config : ({ ...config, database: { kind: 'pglite', dataDir: null } } as Config),
-    {
-      features: [sessionsFeature(), data],
-    },
   );
+  const data = { data: () => app.services.data };
   try {
     const ws = await app.services.workspaces.ensureDefault();
     const { token: key } = await app.services.accessKeys.create(
@@ -250,7 +245,7 @@ const scratchName = (s: unknown) => (s ? 'pg Pool, same SQL' : 'PGlite query, sa
 /** RSS and heap retained with 1,000 distinct resolved settings (schema per tenant) against one pool. */
 async function poolMemory(
   app: App,
-  data: ReturnType<ReturnType<typeof dataAccessFeature>['data']>,
+  data: App['services']['data'],
   workspaceId: string,
   scratch: { url: string; name: string } | null,
   key: string,

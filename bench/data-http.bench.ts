@@ -7,9 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startServer } from '../src/server.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { combineRounds, type LoadResult, runLoad } from './http-load.ts';
@@ -73,7 +71,7 @@ const config = loadConfig({
   TESSERA_WAREHOUSE_DIR: 'memory',
   DATABASE_URL: meta.url,
 });
-const app = await createApp(config, { features: [sessionsFeature(), dataAccessFeature()] });
+const app = await createApp(config);
 const servers: Server[] = [];
 const pools: pg.Pool[] = [];
 try {

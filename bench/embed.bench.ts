@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { coreFeatures } from '../src/features.ts';
 import { WEB_DIST } from '../src/modules/embed/assets.ts';
 import { startServer } from '../src/server.ts';
 import { ensureWebBuilt } from '../test/helpers/web-build.ts';
@@ -24,7 +23,7 @@ const config = {
   }),
   database: { kind: 'pglite', dataDir: null },
 } as Config;
-const app = await createApp(config, { features: coreFeatures() });
+const app = await createApp(config);
 const server = await startServer(app, { host: '127.0.0.1', port: 0 });
 try {
   const ws = await app.services.workspaces.ensureDefault();

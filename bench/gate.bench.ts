@@ -3,12 +3,12 @@
 import mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { loadModule, parseSync } from 'pgsql-parser';
 import { rewriteQuery } from '../src/modules/query-gate/index.ts';
-import { checkMysqlOutput } from '../src/modules/query-gate/mysql.ts';
-import { parseMysqlBounded } from '../src/modules/query-gate/mysql-parse.ts';
-import { invariantPlan } from '../src/modules/query-gate/postgres.ts';
-import { parseOneSelect } from '../src/modules/query-gate/postgres-parse.ts';
-import { PolicyTemplates } from '../src/modules/query-gate/postgres-templates.ts';
-import { verifyInvariant } from '../src/modules/query-gate/postgres-verify.ts';
+import { checkMysqlOutput } from '../src/modules/query-gate/mysql/engine.ts';
+import { parseMysqlBounded } from '../src/modules/query-gate/mysql/parse.ts';
+import { invariantPlan } from '../src/modules/query-gate/postgres/engine.ts';
+import { parseOneSelect } from '../src/modules/query-gate/postgres/parse.ts';
+import { PolicyTemplates } from '../src/modules/query-gate/postgres/templates.ts';
+import { verifyInvariant } from '../src/modules/query-gate/postgres/verify.ts';
 import { gateRequest, openPglite } from '../test/helpers/gate-warehouse.ts';
 import { printSection, type Row, time } from './measure.ts';
 
@@ -38,7 +38,7 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   });
 }
 
-// The invariant check (postgres-verify.ts) beside the parse it comes after: it walks the parse
+// The invariant check (postgres/verify.ts) beside the parse it comes after: it walks the parse
 // of the printed SQL and compiles each applied policy afresh for comparison.
 for (const [name, sql] of Object.entries(QUERIES)) {
   const request = gateRequest('postgres', sql);

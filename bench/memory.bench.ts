@@ -7,9 +7,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { freePort } from '../test/helpers/server-process.ts';
 import { runLoad } from './http-load.ts';
@@ -104,8 +102,8 @@ try {
     insert into orders select i, 't_' || (i % 100), i % 997 from generate_series(1, ${ORDERS}) i;
     create index orders_tenant on orders (tenant_id); analyze orders;`);
   await w.end();
-  const data = dataAccessFeature();
-  const setup = await createApp(loadConfig(env), { features: [sessionsFeature(), data] });
+  const setup = await createApp(loadConfig(env));
+  const data = { data: () => setup.services.data };
   const ws = await setup.services.workspaces.ensureDefault();
   const { token: key } = await setup.services.accessKeys.create(
     {

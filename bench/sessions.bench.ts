@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { CompactSign } from 'jose';
 import { createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { coreFeatures } from '../src/features.ts';
 import { PERMISSIONS } from '../src/modules/auth/permissions.ts';
 import { startServer } from '../src/server.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
@@ -37,7 +36,7 @@ async function benchBackend(name: string, database: Config['database']): Promise
     }),
     database,
   } as Config;
-  const app = await createApp(config, { features: coreFeatures() });
+  const app = await createApp(config);
   const server = await startServer(app, { host: '127.0.0.1', port: 0 });
   try {
     const ws = await app.services.workspaces.ensureDefault();

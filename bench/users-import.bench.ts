@@ -46,7 +46,7 @@ try {
     DATABASE_URL: scratch.url,
     TESSERA_MASTER_KEY: randomBytes(32).toString('base64'),
   };
-  const setup = await createApp(loadConfig(env), { features: [] });
+  const setup = await createApp(loadConfig(env));
   const ws = await setup.services.workspaces.ensureDefault();
   await setup.close();
 

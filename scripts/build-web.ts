@@ -71,11 +71,12 @@ function writeAtomically(path: string, contents: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-/** True when every output exists and is newer than every source file under web/embed and web/sdk. */
+/** True when every output exists and is newer than every source file under web/embed, web/sdk and src/shared. */
 export function webBuildIsFresh(): boolean {
   let newestSource = 0;
-  for (const dir of ['embed', 'sdk']) {
-    for (const entry of readdirSync(join(webDir, dir), { recursive: true, withFileTypes: true })) {
+  // The page and the SDK bundle the shared server/browser contract too.
+  for (const dir of [join(webDir, 'embed'), join(webDir, 'sdk'), join(root, 'src/shared')]) {
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
       if (entry.isFile())
         newestSource = Math.max(newestSource, statSync(join(entry.parentPath, entry.name)).mtimeMs);
     }

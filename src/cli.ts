@@ -1,7 +1,4 @@
-import type { Feature } from './app.ts';
 import { createApp } from './app.ts';
-import { UsageError } from './cli/args.ts';
-import type { CliCommand, CliEnv, CliIO } from './cli/commands.ts';
 import { initCommand, keysCommand, migrateCommand, serveCommand } from './cli/core-commands.ts';
 import { databaseExitCode, EXIT } from './cli/exit-codes.ts';
 import { readCommandLine } from './cli/parse.ts';
@@ -10,18 +7,18 @@ import { connectionProblemOf, DatabaseConnectionError } from './db/connection-er
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { probePostgres } from './db/probe.ts';
 import { AppError } from './errors.ts';
-import { coreFeatures } from './features.ts';
-import { modules } from './modules/index.ts';
-import { usersCommand } from './modules/users/import/command.ts';
+import { type CliCommand, type CliEnv, type CliIO, UsageError } from './kernel/command.ts';
+import type { AnyModule } from './kernel/module.ts';
+import { modules as moduleRegistry } from './modules/index.ts';
 
 /** The `tessera` command: one process, one command, the same environment as the server. */
 export async function runCli(
   argv: readonly string[],
   io: CliIO,
   environment: Record<string, string | undefined> = process.env,
+  modules: readonly AnyModule[] = moduleRegistry,
 ): Promise<number> {
-  const features: readonly Feature[] = coreFeatures();
-  const commands = tesseraCommands(features);
+  const commands = tesseraCommands(modules);
   let config: Config | undefined;
   try {
     // The command line is checked before the environment is read or the database opened, so a
@@ -36,10 +33,9 @@ export async function runCli(
     const env: CliEnv = {
       config: loaded,
       io,
-      features,
       openApp: async (options) => {
         if (loaded.database.kind === 'postgres') await probePostgres(loaded.database.url);
-        return createApp(loaded, { features, background: options?.background ?? false });
+        return createApp(loaded, { modules, background: options?.background ?? false });
       },
     };
     return await line.command.run(line.args, env);
@@ -48,15 +44,13 @@ export async function runCli(
   }
 }
 
-/** Every `tessera` command: the core ones and those the features bring. */
-export function tesseraCommands(features: readonly Feature[]): CliCommand[] {
+/** Every `tessera` command: the process's own and those the modules bring. */
+export function tesseraCommands(modules: readonly AnyModule[] = moduleRegistry): CliCommand[] {
   return [
     serveCommand,
     initCommand,
     migrateCommand,
     keysCommand,
-    usersCommand,
-    ...features.flatMap((f) => f.commands ?? []),
     ...modules.flatMap((m) => m.commands ?? []),
   ];
 }

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { DatabaseHandle } from './db/index.ts';
 import { migrations } from './db/migrations/index.ts';
+import { appliedMigrations } from './db/queries.ts';
 import { runInDbScope } from './db/scope.ts';
 
 /** A readiness probe must answer well within a load balancer's probe timeout, even when the database hangs. */
@@ -13,8 +13,7 @@ const READINESS_TIMEOUT_MS = 1500;
  */
 export async function checkReadiness(db: DatabaseHandle): Promise<string[]> {
   const probe = runInDbScope({ lane: 'reserved', signal: undefined }, async () => {
-    const rows = await sql<{ name: string }>`select name from tessera_migrations`.execute(db.db);
-    const applied = new Set(rows.rows.map((r) => r.name));
+    const applied = new Set(await appliedMigrations(db.db));
     const missing = Object.keys(migrations).filter((name) => !applied.has(name));
     return missing.length === 0 ? [] : [`migrations not applied: ${missing.join(', ')}`];
   });

@@ -18,6 +18,14 @@ export interface PoolSample {
   readonly waiting: number;
 }
 
+/** Counts of one result cache since start, labelled by the cache's name. */
+export interface CacheSample {
+  readonly cache: string;
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+}
+
 /**
  * The app's Prometheus metrics, in a registry of its own (no global state: several apps in one
  * test process each count their own). Features add gauges with `addPoolSource` or directly on
@@ -30,6 +38,7 @@ export class Metrics {
   readonly #rateLimitRefusals: Counter;
   readonly #gateRefusals: Counter<'code'>;
   readonly #poolSources: (() => readonly PoolSample[])[] = [];
+  readonly #cacheSources: (() => CacheSample)[] = [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -73,6 +82,38 @@ export class Metrics {
     gauge('tessera_db_pool_connections', 'Open connections per pool.', (s) => s.size);
     gauge('tessera_db_pool_in_use', 'Connections running a statement (checked out).', (s) => s.inUse);
     gauge('tessera_db_pool_waiting', 'Requests waiting for a connection.', (s) => s.waiting);
+    const caches = this.#cacheSources;
+    const cacheGauge = (name: string, help: string, pick: (s: CacheSample) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['cache'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const source of caches) {
+            const s = source();
+            this.set({ cache: s.cache }, pick(s));
+          }
+        },
+      });
+    cacheGauge('tessera_result_cache_hits', 'Lookups answered from the cache since start.', (s) => s.hits);
+    cacheGauge(
+      'tessera_result_cache_misses',
+      'Lookups that had to run the query since start.',
+      (s) => s.misses,
+    );
+    cacheGauge('tessera_result_cache_entries', 'Entries held now.', (s) => s.entries);
+    cacheGauge(
+      'tessera_result_cache_hit_ratio',
+      'hits / (hits + misses) since start; 0 before any lookup.',
+      (s) => (s.hits + s.misses === 0 ? 0 : s.hits / (s.hits + s.misses)),
+    );
+  }
+
+  /** Registers a result cache to sample at every scrape. */
+  addCacheSource(source: () => CacheSample): void {
+    this.#cacheSources.push(source);
   }
 
   /** Registers pools to sample at every scrape. */

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { App } from './app.ts';
 import { nodeHandler } from './http/node-adapter.ts';
+import type { RunningApp } from './kernel/command.ts';
 
 export interface RunningServer {
   readonly server: Server;
@@ -17,15 +17,15 @@ export interface RunningServer {
 
 /** Serves the app over node:http on HOST:PORT (port 0 = any free port). */
 export async function startServer(
-  app: App,
+  app: RunningApp,
   options: { host?: string; port?: number } = {},
 ): Promise<RunningServer> {
   let draining = false;
   const server = createServer(
-    nodeHandler((request, info) => app.fetch(request, info), {
+    nodeHandler(app.http, {
       maxBodyBytes: app.config.maxBodyBytes,
       publicOrigin: app.config.publicUrl,
-      log: app.log,
+      log: app.services.log,
       draining: () => draining,
     }),
   );

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { EXIT } from '../src/cli/exit-codes.ts';
 import { runCli, tesseraCommands } from '../src/cli.ts';
-import { coreFeatures } from '../src/features.ts';
 import { freePort } from './helpers/server-process.ts';
 
 interface Run {
@@ -121,7 +120,7 @@ describe('tessera command line', () => {
   });
 
   test('every command and subcommand has help, in all three spellings', async () => {
-    for (const command of tesseraCommands(coreFeatures())) {
+    for (const command of tesseraCommands()) {
       const paths = command.subcommands
         ? [[command.name], ...command.subcommands.map((s) => [command.name, s.name])]
         : [[command.name]];

@@ -6,7 +6,6 @@ import { after, describe, test } from 'node:test';
 import { createApp } from '../src/app.ts';
 import { runCli } from '../src/cli.ts';
 import { loadConfig } from '../src/config.ts';
-import { coreFeatures } from '../src/features.ts';
 import { PERMISSIONS } from '../src/modules/auth/permissions.ts';
 import { DEMO_DOMAIN } from '../src/modules/data/demo.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
@@ -39,7 +38,7 @@ describe('tessera demo and tessera policy lint', () => {
     assert.deepEqual(b, a); // same connection, domain and users: nothing was duplicated
     assert.equal((await tessera(env, 'demo')).out.includes(a.domainId), true);
 
-    const app = await createApp(loadConfig(env), { features: coreFeatures() });
+    const app = await createApp(loadConfig(env));
     try {
       const { token: key } = await app.services.accessKeys.create(
         { workspaceId: a.workspaceId, name: 'demo', permissions: PERMISSIONS, expiresAt: null },
@@ -99,7 +98,7 @@ describe('tessera demo and tessera policy lint', () => {
   test('policy lint exits 0 when every table has a policy, 1 listing the tables that do not', async () => {
     const clean = await tessera(env, 'policy', 'lint');
     assert.equal(clean.code, 0, clean.out + clean.err);
-    const app = await createApp(loadConfig(env), { features: coreFeatures() });
+    const app = await createApp(loadConfig(env));
     let domainId: string;
     try {
       const ws = await app.services.workspaces.ensureDefault();

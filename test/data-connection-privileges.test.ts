@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
+import type { DataAccess } from '../src/modules/data/access.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createConnection, createDomain, settingsOf } from './helpers/data.ts';
 import {
@@ -36,7 +36,7 @@ interface Setup {
   cleanup(): Promise<void>;
 }
 
-type Engine = { name: string; setup(data: ReturnType<typeof dataAccessFeature>): Promise<Setup> };
+type Engine = { name: string; setup(data: { data: () => DataAccess }): Promise<Setup> };
 
 const suffix = () => randomBytes(5).toString('hex');
 const engines: Engine[] = [
@@ -161,12 +161,11 @@ if (myUrl) {
 
 for (const engine of engines) {
   describe(`checkConnection (${engine.name} warehouse)`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let setup: Setup;
     before(async () => {
       t = await startTestApp(testBackends()[0]!, {
-        features: [data],
         env: { TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       setup = await engine.setup(data);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { CONNECTION_FIELDS, createConnection, createDomain } from './helpers/data.ts';
@@ -12,11 +10,10 @@ const MAPPING_PASSWORD = 'mapping-Secret-77ab';
 
 for (const backend of testBackends()) {
   describe(`connections (${backend.name})`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     before(async () => {
       t = await startTestApp(backend, {
-        features: [sessionsFeature(), data],
         env: { TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       await data

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { createUsers, STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createConnection, createDomain, setRowPolicy } from './helpers/data.ts';
@@ -10,12 +8,11 @@ import { testBackends } from './helpers/databases.ts';
 
 for (const backend of testBackends()) {
   describe(`domains, row policies and data settings (${backend.name})`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let connectionId: string;
     before(async () => {
       t = await startTestApp(backend, {
-        features: [sessionsFeature(), data],
         env: { TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       await data.data().warehouses.load(

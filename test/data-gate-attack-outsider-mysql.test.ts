@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { rewriteQuery } from '../src/modules/query-gate/index.ts';
-import { MYSQL_FUNCTIONS } from '../src/modules/query-gate/mysql-allowlist.ts';
+import { MYSQL_FUNCTIONS } from '../src/modules/query-gate/mysql/allowlist.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
   createConnection,
@@ -49,7 +47,6 @@ test('every allow-listed MySQL function is printed with its name directly before
 const FOREIGN = 'FOREIGN_MARKER_B';
 
 describe('MariaDB: stored functions by every spelling, parser blow-ups', { skip: !myUrl }, () => {
-  const data = dataAccessFeature();
   let t: TestApp;
   let main: Awaited<ReturnType<typeof createScratchMysqlDatabase>>;
   let domainId: string;
@@ -81,7 +78,6 @@ describe('MariaDB: stored functions by every spelling, parser blow-ups', { skip:
        create function \`concat\`(a text, b text) returns text reads sql data sql security definer return ${everyone};`,
     );
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     const conn = await createConnection(t, { name: 'warehouse', ...settingsOf('mysql', main.url) });

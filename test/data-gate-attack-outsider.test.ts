@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
   createConnection,
@@ -93,7 +91,7 @@ const ATTACKS = [
 
 for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
   describe(`hostile queries of an outsider tenant (${leg.engine} warehouse)`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let wh: Warehouse;
     let domainId: string;
@@ -101,7 +99,6 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
 
     before(async () => {
       t = await startTestApp(testBackends()[0]!, {
-        features: [sessionsFeature(), data],
         env: {
           TESSERA_QUERY_MAX_ROWS: '50',
           TESSERA_QUERY_TIMEOUT_MS: '20000',

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
@@ -35,7 +33,7 @@ const WAREHOUSE_SQL = `
 
 for (const leg of warehouseLegs()) {
   describe(`attacks on the data plane (${leg.engine} warehouse)`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let wh: Warehouse;
     let domainId: string;
@@ -44,7 +42,6 @@ for (const leg of warehouseLegs()) {
 
     before(async () => {
       t = await startTestApp(testBackends()[0]!, {
-        features: [sessionsFeature(), data],
         env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       wh = await leg.open(

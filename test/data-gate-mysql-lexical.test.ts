@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
   createConnection,
@@ -29,7 +27,6 @@ const FOREIGN = ['FOREIGN_MARKER_B', 'FOREIGN_MARKER_C', 'OUTSIDE_MARKER'];
 describe('MariaDB: printer injection, lexical disagreements, exact attribute matches', {
   skip: !myUrl,
 }, () => {
-  const data = dataAccessFeature();
   let t: TestApp;
   let main: Awaited<ReturnType<typeof createScratchMysqlDatabase>>;
   let outside: Awaited<ReturnType<typeof createScratchMysqlDatabase>>;
@@ -67,7 +64,6 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
       `create table secrets (id int, secret varchar(64)); insert into secrets values (1, 'OUTSIDE_MARKER')`,
     );
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     const conn = await createConnection(t, { name: 'warehouse', ...settingsOf('mysql', main.url) });

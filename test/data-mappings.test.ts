@@ -6,9 +6,7 @@ import { resolveConnection } from '../src/modules/data/connections/resolve.ts';
 import type { Connection } from '../src/modules/data/connections/types.ts';
 import { openPgliteWarehousePool, Warehouses } from '../src/modules/data/engines/pglite.ts';
 import { PoolManager } from '../src/modules/data/engines/pools.ts';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createConnection, createDomain, runQuery, sessionFor, settingsOf } from './helpers/data.ts';
@@ -160,13 +158,12 @@ describe('warehouse pools', () => {
 });
 
 describe('credential mappings end to end (pglite warehouses per tenant)', () => {
-  const data = dataAccessFeature();
+  const data = { data: () => t.app.services.data };
   let t: TestApp;
   let domainId: string;
   let connectionId: string;
   before(async () => {
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     for (const tenant of ['acme', 'globex']) {
@@ -269,13 +266,11 @@ const pgUrl = process.env.TEST_DATABASE_URL;
 describe('two tenants routed to two PostgreSQL databases never share a pool', {
   skip: pgUrl ? false : 'TEST_DATABASE_URL not set',
 }, () => {
-  const data = dataAccessFeature();
   let t: TestApp;
   const scratch: { name: string; url: string; drop: () => Promise<void> }[] = [];
   let domainId: string;
   before(async () => {
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     for (let i = 0; i < 2; i++) {
@@ -369,13 +364,11 @@ describe('two tenants routed to two PostgreSQL databases never share a pool', {
 describe('a mapping schema override routes one domain to each tenant schema (PostgreSQL)', {
   skip: pgUrl ? false : 'TEST_DATABASE_URL not set',
 }, () => {
-  const data = dataAccessFeature();
   let t: TestApp;
   let db: { name: string; url: string; drop: () => Promise<void> };
   let domainId: string;
   before(async () => {
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     db = await createScratchPostgresDatabase(pgUrl!);
@@ -427,13 +420,11 @@ const myUrl = process.env.TEST_MYSQL_URL;
 describe('a mapping database override routes one domain to each tenant database (MariaDB/MySQL)', {
   skip: myUrl ? false : 'TEST_MYSQL_URL not set',
 }, () => {
-  const data = dataAccessFeature();
   let t: TestApp;
   const dbs: { name: string; url: string; drop: () => Promise<void> }[] = [];
   let domainId: string;
   before(async () => {
     t = await startTestApp(testBackends()[0]!, {
-      features: [sessionsFeature(), data],
       env: { TESSERA_WAREHOUSE_DIR: 'memory' },
     });
     const mysql = await import('mysql2/promise');

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataAccessFeature } from '../src/modules/data/feature.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
-import { sessionsFeature } from '../src/modules/sessions/feature.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
@@ -35,7 +33,7 @@ const MAX_ROWS = 3;
 
 for (const leg of warehouseLegs()) {
   describe(`runQuery through the gate (${leg.engine} warehouse)`, () => {
-    const data = dataAccessFeature();
+    const data = { data: () => t.app.services.data };
     let t: TestApp;
     let wh: Warehouse;
     let domainId: string;
@@ -44,7 +42,6 @@ for (const leg of warehouseLegs()) {
 
     before(async () => {
       t = await startTestApp(testBackends()[0]!, {
-        features: [sessionsFeature(), data],
         env: {
           TESSERA_QUERY_MAX_ROWS: String(MAX_ROWS),
           TESSERA_QUERY_TIMEOUT_MS: '1500',
@@ -384,6 +381,26 @@ for (const leg of warehouseLegs()) {
       );
       assert.ok(failures.length >= 1);
       assert.equal((failures.at(-1)!.details as any).errorCode, 'QUERY_REFUSED');
+    });
+
+    test('query parameters are bound for the calling user, never spliced', async () => {
+      const run = (sql: string, parameters: Record<string, string | number | string[]>) =>
+        data.data().queries.run({
+          caller: { workspaceId: t.workspaceId, userId: ids.alice!, transientAttributes: new Map() },
+          domainId,
+          sql,
+          parameters,
+          origin: { actorKeyId: null, actorUserId: null, requestId: null, ip: null },
+          at: () => new Date(),
+        });
+      const rows = async (sql: string, parameters: Record<string, string | number | string[]>) =>
+        (await run(sql, parameters)).rows.map((r) => r.map(Number));
+      const sql = 'select amount from orders where region in ({{regions}}) and amount >= {{min}} order by id';
+      assert.deepEqual(await rows(sql, { regions: ['DE', 'US'], min: 100 }), [[100], [300]]);
+      assert.deepEqual(await rows(sql, { regions: ['US'], min: 0, unused: 'x' }), [[300]]);
+      // Bob's rows stay out of reach whatever the values say.
+      assert.deepEqual(await rows(sql, { regions: ["US' OR '1'='1", 'DE'], min: 1000 }), []);
+      await assert.rejects(run(sql, { regions: ['DE'] }), { code: 'BAD_USER_INPUT' });
     });
 
     test('a query past the statement timeout fails with QUERY_TIMEOUT', {

@@ -9,9 +9,9 @@ import type { ResolvedSettings } from '../src/modules/data/connections/types.ts'
 import { openMysqlPool } from '../src/modules/data/engines/mysql.ts';
 import { openPostgresPool } from '../src/modules/data/engines/postgres.ts';
 import type { DataPool } from '../src/modules/data/engines/types.ts';
+import type { OutboxMessage } from '../src/modules/outbox/queries.ts';
 import { OutboxSender } from '../src/modules/outbox/sender.ts';
 import { smtpMailer } from '../src/modules/outbox/smtp-mailer.ts';
-import type { OutboxMessage } from '../src/modules/outbox/store.ts';
 import { createUsers } from './helpers/api.ts';
 import { startTestApp } from './helpers/app.ts';
 import {

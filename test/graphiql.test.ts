@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type App, createApp } from '../src/app.ts';
-import { coreFeatures } from '../src/features.ts';
 import { GRAPHIQL_CSP } from '../src/modules/graphiql/page.ts';
 import { testConfig } from './helpers/app.ts';
 
@@ -10,7 +9,7 @@ const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9
 /** An in-memory app with the given environment. */
 async function open(env: Record<string, string>): Promise<App> {
   const config = { ...testConfig(env), database: { kind: 'pglite' as const, dataDir: null }, dataDir: null };
-  return createApp(config, { features: coreFeatures() });
+  return createApp(config);
 }
 
 describe('GraphiQL at GET /graphql (on outside production)', () => {

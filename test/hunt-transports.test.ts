@@ -30,7 +30,7 @@ for (const backend of testBackends()) {
 
     it('Connection: close closes the socket right after the last event', async () => {
       const server = createServer(
-        nodeHandler((request, info) => t().app.fetch(request, info), {
+        nodeHandler(t().app.http, {
           maxBodyBytes: 1 << 20,
           publicOrigin: 'http://tessera.test',
           log: t().app.log,

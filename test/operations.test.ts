@@ -6,7 +6,6 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { coreFeatures } from '../src/features.ts';
 import { Metrics } from '../src/metrics.ts';
 import { PERMISSIONS } from '../src/modules/auth/permissions.ts';
 import { testConfig } from './helpers/app.ts';
@@ -23,7 +22,7 @@ async function appWithLog(backend: ReturnType<typeof testBackends>[number]) {
   });
   const { database, drop } = await backend.open();
   const config = { ...testConfig(), database } as Config;
-  const app = await createApp(config, { logger: pino({ level: 'info' }, sink), features: coreFeatures() });
+  const app = await createApp(config, { logger: pino({ level: 'info' }, sink) });
   const ws = await app.services.workspaces.ensureDefault();
   const { token } = await app.services.accessKeys.create(
     { workspaceId: ws.id, name: 'ops', permissions: PERMISSIONS, expiresAt: null },

@@ -75,9 +75,6 @@ describe('the tessera process', () => {
 
       const app = await createApp(
         loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TESSERA_DATA_DIR: server.dataDir }),
-        {
-          features: [],
-        },
       );
       try {
         const ws = await app.services.workspaces.ensureDefault();

@@ -6,7 +6,6 @@
 // TESSERA_SESSION_TTL_SECONDS (60 here, so renewals are visible within a minute).
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { coreFeatures } from '../../src/features.ts';
 import { startServer } from '../../src/server.ts';
 import { startExampleHost } from './server.ts';
 
@@ -33,7 +32,7 @@ const config = {
   database: { kind: 'pglite', dataDir: null },
   dataDir: null,
 } as const;
-const app = await createApp(config, { features: coreFeatures() });
+const app = await createApp(config);
 const tessera = await startServer(app).catch((err) => portInUse(err, 'TESSERA_PORT', tesseraPort));
 
 const workspace = await app.services.workspaces.ensureDefault();

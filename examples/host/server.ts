@@ -69,11 +69,21 @@ export async function startExampleHost(options: ExampleHostOptions): Promise<Exa
       }
       if (route === 'GET /') {
         const email = signedInEmail(req);
+        // `?filter.region=DE` on the host's own URL becomes the dashboard's initial filters, and
+        // `?dashboard=<id>` embeds another dashboard (the SDK checks the id's shape).
+        const filters: Record<string, string[]> = {};
+        for (const [key, value] of url.searchParams) {
+          if (!key.startsWith('filter.')) continue;
+          const id = key.slice('filter.'.length);
+          filters[id] = [...(filters[id] ?? []), value];
+        }
         return send(
           res,
           200,
           'text/html; charset=utf-8',
-          email ? dashboardPage(email, publicUrl, dashboardId) : loginPage(),
+          email
+            ? dashboardPage(email, publicUrl, url.searchParams.get('dashboard') ?? dashboardId, filters)
+            : loginPage(),
         );
       }
       send(res, 404, 'text/plain', 'not found');
@@ -113,12 +123,19 @@ function loginPage(): string {
 </body></html>`;
 }
 
-function dashboardPage(email: string, tesseraUrl: string, dashboardId: string): string {
+function dashboardPage(
+  email: string,
+  tesseraUrl: string,
+  dashboardId: string,
+  filters: Record<string, string[]>,
+): string {
+  // One value per filter is a plain string; several make a list (a multi select).
+  const initial = Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Example host</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 1.5rem; }
-  #dashboard { height: 420px; border: 1px solid #ccc; border-radius: 8px; overflow: hidden; }
+  #dashboard { height: 1120px; border: 1px solid #ccc; border-radius: 8px; overflow: hidden; }
   #events { font-family: ui-monospace, monospace; font-size: 13px; }
 </style></head>
 <body>
@@ -146,6 +163,10 @@ function dashboardPage(email: string, tesseraUrl: string, dashboardId: string): 
       if (!response.ok) throw new Error('token request failed: HTTP ' + response.status);
       return (await response.json()).token;
     },
+    // Filter values the page starts with (the user can change them; setFilters() too).
+    filters: ${JSON.stringify(initial).replace(/</g, '\\u003c')},
+    // The host's look: any of the page's CSS variables (docs/embedding.md "Theming").
+    theme: { '--tessera-accent': '#0f766e', '--tessera-chart-1': '#0f766e', '--tessera-radius': '10px' },
     onEvent: (event) => log(event.type + (event.code ? ' ' + event.code : '')),
   });
   window.tesseraEmbed = dashboard; // handy in the browser console

@@ -6,7 +6,6 @@
 // Environment (all optional): TESSERA_PORT (4000), IDP_PORT (4400).
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { coreFeatures } from '../../src/features.ts';
 import { PERMISSIONS } from '../../src/modules/auth/permissions.ts';
 import { startServer } from '../../src/server.ts';
 import { startTestProvider } from './test-provider.ts';
@@ -44,7 +43,7 @@ const config = {
   database: { kind: 'pglite', dataDir: null },
   dataDir: null,
 } as const;
-const app = await createApp(config, { features: coreFeatures() });
+const app = await createApp(config);
 const tessera = await startServer(app);
 const workspace = await app.services.workspaces.ensureDefault();
 const { token } = await app.services.accessKeys.create(

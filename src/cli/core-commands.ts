@@ -1,9 +1,15 @@
 import { sql } from 'kysely';
+import {
+  type CliCommand,
+  flag,
+  jsonOption,
+  type RunningApp,
+  UsageError,
+  workspaceOption,
+} from '../kernel/command.ts';
 import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
 import { parseTimestamp } from '../time.ts';
-import { flag, jsonOption, UsageError, workspaceOption } from './args.ts';
-import type { CliCommand } from './commands.ts';
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -19,7 +25,7 @@ export const serveCommand: CliCommand = {
       );
     }
     env.io.err(
-      `Tessera listening on ${running.url} (GraphQL: ${running.url}/graphql, database: ${app.db.kind})`,
+      `Tessera listening on ${running.url} (GraphQL: ${running.url}/graphql, database: ${app.services.database.kind})`,
     );
     await new Promise<void>((resolve) => {
       const shutdown = (signal: NodeJS.Signals) => {
@@ -52,16 +58,13 @@ const FIRST_KEY_LOCK = 7_202_611_001;
  * workspace. Check and create run under one advisory lock, so of several instances cold-starting
  * on one database exactly one creates (and prints) the key.
  */
-async function createFirstKeyIfNone(
-  app: Awaited<ReturnType<Parameters<CliCommand['run']>[1]['openApp']>>,
-): Promise<string | null> {
+async function createFirstKeyIfNone(app: RunningApp): Promise<string | null> {
   // Before taking the connection: PGlite has only one, and ensureDefault is race-safe on its own.
   const ws = await app.services.workspaces.ensureDefault();
   return app.services.db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${FIRST_KEY_LOCK})`.execute(conn);
     try {
-      const any = await conn.selectFrom('access_keys').select('id').limit(1).executeTakeFirst();
-      if (any) return null;
+      if (await app.services.accessKeys.anyExists(conn)) return null;
       const { token } = await app.services.accessKeys.create(
         { workspaceId: ws.id, name: 'first key', permissions: PERMISSIONS, expiresAt: null },
         null,

@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
-import { type CliOption, type CliSyntax, type ParsedArgs, UsageError } from './args.ts';
-import type { CliCommand, CliSubcommand } from './commands.ts';
+import {
+  type CliCommand,
+  type CliOption,
+  type CliSubcommand,
+  type CliSyntax,
+  type ParsedArgs,
+  UsageError,
+} from '../kernel/command.ts';
 import { closest } from './suggest.ts';
 
 /** What a command line asks for: a help text, or a command to run with checked arguments. */

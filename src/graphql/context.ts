@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.ts';
 import type { RequestReport } from '../http/request-report.ts';
+import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditOrigin } from '../modules/audit/service.ts';
 import type { Principal } from '../modules/auth/principal.ts';
-import type { Services } from '../services.ts';
 import type { Loaders } from './loaders.ts';
 
 /** Everything a resolver may use. Built fresh for every request; nothing global. */

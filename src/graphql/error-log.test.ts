@@ -5,6 +5,8 @@ import { pino } from 'pino';
 import { testConfig } from '../../test/helpers/app.ts';
 import { type App, createApp } from '../app.ts';
 import type { Config } from '../config.ts';
+import { defineModule } from '../kernel/module.ts';
+import { modules } from '../modules/index.ts';
 
 /**
  * docs/api-contract.md §1: an unexpected failure is masked for the client, and its cause goes to the log
@@ -27,27 +29,28 @@ describe('unexpected errors', () => {
       { ...testConfig(), database: { kind: 'pglite', dataDir: null } } as Config,
       {
         logger: pino({ level: 'error' }, sink),
-        features: [
-          {
+        modules: [
+          ...modules,
+          defineModule({
             name: 'faulty',
-            modules: [
-              {
-                typeDefs: 'extend type Query { faulty: String slow: String }',
-                resolvers: {
-                  Query: {
-                    faulty: async () => {
-                      await gate;
-                      throw new Error('connection to /var/secret/db.sock lost');
-                    },
-                    slow: async () => {
-                      release();
-                      return 'ok';
-                    },
+            needs: [],
+            provides: [],
+            graphql: {
+              typeDefs: 'extend type Query { faulty: String slow: String }',
+              resolvers: {
+                Query: {
+                  faulty: async () => {
+                    await gate;
+                    throw new Error('connection to /var/secret/db.sock lost');
+                  },
+                  slow: async () => {
+                    release();
+                    return 'ok';
                   },
                 },
               },
-            ],
-          },
+            },
+          }),
         ],
       },
     );

@@ -3,16 +3,8 @@ import { translateDatabaseFailure } from '../db/errors.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-/** The one body every authentication failure gets (docs/api-contract.md §1): no oracle. */
-export const UNAUTHORIZED_BODY =
-  '{"errors":[{"message":"Unauthorized","extensions":{"code":"UNAUTHENTICATED"}}],"data":null}';
-
-export function unauthorizedResponse(): Response {
-  return new Response(UNAUTHORIZED_BODY, {
-    status: 401,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' },
-  });
-}
+/** The one body every authentication failure gets (docs/api-contract.md §1), answered by the HTTP layer. */
+export { UNAUTHORIZED_BODY } from '../http/refusals.ts';
 
 /**
  * The single boundary that turns thrown errors into client-visible GraphQL errors. AppErrors keep

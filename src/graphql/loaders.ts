@@ -9,7 +9,7 @@ import {
   type StoredAttribute,
   type UserRow,
   usersByIds,
-} from '../modules/users/queries.ts';
+} from '../modules/users/queries/users.ts';
 
 /** Per-request batch loaders for the fields of many users at once. */
 export interface Loaders {

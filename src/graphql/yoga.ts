@@ -14,10 +14,10 @@ import {
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import type { RequestReport } from '../http/request-report.ts';
+import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
-import type { Services } from '../services.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
 import { requestLimitsFor } from './limits.ts';
@@ -145,8 +145,10 @@ function reportOperation(): Plugin<RequestContext> {
 }
 
 /**
- * A resolver that finds no credential throws UNAUTHENTICATED; the whole response then becomes
- * the one 401 body, exactly as for a bad token (docs/api-contract.md §1).
+ * A resolver that finds no credential throws UNAUTHENTICATED; the whole response then becomes a
+ * 401 with no data. The HTTP layer (src/http/pipeline.ts) answers every 401 with the one body,
+ * exactly as for a bad token (docs/api-contract.md §1); this only sets the status, for every
+ * transport alike.
  */
 function unauthenticatedAs401(): Plugin {
   return {

@@ -1,16 +1,17 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
-import { errorResponse } from './router.ts';
-
-export type FetchHandler = (request: Request, info: { ip: string | null }) => Promise<Response>;
+import { type HttpPipeline, requestIdOf, type TransportRequest } from './pipeline.ts';
+import { type HttpRefusal, refuse } from './refusals.ts';
 
 /**
- * Bridges node:http to a fetch-style handler. The body is read here, up to `maxBodyBytes`
- * (413 past that, before the rest is read), so no handler ever sees an oversized request.
+ * Bridges node:http to the HTTP pipeline. The body is read here, up to `maxBodyBytes` (413 past
+ * that, before the rest is read), so no handler ever sees an oversized request. What this bridge
+ * answers itself (those refusals, a failure outside the pipeline) is answered, logged and given
+ * its request id by the pipeline, like every other request.
  */
 export function nodeHandler(
-  handle: FetchHandler,
+  pipeline: HttpPipeline,
   options: {
     maxBodyBytes: number;
     publicOrigin: string;
@@ -26,35 +27,59 @@ export function nodeHandler(
     res.once('close', () => {
       if (!res.writableFinished) abandoned.abort();
     });
+    const header = req.headers['x-request-id'];
+    const transport: TransportRequest = {
+      method: req.method ?? 'GET',
+      url: safeUrl(req.url, options.publicOrigin),
+      requestId: requestIdOf(typeof header === 'string' ? header : undefined),
+    };
+    const started = performance.now();
+    const answer = (outcome: unknown) => pipeline.answer(transport, outcome, performance.now() - started);
     try {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
-        await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
+        await send(res, answer(refuse.tooLarge()), true);
         return;
       }
       const body =
         req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req, options.maxBodyBytes);
       if (body === 'too-large') {
-        await send(res, errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large'), true);
+        await send(res, answer(refuse.tooLarge()), true);
         return;
       }
       const request = fetchRequest(req, body, options.publicOrigin, abandoned.signal);
       if (!(request instanceof Request)) {
-        await send(res, request, true);
+        await send(res, answer(request), true);
         return;
       }
-      const response = await handle(request, { ip: req.socket.remoteAddress ?? null });
+      const response = await pipeline.fetch(request, {
+        ip: req.socket.remoteAddress ?? null,
+        requestId: transport.requestId,
+      });
       await send(res, response, draining());
     } catch (err) {
-      // The handler answers its own failures; what lands here broke outside it (reading the body,
-      // building the request, writing the response).
-      if (!abandoned.signal.aborted)
-        options.log.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
-      if (!res.headersSent)
-        await send(res, errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.'), true).catch(
-          () => {},
-        );
-      else res.destroy();
+      // The pipeline answers its own failures; what lands here broke outside it (reading the
+      // body, writing the response). A client that went away is no failure of ours.
+      if (abandoned.signal.aborted) {
+        res.destroy();
+        return;
+      }
+      if (!res.headersSent) {
+        // The documented 500 body, logged with its cause and request id by the pipeline.
+        await send(res, answer(err), true).catch(() => res.destroy());
+        return;
+      }
+      // Too late for a status: the response was cut short. Its cause still goes to the log.
+      options.log.error(
+        {
+          err,
+          requestId: transport.requestId,
+          method: transport.method,
+          path: new URL(transport.url).pathname,
+        },
+        'response failed after its headers were sent',
+      );
+      res.destroy();
     }
   };
 }
@@ -62,22 +87,27 @@ export function nodeHandler(
 /** Methods the fetch `Request` refuses to represent (`TRACE` would echo credentials back). */
 const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
+/** The request's URL for its log line; a target the URL parser refuses is logged as `/`. */
+function safeUrl(target: string | undefined, publicOrigin: string): string {
+  try {
+    return new URL(target ?? '/', publicOrigin).href;
+  } catch {
+    return new URL('/', publicOrigin).href;
+  }
+}
+
 /**
- * The fetch `Request` for a node:http request, or the 4xx response when there is none: a method
- * fetch forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
+ * The fetch `Request` for a node:http request, or the refusal when there is none: a method fetch
+ * forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
  */
 function fetchRequest(
   req: IncomingMessage,
   body: Buffer | undefined,
   publicOrigin: string,
   signal: AbortSignal,
-): Request | Response {
+): Request | HttpRefusal {
   const method = (req.method ?? 'GET').toUpperCase();
-  if (UNSUPPORTED_METHODS.has(method)) {
-    const response = errorResponse(405, 'BAD_REQUEST', 'Method not allowed');
-    response.headers.set('allow', 'GET, HEAD, POST');
-    return response;
-  }
+  if (UNSUPPORTED_METHODS.has(method)) return refuse.methodNotAllowed('GET, HEAD, POST');
   try {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
@@ -93,7 +123,7 @@ function fetchRequest(
         : {}),
     });
   } catch {
-    return errorResponse(400, 'BAD_REQUEST', 'Malformed request');
+    return refuse.malformedRequest();
   }
 }
 

@@ -1,8 +1,16 @@
-import type { App } from '../app.ts';
 import { translateDatabaseFailure } from '../db/errors.ts';
 import { unavailableHttp } from '../graphql/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import type { RequestReport } from './request-report.ts';
-import { errorResponse } from './router.ts';
+import { errorResponse, type Router } from './router.ts';
+
+/** Where a request's line and metrics go, and the routes that name it. */
+export interface RequestLogTarget {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly router: Router;
+}
 
 /**
  * An error no inner boundary answered (a plain route, authentication before GraphQL): a database
@@ -22,10 +30,13 @@ export function failureResponse(err: unknown, report: RequestReport): Response {
   return response;
 }
 
-/** One info line per request, and its metrics; a 5xx is logged at error level with its cause. */
+/**
+ * One info line per request, and its metrics; a 5xx is logged at error level with its cause (a
+ * response whose cause no layer recorded says so, rather than logging nothing).
+ */
 export function logRequest(
-  app: Pick<App, 'metrics' | 'log' | 'router'>,
-  request: Request,
+  app: RequestLogTarget,
+  request: { readonly method: string; readonly url: string },
   requestId: string,
   report: RequestReport,
   status: number,
@@ -43,12 +54,16 @@ export function logRequest(
     durationMs: Math.round(ms * 10) / 10,
     ...(report.codes.length > 0 ? { codes: report.codes.slice(0, 10) } : {}),
   };
-  if (status >= 500) app.log.error({ ...line, err: report.cause }, 'request failed');
+  if (status >= 500)
+    app.log.error(
+      { ...line, err: report.cause ?? new Error(`HTTP ${status} with no recorded cause`) },
+      'request failed',
+    );
   else app.log.info(line, 'request');
 }
 
 /** A bounded metrics label for a non-GraphQL request: its route pattern, never the raw path. */
-function routeLabel(app: Pick<App, 'router'>, method: string, path: string): string {
+function routeLabel(app: RequestLogTarget, method: string, path: string): string {
   if (path === '/graphql') return 'graphql';
   const match = app.router.match(method, path);
   return typeof match === 'object' && match !== null ? match.path : 'unmatched';

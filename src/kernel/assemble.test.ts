@@ -49,4 +49,19 @@ describe('module assembly', () => {
     createModuleServices([mod('b', ['a'], ['b']), mod('a', [], ['a'])], services);
     assert.deepEqual(Reflect.get(services, 'b'), { by: 'b', saw: [{ by: 'a', saw: [] }] });
   });
+
+  it('lets two modules use each other through `uses`, which is checked but does not order the build', () => {
+    const a = { ...mod('a', [], ['a']), uses: named('b') };
+    const b = mod('b', ['a'], ['b']);
+    assert.deepEqual(
+      buildOrder([b, a], []).map((m) => m.name),
+      ['a', 'b'],
+    );
+    const services = { a: 1, b: 2 } as unknown as Services;
+    assert.equal(Reflect.get(servicesFor(a, services), 'b'), 2);
+    assert.throws(
+      () => buildOrder([{ ...mod('a', [], ['a']), uses: named('ghost') }], []),
+      /uses "ghost", which no module provides/,
+    );
+  });
 });

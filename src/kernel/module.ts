@@ -1,6 +1,6 @@
-import type { CliCommand } from '../cli/commands.ts';
 import type { GraphQLModule } from '../graphql/context.ts';
 import type { Router } from '../http/router.ts';
+import type { CliCommand } from './command.ts';
 import type { ServiceName, Services } from './services.ts';
 
 /** What a module's `start` may know about the process it runs in. */
@@ -19,6 +19,12 @@ export interface TesseraModule<Provided extends ServiceName = ServiceName> {
   readonly name: string;
   /** Services of other modules this one uses (in `create`, resolvers, routes and commands). */
   readonly needs: readonly ServiceName[];
+  /**
+   * Services reached only once every module is built (by commands, or lazily by resolvers): they
+   * are checked to exist and reachable like `needs`, but do not order the build, so two modules may
+   * use each other this way (data's demo command creates users; users check scopes against domains).
+   */
+  readonly uses?: readonly ServiceName[];
   /** The services this module adds; `create` must return exactly these. */
   readonly provides: readonly Provided[];
   /** Builds the module's services. No I/O: it runs for every process, before anything serves. */
@@ -31,8 +37,20 @@ export interface TesseraModule<Provided extends ServiceName = ServiceName> {
   readonly commands?: readonly CliCommand[];
   /** Work once every service exists, before serving (warming caches, background loops). */
   start?(services: Services, runtime: ModuleRuntime): Promise<void>;
-  stop?(): Promise<void>;
+  /**
+   * Releases what `start` or `create` opened, in reverse order of starting. Per-app state lives in
+   * the module's services (several apps may run in one process), so `stop` is handed them too.
+   */
+  stop?(services: Services): Promise<void>;
 }
+
+/**
+ * A module of the list, whatever it provides: every `defineModule(…)` is one. (`create` returns
+ * some services here; that they are exactly those in `provides` is checked at assembly.)
+ */
+export type AnyModule = Omit<TesseraModule, 'create'> & {
+  create?(services: Services): Partial<Services>;
+};
 
 /** Declares a module; the type parameter ties `provides` to what `create` returns. */
 export function defineModule<const Provided extends ServiceName = never>(

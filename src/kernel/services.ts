@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
-import type { Db } from '../db/index.ts';
+import type { DatabaseHandle, Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -14,6 +14,8 @@ import type { Metrics } from '../metrics.ts';
 export interface Services {
   readonly config: Config;
   readonly db: Db;
+  /** The database itself, beyond its query builder: its kind, pool statistics, readiness. */
+  readonly database: DatabaseHandle;
   readonly clock: Clock;
   readonly log: Logger;
   /** Encrypts secrets at rest with the master key. */
@@ -28,8 +30,12 @@ export type ServiceName = keyof Services;
 export const KERNEL_SERVICES = [
   'config',
   'db',
+  'database',
   'clock',
   'log',
   'secrets',
   'metrics',
 ] as const satisfies readonly ServiceName[];
+
+/** The kernel's own services: what the composition root builds before any module. */
+export type KernelServices = Pick<Services, (typeof KERNEL_SERVICES)[number]>;

@@ -1,8 +1,8 @@
 import { after, before } from 'node:test';
-import { type App, createApp, type Feature } from '../../src/app.ts';
+import { type App, createApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { coreFeatures } from '../../src/features.ts';
+import type { AnyModule } from '../../src/kernel/module.ts';
 import { PERMISSIONS } from '../../src/modules/auth/permissions.ts';
 import type { TestBackend } from './databases.ts';
 
@@ -43,13 +43,13 @@ export const testConfig = (overrides: Record<string, string> = {}): Config =>
 /** Starts an app on a fresh database of `backend`. */
 export async function startTestApp(
   backend: TestBackend,
-  options: { env?: Record<string, string>; features?: readonly Feature[]; clock?: ManualClock } = {},
+  options: { env?: Record<string, string>; modules?: readonly AnyModule[]; clock?: ManualClock } = {},
 ): Promise<TestApp> {
   const { database, drop } = await backend.open();
   const clock = options.clock ?? new ManualClock(Date.now());
   const config = { ...testConfig(options.env), database } as Config;
-  // Every feature the real server runs, unless a test asks for a narrower app.
-  const app = await createApp(config, { clock, features: options.features ?? coreFeatures() });
+  // Every module the real server runs, unless a test asks for another list.
+  const app = await createApp(config, { clock, ...(options.modules ? { modules: options.modules } : {}) });
   const workspace = await app.services.workspaces.ensureDefault();
   const key = async (permissions: readonly string[], workspaceId = workspace.id) =>
     (await app.services.accessKeys.create({ workspaceId, name: 'test', permissions, expiresAt: null }, null))

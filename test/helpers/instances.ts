@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { type App, createApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Config } from '../../src/config.ts';
-import { coreFeatures } from '../../src/features.ts';
 import { PERMISSIONS } from '../../src/modules/auth/permissions.ts';
 import { testConfig } from './app.ts';
 import { createScratchPostgresDatabase } from './databases.ts';
@@ -37,9 +36,7 @@ export async function startInstances(
     ...testConfig({ TESSERA_MASTER_KEY: masterKey, ...env }),
     database: { kind: 'postgres', url: scratch.url, poolSize: 5 },
   } as Config;
-  const apps = await Promise.all(
-    Array.from({ length: count }, () => createApp(config, { clock, features: coreFeatures() })),
-  );
+  const apps = await Promise.all(Array.from({ length: count }, () => createApp(config, { clock })));
   const workspace = await apps[0]!.services.workspaces.ensureDefault();
   const key = async (permissions: readonly string[]) =>
     (

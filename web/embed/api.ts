@@ -20,6 +20,9 @@ const SESSION_QUERY = `query TesseraEmbedSession {
   effectiveAttributes { key value source overridden { source value } }
 }`;
 
+/** How long a call may take before the page gives up on it (a tile shows its timeout state). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export class ServerClock {
   #offsetMs = 0;
 
@@ -65,16 +68,39 @@ export class TesseraApi {
     });
   }
 
-  async #query<T>(token: string, query: string, pick: (data: unknown) => T | null): Promise<ApiResult<T>> {
+  /**
+   * One GraphQL operation; `pick` takes the wanted value out of `data` (null: unexpected shape).
+   * A call still unanswered after `timeoutMs` is abandoned as `TIMEOUT`.
+   */
+  request<T>(
+    token: string,
+    query: string,
+    variables: Record<string, unknown>,
+    pick: (data: unknown) => T | null,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<ApiResult<T>> {
+    return this.#query(token, query, pick, variables, timeoutMs);
+  }
+
+  async #query<T>(
+    token: string,
+    query: string,
+    pick: (data: unknown) => T | null,
+    variables: Record<string, unknown> = {},
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<ApiResult<T>> {
     let response: Response;
     try {
       response = await fetch(this.#endpoint, {
         method: 'POST',
         credentials: 'omit',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query }),
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      if (err instanceof DOMException && err.name === 'TimeoutError')
+        return { ok: false, status: 0, code: 'TIMEOUT', message: 'no answer in time' };
       return {
         ok: false,
         status: 0,

@@ -2,23 +2,20 @@
 // <meta name="tessera-embed"> JSON blob: dashboard id, the workspace it was framed for, that
 // workspace's allowed embed origins, and the token issuer.
 
+import { EMBED_CONFIG_META, type EmbedPageConfig } from '../../src/shared/embed-page.ts';
+import { EMBED_PROTOCOL_VERSION } from '../../src/shared/embed-protocol.ts';
+import { DEFAULT_RENEW_LEAD_SECONDS, RENEW_LEAD_BOUNDS_SECONDS } from '../../src/shared/limits.ts';
 import { ServerClock, TesseraApi } from './api.ts';
-import { decodeJwt, SessionTokenVerifier } from './jwt.ts';
+import { DashboardPage } from './dashboard/dashboard.ts';
+import { decodeToken, SessionTokenVerifier } from './jwt.ts';
 import { ParentChannel } from './parent.ts';
 import { EmbeddedSession, STORAGE_KEY } from './session.ts';
 import { SessionPage } from './view.ts';
 
-interface PageConfig {
-  dashboardId: string;
-  workspaceId: string | null;
-  allowedOrigins: string[] | null;
-  issuer: string;
-}
-
-const DEFAULT_RENEW_LEAD_SECONDS = 10;
+type PageConfig = EmbedPageConfig;
 
 function readConfig(): PageConfig {
-  const meta = document.querySelector<HTMLMetaElement>('meta[name="tessera-embed"]');
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${EMBED_CONFIG_META}"]`);
   return JSON.parse(meta?.content ?? '{}') as PageConfig;
 }
 
@@ -27,7 +24,10 @@ function renewLeadMs(url: URL, root: HTMLElement): number {
   const raw = url.searchParams.get('renewLead') ?? root.dataset.renewLead ?? '';
   const seconds = Number(raw);
   return (
-    (raw !== '' && Number.isFinite(seconds) && seconds >= 1 && seconds <= 3600
+    (raw !== '' &&
+    Number.isFinite(seconds) &&
+    seconds >= RENEW_LEAD_BOUNDS_SECONDS.min &&
+    seconds <= RENEW_LEAD_BOUNDS_SECONDS.max
       ? seconds
       : DEFAULT_RENEW_LEAD_SECONDS) * 1000
   );
@@ -53,7 +53,7 @@ function takeToken(url: URL, config: PageConfig): string | null {
     return null;
   }
   if (stored === null) return null;
-  const wid = decodeJwt(stored)?.payload.wid;
+  const wid = decodeToken(stored)?.payload.wid;
   return config.workspaceId === null || wid === config.workspaceId ? stored : null;
 }
 
@@ -70,9 +70,23 @@ async function main(): Promise<void> {
     now: () => clock.now(),
   });
   const channel = new ParentChannel(config.allowedOrigins);
-  const page = new SessionPage(root, config.dashboardId);
   const token = takeToken(url, config);
-  const session = new EmbeddedSession({
+  let session: EmbeddedSession;
+  const dashboard = new DashboardPage({
+    api,
+    dashboardId: config.dashboardId,
+    token: () => session.activeToken,
+    unauthorized: (t) => session.unauthorized(t),
+    post: (m) => channel.post(m),
+  });
+  const page = new SessionPage(root, config.dashboardId, dashboard.element);
+  // The session panel opens by itself when there is no dashboard to show.
+  new MutationObserver(() => {
+    const status = dashboard.status;
+    page.panel.open = status === 'missing' || status === 'forbidden' || status === 'failed';
+  }).observe(dashboard.element, { attributes: true, attributeFilter: ['data-status'] });
+  let wasActive = false;
+  session = new EmbeddedSession({
     api,
     verifier,
     channel,
@@ -82,6 +96,9 @@ async function main(): Promise<void> {
     onChange: (state) => {
       page.render(state);
       tick();
+      const active = state.kind === 'active';
+      if (active !== wasActive || (active && dashboard.status === 'idle')) dashboard.sessionChanged(active);
+      wasActive = active;
     },
   });
   const tick = () => {
@@ -89,8 +106,12 @@ async function main(): Promise<void> {
     page.tick(exp === null ? null : Math.ceil((exp - clock.now()) / 1000));
   };
   setInterval(tick, 1000);
-  channel.onTokenResponse((t) => session.offer(t));
-  channel.post({ type: 'TESSERA_READY', version: 1 });
+  channel.onHostMessage((m) => {
+    if (m.type === 'JWT_TOKEN_RESPONSE') session.offer(m.token);
+    else if (m.type === 'TESSERA_SET_FILTERS') dashboard.setFilters(m.filters);
+    else dashboard.setTheme(m.theme);
+  });
+  channel.post({ type: 'TESSERA_READY', version: EMBED_PROTOCOL_VERSION });
   await session.start(token);
 }
 

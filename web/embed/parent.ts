@@ -11,13 +11,16 @@
 // version, an error code). Allowed origins match as in CSP: `https://*.example.com` covers its
 // subdomains (web/embed/origins.ts).
 
+import {
+  type HostMessage,
+  type PageMessage,
+  sanitizeFilters,
+  sanitizeTheme,
+} from '../../src/shared/embed-protocol.ts';
+import { MAX_TOKEN_LENGTH } from '../../src/shared/limits.ts';
 import { exactOrigins, originAllowed } from './origins.ts';
 
-export type OutgoingMessage =
-  | { type: 'REQUEST_JWT_TOKEN' }
-  | { type: 'TESSERA_READY'; version: 1 }
-  | { type: 'TESSERA_SESSION_EXPIRED' }
-  | { type: 'TESSERA_ERROR'; code: string; message: string };
+export type OutgoingMessage = PageMessage;
 
 export class ParentChannel {
   readonly #allowedOrigins: readonly string[];
@@ -40,12 +43,17 @@ export class ParentChannel {
 
   /** Calls `onToken` for every well-formed `JWT_TOKEN_RESPONSE` from a trusted sender; everything else is ignored. */
   onTokenResponse(onToken: (token: string) => void): void {
+    this.onHostMessage((m) => {
+      if (m.type === 'JWT_TOKEN_RESPONSE') onToken(m.token);
+    });
+  }
+
+  /** Every well-formed host message from a trusted sender, its payload sanitized; everything else is ignored. */
+  onHostMessage(handler: (message: HostMessage) => void): void {
     window.addEventListener('message', (event: MessageEvent) => {
       if (!this.framed || event.source !== window.parent || !this.#trusted(event.origin)) return;
-      const data: unknown = event.data;
-      if (typeof data !== 'object' || data === null) return;
-      const { type, token } = data as { type?: unknown; token?: unknown };
-      if (type === 'JWT_TOKEN_RESPONSE' && typeof token === 'string' && token.length > 0) onToken(token);
+      const message = parseHostMessage(event.data);
+      if (message) handler(message);
     });
   }
 
@@ -76,5 +84,22 @@ function originOf(url: string): string | null {
     return url ? new URL(url).origin : null;
   } catch {
     return null;
+  }
+}
+
+function parseHostMessage(data: unknown): HostMessage | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const m = data as { type?: unknown; token?: unknown; filters?: unknown; theme?: unknown };
+  switch (m.type) {
+    case 'JWT_TOKEN_RESPONSE':
+      return typeof m.token === 'string' && m.token.length > 0 && m.token.length <= MAX_TOKEN_LENGTH
+        ? { type: m.type, token: m.token }
+        : null;
+    case 'TESSERA_SET_FILTERS':
+      return { type: m.type, filters: sanitizeFilters(m.filters) };
+    case 'TESSERA_SET_THEME':
+      return { type: m.type, theme: sanitizeTheme(m.theme) };
+    default:
+      return null;
   }
 }

@@ -2,13 +2,14 @@
 // shortly before it expires, accept only a verified token for the same user and workspace, and
 // on hard expiry stop calling the API until a valid token arrives. Nothing here reloads the page.
 
+import { TOKEN_STORAGE_KEY } from '../../src/shared/embed-protocol.ts';
+import { TOKEN_REQUEST_RETRY_MS } from '../../src/shared/limits.ts';
 import type { ServerClock, SessionView, TesseraApi } from './api.ts';
 import type { SessionClaims, SessionTokenVerifier } from './jwt.ts';
 import type { ParentChannel } from './parent.ts';
 
-export const STORAGE_KEY = 'tessera.jwt';
-/** Compat: with no answer to a token request within 10 s, ask again. */
-const RETRY_MS = 10_000;
+export const STORAGE_KEY = TOKEN_STORAGE_KEY;
+const RETRY_MS = TOKEN_REQUEST_RETRY_MS;
 
 export type SessionState =
   | { readonly kind: 'loading' }
@@ -50,6 +51,16 @@ export class EmbeddedSession {
 
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** The current token while the session is active; null when expired (no API calls then). */
+  get activeToken(): string | null {
+    return this.#state.kind === 'active' ? this.#token : null;
+  }
+
+  /** An API call answered 401 with the current token: the server ended the session. */
+  unauthorized(token: string): void {
+    if (token === this.#token && this.#state.kind === 'active') this.#expire('TOKEN_REJECTED', true);
   }
 
   get expiresAtMs(): number | null {

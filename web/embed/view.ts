@@ -19,21 +19,36 @@ const EXPIRED_TEXT: Record<string, string> = {
   TOKEN_REJECTED: 'The session was ended by the server. Waiting for a new one…',
 };
 
+/**
+ * The session part of the page: who is signed in and the countdown in the page header, the
+ * banner for an expired session, and a "Session" panel with the token's user and effective
+ * attributes (open when there is no dashboard to show).
+ */
 export class SessionPage {
   readonly #root: HTMLElement;
   readonly #countdown: HTMLElement;
   readonly #banner: HTMLElement;
+  readonly #who: HTMLElement;
   readonly #body: HTMLElement;
+  readonly panel: HTMLDetailsElement;
 
-  constructor(root: HTMLElement, dashboardId: string) {
+  constructor(root: HTMLElement, dashboardId: string, main: HTMLElement) {
     this.#root = root;
     this.#countdown = h('span', { class: 'countdown', 'data-role': 'countdown', 'aria-live': 'off' });
     this.#banner = h('p', { class: 'banner', 'data-role': 'banner', role: 'status', hidden: '' });
+    this.#who = h('span', { class: 'who' });
     this.#body = h('div', { class: 'body' }, 'Loading…');
-    root.replaceChildren(
-      h('header', {}, h('h1', {}, 'Dashboard ', h('code', {}, dashboardId)), this.#countdown),
-      this.#banner,
+    this.panel = h(
+      'details',
+      { class: 'session-panel', 'data-role': 'session-panel' },
+      h('summary', {}, 'Session ', h('code', {}, dashboardId)),
       this.#body,
+    ) as HTMLDetailsElement;
+    root.replaceChildren(
+      h('header', { class: 'page-head' }, this.#who, this.#countdown),
+      this.#banner,
+      main,
+      this.panel,
     );
   }
 
@@ -51,8 +66,10 @@ export class SessionPage {
     const claims = state.claims;
     if (!view || !claims) {
       this.#body.replaceChildren();
+      this.#who.replaceChildren();
       return;
     }
+    this.#who.replaceChildren('Signed in as ', h('span', { 'data-role': 'email' }, view.user.email));
     const rows = view.attributes.map((a) =>
       h(
         'tr',
@@ -68,7 +85,7 @@ export class SessionPage {
         'dl',
         {},
         h('dt', {}, 'User'),
-        h('dd', { 'data-role': 'email' }, view.user.email),
+        h('dd', {}, view.user.email),
         h('dt', {}, 'User id'),
         h('dd', { 'data-role': 'user-id' }, view.user.id),
         h('dt', {}, 'Workspace'),

@@ -2,6 +2,19 @@
 // answering the page's token requests (docs/embedding.md "The postMessage protocol", "The host SDK"). Dependency-free; served by Tessera at
 // GET /sdk/embed.js as an ES module.
 
+import { DASHBOARD_ID_PATTERN } from '../../src/shared/embed-page.ts';
+import type * as Shared from '../../src/shared/embed-protocol.ts';
+
+type HostMessage = Shared.HostMessage;
+
+/** A filter's value: a string, a list of strings (multi select), a date range, or null (unset). */
+export type FilterValue = string | readonly string[] | { readonly from: string; readonly to: string } | null;
+export type FilterValues = Readonly<Record<string, FilterValue>>;
+// Spelt here so the published embed.d.ts stands alone; this line fails to compile if it drifts
+// from the shared contract.
+const sameFilterValues: [FilterValues, Shared.FilterValues] = [{} as Shared.FilterValues, {} as FilterValues];
+void sameFilterValues;
+
 /** What the host's backend returns: a session JWT from Tessera's `impersonateUser`. */
 export type TokenProvider = () => Promise<string> | string;
 
@@ -18,6 +31,8 @@ export interface EmbedEventMap {
   error: { type: 'error'; code: string; message: string };
   /** The page asked for a fresh token and this SDK answered it. */
   renewed: { type: 'renewed' };
+  /** The user changed a filter in the page (or `setFilters` did): every filter's value now. */
+  filtersChanged: { type: 'filtersChanged'; filters: FilterValues };
 }
 
 export type EmbedEventName = keyof EmbedEventMap;
@@ -37,6 +52,13 @@ export interface MountOptions {
   renewLeadSeconds?: number;
   /** Accessible title of the iframe. */
   title?: string;
+  /**
+   * Initial filter values by filter id (they go into the page URL as `filter.<id>`): a string,
+   * a list of strings (multi select), `{ from, to }` (date range, YYYY-MM-DD) or null (unset).
+   */
+  filters?: FilterValues;
+  /** CSS variables of the page, e.g. `{ '--tessera-accent': '#0f766e' }` (docs/embedding.md "Theming"). */
+  theme?: Readonly<Record<string, string>>;
 }
 
 export interface EmbeddedDashboard {
@@ -45,13 +67,16 @@ export interface EmbeddedDashboard {
   readonly ready: Promise<void>;
   /** Subscribes to one event; returns the unsubscribe function. */
   on<K extends EmbedEventName>(event: K, listener: (event: EmbedEventMap[K]) => void): () => void;
+  /** Sets filter values (merged into the current ones); tiles that use a changed filter reload. */
+  setFilters(filters: FilterValues): void;
+  /** Sets theme variables (CSS custom properties of the page); unknown names and unsafe values are ignored. */
+  setTheme(theme: Readonly<Record<string, string>>): void;
   /** Removes the iframe and stops answering token requests. */
   destroy(): void;
 }
 
 /** How long after the iframe's load event the page may take to report TESSERA_READY. */
 const NOT_READY_AFTER_LOAD_MS = 5000;
-const SAFE_DASHBOARD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Creates the iframe with the first token from `getToken()` and answers the page's
@@ -62,7 +87,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
   const { element, dashboardId, getToken } = options;
   if (!(element instanceof HTMLElement))
     throw new TypeError('mountDashboard: element must be an HTMLElement');
-  if (!SAFE_DASHBOARD_ID.test(dashboardId)) throw new TypeError('mountDashboard: invalid dashboardId');
+  if (!DASHBOARD_ID_PATTERN.test(dashboardId)) throw new TypeError('mountDashboard: invalid dashboardId');
   const base = new URL(options.baseUrl);
   const tesseraOrigin = base.origin;
   const firstToken = await getToken();
@@ -80,6 +105,16 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
   src.searchParams.set('token', firstToken);
   if (options.renewLeadSeconds !== undefined)
     src.searchParams.set('renewLead', String(options.renewLeadSeconds));
+  for (const [id, value] of Object.entries(options.filters ?? {})) {
+    const key = `filter.${id}`;
+    if (value === null) src.searchParams.set(key, '');
+    else if (typeof value === 'string') src.searchParams.set(key, value);
+    else if (Array.isArray(value)) for (const v of value) src.searchParams.append(key, v);
+    else {
+      const range = value as { from: string; to: string };
+      src.searchParams.set(key, `${range.from}..${range.to}`);
+    }
+  }
   const iframe = document.createElement('iframe');
   iframe.title = options.title ?? 'Tessera dashboard';
   // The page learns our origin (not our path) from the referrer, to address its messages to us.
@@ -104,7 +139,7 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
       const token = await getToken();
       if (typeof token !== 'string' || token.length === 0)
         throw new TypeError('getToken() returned no token');
-      iframe.contentWindow?.postMessage({ type: 'JWT_TOKEN_RESPONSE', token }, tesseraOrigin);
+      send({ type: 'JWT_TOKEN_RESPONSE', token });
       emit({ type: 'renewed' });
     } catch (err) {
       emit({
@@ -117,6 +152,8 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
     }
   };
 
+  const send = (message: HostMessage): void => iframe.contentWindow?.postMessage(message, tesseraOrigin);
+
   const onMessage = (event: MessageEvent): void => {
     if (event.source !== iframe.contentWindow || event.origin !== tesseraOrigin) return;
     const data: unknown = event.data;
@@ -128,12 +165,19 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
         break;
       case 'TESSERA_READY':
         isReady = true;
+        if (options.theme) send({ type: 'TESSERA_SET_THEME', theme: options.theme });
         markReady();
         emit({ type: 'ready', version: typeof message.version === 'number' ? message.version : 1 });
         break;
       case 'TESSERA_SESSION_EXPIRED':
         emit({ type: 'expired' });
         break;
+      case 'TESSERA_FILTERS_CHANGED': {
+        const filters = (data as { filters?: unknown }).filters;
+        if (typeof filters === 'object' && filters !== null)
+          emit({ type: 'filtersChanged', filters: filters as FilterValues });
+        break;
+      }
       case 'TESSERA_ERROR':
         emit({
           type: 'error',
@@ -169,6 +213,12 @@ export async function mountDashboard(options: MountOptions): Promise<EmbeddedDas
       const wrapped = listener as (event: EmbedEvent) => void;
       set.add(wrapped);
       return () => set.delete(wrapped);
+    },
+    setFilters(filters) {
+      send({ type: 'TESSERA_SET_FILTERS', filters });
+    },
+    setTheme(theme) {
+      send({ type: 'TESSERA_SET_THEME', theme });
     },
     destroy() {
       window.removeEventListener('message', onMessage);

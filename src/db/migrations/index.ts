@@ -5,6 +5,7 @@ import * as dataAccess from './0003_data_access.ts';
 import * as outbox from './0004_outbox.ts';
 import * as indexes from './0005_indexes.ts';
 import * as longAttributeValues from './0006_long_attribute_values.ts';
+import * as dashboards from './0007_dashboards.ts';
 import * as sso from './0009_sso.ts';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '0004_outbox': outbox,
   '0005_indexes': indexes,
   '0006_long_attribute_values': longAttributeValues,
+  '0007_dashboards': dashboards,
   '0009_sso': sso,
 };

@@ -3,6 +3,25 @@ import type { Executor } from '../../db/index.ts';
 export const findAccessKey = (db: Executor, keyId: string) =>
   db.selectFrom('access_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
 
+/** The workspace of the key `keyId`, or undefined when there is no such key. */
+export const workspaceOfKey = async (db: Executor, keyId: string) =>
+  (await db.selectFrom('access_keys').select('workspace_id').where('id', '=', keyId).executeTakeFirst())
+    ?.workspace_id;
+
+export const anyAccessKey = async (db: Executor) =>
+  (await db.selectFrom('access_keys').select('id').limit(1).executeTakeFirst()) !== undefined;
+
+/** Holds the workspace's live key (FOR UPDATE) until the transaction ends; its permissions. */
+export const lockLiveKey = (db: Executor, workspaceId: string, keyId: string) =>
+  db
+    .selectFrom('access_keys')
+    .select('permissions')
+    .where('id', '=', keyId)
+    .where('workspace_id', '=', workspaceId)
+    .where('revoked_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+
 export const listAccessKeys = (db: Executor, workspaceId: string) =>
   db
     .selectFrom('access_keys')

@@ -129,6 +129,16 @@ export class AccessKeyService {
    * (trusted operator); otherwise a key may only mint keys no stronger than itself unless it has
    * `site:admin`.
    */
+  /** The workspace of the key `keyId`, or null when there is no such key. */
+  async workspaceOf(keyId: string): Promise<string | null> {
+    return (await q.workspaceOfKey(this.#db, keyId)) ?? null;
+  }
+
+  /** Whether any access key exists (revoked ones count), read on `db` (a connection holding a lock). */
+  async anyExists(db: Executor = this.#db): Promise<boolean> {
+    return q.anyAccessKey(db);
+  }
+
   async create(
     input: { workspaceId: string; name: string; permissions: readonly string[]; expiresAt: Date | null },
     creator: { principal: KeyPrincipal; origin: AuditOrigin } | null,
@@ -188,14 +198,7 @@ export class AccessKeyService {
   ): Promise<void> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const target = await tx
-        .selectFrom('access_keys')
-        .select('permissions')
-        .where('id', '=', keyId)
-        .where('workspace_id', '=', workspaceId)
-        .where('revoked_at', 'is', null)
-        .forUpdate()
-        .executeTakeFirst();
+      const target = await q.lockLiveKey(tx, workspaceId, keyId);
       if (!target) throw notFound('Access key not found');
       if (revoker && !revoker.permissions.has('site:admin')) {
         const stronger = target.permissions.filter((p) => !revoker.permissions.has(p as Permission));

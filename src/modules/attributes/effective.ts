@@ -1,5 +1,3 @@
-import type { Executor } from '../../db/index.ts';
-
 /** Where an effective attribute's value came from, strongest first (docs/data-access.md "Effective attributes"). */
 export const ATTRIBUTE_PRECEDENCE = ['TRANSIENT', 'DATABASE', 'JWT'] as const;
 export type EffectiveAttributeSource = (typeof ATTRIBUTE_PRECEDENCE)[number];
@@ -46,23 +44,6 @@ export function mergeAttributes(sources: {
     result.set(key, { key, value: winner!.value, source: winner!.source, overridden: rest });
   }
   return result;
-}
-
-/**
- * Reads the user's stored attributes fresh (so `setUserAttributes` applies to live sessions on
- * their next request) and merges the session's transient ones over them.
- */
-export async function loadEffectiveAttributes(
-  db: Executor,
-  userId: string,
-  transient?: ReadonlyMap<string, string>,
-): Promise<EffectiveAttributes> {
-  const stored = await db
-    .selectFrom('user_attributes')
-    .select(['key', 'value', 'source'])
-    .where('user_id', '=', userId)
-    .execute();
-  return mergeAttributes({ transient, stored });
 }
 
 /** Plain key → value view, for policy evaluation and templating. */

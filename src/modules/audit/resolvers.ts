@@ -2,7 +2,7 @@ import type { RequestContext } from '../../graphql/context.ts';
 import { isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
-import { type AuditFilter, listAuditEvents } from './reader.ts';
+import { type AuditFilter, listAuditEvents } from './queries.ts';
 
 interface AuditRow {
   id: string;

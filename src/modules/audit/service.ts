@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
+import { insertAuditEvents } from './queries.ts';
 
 /** What happened, by whom, to what. Written in the same transaction as the change it records. */
 export interface AuditEventInput {
@@ -27,25 +28,23 @@ export interface AuditOrigin {
 /** Records audit events (one insert for the whole batch). */
 export async function recordAuditEvents(db: Executor, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('audit_events')
-    .values(
-      events.map((e) => ({
-        id: newId('evt'),
-        workspace_id: e.workspaceId,
-        occurred_at: e.at,
-        action: e.action,
-        outcome: e.outcome ?? 'SUCCESS',
-        actor_key_id: e.actorKeyId ?? null,
-        actor_user_id: e.actorUserId ?? null,
-        target_type: e.targetType ?? null,
-        target_id: e.targetId ?? null,
-        request_id: e.requestId ?? null,
-        ip: e.ip ?? null,
-        details: JSON.stringify(e.details ?? {}),
-      })),
-    )
-    .execute();
+  await insertAuditEvents(
+    db,
+    events.map((e) => ({
+      id: newId('evt'),
+      workspace_id: e.workspaceId,
+      occurred_at: e.at,
+      action: e.action,
+      outcome: e.outcome ?? 'SUCCESS',
+      actor_key_id: e.actorKeyId ?? null,
+      actor_user_id: e.actorUserId ?? null,
+      target_type: e.targetType ?? null,
+      target_id: e.targetId ?? null,
+      request_id: e.requestId ?? null,
+      ip: e.ip ?? null,
+      details: JSON.stringify(e.details ?? {}),
+    })),
+  );
 }
 
 /** Shorthand for one event carrying a request's origin. */

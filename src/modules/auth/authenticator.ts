@@ -1,3 +1,4 @@
+import { MAX_TOKEN_LENGTH } from '../../shared/limits.ts';
 import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
 import { looksLikeAccessKey } from '../access-keys/token-format.ts';
 import type { Principal } from './principal.ts';
@@ -16,11 +17,8 @@ export interface CookieVerifier {
   verify(request: Request, meta: RequestMeta): Promise<Principal | null | undefined>;
 }
 
-/**
- * Longest bearer token we look at; anything longer is rejected unparsed. Also the longest session
- * token impersonateUser may issue, so every token Tessera mints can be used.
- */
-export const MAX_TOKEN_LENGTH = 8192;
+/** Longest bearer token we look at (shared with the embed page). */
+export { MAX_TOKEN_LENGTH };
 
 /**
  * The one entry point for every bearer credential (docs/api-contract.md §1). The shape of the token
@@ -29,16 +27,12 @@ export const MAX_TOKEN_LENGTH = 8192;
  */
 export class Authenticator {
   readonly #accessKeys: AccessKeyService;
-  #jwt: JwtVerifier | null = null;
+  readonly #jwt: JwtVerifier;
   #cookie: CookieVerifier | null = null;
 
-  constructor(accessKeys: AccessKeyService) {
+  constructor(accessKeys: AccessKeyService, jwt: JwtVerifier) {
     this.#accessKeys = accessKeys;
-  }
-
-  /** Installs the verifier for Tessera-issued JWTs (API and session tokens). */
-  useJwtVerifier(verifier: JwtVerifier): void {
-    this.#jwt = verifier;
+    this.#jwt = jwt;
   }
 
   /** Installs the reader of web-session cookies (the web-sessions module, at start). */
@@ -57,7 +51,7 @@ export class Authenticator {
   async authenticate(token: string, request: RequestMeta = {}): Promise<Principal | null> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     if (looksLikeAccessKey(token)) return this.#accessKeys.verify(token, request);
-    if (this.#jwt && token.split('.').length === 3) return this.#jwt.verify(token);
+    if (token.split('.').length === 3) return this.#jwt.verify(token);
     return null;
   }
 }

@@ -1,4 +1,5 @@
-import type { App } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import type { Services } from '../../kernel/services.ts';
 import { ConnectionService } from './connections/service.ts';
 import type { ResolvedSettings } from './connections/types.ts';
 import { DomainService } from './domains/service.ts';
@@ -9,7 +10,7 @@ import { PolicyChecker } from './policies/checker.ts';
 import { PolicyService } from './policies/service.ts';
 import { QueryService } from './query/service.ts';
 
-/** The data plane's services, built once per app when the feature starts. */
+/** The data plane's services, built once per app (src/modules/data/module.ts). */
 export interface DataAccess {
   readonly connections: ConnectionService;
   readonly domains: DomainService;
@@ -24,13 +25,15 @@ export interface DataAccess {
  * Where `pglite` warehouses live: in memory when Tessera's own database is in memory (tests),
  * else under `TESSERA_WAREHOUSE_DIR` (default `<data dir>/warehouses`; `memory` keeps them in memory).
  */
-export function warehouseDirOf(config: App['config']): string | null {
+export function warehouseDirOf(config: Config): string | null {
   if (config.database.kind === 'pglite' && config.database.dataDir === null) return null;
   return config.data.warehouseDir;
 }
 
-export function createDataAccess(app: App): DataAccess {
-  const { db, clock, secrets, config } = app.services;
+export function createDataAccess(
+  services: Pick<Services, 'db' | 'clock' | 'secrets' | 'config'>,
+): DataAccess {
+  const { db, clock, secrets, config } = services;
   const warehouses = new Warehouses(warehouseDirOf(config));
   // Each engine's driver is loaded when its first pool opens, so a server pays in memory and start
   // time only for the engines its connections use.

@@ -1,5 +1,4 @@
-import { flag, jsonOption, UsageError, workspaceOption } from '../../cli/args.ts';
-import type { CliCommand } from '../../cli/commands.ts';
+import { type CliCommand, flag, jsonOption, UsageError, workspaceOption } from '../../kernel/command.ts';
 import type { DataAccess } from './access.ts';
 import { setUpDemo } from './demo.ts';
 
@@ -8,7 +7,7 @@ import { setUpDemo } from './demo.ts';
  * credentials may do beyond reading its domains' tables (`checkConnection`); exit 1 when there
  * is either. A set of credentials that could not be checked is listed, without failing the lint.
  */
-export function policyCommand(data: () => DataAccess): CliCommand {
+export function policyCommand(): CliCommand {
   const command: CliCommand = {
     name: 'policy',
     summary:
@@ -33,7 +32,7 @@ export function policyCommand(data: () => DataAccess): CliCommand {
         if (!(await app.services.workspaces.find(workspaceId)))
           throw new UsageError(`Workspace not found: ${workspaceId}`);
         const only = flag(args, 'domain');
-        const all = await data().policies.lint(workspaceId);
+        const all = await app.services.data.policies.lint(workspaceId);
         const report = all.filter((r) => !only || r.domain.id === only);
         if (only && report.length === 0) throw new UsageError(`Domain not found: ${only}`);
         const unprotected = report.flatMap((r) =>
@@ -44,7 +43,7 @@ export function policyCommand(data: () => DataAccess): CliCommand {
             table: t.name,
           })),
         );
-        const privileges = await privilegeReport(data(), workspaceId, all, report);
+        const privileges = await privilegeReport(app.services.data, workspaceId, all, report);
         const findings = privileges.flatMap((c) => c.findings);
         if (args.flags.has('json')) env.io.out(JSON.stringify({ unprotected, privileges }));
         else {
@@ -92,10 +91,11 @@ async function privilegeReport(
 }
 
 /** `tessera demo`: loads the multi-tenant demo warehouse and prints what to run next. */
-export function demoCommand(data: () => DataAccess): CliCommand {
+export function demoCommand(): CliCommand {
   return {
     name: 'demo',
-    summary: 'Load a three-tenant demo warehouse, a domain with row policies and three users (idempotent).',
+    summary:
+      'Load a three-tenant demo warehouse, a domain with row policies, three users and a dashboard (idempotent).',
     usage: 'tessera demo [--workspace ID] [--json]',
     options: [workspaceOption, jsonOption],
     async run(args, env) {
@@ -104,7 +104,7 @@ export function demoCommand(data: () => DataAccess): CliCommand {
         const workspaceId = flag(args, 'workspace') ?? (await app.services.workspaces.ensureDefault()).id;
         if (!(await app.services.workspaces.find(workspaceId)))
           throw new UsageError(`Workspace not found: ${workspaceId}`);
-        const demo = await setUpDemo(app, data(), workspaceId);
+        const demo = await setUpDemo(app, app.services.data, workspaceId);
         if (args.flags.has('json')) {
           env.io.out(JSON.stringify(demo));
           return 0;
@@ -118,6 +118,7 @@ export function demoCommand(data: () => DataAccess): CliCommand {
               (u) =>
                 `  user       ${u.email.padEnd(24)} tenant_id=${u.tenant} regions=${JSON.stringify(u.regions)}`,
             ),
+            `  dashboard  ${demo.dashboardId} ("Sales overview", 6 tiles: /embed/dashboards/${demo.dashboardId})`,
             '',
             'Next: start the server (npm start) and, with an access key in KEY (docs/data-access.md walks through it):',
             `  export DOMAIN=${demo.domainId}`,

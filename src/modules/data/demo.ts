@@ -1,4 +1,4 @@
-import type { App } from '../../app.ts';
+import type { RunningApp } from '../../kernel/command.ts';
 import type { AuditOrigin } from '../audit/service.ts';
 import { ROLE_IDS } from '../roles/roles.ts';
 import type { DataAccess } from './access.ts';
@@ -50,15 +50,17 @@ export interface DemoSetup {
   readonly connectionId: string;
   readonly domainId: string;
   readonly users: readonly { email: string; userId: string; tenant: string; regions: readonly string[] }[];
+  /** The "Sales overview" dashboard over the domain (docs/dashboards.md "The demo dashboard"). */
+  readonly dashboardId: string;
 }
 
 const CLI_ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 
 /**
- * `tessera demo`: a `pglite` warehouse with three tenants, a domain with row policies, and three
- * EXPLORER users with different attributes. Running it again changes nothing that already exists.
+ * `tessera demo`: a `pglite` warehouse with three tenants, a domain with row policies, three
+ * EXPLORER users with different attributes, and a six-tile dashboard over the domain. Running it again changes nothing that already exists.
  */
-export async function setUpDemo(app: App, data: DataAccess, workspaceId: string): Promise<DemoSetup> {
+export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: string): Promise<DemoSetup> {
   const connection =
     (await data.connections.list(workspaceId)).find((c) => c.name === DEMO_CONNECTION) ??
     (await data.connections.create(
@@ -101,5 +103,6 @@ export async function setUpDemo(app: App, data: DataAccess, workspaceId: string)
     );
     users.push({ email: u.email, userId: result!.userId, tenant: u.tenant, regions: u.regions });
   }
-  return { workspaceId, connectionId: connection.id, domainId: domain.id, users };
+  const dashboard = await app.services.dashboards.ensureDemo(workspaceId, domain.id, CLI_ORIGIN);
+  return { workspaceId, connectionId: connection.id, domainId: domain.id, users, dashboardId: dashboard.id };
 }

@@ -5,11 +5,10 @@ import { withStatus } from '../../graphql/status.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { WorkspaceView } from '../workspaces/service.ts';
-import type { DataAccess } from './access.ts';
 import type { ConnectionInput } from './connections/service.ts';
 import type { ConnectionView } from './connections/types.ts';
+import type { DomainView } from './domains/queries.ts';
 import type { DomainInput, TableRefInput } from './domains/service.ts';
-import type { DomainView } from './domains/store.ts';
 import { readDataSettings, updateDataSettings } from './policies/settings.ts';
 
 type Args<T> = { input: T };
@@ -28,15 +27,15 @@ function domainReader(principal: Principal | null) {
 }
 
 /** Connections, domains, row policies and workspace data settings (all `data:admin`). */
-export function adminResolvers(data: () => DataAccess): ResolverMap {
+export function adminResolvers(): ResolverMap {
   return {
     DataConnection: {
       creationTimestamp: (c: ConnectionView) => isoRequired(c.createdAt),
       updatedTimestamp: (c: ConnectionView) => isoRequired(c.updatedAt),
     },
     DataDomain: {
-      connection: (d: DomainView) =>
-        d.connectionId ? data().connections.find(d.workspaceId, d.connectionId) : null,
+      connection: (d: DomainView, _: unknown, ctx: RequestContext) =>
+        d.connectionId ? ctx.services.data.connections.find(d.workspaceId, d.connectionId) : null,
     },
     Workspace: {
       rowPoliciesApplyToAdmins: async (w: WorkspaceView, _: unknown, ctx: RequestContext) =>
@@ -46,24 +45,24 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
     },
     Query: {
       connections: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) =>
-        data().connections.list(targetWorkspace(admin(ctx), args.workspaceId)),
+        ctx.services.data.connections.list(targetWorkspace(admin(ctx), args.workspaceId)),
       connection: (_: unknown, args: { id: string }, ctx: RequestContext) =>
-        data().connections.find(admin(ctx).workspaceId, args.id),
+        ctx.services.data.connections.find(admin(ctx).workspaceId, args.id),
       discoverTables: (_: unknown, args: { connectionId: string }, ctx: RequestContext) =>
-        data().connections.discover(admin(ctx).workspaceId, args.connectionId),
+        ctx.services.data.connections.discover(admin(ctx).workspaceId, args.connectionId),
       checkConnection: async (_: unknown, args: { connectionId: string }, ctx: RequestContext) => {
         const ws = admin(ctx).workspaceId;
-        const tables = (await data().domains.list(ws))
+        const tables = (await ctx.services.data.domains.list(ws))
           .filter((d) => d.connectionId === args.connectionId)
           .flatMap((d) => d.tables);
-        return data().connections.checkPrivileges(ws, args.connectionId, tables);
+        return ctx.services.data.connections.checkPrivileges(ws, args.connectionId, tables);
       },
       domains: (_: unknown, args: { workspaceId?: string | null }, ctx: RequestContext) =>
-        data().domains.list(targetWorkspace(domainReader(ctx.principal), args.workspaceId)),
+        ctx.services.data.domains.list(targetWorkspace(domainReader(ctx.principal), args.workspaceId)),
       domain: (_: unknown, args: { id: string }, ctx: RequestContext) =>
-        data().domains.find(domainReader(ctx.principal).workspaceId, args.id),
+        ctx.services.data.domains.find(domainReader(ctx.principal).workspaceId, args.id),
       unprotectedTables: (_: unknown, args: { domainId: string }, ctx: RequestContext) =>
-        data().policies.unprotectedTables(admin(ctx).workspaceId, args.domainId),
+        ctx.services.data.policies.unprotectedTables(admin(ctx).workspaceId, args.domainId),
     },
     Mutation: {
       createConnection: (
@@ -73,7 +72,7 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
       ) => {
         const ws = targetWorkspace(admin(ctx), input.workspaceId);
         return withStatus('Connection created', { connection: null }, async () => ({
-          connection: await data().connections.create(ws, input, ctx.origin),
+          connection: await ctx.services.data.connections.create(ws, input, ctx.origin),
         }));
       },
       updateConnection: (
@@ -84,13 +83,13 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
         const ws = admin(ctx).workspaceId;
         const { id, ...changes } = input;
         return withStatus('Connection updated', { connection: null }, async () => ({
-          connection: await data().connections.update(ws, id, changes, ctx.origin),
+          connection: await ctx.services.data.connections.update(ws, id, changes, ctx.origin),
         }));
       },
       deleteConnection: (_: unknown, { input }: Args<{ id: string }>, ctx: RequestContext) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Connection deleted', {}, async () => {
-          await data().connections.delete(ws, input.id, ctx.origin);
+          await ctx.services.data.connections.delete(ws, input.id, ctx.origin);
           return {};
         });
       },
@@ -99,7 +98,7 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
         args: { id: string; attributes?: { key: string; value: string }[] | null },
         ctx: RequestContext,
       ) =>
-        data().connections.test(
+        ctx.services.data.connections.test(
           admin(ctx).workspaceId,
           args.id,
           args.attributes ? new Map(args.attributes.map((a) => [a.key, a.value])) : null,
@@ -111,20 +110,20 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
       ) => {
         const ws = targetWorkspace(admin(ctx), input.workspaceId);
         return withStatus('Domain created', { domain: null }, async () => ({
-          domain: await data().domains.create(ws, input, ctx.origin),
+          domain: await ctx.services.data.domains.create(ws, input, ctx.origin),
         }));
       },
       updateDomain: (_: unknown, { input }: Args<DomainInput & { id: string }>, ctx: RequestContext) => {
         const ws = admin(ctx).workspaceId;
         const { id, ...changes } = input;
         return withStatus('Domain updated', { domain: null }, async () => ({
-          domain: await data().domains.update(ws, id, changes, ctx.origin),
+          domain: await ctx.services.data.domains.update(ws, id, changes, ctx.origin),
         }));
       },
       deleteDomain: (_: unknown, { input }: Args<{ id: string }>, ctx: RequestContext) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Domain deleted', {}, async () => {
-          await data().domains.delete(ws, input.id, ctx.origin);
+          await ctx.services.data.domains.delete(ws, input.id, ctx.origin);
           return {};
         });
       },
@@ -135,7 +134,13 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
       ) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Row policy set', { table: null }, async () => ({
-          table: await data().policies.set(ws, input.domainId, input.table, input.policy, ctx.origin),
+          table: await ctx.services.data.policies.set(
+            ws,
+            input.domainId,
+            input.table,
+            input.policy,
+            ctx.origin,
+          ),
         }));
       },
       removeRowPolicy: (
@@ -145,7 +150,7 @@ export function adminResolvers(data: () => DataAccess): ResolverMap {
       ) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Row policy removed', { table: null }, async () => ({
-          table: await data().policies.remove(ws, input.domainId, input.table, ctx.origin),
+          table: await ctx.services.data.policies.remove(ws, input.domainId, input.table, ctx.origin),
         }));
       },
       updateWorkspaceDataSettings: (

@@ -1,13 +1,6 @@
-/** What the embed app needs to know about its page (read by web/embed/main.ts). */
-export interface EmbedPageConfig {
-  readonly dashboardId: string;
-  /** The workspace the page was framed for; null when no valid token or workspace hint came with it. */
-  readonly workspaceId: string | null;
-  /** That workspace's allowed embed origins (null: none configured or no workspace). */
-  readonly allowedOrigins: readonly string[] | null;
-  /** The `iss` session tokens must carry. */
-  readonly issuer: string;
-}
+import { EMBED_CONFIG_META, type EmbedPageConfig } from '../../shared/embed-page.ts';
+
+export type { EmbedPageConfig };
 
 /** The embed page's HTML: an empty shell that loads the bundled app from Tessera itself. */
 export function embedPageHtml(config: EmbedPageConfig, assets: { script: string; style: string }): string {
@@ -17,7 +10,7 @@ export function embedPageHtml(config: EmbedPageConfig, assets: { script: string;
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<meta name="tessera-embed" content="${escapeHtml(JSON.stringify(config))}">
+<meta name="${EMBED_CONFIG_META}" content="${escapeHtml(JSON.stringify(config))}">
 <title>Tessera</title>
 <link rel="stylesheet" href="${escapeHtml(assets.style)}">
 <script type="module" src="${escapeHtml(assets.script)}"></script>

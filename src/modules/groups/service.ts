@@ -4,13 +4,14 @@ import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
-import { addMemberships, existingGroupIds } from '../users/queries.ts';
+import { lockWorkspaceUsers } from '../users/queries/users.ts';
+import * as q from './queries.ts';
 
 export interface GroupView {
   readonly id: string;
@@ -77,41 +78,23 @@ export class GroupService {
         assertNoProblems(problems, 'group');
         const now = this.#clock.now();
         if (existingId === null) {
-          await tx
-            .insertInto('user_groups')
-            .values({
-              id,
-              workspace_id: workspaceId,
-              name: name!,
-              description: input.description ?? '',
-              created_at: now,
-            })
-            .execute();
+          await q.insertGroup(tx, {
+            id,
+            workspace_id: workspaceId,
+            name: name!,
+            description: input.description ?? '',
+            created_at: now,
+          });
         } else {
-          const found = await tx
-            .selectFrom('user_groups')
-            .select('id')
-            .where('id', '=', id)
-            .where('workspace_id', '=', workspaceId)
-            .forUpdate()
-            .executeTakeFirst();
-          if (!found) throw notFound('Group not found');
+          if (!(await q.lockGroup(tx, workspaceId, id))) throw notFound('Group not found');
           const patch = {
             ...(name === undefined ? {} : { name }),
             ...(input.description == null ? {} : { description: input.description }),
           };
-          if (Object.keys(patch).length > 0)
-            await tx.updateTable('user_groups').set(patch).where('id', '=', id).execute();
+          if (Object.keys(patch).length > 0) await q.updateGroup(tx, id, patch);
         }
         if (input.roleAssignments) {
-          await tx.deleteFrom('group_role_assignments').where('group_id', '=', id).execute();
-          const rows = normalizeAssignments(input.roleAssignments).map((a, position) => ({
-            group_id: id,
-            position,
-            role_id: a.roleId,
-            scopes: a.scopes,
-          }));
-          if (rows.length > 0) await tx.insertInto('group_role_assignments').values(rows).execute();
+          await q.replaceGroupAssignments(tx, id, normalizeAssignments(input.roleAssignments));
         }
         await recordAuditEvents(tx, [
           auditEvent(
@@ -136,12 +119,7 @@ export class GroupService {
 
   async delete(workspaceId: string, groupId: string, origin: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
-      const deleted = await tx
-        .deleteFrom('user_groups')
-        .where('id', '=', groupId)
-        .where('workspace_id', '=', workspaceId)
-        .executeTakeFirst();
-      if (Number(deleted.numDeletedRows) === 0) throw notFound('Group not found');
+      if (!(await q.deleteGroup(tx, workspaceId, groupId))) throw notFound('Group not found');
       await recordAuditEvents(tx, [
         auditEvent(origin, this.#clock.now(), workspaceId, 'group.delete', { type: 'group', id: groupId }),
       ]);
@@ -161,19 +139,9 @@ export class GroupService {
       // The group and the users are held (FOR KEY SHARE, as the memberships' foreign keys would)
       // until the change commits: one deleted meanwhile is reported NOT_FOUND here instead of
       // failing the insert inside the database.
-      if ((await existingGroupIds(tx, workspaceId, [groupId])).size === 0) throw notFound('Group not found');
-      const known =
-        unique.length === 0
-          ? []
-          : await tx
-              .selectFrom('users')
-              .select('id')
-              .where('workspace_id', '=', workspaceId)
-              .where('id', 'in', unique)
-              .orderBy('id')
-              .forKeyShare()
-              .execute();
-      const knownIds = new Set(known.map((k) => k.id));
+      if ((await q.existingGroupIds(tx, workspaceId, [groupId])).size === 0)
+        throw notFound('Group not found');
+      const knownIds = await lockWorkspaceUsers(tx, workspaceId, unique);
       const missing = unique.filter((u) => !knownIds.has(u));
       if (missing.length > 0) {
         throw new AppError('NOT_FOUND', `User not found: ${missing.map((m) => echo(m)).join(', ')}`, {
@@ -186,13 +154,8 @@ export class GroupService {
         });
       }
       const now = this.#clock.now();
-      if (change === 'add') await addMemberships(tx, unique, [groupId], now);
-      else if (unique.length > 0)
-        await tx
-          .deleteFrom('group_members')
-          .where('group_id', '=', groupId)
-          .where('user_id', 'in', unique)
-          .execute();
+      if (change === 'add') await q.addMemberships(tx, unique, [groupId], now);
+      else if (unique.length > 0) await q.removeMembers(tx, groupId, unique);
       await recordAuditEvents(
         tx,
         unique.map((u) =>
@@ -222,50 +185,29 @@ export class GroupService {
     managed: readonly string[],
     granted: readonly string[],
   ): Promise<{ added: string[]; removed: string[] }> {
-    const known = await existingGroupIds(tx, workspaceId, [...new Set(managed)]);
+    const known = await q.existingGroupIds(tx, workspaceId, [...new Set(managed)]);
     const join = [...new Set(granted)].filter((g) => known.has(g));
     const leave = [...known].filter((g) => !join.includes(g));
-    const current = new Set(
-      (await tx.selectFrom('group_members').select('group_id').where('user_id', '=', userId).execute()).map(
-        (r) => r.group_id,
-      ),
-    );
+    const current = new Set((await q.membershipsOf(tx, [userId])).map((r) => r.group_id));
     const added = join.filter((g) => !current.has(g));
     const removed = leave.filter((g) => current.has(g));
-    if (added.length > 0) await addMemberships(tx, [userId], added, this.#clock.now());
-    if (removed.length > 0)
-      await tx
-        .deleteFrom('group_members')
-        .where('user_id', '=', userId)
-        .where('group_id', 'in', removed)
-        .execute();
+    if (added.length > 0) await q.addMemberships(tx, [userId], added, this.#clock.now());
+    if (removed.length > 0) await q.removeMemberships(tx, userId, removed);
     return { added, removed };
   }
 
   /** Which of `ids` name groups of the workspace. */
   async existing(workspaceId: string, ids: readonly string[], db: Executor = this.#db): Promise<Set<string>> {
-    return existingGroupIds(db, workspaceId, [...new Set(ids)]);
+    return q.existingGroupIds(db, workspaceId, [...new Set(ids)]);
   }
 
   async find(workspaceId: string, groupId: string, db: Executor = this.#db): Promise<GroupView | null> {
-    const row = await db
-      .selectFrom('user_groups')
-      .selectAll()
-      .where('id', '=', groupId)
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirst();
+    const row = await q.findGroup(db, workspaceId, groupId);
     return row ? toView(row) : null;
   }
 
   async list(workspaceId: string): Promise<GroupView[]> {
-    return (
-      await this.#db
-        .selectFrom('user_groups')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .orderBy('name')
-        .execute()
-    ).map(toView);
+    return (await q.listGroups(this.#db, workspaceId)).map(toView);
   }
 
   async roleAssignments(
@@ -273,13 +215,7 @@ export class GroupService {
   ): Promise<Map<string, { roleId: string; scopes: string[] }[]>> {
     const map = new Map<string, { roleId: string; scopes: string[] }[]>();
     if (groupIds.length === 0) return map;
-    const rows = await this.#db
-      .selectFrom('group_role_assignments')
-      .selectAll()
-      .where('group_id', 'in', groupIds)
-      .orderBy('group_id')
-      .orderBy('position')
-      .execute();
+    const rows = await q.groupAssignments(this.#db, groupIds);
     for (const r of rows)
       map.set(r.group_id, [...(map.get(r.group_id) ?? []), { roleId: r.role_id, scopes: r.scopes }]);
     return map;
@@ -287,19 +223,14 @@ export class GroupService {
 
   async groupsByIds(ids: readonly string[]): Promise<Map<string, GroupView>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.#db.selectFrom('user_groups').selectAll().where('id', 'in', ids).execute();
+    const rows = await q.groupsByIds(this.#db, ids);
     return new Map(rows.map((r) => [r.id, toView(r)]));
   }
 
   async memberIds(groupIds: readonly string[]): Promise<Map<string, string[]>> {
     const map = new Map<string, string[]>();
     if (groupIds.length === 0) return map;
-    const rows = await this.#db
-      .selectFrom('group_members')
-      .select(['group_id', 'user_id'])
-      .where('group_id', 'in', groupIds)
-      .orderBy('user_id')
-      .execute();
+    const rows = await q.membersOf(this.#db, groupIds);
     for (const r of rows) map.set(r.group_id, [...(map.get(r.group_id) ?? []), r.user_id]);
     return map;
   }

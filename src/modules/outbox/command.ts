@@ -1,6 +1,5 @@
-import { flag, jsonOption, UsageError, workspaceOption } from '../../cli/args.ts';
-import type { CliCommand } from '../../cli/commands.ts';
 import { AppError } from '../../errors.ts';
+import { type CliCommand, flag, jsonOption, UsageError, workspaceOption } from '../../kernel/command.ts';
 import {
   findMessage,
   listMessages,
@@ -8,7 +7,7 @@ import {
   type OutboxMessage,
   type OutboxState,
   requeueFailed,
-} from './store.ts';
+} from './queries.ts';
 
 const USAGE =
   'tessera outbox [list] [--state QUEUED|SENDING|SENT|FAILED] [--workspace ID] [--limit N] [--json]\n' +

@@ -1,6 +1,6 @@
 import { badInput } from '../../errors.ts';
 import { parseTimestamp } from '../../time.ts';
-import type { OutboxMessage } from './store.ts';
+import type { OutboxMessage } from './queries.ts';
 
 /** Opaque page cursor over (created_at, id), the listing order. */
 export function encodeCursor(message: OutboxMessage): string {

@@ -7,9 +7,9 @@ import { startSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp
 import { createApp } from '../../app.ts';
 import { type Config, ConfigError, loadConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
+import { claimDueMessage, finishClaim, type OutboxMessage } from './queries.ts';
 import { OutboxSender, type OutboxSenderOptions } from './sender.ts';
 import { smtpMailer } from './smtp-mailer.ts';
-import { claimDueMessage, finishClaim, type OutboxMessage } from './store.ts';
 
 const silent = createLogger('silent');
 const OPTIONS: OutboxSenderOptions = {
@@ -330,10 +330,7 @@ describe('outbox on PostgreSQL with two instances', {
       ...testConfig(),
       database: { kind: 'postgres', url: scratch.url, poolSize: 5 },
     } as Config;
-    const [a, b] = await Promise.all([
-      createApp(config, { features: [] }),
-      createApp(config, { features: [] }),
-    ]);
+    const [a, b] = await Promise.all([createApp(config), createApp(config)]);
     try {
       const ws = await a.services.workspaces.ensureDefault();
       const emails = Array.from({ length: 40 }, (_, i) => `twice${i}@example.com`);

@@ -1,6 +1,6 @@
-import { chunksFor } from '../../db/batch.ts';
 import type { Executor } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
+import { insertMessages } from './queries.ts';
 
 export interface OutgoingMessage {
   readonly workspaceId: string | null;
@@ -29,7 +29,7 @@ export async function enqueueMessages(
     next_attempt_at: at,
     created_at: at,
   }));
-  for (const chunk of chunksFor(rows, 8)) await db.insertInto('outbox_messages').values(chunk).execute();
+  await insertMessages(db, rows);
 }
 
 export function welcomeEmail(

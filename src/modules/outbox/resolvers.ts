@@ -3,7 +3,7 @@ import { iso, isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { listMessages, type OutboxMessage, type OutboxState } from './store.ts';
+import { listMessages, type OutboxMessage, type OutboxState } from './queries.ts';
 
 const MAX_PAGE = 500;
 

@@ -1,14 +1,14 @@
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import type { Logger } from '../../logger.ts';
-import { describeDeliveryError, type Mailer } from './smtp-mailer.ts';
 import {
   type ClaimOutcome,
   claimDueMessage,
   failAbandonedClaims,
   finishClaim,
   type OutboxMessage,
-} from './store.ts';
+} from './queries.ts';
+import { describeDeliveryError, type Mailer } from './smtp-mailer.ts';
 
 export interface OutboxSenderOptions {
   readonly maxAttempts: number;

@@ -1,9 +1,15 @@
 import type { Problem } from '../../errors.ts';
-import { rewriteMysql, validateMysqlPolicy } from './mysql.ts';
-import { rewritePostgres, validatePostgresPolicy } from './postgres.ts';
+import { rewriteMysql, validateMysqlPolicy } from './mysql/engine.ts';
+import { rewritePostgres, validatePostgresPolicy } from './postgres/engine.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
 
-export { WAREHOUSE_SQL_MODE } from './mysql-lex.ts';
+export { WAREHOUSE_SQL_MODE } from './mysql/lex.ts';
+export {
+  parameterShape,
+  parameterValue,
+  type QueryParameterSlot,
+  type QueryParameterValue,
+} from './parameters.ts';
 export { type BoundValue, bindForUser, type PolicyFunction } from './policy-functions.ts';
 export type {
   AppliedPolicy,

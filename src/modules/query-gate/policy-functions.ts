@@ -1,5 +1,4 @@
 import { AppError, echo, type Problem } from '../../errors.ts';
-import type { GateUser } from './types.ts';
 
 /**
  * The compat policy functions (docs/data-access.md "Row policies"). Each call in a policy becomes bound parameters;
@@ -31,6 +30,18 @@ export type BoundValue =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'text_list'; readonly values: readonly string[] }
   | { readonly kind: 'int_list'; readonly values: readonly number[] };
+
+export interface GateUser {
+  readonly email: string;
+  /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
+  readonly attributes: ReadonlyMap<string, string>;
+  /**
+   * Replaces the binding of each compat call (`bindPolicyFunction`) when set. The rewrite cache
+   * uses it to learn which call fills which parameter; what it returns is only ever a bound
+   * value of the kind the call yields, never SQL text, so the rewrite and its check are unchanged.
+   */
+  readonly binder?: (fn: PolicyFunction, key: string | null) => BoundValue;
+}
 
 /**
  * Resolves one policy function call for the user. `USER_ATTRIBUTE` is untyped (the database

@@ -1,4 +1,5 @@
 import { queryRefused } from './errors.ts';
+import type { QueryParameterSlot } from './parameters.ts';
 import type { AppliedPolicy, GateTable, RewrittenQuery, TableName } from './types.ts';
 
 /** What one rewrite collects: bound parameters, tables read, policies applied, attributes used. */
@@ -7,12 +8,25 @@ export class GateState {
   private readonly tables: TableName[] = [];
   private readonly policies: AppliedPolicy[] = [];
   private readonly attributes = new Set<string>();
+  private readonly querySlots: QueryParameterSlot[] = [];
 
   /** Adds a bound parameter and returns its 1-based position. */
   addParam(value: unknown): number {
     checkParamCount(this.params.length + 1);
     this.params.push(value);
     return this.params.length;
+  }
+
+  /** Adds the bound value of a `{{name}}` (or of one element of a list) and returns its position. */
+  addQueryParam(value: unknown, name: string, element: number | null): number {
+    const position = this.addParam(value);
+    this.querySlots.push({ index: position - 1, name, element });
+    return position;
+  }
+
+  /** Records query-parameter slots found by an output check (MySQL assembles its parameters there). */
+  noteQuerySlots(slots: readonly QueryParameterSlot[]): void {
+    this.querySlots.push(...slots);
   }
 
   addTable(table: GateTable): void {
@@ -42,6 +56,7 @@ export class GateState {
       tables: [...this.tables],
       policies: [...this.policies],
       attributesUsed: [...this.attributes].sort(),
+      ...(this.querySlots.length > 0 ? { queryParameters: [...this.querySlots] } : {}),
     };
   }
 }

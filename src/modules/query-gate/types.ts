@@ -1,4 +1,8 @@
-import type { BoundValue, PolicyFunction } from './policy-functions.ts';
+import type { QueryParameterSlot, QueryParameterValue } from './parameters.ts';
+import type { GateUser } from './policy-functions.ts';
+
+// The user a policy is bound for is declared with the policy functions, which read it.
+export type { GateUser } from './policy-functions.ts';
 
 /** Public shapes of the query gate (docs/data-access.md "Row policies" and "Enforcement: one gate"). */
 
@@ -10,18 +14,6 @@ export interface GateTable {
   readonly name: string;
   /** Row policy: a SQL boolean expression in the dialect, compat functions allowed; null = none. */
   readonly policy: string | null;
-}
-
-export interface GateUser {
-  readonly email: string;
-  /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
-  readonly attributes: ReadonlyMap<string, string>;
-  /**
-   * Replaces the binding of each compat call (`bindPolicyFunction`) when set. The rewrite cache
-   * uses it to learn which call fills which parameter; what it returns is only ever a bound
-   * value of the kind the call yields, never SQL text, so the rewrite and its check are unchanged.
-   */
-  readonly binder?: (fn: PolicyFunction, key: string | null) => BoundValue;
 }
 
 export interface GateRequest {
@@ -39,6 +31,11 @@ export interface GateRequest {
    * when policies apply; an admin bypassing policies reads every table in full anyway.
    */
   readonly requirePolicies: boolean;
+  /**
+   * Values of the query's `{{name}}` placeholders (docs/query-gate.md "Query parameters"): each use
+   * becomes a bound parameter; a name the query does not use is ignored.
+   */
+  readonly parameters?: Readonly<Record<string, QueryParameterValue>>;
 }
 
 export interface TableName {
@@ -65,4 +62,6 @@ export interface RewrittenQuery {
    * (never run) before the query, so a policy name can only resolve inside the policy.
    */
   readonly policyChecks?: readonly string[];
+  /** The parameters that hold query-parameter values (every other one is a policy's), in order. */
+  readonly queryParameters?: readonly QueryParameterSlot[];
 }

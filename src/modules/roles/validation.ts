@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/index.ts';
 import { echo, type Problem } from '../../errors.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import { findRole, ROLE_IDS } from './roles.ts';
 
 export interface RoleAssignmentInput {

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import { AppError, serviceUnavailable } from '../../errors.ts';
 import { clientAddressBucket } from './client-address.ts';
+import * as q from './queries.ts';
 
 /**
  * Counts failures per bucket in fixed one-minute windows, shared by every instance. Only failures
@@ -37,34 +37,17 @@ export class DatabaseFailureCounter implements FailureCounter {
 
   async read(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('auth_failure_counters')
-      .select(['bucket', 'failures'])
-      .where('window_start', '=', windowStart)
-      .where('bucket', 'in', buckets)
-      .execute();
+    const rows = await q.failureCounts(this.#db, buckets, windowStart);
     const byBucket = new Map(rows.map((r) => [r.bucket, Number(r.failures)]));
     return buckets.map((b) => byBucket.get(b) ?? 0);
   }
 
   async add(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const rows = await this.#db
-      .insertInto('auth_failure_counters')
-      .values(buckets.map((bucket) => ({ bucket, window_start: windowStart, failures: 1 })))
-      .onConflict((oc) =>
-        oc.columns(['bucket', 'window_start']).doUpdateSet({
-          failures: sql<number>`auth_failure_counters.failures + 1`,
-        }),
-      )
-      .returning(['bucket', 'failures'])
-      .execute();
+    const rows = await q.addFailures(this.#db, buckets, windowStart);
     // Old windows are dead weight: sweep them now and then, not on every failure.
     if (++this.#writes % 200 === 1) {
-      await this.#db
-        .deleteFrom('auth_failure_counters')
-        .where('window_start', '<', new Date(windowStart.getTime() - 2 * WINDOW_MS))
-        .execute();
+      await q.deleteFailureWindowsBefore(this.#db, new Date(windowStart.getTime() - 2 * WINDOW_MS));
     }
     const byBucket = new Map(rows.map((r) => [r.bucket, Number(r.failures)]));
     return buckets.map((b) => byBucket.get(b) ?? 0);

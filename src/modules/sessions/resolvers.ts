@@ -6,7 +6,7 @@ import { withStatus } from '../../graphql/status.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
-import type { UserRow } from '../users/queries.ts';
+import type { UserRow } from '../users/queries/users.ts';
 import type { WorkspaceView } from '../workspaces/service.ts';
 
 interface ImpersonateArgs {

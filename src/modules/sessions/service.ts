@@ -14,9 +14,15 @@ import {
 import type { AccessKeyService } from '../access-keys/service.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import { type Authenticator, MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
+import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
+import {
+  embedOriginsOf,
+  sessionsRevokedAtOf,
+  setEmbedOrigins,
+  setSessionsRevokedAt,
+} from '../workspaces/queries.ts';
 import { normalizeEmbedOrigins } from './embed-origins.ts';
 import { ImpersonationFactsReader } from './impersonation-facts.ts';
 import {
@@ -53,8 +59,8 @@ export interface SessionServiceDeps {
 
 /**
  * Embedded sessions (docs/sessions.md): signing keys, impersonation, API token exchange, session
- * revocation and the workspace's embed origins. The JWT verifier it owns is installed into the
- * Authenticator by `install`.
+ * revocation and the workspace's embed origins. The JWT verifier it owns is the `jwtVerifier`
+ * service the Authenticator is built with.
  */
 export class SessionService {
   readonly keys: SigningKeyRing;
@@ -90,10 +96,9 @@ export class SessionService {
     this.#sessionStarts = new SessionStartRecorder(deps.db, inFlight);
   }
 
-  /** Creates the first signing key if needed and lets the Authenticator accept our JWTs. */
-  async install(authenticator: Authenticator): Promise<void> {
+  /** Creates the first signing key if needed, before anything serves. */
+  async start(): Promise<void> {
     await this.keys.ensureSigner();
-    authenticator.useJwtVerifier(this.verifier);
   }
 
   close(): Promise<void> {
@@ -240,12 +245,7 @@ export class SessionService {
   async revokeSessions(workspaceId: string, origin: AuditOrigin): Promise<Date> {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('workspaces')
-        .set({ sessions_revoked_at: now })
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      if (!(await setSessionsRevokedAt(tx, workspaceId, now))) throw notFound('Workspace not found');
       await recordAuditEvents(tx, [
         auditEvent(origin, now, workspaceId, 'sessions.revoke', { type: 'workspace', id: workspaceId }),
       ]);
@@ -255,21 +255,12 @@ export class SessionService {
 
   /** The origins allowed to frame the workspace's embed page (its CSP `frame-ancestors`); empty = none. */
   async allowedEmbedOrigins(workspaceId: string): Promise<string[]> {
-    const row = await this.#db
-      .selectFrom('workspaces')
-      .select('allowed_embed_origins')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    return row ? [...row.allowed_embed_origins] : [];
+    const origins = await embedOriginsOf(this.#db, workspaceId);
+    return origins ? [...origins] : [];
   }
 
   async sessionsRevokedAt(workspaceId: string): Promise<Date | null> {
-    const row = await this.#db
-      .selectFrom('workspaces')
-      .select('sessions_revoked_at')
-      .where('id', '=', workspaceId)
-      .executeTakeFirst();
-    return row?.sessions_revoked_at ?? null;
+    return sessionsRevokedAtOf(this.#db, workspaceId);
   }
 
   /** Replaces the workspace's allowed embed origins (validated and normalized). */
@@ -282,12 +273,8 @@ export class SessionService {
     assertNoProblems(normalized.problems, 'embed settings');
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('workspaces')
-        .set({ allowed_embed_origins: normalized.origins })
-        .where('id', '=', workspaceId)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw notFound('Workspace not found');
+      if (!(await setEmbedOrigins(tx, workspaceId, normalized.origins)))
+        throw notFound('Workspace not found');
       await recordAuditEvents(tx, [
         auditEvent(
           origin,

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { Batcher } from '../../db/batcher.ts';
 import type { Db } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
+import { insertAuditEventsFrom } from '../audit/queries.ts';
 import type { AuditEventInput } from '../audit/service.ts';
+import { touchSessionUsersCtes } from '../users/queries/users.ts';
 
 interface SessionStart {
   readonly userId: string;
@@ -15,7 +17,8 @@ interface SessionStart {
  * Runs on every impersonation, so the starts that arrive while one batch is being written share
  * the next statement and its commit (group commit): one UPDATE of each user touched and one INSERT
  * of every event, atomic without a transaction's extra round trips. A caller is answered only once
- * its event is committed.
+ * its event is committed. The statement is put together from its owners' parts: `e` (the batch)
+ * here, the users' lock and update from users, the insert from audit.
  */
 export class SessionStartRecorder {
   readonly #batcher: Batcher<SessionStart, undefined>;
@@ -46,21 +49,12 @@ async function writeSessionStarts(db: Db, starts: readonly SessionStart[]): Prom
         ${column((s) => ev(s).ip ?? null)}::text[], ${column((s) => JSON.stringify(ev(s).details ?? {}))}::text[]
       ) with ordinality as e(id, user_id, session_at, workspace_id, occurred_at, action, outcome, actor_key_id,
         actor_user_id, target_type, target_id, request_id, ip, details, n)
-    ), locked as (
-      -- Row locks in id order: two batches in flight that touch the same users cannot deadlock.
-      select id from users where id in (select user_id from e) order by id for update
-    ), touched as (
-      update users set last_active_session_at = s.at
-      from (select user_id, max(session_at::timestamptz) as at from e group by user_id) as s
-      where users.id = s.user_id and users.id in (select id from locked)
-      returning users.id
-    )
-    insert into audit_events
-      (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)
+    ), ${touchSessionUsersCtes}
+    ${insertAuditEventsFrom(sql`
     select e.id, e.workspace_id, e.occurred_at::timestamptz, e.action, e.outcome, e.actor_key_id, e.actor_user_id,
       e.target_type, e.target_id, e.request_id, e.ip, e.details::jsonb
     from e join touched on touched.id = e.user_id
-    order by e.n
+    order by e.n`)}
   `.execute(db);
   return starts.map(() => undefined);
 }

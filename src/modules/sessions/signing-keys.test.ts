@@ -11,7 +11,6 @@ import { decodeJwt, IMPERSONATE, impersonate, userWithEmail } from '../../../tes
 import { type App, createApp } from '../../app.ts';
 import { keysCommand } from '../../cli/core-commands.ts';
 import { type Config, ConfigError } from '../../config.ts';
-import { coreFeatures } from '../../features.ts';
 import { UNAUTHORIZED_BODY } from '../../graphql/errors.ts';
 
 const CURRENT_USER = '{ currentUser { id } }';
@@ -126,8 +125,7 @@ describe('tessera keys rotate-signing', () => {
     const env = {
       config,
       io: { out: (l: string) => out.push(l), err: () => {} },
-      features: coreFeatures(),
-      openApp: () => createApp(config, { features: coreFeatures() }),
+      openApp: () => createApp(config),
     };
     assert.equal(
       await keysCommand.run(
@@ -167,12 +165,10 @@ describe('signing keys and the master key', () => {
           database: { kind: 'pglite', dataDir: join(dir, 'db') },
           dataDir: dir,
         }) as Config;
-      const first = await createApp(configWith(randomBytes(32).toString('base64')), {
-        features: coreFeatures(),
-      });
+      const first = await createApp(configWith(randomBytes(32).toString('base64')));
       await first.close();
       await assert.rejects(
-        createApp(configWith(randomBytes(32).toString('base64')), { features: coreFeatures() }),
+        createApp(configWith(randomBytes(32).toString('base64'))),
         (err: Error) => err instanceof ConfigError && err.message.includes('TESSERA_MASTER_KEY'),
       );
     } finally {

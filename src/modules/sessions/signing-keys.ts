@@ -6,6 +6,7 @@ import { ConfigError } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { randomToken } from '../../ids.ts';
+import * as q from './queries.ts';
 
 /** The only signature algorithm Tessera issues and accepts (docs/sessions.md "How every bearer JWT is checked": explicit allow-list). */
 export const SIGNING_ALG = 'ES256';
@@ -65,18 +66,8 @@ export class SigningKeyRing {
    * one `current` key, so of two instances starting together on one database one insert wins.
    */
   async ensureSigner(): Promise<void> {
-    const current = await this.#db
-      .selectFrom('signing_keys')
-      .select('kid')
-      .where('state', '=', 'current')
-      .executeTakeFirst();
-    if (!current) {
-      await this.#db
-        .insertInto('signing_keys')
-        .values(this.#newKeyRow())
-        .onConflict((oc) => oc.column('state').where('state', '=', 'current').doNothing())
-        .execute();
-    }
+    const current = await q.currentSignerKid(this.#db);
+    if (!current) await q.insertSignerIfNone(this.#db, this.#newKeyRow());
     await this.refresh();
   }
 
@@ -90,18 +81,9 @@ export class SigningKeyRing {
     const retireAfter = new Date(now.getTime() + graceMs);
     const row = this.#newKeyRow();
     const retired = await this.#db.transaction().execute(async (tx) => {
-      const old = await tx
-        .updateTable('signing_keys')
-        .set({ state: 'previous', retire_after: retireAfter })
-        .where('state', '=', 'current')
-        .returning('kid')
-        .executeTakeFirst();
-      await tx.insertInto('signing_keys').values(row).execute();
-      await tx
-        .deleteFrom('signing_keys')
-        .where('state', '=', 'previous')
-        .where('retire_after', '<=', now)
-        .execute();
+      const old = await q.retireSigner(tx, retireAfter);
+      await q.insertSigningKey(tx, row);
+      await q.deleteRetiredKeys(tx, now);
       return old?.kid ?? null;
     });
     await this.refresh();
@@ -162,11 +144,7 @@ export class SigningKeyRing {
 
   async #load(): Promise<Snapshot> {
     this.#reads++;
-    const rows = await this.#db
-      .selectFrom('signing_keys')
-      .selectAll()
-      .where((eb) => eb.or([eb('retire_after', 'is', null), eb('retire_after', '>', this.#clock.now())]))
-      .execute();
+    const rows = await q.liveSigningKeys(this.#db, this.#clock.now());
     const keys = new Map<string, PublicSigningKey>();
     let signer: Snapshot['signer'] = null;
     for (const row of rows) {

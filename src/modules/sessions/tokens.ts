@@ -1,42 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { CompactSign } from 'jose';
 import type { Clock } from '../../clock.ts';
+import {
+  API_TOKEN,
+  SESSION_TOKEN,
+  type ApiClaims as SharedApiClaims,
+  type SessionClaims as SharedSessionClaims,
+} from '../../shared/tokens.ts';
 import type { Permission } from '../auth/permissions.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 
-/**
- * The two kinds of JWT Tessera issues (docs/api-contract.md §1). Distinct `typ` and `aud`, so neither is
- * ever accepted in place of the other (RFC 8725 §3.11–3.12), and neither looks like an access key.
- */
-export const SESSION_TOKEN = { typ: 'session+jwt', aud: 'tessera-session' } as const;
-export const API_TOKEN = { typ: 'at+jwt', aud: 'tessera-api' } as const;
-
-export interface SessionClaims {
-  readonly iss: string;
-  readonly aud: typeof SESSION_TOKEN.aud;
-  readonly sub: string;
-  readonly impersonated_user_id: string;
-  readonly email: string;
-  readonly wid: string;
-  /** Transient attributes (docs/sessions.md "What is in the token"): only ever in the token. */
-  readonly attrs: Record<string, string>;
-  readonly act: { readonly sub: string };
-  readonly iat: number;
-  readonly exp: number;
-  readonly jti: string;
-}
-
-export interface ApiClaims {
-  readonly iss: string;
-  readonly aud: typeof API_TOKEN.aud;
-  /** The access key id the token was exchanged from. */
-  readonly sub: string;
-  readonly wid: string;
-  readonly perms: readonly Permission[];
-  readonly iat: number;
-  readonly exp: number;
-  readonly jti: string;
-}
+// The token kinds and their claims are shared with the embed page (src/shared/tokens.ts).
+export { API_TOKEN, SESSION_TOKEN };
+export type SessionClaims = SharedSessionClaims;
+export type ApiClaims = SharedApiClaims<Permission>;
 
 const encoder = new TextEncoder();
 

@@ -1,17 +1,18 @@
 import { type JWTPayload, type JWTVerifyResult, jwtVerify } from 'jose';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
+import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS } from '../../shared/limits.ts';
 import * as keyQueries from '../access-keys/queries.ts';
 import type { JwtVerifier } from '../auth/authenticator.ts';
 import { expandPermissions } from '../auth/permissions.ts';
 import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principal.ts';
+import { readSessionState } from './session-state.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
 
-/** Allowed clock difference between instances for `exp`, `nbf` and `iat` (docs/sessions.md "How every bearer JWT is checked": ≤ 60 s). */
-export const CLOCK_SKEW_SECONDS = 60;
-/** The longest lifetime any Tessera token can have (the TTL settings' maximum). */
-export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
+// Allowed clock skew and longest token lifetime are shared with the embed page.
+export { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS };
+
 const MAX_HEADER_CHARS = 512;
 const MAX_CLAIM_CHARS = 100;
 /** Header parameters that name key material elsewhere: never followed, and a token carrying one is refused. */
@@ -20,7 +21,7 @@ const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
 export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
 
 /**
- * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), installed into the Authenticator. Every
+ * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), which the Authenticator is built with. Every
  * check failing returns null (one 401 body). The key comes only from our own key ring by `kid`;
  * the `typ` picks the kind and the kind fixes `aud`, so a session token never passes as an API
  * token or the other way round. Each kind is then checked against the database on every request:
@@ -89,25 +90,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
     if (actor !== undefined && !shortString(actor)) return null;
     const transient = attributeClaim(attrs);
     if (!transient) return null;
-    // The minting key is read in the same statement: revoking it ends every session it started,
-    // on the next request, on every instance (docs/sessions.md, "Ending sessions").
-    const row = await this.#db
-      .selectFrom('users')
-      .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
-      .leftJoin('access_keys', (join) =>
-        join
-          .on('access_keys.id', '=', (actor as string | undefined) ?? '')
-          .onRef('access_keys.workspace_id', '=', 'users.workspace_id'),
-      )
-      .select([
-        'users.status',
-        'users.workspace_id',
-        'workspaces.sessions_revoked_at',
-        'access_keys.id as key_id',
-        'access_keys.revoked_at as key_revoked_at',
-      ])
-      .where('users.id', '=', sub as string)
-      .executeTakeFirst();
+    const row = await readSessionState(this.#db, sub as string, actor as string | undefined);
     if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
     // A session names the key that minted it; a key that is gone or revoked vouches for nothing.
     if (actor !== undefined && (row.key_id === null || row.key_revoked_at !== null)) return null;

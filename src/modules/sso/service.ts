@@ -9,7 +9,7 @@ import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../
 import { newId } from '../../ids.ts';
 import { attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import type { GroupService } from '../groups/service.ts';
 import { ROLE_IDS } from '../roles/roles.ts';
 import {

@@ -6,7 +6,6 @@ import { startTestProvider, type TestProvider } from '../../../examples/sso/test
 import { testConfig } from '../../../test/helpers/app.ts';
 import { chromiumUnavailable, launchChromium } from '../../../test/helpers/browser.ts';
 import { createApp } from '../../app.ts';
-import { coreFeatures } from '../../features.ts';
 import { type RunningServer, startServer } from '../../server.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 
@@ -36,13 +35,10 @@ describe('OIDC sign-in in Chromium', { skip: skip ?? false }, () => {
       email_verified: true,
       org: { account_id: 'acct_9' },
     });
-    const app = await createApp(
-      {
-        ...testConfig({ TESSERA_PUBLIC_URL: publicUrl, HOST: '127.0.0.1' }),
-        database: { kind: 'pglite', dataDir: null },
-      },
-      { features: coreFeatures() },
-    );
+    const app = await createApp({
+      ...testConfig({ TESSERA_PUBLIC_URL: publicUrl, HOST: '127.0.0.1' }),
+      database: { kind: 'pglite', dataDir: null },
+    });
     server = await startServer(app, { host: '127.0.0.1', port });
     workspaceId = (await app.services.workspaces.ensureDefault()).id;
     const key = (

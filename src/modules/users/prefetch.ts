@@ -1,6 +1,6 @@
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { RequestContext } from '../../graphql/context.ts';
-import type { UserRow } from './queries.ts';
+import type { UserRow } from './queries/users.ts';
 
 /**
  * Before a resolver returns a list of users, fetches the related data its User selection asks

@@ -10,8 +10,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
 import type { RoleAssignmentInput } from '../roles/validation.ts';
 import { prefetchUserFields } from './prefetch.ts';
-import type { UserRow } from './queries.ts';
-import { encodeCursor, searchUsers, type UserFilter } from './search.ts';
+import { encodeCursor, type UserFilter } from './queries/search.ts';
+import type { UserRow } from './queries/users.ts';
 
 /** The workspace a user-id argument is looked up in: the credential's, or any for site:admin (BOLA). */
 async function userWorkspace(ctx: RequestContext, principal: Principal, userId: string): Promise<string> {
@@ -81,7 +81,7 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
     ) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
-      const page = await searchUsers(ctx.services.db, workspaceId, args.filter, args.first ?? 50, args.after);
+      const page = await ctx.services.users.search(workspaceId, args.filter, args.first ?? 50, args.after);
       await prefetchUserFields(ctx, info, ['edges', 'node'], page.rows);
       return {
         edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node.email_normalized, node.id) })),

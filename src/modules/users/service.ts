@@ -1,11 +1,10 @@
 import type { Clock } from '../../clock.ts';
-import { anyText } from '../../db/batch.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, echo, notFound, type Problem } from '../../errors.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
@@ -13,7 +12,8 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
+import * as q from './queries/users.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,
@@ -66,6 +66,16 @@ export class UserService {
    * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
    * ones, atomically. Any bad item fails the whole call, naming every bad item.
    */
+  /** One page of the workspace's users matching `filter`, in email order (keyset-paginated). */
+  search(
+    workspaceId: string,
+    filter: UserFilter | null | undefined,
+    first: number,
+    after: string | null | undefined,
+  ): Promise<UserPage> {
+    return searchUsers(this.#db, workspaceId, filter, first, after);
+  }
+
   async createUsers(
     workspaceId: string,
     input: CreateUsersInput,
@@ -245,7 +255,7 @@ export class UserService {
     const [user] = await q.lockUsers(tx, workspaceId, [userId]);
     if (!user) throw notFound('User not found');
     const now = this.#clock.now();
-    await q.replaceJwtAttributes(tx, user, changes.attributes);
+    await q.replaceJwtAttributes(tx, userId, changes.attributes);
     if (changes.claimRoles)
       await q.replaceClaimAssignments(tx, userId, normalizeAssignments(changes.claimRoles));
     if (changes.signedInAt) await q.touchLastActiveSession(tx, userId, changes.signedInAt);
@@ -306,7 +316,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       if (!user) throw notFound('User not found');
       const now = this.#clock.now();
-      await tx.updateTable('users').set({ status, updated_at: now }).where('id', '=', userId).execute();
+      await q.setUserStatus(tx, userId, status, now);
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -347,11 +357,7 @@ export class UserService {
         });
       }
       const now = this.#clock.now();
-      await tx
-        .deleteFrom('users')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', anyText(unique))
-        .execute();
+      await q.deleteWorkspaceUsers(tx, workspaceId, unique);
       await recordAuditEvents(
         tx,
         found.map((u) =>
@@ -369,6 +375,11 @@ export class UserService {
 
   findByEmail(workspaceId: string, email: string, db: Executor = this.#db): Promise<q.UserRow | undefined> {
     return q.findUserByEmail(db, workspaceId, normalizeEmail(email));
+  }
+
+  /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */
+  async roleAssignments(userId: string): Promise<q.StoredAssignment[]> {
+    return (await q.roleAssignmentsOf(this.#db, [userId])).get(userId) ?? [];
   }
 
   list(workspaceId: string): Promise<q.UserRow[]> {

@@ -3,20 +3,17 @@ import { echo, type Problem } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditEventInput, type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
-import type { DomainCatalog } from '../domains/catalog.ts';
+import type { DomainCatalog } from '../data/domains/catalog.ts';
+import { addMembershipsEach, existingGroupIds } from '../groups/queries.ts';
 import { enqueueMessages, welcomeEmail } from '../outbox/queue.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
-import {
-  addMembershipsEach,
-  replaceDatabaseAttributesEach,
-  replaceDirectAssignmentsEach,
-} from './bulk-queries.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
-import * as q from './queries.ts';
+import { replaceDatabaseAttributesEach, replaceDirectAssignmentsEach } from './queries/bulk.ts';
+import * as q from './queries/users.ts';
 
 export interface CreateUsersInput {
   readonly emails: readonly string[];
@@ -61,7 +58,7 @@ export async function storedProblems(
   const problems: Problem[] = [];
   if (input.roleAssignments)
     problems.push(...(await roleAssignmentProblems(tx, domains, workspaceId, input.roleAssignments)));
-  const knownGroups = await q.existingGroupIds(tx, workspaceId, [...new Set(input.userGroupIds ?? [])]);
+  const knownGroups = await existingGroupIds(tx, workspaceId, [...new Set(input.userGroupIds ?? [])]);
   (input.userGroupIds ?? []).forEach((g, i) => {
     if (!knownGroups.has(g))
       problems.push({

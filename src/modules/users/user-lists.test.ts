@@ -11,7 +11,7 @@ import {
   touchUsers,
   usersByEmails,
   usersByIds,
-} from './queries.ts';
+} from './queries/users.ts';
 
 /** More ids than Postgres accepts as bind parameters in one statement (65,535). */
 const MANY = 70_000;

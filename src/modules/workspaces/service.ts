@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../db/index.ts';
 import { assertNoProblems, notFound } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../audit/service.ts';
+import * as q from './queries.ts';
 
 export interface WorkspaceView {
   readonly id: string;
@@ -22,21 +23,12 @@ export class WorkspaceService {
 
   /** The default workspace, created on first use; safe when several instances race. */
   async ensureDefault(): Promise<WorkspaceView> {
-    await this.#db
-      .insertInto('workspaces')
-      .values({ id: newId('ws'), name: 'Default', is_default: true, created_at: this.#clock.now() })
-      .onConflict((oc) => oc.column('is_default').where('is_default', '=', true).doNothing())
-      .execute();
-    const row = await this.#db
-      .selectFrom('workspaces')
-      .selectAll()
-      .where('is_default', '=', true)
-      .executeTakeFirstOrThrow();
-    return toView(row);
+    await q.insertDefaultWorkspace(this.#db, newId('ws'), this.#clock.now());
+    return toView(await q.findDefaultWorkspace(this.#db));
   }
 
   async find(id: string, db: Executor = this.#db): Promise<WorkspaceView | null> {
-    const row = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await q.findWorkspace(db, id);
     return row ? toView(row) : null;
   }
 
@@ -47,9 +39,7 @@ export class WorkspaceService {
   }
 
   async list(): Promise<WorkspaceView[]> {
-    return (
-      await this.#db.selectFrom('workspaces').selectAll().orderBy('created_at').orderBy('id').execute()
-    ).map(toView);
+    return (await q.listWorkspaces(this.#db)).map(toView);
   }
 
   async create(name: string, origin: AuditOrigin): Promise<WorkspaceView> {
@@ -63,7 +53,7 @@ export class WorkspaceService {
     const now = this.#clock.now();
     const id = newId('ws');
     await this.#db.transaction().execute(async (tx) => {
-      await tx.insertInto('workspaces').values({ id, name: trimmed, created_at: now }).execute();
+      await q.insertWorkspace(tx, id, trimmed, now);
       await recordAuditEvents(tx, [
         auditEvent(origin, now, id, 'workspace.create', { type: 'workspace', id }, { name: trimmed }),
       ]);

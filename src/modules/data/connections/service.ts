@@ -6,12 +6,13 @@ import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { domainsUsingConnection } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import { type ConnectionCheck, checkConnection } from './check.ts';
 import { rememberOpenedSecrets } from './opened-secrets.ts';
 import type { TableRef } from './privileges.ts';
-import { redact, resolveConnection } from './resolve.ts';
+import * as q from './queries.ts';
 import {
   type ConnectionRow,
   findConnectionRow,
@@ -19,7 +20,8 @@ import {
   listConnectionRows,
   passwordContext,
   toStoredMappings,
-} from './store.ts';
+} from './queries.ts';
+import { redact, resolveConnection } from './resolve.ts';
 import { type Connection, type ConnectionView, type Engine, toView } from './types.ts';
 import {
   type ConnectionDraft,
@@ -82,16 +84,13 @@ export class ConnectionService {
     const id = newId('con');
     const now = this.#clock.now();
     await this.#write(async (tx) => {
-      await tx
-        .insertInto('data_connections')
-        .values({
-          id,
-          workspace_id: workspaceId,
-          ...this.#columns(id, draft),
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await q.insertConnection(tx, {
+        id,
+        workspace_id: workspaceId,
+        ...this.#columns(id, draft),
+        created_at: now,
+        updated_at: now,
+      });
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -118,22 +117,12 @@ export class ConnectionService {
   ): Promise<ConnectionView> {
     const now = this.#clock.now();
     await this.#write(async (tx) => {
-      const row = await tx
-        .selectFrom('data_connections')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await q.lockConnectionRow(tx, workspaceId, id);
       if (!row) throw notFound('Connection not found');
       const current = fromRow(row, this.#secrets);
       const draft = mergeDraft(current, input);
       assertNoProblems(connectionProblems(draft), 'connection');
-      await tx
-        .updateTable('data_connections')
-        .set({ ...this.#columns(id, draft), updated_at: now })
-        .where('id', '=', id)
-        .execute();
+      await q.updateConnection(tx, id, { ...this.#columns(id, draft), updated_at: now });
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -157,12 +146,7 @@ export class ConnectionService {
     await this.#write(async (tx) => {
       const row = await findConnectionRow(tx, workspaceId, id);
       if (!row) throw notFound('Connection not found');
-      const domains = await tx
-        .selectFrom('data_domains')
-        .select(['id', 'name'])
-        .where('connection_id', '=', id)
-        .orderBy('id')
-        .execute();
+      const domains = await domainsUsingConnection(tx, id);
       if (domains.length > 0) {
         throw new AppError(
           'CONFLICT',
@@ -172,7 +156,7 @@ export class ConnectionService {
           },
         );
       }
-      await tx.deleteFrom('data_connections').where('id', '=', id).execute();
+      await q.deleteConnection(tx, id);
       await recordAuditEvents(tx, [
         auditEvent(
           origin,

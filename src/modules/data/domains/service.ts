@@ -5,12 +5,22 @@ import type { Database, Db } from '../../../db/index.ts';
 import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
-import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf } from '../connections/types.ts';
 import type { DiscoveredTable } from '../engines/types.ts';
 import type { PolicyChecker } from '../policies/checker.ts';
-import { assignmentsReferencing, type DomainView, findDomain, loadDomains, replaceTables } from './store.ts';
+import { BUILT_IN_DOMAIN_ID } from './catalog.ts';
+import {
+  assignmentsReferencing,
+  type DomainView,
+  deleteDomain,
+  findDomain,
+  insertDomain,
+  loadDomains,
+  lockDomain,
+  replaceTables,
+  updateDomain,
+} from './queries.ts';
 
 export interface TableRefInput {
   readonly schema?: string | null | undefined;
@@ -84,13 +94,7 @@ export class DomainService {
       throw new AppError('CONFLICT', 'The built-in default domain cannot be deleted');
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const row = await tx
-        .selectFrom('data_domains')
-        .select(['id', 'name'])
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await lockDomain(tx, workspaceId, id);
       if (!row) throw notFound('Domain not found');
       const refs = await assignmentsReferencing(tx, workspaceId, id);
       if (refs.userIds.length + refs.groupIds.length > 0) {
@@ -100,11 +104,7 @@ export class DomainService {
           { extra: { userIds: refs.userIds.slice(0, 100), groupIds: refs.groupIds.slice(0, 100) } },
         );
       }
-      await tx
-        .deleteFrom('data_domains')
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', id)
-        .execute();
+      await deleteDomain(tx, workspaceId, id);
       await recordAuditEvents(tx, [
         auditEvent(
           origin,
@@ -169,17 +169,9 @@ export class DomainService {
       await this.#db.transaction().execute(async (tx: Transaction<Database>) => {
         const values = { name, description, connection_id: connectionId, updated_at: now };
         if (current?.createdAt) {
-          await tx
-            .updateTable('data_domains')
-            .set(values)
-            .where('workspace_id', '=', workspaceId)
-            .where('id', '=', domainId)
-            .execute();
+          await updateDomain(tx, workspaceId, domainId, values);
         } else {
-          await tx
-            .insertInto('data_domains')
-            .values({ workspace_id: workspaceId, id: domainId, ...values, created_at: now })
-            .execute();
+          await insertDomain(tx, { workspace_id: workspaceId, id: domainId, ...values, created_at: now });
         }
         await replaceTables(tx, workspaceId, domainId, withPolicies);
         await recordAuditEvents(tx, [

@@ -4,8 +4,8 @@ import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { defaultSchemaOf } from '../connections/types.ts';
+import { type DomainTable, type DomainView, setTablePolicy } from '../domains/queries.ts';
 import type { DomainService } from '../domains/service.ts';
-import type { DomainTable, DomainView } from '../domains/store.ts';
 import type { PolicyChecker } from './checker.ts';
 
 export interface TableRef {
@@ -97,15 +97,8 @@ export class PolicyService {
   ) {
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      const updated = await tx
-        .updateTable('data_domain_tables')
-        .set({ policy, policy_updated_at: now })
-        .where('workspace_id', '=', workspaceId)
-        .where('domain_id', '=', domainId)
-        .where('schema_name', '=', table.schema)
-        .where('table_name', '=', table.name)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) throw notFound('The table left the domain meanwhile');
+      if (!(await setTablePolicy(tx, workspaceId, domainId, table, policy, now)))
+        throw notFound('The table left the domain meanwhile');
       await recordAuditEvents(tx, [
         auditEvent(
           origin,

@@ -1,6 +1,7 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db, Executor } from '../../../db/index.ts';
 import { type AuditOrigin, auditEvent, recordAuditEvents } from '../../audit/service.ts';
+import { findDataSettingsRow, upsertDataSettings } from './queries.ts';
 
 /** A workspace's data settings (docs/data-access.md "Row policies"); the compat defaults are both false. */
 export interface WorkspaceDataSettings {
@@ -16,11 +17,7 @@ export const DEFAULT_DATA_SETTINGS: WorkspaceDataSettings = {
 };
 
 export async function readDataSettings(db: Executor, workspaceId: string): Promise<WorkspaceDataSettings> {
-  const row = await db
-    .selectFrom('workspace_data_settings')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .executeTakeFirst();
+  const row = await findDataSettingsRow(db, workspaceId);
   return row
     ? {
         rowPoliciesApplyToAdmins: row.row_policies_apply_to_admins,
@@ -49,11 +46,7 @@ export async function updateDataSettings(
       require_row_policies: next.requireRowPolicies,
       updated_at: now,
     };
-    await tx
-      .insertInto('workspace_data_settings')
-      .values({ workspace_id: workspaceId, ...values })
-      .onConflict((oc) => oc.column('workspace_id').doUpdateSet(values))
-      .execute();
+    await upsertDataSettings(tx, workspaceId, values);
     await recordAuditEvents(tx, [
       auditEvent(
         origin,

@@ -1,5 +1,5 @@
 import { findRole, ROLE_IDS } from '../../roles/roles.ts';
-import type { StoredAssignment } from '../../users/queries.ts';
+import type { StoredAssignment } from '../../users/queries/users.ts';
 
 /** What a user's roles allow in one domain (docs/data-access.md "Domains"). */
 export interface DomainAccess {

@@ -1,7 +1,6 @@
 import { Kind, type ValueNode } from 'graphql';
 import type { RequestContext, ResolverMap } from '../../../graphql/context.ts';
 import { requirePermission, requireSession } from '../../auth/guards.ts';
-import type { DataAccess } from '../access.ts';
 
 /** Result cells and parameters are plain JSON; output only is what matters here. */
 const JSONValue = {
@@ -26,13 +25,13 @@ const JSONValue = {
 };
 
 /** runQuery (a user's session) and explainAccess (`data:admin`). */
-export function queryResolvers(data: () => DataAccess): ResolverMap {
+export function queryResolvers(): ResolverMap {
   return {
     JSONValue,
     Query: {
       runQuery: (_: unknown, args: { domainId: string; sql: string }, ctx: RequestContext) => {
         const session = requireSession(ctx.principal);
-        return data().queries.run({
+        return ctx.services.data.queries.run({
           caller: {
             workspaceId: session.workspaceId,
             userId: session.userId,
@@ -55,7 +54,7 @@ export function queryResolvers(data: () => DataAccess): ResolverMap {
         ctx: RequestContext,
       ) => {
         const principal = requirePermission(ctx.principal, 'data:admin');
-        return data().queries.explain(
+        return ctx.services.data.queries.explain(
           {
             workspaceId: principal.workspaceId,
             userId: args.userId,

@@ -18,11 +18,15 @@ interface PolicyCall {
   readonly key: string | null;
 }
 
-/** Which call fills a parameter: its whole value (a scalar, or a list bound as one array) or one element. */
-interface ParamSlot {
-  readonly call: number;
-  readonly element: number | null;
-}
+/**
+ * Which call fills a parameter: its whole value (a scalar, or a list bound as one array) or one
+ * element; or which `{{name}}` of the request's query parameters (docs/query-gate.md "Query parameters").
+ */
+type ParamSlot =
+  | { readonly call: number; readonly element: number | null }
+  | { readonly parameter: string; readonly element: number | null };
+
+type CallSlot = Extract<ParamSlot, { call: number }>;
 
 /** A rewrite without its values: the checked SQL, the calls in the gate's order, and where each value goes. */
 interface CachedRewrite {
@@ -62,14 +66,14 @@ export class RewriteCache {
     request: GateRequest,
     domain: { workspaceId: string; id: string },
   ): Promise<RewrittenQuery> {
-    const key = cacheKey(request, domain);
+    const key = cacheKey(gate, request, domain);
     const known = this.#entries.get(key);
     if (known !== undefined) {
       // Most recently used last: the first key is the one to evict.
       this.#entries.delete(key);
       this.#entries.set(key, known);
       this.#hits++;
-      return bindRewrite(gate, known, request.user, request.dialect);
+      return bindRewrite(gate, known, request);
     }
     this.#misses++;
     const probe = new SlotProbe(gate, request.user, request.dialect);
@@ -77,7 +81,7 @@ export class RewriteCache {
     const entry = probe.entry(rewritten);
     if (entry === null) return gate.rewriteQuery(request);
     if (entry.cacheable) this.#store(key, entry.rewrite);
-    return bindRewrite(gate, entry.rewrite, request.user, request.dialect);
+    return bindRewrite(gate, entry.rewrite, request);
   }
 
   /** Entries, hits and misses since start (for tests and benchmarks). */
@@ -97,7 +101,7 @@ export class RewriteCache {
   }
 }
 
-function cacheKey(request: GateRequest, domain: { workspaceId: string; id: string }): string {
+function cacheKey(gate: Gate, request: GateRequest, domain: { workspaceId: string; id: string }): string {
   const inputs = [
     domain.workspaceId,
     domain.id,
@@ -107,17 +111,27 @@ function cacheKey(request: GateRequest, domain: { workspaceId: string; id: strin
     request.requirePolicies,
     request.tables.map((t) => [t.schema, t.name, t.policy]),
     request.sql,
+    // The kinds of the query-parameter values (and, on MySQL, list lengths), never the values.
+    gate.parameterShape(request.parameters, request.dialect),
   ];
   return createHash('sha256').update(JSON.stringify(inputs), 'utf8').digest('base64');
 }
 
 /** The user's values for an entry: each call bound in the gate's order, so errors are the gate's own. */
-function bindRewrite(gate: Gate, entry: CachedRewrite, user: GateUser, dialect: SqlDialect): RewrittenQuery {
-  const values = entry.calls.map((call) => bindChecked(gate, call, user, dialect));
+function bindRewrite(gate: Gate, entry: CachedRewrite, request: GateRequest): RewrittenQuery {
+  const values = entry.calls.map((call) => bindChecked(gate, call, request.user, request.dialect));
+  const queryParameters: NonNullable<RewrittenQuery['queryParameters']>[number][] = [];
   return {
     sql: entry.sql,
-    params: entry.slots.map(({ call, element }) => {
-      const bound = values[call]!;
+    params: entry.slots.map((slot, index) => {
+      const { element } = slot;
+      if ('parameter' in slot) {
+        queryParameters.push({ index, name: slot.parameter, element });
+        // Checked as the gate checks it; the key guarantees the same kind (and list length).
+        const { value } = gate.parameterValue(request.parameters, slot.parameter, request.dialect);
+        return element === null || !Array.isArray(value) ? value : value[element];
+      }
+      const bound = values[slot.call]!;
       if ('value' in bound) return bound.value;
       return element === null ? [...bound.values] : bound.values[element];
     }),
@@ -125,6 +139,7 @@ function bindRewrite(gate: Gate, entry: CachedRewrite, user: GateUser, dialect: 
     policies: entry.policies,
     attributesUsed: entry.attributesUsed,
     ...(entry.policyChecks ? { policyChecks: entry.policyChecks } : {}),
+    ...(queryParameters.length > 0 ? { queryParameters } : {}),
   };
 }
 
@@ -161,7 +176,7 @@ class SlotProbe {
   readonly #nonce = randomBytes(9).toString('base64url');
   readonly #calls: PolicyCall[] = [];
   readonly #standIns: BoundValue[] = [];
-  readonly #byValue = new Map<string | number, ParamSlot>();
+  readonly #byValue = new Map<string | number, CallSlot>();
   #nextNumber = 4_000_000_000_000_000;
   #emptyList = false;
 
@@ -214,7 +229,14 @@ class SlotProbe {
     if (this.#emptyList) return null;
     const slots: ParamSlot[] = [];
     let expanded = false;
-    for (const param of rewritten.params) {
+    const fromQuery = new Map((rewritten.queryParameters ?? []).map((q) => [q.index, q]));
+    for (const [index, param] of rewritten.params.entries()) {
+      const query = fromQuery.get(index);
+      if (query !== undefined) {
+        // A `{{name}}` value: the key holds its kind and list length, so the SQL depends on nothing else.
+        slots.push({ parameter: query.name, element: query.element });
+        continue;
+      }
       const slot = this.#slotOf(param);
       if (slot === null) return null;
       if (slot.element !== null) expanded = true;
@@ -234,7 +256,7 @@ class SlotProbe {
     };
   }
 
-  #slotOf(param: unknown): ParamSlot | null {
+  #slotOf(param: unknown): CallSlot | null {
     if (typeof param === 'string' || typeof param === 'number') return this.#byValue.get(param) ?? null;
     if (!Array.isArray(param) || param.length === 0) return null;
     // A list bound as one array: exactly the stand-in list of one call.

@@ -15,7 +15,7 @@ import type { RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
-import type { DomainView } from '../domains/store.ts';
+import type { DomainView } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
@@ -66,6 +66,27 @@ export interface QueryRequest {
   /** Who asked, for the audit record. */
   readonly origin: AuditOrigin;
   readonly at: () => Date;
+  /**
+   * A saved query the calling module has already authorized this user to run (a tile of a
+   * dashboard they may view): the ad-hoc query role check is skipped, nothing else is. The user
+   * must be ACTIVE and the gate applies their policies as for any query; the audit names the item.
+   */
+  readonly savedItem?: { readonly type: string; readonly id: string };
+  /** The row cap, instead of TESSERA_QUERY_MAX_ROWS (exports ask for more). */
+  readonly maxRows?: number;
+  /** Results already read for exactly what this query runs as (docs/dashboards.md "The result cache"). */
+  readonly resultCache?: QueryResultCache;
+}
+
+/**
+ * Where `run` looks for a result before executing, and keeps the one it read. The key is a
+ * digest of what reaches the warehouse: the rewritten SQL, every bound value, the connection
+ * settings it runs with and the row cap, so only requests that would run the very same
+ * statement in the very same place share an entry.
+ */
+export interface QueryResultCache {
+  get(key: string): QueryOutput | undefined;
+  set(key: string, output: QueryOutput): void;
 }
 
 const MAX_SQL_LENGTH = 100_000;
@@ -125,13 +146,11 @@ export class QueryService {
   async run(request: QueryRequest): Promise<QueryResult> {
     const { caller, domainId, sql, origin, at } = request;
     checkSql(sql);
-    if (request.parameters && Object.keys(request.parameters).length > 0) {
-      throw new AppError('QUERY_REFUSED', 'query parameters are not supported yet');
-    }
     const queryId = newId('qry');
     const started = performance.now();
     let plan: Partial<Plan> = {};
     let output: QueryOutput | null = null;
+    let cached = false;
     let failure: unknown = null;
     try {
       const full = await this.#plan(
@@ -141,33 +160,34 @@ export class QueryService {
         (p) => {
           plan = p;
         },
-        true,
+        request.savedItem === undefined ? 'adHoc' : 'saved',
+        request.parameters,
       );
-      output = await this.#pools.use(full.settings, (pool) =>
-        pool.run(
-          full.rewritten.sql,
-          full.rewritten.params,
-          { timeoutMs: this.#config.queryTimeoutMs, maxRows: this.#config.maxRows },
-          full.rewritten.policyChecks ?? [],
-        ),
-      );
+      const maxRows = request.maxRows ?? this.#config.maxRows;
+      const cacheKey = request.resultCache ? resultCacheKey(full, maxRows) : null;
+      const hit = cacheKey === null ? undefined : request.resultCache!.get(cacheKey);
+      cached = hit !== undefined;
+      output =
+        hit ??
+        (await this.#pools.use(full.settings, (pool) =>
+          pool.run(
+            full.rewritten.sql,
+            full.rewritten.params,
+            { timeoutMs: this.#config.queryTimeoutMs, maxRows },
+            full.rewritten.policyChecks ?? [],
+          ),
+        ));
+      if (cacheKey !== null && !cached) request.resultCache!.set(cacheKey, output);
     } catch (err) {
       failure = err;
     }
     // Exactly one record per query, whatever happened.
-    await this.#audit(
-      caller,
-      domainId,
-      sql,
-      origin,
-      at(),
-      queryId,
-      plan,
-      started,
-      output
-        ? { rowCount: output.rows.length, truncated: output.truncated }
-        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' },
-    );
+    await this.#audit(caller, domainId, sql, origin, at(), queryId, plan, started, {
+      ...(output
+        ? { rowCount: output.rows.length, truncated: output.truncated, ...(cached ? { cached } : {}) }
+        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' }),
+      ...(request.savedItem ? { savedItem: request.savedItem } : {}),
+    });
     if (!output) throw failure;
     return {
       queryId,
@@ -181,7 +201,7 @@ export class QueryService {
   /** What a user's query would become, and where it would run, without running it (`data:admin`). */
   async explain(caller: QueryCaller, domainId: string, sql: string): Promise<AccessExplanation> {
     checkSql(sql);
-    const plan = await this.#plan(caller, domainId, sql, () => {}, false);
+    const plan = await this.#plan(caller, domainId, sql, () => {}, 'none');
     return {
       allowed: plan.access.canQuery,
       roles: plan.access.roles,
@@ -200,7 +220,9 @@ export class QueryService {
     domainId: string,
     sql: string,
     progress: (p: Partial<Plan>) => void,
-    enforceRole: boolean,
+    /** adHoc: the role must allow ad-hoc queries; saved: the caller authorized the item; none: explain. */
+    check: 'adHoc' | 'saved' | 'none',
+    parameters?: QueryRequest['parameters'],
   ): Promise<Plan> {
     const snapshot = await readQuerySnapshot(
       this.#db,
@@ -213,9 +235,10 @@ export class QueryService {
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
     const access = domainAccess(snapshot.assignments, domainId);
-    if (enforceRole && (!access.canQuery || user.status !== 'ACTIVE')) {
+    if (check === 'adHoc' && (!access.canQuery || user.status !== 'ACTIVE')) {
       throw forbidden('Your role in this domain does not allow ad-hoc queries');
     }
+    if (check === 'saved' && user.status !== 'ACTIVE') throw forbidden('The user is not active');
     if (domain.connectionId === null)
       throw new AppError('CONFLICT', 'The domain is not bound to a connection');
     if (!snapshot.connection) throw notFound('Connection not found');
@@ -246,6 +269,7 @@ export class QueryService {
         user: { email: user.email, attributes },
         applyPolicies: policiesApplied,
         requirePolicies: dataSettings.requireRowPolicies,
+        ...(parameters === undefined ? {} : { parameters }),
       },
       domain,
     );
@@ -263,7 +287,13 @@ export class QueryService {
     queryId: string,
     plan: Partial<Plan>,
     started: number,
-    outcome: { rowCount?: number; truncated?: boolean; errorCode?: string },
+    outcome: {
+      rowCount?: number;
+      truncated?: boolean;
+      cached?: boolean;
+      errorCode?: string;
+      savedItem?: { type: string; id: string };
+    },
   ): Promise<void> {
     await this.#auditBatch.add(
       auditEvent(
@@ -296,6 +326,20 @@ function checkSql(sql: string): void {
       { code: 'BAD_USER_INPUT', field: 'sql', message: `must be 1 to ${MAX_SQL_LENGTH} characters` },
     ]);
   }
+}
+
+/** The digest of what a query runs: statement, bound values, where, as whom, and how many rows. */
+function resultCacheKey(plan: Plan, maxRows: number): string {
+  const s = plan.settings;
+  return sha256(
+    JSON.stringify([
+      [s.connectionId, s.engine, s.host, s.port, s.database, s.user, s.password, s.schema, s.tls],
+      plan.rewritten.sql,
+      plan.rewritten.params,
+      plan.rewritten.policyChecks ?? [],
+      maxRows,
+    ]),
+  );
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index.ts';
 import { type EffectiveAttributes, mergeAttributes } from '../../attributes/effective.ts';
-import { BUILT_IN_DOMAIN_ID } from '../../domains/catalog.ts';
-import type { StoredAssignment } from '../../users/queries.ts';
-import type { ConnectionRow } from '../connections/store.ts';
-import { builtInDomain, type DomainTable, type DomainView } from '../domains/store.ts';
+import type { StoredAssignment } from '../../users/queries/users.ts';
+import type { ConnectionRow } from '../connections/queries.ts';
+import { BUILT_IN_DOMAIN_ID } from '../domains/catalog.ts';
+import { builtInDomain, type DomainTable, type DomainView } from '../domains/queries.ts';
 import { DEFAULT_DATA_SETTINGS, type WorkspaceDataSettings } from '../policies/settings.ts';
 
 /** Everything a query needs from Tessera's own database, read fresh for every request. */

@@ -1,8 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { flag, jsonOption, UsageError, workspaceOption } from '../../../cli/args.ts';
-import type { CliCommand } from '../../../cli/commands.ts';
-import { progressReporter } from '../../../cli/progress.ts';
+import { type CliCommand, flag, jsonOption, UsageError, workspaceOption } from '../../../kernel/command.ts';
+import { progressReporter } from '../../../kernel/progress.ts';
 import { csvRecords, ImportRowParser } from './csv-format.ts';
 import { importUsers } from './importer.ts';
 
@@ -72,6 +71,7 @@ export const usersCommand: CliCommand = {
           dryRun,
           batchSize,
           onProgress: json ? undefined : progressReporter(env.io, dryRun ? 'Checking' : 'Importing'),
+          log: app.services.log,
         },
       );
       const problems = [...result.problems].sort((a, b) => a.line - b.line);

@@ -56,9 +56,7 @@ async function cli(env: Env, argv: string[], tty = false) {
 
 /** Opens the leg's database as the server would, for checks; closed before the next CLI run (PGlite is one process). */
 async function withApp<T>(env: Env, work: (app: App) => Promise<T>): Promise<T> {
-  const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env.env }), {
-    features: [],
-  });
+  const app = await createApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env.env }));
   try {
     return await work(app);
   } finally {
@@ -292,6 +290,7 @@ for (const open of legs) {
       const r = await cli(env, ['users', 'import', csv, '--batch-size', '10', '--send-welcome-email'], true);
       assert.equal(r.code, 1);
       assert.match(r.err, /batch\.csv:12: the batch of lines 12–21 was rolled back/);
+      assert.match(r.err, /the database write failed: disk full/, 'the cause is named');
       assert.match(r.out, /25 rows: 10 created, 0 updated, 0 unchanged, 15 failed/);
       assert.match(r.raw, /\rImporting █{12}░{18} {2}40% 10\/25/, 'a bar redrawn in place on a terminal');
       const mid = await counts(env);

@@ -1,4 +1,5 @@
 import { AppError, type Problem } from '../../../errors.ts';
+import type { Logger } from '../../../logger.ts';
 import type { AuditOrigin } from '../../audit/service.ts';
 import type { UserService } from '../service.ts';
 import type { CreateUsersInput } from '../upsert.ts';
@@ -30,6 +31,8 @@ export interface ImportOptions {
   /** Rows per transaction (at most the createUsers limit). */
   readonly batchSize: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Where a failed batch's cause goes, with its stack (the problem names it in one line). */
+  readonly log?: Logger;
 }
 
 const ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
@@ -83,8 +86,16 @@ export async function importUsers(
       }
     } catch (err) {
       summary.failed = checked.rows - done;
-      const reason = err instanceof AppError ? `${err.code}: ${err.message}` : 'the database write failed';
       const first = batch[0]!.line;
+      // The cause is named, not hidden: the one who runs the import owns the database it failed on.
+      const reason =
+        err instanceof AppError
+          ? `${err.code}: ${err.message}`
+          : `the database write failed: ${causeOf(err)}`;
+      options.log?.error(
+        { err, lines: `${first}–${batch.at(-1)!.line}` },
+        'users import: a batch was rolled back',
+      );
       return {
         line: first,
         message: `the batch of lines ${first}–${batch.at(-1)!.line} was rolled back (${reason}); lines from ${first} on were not imported`,
@@ -211,3 +222,10 @@ function toLineProblem(row: ImportRow, problem: Problem): LineProblem {
 }
 
 const attributeKey = (input: CreateUsersInput, index: number) => input.userAttributes?.[index]?.key;
+
+/** The first line of an unexpected error's message, short enough for one problem line. */
+function causeOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const line = message.split('\n')[0]!.trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line || 'unknown error';
+}

@@ -1,0 +1,263 @@
+import mysqlGrammar from 'node-sql-parser/build/mysql.js';
+import type { Problem } from '../../../errors.ts';
+import { accessDenied, queryRefused } from '../errors.ts';
+import {
+  isListKind,
+  listNotAllowed,
+  type ParameterKind,
+  parameterValue,
+  placeholderMisplaced,
+  type QueryParameterValue,
+} from '../parameters.ts';
+import { policyProblems, sampleBinding } from '../policy-functions.ts';
+import { GateState } from '../state.ts';
+import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import type { MyNode } from './nodes.ts';
+import { placeholderIndex, placeSlots, slotMarker, substituteMysqlPlaceholders } from './placeholders.ts';
+import {
+  binary,
+  compileMysqlPolicy,
+  type Parser,
+  type Placeholder,
+  parseOne,
+  parsePolicy,
+  policySelect,
+  quoteRaw,
+} from './policy.ts';
+import { MyQueryWalker } from './query-walk.ts';
+import {
+  type ExpectedWrapper,
+  expectedWrapper,
+  type MysqlQuerySlot,
+  print,
+  verifyMysqlOutput,
+} from './verify.ts';
+
+/**
+ * MySQL and MariaDB: parse with node-sql-parser's MySQL grammar, walk and rewrite the tree,
+ * print it back. Database and table names are compared case-insensitively (as MySQL does with
+ * lower_case_table_names=1, and as Windows/macOS servers do); the printed query always uses the
+ * domain's own spelling. CTE names must match exactly: a name that differs only by case is
+ * refused, because whether the server takes it for the CTE depends on its settings.
+ */
+
+export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery> {
+  const parser = new mysqlGrammar.Parser();
+  const substituted = substituteMysqlPlaceholders(request.sql);
+  const ast = parseOne(parser, substituted.text, 'query');
+  const state = new GateState();
+  const placeholders: Placeholder[] = [];
+  const parameters = new QueryParameters(request, substituted.uses);
+  const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
+  const walker = new MyQueryWalker({
+    defaultSchema: request.defaultSchema,
+    table: (item, schema, name) => {
+      const table = request.tables.find(
+        (t) => t.schema.toLowerCase() === schema.toLowerCase() && t.name.toLowerCase() === name.toLowerCase(),
+      );
+      if (placeholderIndex({ column: name }) !== null) throw parameters.misplaced(name);
+      if (table === undefined) {
+        throw accessDenied(`Table ${schema}.${name} is not part of this domain`, {
+          table: `${schema}.${name}`,
+        });
+      }
+      state.addTable(table);
+      if (request.applyPolicies && table.policy === null && request.requirePolicies) {
+        throw accessDenied(`Table ${table.schema}.${table.name} has no row policy`, {
+          table: `${table.schema}.${table.name}`,
+        });
+      }
+      // Keep the name as written as the alias, so `ORDERS.id` still finds `orders`.
+      const alias = item.as ?? (name === table.name ? null : quoteRaw(name));
+      if (!request.applyPolicies || table.policy === null) {
+        return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
+      }
+      state.addPolicy(table, table.policy);
+      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders);
+      const { db: _db, table: _table, as: _as, ...rest } = item;
+      return {
+        expr: { ast: policySelect(table, where), parentheses: true },
+        as: alias ?? quoteRaw(table.name),
+        ...rest,
+      };
+    },
+    queryParameter: (ref) => parameters.single(ref),
+    queryParameterIn: (ref, alone) => (alone ? parameters.list(ref) : [parameters.single(ref)]),
+  });
+  walker.statement(ast, null);
+  parameters.checkAllPlaced();
+  const placed = placeSlots(print(parser, ast), parameters.slots.length);
+  const sql = placed.sql;
+  const checked = verifyOutput(
+    parser,
+    sql,
+    request,
+    placed.order.map((j) => parameters.slots[j]!),
+  );
+  state.params.push(...checked.params);
+  state.noteQuerySlots(checked.queryParameters);
+  const result = state.result(sql);
+  return { ...result, policyChecks: standaloneChecks(parser, request, result.policies) };
+}
+
+/** Policies are few and change rarely: each text is parsed once, every use walks its own copy. */
+const POLICY_TREES = new Map<string, MyNode>();
+
+function parsedPolicy(parser: Parser, policy: string): MyNode {
+  let parsed = POLICY_TREES.get(policy);
+  if (parsed === undefined) {
+    parsed = parsePolicy(parser, policy);
+    if (POLICY_TREES.size >= 1000) POLICY_TREES.delete(POLICY_TREES.keys().next().value!);
+    POLICY_TREES.set(policy, parsed);
+  }
+  return structuredClone(parsed);
+}
+
+/**
+ * The `{{name}}` stand-ins of one query: each use is replaced exactly once by its slot(s), a
+ * text value as `CAST(? AS BINARY)` (compared byte for byte, as the policies' text values are),
+ * a number, boolean or NULL as `?`, a list (only inside `IN (…)`) as one slot per element.
+ */
+class QueryParameters {
+  readonly slots: MysqlQuerySlot[] = [];
+  readonly #uses: readonly string[];
+  readonly #values: { kind: ParameterKind; value: QueryParameterValue }[];
+  readonly #placed = new Set<number>();
+
+  constructor(request: GateRequest, uses: readonly string[]) {
+    this.#uses = uses;
+    this.#values = uses.map((name) => parameterValue(request.parameters, name, 'mysql'));
+  }
+
+  single(ref: MyNode): MyNode {
+    const k = this.#take(ref);
+    if (isListKind(this.#values[k]!.kind)) throw listNotAllowed(this.#uses[k]!);
+    return this.#slot(k, this.#values[k]!.value, null);
+  }
+
+  list(ref: MyNode): MyNode[] {
+    const k = this.#take(ref);
+    const { kind, value } = this.#values[k]!;
+    if (!isListKind(kind) || !Array.isArray(value)) return [this.#slot(k, value, null)];
+    return value.map((v, i) => this.#slot(k, v, i));
+  }
+
+  misplaced(marker: string): Error {
+    return placeholderMisplaced(this.#uses[placeholderIndex({ column: marker }) ?? -1] ?? marker);
+  }
+
+  checkAllPlaced(): void {
+    this.#uses.forEach((name, k) => {
+      if (!this.#placed.has(k)) throw placeholderMisplaced(name);
+    });
+  }
+
+  #take(ref: MyNode): number {
+    const k = placeholderIndex(ref) ?? -1;
+    const name = this.#uses[k];
+    if (name === undefined) throw queryRefused('The query cannot be rewritten faithfully');
+    if (ref.table != null || ref.db != null || this.#placed.has(k)) throw placeholderMisplaced(name);
+    this.#placed.add(k);
+    return k;
+  }
+
+  #slot(k: number, value: unknown, element: number | null): MyNode {
+    const text = typeof value === 'string';
+    const j = this.slots.push({ text, value, name: this.#uses[k]!, element }) - 1;
+    return text ? binary(slotMarker(j)) : slotMarker(j);
+  }
+}
+
+/**
+ * The invariant check on printed SQL (see `verifyMysqlOutput`); returns the parameters. Each
+ * expected wrapper is built from the policy text again, apart from the rewritten tree.
+ */
+export function checkMysqlOutput(parser: Parser, sql: string, request: GateRequest): unknown[] {
+  return verifyOutput(parser, sql, request, []).params;
+}
+
+function verifyOutput(
+  parser: Parser,
+  sql: string,
+  request: GateRequest,
+  querySlots: readonly MysqlQuerySlot[],
+): ReturnType<typeof verifyMysqlOutput> {
+  const expected = new Map<GateTable, ExpectedWrapper>();
+  return verifyMysqlOutput(
+    sql,
+    request,
+    (table) => {
+      let wrapper = expected.get(table);
+      if (wrapper === undefined) {
+        const own: Placeholder[] = [];
+        const where = compileMysqlPolicy(
+          (policy) => parsedPolicy(parser, policy),
+          table,
+          request,
+          new GateState(),
+          own,
+        );
+        wrapper = expectedWrapper(parser, policySelect(table, where), own);
+        expected.set(table, wrapper);
+      }
+      return wrapper;
+    },
+    querySlots,
+  );
+}
+
+/**
+ * Each applied policy's wrapper query printed on its own, for the executor to prepare (never run)
+ * before the query: with nothing around it, every name of the policy must resolve inside it. MySQL
+ * 8.0.14 and later let a derived table see the enclosing query's columns, so a policy naming a
+ * column its tables lack would otherwise bind to a column of the user's query.
+ */
+function standaloneChecks(
+  parser: Parser,
+  request: GateRequest,
+  applied: RewrittenQuery['policies'],
+): string[] {
+  const checks = new Set<string>();
+  for (const policy of applied) {
+    const table = request.tables.find((t) => t.schema === policy.schema && t.name === policy.name);
+    if (table === undefined) continue;
+    // Sample values: the check is prepared, never run, and must not bind the user's values twice.
+    const where = compileMysqlPolicy(
+      (text) => parsedPolicy(parser, text),
+      table,
+      request,
+      new GateState(),
+      [],
+      undefined,
+      sampleBinding,
+    );
+    checks.add(print(parser, policySelect(table, where)));
+  }
+  return [...checks];
+}
+
+/** Save-time check of a MySQL row policy (see `validatePolicy`). Column names compare case-insensitively. */
+export async function validateMysqlPolicy(
+  policy: string,
+  columns: readonly string[] | null,
+  table: TableName | undefined,
+): Promise<Problem[]> {
+  const target: GateTable = { schema: table?.schema ?? '', name: table?.name ?? '', policy };
+  const user = { email: 'validation@tessera.invalid', attributes: new Map<string, string>() };
+  const parser = new mysqlGrammar.Parser();
+  return policyProblems(
+    policy,
+    columns,
+    (a, b) => a.toLowerCase() === b.toLowerCase(),
+    (noteColumn) =>
+      compileMysqlPolicy(
+        (text) => parsePolicy(parser, text),
+        target,
+        { defaultSchema: 'tessera_validation', user },
+        new GateState(),
+        [],
+        noteColumn,
+        sampleBinding,
+      ),
+  );
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { loadModule } from 'pgsql-parser';
+import { gateRequest } from '../../../../test/helpers/gate-warehouse.ts';
+import { AppError } from '../../../errors.ts';
+import type { GateRequest } from '../types.ts';
+import { invariantPlan } from './engine.ts';
+import { parseOneSelect } from './parse.ts';
+import { PolicyTemplates } from './templates.ts';
+import { verifyInvariant } from './verify.ts';
+
+/**
+ * The invariant check on its own, fed printed SQL as a faulty rewrite or printer could produce
+ * it: it must refuse every table, call or slot the gate did not account for, whatever the
+ * rewrite believed.
+ */
+
+before(() => loadModule());
+
+const ORDERS =
+  '( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS orders';
+
+function verdict(sql: string, params: unknown[], request: GateRequest = gateRequest('postgres', 'select 1')) {
+  const templates = new PolicyTemplates(request, new Set(request.tables.map((t) => t.schema)));
+  try {
+    verifyInvariant(parseOneSelect(sql, 'query'), invariantPlan(request, params, templates));
+    return 'OK';
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+}
+
+test('what the rewrite prints for tenant 1 passes', () => {
+  assert.equal(verdict(`SELECT id FROM ${ORDERS}`, [1]), 'OK');
+  assert.equal(
+    verdict(
+      `SELECT 1 FROM ${ORDERS} JOIN ( SELECT * FROM public.customers WHERE customers.tenant_id = $2 OFFSET 0 ) AS c ON c.id = orders.customer_id`,
+      [1, '1'],
+    ),
+    'OK',
+  );
+  assert.equal(verdict(`WITH x AS (SELECT id FROM ${ORDERS}) SELECT pg_catalog.count(*) FROM x`, [1]), 'OK');
+});
+
+test('a protected table outside its wrapper, or in a wrapper with another policy, is refused', () => {
+  for (const sql of [
+    'SELECT id FROM public.orders',
+    `SELECT id FROM ${ORDERS} UNION ALL SELECT id FROM public.orders`,
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id <> CAST($1 AS bigint) OFFSET 0 ) AS o',
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OR true OFFSET 0 ) AS o',
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o',
+    'SELECT id FROM ( SELECT id FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS o',
+    // customers' policy is untyped `tenant_id = $n`: the orders form is not it
+    'SELECT id FROM ( SELECT * FROM public.customers WHERE customers.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS c',
+    'SELECT id FROM ( SELECT * FROM public.secrets WHERE secrets.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS s',
+    'SELECT id FROM public.entitlements',
+    'SELECT id FROM orders',
+    'WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a',
+  ]) {
+    assert.equal(verdict(sql, [1]), 'QUERY_REFUSED', sql);
+  }
+});
+
+test('slots: each parameter is one wrapper’s, holding the policy’s value', () => {
+  assert.equal(verdict(`SELECT id FROM ${ORDERS}`, [2]), 'QUERY_REFUSED'); // another tenant's value
+  assert.equal(verdict(`SELECT id FROM ${ORDERS}`, ['1']), 'QUERY_REFUSED'); // another type
+  assert.equal(verdict(`SELECT id FROM ${ORDERS}`, [1, 1]), 'QUERY_REFUSED'); // an unclaimed slot
+  assert.equal(
+    verdict(`SELECT id FROM ${ORDERS} UNION SELECT id FROM ${ORDERS.replace('AS orders', 'AS o')}`, [1]),
+    'QUERY_REFUSED',
+  );
+  assert.equal(verdict(`SELECT $1 FROM ${ORDERS.replace('$1', '$2')}`, [1, 1]), 'QUERY_REFUSED');
+});
+
+test('calls, casts, operators, fields and literals outside the lists are refused', () => {
+  for (const sql of [
+    `SELECT count(*) FROM ${ORDERS}`,
+    `SELECT public.order_total(orders) FROM ${ORDERS}`,
+    `SELECT pg_catalog.pg_read_file('x') FROM ${ORDERS}`,
+    `SELECT CAST(ROW(1, 2) AS public.customers) FROM ${ORDERS}`,
+    `SELECT CAST('x' AS regclass) FROM ${ORDERS}`,
+    `SELECT 1 OPERATOR(public.+) 2 FROM ${ORDERS}`,
+    `SELECT (orders).ts_stat FROM ${ORDERS}`,
+    `SELECT orders.pg_read_file FROM ${ORDERS}`,
+    `SELECT 1_000.5 FROM ${ORDERS}`,
+    `SELECT current_user FROM ${ORDERS}`,
+    `SELECT id FROM ${ORDERS} FOR UPDATE`,
+    `SELECT id INTO copy FROM ${ORDERS}`,
+    `SELECT xmlelement(name a) FROM ${ORDERS}`,
+  ]) {
+    assert.equal(verdict(sql, [1]), 'QUERY_REFUSED', sql);
+  }
+});
+
+test('tables read without a policy pass bare, and only those', () => {
+  const open = gateRequest('postgres', 'select 1', {
+    tables: [{ schema: 'public', name: 'orders', policy: null }],
+  });
+  assert.equal(verdict('SELECT id FROM public.orders', [], open), 'OK');
+  assert.equal(verdict('SELECT id FROM public.customers', [], open), 'QUERY_REFUSED');
+  const admin = { ...gateRequest('postgres', 'select 1'), applyPolicies: false };
+  assert.equal(verdict('SELECT id FROM public.orders JOIN public.customers ON true', [], admin), 'OK');
+  const strict = { ...open, requirePolicies: true };
+  assert.equal(verdict('SELECT id FROM public.orders', [], strict), 'QUERY_REFUSED');
+});

@@ -1,0 +1,42 @@
+import { json } from '../../http/router.ts';
+import { defineModule } from '../../kernel/module.ts';
+import { sessionsModule as sessionsGraphql } from './resolvers.ts';
+import { SessionService } from './service.ts';
+
+declare module '../../kernel/services.ts' {
+  interface Services {
+    /** Embedded sessions: signing keys, impersonation, API tokens, embed origins (docs/sessions.md). */
+    readonly sessions: SessionService;
+  }
+}
+
+/**
+ * Embedded sessions (tables `signing_keys`, `auth_failure_counters`): impersonation and API
+ * tokens over GraphQL, the JWKS endpoint, and the verifier for Tessera's JWTs, which it provides
+ * as `jwtVerifier` for the authenticator.
+ */
+export const sessionsModule = defineModule({
+  name: 'sessions',
+  needs: ['accessKeys', 'workspaces'],
+  provides: ['sessions', 'jwtVerifier'],
+  create: ({ config, db, clock, secrets, accessKeys }) => {
+    const sessions = new SessionService({ config, db, clock, secrets, accessKeys });
+    return { sessions, jwtVerifier: sessions.verifier };
+  },
+  graphql: sessionsGraphql(),
+  routes(router, { sessions }) {
+    router.add('GET', '/.well-known/jwks.json', async () =>
+      json(await sessions.jwks(), 200, {
+        // Short: a rotated-in key signs at once, so outside verifiers must see it soon.
+        'cache-control': 'public, max-age=60, must-revalidate',
+        'access-control-allow-origin': '*',
+      }),
+    );
+  },
+  async start({ sessions }) {
+    await sessions.start();
+  },
+  async stop({ sessions }) {
+    await sessions.close();
+  },
+});
