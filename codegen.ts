@@ -29,6 +29,7 @@ const config: CodegenConfig = {
           DataDomain: '../../modules/data/domains/queries.ts#DomainView',
           OutboxMessage: '../../modules/outbox/queries.ts#OutboxMessage',
           Role: '../../modules/roles/roles.ts#Role',
+          RoleAssignment: '../../modules/users/queries/users.ts#StoredAssignment',
           User: '../../modules/users/queries/users.ts#UserRow',
           UserConnection: '../../modules/users/resolvers.ts#UserConnectionValue',
           UserGroup: '../../modules/groups/service.ts#GroupView',

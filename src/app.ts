@@ -88,7 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       graphql,
       log,
       metrics,
-      authenticate: (request, ctx) => authenticateRequest(all, request.headers.get('authorization'), ctx),
+      authenticate: (request, ctx) => authenticateRequest(all, request, ctx),
     });
     return {
       config,

@@ -22,5 +22,19 @@ export function randomToken(bytes: number): string {
 
 /** Globally unique, prefixed ids (`usr_…`, `ws_…`): 128 random bits, no ordering leak. */
 export const newId = (
-  prefix: 'usr' | 'ws' | 'grp' | 'key' | 'evt' | 'msg' | 'sig' | 'con' | 'dom' | 'pol' | 'qry' | 'ses',
+  prefix:
+    | 'usr'
+    | 'ws'
+    | 'grp'
+    | 'key'
+    | 'evt'
+    | 'msg'
+    | 'sig'
+    | 'con'
+    | 'dom'
+    | 'pol'
+    | 'qry'
+    | 'ses'
+    | 'idp'
+    | 'wss',
 ) => `${prefix}_${randomToken(16)}`;

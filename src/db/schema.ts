@@ -58,6 +58,8 @@ export interface RoleAssignmentRow {
 
 export interface UserRoleAssignmentsTable extends RoleAssignmentRow {
   user_id: string;
+  /** `CLAIM`: granted by an ID token's role claims, replaced at every sign-in (0009_sso). */
+  source: Generated<'DIRECT' | 'CLAIM'>;
 }
 
 export interface UserGroupsTable {

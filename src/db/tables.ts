@@ -29,6 +29,13 @@ export const TABLE_OWNERS = {
   attribute_definitions: 'attribute-definitions',
   scim_users: 'scim',
   scim_groups: 'scim',
+  sso_settings: 'sso',
+  sso_issuers: 'sso',
+  sso_identities: 'sso',
+  sso_login_attempts: 'sso',
+  web_sessions: 'web-sessions',
+  sign_in_links: 'web-sessions',
+  sign_in_link_requests: 'web-sessions',
 } as const satisfies Record<string, string>;
 
 export type TableName = keyof typeof TABLE_OWNERS;

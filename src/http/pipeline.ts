@@ -146,9 +146,10 @@ async function graphqlRequest(
   }
   // The lane is chosen before authentication, whose own statements must not queue behind slow work.
   const bytes = incoming.method === 'POST' ? await incoming.arrayBuffer() : null;
-  // Invalid UTF-8 would be decoded with U+FFFD and stored altered
-  // (docs/limits.md "Malformed HTTP requests"); it is refused, but only after authentication, so a
-  // bad credential still gets the one 401 first. The checked bytes are handed on as they are.
+  // Invalid UTF-8 would be decoded with U+FFFD and stored altered; it is refused, but only after
+  // authentication, so a bad credential still gets the one 401 first. The checked bytes are handed
+  // on as they are.
+  // See docs/limits.md "Malformed HTTP requests".
   const bodyIsUtf8 = bytes === null || isUtf8(bytes);
   const body = bytes !== null && bodyIsUtf8 ? new TextDecoder().decode(bytes) : null;
   const request = bytes === null ? incoming : new Request(incoming, { body: bytes });

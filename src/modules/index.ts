@@ -13,7 +13,9 @@ import { outboxModule } from './outbox/module.ts';
 import { rolesModule } from './roles/module.ts';
 import { scimModule } from './scim/module.ts';
 import { sessionsModule } from './sessions/module.ts';
+import { ssoModule } from './sso/module.ts';
 import { usersModule } from './users/module.ts';
+import { webSessionsModule } from './web-sessions/module.ts';
 import { workspacesModule } from './workspaces/module.ts';
 
 /**
@@ -34,6 +36,8 @@ export const modules: readonly AnyModule[] = [
   dataModule,
   dashboardsModule,
   outboxModule,
+  webSessionsModule,
+  ssoModule,
   embedModule,
   graphiqlModule,
   attributeDefinitionsModule,

@@ -1,5 +1,6 @@
-// The embedded demo dashboard in a real headless Chromium
-// (docs/embedding.md "The dashboard page"): the example host embeds "Sales overview" for Alice and Bob, and every number each page
+// The embedded demo dashboard in a real headless Chromium.
+// See docs/embedding.md "The dashboard page".
+// The example host embeds "Sales overview" for Alice and Bob, and every number each page
 // shows equals the SQL run on that tenant's rows alone. Screenshots go to test/browser/artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

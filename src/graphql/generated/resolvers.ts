@@ -6,7 +6,7 @@ import type { ConnectionView as ConnectionViewModel } from '../../modules/data/c
 import type { DomainView as DomainViewModel } from '../../modules/data/domains/queries.ts';
 import type { OutboxMessage as OutboxMessageModel } from '../../modules/outbox/queries.ts';
 import type { Role as RoleModel } from '../../modules/roles/roles.ts';
-import type { UserRow as UserRowModel } from '../../modules/users/queries/users.ts';
+import type { StoredAssignment as StoredAssignmentModel, UserRow as UserRowModel } from '../../modules/users/queries/users.ts';
 import type { UserConnectionValue as UserConnectionValueModel } from '../../modules/users/resolvers.ts';
 import type { GroupView as GroupViewModel } from '../../modules/groups/service.ts';
 import type { WorkspaceView as WorkspaceViewModel } from '../../modules/workspaces/service.ts';
@@ -479,6 +479,11 @@ export type DeleteDataObjectInput = {
   readonly id: Scalars['ID']['input'];
 };
 
+export type DeleteSsoIssuerInput = {
+  readonly id: Scalars['ID']['input'];
+  readonly workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type DeleteUserGroupInput = {
   readonly id: Scalars['ID']['input'];
 };
@@ -589,10 +594,16 @@ export type IgnoredAttributeValue = {
   readonly value: Scalars['String']['output'];
 };
 
+export type LogoutResponse = {
+  readonly status: ResponseStatus;
+};
+
 export type Mutation = {
   /** compat: shares a dashboard; `message` is added to the notification email sent to each user. */
   readonly addScopeRoleAssignmentsForSharing: ResponseStatus;
   readonly addUsersToGroup: GroupStatusResponse;
+  /** Creates or updates an OIDC issuer (iam:write). */
+  readonly configureSsoIssuer: SsoIssuerResponse;
   readonly createAccessKey: CreateAccessKeyResponse;
   readonly createConnection: ConnectionResponse;
   readonly createDashboard: DashboardResponse;
@@ -607,20 +618,31 @@ export type Mutation = {
   readonly deleteConnection: DataDeleteResponse;
   readonly deleteDashboard: DeleteDashboardResponse;
   readonly deleteDomain: DataDeleteResponse;
+  readonly deleteSsoIssuer: SsoStatusResponse;
   readonly deleteUserGroup: GroupStatusResponse;
   readonly deleteUsersFromWorkspace: DeleteUsersFromWorkspaceResponse;
   readonly duplicateDashboard: DashboardResponse;
   readonly impersonateUser: Scalars['String']['output'];
+  /** Ends the web session of the request's cookie. Needs a cookie-authenticated request. */
+  readonly logout: LogoutResponse;
   /** No-op, so the Mutation type is never empty. */
   readonly noop?: Maybe<Scalars['Boolean']['output']>;
   readonly removeRowPolicy: RowPolicyResponse;
   /** compat: takes sharing roles back. */
   readonly removeScopeRoleAssignmentsForSharing: ResponseStatus;
   readonly removeUsersFromGroup: GroupStatusResponse;
+  /**
+   * Emails a one-time sign-in link to the address if it belongs to an active user of the workspace
+   * (default: the default workspace). Public; answers the same for unknown addresses; rate limited
+   * per address and per client IP (RATE_LIMITED).
+   */
+  readonly requestSignInLink: SignInLinkResponse;
   readonly revokeAccessKey: RevokeAccessKeyResponse;
   /** Ends every session token of the workspace issued until now (iam:write; another workspace: site:admin). */
   readonly revokeSessions: RevokeSessionsResponse;
   readonly setRowPolicy: RowPolicyResponse;
+  /** JIT provisioning, default roles and groups, role claims, prefix and group mappings (iam:write). */
+  readonly setSsoSettings: SsoSettingsResponse;
   readonly setUserAttributes: SetUserAttributesResponse;
   readonly setUserRoleAssignments: SetUserRoleAssignmentsResponse;
   readonly setUserStatus: SetUserStatusResponse;
@@ -646,6 +668,11 @@ export type MutationAddScopeRoleAssignmentsForSharingArgs = {
 
 export type MutationAddUsersToGroupArgs = {
   input: GroupMembersInput;
+};
+
+
+export type MutationConfigureSsoIssuerArgs = {
+  input: SsoIssuerInput;
 };
 
 
@@ -709,6 +736,11 @@ export type MutationDeleteDomainArgs = {
 };
 
 
+export type MutationDeleteSsoIssuerArgs = {
+  input: DeleteSsoIssuerInput;
+};
+
+
 export type MutationDeleteUserGroupArgs = {
   input: DeleteUserGroupInput;
 };
@@ -748,6 +780,12 @@ export type MutationRemoveUsersFromGroupArgs = {
 };
 
 
+export type MutationRequestSignInLinkArgs = {
+  email: Scalars['String']['input'];
+  workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type MutationRevokeAccessKeyArgs = {
   input: RevokeAccessKeyInput;
 };
@@ -760,6 +798,11 @@ export type MutationRevokeSessionsArgs = {
 
 export type MutationSetRowPolicyArgs = {
   input: SetRowPolicyInput;
+};
+
+
+export type MutationSetSsoSettingsArgs = {
+  input: SsoSettingsInput;
 };
 
 
@@ -937,6 +980,10 @@ export type Query = {
   readonly roles: ReadonlyArray<Role>;
   /** Runs one read-only SQL statement for the session's user, through the query gate (session token). */
   readonly runQuery: QueryResult;
+  /** The workspace's OIDC issuers (iam:read). */
+  readonly ssoIssuers: ReadonlyArray<SsoIssuer>;
+  /** The workspace's SSO settings (iam:read). */
+  readonly ssoSettings: SsoSettings;
   /** Tables of the domain without a row policy (data:admin). */
   readonly unprotectedTables: ReadonlyArray<DomainTable>;
   readonly user?: Maybe<User>;
@@ -1080,6 +1127,16 @@ export type QueryRunQueryArgs = {
 };
 
 
+export type QuerySsoIssuersArgs = {
+  workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QuerySsoSettingsArgs = {
+  workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type QueryUnprotectedTablesArgs = {
   domainId: Scalars['ID']['input'];
 };
@@ -1190,12 +1247,22 @@ export type RoleAssignment = {
   readonly inheritedFromGroupId?: Maybe<Scalars['ID']['output']>;
   readonly roleId: Scalars['ID']['output'];
   readonly scopes: ReadonlyArray<Scalars['ID']['output']>;
+  /** Where the assignment comes from: the API, a user group, or the role claims of the last SSO sign-in. */
+  readonly source: RoleAssignmentSource;
 };
 
 export type RoleAssignmentInput = {
   readonly roleId: Scalars['ID']['input'];
   readonly scopes: ReadonlyArray<Scalars['ID']['input']>;
 };
+
+export type RoleAssignmentSource =
+  /** Granted by the role claims of the user's last SSO sign-in; replaced at every sign-in. */
+  | 'CLAIM'
+  /** Given through the API (createUsers, setUserRoleAssignments). */
+  | 'DIRECT'
+  /** Inherited from a user group (inheritedFromGroupId). */
+  | 'GROUP';
 
 export type RowPolicyResponse = {
   readonly status: ResponseStatus;
@@ -1243,6 +1310,113 @@ export type SetUserStatusInput = {
 };
 
 export type SetUserStatusResponse = {
+  readonly status: ResponseStatus;
+};
+
+export type SignInLinkResponse = {
+  /** OK whether or not the address belongs to a user: the answer tells nothing about it. */
+  readonly status: ResponseStatus;
+};
+
+/** A claim of the sign-in (a dotted path into nested claims) stored as a JWT-sourced attribute. */
+export type SsoAttributeMapping = {
+  readonly attribute: Scalars['String']['output'];
+  readonly claim: Scalars['String']['output'];
+};
+
+export type SsoAttributeMappingInput = {
+  readonly attribute: Scalars['String']['input'];
+  readonly claim: Scalars['String']['input'];
+};
+
+/** How Tessera authenticates to the identity provider's token endpoint. */
+export type SsoClientAuthMethod =
+  | 'CLIENT_SECRET_BASIC'
+  | 'CLIENT_SECRET_POST'
+  | 'PRIVATE_KEY_JWT';
+
+/** An IdP group (a string of the role claims) whose members belong to a Tessera user group. */
+export type SsoGroupMapping = {
+  readonly groupId: Scalars['ID']['output'];
+  readonly idpGroup: Scalars['String']['output'];
+};
+
+export type SsoGroupMappingInput = {
+  readonly groupId: Scalars['ID']['input'];
+  readonly idpGroup: Scalars['String']['input'];
+};
+
+/** An OpenID Connect provider users of the workspace sign in with. */
+export type SsoIssuer = {
+  readonly attributeMappings: ReadonlyArray<SsoAttributeMapping>;
+  readonly clientAuthMethod: SsoClientAuthMethod;
+  readonly clientId: Scalars['String']['output'];
+  /** The issuer URL (or its /.well-known/openid-configuration URL). */
+  readonly discoveryUrl: Scalars['String']['output'];
+  /** Secrets are never shown, only whether one is stored. */
+  readonly hasClientSecret: Scalars['Boolean']['output'];
+  readonly hasPrivateKey: Scalars['Boolean']['output'];
+  readonly id: Scalars['ID']['output'];
+  /** Where a browser starts signing in with this issuer. */
+  readonly loginUrl: Scalars['String']['output'];
+  readonly name: Scalars['String']['output'];
+  /** The redirect URI to register at the provider. */
+  readonly redirectUri: Scalars['String']['output'];
+  readonly scopes: ReadonlyArray<Scalars['String']['output']>;
+  readonly workspaceId: Scalars['ID']['output'];
+};
+
+export type SsoIssuerInput = {
+  readonly attributeMappings?: InputMaybe<ReadonlyArray<SsoAttributeMappingInput>>;
+  readonly clientAuthMethod?: InputMaybe<SsoClientAuthMethod>;
+  readonly clientId?: InputMaybe<Scalars['String']['input']>;
+  readonly clientSecret?: InputMaybe<Scalars['String']['input']>;
+  readonly discoveryUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Given: updates that issuer (omitted fields keep their values). Omitted: creates one. */
+  readonly id?: InputMaybe<Scalars['ID']['input']>;
+  readonly name?: InputMaybe<Scalars['String']['input']>;
+  /** A private JWK, as JSON text, for PRIVATE_KEY_JWT. */
+  readonly privateKeyJwk?: InputMaybe<Scalars['String']['input']>;
+  /** Default: openid email profile. Must include openid. */
+  readonly scopes?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  readonly workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type SsoIssuerResponse = {
+  readonly issuer?: Maybe<SsoIssuer>;
+  readonly status: ResponseStatus;
+};
+
+export type SsoSettings = {
+  readonly defaultGroupIds: ReadonlyArray<Scalars['ID']['output']>;
+  /** Given to users created by just-in-time provisioning. */
+  readonly defaultRoleAssignments: ReadonlyArray<RoleAssignment>;
+  readonly groupMappings: ReadonlyArray<SsoGroupMapping>;
+  /** Just-in-time provisioning: the first sign-in of an unknown verified email creates the user. */
+  readonly jitEnabled: Scalars['Boolean']['output'];
+  /** The claims read for role strings and IdP groups (default roles, groups). */
+  readonly roleClaims: ReadonlyArray<Scalars['String']['output']>;
+  /** The first segment of a role string (default wisdom). */
+  readonly rolePrefix: Scalars['String']['output'];
+  readonly workspaceId: Scalars['ID']['output'];
+};
+
+export type SsoSettingsInput = {
+  readonly defaultGroupIds?: InputMaybe<ReadonlyArray<Scalars['ID']['input']>>;
+  readonly defaultRoleAssignments?: InputMaybe<ReadonlyArray<RoleAssignmentInput>>;
+  readonly groupMappings?: InputMaybe<ReadonlyArray<SsoGroupMappingInput>>;
+  readonly jitEnabled?: InputMaybe<Scalars['Boolean']['input']>;
+  readonly roleClaims?: InputMaybe<ReadonlyArray<Scalars['String']['input']>>;
+  readonly rolePrefix?: InputMaybe<Scalars['String']['input']>;
+  readonly workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type SsoSettingsResponse = {
+  readonly settings?: Maybe<SsoSettings>;
+  readonly status: ResponseStatus;
+};
+
+export type SsoStatusResponse = {
   readonly status: ResponseStatus;
 };
 
@@ -1647,6 +1821,7 @@ export type ResolversTypes = {
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: ResolverTypeWrapper<DeleteDashboardResponse>;
   DeleteDataObjectInput: DeleteDataObjectInput;
+  DeleteSsoIssuerInput: DeleteSsoIssuerInput;
   DeleteUserGroupInput: DeleteUserGroupInput;
   DeleteUsersFromWorkspaceInput: DeleteUsersFromWorkspaceInput;
   DeleteUsersFromWorkspaceResponse: ResolverTypeWrapper<DeleteUsersFromWorkspaceResponse>;
@@ -1668,6 +1843,7 @@ export type ResolversTypes = {
   IgnoredAttributeValue: ResolverTypeWrapper<IgnoredAttributeValue>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONValue: ResolverTypeWrapper<Scalars['JSONValue']['output']>;
+  LogoutResponse: ResolverTypeWrapper<LogoutResponse>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OnNoMatch: OnNoMatch;
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
@@ -1688,8 +1864,9 @@ export type ResolversTypes = {
   RevokeAccessKeyResponse: ResolverTypeWrapper<RevokeAccessKeyResponse>;
   RevokeSessionsResponse: ResolverTypeWrapper<RevokeSessionsResponse>;
   Role: ResolverTypeWrapper<RoleModel>;
-  RoleAssignment: ResolverTypeWrapper<RoleAssignment>;
+  RoleAssignment: ResolverTypeWrapper<StoredAssignmentModel>;
   RoleAssignmentInput: RoleAssignmentInput;
+  RoleAssignmentSource: RoleAssignmentSource;
   RowPolicyResponse: ResolverTypeWrapper<RowPolicyResponse>;
   ScopeRoleAssignmentInput: ScopeRoleAssignmentInput;
   ScopeType: ScopeType;
@@ -1700,6 +1877,19 @@ export type ResolversTypes = {
   SetUserRoleAssignmentsResponse: ResolverTypeWrapper<SetUserRoleAssignmentsResponse>;
   SetUserStatusInput: SetUserStatusInput;
   SetUserStatusResponse: ResolverTypeWrapper<SetUserStatusResponse>;
+  SignInLinkResponse: ResolverTypeWrapper<SignInLinkResponse>;
+  SsoAttributeMapping: ResolverTypeWrapper<SsoAttributeMapping>;
+  SsoAttributeMappingInput: SsoAttributeMappingInput;
+  SsoClientAuthMethod: SsoClientAuthMethod;
+  SsoGroupMapping: ResolverTypeWrapper<SsoGroupMapping>;
+  SsoGroupMappingInput: SsoGroupMappingInput;
+  SsoIssuer: ResolverTypeWrapper<SsoIssuer>;
+  SsoIssuerInput: SsoIssuerInput;
+  SsoIssuerResponse: ResolverTypeWrapper<SsoIssuerResponse>;
+  SsoSettings: ResolverTypeWrapper<Omit<SsoSettings, 'defaultRoleAssignments'> & { defaultRoleAssignments: ReadonlyArray<ResolversTypes['RoleAssignment']> }>;
+  SsoSettingsInput: SsoSettingsInput;
+  SsoSettingsResponse: ResolverTypeWrapper<Omit<SsoSettingsResponse, 'settings'> & { settings?: Maybe<ResolversTypes['SsoSettings']> }>;
+  SsoStatusResponse: ResolverTypeWrapper<SsoStatusResponse>;
   StatusCode: StatusCode;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   TableRefInput: TableRefInput;
@@ -1783,6 +1973,7 @@ export type ResolversParentTypes = {
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: DeleteDashboardResponse;
   DeleteDataObjectInput: DeleteDataObjectInput;
+  DeleteSsoIssuerInput: DeleteSsoIssuerInput;
   DeleteUserGroupInput: DeleteUserGroupInput;
   DeleteUsersFromWorkspaceInput: DeleteUsersFromWorkspaceInput;
   DeleteUsersFromWorkspaceResponse: DeleteUsersFromWorkspaceResponse;
@@ -1801,6 +1992,7 @@ export type ResolversParentTypes = {
   IgnoredAttributeValue: IgnoredAttributeValue;
   Int: Scalars['Int']['output'];
   JSONValue: Scalars['JSONValue']['output'];
+  LogoutResponse: LogoutResponse;
   Mutation: Record<PropertyKey, never>;
   OutboxMessage: OutboxMessageModel;
   OutboxMessageConnection: Omit<OutboxMessageConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['OutboxMessageEdge']> };
@@ -1819,7 +2011,7 @@ export type ResolversParentTypes = {
   RevokeAccessKeyResponse: RevokeAccessKeyResponse;
   RevokeSessionsResponse: RevokeSessionsResponse;
   Role: RoleModel;
-  RoleAssignment: RoleAssignment;
+  RoleAssignment: StoredAssignmentModel;
   RoleAssignmentInput: RoleAssignmentInput;
   RowPolicyResponse: RowPolicyResponse;
   ScopeRoleAssignmentInput: ScopeRoleAssignmentInput;
@@ -1830,6 +2022,18 @@ export type ResolversParentTypes = {
   SetUserRoleAssignmentsResponse: SetUserRoleAssignmentsResponse;
   SetUserStatusInput: SetUserStatusInput;
   SetUserStatusResponse: SetUserStatusResponse;
+  SignInLinkResponse: SignInLinkResponse;
+  SsoAttributeMapping: SsoAttributeMapping;
+  SsoAttributeMappingInput: SsoAttributeMappingInput;
+  SsoGroupMapping: SsoGroupMapping;
+  SsoGroupMappingInput: SsoGroupMappingInput;
+  SsoIssuer: SsoIssuer;
+  SsoIssuerInput: SsoIssuerInput;
+  SsoIssuerResponse: SsoIssuerResponse;
+  SsoSettings: Omit<SsoSettings, 'defaultRoleAssignments'> & { defaultRoleAssignments: ReadonlyArray<ResolversParentTypes['RoleAssignment']> };
+  SsoSettingsInput: SsoSettingsInput;
+  SsoSettingsResponse: Omit<SsoSettingsResponse, 'settings'> & { settings?: Maybe<ResolversParentTypes['SsoSettings']> };
+  SsoStatusResponse: SsoStatusResponse;
   String: Scalars['String']['output'];
   TableRefInput: TableRefInput;
   TileBindings: TileBindings;
@@ -2142,9 +2346,14 @@ export interface JsonValueScalarConfig extends GraphQLScalarTypeConfig<Resolvers
   name: 'JSONValue';
 }
 
+export type LogoutResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LogoutResponse'] = ResolversParentTypes['LogoutResponse']> = {
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addScopeRoleAssignmentsForSharing?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType, RequireFields<MutationAddScopeRoleAssignmentsForSharingArgs, 'scopeId' | 'scopeRoleAssignments' | 'scopeType'>>;
   addUsersToGroup?: Resolver<ResolversTypes['GroupStatusResponse'], ParentType, ContextType, RequireFields<MutationAddUsersToGroupArgs, 'input'>>;
+  configureSsoIssuer?: Resolver<ResolversTypes['SsoIssuerResponse'], ParentType, ContextType, RequireFields<MutationConfigureSsoIssuerArgs, 'input'>>;
   createAccessKey?: Resolver<ResolversTypes['CreateAccessKeyResponse'], ParentType, ContextType, RequireFields<MutationCreateAccessKeyArgs, 'input'>>;
   createConnection?: Resolver<ResolversTypes['ConnectionResponse'], ParentType, ContextType, RequireFields<MutationCreateConnectionArgs, 'input'>>;
   createDashboard?: Resolver<ResolversTypes['DashboardResponse'], ParentType, ContextType, RequireFields<MutationCreateDashboardArgs, 'input'>>;
@@ -2157,17 +2366,21 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   deleteConnection?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteConnectionArgs, 'input'>>;
   deleteDashboard?: Resolver<ResolversTypes['DeleteDashboardResponse'], ParentType, ContextType, RequireFields<MutationDeleteDashboardArgs, 'input'>>;
   deleteDomain?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteDomainArgs, 'input'>>;
+  deleteSsoIssuer?: Resolver<ResolversTypes['SsoStatusResponse'], ParentType, ContextType, RequireFields<MutationDeleteSsoIssuerArgs, 'input'>>;
   deleteUserGroup?: Resolver<ResolversTypes['GroupStatusResponse'], ParentType, ContextType, RequireFields<MutationDeleteUserGroupArgs, 'input'>>;
   deleteUsersFromWorkspace?: Resolver<ResolversTypes['DeleteUsersFromWorkspaceResponse'], ParentType, ContextType, RequireFields<MutationDeleteUsersFromWorkspaceArgs, 'input'>>;
   duplicateDashboard?: Resolver<ResolversTypes['DashboardResponse'], ParentType, ContextType, RequireFields<MutationDuplicateDashboardArgs, 'input'>>;
   impersonateUser?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<MutationImpersonateUserArgs, 'accessToken' | 'userEmail'>>;
+  logout?: Resolver<ResolversTypes['LogoutResponse'], ParentType, ContextType>;
   noop?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   removeRowPolicy?: Resolver<ResolversTypes['RowPolicyResponse'], ParentType, ContextType, RequireFields<MutationRemoveRowPolicyArgs, 'input'>>;
   removeScopeRoleAssignmentsForSharing?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType, RequireFields<MutationRemoveScopeRoleAssignmentsForSharingArgs, 'scopeId' | 'scopeRoleAssignments' | 'scopeType'>>;
   removeUsersFromGroup?: Resolver<ResolversTypes['GroupStatusResponse'], ParentType, ContextType, RequireFields<MutationRemoveUsersFromGroupArgs, 'input'>>;
+  requestSignInLink?: Resolver<ResolversTypes['SignInLinkResponse'], ParentType, ContextType, RequireFields<MutationRequestSignInLinkArgs, 'email'>>;
   revokeAccessKey?: Resolver<ResolversTypes['RevokeAccessKeyResponse'], ParentType, ContextType, RequireFields<MutationRevokeAccessKeyArgs, 'input'>>;
   revokeSessions?: Resolver<ResolversTypes['RevokeSessionsResponse'], ParentType, ContextType, Partial<MutationRevokeSessionsArgs>>;
   setRowPolicy?: Resolver<ResolversTypes['RowPolicyResponse'], ParentType, ContextType, RequireFields<MutationSetRowPolicyArgs, 'input'>>;
+  setSsoSettings?: Resolver<ResolversTypes['SsoSettingsResponse'], ParentType, ContextType, RequireFields<MutationSetSsoSettingsArgs, 'input'>>;
   setUserAttributes?: Resolver<ResolversTypes['SetUserAttributesResponse'], ParentType, ContextType, RequireFields<MutationSetUserAttributesArgs, 'input'>>;
   setUserRoleAssignments?: Resolver<ResolversTypes['SetUserRoleAssignmentsResponse'], ParentType, ContextType, RequireFields<MutationSetUserRoleAssignmentsArgs, 'input'>>;
   setUserStatus?: Resolver<ResolversTypes['SetUserStatusResponse'], ParentType, ContextType, RequireFields<MutationSetUserStatusArgs, 'input'>>;
@@ -2252,6 +2465,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   outboxMessages?: Resolver<ResolversTypes['OutboxMessageConnection'], ParentType, ContextType, RequireFields<QueryOutboxMessagesArgs, 'first'>>;
   roles?: Resolver<ReadonlyArray<ResolversTypes['Role']>, ParentType, ContextType>;
   runQuery?: Resolver<ResolversTypes['QueryResult'], ParentType, ContextType, RequireFields<QueryRunQueryArgs, 'domainId' | 'sql'>>;
+  ssoIssuers?: Resolver<ReadonlyArray<ResolversTypes['SsoIssuer']>, ParentType, ContextType, Partial<QuerySsoIssuersArgs>>;
+  ssoSettings?: Resolver<ResolversTypes['SsoSettings'], ParentType, ContextType, Partial<QuerySsoSettingsArgs>>;
   unprotectedTables?: Resolver<ReadonlyArray<ResolversTypes['DomainTable']>, ParentType, ContextType, RequireFields<QueryUnprotectedTablesArgs, 'domainId'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userGroup?: Resolver<Maybe<ResolversTypes['UserGroup']>, ParentType, ContextType, RequireFields<QueryUserGroupArgs, 'id'>>;
@@ -2315,6 +2530,7 @@ export type RoleAssignmentResolvers<ContextType = RequestContext, ParentType ext
   inheritedFromGroupId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   roleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   scopes?: Resolver<ReadonlyArray<ResolversTypes['ID']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['RoleAssignmentSource'], ParentType, ContextType>;
 };
 
 export type RowPolicyResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RowPolicyResponse'] = ResolversParentTypes['RowPolicyResponse']> = {
@@ -2331,6 +2547,59 @@ export type SetUserRoleAssignmentsResponseResolvers<ContextType = RequestContext
 };
 
 export type SetUserStatusResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SetUserStatusResponse'] = ResolversParentTypes['SetUserStatusResponse']> = {
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type SignInLinkResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SignInLinkResponse'] = ResolversParentTypes['SignInLinkResponse']> = {
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type SsoAttributeMappingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoAttributeMapping'] = ResolversParentTypes['SsoAttributeMapping']> = {
+  attribute?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  claim?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SsoGroupMappingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoGroupMapping'] = ResolversParentTypes['SsoGroupMapping']> = {
+  groupId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  idpGroup?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SsoIssuerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoIssuer'] = ResolversParentTypes['SsoIssuer']> = {
+  attributeMappings?: Resolver<ReadonlyArray<ResolversTypes['SsoAttributeMapping']>, ParentType, ContextType>;
+  clientAuthMethod?: Resolver<ResolversTypes['SsoClientAuthMethod'], ParentType, ContextType>;
+  clientId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  discoveryUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hasClientSecret?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasPrivateKey?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  loginUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  redirectUri?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopes?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  workspaceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SsoIssuerResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoIssuerResponse'] = ResolversParentTypes['SsoIssuerResponse']> = {
+  issuer?: Resolver<Maybe<ResolversTypes['SsoIssuer']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type SsoSettingsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoSettings'] = ResolversParentTypes['SsoSettings']> = {
+  defaultGroupIds?: Resolver<ReadonlyArray<ResolversTypes['ID']>, ParentType, ContextType>;
+  defaultRoleAssignments?: Resolver<ReadonlyArray<ResolversTypes['RoleAssignment']>, ParentType, ContextType>;
+  groupMappings?: Resolver<ReadonlyArray<ResolversTypes['SsoGroupMapping']>, ParentType, ContextType>;
+  jitEnabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  roleClaims?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  rolePrefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  workspaceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SsoSettingsResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoSettingsResponse'] = ResolversParentTypes['SsoSettingsResponse']> = {
+  settings?: Resolver<Maybe<ResolversTypes['SsoSettings']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
+};
+
+export type SsoStatusResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SsoStatusResponse'] = ResolversParentTypes['SsoStatusResponse']> = {
   status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
 };
 
@@ -2481,6 +2750,7 @@ export type Resolvers<ContextType = RequestContext> = {
   GroupStatusResponse?: GroupStatusResponseResolvers<ContextType>;
   IgnoredAttributeValue?: IgnoredAttributeValueResolvers<ContextType>;
   JSONValue?: GraphQLScalarType;
+  LogoutResponse?: LogoutResponseResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OutboxMessage?: OutboxMessageResolvers<ContextType>;
   OutboxMessageConnection?: OutboxMessageConnectionResolvers<ContextType>;
@@ -2502,6 +2772,14 @@ export type Resolvers<ContextType = RequestContext> = {
   SetUserAttributesResponse?: SetUserAttributesResponseResolvers<ContextType>;
   SetUserRoleAssignmentsResponse?: SetUserRoleAssignmentsResponseResolvers<ContextType>;
   SetUserStatusResponse?: SetUserStatusResponseResolvers<ContextType>;
+  SignInLinkResponse?: SignInLinkResponseResolvers<ContextType>;
+  SsoAttributeMapping?: SsoAttributeMappingResolvers<ContextType>;
+  SsoGroupMapping?: SsoGroupMappingResolvers<ContextType>;
+  SsoIssuer?: SsoIssuerResolvers<ContextType>;
+  SsoIssuerResponse?: SsoIssuerResponseResolvers<ContextType>;
+  SsoSettings?: SsoSettingsResolvers<ContextType>;
+  SsoSettingsResponse?: SsoSettingsResponseResolvers<ContextType>;
+  SsoStatusResponse?: SsoStatusResponseResolvers<ContextType>;
   TileBindings?: TileBindingsResolvers<ContextType>;
   TileFormat?: TileFormatResolvers<ContextType>;
   TilePosition?: TilePositionResolvers<ContextType>;

@@ -26,7 +26,10 @@ export interface AuditActions {
   'user.create': { target: 'user'; details: UserWrite };
   'user.update': { target: 'user'; details: UserWrite };
   'user.setAttributes': { target: 'user'; details: { keys: readonly string[] } };
-  'user.setJwtAttributes': { target: 'user'; details: undefined };
+  'user.setJwtAttributes': {
+    target: 'user';
+    details: { keys: readonly string[]; claimRoleIds?: readonly string[] } | undefined;
+  };
   'user.setRoleAssignments': { target: 'user'; details: { roleIds: readonly string[] } };
   'user.setStatus': { target: 'user'; details: { from: string; to: string } };
   'user.delete': { target: 'user'; details: { email: string } };
@@ -64,6 +67,31 @@ export interface AuditActions {
   };
   'data.query': { target: 'domain'; details: QueryRecord };
 
+  'sso.issuer.create': { target: 'ssoIssuer'; details: { name: string; discoveryUrl: string } };
+  'sso.issuer.update': { target: 'ssoIssuer'; details: { name: string; discoveryUrl: string } };
+  'sso.issuer.delete': { target: 'ssoIssuer'; details: undefined };
+  'sso.settings': {
+    target: 'workspace';
+    details: { jitEnabled: boolean; roleClaims: readonly string[]; rolePrefix: string };
+  };
+  'sso.login': {
+    target: 'user';
+    details: {
+      issuerId: string;
+      via: string;
+      sessionId: string;
+      claimRoleIds: readonly string[];
+      ignoredRoleClaims: readonly { readonly value: string; readonly reason: string }[];
+      groupsAdded: readonly string[];
+      groupsRemoved: readonly string[];
+    };
+  };
+  /** A sign-in the issuer's answer or Tessera's checks refused (its stable code and reason). */
+  'sso.login.refused': { target: 'ssoIssuer'; details: { code: string; reason: unknown } };
+  'webSession.start': { target: 'user'; details: WebSessionEvent };
+  'webSession.logout': { target: 'user'; details: WebSessionEvent };
+  'signInLink.request': { target: 'user'; details: WebSessionEvent };
+
   'dashboard.create': { target: 'dashboard'; details: { title: string; domainId: string } };
   'dashboard.duplicate': { target: 'dashboard'; details: { title: string; domainId: string } };
   'dashboard.update': { target: 'dashboard'; details: { version: number } };
@@ -73,6 +101,12 @@ export interface AuditActions {
     target: 'dashboard';
     details: { removed: number; requested: readonly SharedWith[] };
   };
+}
+
+/** A web session's start or end, or a sign-in link's request: the session, and how it started. */
+interface WebSessionEvent {
+  readonly via?: 'link' | 'sso';
+  readonly sessionId?: string;
 }
 
 /** A user and the sharing role they were given on a dashboard (or asked to lose). */
@@ -158,6 +192,15 @@ export const AUDIT_TARGETS: { readonly [A in AuditAction]: AuditActions[A]['targ
   'data.policy.remove': 'domain',
   'data.settings.update': 'workspace',
   'data.query': 'domain',
+  'sso.issuer.create': 'ssoIssuer',
+  'sso.issuer.update': 'ssoIssuer',
+  'sso.issuer.delete': 'ssoIssuer',
+  'sso.settings': 'workspace',
+  'sso.login': 'user',
+  'sso.login.refused': 'ssoIssuer',
+  'webSession.start': 'user',
+  'webSession.logout': 'user',
+  'signInLink.request': 'user',
   'attributeDefinition.define': 'attributeDefinition',
   'attributeDefinition.delete': 'attributeDefinition',
   'dashboard.create': 'dashboard',

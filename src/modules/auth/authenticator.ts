@@ -1,3 +1,4 @@
+import { MAX_TOKEN_LENGTH } from '../../shared/limits.ts';
 import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
 import { looksLikeAccessKey } from '../access-keys/token-format.ts';
 import type { Principal } from './principal.ts';
@@ -7,7 +8,14 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal | null>;
 }
 
-import { MAX_TOKEN_LENGTH } from '../../shared/limits.ts';
+/**
+ * Reads a browser's session cookie (docs/sso.md "Web sessions"). `undefined`: the request carries
+ * no session cookie, or carries it where a cookie does not count (a cross-site request); `null`:
+ * the cookie is not (or no longer) a valid session.
+ */
+export interface CookieVerifier {
+  verify(request: Request, meta: RequestMeta): Promise<Principal | null | undefined>;
+}
 
 /** Longest bearer token we look at (shared with the embed page). */
 export { MAX_TOKEN_LENGTH };
@@ -20,10 +28,24 @@ export { MAX_TOKEN_LENGTH };
 export class Authenticator {
   readonly #accessKeys: AccessKeyService;
   readonly #jwt: JwtVerifier;
+  #cookie: CookieVerifier | null = null;
 
   constructor(accessKeys: AccessKeyService, jwt: JwtVerifier) {
     this.#accessKeys = accessKeys;
     this.#jwt = jwt;
+  }
+
+  /** Installs the reader of web-session cookies (the web-sessions module, at start). */
+  useCookieVerifier(verifier: CookieVerifier): void {
+    this.#cookie = verifier;
+  }
+
+  /**
+   * The principal of a request's session cookie, for a request without an Authorization header
+   * (a bearer token always wins). See CookieVerifier for `undefined` and `null`.
+   */
+  async authenticateCookie(request: Request, meta: RequestMeta = {}): Promise<Principal | null | undefined> {
+    return this.#cookie ? this.#cookie.verify(request, meta) : undefined;
   }
 
   async authenticate(token: string, request: RequestMeta = {}): Promise<Principal | null> {

@@ -10,15 +10,21 @@ type AuthServices = Pick<Services, 'authenticator' | 'accessKeys' | 'db' | 'cloc
 /**
  * The principal behind a request's `Authorization` header, or null when it has none (a resolver
  * that needs one refuses then). A header that does not authenticate, however it fails, is audited
- * and refused with the one 401 (docs/api-contract.md §1).
+ * and refused with the one 401 (docs/api-contract.md §1). Without the header, a browser's session
+ * cookie may name the principal (docs/sso.md "Web sessions"): only on a same-origin request, and a
+ * dead cookie gets the same 401 as a bad token. A bearer token always wins over a cookie.
  */
 export async function authenticateRequest(
   services: AuthServices,
-  header: string | null,
+  request: Request,
   ctx: HttpContext,
 ): Promise<Principal | null> {
-  const token = bearerToken(header);
-  if (token === undefined) return null;
+  const token = bearerToken(request.headers.get('authorization'));
+  if (token === undefined) {
+    const fromCookie = await services.authenticator.authenticateCookie(request, ctx);
+    if (fromCookie === null) throw refuse.unauthenticated();
+    return fromCookie ?? null;
+  }
   const principal = token === null ? null : await services.authenticator.authenticate(token, ctx);
   if (principal) return principal;
   await recordFailedAuthentication(services, ctx, token);

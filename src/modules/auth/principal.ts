@@ -25,6 +25,11 @@ export interface SessionPrincipal {
   readonly tokenId: string;
   readonly issuedAt: Date;
   readonly expiresAt: Date;
+  /**
+   * `webSession`: a browser's session cookie (docs/sso.md "Web sessions"), whose `tokenId` is the
+   * web session's id; absent for a session JWT.
+   */
+  readonly credential?: 'webSession';
 }
 
 /** The id audit events record as the actor's key. */

@@ -52,7 +52,7 @@ function disposition(title: string): string {
 export function dashboardRoutes(router: Router, services: Services): void {
   router.add('GET', '/dashboards/:id/tiles/:tileId/export.csv', async (request, ctx) => {
     // The one authentication path: a bad credential is audited and gets the one 401.
-    const principal = await authenticateRequest(services, request.headers.get('authorization'), ctx);
+    const principal = await authenticateRequest(services, request, ctx);
     if (!principal) throw refuse.unauthenticated();
     const filters = filtersFromQuery(new URL(request.url).searchParams);
     try {

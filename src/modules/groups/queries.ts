@@ -170,6 +170,10 @@ export const addMemberships = (
 export const removeMembers = (db: Executor, groupId: string, userIds: readonly string[]) =>
   db.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', 'in', userIds).execute();
 
+/** Takes one user out of the given groups (other memberships stay). */
+export const removeMemberships = (db: Executor, userId: string, groupIds: readonly string[]) =>
+  db.deleteFrom('group_members').where('user_id', '=', userId).where('group_id', 'in', groupIds).execute();
+
 const eb = expressionBuilder<Database, never>();
 
 /**

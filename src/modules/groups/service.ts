@@ -261,6 +261,35 @@ export class GroupService {
     }
   }
 
+  /**
+   * Membership in the groups an SSO group mapping targets follows the sign-in's claims
+   * (docs/sso.md "Roles and groups from claims"): the user joins the `granted` ones and leaves
+   * the other `managed` ones. Groups no mapping targets are never touched. Runs in the caller's
+   * transaction; ids of other workspaces' groups are ignored.
+   */
+  async syncMappedMemberships(
+    tx: Executor,
+    workspaceId: string,
+    userId: string,
+    managed: readonly string[],
+    granted: readonly string[],
+  ): Promise<{ added: string[]; removed: string[] }> {
+    const known = await q.existingGroupIds(tx, workspaceId, [...new Set(managed)]);
+    const join = [...new Set(granted)].filter((g) => known.has(g));
+    const leave = [...known].filter((g) => !join.includes(g));
+    const current = new Set((await q.membershipsOf(tx, [userId])).map((r) => r.group_id));
+    const added = join.filter((g) => !current.has(g));
+    const removed = leave.filter((g) => current.has(g));
+    if (added.length > 0) await q.addMemberships(tx, [userId], added, this.#clock.now());
+    if (removed.length > 0) await q.removeMemberships(tx, userId, removed);
+    return { added, removed };
+  }
+
+  /** Which of `ids` name groups of the workspace. */
+  async existing(workspaceId: string, ids: readonly string[], db: Executor = this.#db): Promise<Set<string>> {
+    return q.existingGroupIds(db, workspaceId, [...new Set(ids)]);
+  }
+
   async find(workspaceId: string, groupId: string, db: Executor = this.#db): Promise<GroupView | null> {
     const row = await q.findGroup(db, workspaceId, groupId);
     return row ? toView(row) : null;

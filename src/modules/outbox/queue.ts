@@ -37,12 +37,17 @@ export function welcomeEmail(
   workspaceName: string,
   email: string,
   publicUrl: string,
+  /** A one-time sign-in link (docs/sso.md "Email sign-in links"), when there is one. */
+  signInLink: string | null = null,
 ): OutgoingMessage {
+  const link = signInLink
+    ? `\nOr sign in directly with this link (it works once, for 24 hours):\n${signInLink}\n`
+    : '';
   return {
     workspaceId,
     kind: 'welcome',
     recipient: email,
     subject: `Welcome to ${workspaceName}`,
-    body: `Hello,\n\nAn account for ${email} was created in the ${workspaceName} workspace.\nSign in at ${publicUrl}.\n`,
+    body: `Hello,\n\nAn account for ${email} was created in the ${workspaceName} workspace.\nSign in at ${publicUrl}.\n${link}`,
   };
 }

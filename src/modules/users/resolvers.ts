@@ -153,6 +153,9 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
       });
     },
   },
+  RoleAssignment: {
+    source: (a) => a.source ?? (a.inheritedFromGroupId ? 'GROUP' : 'DIRECT'),
+  },
   UserConnection: {
     totalCount: (c) => c.totalCount(),
   },

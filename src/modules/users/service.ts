@@ -26,6 +26,12 @@ import {
 
 export type { CreateOutcome, CreateUserResult, CreateUsersInput } from './upsert.ts';
 
+/** Mints a sign-in link for a new user inside the transaction that creates it. */
+export type WelcomeLinkIssuer = (
+  tx: Executor,
+  user: { readonly id: string; readonly workspace_id: string },
+) => Promise<string>;
+
 export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'PENDING', 'DELETED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
@@ -56,6 +62,7 @@ export class UserService {
   readonly #domains: () => DomainCatalog;
   readonly #workspaces: WorkspaceService;
   readonly #options: UserServiceOptions;
+  #welcomeLink: WelcomeLinkIssuer | null = null;
 
   constructor(
     db: Db,
@@ -89,11 +96,16 @@ export class UserService {
     workspaceId: string,
     input: CreateUsersInput,
     origin: AuditOrigin,
+    /** The caller's open transaction (e.g. a sign-in that provisions its user); else one of its own. */
+    within?: Executor,
   ): Promise<CreateUserResult[]> {
     const staticProblems = inputProblems(input, this.#options.maxEmailsPerCall);
     if (input.emails.length > this.#options.maxEmailsPerCall)
       assertNoProblems(staticProblems, 'createUsers input');
-    return this.#inTransaction(async (tx) => {
+    const run = within
+      ? <T>(work: (tx: Executor) => Promise<T>) => work(within)
+      : this.#inTransaction.bind(this);
+    return run(async (tx) => {
       const workspace = await this.#workspaces.get(workspaceId, tx);
       assertNoProblems(
         [...staticProblems, ...(await storedProblems(tx, this.#domains(), workspaceId, input))],
@@ -221,8 +233,22 @@ export class UserService {
     });
   }
 
+  /**
+   * Lets welcome emails carry a one-time sign-in link (docs/sso.md "Email sign-in links"),
+   * minted by the web-sessions module in the transaction that creates the user.
+   */
+  useWelcomeLinks(issuer: WelcomeLinkIssuer): void {
+    this.#welcomeLink = issuer;
+  }
+
   #upsertContext(origin: AuditOrigin, via: string) {
-    return { origin, now: this.#clock.now(), publicUrl: this.#options.publicUrl, via };
+    return {
+      origin,
+      now: this.#clock.now(),
+      publicUrl: this.#options.publicUrl,
+      via,
+      welcomeLink: this.#welcomeLink,
+    };
   }
 
   /** setUserAttributes: replaces all DATABASE attributes atomically; JWT ones are untouched. */
@@ -261,26 +287,63 @@ export class UserService {
     });
   }
 
-  /** Stores attributes that came from an identity provider (source JWT); DATABASE ones are untouched. */
+  /**
+   * Stores attributes that came from an identity provider (source JWT); DATABASE ones are
+   * untouched (docs/sso.md "JWT-sourced attributes").
+   */
   async setJwtAttributes(
     workspaceId: string,
     userId: string,
     attributes: readonly AttributeInput[],
     origin: AuditOrigin,
   ): Promise<void> {
-    assertNoProblems(attributeProblems(attributes), 'attributes');
-    await this.#inTransaction(async (tx) => {
-      const [user] = await q.lockUsers(tx, workspaceId, [userId]);
-      if (!user) throw notFound('User not found');
-      const now = this.#clock.now();
-      await q.replaceJwtAttributes(tx, userId, attributes);
-      await recordAudit(tx, origin, {
-        action: 'user.setJwtAttributes',
-        workspaceId,
-        target: userId,
-        at: now,
-      });
+    await this.#inTransaction((tx) =>
+      this.applySignIn(tx, workspaceId, userId, { attributes, claimRoles: null }, origin),
+    );
+  }
+
+  /**
+   * The user's writes of one SSO sign-in, in the caller's transaction:
+   * docs/sso.md "What a sign-in changes".
+   * JWT attributes replaced by `attributes`, claim-granted role assignments
+   * (source CLAIM) by `claimRoles` when given, the sign-in recorded as the last session. DATABASE
+   * attributes and DIRECT roles are never touched. Checked in full before anything is written.
+   */
+  async applySignIn(
+    tx: Executor,
+    workspaceId: string,
+    userId: string,
+    changes: {
+      readonly attributes: readonly AttributeInput[];
+      readonly claimRoles: readonly RoleAssignmentInput[] | null;
+      readonly signedInAt?: Date;
+    },
+    origin: AuditOrigin,
+  ): Promise<q.UserRow> {
+    assertNoProblems(attributeProblems(changes.attributes, 'attributes'), 'attributes');
+    if (changes.claimRoles)
+      assertNoProblems(
+        await roleAssignmentProblems(tx, this.#domains(), workspaceId, changes.claimRoles),
+        'claimRoles',
+      );
+    const [user] = await q.lockUsers(tx, workspaceId, [userId]);
+    if (!user) throw notFound('User not found');
+    const now = this.#clock.now();
+    await q.replaceJwtAttributes(tx, userId, changes.attributes);
+    if (changes.claimRoles)
+      await q.replaceClaimAssignments(tx, userId, normalizeAssignments(changes.claimRoles));
+    if (changes.signedInAt) await q.touchLastActiveSession(tx, userId, changes.signedInAt);
+    await recordAudit(tx, origin, {
+      action: 'user.setJwtAttributes',
+      workspaceId,
+      target: userId,
+      details: {
+        keys: changes.attributes.map((a) => a.key),
+        ...(changes.claimRoles ? { claimRoleIds: changes.claimRoles.map((a) => a.roleId) } : {}),
+      },
+      at: now,
     });
+    return user;
   }
 
   /** Replaces a user's direct role assignments (inherited ones come from groups). */
@@ -381,12 +444,13 @@ export class UserService {
     return new Map([...rows].filter(([, u]) => u.workspace_id === workspaceId));
   }
 
-  find(workspaceId: string, userId: string): Promise<q.UserRow | undefined> {
-    return q.findUser(this.#db, workspaceId, userId);
+  /** `db`: the caller's open transaction, when it reads inside one. */
+  find(workspaceId: string, userId: string, db: Executor = this.#db): Promise<q.UserRow | undefined> {
+    return q.findUser(db, workspaceId, userId);
   }
 
-  findByEmail(workspaceId: string, email: string): Promise<q.UserRow | undefined> {
-    return q.findUserByEmail(this.#db, workspaceId, normalizeEmail(email));
+  findByEmail(workspaceId: string, email: string, db: Executor = this.#db): Promise<q.UserRow | undefined> {
+    return q.findUserByEmail(db, workspaceId, normalizeEmail(email));
   }
 
   /**

@@ -99,6 +99,10 @@ export interface UpsertContext {
   readonly now: Date;
   readonly publicUrl: string;
   readonly via: string;
+  /** Mints the sign-in link a welcome email carries, when web sessions are installed. */
+  readonly welcomeLink?:
+    | ((tx: Executor, user: { id: string; workspace_id: string }) => Promise<string>)
+    | null;
 }
 
 /**
@@ -175,11 +179,14 @@ export async function upsertUsersEach(
   const newcomers = results.filter(
     (r) => r.outcome === 'CREATED' && fieldsOf.get(r.userId)!.sendWelcomeEmail,
   );
-  await enqueueMessages(
-    tx,
-    newcomers.map((r) => welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl)),
-    now,
-  );
+  const welcomes = [];
+  for (const r of newcomers) {
+    const link = context.welcomeLink
+      ? await context.welcomeLink(tx, { id: r.userId, workspace_id: workspaceId })
+      : null;
+    welcomes.push(welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl, link));
+  }
+  await enqueueMessages(tx, welcomes, now);
   const events: AuditEvent[] = results
     .filter((r) => r.outcome !== 'UNCHANGED')
     .map((r) => ({
@@ -210,7 +217,7 @@ async function usersThatWouldChange(
     const fields = fieldsOf.get(id)!;
     if (roles && fields.roleAssignments) {
       const have = (roles.get(id) ?? [])
-        .filter((a) => a.inheritedFromGroupId === null)
+        .filter((a) => a.source === 'DIRECT')
         .map((a) => ({ roleId: a.roleId, scopes: a.scopes }));
       if (JSON.stringify(have) !== JSON.stringify(normalizeAssignments(fields.roleAssignments))) return true;
     }

@@ -52,8 +52,13 @@ export async function replaceDirectAssignmentsEach(
 ): Promise<void> {
   if (entries.length === 0) return;
   const existing = entries.map((e) => e.userId).filter((id) => !created.has(id));
+  // Only DIRECT rows: the ones sign-in claims granted (source CLAIM) are the identity provider's.
   if (existing.length > 0)
-    await db.deleteFrom('user_role_assignments').where('user_id', '=', anyText(existing)).execute();
+    await db
+      .deleteFrom('user_role_assignments')
+      .where('user_id', '=', anyText(existing))
+      .where('source', '=', 'DIRECT')
+      .execute();
   const rows = entries.flatMap((e) =>
     e.assignments.map((a, position) => ({
       user_id: e.userId,

@@ -15,7 +15,9 @@ export interface StoredAttribute {
 export interface StoredAssignment {
   readonly roleId: string;
   readonly scopes: string[];
-  readonly inheritedFromGroupId: string | null;
+  readonly inheritedFromGroupId?: string | null;
+  /** DIRECT (the API), GROUP (inherited) or CLAIM (granted by the last SSO sign-in's claims). */
+  readonly source?: 'DIRECT' | 'GROUP' | 'CLAIM';
 }
 
 export const findUser = (db: Executor, workspaceId: string, id: string) =>
@@ -163,16 +165,27 @@ export async function roleAssignmentsOf(
   if (userIds.length === 0) return map;
   const direct = await db
     .selectFrom('user_role_assignments')
-    .select(['user_id', 'role_id', 'scopes'])
+    .select(['user_id', 'role_id', 'scopes', 'source'])
     .where('user_id', '=', anyText(userIds))
     .orderBy('user_id')
+    .orderBy('source', 'desc')
     .orderBy('position')
     .execute();
   for (const r of direct)
-    push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: null });
+    push(map, r.user_id, {
+      roleId: r.role_id,
+      scopes: r.scopes,
+      inheritedFromGroupId: null,
+      source: r.source,
+    });
   const inherited = await inheritedAssignments(db, userIds);
   for (const r of inherited)
-    push(map, r.user_id, { roleId: r.role_id, scopes: r.scopes, inheritedFromGroupId: r.group_id });
+    push(map, r.user_id, {
+      roleId: r.role_id,
+      scopes: r.scopes,
+      inheritedFromGroupId: r.group_id,
+      source: 'GROUP',
+    });
   return map;
 }
 
@@ -205,6 +218,36 @@ export async function replaceDatabaseAttributes(
     where u.id = any(${[...userIds]}::text[])
   `.execute(db);
 }
+
+/** The user's claim-granted role assignments (source CLAIM) become `assignments`; DIRECT ones stay. */
+export async function replaceClaimAssignments(
+  db: Executor,
+  userId: string,
+  assignments: readonly { roleId: string; scopes: readonly string[] }[],
+): Promise<void> {
+  await db
+    .deleteFrom('user_role_assignments')
+    .where('user_id', '=', userId)
+    .where('source', '=', 'CLAIM')
+    .execute();
+  if (assignments.length === 0) return;
+  await db
+    .insertInto('user_role_assignments')
+    .values(
+      assignments.map((a, position) => ({
+        user_id: userId,
+        position,
+        role_id: a.roleId,
+        scopes: [...a.scopes],
+        source: 'CLAIM' as const,
+      })),
+    )
+    .execute();
+}
+
+/** Records the start of a session (impersonation or sign-in) as the user's last activity. */
+export const touchLastActiveSession = (db: Executor, userId: string, at: Date) =>
+  db.updateTable('users').set({ last_active_session_at: at }).where('id', '=', userId).execute();
 
 /** Every given user's direct role assignments become `assignments`. */
 export const replaceDirectAssignments = (
