@@ -4,11 +4,6 @@ import { isoRequired } from '../../graphql/format.ts';
 import { withStatus } from '../../graphql/status.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { WorkspaceView } from '../workspaces/service.ts';
-import type { ConnectionInput } from './connections/service.ts';
-import type { ConnectionView } from './connections/types.ts';
-import type { DomainView } from './domains/queries.ts';
-import type { DomainInput, TableRefInput } from './domains/service.ts';
 import { readDataSettings, updateDataSettings } from './policies/settings.ts';
 
 const admin = (ctx: RequestContext) => requirePermission(ctx.principal, 'data:admin');

@@ -8,8 +8,6 @@ import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
 import { attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
-import type { UserRow } from '../users/queries/users.ts';
-import type { WorkspaceView } from '../workspaces/service.ts';
 
 const caller = (ctx: RequestContext) => ({ requestId: ctx.requestId, ip: ctx.ip });
 
