@@ -24,6 +24,7 @@ export const TABLE_OWNERS = {
   data_domains: 'data',
   data_domain_tables: 'data',
   workspace_data_settings: 'data',
+  data_column_policies: 'data',
 } as const satisfies Record<string, string>;
 
 export type TableName = keyof typeof TABLE_OWNERS;

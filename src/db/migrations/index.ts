@@ -5,6 +5,7 @@ import * as dataAccess from './0003_data_access.ts';
 import * as outbox from './0004_outbox.ts';
 import * as indexes from './0005_indexes.ts';
 import * as longAttributeValues from './0006_long_attribute_values.ts';
+import * as columnPolicies from './0008_column_policies.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_outbox': outbox,
   '0005_indexes': indexes,
   '0006_long_attribute_values': longAttributeValues,
+  '0008_column_policies': columnPolicies,
 };

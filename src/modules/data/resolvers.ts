@@ -9,6 +9,8 @@ import type { ConnectionInput } from './connections/service.ts';
 import type { ConnectionView } from './connections/types.ts';
 import type { DomainView } from './domains/queries.ts';
 import type { DomainInput, TableRefInput } from './domains/service.ts';
+import type { StoredColumnPolicy } from './policies/queries.ts';
+import type { ColumnPolicyInput } from './policies/service.ts';
 import { readDataSettings, updateDataSettings } from './policies/settings.ts';
 
 type Args<T> = { input: T };
@@ -36,6 +38,13 @@ export function adminResolvers(): ResolverMap {
     DataDomain: {
       connection: (d: DomainView, _: unknown, ctx: RequestContext) =>
         d.connectionId ? ctx.services.data.connections.find(d.workspaceId, d.connectionId) : null,
+      // Shown to whoever may read the domain, as its row policies are.
+      columnPolicies: (d: DomainView, _: unknown, ctx: RequestContext) =>
+        ctx.services.data.policies.columnPolicies(d.workspaceId, d),
+    },
+    ColumnPolicy: {
+      table: (p: StoredColumnPolicy) => ({ schema: p.schema, name: p.table }),
+      updatedTimestamp: (p: StoredColumnPolicy) => isoRequired(p.updatedAt),
     },
     Workspace: {
       rowPoliciesApplyToAdmins: async (w: WorkspaceView, _: unknown, ctx: RequestContext) =>
@@ -152,6 +161,34 @@ export function adminResolvers(): ResolverMap {
         return withStatus('Row policy removed', { table: null }, async () => ({
           table: await ctx.services.data.policies.remove(ws, input.domainId, input.table, ctx.origin),
         }));
+      },
+      setColumnPolicy: (
+        _: unknown,
+        { input }: Args<ColumnPolicyInput & { domainId: string; table: TableRefInput }>,
+        ctx: RequestContext,
+      ) => {
+        const ws = admin(ctx).workspaceId;
+        const { domainId, table, ...policy } = input;
+        return withStatus('Column policy set', { columnPolicy: null }, async () => ({
+          columnPolicy: await ctx.services.data.policies.setColumn(ws, domainId, table, policy, ctx.origin),
+        }));
+      },
+      deleteColumnPolicy: (
+        _: unknown,
+        { input }: Args<{ domainId: string; table: TableRefInput; column: string }>,
+        ctx: RequestContext,
+      ) => {
+        const ws = admin(ctx).workspaceId;
+        return withStatus('Column policy deleted', { columnPolicy: null }, async () => {
+          await ctx.services.data.policies.removeColumn(
+            ws,
+            input.domainId,
+            input.table,
+            input.column,
+            ctx.origin,
+          );
+          return { columnPolicy: null };
+        });
       },
       updateWorkspaceDataSettings: (
         _: unknown,

@@ -67,6 +67,15 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
           table: `${table.schema}.${table.name}`,
         });
       }
+      if (request.applyPolicies && (table.columnPolicies?.length ?? 0) > 0) {
+        // Fail closed: this engine does not print masked wrappers yet (docs/data-access.md "Column policies").
+        throw accessDenied(
+          `Table ${table.schema}.${table.name} has column policies, which MySQL connections do not enforce yet`,
+          {
+            table: `${table.schema}.${table.name}`,
+          },
+        );
+      }
       // Keep the name as written as the alias, so `ORDERS.id` still finds `orders`.
       const alias = item.as ?? (name === table.name ? null : quoteRaw(name));
       if (!request.applyPolicies || table.policy === null) {
