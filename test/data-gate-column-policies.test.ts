@@ -73,7 +73,7 @@ const DIFFERENTIAL = [
   'select upper(name) as u, length(ssn) as l from people order by id',
   'select p.id, n.body from people p join notes n on n.person_id = p.id order by p.id',
   'select id from people where ssn in (select ssn from people where id = 1) order by id',
-  '(select ssn as v from people) union (select body from notes) order by v',
+  'select ssn as v from people union select body from notes order by v',
   'with x as (select * from people) select x.ssn, x.salary from x order by x.id',
   'select (select max(name) from people) as m',
   'select body, count(*) as n from notes group by body order by body',
@@ -97,9 +97,7 @@ const SHAPES = [
   'with recursive r(n) as (select 1 union all select n + 1 from r where n < 2) select ssn from people, r',
 ];
 
-const PG_LEGS = warehouseLegs().filter((leg) => leg.engine !== 'mysql');
-
-for (const leg of PG_LEGS) {
+for (const leg of warehouseLegs()) {
   describe(`column policies (${leg.engine} warehouse)`, () => {
     const data = { data: () => t.app.services.data };
     let t: TestApp;
@@ -326,48 +324,3 @@ for (const leg of PG_LEGS) {
     });
   });
 }
-
-const MYSQL_LEG = warehouseLegs().find((leg) => leg.engine === 'mysql');
-
-describe('column policies on a MySQL/MariaDB warehouse', { skip: MYSQL_LEG === undefined }, () => {
-  const data = { data: () => t.app.services.data };
-  let t: TestApp;
-  let wh: Warehouse;
-
-  before(async () => {
-    t = await startTestApp(testBackends()[0]!, { env: { TESSERA_WAREHOUSE_DIR: 'memory' } });
-    wh = await MYSQL_LEG!.open(data.data, WAREHOUSE_SQL);
-  });
-  after(async () => {
-    await t?.close();
-    await wh?.drop();
-  });
-
-  test('a table with a column policy is refused, never read unmasked', async () => {
-    const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-    const domain = await createDomain(t, {
-      name: 'people',
-      connectionId: conn.payload.connection.id,
-      tables: [{ name: 'people' }],
-    });
-    const domainId = domain.payload.domain.id;
-    const set = await setColumnPolicy(t, {
-      domainId,
-      table: { name: 'people' },
-      column: 'ssn',
-      mask: 'NULL',
-      condition: "USER_ATTRIBUTE('team') = 'hr'",
-    });
-    assert.equal(set.status.code, 'OK', JSON.stringify(set.status));
-    const alice = (
-      await sessionFor(
-        t,
-        'alice@mysql.colpol.test',
-        [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
-        [{ key: 'team', value: 'sales' }],
-      )
-    ).token;
-    const r = await runQuery(t, alice, domainId, 'select ssn from people');
-    assert.equal(r.code, 'ACCESS_DENIED', JSON.stringify(r.body));
-  });
-});

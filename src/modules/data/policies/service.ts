@@ -125,12 +125,13 @@ export class PolicyService {
         maskText === null ||
         maskText.length === 0 ||
         maskText.length > MAX_MASK_TEXT ||
-        maskText.includes('\u0000')
+        maskText.includes('\u0000') ||
+        maskText.includes('\\')
       ) {
         problems.push({
           code: 'BAD_USER_INPUT',
           field: 'maskText',
-          message: `a TEXT mask needs 1 to ${MAX_MASK_TEXT} characters, without NUL`,
+          message: `a TEXT mask needs 1 to ${MAX_MASK_TEXT} characters, without NUL or backslash`,
         });
       }
     } else if (maskText !== null) {
