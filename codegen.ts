@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           AttributeDefinition: '../../modules/attribute-definitions/service.ts#AttributeDefinitionView',
           AuditEvent: '../../modules/audit/queries.ts#AuditRow',
           DataConnection: '../../modules/data/connections/types.ts#ConnectionView',
+          ColumnPolicy: '../../modules/data/policies/queries.ts#StoredColumnPolicy',
           DataDomain: '../../modules/data/domains/queries.ts#DomainView',
           OutboxMessage: '../../modules/outbox/queries.ts#OutboxMessage',
           Role: '../../modules/roles/roles.ts#Role',

@@ -104,6 +104,34 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
   });
 
+  test('a column policy set or deleted on instance 0 applies to the next query on instance 1', async () => {
+    const AMOUNTS = 'select id, amount from orders order by id';
+    assert.deepEqual(await query('alice', AMOUNTS), [
+      [1, 100],
+      [2, 200],
+    ]);
+    const input = { domainId, table: { name: 'orders' }, column: 'amount' };
+    await admin(`mutation($input: SetColumnPolicyInput!) { setColumnPolicy(input: $input) { ${STATUS} } }`, {
+      input: { ...input, mask: 'NULL', condition: "USER_ATTRIBUTE('tenant') = 't_b'" },
+    });
+    assert.deepEqual(await query('alice', AMOUNTS), [
+      [1, null],
+      [2, null],
+    ]);
+    assert.deepEqual(await query('bob', AMOUNTS), [
+      [3, 300],
+      [4, 400],
+    ]);
+    await admin(
+      `mutation($input: DeleteColumnPolicyInput!) { deleteColumnPolicy(input: $input) { ${STATUS} } }`,
+      { input },
+    );
+    assert.deepEqual(await query('alice', AMOUNTS), [
+      [1, 100],
+      [2, 200],
+    ]);
+  });
+
   test('a settings change on instance 0 applies to the next query on instance 1', async () => {
     const settings = (input: Record<string, boolean>) =>
       admin(

@@ -173,6 +173,21 @@ export interface DataDomainTablesTable {
   policy_updated_at: NullableTimestamp;
 }
 
+export interface DataColumnPoliciesTable {
+  workspace_id: string;
+  domain_id: string;
+  schema_name: string;
+  table_name: string;
+  column_name: string;
+  mask: 'NULL' | 'TEXT' | 'HASH' | 'EXPRESSION';
+  mask_text: string | null;
+  mask_expression: string | null;
+  condition: string;
+  /** JSON array of the table's column names. */
+  table_columns: ColumnType<string[], string, string>;
+  updated_at: Timestamp;
+}
+
 export interface WorkspaceDataSettingsTable {
   workspace_id: string;
   row_policies_apply_to_admins: Generated<boolean>;
@@ -185,6 +200,7 @@ export interface DataTables {
   data_domains: DataDomainsTable;
   data_domain_tables: DataDomainTablesTable;
   workspace_data_settings: WorkspaceDataSettingsTable;
+  data_column_policies: DataColumnPoliciesTable;
 }
 
 export interface SigningKeysTable {

@@ -24,6 +24,7 @@ export const TABLE_OWNERS = {
   data_domains: 'data',
   data_domain_tables: 'data',
   workspace_data_settings: 'data',
+  data_column_policies: 'data',
   dashboards: 'dashboards',
   dashboard_shares: 'dashboards',
   attribute_definitions: 'attribute-definitions',

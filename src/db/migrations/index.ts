@@ -6,6 +6,7 @@ import * as outbox from './0004_outbox.ts';
 import * as indexes from './0005_indexes.ts';
 import * as longAttributeValues from './0006_long_attribute_values.ts';
 import * as dashboards from './0007_dashboards.ts';
+import * as columnPolicies from './0008_column_policies.ts';
 import * as sso from './0009_sso.ts';
 import * as scimAttributeDefinitions from './0010_scim_attribute_definitions.ts';
 
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0005_indexes': indexes,
   '0006_long_attribute_values': longAttributeValues,
   '0007_dashboards': dashboards,
+  '0008_column_policies': columnPolicies,
   '0009_sso': sso,
   '0010_scim_attribute_definitions': scimAttributeDefinitions,
 };

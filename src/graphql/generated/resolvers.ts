@@ -3,6 +3,7 @@ import type { AccessKeyView as AccessKeyViewModel } from '../../modules/access-k
 import type { AttributeDefinitionView as AttributeDefinitionViewModel } from '../../modules/attribute-definitions/service.ts';
 import type { AuditRow as AuditRowModel } from '../../modules/audit/queries.ts';
 import type { ConnectionView as ConnectionViewModel } from '../../modules/data/connections/types.ts';
+import type { StoredColumnPolicy as StoredColumnPolicyModel } from '../../modules/data/policies/queries.ts';
 import type { DomainView as DomainViewModel } from '../../modules/data/domains/queries.ts';
 import type { OutboxMessage as OutboxMessageModel } from '../../modules/outbox/queries.ts';
 import type { Role as RoleModel } from '../../modules/roles/roles.ts';
@@ -31,6 +32,8 @@ export type AccessExplanation = {
   readonly allowed: Scalars['Boolean']['output'];
   readonly attributesUsed: ReadonlyArray<Scalars['String']['output']>;
   readonly connection: ResolvedConnection;
+  /** Columns the query reads masked unless each condition holds for the user. */
+  readonly maskedColumns: ReadonlyArray<MaskedColumn>;
   readonly params: ReadonlyArray<Maybe<Scalars['JSONValue']['output']>>;
   readonly policies: ReadonlyArray<AppliedRowPolicy>;
   /** false when an admin bypasses row policies. */
@@ -144,6 +147,34 @@ export type AuditEventFilter = {
 export type AuditOutcome =
   | 'FAILURE'
   | 'SUCCESS';
+
+/** What a masked column shows while its condition does not hold. */
+export type ColumnMask =
+  /** An allow-listed expression (maskExpression): LAST_4 or EMAIL_DOMAIN. */
+  | 'EXPRESSION'
+  /** The sha256 of the value's text form, as lowercase hex. */
+  | 'HASH'
+  /** SQL NULL (the column keeps its type). */
+  | 'NULL'
+  /** A fixed text (maskText). */
+  | 'TEXT';
+
+/** Masks one column of a domain table unless a condition on the user's attributes holds. */
+export type ColumnPolicy = {
+  readonly column: Scalars['String']['output'];
+  /** A row-policy-style condition; when it holds the column is shown as stored. */
+  readonly condition: Scalars['String']['output'];
+  readonly mask: ColumnMask;
+  readonly maskExpression?: Maybe<Scalars['String']['output']>;
+  readonly maskText?: Maybe<Scalars['String']['output']>;
+  readonly table: DataTableName;
+  readonly updatedTimestamp: Scalars['String']['output'];
+};
+
+export type ColumnPolicyResponse = {
+  readonly columnPolicy?: Maybe<ColumnPolicy>;
+  readonly status: ResponseStatus;
+};
 
 /** The least-privilege check of one set of a connection's credentials. */
 export type ConnectionPrivilegeCheck = {
@@ -423,6 +454,8 @@ export type DataDeleteResponse = {
 
 /** A named set of tables of one connection; role scopes name domains. */
 export type DataDomain = {
+  /** Column policies of the domain's tables (data:admin; see docs/data-access.md, Column policies). */
+  readonly columnPolicies: ReadonlyArray<ColumnPolicy>;
   readonly connection?: Maybe<DataConnection>;
   readonly description: Scalars['String']['output'];
   readonly id: Scalars['ID']['output'];
@@ -462,6 +495,12 @@ export type DeleteAttributeDefinitionInput = {
 
 export type DeleteAttributeDefinitionResponse = {
   readonly status: ResponseStatus;
+};
+
+export type DeleteColumnPolicyInput = {
+  readonly column: Scalars['String']['input'];
+  readonly domainId: Scalars['ID']['input'];
+  readonly table: TableRefInput;
 };
 
 export type DeleteDashboardInput = {
@@ -598,6 +637,14 @@ export type LogoutResponse = {
   readonly status: ResponseStatus;
 };
 
+export type MaskedColumn = {
+  readonly column: Scalars['String']['output'];
+  readonly condition: Scalars['String']['output'];
+  readonly mask: ColumnMask;
+  readonly name: Scalars['String']['output'];
+  readonly schema: Scalars['String']['output'];
+};
+
 export type Mutation = {
   /** compat: shares a dashboard; `message` is added to the notification email sent to each user. */
   readonly addScopeRoleAssignmentsForSharing: ResponseStatus;
@@ -615,6 +662,7 @@ export type Mutation = {
   readonly defineAttribute: DefineAttributeResponse;
   /** Removes a key's definition: it behaves as an undeclared key again (iam:write). */
   readonly deleteAttributeDefinition: DeleteAttributeDefinitionResponse;
+  readonly deleteColumnPolicy: ColumnPolicyResponse;
   readonly deleteConnection: DataDeleteResponse;
   readonly deleteDashboard: DeleteDashboardResponse;
   readonly deleteDomain: DataDeleteResponse;
@@ -640,6 +688,7 @@ export type Mutation = {
   readonly revokeAccessKey: RevokeAccessKeyResponse;
   /** Ends every session token of the workspace issued until now (iam:write; another workspace: site:admin). */
   readonly revokeSessions: RevokeSessionsResponse;
+  readonly setColumnPolicy: ColumnPolicyResponse;
   readonly setRowPolicy: RowPolicyResponse;
   /** JIT provisioning, default roles and groups, role claims, prefix and group mappings (iam:write). */
   readonly setSsoSettings: SsoSettingsResponse;
@@ -721,6 +770,11 @@ export type MutationDeleteAttributeDefinitionArgs = {
 };
 
 
+export type MutationDeleteColumnPolicyArgs = {
+  input: DeleteColumnPolicyInput;
+};
+
+
 export type MutationDeleteConnectionArgs = {
   input: DeleteDataObjectInput;
 };
@@ -793,6 +847,11 @@ export type MutationRevokeAccessKeyArgs = {
 
 export type MutationRevokeSessionsArgs = {
   workspaceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationSetColumnPolicyArgs = {
+  input: SetColumnPolicyInput;
 };
 
 
@@ -1278,6 +1337,18 @@ export type ScopeRoleAssignmentInput = {
 /** compat: what can be shared. Tessera shares dashboards only. */
 export type ScopeType =
   | 'DASHBOARD';
+
+export type SetColumnPolicyInput = {
+  readonly column: Scalars['String']['input'];
+  readonly condition: Scalars['String']['input'];
+  readonly domainId: Scalars['ID']['input'];
+  readonly mask: ColumnMask;
+  /** Required for EXPRESSION (LAST_4 or EMAIL_DOMAIN), refused otherwise. */
+  readonly maskExpression?: InputMaybe<Scalars['String']['input']>;
+  /** Required for TEXT, refused otherwise. */
+  readonly maskText?: InputMaybe<Scalars['String']['input']>;
+  readonly table: TableRefInput;
+};
 
 export type SetRowPolicyInput = {
   readonly domainId: Scalars['ID']['input'];
@@ -1783,6 +1854,9 @@ export type ResolversTypes = {
   AuditEventFilter: AuditEventFilter;
   AuditOutcome: AuditOutcome;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ColumnMask: ColumnMask;
+  ColumnPolicy: ResolverTypeWrapper<StoredColumnPolicyModel>;
+  ColumnPolicyResponse: ResolverTypeWrapper<Omit<ColumnPolicyResponse, 'columnPolicy'> & { columnPolicy?: Maybe<ResolversTypes['ColumnPolicy']> }>;
   ConnectionPrivilegeCheck: ResolverTypeWrapper<ConnectionPrivilegeCheck>;
   ConnectionResponse: ResolverTypeWrapper<Omit<ConnectionResponse, 'connection'> & { connection?: Maybe<ResolversTypes['DataConnection']> }>;
   ConnectionTestResult: ResolverTypeWrapper<ConnectionTestResult>;
@@ -1818,6 +1892,7 @@ export type ResolversTypes = {
   DefineAttributeResponse: ResolverTypeWrapper<Omit<DefineAttributeResponse, 'attributeDefinition'> & { attributeDefinition?: Maybe<ResolversTypes['AttributeDefinition']> }>;
   DeleteAttributeDefinitionInput: DeleteAttributeDefinitionInput;
   DeleteAttributeDefinitionResponse: ResolverTypeWrapper<DeleteAttributeDefinitionResponse>;
+  DeleteColumnPolicyInput: DeleteColumnPolicyInput;
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: ResolverTypeWrapper<DeleteDashboardResponse>;
   DeleteDataObjectInput: DeleteDataObjectInput;
@@ -1844,6 +1919,7 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONValue: ResolverTypeWrapper<Scalars['JSONValue']['output']>;
   LogoutResponse: ResolverTypeWrapper<LogoutResponse>;
+  MaskedColumn: ResolverTypeWrapper<MaskedColumn>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OnNoMatch: OnNoMatch;
   OutboxMessage: ResolverTypeWrapper<OutboxMessageModel>;
@@ -1870,6 +1946,7 @@ export type ResolversTypes = {
   RowPolicyResponse: ResolverTypeWrapper<RowPolicyResponse>;
   ScopeRoleAssignmentInput: ScopeRoleAssignmentInput;
   ScopeType: ScopeType;
+  SetColumnPolicyInput: SetColumnPolicyInput;
   SetRowPolicyInput: SetRowPolicyInput;
   SetUserAttributesInput: SetUserAttributesInput;
   SetUserAttributesResponse: ResolverTypeWrapper<SetUserAttributesResponse>;
@@ -1938,6 +2015,8 @@ export type ResolversParentTypes = {
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditEventFilter: AuditEventFilter;
   Boolean: Scalars['Boolean']['output'];
+  ColumnPolicy: StoredColumnPolicyModel;
+  ColumnPolicyResponse: Omit<ColumnPolicyResponse, 'columnPolicy'> & { columnPolicy?: Maybe<ResolversParentTypes['ColumnPolicy']> };
   ConnectionPrivilegeCheck: ConnectionPrivilegeCheck;
   ConnectionResponse: Omit<ConnectionResponse, 'connection'> & { connection?: Maybe<ResolversParentTypes['DataConnection']> };
   ConnectionTestResult: ConnectionTestResult;
@@ -1970,6 +2049,7 @@ export type ResolversParentTypes = {
   DefineAttributeResponse: Omit<DefineAttributeResponse, 'attributeDefinition'> & { attributeDefinition?: Maybe<ResolversParentTypes['AttributeDefinition']> };
   DeleteAttributeDefinitionInput: DeleteAttributeDefinitionInput;
   DeleteAttributeDefinitionResponse: DeleteAttributeDefinitionResponse;
+  DeleteColumnPolicyInput: DeleteColumnPolicyInput;
   DeleteDashboardInput: DeleteDashboardInput;
   DeleteDashboardResponse: DeleteDashboardResponse;
   DeleteDataObjectInput: DeleteDataObjectInput;
@@ -1993,6 +2073,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   JSONValue: Scalars['JSONValue']['output'];
   LogoutResponse: LogoutResponse;
+  MaskedColumn: MaskedColumn;
   Mutation: Record<PropertyKey, never>;
   OutboxMessage: OutboxMessageModel;
   OutboxMessageConnection: Omit<OutboxMessageConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['OutboxMessageEdge']> };
@@ -2015,6 +2096,7 @@ export type ResolversParentTypes = {
   RoleAssignmentInput: RoleAssignmentInput;
   RowPolicyResponse: RowPolicyResponse;
   ScopeRoleAssignmentInput: ScopeRoleAssignmentInput;
+  SetColumnPolicyInput: SetColumnPolicyInput;
   SetRowPolicyInput: SetRowPolicyInput;
   SetUserAttributesInput: SetUserAttributesInput;
   SetUserAttributesResponse: SetUserAttributesResponse;
@@ -2067,6 +2149,7 @@ export type AccessExplanationResolvers<ContextType = RequestContext, ParentType 
   allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   attributesUsed?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
   connection?: Resolver<ResolversTypes['ResolvedConnection'], ParentType, ContextType>;
+  maskedColumns?: Resolver<ReadonlyArray<ResolversTypes['MaskedColumn']>, ParentType, ContextType>;
   params?: Resolver<ReadonlyArray<Maybe<ResolversTypes['JSONValue']>>, ParentType, ContextType>;
   policies?: Resolver<ReadonlyArray<ResolversTypes['AppliedRowPolicy']>, ParentType, ContextType>;
   policiesApplied?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -2130,6 +2213,21 @@ export type AuditEventConnectionResolvers<ContextType = RequestContext, ParentTy
 export type AuditEventEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+};
+
+export type ColumnPolicyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ColumnPolicy'] = ResolversParentTypes['ColumnPolicy']> = {
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  condition?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mask?: Resolver<ResolversTypes['ColumnMask'], ParentType, ContextType>;
+  maskExpression?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maskText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['DataTableName'], ParentType, ContextType>;
+  updatedTimestamp?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ColumnPolicyResponseResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ColumnPolicyResponse'] = ResolversParentTypes['ColumnPolicyResponse']> = {
+  columnPolicy?: Resolver<Maybe<ResolversTypes['ColumnPolicy']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
 };
 
 export type ConnectionPrivilegeCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConnectionPrivilegeCheck'] = ResolversParentTypes['ConnectionPrivilegeCheck']> = {
@@ -2255,6 +2353,7 @@ export type DataDeleteResponseResolvers<ContextType = RequestContext, ParentType
 };
 
 export type DataDomainResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DataDomain'] = ResolversParentTypes['DataDomain']> = {
+  columnPolicies?: Resolver<ReadonlyArray<ResolversTypes['ColumnPolicy']>, ParentType, ContextType>;
   connection?: Resolver<Maybe<ResolversTypes['DataConnection']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2350,6 +2449,14 @@ export type LogoutResponseResolvers<ContextType = RequestContext, ParentType ext
   status?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType>;
 };
 
+export type MaskedColumnResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaskedColumn'] = ResolversParentTypes['MaskedColumn']> = {
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  condition?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mask?: Resolver<ResolversTypes['ColumnMask'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  schema?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addScopeRoleAssignmentsForSharing?: Resolver<ResolversTypes['ResponseStatus'], ParentType, ContextType, RequireFields<MutationAddScopeRoleAssignmentsForSharingArgs, 'scopeId' | 'scopeRoleAssignments' | 'scopeType'>>;
   addUsersToGroup?: Resolver<ResolversTypes['GroupStatusResponse'], ParentType, ContextType, RequireFields<MutationAddUsersToGroupArgs, 'input'>>;
@@ -2363,6 +2470,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createWorkspace?: Resolver<ResolversTypes['CreateWorkspaceResponse'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
   defineAttribute?: Resolver<ResolversTypes['DefineAttributeResponse'], ParentType, ContextType, RequireFields<MutationDefineAttributeArgs, 'input'>>;
   deleteAttributeDefinition?: Resolver<ResolversTypes['DeleteAttributeDefinitionResponse'], ParentType, ContextType, RequireFields<MutationDeleteAttributeDefinitionArgs, 'input'>>;
+  deleteColumnPolicy?: Resolver<ResolversTypes['ColumnPolicyResponse'], ParentType, ContextType, RequireFields<MutationDeleteColumnPolicyArgs, 'input'>>;
   deleteConnection?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteConnectionArgs, 'input'>>;
   deleteDashboard?: Resolver<ResolversTypes['DeleteDashboardResponse'], ParentType, ContextType, RequireFields<MutationDeleteDashboardArgs, 'input'>>;
   deleteDomain?: Resolver<ResolversTypes['DataDeleteResponse'], ParentType, ContextType, RequireFields<MutationDeleteDomainArgs, 'input'>>;
@@ -2379,6 +2487,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   requestSignInLink?: Resolver<ResolversTypes['SignInLinkResponse'], ParentType, ContextType, RequireFields<MutationRequestSignInLinkArgs, 'email'>>;
   revokeAccessKey?: Resolver<ResolversTypes['RevokeAccessKeyResponse'], ParentType, ContextType, RequireFields<MutationRevokeAccessKeyArgs, 'input'>>;
   revokeSessions?: Resolver<ResolversTypes['RevokeSessionsResponse'], ParentType, ContextType, Partial<MutationRevokeSessionsArgs>>;
+  setColumnPolicy?: Resolver<ResolversTypes['ColumnPolicyResponse'], ParentType, ContextType, RequireFields<MutationSetColumnPolicyArgs, 'input'>>;
   setRowPolicy?: Resolver<ResolversTypes['RowPolicyResponse'], ParentType, ContextType, RequireFields<MutationSetRowPolicyArgs, 'input'>>;
   setSsoSettings?: Resolver<ResolversTypes['SsoSettingsResponse'], ParentType, ContextType, RequireFields<MutationSetSsoSettingsArgs, 'input'>>;
   setUserAttributes?: Resolver<ResolversTypes['SetUserAttributesResponse'], ParentType, ContextType, RequireFields<MutationSetUserAttributesArgs, 'input'>>;
@@ -2719,6 +2828,8 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  ColumnPolicy?: ColumnPolicyResolvers<ContextType>;
+  ColumnPolicyResponse?: ColumnPolicyResponseResolvers<ContextType>;
   ConnectionPrivilegeCheck?: ConnectionPrivilegeCheckResolvers<ContextType>;
   ConnectionResponse?: ConnectionResponseResolvers<ContextType>;
   ConnectionTestResult?: ConnectionTestResultResolvers<ContextType>;
@@ -2751,6 +2862,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IgnoredAttributeValue?: IgnoredAttributeValueResolvers<ContextType>;
   JSONValue?: GraphQLScalarType;
   LogoutResponse?: LogoutResponseResolvers<ContextType>;
+  MaskedColumn?: MaskedColumnResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OutboxMessage?: OutboxMessageResolvers<ContextType>;
   OutboxMessageConnection?: OutboxMessageConnectionResolvers<ContextType>;

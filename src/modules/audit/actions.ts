@@ -61,6 +61,11 @@ export interface AuditActions {
   'data.domain.delete': { target: 'domain'; details: { name: string } };
   'data.policy.set': { target: 'domain'; details: { table: string; policy: string } };
   'data.policy.remove': { target: 'domain'; details: { table: string } };
+  'data.column_policy.set': {
+    target: 'domain';
+    details: { table: string; column: string; mask: string; condition: string };
+  };
+  'data.column_policy.remove': { target: 'domain'; details: { table: string; column: string } };
   'data.settings.update': {
     target: 'workspace';
     details: { rowPoliciesApplyToAdmins: boolean; requireRowPolicies: boolean };
@@ -192,6 +197,8 @@ export const AUDIT_TARGETS: { readonly [A in AuditAction]: AuditActions[A]['targ
   'data.policy.remove': 'domain',
   'data.settings.update': 'workspace',
   'data.query': 'domain',
+  'data.column_policy.set': 'domain',
+  'data.column_policy.remove': 'domain',
   'sso.issuer.create': 'ssoIssuer',
   'sso.issuer.update': 'ssoIssuer',
   'sso.issuer.delete': 'ssoIssuer',

@@ -29,6 +29,12 @@ export function adminResolvers(): ModuleResolvers {
     DataDomain: {
       connection: (d, _, ctx) =>
         d.connectionId ? ctx.services.data.connections.find(d.workspaceId, d.connectionId) : null,
+      // Shown to whoever may read the domain, as its row policies are.
+      columnPolicies: (d, _, ctx) => ctx.services.data.policies.columnPolicies(d.workspaceId, d),
+    },
+    ColumnPolicy: {
+      table: (p) => ({ schema: p.schema, name: p.table }),
+      updatedTimestamp: (p) => isoRequired(p.updatedAt),
     },
     Workspace: {
       rowPoliciesApplyToAdmins: async (w, _, ctx) =>
@@ -118,6 +124,26 @@ export function adminResolvers(): ModuleResolvers {
         return withStatus('Row policy removed', { table: null }, async () => ({
           table: await ctx.services.data.policies.remove(ws, input.domainId, input.table, ctx.origin),
         }));
+      },
+      setColumnPolicy: (_, { input }, ctx) => {
+        const ws = admin(ctx).workspaceId;
+        const { domainId, table, ...policy } = input;
+        return withStatus('Column policy set', { columnPolicy: null }, async () => ({
+          columnPolicy: await ctx.services.data.policies.setColumn(ws, domainId, table, policy, ctx.origin),
+        }));
+      },
+      deleteColumnPolicy: (_, { input }, ctx) => {
+        const ws = admin(ctx).workspaceId;
+        return withStatus('Column policy deleted', { columnPolicy: null }, async () => {
+          await ctx.services.data.policies.removeColumn(
+            ws,
+            input.domainId,
+            input.table,
+            input.column,
+            ctx.origin,
+          );
+          return { columnPolicy: null };
+        });
       },
       updateWorkspaceDataSettings: (_, { input }, ctx) => {
         const ws = targetWorkspace(admin(ctx), input.workspaceId);

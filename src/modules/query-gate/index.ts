@@ -13,13 +13,18 @@ export {
 export { type BoundValue, bindForUser, type PolicyFunction } from './policy-functions.ts';
 export type {
   AppliedPolicy,
+  ColumnMask,
+  GateColumnPolicy,
   GateRequest,
   GateTable,
   GateUser,
+  MaskExpression,
+  MaskedColumn,
   RewrittenQuery,
   SqlDialect,
   TableName,
 } from './types.ts';
+export { MASK_EXPRESSIONS } from './types.ts';
 
 /**
  * The query gate (docs/data-access.md "Enforcement: one gate"): parses `request.sql` with the dialect's real parser, refuses

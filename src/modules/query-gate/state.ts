@@ -1,6 +1,6 @@
 import { queryRefused } from './errors.ts';
 import type { QueryParameterSlot } from './parameters.ts';
-import type { AppliedPolicy, GateTable, RewrittenQuery, TableName } from './types.ts';
+import type { AppliedPolicy, GateTable, MaskedColumn, RewrittenQuery, TableName } from './types.ts';
 
 /** What one rewrite collects: bound parameters, tables read, policies applied, attributes used. */
 export class GateState {
@@ -9,6 +9,7 @@ export class GateState {
   private readonly policies: AppliedPolicy[] = [];
   private readonly attributes = new Set<string>();
   private readonly querySlots: QueryParameterSlot[] = [];
+  private readonly masked: MaskedColumn[] = [];
 
   /** Adds a bound parameter and returns its 1-based position. */
   addParam(value: unknown): number {
@@ -41,6 +42,19 @@ export class GateState {
     }
   }
 
+  addMasks(table: GateTable): void {
+    if (this.masked.some((m) => m.schema === table.schema && m.name === table.name)) return;
+    for (const c of table.columnPolicies ?? []) {
+      this.masked.push({
+        schema: table.schema,
+        name: table.name,
+        column: c.column,
+        mask: c.mask,
+        condition: c.condition,
+      });
+    }
+  }
+
   tablesRead(): readonly TableName[] {
     return this.tables;
   }
@@ -56,6 +70,7 @@ export class GateState {
       tables: [...this.tables],
       policies: [...this.policies],
       attributesUsed: [...this.attributes].sort(),
+      ...(this.masked.length > 0 ? { maskedColumns: [...this.masked] } : {}),
       ...(this.querySlots.length > 0 ? { queryParameters: [...this.querySlots] } : {}),
     };
   }

@@ -14,6 +14,38 @@ export interface GateTable {
   readonly name: string;
   /** Row policy: a SQL boolean expression in the dialect, compat functions allowed; null = none. */
   readonly policy: string | null;
+  /**
+   * Column policies (docs/data-access.md "Column policies"): each masks one column unless its
+   * condition holds. With any, the wrapper projects `columns` one by one instead of `*`.
+   */
+  readonly columnPolicies?: readonly GateColumnPolicy[];
+  /** Every column of the table, in order, as stored with its column policies. */
+  readonly columns?: readonly string[];
+}
+
+/** What a masked column shows when its condition does not hold. */
+export type ColumnMask = 'NULL' | 'TEXT' | 'HASH' | 'EXPRESSION';
+
+/** The allow-list of mask expressions (docs/data-access.md "Column policies"). */
+export const MASK_EXPRESSIONS = ['LAST_4', 'EMAIL_DOMAIN'] as const;
+export type MaskExpression = (typeof MASK_EXPRESSIONS)[number];
+
+export interface GateColumnPolicy {
+  readonly column: string;
+  readonly mask: ColumnMask;
+  /** The fixed text of a TEXT mask. */
+  readonly maskText: string | null;
+  /** The allow-listed expression of an EXPRESSION mask. */
+  readonly maskExpression: MaskExpression | null;
+  /** When it holds, the column is shown as stored: a row-policy-style condition. */
+  readonly condition: string;
+}
+
+/** A column the query reads masked (explainAccess). */
+export interface MaskedColumn extends TableName {
+  readonly column: string;
+  readonly mask: ColumnMask;
+  readonly condition: string;
 }
 
 export interface GateRequest {
@@ -55,6 +87,8 @@ export interface RewrittenQuery {
   readonly tables: readonly TableName[];
   /** Policies applied, one entry per table. */
   readonly policies: readonly AppliedPolicy[];
+  /** Columns the wrappers mask unless their conditions hold, one entry per column. */
+  readonly maskedColumns?: readonly MaskedColumn[];
   /** Attribute keys the policies read (USER_EMAIL() is not an attribute), sorted. */
   readonly attributesUsed: readonly string[];
   /**

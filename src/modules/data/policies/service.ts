@@ -1,12 +1,31 @@
 import type { Clock } from '../../../clock.ts';
 import type { Db } from '../../../db/index.ts';
-import { AppError, assertNoProblems, notFound } from '../../../errors.ts';
+import { AppError, assertNoProblems, echo, notFound, type Problem } from '../../../errors.ts';
 import { type AuditOrigin, recordAudit } from '../../audit/service.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { defaultSchemaOf } from '../connections/types.ts';
 import { type DomainTable, type DomainView, setTablePolicy } from '../domains/queries.ts';
 import type { DomainService } from '../domains/service.ts';
+import { loadGate } from '../gate.ts';
 import type { PolicyChecker } from './checker.ts';
+import {
+  deleteColumnPolicy,
+  listColumnPolicies,
+  type StoredColumnPolicy,
+  upsertColumnPolicy,
+} from './queries.ts';
+
+/** Input of `setColumnPolicy` (docs/data-access.md "Column policies"). */
+export interface ColumnPolicyInput {
+  readonly column: string;
+  readonly mask: string;
+  readonly maskText?: string | null | undefined;
+  readonly maskExpression?: string | null | undefined;
+  readonly condition: string;
+}
+
+const MASKS = ['NULL', 'TEXT', 'HASH', 'EXPRESSION'] as const;
+const MAX_MASK_TEXT = 200;
 
 export interface TableRef {
   readonly schema?: string | null | undefined;
@@ -59,6 +78,138 @@ export class PolicyService {
     const { table } = await this.#table(workspaceId, domainId, ref);
     await this.#write(workspaceId, { domainId, table, policy: null }, origin);
     return { ...table, policy: null };
+  }
+
+  /**
+   * Sets (or replaces) the column policy of one column: the column must exist in the table as
+   * discovered now, the condition is checked like a row policy, the mask against its allow-list.
+   * Any problem changes nothing.
+   */
+  async setColumn(
+    workspaceId: string,
+    domainId: string,
+    ref: TableRef,
+    input: ColumnPolicyInput,
+    origin: AuditOrigin,
+  ): Promise<StoredColumnPolicy> {
+    const { domain, table } = await this.#table(workspaceId, domainId, ref);
+    const connection = await this.#connections.load(workspaceId, domain.connectionId!);
+    const discovered = await this.#connections.tryDiscover(connection);
+    if (discovered === null) {
+      throw new AppError(
+        'CONNECTION_FAILED',
+        'The connection could not be reached to read the table columns; a column policy needs them',
+      );
+    }
+    const found = discovered.find((t) => t.schema === table.schema && t.name === table.name);
+    const tableColumns = found?.columns.map((c) => c.name) ?? [];
+    const column = input.column.trim();
+    const problems: Problem[] = [];
+    if (!tableColumns.includes(column)) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: 'column',
+        item: echo(column, 100),
+        message: `the table ${table.schema}.${table.name} has no such column`,
+      });
+    }
+    const mask = MASKS.find((m) => m === input.mask);
+    const maskText = input.maskText ?? null;
+    const maskExpression = input.maskExpression ?? null;
+    if (mask === undefined) {
+      problems.push({ code: 'BAD_USER_INPUT', field: 'mask', message: `must be one of ${MASKS.join(', ')}` });
+    }
+    if (mask === 'TEXT') {
+      if (
+        maskText === null ||
+        maskText.length === 0 ||
+        maskText.length > MAX_MASK_TEXT ||
+        maskText.includes('\u0000') ||
+        maskText.includes('\\')
+      ) {
+        problems.push({
+          code: 'BAD_USER_INPUT',
+          field: 'maskText',
+          message: `a TEXT mask needs 1 to ${MAX_MASK_TEXT} characters, without NUL or backslash`,
+        });
+      }
+    } else if (maskText !== null) {
+      problems.push({ code: 'BAD_USER_INPUT', field: 'maskText', message: 'only a TEXT mask takes a text' });
+    }
+    const { MASK_EXPRESSIONS } = await loadGate();
+    if (mask === 'EXPRESSION') {
+      if (maskExpression === null || !(MASK_EXPRESSIONS as readonly string[]).includes(maskExpression)) {
+        problems.push({
+          code: 'BAD_USER_INPUT',
+          field: 'maskExpression',
+          message: `an EXPRESSION mask needs one of ${MASK_EXPRESSIONS.join(', ')}`,
+        });
+      }
+    } else if (maskExpression !== null) {
+      problems.push({
+        code: 'BAD_USER_INPUT',
+        field: 'maskExpression',
+        message: 'only an EXPRESSION mask takes an expression',
+      });
+    }
+    const condition = input.condition.trim();
+    const conditionProblems = await this.#checker.problems(connection, table, input.condition, discovered);
+    problems.push(
+      ...conditionProblems.map((p) => ({ ...p, field: p.field.replace(/^policy/, 'condition') })),
+    );
+    assertNoProblems(problems, 'column policy');
+    const stored = {
+      schema: table.schema,
+      table: table.name,
+      column,
+      mask: mask!,
+      maskText,
+      maskExpression,
+      condition,
+      tableColumns,
+    };
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      await upsertColumnPolicy(tx, workspaceId, domainId, stored, now);
+      await recordAudit(tx, origin, {
+        action: 'data.column_policy.set',
+        workspaceId: workspaceId,
+        target: domainId,
+        details: { table: `${table.schema}.${table.name}`, column, mask: stored.mask, condition },
+        at: now,
+      });
+    });
+    return { ...stored, updatedAt: now };
+  }
+
+  /** Removes one column's policy; NOT_FOUND when it has none. */
+  async removeColumn(
+    workspaceId: string,
+    domainId: string,
+    ref: TableRef,
+    column: string,
+    origin: AuditOrigin,
+  ): Promise<void> {
+    const { table } = await this.#table(workspaceId, domainId, ref);
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      if (!(await deleteColumnPolicy(tx, workspaceId, domainId, table, column.trim()))) {
+        throw notFound(`The column ${table.schema}.${table.name}.${column.trim()} has no column policy`);
+      }
+      await recordAudit(tx, origin, {
+        action: 'data.column_policy.remove',
+        workspaceId: workspaceId,
+        target: domainId,
+        details: { table: `${table.schema}.${table.name}`, column: column.trim() },
+        at: now,
+      });
+    });
+  }
+
+  /** The domain's column policies, for tables still in the domain. */
+  async columnPolicies(workspaceId: string, domain: DomainView): Promise<StoredColumnPolicy[]> {
+    const all = await listColumnPolicies(this.#db, workspaceId, domain.id);
+    return all.filter((p) => domain.tables.some((t) => t.schema === p.schema && t.name === p.table));
   }
 
   /** The domain's tables that have no row policy. */

@@ -36,6 +36,7 @@ interface CachedRewrite {
   readonly tables: RewrittenQuery['tables'];
   readonly policies: RewrittenQuery['policies'];
   readonly attributesUsed: RewrittenQuery['attributesUsed'];
+  readonly maskedColumns: RewrittenQuery['maskedColumns'];
   /** The standalone policy proofs the executor must run before the query (no values in them). */
   readonly policyChecks: RewrittenQuery['policyChecks'];
 }
@@ -49,7 +50,7 @@ const MAX_CHARS = 8_000_000;
  * function of its request alone, and attribute values only ever reach it as bound parameters,
  * so the printed SQL is the same for every user of a domain. The key is everything the gate
  * reads except the user's values: dialect, default schema, the domain's tables with their
- * policies, whether policies apply, requireRowPolicies, and the SQL text. Those come from the
+ * row and column policies (and the column lists those project), whether policies apply, requireRowPolicies, and the SQL text. Those come from the
  * snapshot each request reads fresh, so a policy, table, mapping, connection or settings change
  * on any instance is a different key on the next request, with no version to forget to bump.
  * A miss runs the full rewrite, invariant check included, once per distinct printed SQL.
@@ -109,7 +110,7 @@ function cacheKey(gate: Gate, request: GateRequest, domain: { workspaceId: strin
     request.defaultSchema,
     request.applyPolicies,
     request.requirePolicies,
-    request.tables.map((t) => [t.schema, t.name, t.policy]),
+    request.tables.map((t) => [t.schema, t.name, t.policy, t.columns ?? null, t.columnPolicies ?? null]),
     request.sql,
     // The kinds of the query-parameter values (and, on MySQL, list lengths), never the values.
     gate.parameterShape(request.parameters, request.dialect),
@@ -138,6 +139,7 @@ function bindRewrite(gate: Gate, entry: CachedRewrite, request: GateRequest): Re
     tables: entry.tables,
     policies: entry.policies,
     attributesUsed: entry.attributesUsed,
+    ...(entry.maskedColumns ? { maskedColumns: entry.maskedColumns } : {}),
     ...(entry.policyChecks ? { policyChecks: entry.policyChecks } : {}),
     ...(queryParameters.length > 0 ? { queryParameters } : {}),
   };
@@ -250,6 +252,7 @@ class SlotProbe {
         tables: rewritten.tables,
         policies: rewritten.policies,
         attributesUsed: rewritten.attributesUsed,
+        maskedColumns: rewritten.maskedColumns,
         policyChecks: rewritten.policyChecks,
       },
       cacheable: !expanded,

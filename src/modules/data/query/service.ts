@@ -7,7 +7,7 @@ import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
 import type { QueryRecord } from '../../audit/actions.ts';
 import { type AuditEventInput, type AuditOrigin, auditRow, recordAuditEvents } from '../../audit/service.ts';
-import type { RewrittenQuery } from '../../query-gate/index.ts';
+import type { GateColumnPolicy, RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
 import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
@@ -15,6 +15,7 @@ import type { DomainView } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
+import { listColumnPolicies } from '../policies/queries.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { RewriteCache } from './rewrite-cache.ts';
 import { type QuerySnapshot, readQuerySnapshot } from './snapshot.ts';
@@ -44,6 +45,7 @@ export interface AccessExplanation {
   readonly tables: RewrittenQuery['tables'];
   readonly policies: RewrittenQuery['policies'];
   readonly attributesUsed: readonly string[];
+  readonly maskedColumns: NonNullable<RewrittenQuery['maskedColumns']>;
 }
 
 /** A value for a `{{name}}` placeholder in a query's SQL: always bound, never spliced. */
@@ -245,6 +247,7 @@ export class QueryService {
       tables: plan.rewritten.tables,
       policies: plan.rewritten.policies,
       attributesUsed: plan.rewritten.attributesUsed,
+      maskedColumns: plan.rewritten.maskedColumns ?? [],
     };
   }
 
@@ -288,16 +291,34 @@ export class QueryService {
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
     const gate = await loadGate();
+    // Column policies are read fresh like everything else, so an edit applies on the next request
+    // on every instance (they are part of the rewrite cache's key).
+    const columnPolicies = await listColumnPolicies(this.#db, plan.domain.workspaceId, plan.domain.id);
     const rewritten = await this.rewrites.rewrite(
       gate,
       {
         dialect: dialectOf(connection.engine),
         sql,
-        tables: domain.tables.map((t) => ({
-          schema: t.schema === baseSchema ? settings.schema : t.schema,
-          name: t.name,
-          policy: t.policy,
-        })),
+        tables: domain.tables.map((t) => {
+          const masks = columnPolicies.filter((c) => c.schema === t.schema && c.table === t.name);
+          return {
+            schema: t.schema === baseSchema ? settings.schema : t.schema,
+            name: t.name,
+            policy: t.policy,
+            ...(masks.length === 0
+              ? {}
+              : {
+                  columns: masks[0]!.tableColumns,
+                  columnPolicies: masks.map((c) => ({
+                    column: c.column,
+                    mask: c.mask,
+                    maskText: c.maskText,
+                    maskExpression: c.maskExpression as GateColumnPolicy['maskExpression'],
+                    condition: c.condition,
+                  })),
+                }),
+          };
+        }),
         defaultSchema: settings.schema,
         user: { email: plan.user.email, attributes: plan.attributes },
         applyPolicies: policiesApplied,

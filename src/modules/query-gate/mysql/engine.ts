@@ -11,8 +11,8 @@ import {
 } from '../parameters.ts';
 import { policyProblems, sampleBinding } from '../policy-functions.ts';
 import { GateState } from '../state.ts';
-import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
-import type { MyNode } from './nodes.ts';
+import type { GateColumnPolicy, GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import { isObject, type MyNode } from './nodes.ts';
 import { placeholderIndex, placeSlots, slotMarker, substituteMysqlPlaceholders } from './placeholders.ts';
 import {
   binary,
@@ -69,14 +69,15 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
       }
       // Keep the name as written as the alias, so `ORDERS.id` still finds `orders`.
       const alias = item.as ?? (name === table.name ? null : quoteRaw(name));
-      if (!request.applyPolicies || table.policy === null) {
+      if (!isWrappedMysql(table, request.applyPolicies)) {
         return { ...item, db: quoteRaw(table.schema), table: quoteRaw(table.name), as: alias };
       }
-      state.addPolicy(table, table.policy);
-      const where = compileMysqlPolicy(parsePolicyOnce, table, request, state, placeholders);
+      if (table.policy !== null) state.addPolicy(table, table.policy);
+      state.addMasks(table);
+      const body = wrapperBody(parser, table, request, state, placeholders);
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
-        expr: { ast: policySelect(table, where), parentheses: true },
+        expr: { ast: body, parentheses: true },
         as: alias ?? quoteRaw(table.name),
         ...rest,
       };
@@ -97,7 +98,78 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   state.params.push(...checked.params);
   state.noteQuerySlots(checked.queryParameters);
   const result = state.result(sql);
-  return { ...result, policyChecks: standaloneChecks(parser, request, result.policies) };
+  return { ...result, policyChecks: standaloneChecks(parser, request, result.tables) };
+}
+
+/** Whether a table is wrapped: a row policy or a column policy, when policies apply. */
+export function isWrappedMysql(table: GateTable, applyPolicies: boolean): boolean {
+  return applyPolicies && (table.policy !== null || (table.columnPolicies?.length ?? 0) > 0);
+}
+
+/**
+ * The sub-select that stands for a table: its row policy as the WHERE (none without one), and
+ * with column policies its columns one by one, masked ones as `CASE WHEN <condition> THEN col
+ * ELSE <mask> END AS col` (docs/query-gate.md "Column masks in the wrapper"). The row policy is
+ * compiled first, then each condition in column order, so a rewrite and its check agree.
+ */
+function wrapperBody(
+  parser: Parser,
+  table: GateTable,
+  request: GateRequest,
+  state: GateState,
+  placeholders: Placeholder[],
+  binder?: Parameters<typeof compileMysqlPolicy>[6],
+): MyNode {
+  const compile = (text: string) =>
+    compileMysqlPolicy(
+      (policy) => parsedPolicy(parser, policy),
+      { ...table, policy: text },
+      request,
+      state,
+      placeholders,
+      undefined,
+      binder,
+    );
+  const where = table.policy === null ? null : compile(table.policy);
+  const select = policySelect(table, where);
+  const policies = table.columnPolicies ?? [];
+  if (policies.length === 0) return select;
+  const columns = table.columns ?? [];
+  for (const c of policies) {
+    if (!columns.includes(c.column)) {
+      throw queryRefused(`The column policy on ${table.name}.${c.column} names a column the table lacks`);
+    }
+  }
+  select.columns = columns.map((column) => {
+    const ref = `\`${table.name.replaceAll('`', '``')}\`.\`${column.replaceAll('`', '``')}\``;
+    const policy = policies.find((c) => c.column === column);
+    // Each named, so the output column is the column's own name whatever the server would derive.
+    if (policy === undefined) return { expr: parsedPolicy(parser, ref), as: quoteRaw(column) };
+    const masked = parsedPolicy(parser, `CASE WHEN 1 THEN ${ref} ELSE ${mysqlMask(ref, policy)} END`);
+    const when = Array.isArray(masked.args)
+      ? masked.args.find((a) => isObject(a) && a.type === 'when')
+      : null;
+    if (!isObject(when)) throw queryRefused('The column mask cannot be built');
+    when.cond = compile(policy.condition);
+    return { expr: masked, as: quoteRaw(column) };
+  });
+  return select;
+}
+
+/** A column's mask in MySQL/MariaDB syntax (docs/data-access.md "Column policies"). */
+function mysqlMask(ref: string, policy: GateColumnPolicy): string {
+  switch (policy.mask) {
+    case 'NULL':
+      return 'NULL';
+    case 'TEXT':
+      return `'${(policy.maskText ?? '').replaceAll("'", "''")}'`;
+    case 'HASH':
+      return `sha2(${ref}, 256)`;
+    case 'EXPRESSION':
+      if (policy.maskExpression === 'LAST_4') return `right(${ref}, 4)`;
+      if (policy.maskExpression === 'EMAIL_DOMAIN') return `substring_index(${ref}, '@', -1)`;
+      throw queryRefused(`Unknown mask expression on ${policy.column}`);
+  }
 }
 
 /** Policies are few and change rarely: each text is parsed once, every use walks its own copy. */
@@ -190,14 +262,7 @@ function verifyOutput(
       let wrapper = expected.get(table);
       if (wrapper === undefined) {
         const own: Placeholder[] = [];
-        const where = compileMysqlPolicy(
-          (policy) => parsedPolicy(parser, policy),
-          table,
-          request,
-          new GateState(),
-          own,
-        );
-        wrapper = expectedWrapper(parser, policySelect(table, where), own);
+        wrapper = expectedWrapper(parser, wrapperBody(parser, table, request, new GateState(), own), own);
         expected.set(table, wrapper);
       }
       return wrapper;
@@ -212,26 +277,13 @@ function verifyOutput(
  * 8.0.14 and later let a derived table see the enclosing query's columns, so a policy naming a
  * column its tables lack would otherwise bind to a column of the user's query.
  */
-function standaloneChecks(
-  parser: Parser,
-  request: GateRequest,
-  applied: RewrittenQuery['policies'],
-): string[] {
+function standaloneChecks(parser: Parser, request: GateRequest, applied: RewrittenQuery['tables']): string[] {
   const checks = new Set<string>();
-  for (const policy of applied) {
-    const table = request.tables.find((t) => t.schema === policy.schema && t.name === policy.name);
-    if (table === undefined) continue;
+  for (const read of applied) {
+    const table = request.tables.find((t) => t.schema === read.schema && t.name === read.name);
+    if (table === undefined || !isWrappedMysql(table, request.applyPolicies)) continue;
     // Sample values: the check is prepared, never run, and must not bind the user's values twice.
-    const where = compileMysqlPolicy(
-      (text) => parsedPolicy(parser, text),
-      table,
-      request,
-      new GateState(),
-      [],
-      undefined,
-      sampleBinding,
-    );
-    checks.add(print(parser, policySelect(table, where)));
+    checks.add(print(parser, wrapperBody(parser, table, request, new GateState(), [], sampleBinding)));
   }
   return [...checks];
 }

@@ -110,7 +110,7 @@ export function binary(node: MyNode): MyNode {
 }
 
 /** The sub-select that stands for a table: `SELECT * FROM db.table WHERE policy`. */
-export function policySelect(table: GateTable, where: MyNode): MyNode {
+export function policySelect(table: GateTable, where: MyNode | null): MyNode {
   return {
     with: null,
     type: 'select',

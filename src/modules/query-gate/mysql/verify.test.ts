@@ -73,3 +73,44 @@ test('an admin bypass may read bare domain tables, still only qualified ones fro
     assert.throws(() => checkMysqlOutput(parser, sql, bypass), { code: 'QUERY_REFUSED' }, sql);
   }
 });
+
+test('a wrapper of a table with column policies must carry exactly the masked projection', async () => {
+  const base = gateRequest('mysql', 'select ssn from people');
+  const masked: typeof base = {
+    ...base,
+    tables: [
+      {
+        schema: 'shop',
+        name: 'people',
+        policy: null,
+        columns: ['id', 'ssn'],
+        columnPolicies: [
+          {
+            column: 'ssn',
+            mask: 'NULL',
+            maskText: null,
+            maskExpression: null,
+            condition: "USER_ATTRIBUTE('team') = 'hr'",
+          },
+        ],
+      },
+    ],
+    user: { email: 'a@a.test', attributes: new Map([['team', 'sales']]) },
+  };
+  const r = await rewriteQuery(masked);
+  assert.deepEqual(checkMysqlOutput(parser, r.sql, masked), r.params);
+  assert.match(r.sql, /CASE WHEN/);
+  for (const sql of [
+    r.sql.replace('ELSE NULL', 'ELSE `people`.`ssn`'),
+    r.sql.replace("= 'hr'", "= 'hr' OR 1 = 1"),
+    'SELECT `ssn` FROM (SELECT * FROM `shop`.`people` LIMIT 18446744073709551615) AS `people`',
+    'SELECT `ssn` FROM `shop`.`people`',
+  ]) {
+    assert.notEqual(sql, r.sql);
+    assert.throws(
+      () => checkMysqlOutput(parser, sql, masked),
+      (e: { code?: string }) => e.code === 'QUERY_REFUSED',
+      sql,
+    );
+  }
+});

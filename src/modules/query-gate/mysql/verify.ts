@@ -162,7 +162,8 @@ export function verifyMysqlOutput(
   const marks = markTokens.map((i) => tokens[i]!.start);
   let bareMarks = 0;
   const tree = parsePrinted(sql, tokens);
-  const protectedTable = (table: GateTable) => request.applyPolicies && table.policy !== null;
+  const protectedTable = (table: GateTable) =>
+    request.applyPolicies && (table.policy !== null || (table.columnPolicies?.length ?? 0) > 0);
   // The gate prints the domain's own spelling, always qualified: an exact match or nothing.
   const domainTable = (item: MyNode): GateTable | undefined => {
     const db = item.db == null ? null : identifier(item.db);

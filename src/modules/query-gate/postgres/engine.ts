@@ -12,7 +12,7 @@ import { substitutePostgresPlaceholders } from './placeholders.ts';
 import { compilePolicy, typeName } from './policy.ts';
 import { policyCheckSql } from './policy-check.ts';
 import { PgQueryWalker } from './query-walk.ts';
-import { instantiate, PolicyTemplates } from './templates.ts';
+import { instantiate, isWrapped, PolicyTemplates } from './templates.ts';
 import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './verify.ts';
 
 /**
@@ -53,17 +53,18 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
         throw accessDenied(`Table ${schema}.${relname} has no row policy`, { table: `${schema}.${relname}` });
       }
       rangeVar.schemaname = schema;
-      if (!request.applyPolicies || table.policy === null) return null;
-      state.addPolicy(table, table.policy);
-      const template = templates.of({ ...table, policy: table.policy });
+      if (!isWrapped(table, request.applyPolicies)) return null;
+      if (table.policy !== null) state.addPolicy(table, table.policy);
+      state.addMasks(table);
+      const template = templates.of(table);
       const key = tableKey(schema, relname);
       if (!checks.has(key)) checks.set(key, policyCheckSql(table, template));
-      const where = instantiate(template, state);
+      const { where, targetList } = instantiate(template, state);
       return {
         RangeSubselect: {
           subquery: {
             SelectStmt: {
-              targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
+              targetList: targetList ?? [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
               fromClause: [
                 // `inh` absent means ONLY, as the parser writes it (the deparser ignores `inh: false`).
                 {
@@ -75,7 +76,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
                   },
                 },
               ],
-              whereClause: where,
+              ...(where === null ? {} : { whereClause: where }),
               // `OFFSET 0` is an optimization fence: the planner neither pulls this sub-select
               // up nor pushes the user's conditions into it, so no expression of the user's
               // query is evaluated on a row before the policy has let it through (otherwise
@@ -164,7 +165,7 @@ export function invariantPlan(
 ): InvariantPlan {
   const bare = new Set(
     request.tables
-      .filter((t) => !request.applyPolicies || (t.policy === null && !request.requirePolicies))
+      .filter((t) => !request.applyPolicies || (!isWrapped(t, true) && !request.requirePolicies))
       .map((t) => tableKey(t.schema, t.name)),
   );
   return {
@@ -173,8 +174,8 @@ export function invariantPlan(
     querySlots,
     policyOf(schema, name) {
       const table = request.tables.find((t) => t.schema === schema && t.name === name);
-      if (!request.applyPolicies || table === undefined || table.policy === null) return null;
-      return templates.of({ ...table, policy: table.policy });
+      if (table === undefined || !isWrapped(table, request.applyPolicies)) return null;
+      return templates.of(table);
     },
   };
 }

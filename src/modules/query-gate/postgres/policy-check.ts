@@ -18,7 +18,7 @@ import type { PolicyTemplate } from './templates.ts';
 export function policyCheckSql(table: GateTable, template: PolicyTemplate): string {
   // The printout depends on the compiled tree only (slot values are not in it); printing costs
   // more than a lookup, and the same few policies recur on every query.
-  const key = JSON.stringify([table.schema, table.name, template.where]);
+  const key = JSON.stringify([table.schema, table.name, template.where, template.targetList]);
   const known = printed.get(key);
   if (known !== undefined) return known;
   const sql = print(table, template);
@@ -33,11 +33,14 @@ const printed = new Map<string, string>();
 function print(table: GateTable, template: PolicyTemplate): string {
   const select: PgNode = {
     SelectStmt: {
-      targetList: [{ ResTarget: { val: { A_Const: { ival: { ival: 1 } } } } }],
+      // The masked projection too: its conditions' names must resolve inside the table alone.
+      targetList: structuredClone(template.targetList) ?? [
+        { ResTarget: { val: { A_Const: { ival: { ival: 1 } } } } },
+      ],
       fromClause: [
         { RangeVar: { schemaname: table.schema, relname: table.name, inh: true, relpersistence: 'p' } },
       ],
-      whereClause: structuredClone(template.where),
+      ...(template.where === null ? {} : { whereClause: structuredClone(template.where) }),
       limitOption: 'LIMIT_OPTION_DEFAULT',
       op: 'SETOP_NONE',
     },

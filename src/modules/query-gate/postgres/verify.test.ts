@@ -104,3 +104,63 @@ test('tables read without a policy pass bare, and only those', () => {
   const strict = { ...open, requirePolicies: true };
   assert.equal(verdict('SELECT id FROM public.orders', [], strict), 'QUERY_REFUSED');
 });
+
+test('a wrapper of a table with column policies must carry exactly the masked projection', () => {
+  const request: GateRequest = {
+    ...gateRequest('postgres', 'select 1'),
+    tables: [
+      {
+        schema: 'public',
+        name: 'people',
+        policy: null,
+        columns: ['id', 'ssn'],
+        columnPolicies: [
+          {
+            column: 'ssn',
+            mask: 'NULL',
+            maskText: null,
+            maskExpression: null,
+            condition: "USER_ATTRIBUTE('team') = 'hr'",
+          },
+        ],
+      },
+    ],
+    user: { email: 'a@a.test', attributes: new Map([['team', 'sales']]) },
+  };
+  const masked = "CASE WHEN $1 = 'hr' THEN people.ssn ELSE NULL END AS ssn";
+  assert.equal(
+    verdict(
+      `SELECT ssn FROM ( SELECT people.id, ${masked} FROM public.people OFFSET 0 ) AS p`,
+      ['sales'],
+      request,
+    ),
+    'OK',
+  );
+  for (const [sql, params] of [
+    ['SELECT ssn FROM ( SELECT * FROM public.people OFFSET 0 ) AS p', []],
+    ['SELECT ssn FROM ( SELECT people.id, people.ssn FROM public.people OFFSET 0 ) AS p', []],
+    [
+      `SELECT ssn FROM ( SELECT people.id, ${masked}, people.ssn AS raw FROM public.people OFFSET 0 ) AS p`,
+      ['sales'],
+    ],
+    [`SELECT ssn FROM ( SELECT ${masked}, people.id FROM public.people OFFSET 0 ) AS p`, ['sales']],
+    [
+      "SELECT ssn FROM ( SELECT people.id, CASE WHEN $1 = 'hr' OR true THEN people.ssn ELSE NULL END AS ssn FROM public.people OFFSET 0 ) AS p",
+      ['sales'],
+    ],
+    [
+      "SELECT ssn FROM ( SELECT people.id, CASE WHEN $1 = 'hr' THEN people.ssn ELSE people.ssn END AS ssn FROM public.people OFFSET 0 ) AS p",
+      ['sales'],
+    ],
+    // The condition's slot must hold the user's own value.
+    [`SELECT ssn FROM ( SELECT people.id, ${masked} FROM public.people OFFSET 0 ) AS p`, ['hr']],
+    [
+      `SELECT ssn FROM ( SELECT people.id, ${masked} FROM public.people WHERE true OFFSET 0 ) AS p`,
+      ['sales'],
+    ],
+    [`SELECT ssn FROM ( SELECT people.id, ${masked} FROM public.people ) AS p`, ['sales']],
+    ['SELECT ssn FROM public.people', []],
+  ] as const) {
+    assert.equal(verdict(sql, [...params], request), 'QUERY_REFUSED', sql);
+  }
+});

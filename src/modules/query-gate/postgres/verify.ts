@@ -24,7 +24,10 @@ export interface InvariantPlan {
   /** `schema.table` keys (JSON) of domain tables read without a policy. */
   readonly bare: ReadonlySet<string>;
   /** The policy a wrapped table must carry: its compiled tree and the values of its slots. */
-  policyOf(schema: string, name: string): { where: PgNode; params: readonly unknown[] } | null;
+  policyOf(
+    schema: string,
+    name: string,
+  ): { where: PgNode | null; targetList: PgNode[] | null; params: readonly unknown[] } | null;
   /** The parameters the query runs with. */
   readonly params: readonly unknown[];
   /** The query's `{{name}}` slots: `$1…$m`, in the order of the text. */
@@ -238,15 +241,17 @@ class Verifier {
   }
 
   /**
-   * Whether a sub-select is a policy wrapper, `(SELECT * FROM s.t WHERE <policy> OFFSET 0)`, with
-   * exactly the policy of `s.t` and fresh slots holding its values. A sub-select over a protected
+   * Whether a sub-select is a policy wrapper, `(SELECT <projection> FROM s.t WHERE <policy> OFFSET 0)`,
+   * with exactly the row policy (if any) and projection (`*`, or the masked columns) of `s.t` and
+   * fresh slots holding their values. A sub-select over a protected
    * table in any other shape is not one, and its table reference is then refused.
    */
   private wrapper(body: PgNode): boolean {
     const sub = isObject(body.subquery) ? body.subquery.SelectStmt : undefined;
     if (!isObject(sub)) return false;
     const keys = Object.keys(sub).sort().join(',');
-    if (keys !== 'fromClause,limitOffset,limitOption,op,targetList,whereClause') return false;
+    const withWhere = 'fromClause,limitOffset,limitOption,op,targetList,whereClause';
+    if (keys !== withWhere && keys !== 'fromClause,limitOffset,limitOption,op,targetList') return false;
     const from = Array.isArray(sub.fromClause) && sub.fromClause.length === 1 ? sub.fromClause[0] : null;
     const table = isObject(from) && isObject(from.RangeVar) ? from.RangeVar : null;
     if (table === null || typeof table.schemaname !== 'string' || typeof table.relname !== 'string')
@@ -256,12 +261,22 @@ class Verifier {
     );
     const policy = this.plan.policyOf(table.schemaname, table.relname);
     if (extra.length > 0 || table.relpersistence !== 'p' || policy === null) return false;
+    // The projection: `*` without column policies; else exactly the template's, column by
+    // column, each masked column with its own condition and mask, so no shape of the user's
+    // query can reach a masked column's stored value (docs/query-gate.md "Column masks in the wrapper").
     const star = [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }];
     const offset = { A_Const: { ival: {} } };
-    if (!sameShape(sub.targetList, star) || !sameShape(sub.limitOffset, offset)) return false;
+    if (!sameShape(sub.limitOffset, offset)) return false;
     if (sub.limitOption !== 'LIMIT_OPTION_COUNT' || sub.op !== 'SETOP_NONE') return false;
+    if ((policy.where === null) !== (sub.whereClause === undefined)) return false;
     const slots = new Map<number, number>();
-    if (!matchPolicy(sub.whereClause, policy.where, slots)) return false;
+    if (
+      policy.targetList === null
+        ? !sameShape(sub.targetList, star)
+        : !matchPolicy(sub.targetList, policy.targetList, slots)
+    )
+      return false;
+    if (policy.where !== null && !matchPolicy(sub.whereClause, policy.where, slots)) return false;
     for (const [slot, templateSlot] of slots) {
       if (this.claimed.has(slot) || slot < 1 || slot > this.plan.params.length) return false;
       if (!isDeepStrictEqual(this.plan.params[slot - 1], policy.params[templateSlot - 1])) return false;
