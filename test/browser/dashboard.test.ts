@@ -108,6 +108,9 @@ async function assertTenantNumbers(
   for (const tile of dashboard.tiles) {
     if (skipTiles.has(tile.id)) continue;
     assert.equal(states[tile.id], 'ready', `${email}: tile "${tile.title}" is ${states[tile.id]}`);
+    // A tile over a multi-select filter (`IN ({{region}})`) is not recomputed here: its values
+    // for each tenant are checked against SQL by test/dashboards-demo.test.ts.
+    if (/\bin\s*\(\s*\{\{/i.test(tile.sql)) continue;
     const expected = await stack.expected(email, tile.sql, filters);
     const got = await shown(frame, tile.id);
     const want = tile.visualization === 'NUMBER' ? [[expected[0]?.[0] ?? null]] : expected;

@@ -180,7 +180,9 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     const filterValues = (filters?: ReadonlyMap<string, readonly string[]>) => {
       const values = new Map<string, unknown>();
       for (const f of [...dashboard.filters, ...filtered.filters]) {
-        const v = filters?.get(f.id) ?? f.defaultValues;
+        // An untouched filter is sent with its default values, as the page does.
+        const given = filters?.get(f.id);
+        const v = given && given.length > 0 ? given : f.defaultValues;
         if (f.type === 'DATE_RANGE') {
           values.set(`${f.id}_from`, v[0] ?? null);
           values.set(`${f.id}_to`, v[1] ?? null);
@@ -198,9 +200,11 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       async expected(email, sql, filters) {
         const values = filterValues(filters);
         const params: unknown[] = [];
+        // A list filter (`x IN ({{list}})`) is bound one parameter per value, as MySQL's gate binds it.
         const bound = sql.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {
-          params.push(values.has(name) ? values.get(name) : null);
-          return `$${params.length}`;
+          const value = values.has(name) ? values.get(name) : null;
+          const list = Array.isArray(value) ? (value.length > 0 ? value : [null]) : [value];
+          return list.map((v) => `$${params.push(v)}`).join(', ');
         });
         return warehouse.transaction(async (tx) => {
           await tx.exec(`set local search_path to ${schemaOf(email)}`);
