@@ -1,52 +1,20 @@
 /** What a dashboard is made of (docs/dashboards.md "Dashboards"). Stored as one JSON definition. */
 
-export const VISUALIZATIONS = ['TABLE', 'NUMBER', 'BAR', 'LINE', 'AREA', 'PIE', 'SCATTER'] as const;
-export type Visualization = (typeof VISUALIZATIONS)[number];
+import type { DashboardFilter, Tile } from '../../shared/dashboard-model.ts';
 
-export const FILTER_TYPES = ['DATE_RANGE', 'SINGLE_SELECT', 'MULTI_SELECT', 'TEXT'] as const;
-export type FilterType = (typeof FILTER_TYPES)[number];
-
-export const FORMAT_STYLES = ['AUTO', 'NUMBER', 'CURRENCY', 'PERCENT', 'DATE', 'TEXT'] as const;
-export type FormatStyle = (typeof FORMAT_STYLES)[number];
-
-export interface TileFormat {
-  readonly style: FormatStyle;
-  readonly decimals: number | null;
-  readonly currency: string | null;
-  readonly prefix: string | null;
-  readonly suffix: string | null;
-}
-
-export interface TileBindings {
-  readonly x: string | null;
-  readonly y: readonly string[];
-  readonly group: string | null;
-  readonly format: TileFormat | null;
-}
-
-export interface TilePosition {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
-
-export interface Tile {
-  readonly id: string;
-  readonly title: string;
-  readonly sql: string;
-  readonly visualization: Visualization;
-  readonly bindings: TileBindings;
-  readonly position: TilePosition;
-}
-
-export interface DashboardFilter {
-  readonly id: string;
-  readonly label: string;
-  readonly type: FilterType;
-  readonly defaultValues: readonly string[];
-  readonly optionsSql: string | null;
-}
+export {
+  type DashboardFilter,
+  FILTER_TYPES,
+  type FilterType,
+  FORMAT_STYLES,
+  type FormatStyle,
+  type Tile,
+  type TileBindings,
+  type TileFormat,
+  type TilePosition,
+  VISUALIZATIONS,
+  type Visualization,
+} from '../../shared/dashboard-model.ts';
 
 export interface DashboardDefinition {
   readonly filters: readonly DashboardFilter[];

@@ -1,64 +1,19 @@
 // The dashboard as the embed page reads it from GraphQL (src/modules/dashboards/schema.graphql).
 
-export type Visualization = 'TABLE' | 'NUMBER' | 'BAR' | 'LINE' | 'AREA' | 'PIE' | 'SCATTER';
-export const VISUALIZATIONS: readonly Visualization[] = [
-  'TABLE',
-  'NUMBER',
-  'BAR',
-  'LINE',
-  'AREA',
-  'PIE',
-  'SCATTER',
-];
-export type FormatStyle = 'AUTO' | 'NUMBER' | 'CURRENCY' | 'PERCENT' | 'DATE' | 'TEXT';
-export const FORMAT_STYLES: readonly FormatStyle[] = [
-  'AUTO',
-  'NUMBER',
-  'CURRENCY',
-  'PERCENT',
-  'DATE',
-  'TEXT',
-];
-export type FilterType = 'DATE_RANGE' | 'SINGLE_SELECT' | 'MULTI_SELECT' | 'TEXT';
+import type { DashboardFilter, Tile } from '../../../src/shared/dashboard-model.ts';
 
-export interface TileFormat {
-  readonly style: FormatStyle;
-  readonly decimals: number | null;
-  readonly currency: string | null;
-  readonly prefix: string | null;
-  readonly suffix: string | null;
-}
-
-export interface TileBindings {
-  readonly x: string | null;
-  readonly y: readonly string[];
-  readonly group: string | null;
-  readonly format: TileFormat | null;
-}
-
-export interface TilePosition {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
-
-export interface Tile {
-  readonly id: string;
-  readonly title: string;
-  readonly sql: string;
-  readonly visualization: Visualization;
-  readonly bindings: TileBindings;
-  readonly position: TilePosition;
-}
-
-export interface DashboardFilter {
-  readonly id: string;
-  readonly label: string;
-  readonly type: FilterType;
-  readonly defaultValues: readonly string[];
-  readonly optionsSql: string | null;
-}
+export {
+  type DashboardFilter,
+  type FilterType,
+  FORMAT_STYLES,
+  type FormatStyle,
+  type Tile,
+  type TileBindings,
+  type TileFormat,
+  type TilePosition,
+  VISUALIZATIONS,
+  type Visualization,
+} from '../../../src/shared/dashboard-model.ts';
 
 export interface Dashboard {
   readonly id: string;
