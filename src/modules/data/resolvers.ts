@@ -129,19 +129,18 @@ export function adminResolvers(): ModuleResolvers {
         const ws = admin(ctx).workspaceId;
         const { domainId, table, ...policy } = input;
         return withStatus('Column policy set', { columnPolicy: null }, async () => ({
-          columnPolicy: await ctx.services.data.policies.setColumn(ws, domainId, table, policy, ctx.origin),
+          columnPolicy: await ctx.services.data.policies.setColumn(
+            ws,
+            { domainId, table, policy },
+            ctx.origin,
+          ),
         }));
       },
       deleteColumnPolicy: (_, { input }, ctx) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Column policy deleted', { columnPolicy: null }, async () => {
-          await ctx.services.data.policies.removeColumn(
-            ws,
-            input.domainId,
-            input.table,
-            input.column,
-            ctx.origin,
-          );
+          const { domainId, table, column } = input;
+          await ctx.services.data.policies.removeColumn(ws, { domainId, table, column }, ctx.origin);
           return { columnPolicy: null };
         });
       },
