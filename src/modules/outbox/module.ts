@@ -33,13 +33,13 @@ export class OutboxDelivery {
     });
     const url = config.smtp.url;
     if (!url || !background) return;
-    this.#sender = new OutboxSender(
+    this.#sender = new OutboxSender({
       db,
-      services.clock,
-      smtpMailer(url, config.smtp.from),
-      { ...config.outbox, onFailedAttempt: () => failures.inc() },
-      services.log,
-    );
+      clock: services.clock,
+      mailer: smtpMailer(url, config.smtp.from),
+      options: { ...config.outbox, onFailedAttempt: () => failures.inc() },
+      log: services.log,
+    });
     this.#sender.start();
   }
 
