@@ -42,6 +42,16 @@ export const MAX_COUNT = 200;
 
 type Resource = Record<string, unknown>;
 
+/** One SCIM call: the calling key's workspace and audit origin, and the base URL resources live at. */
+export interface ScimCall {
+  readonly workspaceId: string;
+  readonly origin: AuditOrigin;
+  readonly baseUrl: string;
+}
+
+/** What a read needs of the call. */
+export type ScimRead = Pick<ScimCall, 'workspaceId' | 'baseUrl'>;
+
 /**
  * SCIM 2.0 Users and Groups over Tessera's users and groups (docs/scim.md). Each write is one
  * transaction of the owning module with this module's row alongside; every input is checked
@@ -99,13 +109,13 @@ export class ScimService {
 
   // Users
 
-  async getUser(workspaceId: string, id: string, baseUrl: string): Promise<Resource> {
+  async getUser({ workspaceId, baseUrl }: ScimRead, id: string): Promise<Resource> {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
-  async listUsers(workspaceId: string, query: ListQuery, baseUrl: string): Promise<Resource> {
+  async listUsers({ workspaceId, baseUrl }: ScimRead, query: ListQuery): Promise<Resource> {
     const filter = query.filter === null ? null : parseFilter(query.filter, USER_FILTER_SCHEMA);
     let candidates: UserRow[];
     const userName = filter && simpleEquality(filter, 'username');
@@ -123,22 +133,15 @@ export class ScimService {
     return page(filterResources(resources, filter, USER_FILTER_SCHEMA), query);
   }
 
-  async createUser(
-    workspaceId: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  async createUser({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const user = await this.#writeUser(workspaceId, null, body, origin);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
   async replaceUser(
-    workspaceId: string,
+    { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
     body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
   ): Promise<Resource> {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
@@ -147,13 +150,7 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
-  async patchUser(
-    workspaceId: string,
-    id: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  async patchUser({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'User');
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
@@ -164,7 +161,7 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
-  async deleteUser(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+  async deleteUser({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#users.deleteUsers(workspaceId, [id], origin);
     } catch (err) {
@@ -232,16 +229,15 @@ export class ScimService {
 
   // Groups
 
-  async getGroup(workspaceId: string, id: string, baseUrl: string, withMembers = true): Promise<Resource> {
+  async getGroup({ workspaceId, baseUrl }: ScimRead, id: string, withMembers = true): Promise<Resource> {
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, withMembers))[0]!;
   }
 
   async listGroups(
-    workspaceId: string,
+    { workspaceId, baseUrl }: ScimRead,
     query: ListQuery,
-    baseUrl: string,
     withMembers = true,
   ): Promise<Resource> {
     const filter = query.filter === null ? null : parseFilter(query.filter, GROUP_FILTER_SCHEMA);
@@ -252,22 +248,15 @@ export class ScimService {
     return page(withMembers ? matching : matching.map(({ members: _m, ...g }) => g), query);
   }
 
-  async createGroup(
-    workspaceId: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  async createGroup({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const group = await this.#writeGroup(workspaceId, null, body, origin);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
   async replaceGroup(
-    workspaceId: string,
+    { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
     body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
   ): Promise<Resource> {
     if (!(await this.#groups.find(workspaceId, id)))
       throw notFoundError(`Group ${id.slice(0, 80)} not found`);
@@ -276,13 +265,7 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
-  async patchGroup(
-    workspaceId: string,
-    id: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  async patchGroup({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'Group').map(memberValuesOnly);
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
@@ -296,7 +279,7 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [written], baseUrl, true))[0]!;
   }
 
-  async deleteGroup(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+  async deleteGroup({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#groups.delete(workspaceId, id, origin);
     } catch (err) {
