@@ -533,6 +533,24 @@ export class UserService {
     return q.attributesOf(db, userIds);
   }
 
+  /** Each user's role assignments (direct ones first, then those from groups), by user id. */
+  storedRoleAssignments(userIds: readonly string[]): Promise<Map<string, q.StoredAssignment[]>> {
+    return q.roleAssignmentsOf(this.#db, userIds);
+  }
+
+  /** The groups each user is a member of, by user id. */
+  groupIdsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return q.groupIdsOf(this.#db, userIds);
+  }
+
+  /**
+   * The users with these ids, whatever their workspace: for batch loading references that were
+   * already scoped (a group's members, an event's actor); `findMany` filters by workspace.
+   */
+  byIds(userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
+    return q.usersByIds(this.#db, userIds);
+  }
+
   /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */
   async roleAssignments(userId: string): Promise<q.StoredAssignment[]> {
     return (await q.roleAssignmentsOf(this.#db, [userId])).get(userId) ?? [];
