@@ -109,12 +109,14 @@ export class ScimService {
 
   // Users
 
+  /** One user as a SCIM resource; 404 when the workspace has no such user. */
   async getUser({ workspaceId, baseUrl }: ScimRead, id: string): Promise<Resource> {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
+  /** A page of users matching the filter (RFC 7644 §3.4.2). */
   async listUsers({ workspaceId, baseUrl }: ScimRead, query: ListQuery): Promise<Resource> {
     const filter = query.filter === null ? null : parseFilter(query.filter, USER_FILTER_SCHEMA);
     let candidates: UserRow[];
@@ -133,11 +135,13 @@ export class ScimService {
     return page(filterResources(resources, filter, USER_FILTER_SCHEMA), query);
   }
 
+  /** Creates a user from a SCIM body (POST /Users). */
   async createUser({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const user = await this.#writeUser(workspaceId, null, body, origin);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
+  /** Replaces a user with a SCIM body (PUT /Users/:id). */
   async replaceUser(
     { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
@@ -150,6 +154,7 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
+  /** Applies SCIM patch operations to a user (PATCH /Users/:id). */
   async patchUser({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'User');
     const user = await this.#users.find(workspaceId, id);
@@ -161,6 +166,7 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
+  /** Deletes a user (DELETE /Users/:id); 404 when there is none. */
   async deleteUser({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#users.deleteUsers(workspaceId, [id], origin);
@@ -229,12 +235,14 @@ export class ScimService {
 
   // Groups
 
+  /** One group as a SCIM resource, its members left out when `withMembers` is false. */
   async getGroup({ workspaceId, baseUrl }: ScimRead, id: string, withMembers = true): Promise<Resource> {
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, withMembers))[0]!;
   }
 
+  /** A page of groups matching the filter (RFC 7644 §3.4.2). */
   async listGroups(
     { workspaceId, baseUrl }: ScimRead,
     query: ListQuery,
@@ -248,11 +256,13 @@ export class ScimService {
     return page(withMembers ? matching : matching.map(({ members: _m, ...g }) => g), query);
   }
 
+  /** Creates a group from a SCIM body (POST /Groups). */
   async createGroup({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const group = await this.#writeGroup(workspaceId, null, body, origin);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
+  /** Replaces a group and its members with a SCIM body (PUT /Groups/:id). */
   async replaceGroup(
     { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
@@ -265,6 +275,7 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
+  /** Applies SCIM patch operations to a group (PATCH /Groups/:id). */
   async patchGroup({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'Group').map(memberValuesOnly);
     const group = await this.#groups.find(workspaceId, id);
@@ -279,6 +290,7 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [written], baseUrl, true))[0]!;
   }
 
+  /** Deletes a group (DELETE /Groups/:id). */
   async deleteGroup({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#groups.delete(workspaceId, id, origin);
