@@ -7,10 +7,11 @@ import { createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { DEMO_POLICIES, DEMO_USERS, DEMO_WAREHOUSE_SQL } from '../src/modules/data/demo.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
+import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { benchAdmin, benchDomain, inProcessGql, ORIGIN } from './data-fixture.ts';
 import { benchDatabaseUrl, printSection, timeInterleaved } from './measure.ts';
 
-const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 const alice = DEMO_USERS[0];
 const T = `'${alice.tenant}'`;
 const R = alice.regions.map((r) => `'${r}'`).join(', ');
@@ -47,50 +48,20 @@ async function main(): Promise<void> {
     DATABASE_URL: meta.url,
   });
   const app = await createApp(config);
-  const data = { data: () => app.services.data };
   const pool = new pg.Pool({ connectionString: warehouse.url, max: 4 });
   try {
     await pool.query(DEMO_WAREHOUSE_SQL);
-    const ws = await app.services.workspaces.ensureDefault();
-    const { token: key } = await app.services.accessKeys.create(
-      {
-        workspaceId: ws.id,
-        name: 'bench',
-        permissions: ['impersonate', 'data:admin', 'iam:write'],
-        expiresAt: null,
-      },
-      null,
-    );
-    const u = new URL(warehouse.url);
-    const connection = await data.data().connections.create(
-      ws.id,
-      {
-        name: 'bench',
-        engine: 'postgres',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: warehouse.name,
-        user: decodeURIComponent(u.username),
-        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      },
-      ORIGIN,
-    );
-    const domain = await data.data().domains.create(
-      ws.id,
-      {
-        name: 'bench',
-        connectionId: connection.id,
-        tables: Object.keys(DEMO_POLICIES).map((name) => ({ name })),
-      },
-      ORIGIN,
-    );
-    for (const [table, policy] of Object.entries(DEMO_POLICIES))
-      await data.data().policies.set(ws.id, { domainId: domain.id, table: { name: table }, policy }, ORIGIN);
+    const { workspaceId, key } = await benchAdmin(app);
+    const domainId = await benchDomain(app, {
+      workspaceId,
+      settings: settingsOf('postgres', warehouse.url),
+      policies: DEMO_POLICIES,
+    });
     await app.services.users.createUsers(
-      ws.id,
+      workspaceId,
       {
         emails: [alice.email],
-        roleAssignments: [{ roleId: ROLE_IDS.VIEWER, scopes: [domain.id] }],
+        roleAssignments: [{ roleId: ROLE_IDS.VIEWER, scopes: [domainId] }],
         userAttributes: [
           { key: 'tenant_id', value: alice.tenant },
           { key: 'regions', value: JSON.stringify(alice.regions) },
@@ -98,19 +69,8 @@ async function main(): Promise<void> {
       },
       ORIGIN,
     );
-    const dashboard = await app.services.dashboards.ensureDemo(ws.id, domain.id, ORIGIN);
-    const gql = async (query: string, variables: Record<string, unknown>, token: string) => {
-      const r = await app.fetch(
-        new Request('http://tessera.bench/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query, variables }),
-        }),
-      );
-      const body = (await r.json()) as any;
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
+    const dashboard = await app.services.dashboards.ensureDemo(workspaceId, domainId, ORIGIN);
+    const gql = inProcessGql(app);
     const session = (
       await gql(
         'mutation($k: String!, $e: String!) { impersonateUser(accessToken: $k, userEmail: $e) }',

@@ -6,8 +6,11 @@ import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { type App, createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import type { ConnectionInput } from '../src/modules/data/connections/validation.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
+import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { benchAdmin, benchDomain, inProcessGql, ORIGIN } from './data-fixture.ts';
 import { benchDatabaseUrl, printSection, time } from './measure.ts';
 
 setFlagsFromString('--expose-gc');
@@ -19,7 +22,6 @@ const ROWS = Number(process.env.BENCH_DATA_ROWS ?? (pgUrl ? 1_000_000 : 100_000)
 const TENANTS = Number(process.env.BENCH_DATA_TENANTS ?? 1000);
 const SQL = 'select count(*) as n, sum(amount) as total from orders';
 const SQL_DIRECT = 'select count(*) as n, sum(amount) as total from orders where tenant_id = $1';
-const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 
 async function main(): Promise<void> {
   const scratch = pgUrl ? await createScratchPostgresDatabase(pgUrl) : null;
@@ -38,28 +40,8 @@ async function main(): Promise<void> {
   );
   const data = { data: () => app.services.data };
   try {
-    const ws = await app.services.workspaces.ensureDefault();
-    const { token: key } = await app.services.accessKeys.create(
-      {
-        workspaceId: ws.id,
-        name: 'bench',
-        permissions: ['impersonate', 'data:admin', 'iam:write'],
-        expiresAt: null,
-      },
-      null,
-    );
-    const gql = async (query: string, variables: Record<string, unknown>, token: string) => {
-      const r = await app.fetch(
-        new Request('http://tessera.bench/graphql', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query, variables }),
-        }),
-      );
-      const body = (await r.json()) as any;
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    };
+    const { workspaceId, key } = await benchAdmin(app);
+    const gql = inProcessGql(app);
 
     // The warehouse: ROWS orders over TENANTS tenants, indexed on tenant_id.
     const load = `
@@ -69,21 +51,13 @@ async function main(): Promise<void> {
       analyze orders;`;
     let direct: (tenant: string) => Promise<unknown>;
     let closeDirect: () => Promise<void>;
-    let settings: Record<string, unknown>;
+    let settings: ConnectionInput;
     if (scratch) {
       const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
       await pool.query(load);
       direct = (tenant) => pool.query(SQL_DIRECT, [tenant]);
       closeDirect = () => pool.end();
-      const u = new URL(scratch.url);
-      settings = {
-        engine: 'postgres',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: scratch.name,
-        user: decodeURIComponent(u.username),
-        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      };
+      settings = settingsOf('postgres', scratch.url);
     } else {
       await data.data().warehouses.load('bench', load);
       const h = await data.data().warehouses.acquire('bench');
@@ -91,26 +65,16 @@ async function main(): Promise<void> {
       closeDirect = () => h.release();
       settings = { engine: 'pglite', database: 'bench' };
     }
-    const connection = await data.data().connections.create(ws.id, { name: 'bench', ...settings }, ORIGIN);
-    const domain = await data
-      .data()
-      .domains.create(
-        ws.id,
-        { name: 'bench', connectionId: connection.id, tables: [{ name: 'orders' }] },
-        ORIGIN,
-      );
-    await data
-      .data()
-      .policies.set(
-        ws.id,
-        { domainId: domain.id, table: { name: 'orders' }, policy: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
-        ORIGIN,
-      );
+    const domainId = await benchDomain(app, {
+      workspaceId,
+      settings,
+      policies: { orders: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
+    });
     const [benchUser] = await app.services.users.createUsers(
-      ws.id,
+      workspaceId,
       {
         emails: ['bench@tenant.test'],
-        roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domain.id] }],
+        roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
         userAttributes: [{ key: 'tenant_id', value: 't_42' }],
       },
       ORIGIN,
@@ -125,7 +89,7 @@ async function main(): Promise<void> {
     const runQuery = () =>
       gql(
         'query($d: ID!, $s: String!) { runQuery(domainId: $d, sql: $s) { rows truncated } }',
-        { d: domain.id, s: SQL },
+        { d: domainId, s: SQL },
         session,
       );
     const check = await runQuery();
@@ -136,23 +100,17 @@ async function main(): Promise<void> {
     const samples = 200;
     const viaTessera = await time(runQuery, samples, 20);
     const caller = {
-      workspaceId: ws.id,
+      workspaceId,
       userId: benchUser!.userId,
       transientAttributes: new Map<string, string>(),
     };
     const viaExecutor = await time(
-      () =>
-        data
-          .data()
-          .queries.run({ caller, domainId: domain.id, sql: SQL, origin: ORIGIN, at: () => new Date() }),
+      () => data.data().queries.run({ caller, domainId, sql: SQL, origin: ORIGIN, at: () => new Date() }),
       samples,
       20,
     );
     const trips = await roundTrips(
-      () =>
-        data
-          .data()
-          .queries.run({ caller, domainId: domain.id, sql: SQL, origin: ORIGIN, at: () => new Date() }),
+      () => data.data().queries.run({ caller, domainId, sql: SQL, origin: ORIGIN, at: () => new Date() }),
       scratch?.name ?? null,
     );
     const viaDriver = await time(() => direct('t_42'), samples, 20);
@@ -208,7 +166,7 @@ async function main(): Promise<void> {
           : []),
       ],
     );
-    await poolMemory(app, data.data(), ws.id, scratch, key, gql);
+    await poolMemory(app, data.data(), workspaceId, scratch, key, gql);
   } finally {
     await app.close();
     await scratch?.drop();

@@ -9,7 +9,9 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startServer } from '../src/server.ts';
+import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { benchAdmin, ORIGIN } from './data-fixture.ts';
 import { combineRounds, type LoadResult, runLoad } from './http-load.ts';
 import { benchDatabaseUrl, printSection, type Row, timeInterleaved } from './measure.ts';
 
@@ -20,7 +22,6 @@ const CONCURRENCY = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ROUND_MS = 1500;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 const TENANT = 't_42';
 
 /** The two shapes of the issue: an aggregate over the tenant's rows, and its latest 50 rows. */
@@ -75,16 +76,7 @@ const app = await createApp(config);
 const servers: Server[] = [];
 const pools: pg.Pool[] = [];
 try {
-  const ws = await app.services.workspaces.ensureDefault();
-  const { token: key } = await app.services.accessKeys.create(
-    {
-      workspaceId: ws.id,
-      name: 'bench',
-      permissions: ['impersonate', 'data:admin', 'iam:write'],
-      expiresAt: null,
-    },
-    null,
-  );
+  const { workspaceId, key } = await benchAdmin(app);
   const tessera = await startServer(app, { host: '127.0.0.1', port: 0 });
   servers.push(tessera.server);
   const gql = async (query: string, variables: Record<string, unknown>, token: string) => {
@@ -97,20 +89,9 @@ try {
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
-  const u = new URL(warehouse.url);
   const connection = await gql(
     'mutation($i: CreateConnectionInput!) { createConnection(input: $i) { connection { id } } }',
-    {
-      i: {
-        name: 'bench',
-        engine: 'postgres',
-        host: u.hostname,
-        port: Number(u.port || 5432),
-        database: warehouse.name,
-        user: decodeURIComponent(u.username),
-        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      },
-    },
+    { i: { name: 'bench', ...settingsOf('postgres', warehouse.url) } },
     key,
   );
   const domain = await gql(
@@ -131,7 +112,7 @@ try {
     key,
   );
   await app.services.users.createUsers(
-    ws.id,
+    workspaceId,
     {
       emails: ['bench@tenant.test'],
       roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],

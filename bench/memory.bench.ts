@@ -8,8 +8,10 @@ import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
+import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { freePort } from '../test/helpers/server-process.ts';
+import { benchAdmin, benchDomain, ORIGIN } from './data-fixture.ts';
 import { runLoad } from './http-load.ts';
 import { benchDatabaseUrl, printSection, type Row } from './measure.ts';
 
@@ -18,7 +20,6 @@ const LOAD_MS = Number(process.env.BENCH_MEMORY_LOAD_MS ?? 60_000);
 const IDLE_MS = 3000;
 const AFTER_MS = 5000;
 const ORDERS = 100_000;
-const ORIGIN = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 /** The node flags `npm start` passes (package.json), measured as they are committed. */
 const START_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string)
   .split(/\s+/)
@@ -103,50 +104,17 @@ try {
     create index orders_tenant on orders (tenant_id); analyze orders;`);
   await w.end();
   const setup = await createApp(loadConfig(env));
-  const data = { data: () => setup.services.data };
-  const ws = await setup.services.workspaces.ensureDefault();
-  const { token: key } = await setup.services.accessKeys.create(
-    {
-      workspaceId: ws.id,
-      name: 'bench',
-      permissions: ['impersonate', 'data:admin', 'iam:write'],
-      expiresAt: null,
-    },
-    null,
-  );
-  const u = new URL(warehouse.url);
-  const connection = await data.data().connections.create(
-    ws.id,
-    {
-      name: 'bench',
-      engine: 'postgres',
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      database: warehouse.name,
-      user: decodeURIComponent(u.username),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    },
-    ORIGIN,
-  );
-  const domain = await data
-    .data()
-    .domains.create(
-      ws.id,
-      { name: 'bench', connectionId: connection.id, tables: [{ name: 'orders' }] },
-      ORIGIN,
-    );
-  await data
-    .data()
-    .policies.set(
-      ws.id,
-      { domainId: domain.id, table: { name: 'orders' }, policy: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
-      ORIGIN,
-    );
+  const { workspaceId, key } = await benchAdmin(setup);
+  const domainId = await benchDomain(setup, {
+    workspaceId,
+    settings: settingsOf('postgres', warehouse.url),
+    policies: { orders: "tenant_id = USER_ATTRIBUTE('tenant_id')" },
+  });
   await setup.services.users.createUsers(
-    ws.id,
+    workspaceId,
     {
       emails: Array.from({ length: 200 }, (_, i) => `user${i}@tenant.test`),
-      roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domain.id] }],
+      roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],
       userAttributes: [{ key: 'tenant_id', value: 't_42' }],
     },
     ORIGIN,
@@ -202,7 +170,7 @@ try {
           body: JSON.stringify({
             query:
               'query($d: ID!) { runQuery(domainId: $d, sql: "select count(*), sum(amount) from orders") { rows } }',
-            variables: { d: domain.id },
+            variables: { d: domainId },
           }),
         },
       ];

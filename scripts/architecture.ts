@@ -1,4 +1,4 @@
-// Checks three rules over the source tree (`npm test` runs it through test/architecture.test.ts;
+// Checks four rules over the source tree (`npm test` runs it through test/architecture.test.ts;
 // `node scripts/architecture.ts` runs it on its own and prints every violation as file:line):
 //
 // 1. boundary: no file under src/modules/ imports the composition root (src/app.ts,
@@ -15,6 +15,9 @@
 //    evaluation order or leave a binding uninitialised, and types that refer to each other
 //    across files (a service and the errors it throws) are ordinary. Dynamic `import()` is left
 //    out as well: it loads lazily, after both files have finished evaluating.
+// 4. layers: a module's `resolvers.ts` calls services, never queries: it imports no queries file
+//    (a `queries.ts` or a file in a `queries/` folder) of any module, statically or by `import()`.
+//    `import type` is allowed: the rows a query returns are the GraphQL models resolvers receive.
 //
 // Test files (*.test.ts) are out of scope: they drive the whole app and arrange stored state
 // directly. Migrations (src/db/migrations/) define every table, so they are out of rule 2.
@@ -23,7 +26,7 @@ import path from 'node:path';
 import ts from 'typescript';
 
 export interface Violation {
-  readonly rule: 'boundary' | 'ownership' | 'cycle' | 'allow-list';
+  readonly rule: 'boundary' | 'ownership' | 'cycle' | 'allow-list' | 'layer';
   /** Path relative to the checked root, with forward slashes. */
   readonly file: string;
   readonly line: number;
@@ -441,6 +444,20 @@ export function checkArchitecture(root: string, rules: ArchitectureRules): Viola
     });
   }
 
+  // 4. layers
+  for (const { file, imports } of facts) {
+    if (!file.startsWith('src/modules/') || path.posix.basename(file) !== 'resolvers.ts') continue;
+    for (const edge of imports) {
+      if (edge.typeOnly || !isQueriesFile(edge.target)) continue;
+      violations.push({
+        rule: 'layer',
+        file,
+        line: edge.line,
+        message: `resolvers import ${edge.target}: call the owning module's service instead`,
+      });
+    }
+  }
+
   return violations.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
@@ -461,5 +478,5 @@ if (import.meta.main) {
     console.error(`${violations.length} architecture violation(s)`);
     process.exit(1);
   }
-  console.error('architecture: modules, table owners and the import graph are in order');
+  console.error('architecture: modules, table owners, layers and the import graph are in order');
 }

@@ -116,3 +116,52 @@ describe('the architecture check on a small tree', () => {
     assert.match(messages, /declared to read gamma but does not/);
   });
 });
+
+describe('the layer rule: resolvers call services, not queries', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'tessera-architecture-layers-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const write = (file: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), text);
+  };
+  write('src/modules/a/queries.ts', 'export type Row = { id: string };\nexport const rows = () => [];\n');
+  write('src/modules/a/queries/search.ts', 'export const search = () => [];\n');
+  write(
+    'src/modules/a/service.ts',
+    "import { rows } from './queries.ts';\nexport const list = () => rows();\n",
+  );
+  write('src/modules/a/queries-helper.ts', 'export const notQueries = 1;\n');
+  write(
+    'src/modules/b/resolvers.ts',
+    [
+      "import type { Row } from '../a/queries.ts';",
+      "import { list } from '../a/service.ts';",
+      "import { rows } from '../a/queries.ts';",
+      "import { search } from '../a/queries/search.ts';",
+      "import { notQueries } from '../a/queries-helper.ts';",
+      "export const r = async (x: Row) => [list(), rows(), search(), notQueries, await import('../a/queries.ts'), x];",
+      '',
+    ].join('\n'),
+  );
+  // A service (not a resolvers file) may import queries: only resolvers are held to services.
+  write(
+    'src/modules/b/service.ts',
+    "import { rows } from '../a/queries.ts';\nexport const s = () => rows();\n",
+  );
+
+  test('a value import of a queries file from resolvers.ts is a violation; a type import is not', () => {
+    const violations = checkArchitecture(root, { tables: {}, readModels: [], allowedImports: [] });
+    assert.deepEqual(
+      violations.map((v) => `${v.rule} ${v.file}:${v.line}`),
+      [
+        'layer src/modules/b/resolvers.ts:3',
+        'layer src/modules/b/resolvers.ts:4',
+        'layer src/modules/b/resolvers.ts:6',
+      ],
+    );
+    assert.match(
+      violations[0]!.message,
+      /resolvers import src\/modules\/a\/queries\.ts: call the owning module's service/,
+    );
+  });
+});

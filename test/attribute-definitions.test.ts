@@ -3,14 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { createUsers, rowCounts, STATUS, setUserAttributes } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  setRowPolicy,
-  type Warehouse,
-  warehouseLegs,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, type Warehouse, warehouseLegs } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 import { impersonate } from './helpers/sessions.ts';
 
@@ -39,16 +32,12 @@ for (const backend of testBackends()) {
     before(async () => {
       t = await startTestApp(backend, { env: { TESSERA_WAREHOUSE_DIR: 'memory' } });
       wh = await warehouseLegs()[0]!.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'sales',
-        connectionId: conn.payload.connection.id,
-        tables: [{ name: 'orders' }],
+        tables: ['orders'],
+        policies: [['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"]],
       });
-      domainId = domain.payload.domain.id;
-      const policy = await setRowPolicy(t, domainId, 'orders', "tenant_id = USER_ATTRIBUTE('tenant_id')");
-      assert.equal(policy.payload.status.code, 'OK');
       const alice = await createUsers(t, {
         emails: ['alice@acme.test'],
         roleAssignments: [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }],

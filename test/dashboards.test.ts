@@ -13,14 +13,7 @@ import {
   tileResult,
   updateDashboard,
 } from './helpers/dashboards.ts';
-import {
-  createConnection,
-  createDomain,
-  sessionFor,
-  setRowPolicy,
-  type Warehouse,
-  warehouseLegs,
-} from './helpers/data.ts';
+import { policedDomain, sessionFor, type Warehouse, warehouseLegs } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 
 const WAREHOUSE_SQL = `
@@ -102,20 +95,14 @@ for (const leg of warehouseLegs()) {
         env: { TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       wh = await leg.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'sales',
-        connectionId: conn.payload.connection.id,
-        tables: [{ name: 'orders' }, { name: 'customers' }],
+        tables: ['orders', 'customers'],
+        policies: ['orders', 'customers'].map(
+          (table) => [table, "tenant_id = USER_ATTRIBUTE('tenant_id')"] as const,
+        ),
       });
-      domainId = domain.payload.domain.id;
-      for (const table of ['orders', 'customers'])
-        assert.equal(
-          (await setRowPolicy(t, domainId, table, "tenant_id = USER_ATTRIBUTE('tenant_id')")).payload.status
-            .code,
-          'OK',
-        );
       const role = (roleId: string) => [{ roleId, scopes: [domainId] }];
       const people: [string, { roleId: string; scopes: string[] }[], string][] = [
         ['alice', role(ROLE_IDS.EXPLORER), 't_a'],

@@ -4,14 +4,7 @@ import { rewriteQuery } from '../src/modules/query-gate/index.ts';
 import { MYSQL_FUNCTIONS } from '../src/modules/query-gate/mysql/allowlist.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  sessionFor,
-  setRowPolicy,
-  settingsOf,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, sessionFor, settingsOf } from './helpers/data.ts';
 import { createScratchMysqlDatabase, testBackends } from './helpers/databases.ts';
 import { gateRequest } from './helpers/gate-warehouse.ts';
 
@@ -80,17 +73,12 @@ describe('MariaDB: stored functions by every spelling, parser blow-ups', { skip:
     t = await startTestApp(testBackends()[0]!, {
       env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
     });
-    const conn = await createConnection(t, { name: 'warehouse', ...settingsOf('mysql', main.url) });
-    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-    const domain = await createDomain(t, {
+    domainId = await policedDomain(t, {
+      connection: settingsOf('mysql', main.url),
       name: 'outsider',
-      connectionId: conn.payload.connection.id,
-      tables: [{ name: 'orders' }],
+      tables: ['orders'],
+      policies: [['orders', "tenant_id = USER_ATTRIBUTE('tenant')"]],
     });
-    assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-    domainId = domain.payload.domain.id;
-    const policy = await setRowPolicy(t, domainId, 'orders', "tenant_id = USER_ATTRIBUTE('tenant')");
-    assert.equal(policy.payload.status.code, 'OK', JSON.stringify(policy.payload.status));
     alice = (
       await sessionFor(
         t,

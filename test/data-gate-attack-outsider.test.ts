@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  sessionFor,
-  setRowPolicy,
-  type Warehouse,
-  warehouseLegs,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, sessionFor, type Warehouse, warehouseLegs } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 
 /**
@@ -106,27 +98,20 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
         },
       });
       wh = await leg.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'sales',
-        connectionId: conn.payload.connection.id,
-        tables: ['orders', 'customers', 'regions', 'accounts', 'projects'].map((name) => ({ name })),
+        tables: ['orders', 'customers', 'regions', 'accounts', 'projects'],
+        policies: [
+          ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+          ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+          ['regions', "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))"],
+          ['accounts', 'id IN (SELECT account_id FROM entitlements WHERE email = USER_EMAIL())'],
+          // `entitlements` has no `owner_email` (a typo, or a column renamed since the policy was
+          // written): inside a sub-select PostgreSQL would look the name up in the user's query.
+          ['projects', 'id IN (SELECT account_id FROM entitlements WHERE owner_email = USER_EMAIL())'],
+        ],
       });
-      assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-      domainId = domain.payload.domain.id;
-      for (const [table, policy] of [
-        ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-        ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-        ['regions', "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))"],
-        ['accounts', 'id IN (SELECT account_id FROM entitlements WHERE email = USER_EMAIL())'],
-        // `entitlements` has no `owner_email` (a typo, or a column renamed since the policy was
-        // written): inside a sub-select PostgreSQL would look the name up in the user's query.
-        ['projects', 'id IN (SELECT account_id FROM entitlements WHERE owner_email = USER_EMAIL())'],
-      ] as const) {
-        const r = await setRowPolicy(t, domainId, table, policy);
-        assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
-      }
       ({ token } = await sessionFor(
         t,
         'alice@a.test',

@@ -4,11 +4,10 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
-  createConnection,
   createDomain,
+  policedDomain,
   runQuery,
   sessionFor,
-  setRowPolicy,
   type Warehouse,
   warehouseLegs,
 } from './helpers/data.ts';
@@ -50,24 +49,17 @@ for (const leg of warehouseLegs()) {
         insert into entitlements values ('${email}', 't_a');
         ${leg.engine === 'mysql' ? '' : "create sequence seq; create view orders_view as select * from orders; select setval('seq', 7);"}`,
       );
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'ledgers',
-        connectionId: conn.payload.connection.id,
-        tables: ['orders', 'ledger', 'audit_trail'].map((name) => ({ name })),
+        tables: ['orders', 'ledger', 'audit_trail'],
+        policies: [
+          // The entitlement form of docs/data-access.md "Row policies": a policy with a sub-select.
+          ['orders', 'tenant_id IN (SELECT tenant_id FROM entitlements WHERE user_email = USER_EMAIL())'],
+          ['ledger', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+          ['audit_trail', "note = USER_ATTRIBUTE('tenant_id')"],
+        ],
       });
-      assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-      domainId = domain.payload.domain.id;
-      for (const [table, policy] of [
-        // The entitlement form of docs/data-access.md "Row policies": a policy with a sub-select.
-        ['orders', 'tenant_id IN (SELECT tenant_id FROM entitlements WHERE user_email = USER_EMAIL())'],
-        ['ledger', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-        ['audit_trail', "note = USER_ATTRIBUTE('tenant_id')"],
-      ] as const) {
-        const r = await setRowPolicy(t, domainId, table, policy);
-        assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
-      }
       alice = (
         await sessionFor(
           t,

@@ -7,9 +7,9 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import {
   createConnection,
   createDomain,
+  policedDomain,
   runQuery,
   sessionFor,
-  setRowPolicy,
   type Warehouse,
   warehouseLegs,
 } from './helpers/data.ts';
@@ -114,17 +114,12 @@ for (const leg of warehouseLegs()) {
         env: { TESSERA_QUERY_TIMEOUT_MS: '5000', TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       wh = await leg.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'people',
-        connectionId: conn.payload.connection.id,
-        tables: [{ name: 'people' }, { name: 'notes' }],
+        tables: ['people', 'notes'],
+        policies: [['people', "tenant_id = USER_ATTRIBUTE('tenant_id')"]],
       });
-      assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-      domainId = domain.payload.domain.id;
-      const r = await setRowPolicy(t, domainId, 'people', "tenant_id = USER_ATTRIBUTE('tenant_id')");
-      assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
       const hr = "USER_ATTRIBUTE('team') = 'hr'";
       for (const input of [
         {

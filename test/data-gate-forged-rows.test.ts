@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  sessionFor,
-  setRowPolicy,
-  type Warehouse,
-  warehouseLegs,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, sessionFor, type Warehouse, warehouseLegs } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 
 /**
@@ -67,19 +59,14 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
         env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
       });
       wh = await leg.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
         name: 'shop',
-        connectionId: conn.payload.connection.id,
-        tables: [{ name: 'customers' }, { name: 'orders' }],
+        tables: ['customers', 'orders'],
+        policies: ['customers', 'orders'].map(
+          (table) => [table, "tenant_id = USER_ATTRIBUTE('tenant_id')"] as const,
+        ),
       });
-      assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-      domainId = domain.payload.domain.id;
-      for (const table of ['customers', 'orders']) {
-        const r = await setRowPolicy(t, domainId, table, "tenant_id = USER_ATTRIBUTE('tenant_id')");
-        assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
-      }
       const email = `alice@${leg.engine}.forged.test`;
       alice = (
         await sessionFor(

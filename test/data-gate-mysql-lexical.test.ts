@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  sessionFor,
-  setRowPolicy,
-  settingsOf,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, sessionFor, settingsOf } from './helpers/data.ts';
 import { createScratchMysqlDatabase, testBackends } from './helpers/databases.ts';
 import { impersonate } from './helpers/sessions.ts';
 
@@ -66,23 +59,16 @@ describe('MariaDB: printer injection, lexical disagreements, exact attribute mat
     t = await startTestApp(testBackends()[0]!, {
       env: { TESSERA_QUERY_TIMEOUT_MS: '3000', TESSERA_WAREHOUSE_DIR: 'memory' },
     });
-    const conn = await createConnection(t, { name: 'warehouse', ...settingsOf('mysql', main.url) });
-    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-    const domain = await createDomain(t, {
+    domainId = await policedDomain(t, {
+      connection: settingsOf('mysql', main.url),
       name: 'lexical',
-      connectionId: conn.payload.connection.id,
-      tables: ['orders', 'ledger', 'audit_trail'].map((name) => ({ name })),
+      tables: ['orders', 'ledger', 'audit_trail'],
+      policies: [
+        ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+        ['ledger', "tenant_id IN (USER_ATTRIBUTE_STR_LIST('tenants'))"],
+        ['audit_trail', "note = USER_ATTRIBUTE_STR('tenant_id')"],
+      ],
     });
-    assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-    domainId = domain.payload.domain.id;
-    for (const [table, policy] of [
-      ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-      ['ledger', "tenant_id IN (USER_ATTRIBUTE_STR_LIST('tenants'))"],
-      ['audit_trail', "note = USER_ATTRIBUTE_STR('tenant_id')"],
-    ] as const) {
-      const r = await setRowPolicy(t, domainId, table, policy);
-      assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
-    }
     alice = (
       await sessionFor(
         t,

@@ -3,15 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { STATUS } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import {
-  createConnection,
-  createDomain,
-  runQuery,
-  sessionFor,
-  setRowPolicy,
-  type Warehouse,
-  warehouseLegs,
-} from './helpers/data.ts';
+import { policedDomain, runQuery, sessionFor, type Warehouse, warehouseLegs } from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 
 const WAREHOUSE_SQL = `
@@ -49,27 +41,20 @@ for (const leg of warehouseLegs()) {
         },
       });
       wh = await leg.open(data.data, WAREHOUSE_SQL);
-      const conn = await createConnection(t, { name: 'warehouse', ...wh.settings });
-      assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
-      const domain = await createDomain(t, {
-        name: 'sales',
-        connectionId: conn.payload.connection.id,
-        tables: ['orders', 'customers', 'regions', 'notes'].map((name) => ({ name })),
-      });
-      assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
-      domainId = domain.payload.domain.id;
       const list =
         leg.engine === 'mysql'
           ? "code IN (USER_ATTRIBUTE_STR_LIST('regions'))"
           : "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))";
-      for (const [table, policy] of [
-        ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-        ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
-        ['regions', list],
-      ] as const) {
-        const r = await setRowPolicy(t, domainId, table, policy);
-        assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
-      }
+      domainId = await policedDomain(t, {
+        connection: wh.settings,
+        name: 'sales',
+        tables: ['orders', 'customers', 'regions', 'notes'],
+        policies: [
+          ['orders', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+          ['customers', "tenant_id = USER_ATTRIBUTE('tenant_id')"],
+          ['regions', list],
+        ],
+      });
       const explorer = [{ roleId: ROLE_IDS.EXPLORER, scopes: [domainId] }];
       const group = await t.gql(
         `mutation($input: CreateUserGroupInput!) { createUserGroup(input: $input) { ${STATUS} userGroup { id } } }`,

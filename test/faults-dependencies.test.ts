@@ -62,11 +62,11 @@ describe('SMTP down: the outbox retries, nothing lost or sent twice', () => {
     const smtp = await startSmtpServer();
     const proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(smtp.url).port) });
     const t = await startTestApp(pglite);
-    const sender = new OutboxSender(
-      t.app.services.db,
-      t.clock,
-      smtpMailer(proxy.urlFor(smtp.url), 'Tessera <no-reply@tessera.test>'),
-      {
+    const sender = new OutboxSender({
+      db: t.app.services.db,
+      clock: t.clock,
+      mailer: smtpMailer(proxy.urlFor(smtp.url), 'Tessera <no-reply@tessera.test>'),
+      options: {
         maxAttempts: 8,
         retryBaseMs: 1000,
         retryMaxMs: 60_000,
@@ -74,8 +74,8 @@ describe('SMTP down: the outbox retries, nothing lost or sent twice', () => {
         pollMs: 20,
         random: () => 0,
       },
-      createLogger('silent'),
-    );
+      log: createLogger('silent'),
+    });
     try {
       const emails = ['a@example.com', 'b@example.com', 'c@example.com'];
       await createUsers(t, { emails, sendWelcomeEmail: true });

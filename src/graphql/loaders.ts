@@ -1,15 +1,7 @@
-import type { Executor } from '../db/index.ts';
 import { BatchLoader } from '../loader.ts';
 import type { GroupView } from '../modules/groups/service.ts';
-import {
-  attributesOf,
-  groupIdsOf,
-  roleAssignmentsOf,
-  type StoredAssignment,
-  type StoredAttribute,
-  type UserRow,
-  usersByIds,
-} from '../modules/users/queries/users.ts';
+import type { StoredAssignment, StoredAttribute, UserRow } from '../modules/users/queries/users.ts';
+import type { UserService } from '../modules/users/service.ts';
 
 /** Per-request batch loaders for the fields of many users at once. */
 export interface Loaders {
@@ -22,8 +14,9 @@ export interface Loaders {
   readonly users: BatchLoader<string, UserRow | null>;
 }
 
+/** Loaders over the users and groups services (each batch is one call, so one query). */
 export function createLoaders(
-  db: Executor,
+  users: Pick<UserService, 'storedAttributes' | 'storedRoleAssignments' | 'groupIdsOf' | 'byIds'>,
   groups: {
     groupsByIds(ids: readonly string[]): Promise<Map<string, GroupView>>;
     roleAssignments(ids: readonly string[]): Promise<Map<string, { roleId: string; scopes: string[] }[]>>;
@@ -31,12 +24,12 @@ export function createLoaders(
   },
 ): Loaders {
   return {
-    attributes: new BatchLoader((ids) => attributesOf(db, ids), []),
-    roleAssignments: new BatchLoader((ids) => roleAssignmentsOf(db, ids), []),
-    groupIds: new BatchLoader((ids) => groupIdsOf(db, ids), []),
+    attributes: new BatchLoader((ids) => users.storedAttributes(ids), []),
+    roleAssignments: new BatchLoader((ids) => users.storedRoleAssignments(ids), []),
+    groupIds: new BatchLoader((ids) => users.groupIdsOf(ids), []),
     groups: new BatchLoader(async (ids) => groups.groupsByIds(ids), null),
     groupAssignments: new BatchLoader((ids) => groups.roleAssignments(ids), []),
     groupMembers: new BatchLoader((ids) => groups.memberIds(ids), []),
-    users: new BatchLoader((ids) => usersByIds(db, ids), null),
+    users: new BatchLoader((ids) => users.byIds(ids), null),
   };
 }

@@ -83,7 +83,7 @@ export function createGraphQLServer(
         services,
         clock: services.clock,
         log: log.child({ requestId }),
-        loaders: createLoaders(services.db, services.groups),
+        loaders: createLoaders(services.users, services.groups),
         origin: {
           requestId,
           ip,

@@ -53,11 +53,10 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
   const finish = (
     request: { method: string; url: string },
     ctx: HttpContext,
-    report: RequestReport,
-    response: Response,
-    ms: number,
+    outcome: { report: RequestReport; response: Response; ms: number },
   ): Response => {
-    logRequest(parts, request, ctx.requestId, report, response.status, ms);
+    const { report, response, ms } = outcome;
+    logRequest(parts, { request, requestId: ctx.requestId, report, status: response.status, ms });
     // Headers are set on the response itself: re-wrapping it would pipe every body through a
     // second stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
     try {
@@ -89,12 +88,12 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
       } catch (err) {
         response = answerError(err, report);
       }
-      return finish(request, ctx, report, response, performance.now() - started);
+      return finish(request, ctx, { report, response, ms: performance.now() - started });
     },
     answer(request, outcome, ms = 0) {
       const report = newRequestReport();
       const ctx: HttpContext = { ip: null, requestId: request.requestId };
-      return finish(request, ctx, report, answerError(outcome, report), ms);
+      return finish(request, ctx, { report, response: answerError(outcome, report), ms });
     },
   };
 }

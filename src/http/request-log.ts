@@ -30,18 +30,22 @@ export function failureResponse(err: unknown, report: RequestReport): Response {
   return response;
 }
 
+/** One answered request, as the log line and the metrics see it. */
+export interface RequestOutcome {
+  readonly request: { readonly method: string; readonly url: string };
+  readonly requestId: string;
+  readonly report: RequestReport;
+  readonly status: number;
+  /** How long the request took, in milliseconds. */
+  readonly ms: number;
+}
+
 /**
  * One info line per request, and its metrics; a 5xx is logged at error level with its cause (a
  * response whose cause no layer recorded says so, rather than logging nothing).
  */
-export function logRequest(
-  app: RequestLogTarget,
-  request: { readonly method: string; readonly url: string },
-  requestId: string,
-  report: RequestReport,
-  status: number,
-  ms: number,
-): void {
+export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void {
+  const { request, requestId, report, status, ms } = outcome;
   const path = new URL(request.url).pathname;
   const operation = report.operation ?? routeLabel(app, request.method, path);
   app.metrics.observeRequest(operation, report.codes, ms / 1000);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DataAccess } from '../../src/modules/data/access.ts';
@@ -129,6 +130,36 @@ export async function setRowPolicy(t: TestApp, domainId: string, table: string, 
     { input: { domainId, table: { name: table }, policy } },
   );
   return { ...r, payload: r.body.data?.setRowPolicy as { status: any; table: any } };
+}
+
+/**
+ * A new connection (named `warehouse` unless its settings say otherwise) and a domain over
+ * `tables` of it, each `[table, policy]` of `policies` set as a row policy; every step is asserted
+ * OK. Returns the domain's id.
+ */
+export async function policedDomain(
+  t: TestApp,
+  spec: {
+    readonly connection: Record<string, unknown>;
+    readonly name: string;
+    readonly tables: readonly string[];
+    readonly policies?: readonly (readonly [table: string, policy: string])[];
+  },
+): Promise<string> {
+  const conn = await createConnection(t, { name: 'warehouse', ...spec.connection });
+  assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+  const domain = await createDomain(t, {
+    name: spec.name,
+    connectionId: conn.payload.connection.id,
+    tables: spec.tables.map((name) => ({ name })),
+  });
+  assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
+  const domainId: string = domain.payload.domain.id;
+  for (const [table, policy] of spec.policies ?? []) {
+    const r = await setRowPolicy(t, domainId, table, policy);
+    assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.payload.status));
+  }
+  return domainId;
 }
 
 /** Creates a user with roles and attributes and returns a session token for them. */

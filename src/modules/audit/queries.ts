@@ -32,12 +32,15 @@ export interface AuditRow {
 
 const MAX_SEQ = 2n ** 63n - 1n;
 
+/** Which events one page of the trail holds. */
+export interface AuditPageRequest {
+  readonly filter?: AuditFilter | null;
+  readonly first: number;
+  readonly after?: string | null;
+}
+
 /** Newest first, keyset-paginated on the insertion sequence. */
-export async function listAuditEvents(
-  db: Executor,
-  workspaceId: string,
-  request: { readonly filter?: AuditFilter | null; readonly first: number; readonly after?: string | null },
-) {
+export async function listAuditEvents(db: Executor, workspaceId: string, request: AuditPageRequest) {
   const { filter, first, after } = request;
   const limit = Math.min(Math.max(first, 0), 500);
   let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);

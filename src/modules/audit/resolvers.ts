@@ -1,7 +1,6 @@
 import { isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
-import { listAuditEvents } from './queries.ts';
 
 export const auditModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   AuditEvent: {
@@ -16,7 +15,7 @@ export const auditModule = defineModule(new URL('./schema.graphql', import.meta.
   Query: {
     auditEvents: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const page = await listAuditEvents(ctx.services.db, targetWorkspace(principal, args.workspaceId), {
+      const page = await ctx.services.auditTrail.page(targetWorkspace(principal, args.workspaceId), {
         filter: args.filter,
         first: args.first ?? 50,
         after: args.after,

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
 import { AUDIT_TARGETS, type AuditAction, type AuditActions } from './actions.ts';
-import { insertAuditEvents } from './queries.ts';
+import { type AuditPageRequest, insertAuditEvents, listAuditEvents } from './queries.ts';
 
 export type { AuditAction, AuditActions, AuditDetails, AuditTargetKind } from './actions.ts';
 
@@ -108,4 +108,18 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
       details: JSON.stringify(e.details ?? {}),
     })),
   );
+}
+
+/** The audit trail as the API reads it (the `auditEvents` query). */
+export class AuditTrail {
+  readonly #db: Executor;
+
+  constructor(db: Executor) {
+    this.#db = db;
+  }
+
+  /** One page of the workspace's events, newest first, keyset-paginated on the insertion sequence. */
+  page(workspaceId: string, request: AuditPageRequest): ReturnType<typeof listAuditEvents> {
+    return listAuditEvents(this.#db, workspaceId, request);
+  }
 }

@@ -8,6 +8,7 @@ import { PoolManager } from './engines/pools.ts';
 import type { PoolOptions } from './engines/types.ts';
 import { PolicyChecker } from './policies/checker.ts';
 import { PolicyService } from './policies/service.ts';
+import { DataSettingsService } from './policies/settings.ts';
 import { QueryService } from './query/service.ts';
 
 /** The data plane's services, built once per app (src/modules/data/module.ts). */
@@ -15,6 +16,8 @@ export interface DataAccess {
   readonly connections: ConnectionService;
   readonly domains: DomainService;
   readonly policies: PolicyService;
+  /** The workspace data settings (row policies for admins, policies required). */
+  readonly settings: DataSettingsService;
   readonly queries: QueryService;
   readonly pools: PoolManager;
   readonly warehouses: Warehouses;
@@ -59,6 +62,7 @@ export function createDataAccess(
     connections,
     domains,
     policies,
+    settings: new DataSettingsService({ db, clock }),
     queries,
     pools,
     warehouses,

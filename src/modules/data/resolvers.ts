@@ -4,7 +4,6 @@ import { isoRequired } from '../../graphql/format.ts';
 import { withStatus } from '../../graphql/status.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
-import { readDataSettings, updateDataSettings } from './policies/settings.ts';
 
 const admin = (ctx: RequestContext) => requirePermission(ctx.principal, 'data:admin');
 
@@ -38,9 +37,9 @@ export function adminResolvers(): ModuleResolvers {
     },
     Workspace: {
       rowPoliciesApplyToAdmins: async (w, _, ctx) =>
-        (await readDataSettings(ctx.services.db, w.id)).rowPoliciesApplyToAdmins,
+        (await ctx.services.data.settings.read(w.id)).rowPoliciesApplyToAdmins,
       requireRowPolicies: async (w, _, ctx) =>
-        (await readDataSettings(ctx.services.db, w.id)).requireRowPolicies,
+        (await ctx.services.data.settings.read(w.id)).requireRowPolicies,
     },
     Query: {
       connections: (_, args, ctx) =>
@@ -129,19 +128,18 @@ export function adminResolvers(): ModuleResolvers {
         const ws = admin(ctx).workspaceId;
         const { domainId, table, ...policy } = input;
         return withStatus('Column policy set', { columnPolicy: null }, async () => ({
-          columnPolicy: await ctx.services.data.policies.setColumn(ws, domainId, table, policy, ctx.origin),
+          columnPolicy: await ctx.services.data.policies.setColumn(
+            ws,
+            { domainId, table, policy },
+            ctx.origin,
+          ),
         }));
       },
       deleteColumnPolicy: (_, { input }, ctx) => {
         const ws = admin(ctx).workspaceId;
         return withStatus('Column policy deleted', { columnPolicy: null }, async () => {
-          await ctx.services.data.policies.removeColumn(
-            ws,
-            input.domainId,
-            input.table,
-            input.column,
-            ctx.origin,
-          );
+          const { domainId, table, column } = input;
+          await ctx.services.data.policies.removeColumn(ws, { domainId, table, column }, ctx.origin);
           return { columnPolicy: null };
         });
       },
@@ -149,7 +147,7 @@ export function adminResolvers(): ModuleResolvers {
         const ws = targetWorkspace(admin(ctx), input.workspaceId);
         return withStatus('Workspace data settings updated', { workspace: null }, async () => {
           const workspace = await ctx.services.workspaces.get(ws);
-          await updateDataSettings({ db: ctx.services.db, clock: ctx.clock }, ws, input, ctx.origin);
+          await ctx.services.data.settings.update(ws, input, ctx.origin);
           return { workspace };
         });
       },

@@ -269,11 +269,16 @@ export class GroupService {
    */
   async syncMappedMemberships(
     tx: Executor,
-    workspaceId: string,
-    userId: string,
-    managed: readonly string[],
-    granted: readonly string[],
+    sync: {
+      readonly workspaceId: string;
+      readonly userId: string;
+      /** The groups some mapping targets: the only ones joined or left. */
+      readonly managed: readonly string[];
+      /** The groups the sign-in's claims map to. */
+      readonly granted: readonly string[];
+    },
   ): Promise<{ added: string[]; removed: string[] }> {
+    const { workspaceId, userId, managed, granted } = sync;
     const known = await q.existingGroupIds(tx, workspaceId, [...new Set(managed)]);
     const join = [...new Set(granted)].filter((g) => known.has(g));
     const leave = [...known].filter((g) => !join.includes(g));

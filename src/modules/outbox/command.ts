@@ -1,13 +1,5 @@
-import { AppError } from '../../errors.ts';
 import { type CliCommand, flag, jsonOption, UsageError, workspaceOption } from '../../kernel/command.ts';
-import {
-  findMessage,
-  listMessages,
-  OUTBOX_STATES,
-  type OutboxMessage,
-  type OutboxState,
-  requeueFailed,
-} from './queries.ts';
+import { OUTBOX_STATES, type OutboxMessage, type OutboxState } from './queries.ts';
 
 const USAGE =
   'tessera outbox [list] [--state QUEUED|SENDING|SENT|FAILED] [--workspace ID] [--limit N] [--json]\n' +
@@ -45,18 +37,13 @@ export const outboxCommand: CliCommand = {
 
     const app = await env.openApp();
     try {
-      const db = app.services.db;
+      const outbox = app.services.outbox;
       if (sub === 'retry') {
-        const requeued = await requeueFailed(db, id!, app.services.clock.now());
-        if (!requeued) {
-          const existing = await findMessage(db, id!);
-          if (!existing) throw new AppError('NOT_FOUND', `Message not found: ${id}`);
-          throw new AppError('CONFLICT', `Only FAILED messages can be retried; ${id} is ${existing.state}`);
-        }
+        await outbox.retry(id!);
         env.io.err(`Requeued ${id}; it will be sent on the sender's next pass.`);
         return 0;
       }
-      const page = await listMessages(db, {
+      const page = await outbox.messages({
         workspaceId: flag(args, 'workspace') ?? null,
         state: (state as OutboxState | undefined) ?? null,
         first: limit,

@@ -5,6 +5,7 @@ import { outboxCommand } from './command.ts';
 import { countByState, OUTBOX_STATES } from './queries.ts';
 import { outboxModule as outboxGraphql } from './resolvers.ts';
 import { OutboxSender } from './sender.ts';
+import { OutboxService } from './service.ts';
 import { smtpMailer } from './smtp-mailer.ts';
 
 /** This app's delivery loop: started by `start` in serving processes with `SMTP_URL` set. */
@@ -33,13 +34,13 @@ export class OutboxDelivery {
     });
     const url = config.smtp.url;
     if (!url || !background) return;
-    this.#sender = new OutboxSender(
+    this.#sender = new OutboxSender({
       db,
-      services.clock,
-      smtpMailer(url, config.smtp.from),
-      { ...config.outbox, onFailedAttempt: () => failures.inc() },
-      services.log,
-    );
+      clock: services.clock,
+      mailer: smtpMailer(url, config.smtp.from),
+      options: { ...config.outbox, onFailedAttempt: () => failures.inc() },
+      log: services.log,
+    });
     this.#sender.start();
   }
 
@@ -52,7 +53,10 @@ export class OutboxDelivery {
 
 declare module '../../kernel/services.ts' {
   interface Services {
-    readonly outbox: OutboxDelivery;
+    /** The outbox's messages, as the API and `tessera outbox` read them. */
+    readonly outbox: OutboxService;
+    /** This app's sender loop (running only in serving processes with `SMTP_URL`). */
+    readonly outboxDelivery: OutboxDelivery;
   }
 }
 
@@ -64,14 +68,17 @@ declare module '../../kernel/services.ts' {
 export const outboxModule = defineModule({
   name: 'outbox',
   needs: [],
-  provides: ['outbox'],
-  create: () => ({ outbox: new OutboxDelivery() }),
+  provides: ['outbox', 'outboxDelivery'],
+  create: ({ db, clock }) => ({
+    outbox: new OutboxService({ db, clock }),
+    outboxDelivery: new OutboxDelivery(),
+  }),
   graphql: outboxGraphql(),
   commands: [outboxCommand],
   async start(services, { background }) {
-    services.outbox.start(services, background);
+    services.outboxDelivery.start(services, background);
   },
-  async stop({ outbox }) {
-    await outbox.stop();
+  async stop({ outboxDelivery }) {
+    await outboxDelivery.stop();
   },
 });

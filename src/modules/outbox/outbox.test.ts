@@ -27,13 +27,13 @@ const messages = (t: TestApp) =>
   >;
 
 const senderFor = (t: TestApp, smtp: TestSmtpServer, options: Partial<OutboxSenderOptions> = {}) =>
-  new OutboxSender(
-    t.app.services.db,
-    t.clock,
-    smtpMailer(smtp.url, 'Tessera <no-reply@tessera.test>'),
-    { ...OPTIONS, ...options },
-    silent,
-  );
+  new OutboxSender({
+    db: t.app.services.db,
+    clock: t.clock,
+    mailer: smtpMailer(smtp.url, 'Tessera <no-reply@tessera.test>'),
+    options: { ...OPTIONS, ...options },
+    log: silent,
+  });
 
 const OUTBOX_QUERY = `query($state: OutboxState, $first: Int, $after: String) {
   outboxMessages(state: $state, first: $first, after: $after) {
@@ -341,13 +341,13 @@ describe('outbox on PostgreSQL with two instances', {
       );
       smtp.delayMs = 5;
       const sender = (app: typeof a) =>
-        new OutboxSender(
-          app.services.db,
-          app.services.clock,
-          smtpMailer(smtp.url, 'x@tessera.test'),
-          OPTIONS,
-          silent,
-        );
+        new OutboxSender({
+          db: app.services.db,
+          clock: app.services.clock,
+          mailer: smtpMailer(smtp.url, 'x@tessera.test'),
+          options: OPTIONS,
+          log: silent,
+        });
       const [ra, rb] = await Promise.all([sender(a).runOnce(), sender(b).runOnce()]);
       assert.equal(ra.sent + rb.sent, 40);
       const recipients = smtp.received.map((m) => m.to[0]);

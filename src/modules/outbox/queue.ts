@@ -32,14 +32,18 @@ export async function enqueueMessages(
   await insertMessages(db, rows);
 }
 
-export function welcomeEmail(
-  workspaceId: string,
-  workspaceName: string,
-  email: string,
-  publicUrl: string,
+/** The welcome email of a new user, who `email` is, in `workspaceName`. */
+export interface WelcomeEmail {
+  readonly workspaceId: string;
+  readonly workspaceName: string;
+  readonly email: string;
+  readonly publicUrl: string;
   /** A one-time sign-in link (docs/sso.md "Email sign-in links"), when there is one. */
-  signInLink: string | null = null,
-): OutgoingMessage {
+  readonly signInLink?: string | null;
+}
+
+export function welcomeEmail(welcome: WelcomeEmail): OutgoingMessage {
+  const { workspaceId, workspaceName, email, publicUrl, signInLink = null } = welcome;
   const link = signInLink
     ? `\nOr sign in directly with this link (it works once, for 24 hours):\n${signInLink}\n`
     : '';

@@ -22,6 +22,15 @@ export interface OutboxSenderOptions {
   readonly onFailedAttempt?: () => void;
 }
 
+/** What a sender runs on: the database it claims from, the mailer it delivers through. */
+export interface OutboxSenderDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly mailer: Mailer;
+  readonly options: OutboxSenderOptions;
+  readonly log: Logger;
+}
+
 export interface SendReport {
   sent: number;
   retried: number;
@@ -44,12 +53,12 @@ export class OutboxSender {
   #running: Promise<unknown> | null = null;
   #stopping = false;
 
-  constructor(db: Db, clock: Clock, mailer: Mailer, options: OutboxSenderOptions, log: Logger) {
-    this.#db = db;
-    this.#clock = clock;
-    this.#mailer = mailer;
-    this.#options = options;
-    this.#log = log;
+  constructor(deps: OutboxSenderDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#mailer = deps.mailer;
+    this.#options = deps.options;
+    this.#log = deps.log;
   }
 
   /**

@@ -31,6 +31,9 @@ export type BoundValue =
   | { readonly kind: 'text_list'; readonly values: readonly string[] }
   | { readonly kind: 'int_list'; readonly values: readonly number[] };
 
+/** Binds one compat call of a policy to a value (the user's own, or a sample for checks). */
+export type PolicyBinder = (fn: PolicyFunction, key: string | null) => BoundValue;
+
 export interface GateUser {
   readonly email: string;
   /** Effective attributes (docs/data-access.md "Effective attributes"): key → value. */
@@ -40,7 +43,7 @@ export interface GateUser {
    * uses it to learn which call fills which parameter; what it returns is only ever a bound
    * value of the kind the call yields, never SQL text, so the rewrite and its check are unchanged.
    */
-  readonly binder?: (fn: PolicyFunction, key: string | null) => BoundValue;
+  readonly binder?: PolicyBinder;
 }
 
 /**

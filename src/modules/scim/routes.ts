@@ -1,21 +1,30 @@
 import type { HttpContext, RouteHandler, Router } from '../../http/router.ts';
-import type { AuditOrigin } from '../audit/service.ts';
 import { bearerToken } from '../auth/authenticator.ts';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { errorBody, ScimError, scimResponse, toScimError } from './errors.ts';
-import { DEFAULT_COUNT, type ListQuery, type ScimService } from './service.ts';
+import { DEFAULT_COUNT, type ListQuery, type ScimCall, type ScimService } from './service.ts';
 
 const BASE = '/scim/v2';
 /** SCIM bodies are small; a larger one is refused before it is parsed. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-interface ScimRequest {
-  readonly workspaceId: string;
-  readonly origin: AuditOrigin;
-  readonly baseUrl: string;
+/** One authenticated SCIM request, as a handler sees it. */
+interface ScimRequest extends ScimCall {
   readonly params: Record<string, string>;
   readonly url: URL;
   body(): Promise<unknown>;
+}
+
+type Resource = Record<string, unknown>;
+
+/** What one resource type (Users, Groups) answers, endpoint by endpoint. */
+interface ResourceEndpoints {
+  list(r: ScimRequest): Promise<Resource>;
+  create(r: ScimRequest, body: unknown): Promise<Resource>;
+  get(r: ScimRequest, id: string): Promise<Resource>;
+  replace(r: ScimRequest, id: string, body: unknown): Promise<Resource>;
+  patch(r: ScimRequest, id: string, body: unknown): Promise<Resource>;
+  remove(r: ScimRequest, id: string): Promise<void>;
 }
 
 /** Mounts SCIM 2.0 (RFC 7644) at /scim/v2: every route authenticates a `scim` access key first. */
@@ -73,87 +82,66 @@ export function scimRoutes(router: Router, scim: ScimService, publicUrl: string)
     route(async (r) => ok(byId(schemas(baseUrl), r.params.id!))),
   );
 
-  router.add(
-    'GET',
-    `${BASE}/Users`,
-    route(async (r) => ok(await scim.listUsers(r.workspaceId, listQuery(r.url), r.baseUrl))),
-  );
-  router.add(
-    'POST',
-    `${BASE}/Users`,
-    route(async (r) => located(await scim.createUser(r.workspaceId, await r.body(), r.origin, r.baseUrl))),
-  );
-  router.add(
-    'GET',
-    `${BASE}/Users/:id`,
-    route(async (r) => ok(await scim.getUser(r.workspaceId, r.params.id!, r.baseUrl))),
-  );
-  router.add(
-    'PUT',
-    `${BASE}/Users/:id`,
-    route(async (r) =>
-      ok(await scim.replaceUser(r.workspaceId, r.params.id!, await r.body(), r.origin, r.baseUrl)),
-    ),
-  );
-  router.add(
-    'PATCH',
-    `${BASE}/Users/:id`,
-    route(async (r) =>
-      ok(await scim.patchUser(r.workspaceId, r.params.id!, await r.body(), r.origin, r.baseUrl)),
-    ),
-  );
-  router.add(
-    'DELETE',
-    `${BASE}/Users/:id`,
-    route(async (r) => {
-      await scim.deleteUser(r.workspaceId, r.params.id!, r.origin);
-      return new Response(null, { status: 204 });
-    }),
-  );
+  /** The six endpoints of a resource type, the same for Users and Groups (RFC 7644 §3). */
+  const mountResource = (path: string, endpoints: ResourceEndpoints) => {
+    router.add(
+      'GET',
+      `${BASE}/${path}`,
+      route(async (r) => ok(await endpoints.list(r))),
+    );
+    router.add(
+      'POST',
+      `${BASE}/${path}`,
+      route(async (r) => located(await endpoints.create(r, await r.body()))),
+    );
+    router.add(
+      'GET',
+      `${BASE}/${path}/:id`,
+      route(async (r) => ok(await endpoints.get(r, r.params.id!))),
+    );
+    router.add(
+      'PUT',
+      `${BASE}/${path}/:id`,
+      route(async (r) => ok(await endpoints.replace(r, r.params.id!, await r.body()))),
+    );
+    router.add(
+      'PATCH',
+      `${BASE}/${path}/:id`,
+      route(async (r) => ok(await endpoints.patch(r, r.params.id!, await r.body()))),
+    );
+    router.add(
+      'DELETE',
+      `${BASE}/${path}/:id`,
+      route(async (r) => {
+        await endpoints.remove(r, r.params.id!);
+        return new Response(null, { status: 204 });
+      }),
+    );
+  };
 
-  const withMembers = (url: URL) =>
-    !(url.searchParams.get('excludedAttributes') ?? '')
-      .split(',')
-      .some((a) => a.trim().toLowerCase() === 'members');
-  router.add(
-    'GET',
-    `${BASE}/Groups`,
-    route(async (r) =>
-      ok(await scim.listGroups(r.workspaceId, listQuery(r.url), r.baseUrl, withMembers(r.url))),
-    ),
-  );
-  router.add(
-    'POST',
-    `${BASE}/Groups`,
-    route(async (r) => located(await scim.createGroup(r.workspaceId, await r.body(), r.origin, r.baseUrl))),
-  );
-  router.add(
-    'GET',
-    `${BASE}/Groups/:id`,
-    route(async (r) => ok(await scim.getGroup(r.workspaceId, r.params.id!, r.baseUrl, withMembers(r.url)))),
-  );
-  router.add(
-    'PUT',
-    `${BASE}/Groups/:id`,
-    route(async (r) =>
-      ok(await scim.replaceGroup(r.workspaceId, r.params.id!, await r.body(), r.origin, r.baseUrl)),
-    ),
-  );
-  router.add(
-    'PATCH',
-    `${BASE}/Groups/:id`,
-    route(async (r) =>
-      ok(await scim.patchGroup(r.workspaceId, r.params.id!, await r.body(), r.origin, r.baseUrl)),
-    ),
-  );
-  router.add(
-    'DELETE',
-    `${BASE}/Groups/:id`,
-    route(async (r) => {
-      await scim.deleteGroup(r.workspaceId, r.params.id!, r.origin);
-      return new Response(null, { status: 204 });
-    }),
-  );
+  mountResource('Users', {
+    list: (r) => scim.listUsers(r, listQuery(r.url)),
+    create: (r, body) => scim.createUser(r, body),
+    get: (r, id) => scim.getUser(r, id),
+    replace: (r, id, body) => scim.replaceUser(r, id, body),
+    patch: (r, id, body) => scim.patchUser(r, id, body),
+    remove: (r, id) => scim.deleteUser(r, id),
+  });
+  mountResource('Groups', {
+    list: (r) => scim.listGroups(r, listQuery(r.url), withMembers(r.url)),
+    create: (r, body) => scim.createGroup(r, body),
+    get: (r, id) => scim.getGroup(r, id, withMembers(r.url)),
+    replace: (r, id, body) => scim.replaceGroup(r, id, body),
+    patch: (r, id, body) => scim.patchGroup(r, id, body),
+    remove: (r, id) => scim.deleteGroup(r, id),
+  });
+}
+
+/** `excludedAttributes=members` (RFC 7644 §3.9) leaves a group's members out of the response. */
+function withMembers(url: URL): boolean {
+  return !(url.searchParams.get('excludedAttributes') ?? '')
+    .split(',')
+    .some((a) => a.trim().toLowerCase() === 'members');
 }
 
 async function authenticate(scim: ScimService, request: Request, ctx: HttpContext) {

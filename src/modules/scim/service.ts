@@ -42,6 +42,16 @@ export const MAX_COUNT = 200;
 
 type Resource = Record<string, unknown>;
 
+/** One SCIM call: the calling key's workspace and audit origin, and the base URL resources live at. */
+export interface ScimCall {
+  readonly workspaceId: string;
+  readonly origin: AuditOrigin;
+  readonly baseUrl: string;
+}
+
+/** What a read needs of the call. */
+export type ScimRead = Pick<ScimCall, 'workspaceId' | 'baseUrl'>;
+
 /**
  * SCIM 2.0 Users and Groups over Tessera's users and groups (docs/scim.md). Each write is one
  * transaction of the owning module with this module's row alongside; every input is checked
@@ -99,13 +109,15 @@ export class ScimService {
 
   // Users
 
-  async getUser(workspaceId: string, id: string, baseUrl: string): Promise<Resource> {
+  /** One user as a SCIM resource; 404 when the workspace has no such user. */
+  async getUser({ workspaceId, baseUrl }: ScimRead, id: string): Promise<Resource> {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
-  async listUsers(workspaceId: string, query: ListQuery, baseUrl: string): Promise<Resource> {
+  /** A page of users matching the filter (RFC 7644 §3.4.2). */
+  async listUsers({ workspaceId, baseUrl }: ScimRead, query: ListQuery): Promise<Resource> {
     const filter = query.filter === null ? null : parseFilter(query.filter, USER_FILTER_SCHEMA);
     let candidates: UserRow[];
     const userName = filter && simpleEquality(filter, 'username');
@@ -123,22 +135,17 @@ export class ScimService {
     return page(filterResources(resources, filter, USER_FILTER_SCHEMA), query);
   }
 
-  async createUser(
-    workspaceId: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  /** Creates a user from a SCIM body (POST /Users). */
+  async createUser({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const user = await this.#writeUser(workspaceId, null, body, origin);
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
+  /** Replaces a user with a SCIM body (PUT /Users/:id). */
   async replaceUser(
-    workspaceId: string,
+    { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
     body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
   ): Promise<Resource> {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
@@ -147,13 +154,8 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
-  async patchUser(
-    workspaceId: string,
-    id: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  /** Applies SCIM patch operations to a user (PATCH /Users/:id). */
+  async patchUser({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'User');
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
@@ -164,7 +166,8 @@ export class ScimService {
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
-  async deleteUser(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+  /** Deletes a user (DELETE /Users/:id); 404 when there is none. */
+  async deleteUser({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#users.deleteUsers(workspaceId, [id], origin);
     } catch (err) {
@@ -232,16 +235,17 @@ export class ScimService {
 
   // Groups
 
-  async getGroup(workspaceId: string, id: string, baseUrl: string, withMembers = true): Promise<Resource> {
+  /** One group as a SCIM resource, its members left out when `withMembers` is false. */
+  async getGroup({ workspaceId, baseUrl }: ScimRead, id: string, withMembers = true): Promise<Resource> {
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, withMembers))[0]!;
   }
 
+  /** A page of groups matching the filter (RFC 7644 §3.4.2). */
   async listGroups(
-    workspaceId: string,
+    { workspaceId, baseUrl }: ScimRead,
     query: ListQuery,
-    baseUrl: string,
     withMembers = true,
   ): Promise<Resource> {
     const filter = query.filter === null ? null : parseFilter(query.filter, GROUP_FILTER_SCHEMA);
@@ -252,22 +256,17 @@ export class ScimService {
     return page(withMembers ? matching : matching.map(({ members: _m, ...g }) => g), query);
   }
 
-  async createGroup(
-    workspaceId: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  /** Creates a group from a SCIM body (POST /Groups). */
+  async createGroup({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
     const group = await this.#writeGroup(workspaceId, null, body, origin);
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
+  /** Replaces a group and its members with a SCIM body (PUT /Groups/:id). */
   async replaceGroup(
-    workspaceId: string,
+    { workspaceId, origin, baseUrl }: ScimCall,
     id: string,
     body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
   ): Promise<Resource> {
     if (!(await this.#groups.find(workspaceId, id)))
       throw notFoundError(`Group ${id.slice(0, 80)} not found`);
@@ -276,13 +275,8 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
   }
 
-  async patchGroup(
-    workspaceId: string,
-    id: string,
-    body: unknown,
-    origin: AuditOrigin,
-    baseUrl: string,
-  ): Promise<Resource> {
+  /** Applies SCIM patch operations to a group (PATCH /Groups/:id). */
+  async patchGroup({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'Group').map(memberValuesOnly);
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
@@ -296,7 +290,8 @@ export class ScimService {
     return (await this.#renderGroups(workspaceId, [written], baseUrl, true))[0]!;
   }
 
-  async deleteGroup(workspaceId: string, id: string, origin: AuditOrigin): Promise<void> {
+  /** Deletes a group (DELETE /Groups/:id). */
+  async deleteGroup({ workspaceId, origin }: ScimCall, id: string): Promise<void> {
     try {
       await this.#groups.delete(workspaceId, id, origin);
     } catch (err) {

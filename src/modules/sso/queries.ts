@@ -157,12 +157,17 @@ export const insertIdentity = (db: Executor, row: IdentityRow) =>
     .returning('user_id')
     .executeTakeFirst();
 
-export const touchIdentity = (db: Executor, issuerId: string, subject: string, email: string, at: Date) =>
+/** Records a sign-in of a linked identity: the email it came with now, and when. */
+export const touchIdentity = (
+  db: Executor,
+  identity: { readonly issuerId: string; readonly subject: string },
+  login: { readonly email: string; readonly at: Date },
+) =>
   db
     .updateTable('sso_identities')
-    .set({ email, last_login_at: at })
-    .where('issuer_id', '=', issuerId)
-    .where('subject', '=', subject)
+    .set({ email: login.email, last_login_at: login.at })
+    .where('issuer_id', '=', identity.issuerId)
+    .where('subject', '=', identity.subject)
     .execute();
 
 export const identitiesOfUsers = (db: Executor, userIds: readonly string[]) =>

@@ -415,7 +415,7 @@ export class SsoService {
     try {
       return await this.#d.db
         .transaction()
-        .execute((tx) => this.#apply(tx, issuer, claims, attempt.return_to, request, origin));
+        .execute((tx) => this.#apply(tx, { issuer, claims, returnTo: attempt.return_to, request }, origin));
     } catch (err) {
       if (err instanceof AppError) await this.#auditFailure(origin, workspaceId, issuer.id, err);
       throw err;
@@ -424,12 +424,15 @@ export class SsoService {
 
   async #apply(
     tx: Executor,
-    issuer: q.IssuerRow,
-    claims: Claims,
-    returnTo: string,
-    request: Request,
+    login: {
+      readonly issuer: q.IssuerRow;
+      readonly claims: Claims;
+      readonly returnTo: string;
+      readonly request: Request;
+    },
     origin: AuditOrigin,
   ): Promise<CompletedLogin> {
+    const { issuer, claims, returnTo, request } = login;
     const workspaceId = issuer.workspace_id;
     const settings = await this.settings(workspaceId, tx);
     const sub = String(claims.sub);
@@ -500,15 +503,23 @@ export class SsoService {
     const strings = claimStrings(claims, settings.roleClaims);
     const roles = rolesFromClaims(strings, settings.rolePrefix, workspaceId);
     const claimRoles = await this.#knownDomainsOnly(tx, workspaceId, roles.assignments);
-    await users.applySignIn(tx, workspaceId, user.id, { attributes, claimRoles, signedInAt: now }, origin);
-    const groups = await this.#d.groups.syncMappedMemberships(
+    await users.applySignIn(
       tx,
-      workspaceId,
-      user.id,
-      settings.groupMappings.map((m) => m.groupId),
-      groupsFromClaims(strings, settings.groupMappings),
+      { workspaceId, userId: user.id, attributes, claimRoles, signedInAt: now },
+      origin,
     );
-    if (identity) await q.touchIdentity(tx, issuer.id, sub, email ?? identity.email, now);
+    const groups = await this.#d.groups.syncMappedMemberships(tx, {
+      workspaceId,
+      userId: user.id,
+      managed: settings.groupMappings.map((m) => m.groupId),
+      granted: groupsFromClaims(strings, settings.groupMappings),
+    });
+    if (identity)
+      await q.touchIdentity(
+        tx,
+        { issuerId: issuer.id, subject: sub },
+        { email: email ?? identity.email, at: now },
+      );
     const session = await this.#d.webSessions.start(tx, user, 'sso', request);
     await recordAudit(
       tx,

@@ -21,10 +21,16 @@ export const usersModule = defineModule({
   uses: ['attributeDefinitions'],
   provides: ['users'],
   create: (services) => ({
-    users: new UserService(services.db, services.clock, () => services.domains, services.workspaces, {
-      maxEmailsPerCall: services.config.maxEmailsPerCall,
-      publicUrl: services.config.publicUrl,
-      attributeRules: () => services.attributeDefinitions,
+    users: new UserService({
+      db: services.db,
+      clock: services.clock,
+      domains: () => services.domains,
+      workspaces: services.workspaces,
+      options: {
+        maxEmailsPerCall: services.config.maxEmailsPerCall,
+        publicUrl: services.config.publicUrl,
+        attributeRules: () => services.attributeDefinitions,
+      },
     }),
   }),
   graphql: usersGraphql(),

@@ -7,8 +7,9 @@ import { withStatus } from '../../graphql/status.ts';
 import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
+import { encodeCursor } from './cursor.ts';
 import { prefetchUserFields } from './prefetch.ts';
-import { encodeCursor, type UserPage } from './queries/search.ts';
+import type { UserPage } from './queries/search.ts';
 import type { UserRow } from './queries/users.ts';
 
 /** The workspace a user-id argument is looked up in: the credential's, or any for site:admin (BOLA). */

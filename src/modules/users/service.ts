@@ -64,24 +64,20 @@ export class UserService {
   readonly #options: UserServiceOptions;
   #welcomeLink: WelcomeLinkIssuer | null = null;
 
-  constructor(
-    db: Db,
-    clock: Clock,
-    domains: () => DomainCatalog,
-    workspaces: WorkspaceService,
-    options: UserServiceOptions,
-  ) {
-    this.#db = db;
-    this.#clock = clock;
-    this.#domains = domains;
-    this.#workspaces = workspaces;
-    this.#options = options;
+  constructor(deps: {
+    readonly db: Db;
+    readonly clock: Clock;
+    readonly domains: () => DomainCatalog;
+    readonly workspaces: WorkspaceService;
+    readonly options: UserServiceOptions;
+  }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#domains = deps.domains;
+    this.#workspaces = deps.workspaces;
+    this.#options = deps.options;
   }
 
-  /**
-   * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
-   * ones, atomically. Any bad item fails the whole call, naming every bad item.
-   */
   /** One page of the workspace's users matching `filter`, in email order (keyset-paginated). */
   search(
     workspaceId: string,
@@ -92,6 +88,10 @@ export class UserService {
     return searchUsers(this.#db, workspaceId, { filter, first, after });
   }
 
+  /**
+   * createUsers (docs/api-contract.md §5): creates new emails and re-applies the given fields to existing
+   * ones, atomically. Any bad item fails the whole call, naming every bad item.
+   */
   async createUsers(
     workspaceId: string,
     input: CreateUsersInput,
@@ -298,7 +298,7 @@ export class UserService {
     origin: AuditOrigin,
   ): Promise<void> {
     await this.#inTransaction((tx) =>
-      this.applySignIn(tx, workspaceId, userId, { attributes, claimRoles: null }, origin),
+      this.applySignIn(tx, { workspaceId, userId, attributes, claimRoles: null }, origin),
     );
   }
 
@@ -311,15 +311,16 @@ export class UserService {
    */
   async applySignIn(
     tx: Executor,
-    workspaceId: string,
-    userId: string,
     changes: {
+      readonly workspaceId: string;
+      readonly userId: string;
       readonly attributes: readonly AttributeInput[];
       readonly claimRoles: readonly RoleAssignmentInput[] | null;
       readonly signedInAt?: Date;
     },
     origin: AuditOrigin,
   ): Promise<q.UserRow> {
+    const { workspaceId, userId } = changes;
     assertNoProblems(attributeProblems(changes.attributes, 'attributes'), 'attributes');
     if (changes.claimRoles)
       assertNoProblems(
@@ -530,6 +531,24 @@ export class UserService {
     db: Executor = this.#db,
   ): Promise<Map<string, q.StoredAttribute[]>> {
     return q.attributesOf(db, userIds);
+  }
+
+  /** Each user's role assignments (direct ones first, then those from groups), by user id. */
+  storedRoleAssignments(userIds: readonly string[]): Promise<Map<string, q.StoredAssignment[]>> {
+    return q.roleAssignmentsOf(this.#db, userIds);
+  }
+
+  /** The groups each user is a member of, by user id. */
+  groupIdsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return q.groupIdsOf(this.#db, userIds);
+  }
+
+  /**
+   * The users with these ids, whatever their workspace: for batch loading references that were
+   * already scoped (a group's members, an event's actor); `findMany` filters by workspace.
+   */
+  byIds(userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
+    return q.usersByIds(this.#db, userIds);
   }
 
   /** The user's role assignments, direct ones first, then those inherited from groups (read fresh). */

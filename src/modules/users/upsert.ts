@@ -184,7 +184,15 @@ export async function upsertUsersEach(
     const link = context.welcomeLink
       ? await context.welcomeLink(tx, { id: r.userId, workspace_id: workspaceId })
       : null;
-    welcomes.push(welcomeEmail(workspaceId, workspace.name, r.email, context.publicUrl, link));
+    welcomes.push(
+      welcomeEmail({
+        workspaceId,
+        workspaceName: workspace.name,
+        email: r.email,
+        publicUrl: context.publicUrl,
+        signInLink: link,
+      }),
+    );
   }
   await enqueueMessages(tx, welcomes, now);
   const events: AuditEvent[] = results

@@ -33,11 +33,11 @@ for (const backend of testBackends()) {
     before(async () => {
       smtp = await startSmtpServer();
       t = await startTestApp(backend);
-      sender = new OutboxSender(
-        t.app.services.db,
-        t.clock,
-        smtpMailer(smtp.url, 'Tessera <no-reply@tessera.test>'),
-        {
+      sender = new OutboxSender({
+        db: t.app.services.db,
+        clock: t.clock,
+        mailer: smtpMailer(smtp.url, 'Tessera <no-reply@tessera.test>'),
+        options: {
           maxAttempts: 3,
           retryBaseMs: 60_000,
           retryMaxMs: 3_600_000,
@@ -45,8 +45,8 @@ for (const backend of testBackends()) {
           pollMs: 20,
           random: () => 0.5,
         },
-        createLogger('silent'),
-      );
+        log: createLogger('silent'),
+      });
     });
     after(async () => {
       await t?.close();

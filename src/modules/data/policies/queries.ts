@@ -32,6 +32,12 @@ export interface StoredColumnPolicy {
   readonly updatedAt: Date;
 }
 
+/** The domain a column policy belongs to. */
+export interface DomainScope {
+  readonly workspaceId: string;
+  readonly domainId: string;
+}
+
 /** The column policies of a domain, by table then column. */
 export async function listColumnPolicies(
   db: Executor,
@@ -66,11 +72,11 @@ export async function listColumnPolicies(
  */
 export async function upsertColumnPolicy(
   db: Executor,
-  workspaceId: string,
-  domainId: string,
+  where: DomainScope,
   policy: Omit<StoredColumnPolicy, 'updatedAt'>,
   at: Date,
 ): Promise<void> {
+  const { workspaceId, domainId } = where;
   const tableColumns = JSON.stringify(policy.tableColumns);
   const values = {
     mask: policy.mask,
@@ -109,11 +115,11 @@ export async function upsertColumnPolicy(
 /** Deletes one column policy; false when there was none. */
 export async function deleteColumnPolicy(
   db: Executor,
-  workspaceId: string,
-  domainId: string,
+  where: DomainScope,
   table: { schema: string; name: string },
   column: string,
 ): Promise<boolean> {
+  const { workspaceId, domainId } = where;
   const result = await db
     .deleteFrom('data_column_policies')
     .where('workspace_id', '=', workspaceId)

@@ -87,11 +87,10 @@ export class PolicyService {
    */
   async setColumn(
     workspaceId: string,
-    domainId: string,
-    ref: TableRef,
-    input: ColumnPolicyInput,
+    change: { readonly domainId: string; readonly table: TableRef; readonly policy: ColumnPolicyInput },
     origin: AuditOrigin,
   ): Promise<StoredColumnPolicy> {
+    const { domainId, table: ref, policy: input } = change;
     const { domain, table } = await this.#table(workspaceId, domainId, ref);
     const connection = await this.#connections.load(workspaceId, domain.connectionId!);
     const discovered = await this.#connections.tryDiscover(connection);
@@ -170,7 +169,7 @@ export class PolicyService {
     };
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      await upsertColumnPolicy(tx, workspaceId, domainId, stored, now);
+      await upsertColumnPolicy(tx, { workspaceId, domainId }, stored, now);
       await recordAudit(tx, origin, {
         action: 'data.column_policy.set',
         workspaceId: workspaceId,
@@ -185,15 +184,14 @@ export class PolicyService {
   /** Removes one column's policy; NOT_FOUND when it has none. */
   async removeColumn(
     workspaceId: string,
-    domainId: string,
-    ref: TableRef,
-    column: string,
+    target: { readonly domainId: string; readonly table: TableRef; readonly column: string },
     origin: AuditOrigin,
   ): Promise<void> {
+    const { domainId, table: ref, column } = target;
     const { table } = await this.#table(workspaceId, domainId, ref);
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
-      if (!(await deleteColumnPolicy(tx, workspaceId, domainId, table, column.trim()))) {
+      if (!(await deleteColumnPolicy(tx, { workspaceId, domainId }, table, column.trim()))) {
         throw notFound(`The column ${table.schema}.${table.name}.${column.trim()} has no column policy`);
       }
       await recordAudit(tx, origin, {

@@ -16,6 +16,33 @@ export const DEFAULT_DATA_SETTINGS: WorkspaceDataSettings = {
   requireRowPolicies: false,
 };
 
+/** A workspace's data settings, read and changed (docs/data-access.md "Row policies"). */
+export class DataSettingsService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+
+  constructor(deps: { readonly db: Db; readonly clock: Clock }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  /** The workspace's settings; the defaults when it never changed them. */
+  read(workspaceId: string): Promise<WorkspaceDataSettings> {
+    return readDataSettings(this.#db, workspaceId);
+  }
+
+  /** Changes the given settings (an omitted one keeps its value), audited in the same transaction. */
+  update(workspaceId: string, input: DataSettingsInput, origin: AuditOrigin): Promise<WorkspaceDataSettings> {
+    return updateDataSettings({ db: this.#db, clock: this.#clock }, workspaceId, input, origin);
+  }
+}
+
+/** A change of data settings: an omitted (or null) field keeps its value. */
+export interface DataSettingsInput {
+  readonly rowPoliciesApplyToAdmins?: boolean | null;
+  readonly requireRowPolicies?: boolean | null;
+}
+
 export async function readDataSettings(db: Executor, workspaceId: string): Promise<WorkspaceDataSettings> {
   const row = await findDataSettingsRow(db, workspaceId);
   return row
@@ -30,7 +57,7 @@ export async function readDataSettings(db: Executor, workspaceId: string): Promi
 export async function updateDataSettings(
   { db, clock }: { readonly db: Db; readonly clock: Clock },
   workspaceId: string,
-  input: { rowPoliciesApplyToAdmins?: boolean | null; requireRowPolicies?: boolean | null },
+  input: DataSettingsInput,
   origin: AuditOrigin,
 ): Promise<WorkspaceDataSettings> {
   const now = clock.now();

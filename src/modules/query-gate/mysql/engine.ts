@@ -17,6 +17,7 @@ import { placeholderIndex, placeSlots, slotMarker, substituteMysqlPlaceholders }
 import {
   binary,
   compileMysqlPolicy,
+  type MysqlPolicyCompilation,
   type Parser,
   type Placeholder,
   parseOne,
@@ -48,7 +49,6 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
   const state = new GateState();
   const placeholders: Placeholder[] = [];
   const parameters = new QueryParameters(request, substituted.uses);
-  const parsePolicyOnce = (policy: string): MyNode => parsedPolicy(parser, policy);
   const walker = new MyQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (item, schema, name) => {
@@ -74,7 +74,7 @@ export async function rewriteMysql(request: GateRequest): Promise<RewrittenQuery
       }
       if (table.policy !== null) state.addPolicy(table, table.policy);
       state.addMasks(table);
-      const body = wrapperBody(parser, table, request, state, placeholders);
+      const body = wrapperBody(parser, table, request, { state, placeholders });
       const { db: _db, table: _table, as: _as, ...rest } = item;
       return {
         expr: { ast: body, parentheses: true },
@@ -116,19 +116,12 @@ function wrapperBody(
   parser: Parser,
   table: GateTable,
   request: GateRequest,
-  state: GateState,
-  placeholders: Placeholder[],
-  binder?: Parameters<typeof compileMysqlPolicy>[6],
+  into: Pick<MysqlPolicyCompilation, 'state' | 'placeholders' | 'binder'>,
 ): MyNode {
   const compile = (text: string) =>
     compileMysqlPolicy(
-      (policy) => parsedPolicy(parser, policy),
       { ...table, policy: text },
-      request,
-      state,
-      placeholders,
-      undefined,
-      binder,
+      { parse: (policy) => parsedPolicy(parser, policy), request, ...into },
     );
   const where = table.policy === null ? null : compile(table.policy);
   const select = policySelect(table, where);
@@ -262,7 +255,11 @@ function verifyOutput(
       let wrapper = expected.get(table);
       if (wrapper === undefined) {
         const own: Placeholder[] = [];
-        wrapper = expectedWrapper(parser, wrapperBody(parser, table, request, new GateState(), own), own);
+        wrapper = expectedWrapper(
+          parser,
+          wrapperBody(parser, table, request, { state: new GateState(), placeholders: own }),
+          own,
+        );
         expected.set(table, wrapper);
       }
       return wrapper;
@@ -283,7 +280,8 @@ function standaloneChecks(parser: Parser, request: GateRequest, applied: Rewritt
     const table = request.tables.find((t) => t.schema === read.schema && t.name === read.name);
     if (table === undefined || !isWrappedMysql(table, request.applyPolicies)) continue;
     // Sample values: the check is prepared, never run, and must not bind the user's values twice.
-    checks.add(print(parser, wrapperBody(parser, table, request, new GateState(), [], sampleBinding)));
+    const into = { state: new GateState(), placeholders: [], binder: sampleBinding };
+    checks.add(print(parser, wrapperBody(parser, table, request, into)));
   }
   return [...checks];
 }
@@ -302,14 +300,13 @@ export async function validateMysqlPolicy(
     columns,
     (a, b) => a.toLowerCase() === b.toLowerCase(),
     (noteColumn) =>
-      compileMysqlPolicy(
-        (text) => parsePolicy(parser, text),
-        target,
-        { defaultSchema: 'tessera_validation', user },
-        new GateState(),
-        [],
-        noteColumn,
-        sampleBinding,
-      ),
+      compileMysqlPolicy(target, {
+        parse: (text) => parsePolicy(parser, text),
+        request: { defaultSchema: 'tessera_validation', user },
+        state: new GateState(),
+        placeholders: [],
+        onColumn: noteColumn,
+        binder: sampleBinding,
+      }),
   );
 }

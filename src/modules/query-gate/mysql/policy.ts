@@ -1,7 +1,7 @@
 import type mysqlGrammar from 'node-sql-parser/build/mysql.js';
 import { echo } from '../../../errors.ts';
 import { queryRefused } from '../errors.ts';
-import { type BoundValue, bindPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import { bindPolicyFunction, type PolicyBinder, type PolicyFunction } from '../policy-functions.ts';
 import { checkParamCount, type GateState } from '../state.ts';
 import type { GateRequest, GateTable } from '../types.ts';
 import { lexMysql } from './lex.ts';
@@ -56,18 +56,25 @@ export function parsePolicy(parser: Parser, policy: string): MyNode {
   return select.where;
 }
 
-/** Walks a policy with the policy walker; returns its WHERE expression with placeholders. */
-export function compileMysqlPolicy(
-  parsePolicyText: (policy: string) => MyNode,
-  table: GateTable,
-  request: Pick<GateRequest, 'defaultSchema' | 'user'>,
-  state: GateState,
-  placeholders: Placeholder[],
-  onColumn?: (name: string) => void,
-  binder: (fn: PolicyFunction, key: string | null) => BoundValue = (fn, key) =>
-    bindPolicyFunction(fn, key, request.user),
-): MyNode {
-  const expression = parsePolicyText(table.policy ?? '');
+/** What compiling a MySQL policy reads and where it writes. */
+export interface MysqlPolicyCompilation {
+  /** Parses a policy's text (the rewrite parses each text once per request). */
+  readonly parse: (policy: string) => MyNode;
+  readonly request: Pick<GateRequest, 'defaultSchema' | 'user'>;
+  readonly state: GateState;
+  /** Receives every `?` the policy compiles to, in order. */
+  readonly placeholders: Placeholder[];
+  /** Told each column of the policy's own table (the save-time check lists them). */
+  readonly onColumn?: ((name: string) => void) | undefined;
+  /** Binds each compat call; the user's own values unless set. */
+  readonly binder?: PolicyBinder | undefined;
+}
+
+/** Walks a table's policy with the policy walker; returns its WHERE expression with placeholders. */
+export function compileMysqlPolicy(table: GateTable, compilation: MysqlPolicyCompilation): MyNode {
+  const { parse, request, state, placeholders, onColumn } = compilation;
+  const binder = compilation.binder ?? ((fn, key) => bindPolicyFunction(fn, key, request.user));
+  const expression = parse(table.policy ?? '');
   const bind = (call: MyNode, fn: PolicyFunction) => {
     const key = policyFunctionKey(call, fn);
     if (key !== null) state.useAttribute(key);

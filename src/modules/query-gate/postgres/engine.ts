@@ -194,15 +194,13 @@ export async function validatePostgresPolicy(
     columns,
     (a, b) => a === b,
     (noteColumn) =>
-      compilePolicy(
-        parsePolicyExpression(policy),
-        target,
-        { defaultSchema: table?.schema ?? 'public', user },
-        new GateState(),
+      compilePolicy(parsePolicyExpression(policy), target, {
+        request: { defaultSchema: table?.schema ?? 'public', user },
+        state: new GateState(),
         // Casts to the table's own schema's types (enums, domains) are allowed, as at rewrite time.
-        new Set(table === undefined ? [] : [table.schema]),
-        noteColumn,
-        sampleBinding,
-      ),
+        domainSchemas: new Set(table === undefined ? [] : [table.schema]),
+        onColumn: noteColumn,
+        binder: sampleBinding,
+      }),
   );
 }

@@ -1,22 +1,37 @@
 import { AppError, echo } from '../../../errors.ts';
 import { queryRefused } from '../errors.ts';
-import { type BoundValue, bindPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
+import {
+  type BoundValue,
+  bindPolicyFunction,
+  type PolicyBinder,
+  type PolicyFunction,
+} from '../policy-functions.ts';
 import type { GateState } from '../state.ts';
 import type { GateRequest, GateTable } from '../types.ts';
 import { isObject, type PgNode } from './nodes.ts';
 import { PgPolicyWalker } from './policy-walk.ts';
 
+/** What compiling a PostgreSQL policy reads and where it writes. */
+export interface PgPolicyCompilation {
+  readonly request: Pick<GateRequest, 'defaultSchema' | 'user'>;
+  /** Receives the policy's parameters and the attributes it reads. */
+  readonly state: GateState;
+  /** Schemas whose types a cast in the policy may name. */
+  readonly domainSchemas: ReadonlySet<string>;
+  /** Told each column of the policy's own table (the save-time check lists them). */
+  readonly onColumn?: ((name: string) => void) | undefined;
+  /** Binds each compat call; the user's own values unless set. */
+  readonly binder?: PolicyBinder | undefined;
+}
+
 /** Walks a policy with the policy walker: its tables are qualified, its compat calls become parameters. */
 export function compilePolicy(
   expression: PgNode,
   table: GateTable,
-  request: Pick<GateRequest, 'defaultSchema' | 'user'>,
-  state: GateState,
-  domainSchemas: ReadonlySet<string>,
-  onColumn?: (name: string) => void,
-  binder: (fn: PolicyFunction, key: string | null) => BoundValue = (fn, key) =>
-    bindPolicyFunction(fn, key, request.user),
+  compilation: PgPolicyCompilation,
 ): PgNode {
+  const { request, state, domainSchemas, onColumn } = compilation;
+  const binder = compilation.binder ?? ((fn, key) => bindPolicyFunction(fn, key, request.user));
   const bind = (call: PgNode, fn: PolicyFunction): BoundValue => {
     const key = policyFunctionKey(call, fn);
     if (key !== null) state.useAttribute(key);

@@ -72,7 +72,11 @@ export class PolicyTemplates {
       tree = parsePolicyExpression(text);
       this.parsed.set(text, tree);
     }
-    return compilePolicy(structuredClone(tree), table, this.request, state, this.domainSchemas);
+    return compilePolicy(structuredClone(tree), table, {
+      request: this.request,
+      state,
+      domainSchemas: this.domainSchemas,
+    });
   }
 }
 

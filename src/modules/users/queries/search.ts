@@ -1,8 +1,8 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Database, Executor } from '../../../db/index.ts';
 import { badInput } from '../../../errors.ts';
-import { unstorableText } from '../../../text.ts';
 import { holdsRoleThroughGroup, isGroupMember } from '../../groups/queries.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { UserRow } from './users.ts';
 
 export interface AttributeFilter {
@@ -199,26 +199,6 @@ function matchingAllAttributes(
     'in',
     rest.reduce((all, probe) => all.intersect(probe), first!),
   );
-}
-
-export function encodeCursor(email: string, id: string): string {
-  return Buffer.from(JSON.stringify([email, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): readonly [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // A forged cursor could carry text the database refuses (NUL): not a cursor we returned.
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      parsed.every((p) => typeof p === 'string' && unstorableText(p) === null)
-    )
-      return parsed as [string, string];
-  } catch {
-    // fall through to the error below
-  }
-  throw badInput('after is not a cursor this API returned');
 }
 
 /**
