@@ -4,13 +4,18 @@
 import { execFileSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import { type ExampleHost, startExampleHost } from '../../examples/host/server.ts';
-import { DEMO_POLICIES, DEMO_USERS, DEMO_WAREHOUSE_SQL } from '../../src/modules/data/demo.ts';
+import {
+  DEMO_COLUMN_POLICY,
+  DEMO_POLICIES,
+  DEMO_USERS,
+  DEMO_WAREHOUSE_SQL,
+} from '../../src/modules/data/demo.ts';
 import { ROLE_IDS } from '../../src/modules/roles/roles.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
 export const DEMO_TITLE = 'Sales overview';
-/** A VIEWER of the demo domain, same tenant and regions as Alice. */
+/** A VIEWER of the demo domain, same tenant and regions as Alice, but customer names masked (pii none). */
 export const VIEWER = 'vera@acme.example';
 
 export interface DemoTile {
@@ -140,6 +145,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
         userAttributes: [
           { key: 'tenant_id', value: vera.tenant },
           { key: 'regions', value: JSON.stringify(vera.regions) },
+          { key: 'pii', value: 'none' },
         ],
       },
     });
@@ -157,19 +163,42 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       { input: { allowedEmbedOrigins: [host.url] } },
     );
 
-    // One schema per demo user: views that hold only the rows the row policies give that user.
+    // One schema per demo user: views that hold only the rows the row policies give that user,
+    // with the column policy's mask applied where its condition does not hold for them.
     await warehouse.exec(DEMO_WAREHOUSE_SQL);
-    const users = [...DEMO_USERS, { email: VIEWER, tenant: vera.tenant, regions: vera.regions }];
+    const users = [...DEMO_USERS, { email: VIEWER, tenant: vera.tenant, regions: vera.regions, pii: 'none' }];
+    const columnsOf = async (table: string) =>
+      (
+        await warehouse.query<{ column_name: string }>(
+          `select column_name from information_schema.columns where table_schema = 'public' and table_name = $1 order by ordinal_position`,
+          [table],
+        )
+      ).rows.map((r) => r.column_name);
     for (const [i, u] of users.entries()) {
-      await warehouse.exec(`create schema u${i}`);
-      for (const [table, policy] of Object.entries(DEMO_POLICIES)) {
-        const where = policy
+      const written = (expression: string) =>
+        expression
           .replace(/USER_ATTRIBUTE\('tenant_id'\)/g, sqlText(u.tenant))
+          .replace(/USER_ATTRIBUTE\('pii'\)/g, sqlText(u.pii))
           .replace(
             /USER_ATTRIBUTE_STR_LIST\('regions'\)/g,
             `ARRAY[${u.regions.map(sqlText).join(', ')}]::text[]`,
           );
-        await warehouse.exec(`create view u${i}.${table} as select * from public.${table} where ${where}`);
+      await warehouse.exec(`create schema u${i}`);
+      for (const [table, policy] of Object.entries(DEMO_POLICIES)) {
+        const { column, condition, maskText } = DEMO_COLUMN_POLICY;
+        const projection =
+          table === DEMO_COLUMN_POLICY.table
+            ? (await columnsOf(table))
+                .map((c) =>
+                  c === column
+                    ? `case when ${written(condition)} then ${c} else ${sqlText(maskText)} end as ${c}`
+                    : c,
+                )
+                .join(', ')
+            : '*';
+        await warehouse.exec(
+          `create view u${i}.${table} as select ${projection} from public.${table} where ${written(policy)}`,
+        );
       }
     }
     const schemaOf = (email: string) => {
