@@ -9,6 +9,7 @@ import {
   DASHBOARD_FIELDS,
   DOCS_ADD_SHARING,
   DOCS_REMOVE_SHARING,
+  exportCsv,
   parametersSupported,
   tileResult,
   updateDashboard,
@@ -459,13 +460,4 @@ for (const leg of warehouseLegs()) {
       assert.equal((await exportCsv(t, users.alice!.token, dashboardId, 'nope')).status, 404);
     });
   });
-}
-
-async function exportCsv(t: TestApp, token: string, dashboardId: string, tileId: string, query = '') {
-  return t.app.fetch(
-    new Request(`http://tessera.test/dashboards/${dashboardId}/tiles/${tileId}/export.csv${query}`, {
-      headers: { authorization: `Bearer ${token}` },
-    }),
-    { ip: '127.0.0.1' },
-  );
 }

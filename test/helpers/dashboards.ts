@@ -72,3 +72,13 @@ export async function parametersSupported(t: TestApp, token: string, dashboardId
   const r = await tileResult(t, token, dashboardId, tileId);
   return r.code !== 'QUERY_REFUSED' || !/not supported/.test(r.body.errors?.[0]?.message ?? '');
 }
+
+/** `GET /dashboards/<id>/tiles/<tileId>/export.csv` with a bearer credential, in process. */
+export async function exportCsv(t: TestApp, token: string, dashboardId: string, tileId: string, query = '') {
+  return t.app.fetch(
+    new Request(`http://tessera.test/dashboards/${dashboardId}/tiles/${tileId}/export.csv${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+    { ip: '127.0.0.1' },
+  );
+}
