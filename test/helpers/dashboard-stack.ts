@@ -4,13 +4,18 @@
 import { execFileSync } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import { type ExampleHost, startExampleHost } from '../../examples/host/server.ts';
-import { DEMO_POLICIES, DEMO_USERS, DEMO_WAREHOUSE_SQL } from '../../src/modules/data/demo.ts';
+import {
+  DEMO_COLUMN_POLICY,
+  DEMO_POLICIES,
+  DEMO_USERS,
+  DEMO_WAREHOUSE_SQL,
+} from '../../src/modules/data/demo.ts';
 import { ROLE_IDS } from '../../src/modules/roles/roles.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
 export const DEMO_TITLE = 'Sales overview';
-/** A VIEWER of the demo domain, same tenant and regions as Alice. */
+/** A VIEWER of the demo domain, same tenant and regions as Alice, but customer names masked (pii none). */
 export const VIEWER = 'vera@acme.example';
 
 export interface DemoTile {
@@ -38,17 +43,67 @@ export interface DashboardStack {
   readonly dashboard: DemoDashboard;
   /** A copy of the demo with a `region` select filter that its "Orders in region" tile uses. */
   readonly filtered: DemoDashboard;
+  /** A dashboard with a date-range filter (`period`) and a text filter (`customer`), tiles over each. */
+  readonly explore: DemoDashboard;
   gql(query: string, variables?: Record<string, unknown>): Promise<Record<string, any>>;
-  /** The rows `sql` returns for a demo user, from their tenant's rows only, with filter values bound. */
+  /**
+   * The rows `sql` returns for a demo user, from their tenant's rows only, with the values of
+   * `dashboard`'s filters bound (the demo dashboard's when omitted).
+   */
   expected(
     email: string,
     sql: string,
     filters?: ReadonlyMap<string, readonly string[]>,
+    dashboard?: DemoDashboard,
   ): Promise<unknown[][]>;
   stop(): Promise<void>;
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** "Sales explorer": a date range and a free-text customer name, each narrowing its own tiles. */
+const EXPLORE = (domainId: string) => ({
+  title: 'Sales explorer',
+  domainId,
+  filters: [
+    { id: 'period', label: 'Period', type: 'DATE_RANGE', defaultValues: ['2026-01-01', '2026-12-31'] },
+    { id: 'customer', label: 'Customer name', type: 'TEXT' },
+  ],
+  tiles: [
+    {
+      id: 'period_revenue',
+      title: 'Revenue in period',
+      sql: 'select sum(amount) as revenue from orders where ordered_at >= CAST({{period_from}} AS date) and ordered_at <= CAST({{period_to}} AS date)',
+      visualization: 'NUMBER',
+      bindings: { y: ['revenue'] },
+      position: { x: 0, y: 0, w: 3, h: 2 },
+    },
+    {
+      id: 'period_orders',
+      title: 'Orders in period',
+      sql: 'select id, ordered_at, amount from orders where ordered_at >= CAST({{period_from}} AS date) and ordered_at <= CAST({{period_to}} AS date) order by ordered_at, id',
+      visualization: 'TABLE',
+      bindings: { y: ['amount'] },
+      position: { x: 3, y: 0, w: 9, h: 4 },
+    },
+    {
+      id: 'customer_orders',
+      title: 'Orders of the customer',
+      sql: 'select count(*) as orders from orders o join customers c on c.id = o.customer_id where c.name = {{customer}}',
+      visualization: 'NUMBER',
+      bindings: { y: ['orders'] },
+      position: { x: 0, y: 4, w: 3, h: 2 },
+    },
+    {
+      id: 'customer_amounts',
+      title: 'Amounts of the customer',
+      sql: 'select o.id, o.amount from orders o join customers c on c.id = o.customer_id where c.name = {{customer}} order by o.id',
+      visualization: 'TABLE',
+      bindings: { y: ['amount'] },
+      position: { x: 3, y: 4, w: 9, h: 4 },
+    },
+  ],
+});
 
 export async function startDashboardStack(): Promise<DashboardStack> {
   await ensureWebBuilt();
@@ -132,6 +187,12 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     );
     if (created.createDashboard.status.code !== 'OK') throw new Error(JSON.stringify(created));
     const filtered = await read(created.createDashboard.dashboard.id);
+    const explored = await gql(
+      'mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { status { code message } dashboard { id } } }',
+      { input: EXPLORE(dashboard.domainId) },
+    );
+    if (explored.createDashboard.status.code !== 'OK') throw new Error(JSON.stringify(explored));
+    const explore = await read(explored.createDashboard.dashboard.id);
     const vera = DEMO_USERS[0];
     await gql('mutation($input: CreateUsersInput!) { createUsers(input: $input) { status { code } } }', {
       input: {
@@ -140,6 +201,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
         userAttributes: [
           { key: 'tenant_id', value: vera.tenant },
           { key: 'regions', value: JSON.stringify(vera.regions) },
+          { key: 'pii', value: 'none' },
         ],
       },
     });
@@ -157,19 +219,42 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       { input: { allowedEmbedOrigins: [host.url] } },
     );
 
-    // One schema per demo user: views that hold only the rows the row policies give that user.
+    // One schema per demo user: views that hold only the rows the row policies give that user,
+    // with the column policy's mask applied where its condition does not hold for them.
     await warehouse.exec(DEMO_WAREHOUSE_SQL);
-    const users = [...DEMO_USERS, { email: VIEWER, tenant: vera.tenant, regions: vera.regions }];
+    const users = [...DEMO_USERS, { email: VIEWER, tenant: vera.tenant, regions: vera.regions, pii: 'none' }];
+    const columnsOf = async (table: string) =>
+      (
+        await warehouse.query<{ column_name: string }>(
+          `select column_name from information_schema.columns where table_schema = 'public' and table_name = $1 order by ordinal_position`,
+          [table],
+        )
+      ).rows.map((r) => r.column_name);
     for (const [i, u] of users.entries()) {
-      await warehouse.exec(`create schema u${i}`);
-      for (const [table, policy] of Object.entries(DEMO_POLICIES)) {
-        const where = policy
+      const written = (expression: string) =>
+        expression
           .replace(/USER_ATTRIBUTE\('tenant_id'\)/g, sqlText(u.tenant))
+          .replace(/USER_ATTRIBUTE\('pii'\)/g, sqlText(u.pii))
           .replace(
             /USER_ATTRIBUTE_STR_LIST\('regions'\)/g,
             `ARRAY[${u.regions.map(sqlText).join(', ')}]::text[]`,
           );
-        await warehouse.exec(`create view u${i}.${table} as select * from public.${table} where ${where}`);
+      await warehouse.exec(`create schema u${i}`);
+      for (const [table, policy] of Object.entries(DEMO_POLICIES)) {
+        const { column, condition, maskText } = DEMO_COLUMN_POLICY;
+        const projection =
+          table === DEMO_COLUMN_POLICY.table
+            ? (await columnsOf(table))
+                .map((c) =>
+                  c === column
+                    ? `case when ${written(condition)} then ${c} else ${sqlText(maskText)} end as ${c}`
+                    : c,
+                )
+                .join(', ')
+            : '*';
+        await warehouse.exec(
+          `create view u${i}.${table} as select ${projection} from public.${table} where ${written(policy)}`,
+        );
       }
     }
     const schemaOf = (email: string) => {
@@ -177,9 +262,10 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       if (i < 0) throw new Error(`not a demo user: ${email}`);
       return `u${i}`;
     };
-    const filterValues = (filters?: ReadonlyMap<string, readonly string[]>) => {
+    // Filters of one dashboard only: two dashboards may give one filter id different types.
+    const filterValues = (board: DemoDashboard, filters?: ReadonlyMap<string, readonly string[]>) => {
       const values = new Map<string, unknown>();
-      for (const f of [...dashboard.filters, ...filtered.filters]) {
+      for (const f of board.filters) {
         // An untouched filter is sent with its default values, as the page does.
         const given = filters?.get(f.id);
         const v = given && given.length > 0 ? given : f.defaultValues;
@@ -196,9 +282,10 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       host,
       dashboard,
       filtered,
+      explore,
       gql,
-      async expected(email, sql, filters) {
-        const values = filterValues(filters);
+      async expected(email, sql, filters, board = dashboard) {
+        const values = filterValues(board, filters);
         const params: unknown[] = [];
         // A list filter (`x IN ({{list}})`) is bound one parameter per value, as MySQL's gate binds it.
         const bound = sql.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => {

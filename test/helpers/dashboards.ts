@@ -67,8 +67,12 @@ export async function tileResult(
   };
 }
 
-/** Whether QueryService binds `{{name}}` parameters yet (it refuses them until the gate does). */
-export async function parametersSupported(t: TestApp, token: string, dashboardId: string, tileId: string) {
-  const r = await tileResult(t, token, dashboardId, tileId);
-  return r.code !== 'QUERY_REFUSED' || !/not supported/.test(r.body.errors?.[0]?.message ?? '');
+/** `GET /dashboards/<id>/tiles/<tileId>/export.csv` with a bearer credential, in process. */
+export async function exportCsv(t: TestApp, token: string, dashboardId: string, tileId: string, query = '') {
+  return t.app.fetch(
+    new Request(`http://tessera.test/dashboards/${dashboardId}/tiles/${tileId}/export.csv${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+    { ip: '127.0.0.1' },
+  );
 }

@@ -20,7 +20,7 @@ export interface WarehouseLeg {
 export interface Warehouse {
   readonly settings: Record<string, unknown>;
   /** Runs SQL on the warehouse directly, with full rights (to count rows behind the gate's back). */
-  raw(sql: string): Promise<Record<string, unknown>[]>;
+  raw(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   drop(): Promise<void>;
 }
 
@@ -33,10 +33,14 @@ export function warehouseLegs(): WarehouseLeg[] {
         await data().warehouses.load(name, sql);
         return {
           settings: { engine: 'pglite', database: name },
-          raw: async (text) => {
+          raw: async (text, params) => {
             const h = await data().warehouses.acquire(name);
             try {
-              return (await h.serialize(() => h.pglite.query<Record<string, unknown>>(text))).rows;
+              return (
+                await h.serialize(() =>
+                  h.pglite.query<Record<string, unknown>>(text, params ? [...params] : []),
+                )
+              ).rows;
             } finally {
               await h.release();
             }
@@ -52,11 +56,11 @@ export function warehouseLegs(): WarehouseLeg[] {
       engine: 'postgres',
       open: async (_data, sql) => {
         const scratch = await createScratchPostgresDatabase(pgUrl);
-        const raw = async (text: string) => {
+        const raw = async (text: string, params?: readonly unknown[]) => {
           const c = new pg.Client({ connectionString: scratch.url });
           await c.connect();
           try {
-            const r = await c.query(text);
+            const r = params ? await c.query(text, [...params]) : await c.query(text);
             return (Array.isArray(r) ? r.at(-1)!.rows : r.rows) as Record<string, unknown>[];
           } finally {
             await c.end();
@@ -74,10 +78,10 @@ export function warehouseLegs(): WarehouseLeg[] {
       open: async (_data, sql) => {
         const scratch = await createScratchMysqlDatabase(myUrl);
         const mysql = await import('mysql2/promise');
-        const raw = async (text: string) => {
+        const raw = async (text: string, params?: readonly unknown[]) => {
           const c = await mysql.createConnection({ uri: scratch.url, multipleStatements: true });
           try {
-            const [rows] = await c.query(text);
+            const [rows] = params ? await c.query(text, [...params]) : await c.query(text);
             return (Array.isArray(rows) ? rows : []) as Record<string, unknown>[];
           } finally {
             await c.end();

@@ -95,7 +95,7 @@ export function demoCommand(): CliCommand {
   return {
     name: 'demo',
     summary:
-      'Load a three-tenant demo warehouse, a domain with row policies, three users and a dashboard (idempotent).',
+      'Load a three-tenant demo warehouse, a domain with row and column policies, three users and a dashboard (idempotent).',
     usage: 'tessera demo [--workspace ID] [--json]',
     options: [workspaceOption, jsonOption],
     async run(args, env) {
@@ -113,10 +113,10 @@ export function demoCommand(): CliCommand {
           [
             `Demo loaded in workspace ${demo.workspaceId}.`,
             `  connection ${demo.connectionId} (pglite warehouse "demo": orders, customers, regions)`,
-            `  domain     ${demo.domainId} (row policies on tenant_id and regions)`,
+            `  domain     ${demo.domainId} (row policies on tenant_id and regions; customers.name masked unless pii=allowed)`,
             ...demo.users.map(
               (u) =>
-                `  user       ${u.email.padEnd(24)} tenant_id=${u.tenant} regions=${JSON.stringify(u.regions)}`,
+                `  user       ${u.email.padEnd(24)} tenant_id=${u.tenant} regions=${JSON.stringify(u.regions)} pii=${u.pii}`,
             ),
             `  dashboard  ${demo.dashboardId} ("Sales overview", 6 tiles: /embed/dashboards/${demo.dashboardId})`,
             '',

@@ -39,17 +39,37 @@ export const DEMO_POLICIES: Record<string, string> = {
   regions: "code = ANY(USER_ATTRIBUTE_STR_LIST('regions'))",
 };
 
+/**
+ * The demo's column policy (docs/data-access.md "Column policies"): customer names are personal
+ * data, shown only to users whose `pii` attribute is `allowed`; everyone else reads the fixed text
+ * instead, in every tile, filter option, export and ad-hoc query.
+ */
+export const DEMO_COLUMN_POLICY = {
+  table: 'customers',
+  column: 'name',
+  mask: 'TEXT',
+  maskText: '(hidden)',
+  condition: "USER_ATTRIBUTE('pii') = 'allowed'",
+} as const;
+
+/** Every demo user has a `pii` value, so the column policy's condition never lacks its attribute. */
 export const DEMO_USERS = [
-  { email: 'alice@acme.example', tenant: 'acme', regions: ['DE', 'FR'] },
-  { email: 'bob@globex.example', tenant: 'globex', regions: ['US'] },
-  { email: 'carol@initech.example', tenant: 'initech', regions: ['DE', 'JP'] },
+  { email: 'alice@acme.example', tenant: 'acme', regions: ['DE', 'FR'], pii: 'allowed' },
+  { email: 'bob@globex.example', tenant: 'globex', regions: ['US'], pii: 'none' },
+  { email: 'carol@initech.example', tenant: 'initech', regions: ['DE', 'JP'], pii: 'none' },
 ] as const;
 
 export interface DemoSetup {
   readonly workspaceId: string;
   readonly connectionId: string;
   readonly domainId: string;
-  readonly users: readonly { email: string; userId: string; tenant: string; regions: readonly string[] }[];
+  readonly users: readonly {
+    email: string;
+    userId: string;
+    tenant: string;
+    regions: readonly string[];
+    pii: string;
+  }[];
   /** The "Sales overview" dashboard over the domain (docs/dashboards.md "The demo dashboard"). */
   readonly dashboardId: string;
 }
@@ -57,8 +77,9 @@ export interface DemoSetup {
 const CLI_ORIGIN: AuditOrigin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
 
 /**
- * `tessera demo`: a `pglite` warehouse with three tenants, a domain with row policies, three
- * EXPLORER users with different attributes, and a six-tile dashboard over the domain. Running it again changes nothing that already exists.
+ * `tessera demo`: a `pglite` warehouse with three tenants, a domain with row policies and a
+ * column policy on customer names, three EXPLORER users with different attributes, and a six-tile
+ * dashboard over the domain. Running it again changes nothing that already exists.
  */
 export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: string): Promise<DemoSetup> {
   const connection =
@@ -91,6 +112,12 @@ export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: 
         CLI_ORIGIN,
       );
   }
+  const { table, ...columnPolicy } = DEMO_COLUMN_POLICY;
+  const masked = (await data.policies.columnPolicies(workspaceId, domain)).some(
+    (p) => p.table === table && p.column === columnPolicy.column,
+  );
+  if (!masked)
+    await data.policies.setColumn(workspaceId, domain.id, { name: table }, columnPolicy, CLI_ORIGIN);
   const users = [];
   for (const u of DEMO_USERS) {
     const [result] = await app.services.users.createUsers(
@@ -101,11 +128,12 @@ export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: 
         userAttributes: [
           { key: 'tenant_id', value: u.tenant },
           { key: 'regions', value: JSON.stringify(u.regions) },
+          { key: 'pii', value: u.pii },
         ],
       },
       CLI_ORIGIN,
     );
-    users.push({ email: u.email, userId: result!.userId, tenant: u.tenant, regions: u.regions });
+    users.push({ email: u.email, userId: result!.userId, tenant: u.tenant, regions: u.regions, pii: u.pii });
   }
   const dashboard = await app.services.dashboards.ensureDemo(workspaceId, domain.id, CLI_ORIGIN);
   return { workspaceId, connectionId: connection.id, domainId: domain.id, users, dashboardId: dashboard.id };
