@@ -88,6 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       graphql,
       log,
       metrics,
+      maxBodyBytes: config.maxBodyBytes,
       authenticate: (request, ctx) => authenticateRequest(all, request, ctx),
     });
     return {

@@ -75,10 +75,10 @@ export const READ_MODELS: readonly ReadModel[] = [
   },
   {
     file: 'src/modules/sessions/impersonation-facts.ts',
-    reads: ['access_keys', 'users', 'auth_failure_counters'],
+    reads: ['access_keys', 'users', 'attribute_definitions', 'auth_failure_counters'],
     why:
-      'every impersonation checks the key, the user and the rate-limit counters; concurrent ' +
-      'attempts share one group-committed statement',
+      'every impersonation checks the key, the user, the definitions of its transient attributes ' +
+      'and the rate-limit counters; concurrent attempts share one group-committed statement',
   },
   {
     file: 'src/modules/sessions/session-state.ts',

@@ -24,10 +24,39 @@ export function laneOf(body: string | null, search: URLSearchParams): DbScope['l
     }
   }
   if (typeof query !== 'string' || !query.includes('impersonateUser')) return 'main';
+  const name = typeof operationName === 'string' ? operationName : '';
+  // A backend sends the same document over and over: it is parsed for its lane once.
+  const cacheable = query.length <= MAX_CACHED_QUERY_LENGTH;
+  const cached = cacheable ? decided.get(name)?.get(query) : undefined;
+  if (cached) return cached;
+  const lane = laneOfDocument(query, name);
+  if (cacheable) {
+    if (decidedCount >= MAX_CACHED_DECISIONS) {
+      decided.clear();
+      decidedCount = 0;
+    }
+    let byQuery = decided.get(name);
+    if (!byQuery) {
+      byQuery = new Map();
+      decided.set(name, byQuery);
+    }
+    byQuery.set(query, lane);
+    decidedCount++;
+  }
+  return lane;
+}
+
+/** The lanes already decided, by operation name and document text (bounded; cleared when full). */
+const decided = new Map<string, Map<string, DbScope['lane']>>();
+let decidedCount = 0;
+const MAX_CACHED_DECISIONS = 500;
+const MAX_CACHED_QUERY_LENGTH = 4096;
+
+function laneOfDocument(query: string, operationName: string): DbScope['lane'] {
   try {
     const operations = parse(query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
     const operation =
-      typeof operationName === 'string' && operationName !== ''
+      operationName !== ''
         ? operations.find((o) => o.name?.value === operationName)
         : operations.length === 1
           ? operations[0]

@@ -1,5 +1,7 @@
 import {
   type DocumentNode,
+  type FieldNode,
+  type GraphQLField,
   type GraphQLInputType,
   type GraphQLSchema,
   getArgumentValues,
@@ -31,6 +33,62 @@ export interface ListLimitViolation {
   readonly items: number;
 }
 
+/** A field with arguments, found by walking the operation once: what the check reads per request. */
+interface ArgumentSite {
+  readonly node: FieldNode;
+  readonly field: GraphQLField<unknown, unknown>;
+  readonly parentName: string;
+}
+
+/**
+ * The fields with arguments of each operation of a document, in walk order. Yoga hands every
+ * request of the same text the same parsed document, so the schema walk runs once per document
+ * and a request only coerces the arguments it already knows are there.
+ */
+const sitesBySchema = new WeakMap<
+  GraphQLSchema,
+  WeakMap<DocumentNode, Map<OperationDefinitionNode, readonly ArgumentSite[]>>
+>();
+
+function argumentSites(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): readonly ArgumentSite[] {
+  let byDocument = sitesBySchema.get(schema);
+  if (!byDocument) {
+    byDocument = new WeakMap();
+    sitesBySchema.set(schema, byDocument);
+  }
+  let byOperation = byDocument.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    byDocument.set(document, byOperation);
+  }
+  let sites = byOperation.get(operation);
+  if (sites) return sites;
+  const found: ArgumentSite[] = [];
+  const typeInfo = new TypeInfo(schema);
+  // Fragments are walked where they are defined: every fragment of a valid document is used.
+  const definitions = document.definitions.filter(
+    (d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION,
+  );
+  visit(
+    { kind: Kind.DOCUMENT, definitions },
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (!field || !parent || field.args.length === 0) return;
+        found.push({ node, field, parentName: parent.name });
+      },
+    }),
+  );
+  sites = found;
+  byOperation.set(operation, sites);
+  return sites;
+}
+
 /** The first list in the operation's coerced arguments that is longer than its limit, if any. */
 export function longList(
   request: {
@@ -42,8 +100,6 @@ export function longList(
   limits: ListLimits,
 ): ListLimitViolation | null {
   const { schema, document, operation, variables } = request;
-  let found: ListLimitViolation | null = null;
-  const typeInfo = new TypeInfo(schema);
   const check = (
     value: unknown,
     type: GraphQLInputType,
@@ -72,29 +128,18 @@ export function longList(
     }
     return null;
   };
-  // Fragments are walked where they are defined: every fragment of a valid document is used.
-  const definitions = document.definitions.filter(
-    (d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION,
-  );
-  visit(
-    { kind: Kind.DOCUMENT, definitions },
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const field = typeInfo.getFieldDef();
-        const parent = typeInfo.getParentType();
-        if (found || !field || !parent || field.args.length === 0) return;
-        let args: Record<string, unknown>;
-        try {
-          args = getArgumentValues(field, node, variables);
-        } catch {
-          return; // execution reports the coercion error itself
-        }
-        for (const arg of field.args) {
-          const name = `${parent.name}.${field.name}(${arg.name})`;
-          found ??= check(args[arg.name], arg.type, name, `${node.alias?.value ?? field.name}(${arg.name})`);
-        }
-      },
-    }),
-  );
-  return found;
+  for (const { node, field, parentName } of argumentSites(schema, document, operation)) {
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(field, node, variables);
+    } catch {
+      continue; // execution reports the coercion error itself
+    }
+    for (const arg of field.args) {
+      const name = `${parentName}.${field.name}(${arg.name})`;
+      const found = check(args[arg.name], arg.type, name, `${node.alias?.value ?? field.name}(${arg.name})`);
+      if (found) return found;
+    }
+  }
+  return null;
 }

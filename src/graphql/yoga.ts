@@ -39,6 +39,11 @@ export interface ServerContext {
 /** The GraphQL endpoint: one request in, one response out. */
 export interface GraphQLServer {
   fetch(request: Request, context: ServerContext): Promise<Response>;
+  /**
+   * `request` with `body`, already read and checked by the HTTP layer, as the request this server
+   * reads fastest: Yoga's own `Request` class keeps a string body as it is (no stream to drain).
+   */
+  withBody(request: Request, body: string | ArrayBuffer): Request;
 }
 
 export function createGraphQLServer(
@@ -61,6 +66,9 @@ export function createGraphQLServer(
     graphiql: false,
     landingPage: false,
     batching: false,
+    // The HTTP layer reads the whole body, up to TESSERA_MAX_BODY_BYTES, before Yoga sees it
+    // (src/http/pipeline.ts): a second limit here would pipe every body through one more stream.
+    maxRequestBodySize: false,
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
     logging: false,
     maskedErrors: {
@@ -118,6 +126,13 @@ export function createGraphQLServer(
       requestScope.run({ requestId: context.requestId, report: context.report }, async () =>
         yoga.fetch(request, context),
       ),
+    withBody: (request, body) =>
+      new yoga.fetchAPI.Request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        signal: request.signal,
+        body,
+      }),
   };
 }
 

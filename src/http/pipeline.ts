@@ -45,6 +45,8 @@ export interface PipelineParts {
   readonly graphql: GraphQLServer;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** The largest request body accepted (TESSERA_MAX_BODY_BYTES), on every transport. */
+  readonly maxBodyBytes: number;
   /** The request's principal (null: anonymous); throws the 401 refusal for a bad credential. */
   authenticate(request: Request, ctx: HttpContext): Promise<Principal | null>;
 }
@@ -145,13 +147,15 @@ async function graphqlRequest(
   }
   // The lane is chosen before authentication, whose own statements must not queue behind slow work.
   const bytes = incoming.method === 'POST' ? await incoming.arrayBuffer() : null;
+  // The node:http bridge refused a larger body before reading it; this holds for in-process callers.
+  if (bytes !== null && bytes.byteLength > parts.maxBodyBytes) throw refuse.tooLarge();
   // Invalid UTF-8 would be decoded with U+FFFD and stored altered; it is refused, but only after
   // authentication, so a bad credential still gets the one 401 first. The checked bytes are handed
   // on as they are.
   // See docs/limits.md "Malformed HTTP requests".
   const bodyIsUtf8 = bytes === null || isUtf8(bytes);
   const body = bytes !== null && bodyIsUtf8 ? new TextDecoder().decode(bytes) : null;
-  const request = bytes === null ? incoming : new Request(incoming, { body: bytes });
+  const request = bytes === null ? incoming : parts.graphql.withBody(incoming, body ?? bytes);
   const lane = laneOf(body, new URL(incoming.url).searchParams);
   return runInDbScope({ lane, signal: incoming.signal }, async () => {
     const principal = await parts.authenticate(request, ctx);

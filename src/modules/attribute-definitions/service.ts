@@ -87,14 +87,18 @@ export class AttributeDefinitionService {
    * Refuses a session's transient attributes that the definitions do not allow
    * (docs/attribute-definitions.md "Transient overrides"): NEVER, NARROW_ONLY that does not narrow
    * the stored value, or a value of the wrong type. `stored` is read only when a NARROW_ONLY key needs it.
+   * `definitions`, when the caller read them in a statement of its own (at least those of every
+   * transient key), saves reading them here.
    */
-  async checkTransient(
-    workspaceId: string,
-    transient: ReadonlyMap<string, string>,
-    stored: () => Promise<readonly { key: string; value: string; source: string }[]>,
-  ): Promise<void> {
+  async checkTransient(check: {
+    readonly workspaceId: string;
+    readonly transient: ReadonlyMap<string, string>;
+    readonly stored: () => Promise<readonly { key: string; value: string; source: string }[]>;
+    readonly definitions?: AttributeDefinitions;
+  }): Promise<void> {
+    const { workspaceId, transient, stored } = check;
     if (transient.size === 0) return;
-    const definitions = await this.definitions(workspaceId);
+    const definitions = check.definitions ?? (await this.definitions(workspaceId));
     const problems: Problem[] = [];
     let storedValues: readonly { key: string; value: string; source: string }[] | null = null;
     let index = 0;

@@ -30,12 +30,13 @@ export const sessionsModule = defineModule({
       clock,
       secrets,
       accessKeys,
-      checkTransientAttributes: (workspaceId, userId, transient) =>
-        services.attributeDefinitions.checkTransient(
+      checkTransientAttributes: ({ workspaceId, userId, transient, definitions }) =>
+        services.attributeDefinitions.checkTransient({
           workspaceId,
           transient,
-          async () => (await services.users.storedAttributes([userId])).get(userId) ?? [],
-        ),
+          definitions,
+          stored: async () => (await services.users.storedAttributes([userId])).get(userId) ?? [],
+        }),
     });
     return { sessions, jwtVerifier: sessions.verifier };
   },

@@ -5,6 +5,7 @@ import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { AppError, assertNoProblems, badInput, forbidden, notFound, unauthenticated } from '../../errors.ts';
 import type { AccessKeyService } from '../access-keys/service.ts';
+import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import { type AttributeInput, attributeMap, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, auditRow, recordAudit } from '../audit/service.ts';
 import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
@@ -55,12 +56,16 @@ export interface SessionServiceDeps {
   readonly failureCounter?: FailureCounter;
 }
 
-/** Throws (ATTRIBUTE_OVERRIDE_REFUSED, ATTRIBUTE_TYPE_MISMATCH) when a session may not carry `transient`. */
-export type TransientAttributeCheck = (
-  workspaceId: string,
-  userId: string,
-  transient: ReadonlyMap<string, string>,
-) => Promise<void>;
+/**
+ * Throws (ATTRIBUTE_OVERRIDE_REFUSED, ATTRIBUTE_TYPE_MISMATCH) when a session may not carry
+ * `transient`; `definitions` holds the workspace's definitions of (at least) every transient key.
+ */
+export type TransientAttributeCheck = (check: {
+  readonly workspaceId: string;
+  readonly userId: string;
+  readonly transient: ReadonlyMap<string, string>;
+  readonly definitions: AttributeDefinitions;
+}) => Promise<void>;
 
 /**
  * Embedded sessions (docs/sessions.md): signing keys, impersonation, API token exchange, session
@@ -126,10 +131,14 @@ export class SessionService {
   ): Promise<string> {
     const keyId = this.#accessKeys.keyIdOf(accessToken);
     const attempt = this.#limiter.attempt({ keyId, ip: caller.ip });
+    // Checked here, answered only once the key is verified (a bad key learns nothing about its input).
+    const attributeErrors = attributeProblems(attributes ?? [], 'attributes');
     const [facts] = await Promise.all([
       this.#facts.read({
         lookup: this.#accessKeys.keyLookupOf(accessToken),
         emailNormalized: normalizeEmail(userEmail),
+        // Well-formed keys only: a malformed list is refused before any definition would matter.
+        attributeKeys: attributeErrors.length === 0 ? (attributes ?? []).map((a) => a.key) : [],
         failures: attempt.foldable ? attempt : null,
       }),
       attempt.foldable ? null : attempt.check(null),
@@ -163,7 +172,7 @@ export class SessionService {
       return error;
     };
     try {
-      assertNoProblems(attributeProblems(attributes ?? [], 'attributes'), 'attributes');
+      assertNoProblems(attributeErrors, 'attributes');
     } catch (err) {
       // A malformed request from a genuine key guesses nothing: it is not counted as a failure.
       throw await fail(err as AppError, 'attributes');
@@ -179,7 +188,12 @@ export class SessionService {
     }
     const transient = attributeMap(attributes ?? []);
     try {
-      await this.#checkTransient(key.workspaceId, user.id, transient);
+      await this.#checkTransient({
+        workspaceId: key.workspaceId,
+        userId: user.id,
+        transient,
+        definitions: facts.definitions,
+      });
     } catch (err) {
       // A genuine key asking for an override its workspace forbids: refused and audited, not counted.
       if (err instanceof AppError) throw await fail(err, 'attributeDefinitions', user.id);
