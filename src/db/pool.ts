@@ -237,8 +237,12 @@ class GuardedClient implements PostgresPoolClient {
         : undefined;
     try {
       const values = [...parameters];
-      const query = sql.startsWith(PREPARED_STATEMENT) ? { name: statementName(sql), text: sql, values } : null;
-      return (await (query ? client.query(query) : client.query(sql, values))) as unknown as PostgresQueryResult<R>;
+      const query = sql.startsWith(PREPARED_STATEMENT)
+        ? { name: statementName(sql), text: sql, values }
+        : null;
+      return (await (query
+        ? client.query(query)
+        : client.query(sql, values))) as unknown as PostgresQueryResult<R>;
     } finally {
       clearTimeout(stalled);
       this.#signal?.removeEventListener('abort', onAbort);

@@ -27,9 +27,10 @@ describe('prepared statements (postgres)', { skip: !pgUrl }, () => {
 
   const prepared = async () =>
     (
-      await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(
-        db,
-      )
+      await sql<{
+        name: string;
+        statement: string;
+      }>`select name, statement from pg_prepared_statements`.execute(db)
     ).rows;
 
   it('a marked statement is prepared once per session and bound with each call’s values', async () => {
@@ -51,7 +52,8 @@ describe('prepared statements (postgres)', { skip: !pgUrl }, () => {
   it('a marked statement that fails leaves the session usable, and is prepared again after a schema change', async () => {
     await sql`create table prepared_test_t (a int)`.execute(db);
     await sql`insert into prepared_test_t values (1)`.execute(db);
-    const read = () => sql<{ a: number }>`/* prepared */ select a from prepared_test_t where a >= ${0}`.execute(db);
+    const read = () =>
+      sql<{ a: number }>`/* prepared */ select a from prepared_test_t where a >= ${0}`.execute(db);
     assert.deepEqual((await read()).rows, [{ a: 1 }]);
     await assert.rejects(sql`/* prepared */ select ${'x'}::int as bad`.execute(db));
     assert.deepEqual((await read()).rows, [{ a: 1 }]);

@@ -43,7 +43,10 @@ export class TesseraJwtVerifier implements JwtVerifier {
    * (and `nbf`), and everything that can change (user, workspace cut-off, minting key) is still
    * read from the database. Only successes are kept, so a stream of bad tokens costs no memory.
    */
-  readonly #verified = new Map<string, { readonly key: unknown; readonly typ: string; readonly payload: JWTPayload }>();
+  readonly #verified = new Map<
+    string,
+    { readonly key: unknown; readonly typ: string; readonly payload: JWTPayload }
+  >();
 
   constructor(db: Db, clock: Clock, keys: SigningKeyRing, issuer: string) {
     this.#db = db;
@@ -90,7 +93,8 @@ export class TesseraJwtVerifier implements JwtVerifier {
         return null;
       }
       p = result.payload;
-      if (this.#verified.size >= MAX_VERIFIED_TOKENS) this.#verified.delete(this.#verified.keys().next().value!);
+      if (this.#verified.size >= MAX_VERIFIED_TOKENS)
+        this.#verified.delete(this.#verified.keys().next().value!);
       this.#verified.set(token, { key: key.key, typ: kind.typ, payload: p });
     }
     const nowSeconds = now.getTime() / 1000;

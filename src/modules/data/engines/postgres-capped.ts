@@ -20,7 +20,11 @@ export class CappedQuery extends pg.Query {
   suspended = false;
   readonly #checks: readonly string[];
 
-  constructor(text: string, values: readonly unknown[], options: { maxRows: number; checks: readonly string[] }) {
+  constructor(
+    text: string,
+    values: readonly unknown[],
+    options: { maxRows: number; checks: readonly string[] },
+  ) {
     super({ text, values: [...values], rowMode: 'array', rows: options.maxRows } as pg.QueryConfig);
     this.#checks = options.checks;
   }

@@ -87,13 +87,20 @@ describe('PostgreSQL warehouse sessions (postgres)', { skip: !pgUrl }, () => {
     // The second check names a column its table lacks; the query after it would fail differently.
     let failure: unknown;
     try {
-      await pool.run('select 1/0', [], limits, [checks[0]!, 'select 1 from pg_catalog.pg_class c where c.nope = 1']);
+      await pool.run('select 1/0', [], limits, [
+        checks[0]!,
+        'select 1 from pg_catalog.pg_class c where c.nope = 1',
+      ]);
     } catch (err) {
       failure = err;
     }
     assert.ok(failure instanceof AppError);
     assert.equal(failure.code, 'QUERY_FAILED');
-    assert.equal((failure.extra as { sqlstate?: string }).sqlstate, '42703', 'the check failed, not the query (22012)');
+    assert.equal(
+      (failure.extra as { sqlstate?: string }).sqlstate,
+      '42703',
+      'the check failed, not the query (22012)',
+    );
     // A failing query after passing checks is the query's own failure.
     let queryFailure: unknown;
     try {
