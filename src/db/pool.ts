@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { ConnectionLostError, isConnectionError, RequestCancelledError } from './errors.ts';
@@ -24,6 +25,27 @@ export interface LaneStats {
 }
 
 const ignore = () => {};
+
+/**
+ * A statement whose text opens with this comment is prepared once per session (a named statement,
+ * named by a digest of its text) and then only bound and executed: PostgreSQL plans it once per
+ * session instead of on every call. For the fixed-shape reads every request makes (the session
+ * check, the query snapshot); only constant texts may carry it, so the statements a session keeps
+ * are bounded by the code. Elsewhere (PGlite) it is an ordinary comment.
+ */
+export const PREPARED_STATEMENT = '/* prepared */';
+
+const statementNames = new Map<string, string>();
+
+/** The session-wide name of a marked statement (the same text always gets the same name). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `tessera_${createHash('sha256').update(sql, 'utf8').digest('hex').slice(0, 32)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 /**
  * Tessera's own PostgreSQL pool, as Kysely's PostgresDialect sees it. node-postgres detaches its
@@ -214,7 +236,13 @@ class GuardedClient implements PostgresPoolClient {
           )
         : undefined;
     try {
-      return (await client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
+      const values = [...parameters];
+      const query = sql.startsWith(PREPARED_STATEMENT)
+        ? { name: statementName(sql), text: sql, values }
+        : null;
+      return (await (query
+        ? client.query(query)
+        : client.query(sql, values))) as unknown as PostgresQueryResult<R>;
     } finally {
       clearTimeout(stalled);
       this.#signal?.removeEventListener('abort', onAbort);

@@ -68,6 +68,7 @@ export const READ_MODELS: readonly ReadModel[] = [
       'data_connections',
       'workspace_data_settings',
       'attribute_definitions',
+      'data_column_policies',
     ],
     why:
       'runQuery reads everything it decides on in one statement: one round trip and one consistent ' +

@@ -179,6 +179,21 @@ for (const backend of testBackends()) {
       assert.equal(denied.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     });
 
+    it('a token verified on earlier requests is refused once it expires, and a tampered copy never passes', async () => {
+      await userWithEmail(t(), 'exp@acme.test');
+      const token = (await impersonate(t(), 'exp@acme.test')).token!;
+      for (let i = 0; i < 3; i++) assert.equal((await asSession(token, CURRENT_USER)).status, 200);
+      // The same claims with another signature: not the text that verified, so it is verified (and fails).
+      const [h, p, sig] = token.split('.') as [string, string, string];
+      const flipped = `${h}.${p}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+      assert.equal((await asSession(flipped, CURRENT_USER)).text, UNAUTHORIZED_BODY);
+      // Within the clock skew after `exp` it still holds; past it, it does not.
+      t().clock.advance(3600 * 1000 + 30_000);
+      assert.equal((await asSession(token, CURRENT_USER)).status, 200);
+      t().clock.advance(40_000);
+      assert.equal((await asSession(token, CURRENT_USER)).text, UNAUTHORIZED_BODY);
+    });
+
     it('a database failure while checking a session is a 500, not a verdict on the token', async () => {
       await userWithEmail(t(), 'outage@acme.test');
       const token = (await impersonate(t(), 'outage@acme.test')).token!;

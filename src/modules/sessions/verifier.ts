@@ -17,6 +17,9 @@ const MAX_HEADER_CHARS = 512;
 const MAX_CLAIM_CHARS = 100;
 /** Header parameters that name key material elsewhere: never followed, and a token carrying one is refused. */
 const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
+/** Verified tokens an instance remembers (see TesseraJwtVerifier): bounded, oldest out first. */
+const MAX_VERIFIED_TOKENS = 5000;
+
 /** Users in these states have no sessions: their tokens fail on the next request. */
 export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
 
@@ -33,6 +36,17 @@ export class TesseraJwtVerifier implements JwtVerifier {
   readonly #clock: Clock;
   readonly #keys: SigningKeyRing;
   readonly #issuer: string;
+  /**
+   * Tokens whose signature and claims verified, by their exact text, with the key that verified
+   * them. A token's signature and claims never change, so an instance checks them once; on every
+   * use the key must still be the published one by that kid and the token still within `exp`
+   * (and `nbf`), and everything that can change (user, workspace cut-off, minting key) is still
+   * read from the database. Only successes are kept, so a stream of bad tokens costs no memory.
+   */
+  readonly #verified = new Map<
+    string,
+    { readonly key: unknown; readonly typ: string; readonly payload: JWTPayload }
+  >();
 
   constructor(db: Db, clock: Clock, keys: SigningKeyRing, issuer: string) {
     this.#db = db;
@@ -58,21 +72,31 @@ export class TesseraJwtVerifier implements JwtVerifier {
     const key = await this.#keys.find(kid);
     if (!key) return null;
     const now = this.#clock.now();
-    let result: JWTVerifyResult;
-    try {
-      result = await jwtVerify(token, key.key, {
-        algorithms: [SIGNING_ALG],
-        issuer: this.#issuer,
-        audience: kind.aud,
-        typ: kind.typ,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        currentDate: now,
-        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti'],
-      });
-    } catch {
-      return null;
+    const known = this.#verified.get(token);
+    let p: JWTPayload;
+    if (known && known.key === key.key && known.typ === kind.typ && withinTime(known.payload, now)) {
+      p = known.payload;
+    } else {
+      if (known) this.#verified.delete(token);
+      let result: JWTVerifyResult;
+      try {
+        result = await jwtVerify(token, key.key, {
+          algorithms: [SIGNING_ALG],
+          issuer: this.#issuer,
+          audience: kind.aud,
+          typ: kind.typ,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: now,
+          requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti'],
+        });
+      } catch {
+        return null;
+      }
+      p = result.payload;
+      if (this.#verified.size >= MAX_VERIFIED_TOKENS)
+        this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(token, { key: key.key, typ: kind.typ, payload: p });
     }
-    const p = result.payload;
     const nowSeconds = now.getTime() / 1000;
     if (typeof p.iat !== 'number' || typeof p.exp !== 'number') return null;
     if (p.iat > nowSeconds + CLOCK_SKEW_SECONDS) return null; // issued in the future
@@ -130,6 +154,13 @@ export class TesseraJwtVerifier implements JwtVerifier {
       permissions: new Set([...granted].filter((x) => current.has(x))),
     };
   }
+}
+
+/** jose's own time checks (`exp`, `nbf`, with the clock tolerance), for a token verified before. */
+function withinTime(p: JWTPayload, now: Date): boolean {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (typeof p.exp !== 'number' || p.exp <= nowSeconds - CLOCK_SKEW_SECONDS) return false;
+  return p.nbf === undefined || (typeof p.nbf === 'number' && p.nbf <= nowSeconds + CLOCK_SKEW_SECONDS);
 }
 
 const shortString = (v: unknown): v is string =>

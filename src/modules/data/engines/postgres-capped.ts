@@ -7,16 +7,34 @@ import pg from 'pg';
  * server. When more remain the server answers PortalSuspended; the Sync already sent then ends
  * the implicit transaction and closes the portal. `pg`'s own `rows` option would instead fetch
  * every remaining row page by page.
+ *
+ * `checks` (the gate's policy proofs) go first in the same message train, each as a Parse of the
+ * unnamed statement that is never bound or executed: the server resolves every name of the
+ * policy with no enclosing query around it. The checks and the query share the implicit
+ * transaction that ends at the Sync, so the locks a check's Parse takes on its tables are held
+ * while the query runs; a check that fails makes the server skip the query (everything up to the
+ * Sync), which is then never parsed at all.
  */
 export class CappedQuery extends pg.Query {
   /** True when the server had more rows than the cap. */
   suspended = false;
+  readonly #checks: readonly string[];
 
-  constructor(text: string, values: readonly unknown[], maxRows: number) {
-    super({ text, values: [...values], rowMode: 'array', rows: maxRows } as pg.QueryConfig);
+  constructor(
+    text: string,
+    values: readonly unknown[],
+    options: { maxRows: number; checks: readonly string[] },
+  ) {
+    super({ text, values: [...values], rowMode: 'array', rows: options.maxRows } as pg.QueryConfig);
+    this.#checks = options.checks;
   }
 
   // pg's Query keeps these protocol hooks off its typings; they are stable across pg 8.
+
+  prepare(connection: Connection): void {
+    for (const text of this.#checks) connection.parse({ text, name: '', types: [] });
+    (pg.Query.prototype as unknown as { prepare(c: Connection): void }).prepare.call(this, connection);
+  }
 
   _getRows(connection: Connection, rows: number): void {
     connection.execute({ portal: (this as unknown as { portal: string }).portal, rows });
@@ -40,26 +58,43 @@ export class CappedQuery extends pg.Query {
 
   handleEmptyQuery(): void {}
 
-  /** A promise of the rows and fields, however the query ends. */
+  /**
+   * A promise of the rows and fields, however the query ends. A failure is `{ check: true }` when
+   * the server refused one of `checks` (the query itself was never parsed then).
+   */
   static run(
     client: pg.PoolClient,
-    text: string,
-    values: readonly unknown[],
-    maxRows: number,
+    query: { readonly text: string; readonly values: readonly unknown[]; readonly maxRows: number },
+    checks: readonly string[] = [],
   ): Promise<{ rows: unknown[][]; fields: pg.FieldDef[]; suspended: boolean }> {
-    const query = new CappedQuery(text, values, maxRows);
+    const capped = new CappedQuery(query.text, query.values, { maxRows: query.maxRows, checks });
+    const connection = (client as unknown as { connection: pg.Connection & NodeJS.EventEmitter }).connection;
+    // The server answers ParseComplete for each statement that parsed, in order: fewer than the
+    // checks before an error means the error is a check's.
+    let parsed = 0;
+    const onParsed = () => parsed++;
+    if (checks.length > 0) connection.on('parseComplete', onParsed);
     return new Promise((resolve, reject) => {
-      (query as unknown as { callback: (err: Error | null, result: pg.QueryArrayResult) => void }).callback =
-        (err, result) =>
-          err
-            ? reject(err)
-            : resolve({ rows: result.rows, fields: result.fields, suspended: query.suspended });
-      client.query(query as never);
+      (capped as unknown as { callback: (err: Error | null, result: pg.QueryArrayResult) => void }).callback =
+        (err, result) => {
+          connection.off('parseComplete', onParsed);
+          if (err) reject(parsed < checks.length ? new PolicyCheckFailed(err) : err);
+          else resolve({ rows: result.rows, fields: result.fields, suspended: capped.suspended });
+        };
+      client.query(capped as never);
     });
   }
 }
 
+/** A policy proof the server refused; `cause` is the server's error. */
+export class PolicyCheckFailed extends Error {
+  constructor(cause: unknown) {
+    super('policy check failed', { cause });
+  }
+}
+
 interface Connection {
+  parse(options: { text: string; name: string; types: unknown[] }): void;
   execute(options: { portal: string; rows: number }): void;
   sync(): void;
 }

@@ -80,4 +80,36 @@ describe('PostgreSQL warehouse sessions (postgres)', { skip: !pgUrl }, () => {
     assert.notEqual(await code('select 1/(3 - g) from pg_catalog.generate_series(1, 5) g'), 'OK');
     assert.deepEqual((await pool.run('select 2', [], limits)).rows, [[2]]);
   });
+  test('policy checks go in the same round trip: one that fails refuses the query, which never runs', async () => {
+    const checks = ['select 1 from pg_catalog.pg_class c where c.relname = $1', 'select 1 where $1::int > 0'];
+    const ok = await pool.run('select $1::int + 1', [41], limits, checks);
+    assert.deepEqual(ok.rows, [[42]]);
+    // The second check names a column its table lacks; the query after it would fail differently.
+    let failure: unknown;
+    try {
+      await pool.run('select 1/0', [], limits, [
+        checks[0]!,
+        'select 1 from pg_catalog.pg_class c where c.nope = 1',
+      ]);
+    } catch (err) {
+      failure = err;
+    }
+    assert.ok(failure instanceof AppError);
+    assert.equal(failure.code, 'QUERY_FAILED');
+    assert.equal(
+      (failure.extra as { sqlstate?: string }).sqlstate,
+      '42703',
+      'the check failed, not the query (22012)',
+    );
+    // A failing query after passing checks is the query's own failure.
+    let queryFailure: unknown;
+    try {
+      await pool.run('select 1/0', [], limits, checks);
+    } catch (err) {
+      queryFailure = err;
+    }
+    assert.ok(queryFailure instanceof AppError);
+    assert.equal((queryFailure.extra as { sqlstate?: string }).sqlstate, '22012');
+    assert.deepEqual((await pool.run('select 3', [], limits, checks)).rows, [[3]]);
+  });
 });

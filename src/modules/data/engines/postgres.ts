@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { policyUnresolved, translateDriverError } from './errors.ts';
-import { CappedQuery } from './postgres-capped.ts';
+import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
@@ -56,18 +56,23 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   };
   return {
     async run(sql, params, limits, policyChecks = []) {
-      // One round trip when the session's own settings already say everything: read-only, the
-      // pool's statement timeout, and no policy to prove standalone first (that proof needs the
-      // transaction of the slow path, where each policy is prepared before the query).
-      if (limits.timeoutMs === options.statementTimeoutMs && policyChecks.length === 0) {
+      // One round trip when the session's own settings already say everything: read-only and the
+      // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
+      // same message train before the query (see CappedQuery).
+      if (limits.timeoutMs === options.statementTimeoutMs) {
         const client = await connect(pool, secrets);
         const guard = guards.get(client);
         guard?.arm();
         let broken = false;
         try {
-          const result = await CappedQuery.run(client, sql, params, limits.maxRows + 1);
+          const result = await CappedQuery.run(
+            client,
+            { text: sql, values: params, maxRows: limits.maxRows + 1 },
+            policyChecks,
+          );
           return outputOf(result, limits);
         } catch (err) {
+          if (err instanceof PolicyCheckFailed) throw policyUnresolved(err.cause);
           broken = isBroken(err);
           if (guard?.tripped) throw resultTooLarge();
           throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });

@@ -15,10 +15,9 @@ import type { DomainView } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
-import { listColumnPolicies } from '../policies/queries.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { RewriteCache } from './rewrite-cache.ts';
-import { type QuerySnapshot, readQuerySnapshot } from './snapshot.ts';
+import { type QuerySnapshot, readQuerySnapshot, type SnapshotColumnPolicy } from './snapshot.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
 export interface QueryCaller {
@@ -111,6 +110,7 @@ interface Located {
   readonly domain: DomainView;
   readonly connection: Connection;
   readonly dataSettings: QuerySnapshot['settings'];
+  readonly columnPolicies: readonly SnapshotColumnPolicy[];
   readonly access: DomainAccess;
   readonly attributes: ReadonlyMap<string, string>;
   readonly attributesHash: string;
@@ -276,6 +276,7 @@ export class QueryService {
       domain,
       connection,
       dataSettings: snapshot.settings,
+      columnPolicies: snapshot.columnPolicies,
       access,
       attributes,
       attributesHash,
@@ -285,15 +286,14 @@ export class QueryService {
   /** The gate's rewrite of the query for the user, on the tables of the domain as the settings name them. */
   async #rewrite(plan: Resolved, query: Pick<QueryRequest, 'sql' | 'parameters'>): Promise<Ready> {
     const { sql, parameters } = query;
-    const { domain, connection, settings, access, dataSettings } = plan;
+    const { domain, connection, settings, access, dataSettings, columnPolicies } = plan;
     const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
     const gate = await loadGate();
-    // Column policies are read fresh like everything else, so an edit applies on the next request
+    // Column policies are read fresh with the snapshot, so an edit applies on the next request
     // on every instance (they are part of the rewrite cache's key).
-    const columnPolicies = await listColumnPolicies(this.#db, plan.domain.workspaceId, plan.domain.id);
     const rewritten = await this.rewrites.rewrite(
       gate,
       {

@@ -6,6 +6,7 @@ import type { StoredAssignment } from '../../users/queries/users.ts';
 import type { ConnectionRow } from '../connections/queries.ts';
 import { BUILT_IN_DOMAIN_ID } from '../domains/catalog.ts';
 import { builtInDomain, type DomainTable, type DomainView } from '../domains/queries.ts';
+import type { StoredColumnPolicy } from '../policies/queries.ts';
 import { DEFAULT_DATA_SETTINGS, type WorkspaceDataSettings } from '../policies/settings.ts';
 
 /** Everything a query needs from Tessera's own database, read fresh for every request. */
@@ -17,7 +18,11 @@ export interface QuerySnapshot {
   readonly assignments: readonly StoredAssignment[];
   readonly attributes: EffectiveAttributes;
   readonly settings: WorkspaceDataSettings;
+  /** The domain's column policies, by table then column. */
+  readonly columnPolicies: readonly SnapshotColumnPolicy[];
 }
+
+export type SnapshotColumnPolicy = Omit<StoredColumnPolicy, 'updatedAt'>;
 
 interface SnapshotRow {
   user_email: string | null;
@@ -49,6 +54,7 @@ interface SnapshotRow {
   group_roles: readonly { roleId: string; scopes: string[]; groupId: string }[] | string;
   stored_attributes: readonly { key: string; value: string; source: string }[] | string;
   attribute_definitions: readonly AttributeDefinition[] | string;
+  column_policies: readonly SnapshotColumnPolicy[] | string;
 }
 
 /**
@@ -56,7 +62,8 @@ interface SnapshotRow {
  * the user, the domain with its tables and policies, its connection, the workspace's data
  * settings, the user's direct and group role assignments, their stored attributes, and the
  * workspace's attribute definitions (owned by attribute-definitions, read here as part of this
- * declared read model: docs/attribute-definitions.md "Where definitions apply"). Nothing
+ * declared read model: docs/attribute-definitions.md "Where definitions apply"), and the
+ * domain's column policies. Nothing
  * is cached, so a role, attribute, policy, settings or connection change applies on the next
  * request on every instance. Lists keep the order the separate reads had.
  */
@@ -70,7 +77,8 @@ export async function readQuerySnapshot(
   domainId: string,
 ): Promise<QuerySnapshot> {
   const { workspaceId, userId, transientAttributes: transient } = caller;
-  const { rows } = await sql<SnapshotRow>`
+  // Prepared once per session: planning this statement costs several times running it.
+  const { rows } = await sql<SnapshotRow>`/* prepared */
     select
       u.email as user_email, u.status as user_status,
       d.id as d_id, d.name as d_name, d.description as d_description,
@@ -95,7 +103,14 @@ export async function readQuerySnapshot(
       (select coalesce(json_agg(json_build_object('key', ad.key, 'type', ad.type, 'pattern', ad.pattern,
                                 'allowedValues', ad.allowed_values, 'precedence', ad.precedence,
                                 'transientOverride', ad.transient_override)), '[]'::json)
-         from attribute_definitions ad where ad.workspace_id = ${workspaceId}) as attribute_definitions
+         from attribute_definitions ad where ad.workspace_id = ${workspaceId}) as attribute_definitions,
+      (select coalesce(json_agg(json_build_object('schema', cp.schema_name, 'table', cp.table_name,
+                                'column', cp.column_name, 'mask', cp.mask, 'maskText', cp.mask_text,
+                                'maskExpression', cp.mask_expression, 'condition', cp.condition,
+                                'tableColumns', cp.table_columns)
+                                order by cp.schema_name, cp.table_name, cp.column_name), '[]'::json)
+         from data_column_policies cp
+         where cp.workspace_id = ${workspaceId} and cp.domain_id = ${domainId}) as column_policies
     from (select 1) as base
     left join users u on u.workspace_id = ${workspaceId} and u.id = ${userId}
     left join data_domains d on d.workspace_id = ${workspaceId} and d.id = ${domainId}
@@ -167,6 +182,10 @@ export async function readQuerySnapshot(
             rowPoliciesApplyToAdmins: r.s_row_policies_apply_to_admins,
             requireRowPolicies: r.s_require_row_policies!,
           },
+    columnPolicies: json(r.column_policies).map((c) => ({
+      ...c,
+      tableColumns: json(c.tableColumns as readonly string[] | string),
+    })),
   };
 }
 
