@@ -110,11 +110,22 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
     options.onProgress?.(done, checked.rows);
     return null;
   };
+  // One batch is written while the next is read: the file's reading and parsing overlap the
+  // database's work. Batches still commit one after another, in the file's order, and a failed
+  // one stops the import before the next is started.
+  let writing: Promise<LineProblem | null> = Promise.resolve(null);
+  const written = async (): Promise<ImportResult | null> => {
+    const failed = await writing;
+    return failed ? { summary, problems: [failed] } : null;
+  };
   // The second pass reads what the first one checked; a file changed in between is caught here.
   const reader = parser();
   let batch: ImportRow[] = [];
+  let lastLine = 1;
   let seenHeader = false;
-  const changed = (line: number): ImportResult => {
+  const changed = async (line: number): Promise<ImportResult> => {
+    const stopped = await written();
+    if (stopped) return stopped;
     summary.failed = checked.rows - done;
     return {
       summary,
@@ -133,21 +144,26 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
       const { row, problems } = reader.row(record, line);
       if (!row || problems.length > 0) return changed(line);
       batch.push(row);
+      lastLine = line;
       if (batch.length >= options.batchSize) {
-        const failed = await write(batch);
-        if (failed) return { summary, problems: [failed] };
+        const stopped = await written();
+        if (stopped) return stopped;
+        writing = write(batch);
         batch = [];
       }
     }
   } catch (err) {
     if (err instanceof CsvSyntaxError) return changed(err.line);
+    await writing;
     throw err;
   }
+  const stopped = await written();
+  if (stopped) return stopped;
   if (batch.length > 0) {
     const failed = await write(batch);
     if (failed) return { summary, problems: [failed] };
   }
-  if (done !== checked.rows) return changed(batch.at(-1)?.line ?? 1);
+  if (done !== checked.rows) return changed(lastLine);
   return { summary, problems: [] };
 }
 
