@@ -197,7 +197,15 @@ export class UserService {
     workspaceId: string,
     inputs: readonly CreateUsersInput[],
     origin: AuditOrigin,
-    options: { readonly dryRun?: boolean; readonly via?: string } = {},
+    options: {
+      readonly dryRun?: boolean;
+      readonly via?: string;
+      /**
+       * Awaited after the writes, just before the commit (or the dry run's rollback): lets a caller
+       * that writes several batches at once commit them in order. A throw rolls the batch back.
+       */
+      readonly beforeCommit?: () => Promise<void>;
+    } = {},
   ): Promise<CreateUserResult[][]> {
     const run = async (tx: Executor) => {
       const workspace = await this.#workspaces.get(workspaceId, tx);
@@ -217,6 +225,7 @@ export class UserService {
         inputs.flatMap(({ emails, ...fields }) => emails.map((email) => ({ email, fields }))),
         this.#upsertContext(origin, options.via ?? 'createUsers'),
       );
+      await options.beforeCommit?.();
       const byEmail = new Map(results.map((r) => [normalizeEmail(r.email), r]));
       return inputs.map((input) => input.emails.map((e) => byEmail.get(normalizeEmail(e))!));
     };

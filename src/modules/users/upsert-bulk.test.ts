@@ -4,10 +4,15 @@ import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
 import type { AuditOrigin } from '../audit/service.ts';
 import { ROLE_IDS } from '../roles/roles.ts';
-import { upsertUsersBulk } from './upsert-bulk.ts';
 import { type UpsertContext, type UserFields, upsertUsersEach } from './upsert.ts';
+import { upsertUsersBulk } from './upsert-bulk.ts';
 
-const origin: AuditOrigin = { requestId: 'req_bulk', ip: '10.0.0.1', actorKeyId: 'key_bulk', actorUserId: null };
+const origin: AuditOrigin = {
+  requestId: 'req_bulk',
+  ip: '10.0.0.1',
+  actorKeyId: 'key_bulk',
+  actorUserId: null,
+};
 
 /** Everything a bulk write leaves in a workspace, with its own ids replaced by emails and group names. */
 async function stored(t: TestApp, workspaceId: string) {
@@ -18,7 +23,11 @@ async function stored(t: TestApp, workspaceId: string) {
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const ids = users.map((u) => u.id);
   const attrs = await db.selectFrom('user_attributes').selectAll().where('user_id', 'in', ids).execute();
-  const roles = await db.selectFrom('user_role_assignments').selectAll().where('user_id', 'in', ids).execute();
+  const roles = await db
+    .selectFrom('user_role_assignments')
+    .selectAll()
+    .where('user_id', 'in', ids)
+    .execute();
   const members = await db.selectFrom('group_members').selectAll().where('user_id', 'in', ids).execute();
   const events = await db
     .selectFrom('audit_events')
@@ -28,7 +37,9 @@ async function stored(t: TestApp, workspaceId: string) {
     .execute();
   const sort = (rows: string[]) => rows.sort();
   return {
-    users: sort(users.map((u) => `${u.email}|${u.email_normalized}|${u.status}|${u.created_at.toISOString()}`)),
+    users: sort(
+      users.map((u) => `${u.email}|${u.email_normalized}|${u.status}|${u.created_at.toISOString()}`),
+    ),
     attrs: sort(
       attrs.map(
         (a) =>
@@ -36,7 +47,9 @@ async function stored(t: TestApp, workspaceId: string) {
       ),
     ),
     roles: sort(
-      roles.map((r) => `${emailOf.get(r.user_id)}|${r.position}|${r.role_id}|${r.scopes.join(',')}|${r.source}`),
+      roles.map(
+        (r) => `${emailOf.get(r.user_id)}|${r.position}|${r.role_id}|${r.scopes.join(',')}|${r.source}`,
+      ),
     ),
     members: sort(members.map((m) => `${emailOf.get(m.user_id)}|${groupName.get(m.group_id)}`)),
     events: sort(
@@ -62,8 +75,13 @@ for (const backend of testBackends()) {
         ['Bulk A', 'Bulk B'].map((name) => services.workspaces.create(name, origin)),
       );
       const groupIn = async (workspaceId: string) =>
-        (await services.groups.create(workspaceId, { name: 'Readers', description: '', roleAssignments: [] }, origin))
-          .id;
+        (
+          await services.groups.create(
+            workspaceId,
+            { name: 'Readers', description: '', roleAssignments: [] },
+            origin,
+          )
+        ).id;
       const now = new Date('2026-03-04T05:06:07.000Z');
       const context: UpsertContext = { origin, now, publicUrl: 'http://tessera.test', via: 'import' };
       const runs = [];
@@ -94,7 +112,10 @@ for (const backend of testBackends()) {
           { email: 'adam@acme.com', fields: {} },
           { email: 'SAME@acme.com', fields: { userAttributes: [{ key: 'tier', value: 'gold' }] } },
           { email: 'moved@acme.com', fields: { userAttributes: [{ key: 'tier', value: 'silver' }] } },
-          { email: 'zoe@ACME.com', fields: { userAttributes: [{ key: 'ignored', value: 'second spelling' }] } },
+          {
+            email: 'zoe@ACME.com',
+            fields: { userAttributes: [{ key: 'ignored', value: 'second spelling' }] },
+          },
         ];
         const results = await services.db.transaction().execute((tx) => write(tx, ws, entries, context));
         runs.push({
@@ -111,7 +132,9 @@ for (const backend of testBackends()) {
       ]);
       assert.deepEqual(bulk, each);
       assert.ok(bulk!.stored.roles.some((r) => r.startsWith('zoe@acme.com|0|')));
-      assert.ok(bulk!.stored.attrs.includes('zoe@acme.com|DATABASE|quote|say "hi", \\ back|true|zoe@acme.com'));
+      assert.ok(
+        bulk!.stored.attrs.includes('zoe@acme.com|DATABASE|quote|say "hi", \\ back|true|zoe@acme.com'),
+      );
     });
   });
 }
