@@ -14,8 +14,8 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { benchDatabaseUrl, printSection, type Row } from './measure.ts';
 
-// The issue's figure is 1,000,000 rows; BENCH_IMPORT_ROWS sizes the run to this shared machine.
-const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 50_000);
+// The goal is stated for 1,000,000 rows; BENCH_IMPORT_ROWS makes a quicker run.
+const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 const pgUrl = benchDatabaseUrl();
 if (!pgUrl) {
   printSection(
@@ -150,7 +150,8 @@ try {
   notes.push(
     `\`tessera users import FILE --json\` as a child process with ${flags.join(' ')} (the whole command: start, migrations check, two passes over the file),`,
     'on a fresh scratch database; each row has an email, a VIEWER role on the default domain and two attribute columns. RSS read from /proc every 100 ms.',
-    'The baseline inserts the same users, attributes, role assignments and audit rows with set-based INSERTs, 1,000 rows a transaction.',
+    'The baseline inserts the same users, attributes, role assignments and audit rows with set-based INSERTs, 1,000 rows a transaction, one transaction at a time, with no checks.',
+    'The import writes 1,000-row batches (the default `--batch-size`), two transactions in flight, committed in file order.',
   );
 } finally {
   await scratch.drop();

@@ -84,6 +84,21 @@ export class AttributeDefinitionService {
   }
 
   /**
+   * `writeProblems` of many writes (a bulk import's rows) against one reading of the definitions,
+   * in the writer's transaction: the problems of each list, in the order given.
+   */
+  async writeProblemsEach(
+    db: Executor,
+    workspaceId: string,
+    lists: readonly (readonly { readonly key: string; readonly value: string }[])[],
+    field: string,
+  ): Promise<Problem[][]> {
+    if (lists.every((attributes) => attributes.length === 0)) return lists.map(() => []);
+    const definitions = await this.definitions(workspaceId, db);
+    return lists.map((attributes) => typeProblems(definitions, attributes, field));
+  }
+
+  /**
    * Refuses a session's transient attributes that the definitions do not allow
    * (docs/attribute-definitions.md "Transient overrides"): NEVER, NARROW_ONLY that does not narrow
    * the stored value, or a value of the wrong type. `stored` is read only when a NARROW_ONLY key needs it.

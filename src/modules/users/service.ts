@@ -21,8 +21,8 @@ import {
   inputProblems,
   storedProblems,
   upsertUsers,
-  upsertUsersEach,
 } from './upsert.ts';
+import { upsertUsersBulk } from './upsert-bulk.ts';
 
 export type { CreateOutcome, CreateUserResult, CreateUsersInput } from './upsert.ts';
 
@@ -53,6 +53,13 @@ export interface AttributeWriteRules {
     attributes: readonly AttributeInput[],
     field: string,
   ): Promise<Problem[]>;
+  /** `writeProblems` of many lists against one reading of the definitions. */
+  writeProblemsEach(
+    db: Executor,
+    workspaceId: string,
+    lists: readonly (readonly AttributeInput[])[],
+    field: string,
+  ): Promise<Problem[][]>;
 }
 
 /** Provisioning: every use case is one transaction, validated in full before anything is written. */
@@ -127,23 +134,58 @@ export class UserService {
     inputs: readonly CreateUsersInput[],
   ): Promise<{ index: number; problems: Problem[] }[]> {
     await this.#workspaces.get(workspaceId, this.#db);
-    const storedBySignature = new Map<string, Promise<Problem[]>>();
+    const stored = await this.#storedProblemsEach(this.#db, workspaceId, inputs);
+    const types = await this.#typeProblemsEach(this.#db, workspaceId, inputs);
     const out: { index: number; problems: Problem[] }[] = [];
     for (const [index, input] of inputs.entries()) {
-      const signature = JSON.stringify([input.roleAssignments ?? null, input.userGroupIds ?? null]);
-      let stored = storedBySignature.get(signature);
-      if (!stored) {
-        stored = storedProblems(this.#db, this.#domains(), workspaceId, input);
-        storedBySignature.set(signature, stored);
-      }
       const problems = [
         ...inputProblems(input, this.#options.maxEmailsPerCall),
-        ...(await stored),
-        ...(await this.#typeProblems(this.#db, workspaceId, input.userAttributes, 'userAttributes')),
+        ...stored[index]!,
+        ...types[index]!,
       ];
       if (problems.length > 0) out.push({ index, problems });
     }
     return out;
+  }
+
+  /**
+   * storedProblems of each input, read in `db`; inputs that differ only in their emails (an
+   * import's rows with the same roles and groups) share one database check.
+   */
+  async #storedProblemsEach(
+    db: Executor,
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+  ): Promise<Problem[][]> {
+    const bySignature = new Map<string, Problem[]>();
+    const out: Problem[][] = [];
+    // One check at a time: `db` may be a transaction, whose statements run in order anyway.
+    for (const input of inputs) {
+      const signature = JSON.stringify([input.roleAssignments ?? null, input.userGroupIds ?? null]);
+      let stored = bySignature.get(signature);
+      if (!stored) {
+        stored = await storedProblems(db, this.#domains(), workspaceId, input);
+        bySignature.set(signature, stored);
+      }
+      out.push(stored);
+    }
+    return out;
+  }
+
+  /** ATTRIBUTE_TYPE_MISMATCH problems of each input's attributes, against one reading of the definitions. */
+  async #typeProblemsEach(
+    db: Executor,
+    workspaceId: string,
+    inputs: readonly CreateUsersInput[],
+  ): Promise<Problem[][]> {
+    const rules = this.#options.attributeRules();
+    if (!rules) return inputs.map(() => []);
+    return rules.writeProblemsEach(
+      db,
+      workspaceId,
+      inputs.map((input) => input.userAttributes ?? []),
+      'userAttributes',
+    );
   }
 
   /**
@@ -155,32 +197,35 @@ export class UserService {
     workspaceId: string,
     inputs: readonly CreateUsersInput[],
     origin: AuditOrigin,
-    options: { readonly dryRun?: boolean; readonly via?: string } = {},
+    options: {
+      readonly dryRun?: boolean;
+      readonly via?: string;
+      /**
+       * Awaited after the writes, just before the commit (or the dry run's rollback): lets a caller
+       * that writes several batches at once commit them in order. A throw rolls the batch back.
+       */
+      readonly beforeCommit?: () => Promise<void>;
+    } = {},
   ): Promise<CreateUserResult[][]> {
     const run = async (tx: Executor) => {
       const workspace = await this.#workspaces.get(workspaceId, tx);
       const problems: Problem[] = [];
+      const stored = await this.#storedProblemsEach(tx, workspaceId, inputs);
       for (const [i, input] of inputs.entries()) {
-        const own = [
-          ...inputProblems(input, this.#options.maxEmailsPerCall),
-          ...(await storedProblems(tx, this.#domains(), workspaceId, input)),
-        ];
+        const own = [...inputProblems(input, this.#options.maxEmailsPerCall), ...stored[i]!];
         problems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
       }
       assertNoProblems(problems, 'createUsers inputs');
-      const typeProblems: Problem[] = [];
-      for (const [i, input] of inputs.entries()) {
-        const own = await this.#typeProblems(tx, workspaceId, input.userAttributes, 'userAttributes');
-        typeProblems.push(...own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` })));
-      }
-      assertTypes(typeProblems);
+      const types = await this.#typeProblemsEach(tx, workspaceId, inputs);
+      assertTypes(types.flatMap((own, i) => own.map((p) => ({ ...p, field: `inputs[${i}].${p.field}` }))));
       await this.#refuseScimManagedAttributes(tx, workspaceId, inputs);
-      const results = await upsertUsersEach(
+      const results = await upsertUsersBulk(
         tx,
         workspace,
         inputs.flatMap(({ emails, ...fields }) => emails.map((email) => ({ email, fields }))),
         this.#upsertContext(origin, options.via ?? 'createUsers'),
       );
+      await options.beforeCommit?.();
       const byEmail = new Map(results.map((r) => [normalizeEmail(r.email), r]));
       return inputs.map((input) => input.emails.map((e) => byEmail.get(normalizeEmail(e))!));
     };

@@ -70,7 +70,7 @@ export async function* csvRecords(path: string): AsyncGenerator<CsvRecord> {
       info: { lines: number };
       raw: string;
     }>) {
-      yield { record, line: info.lines - (raw.replace(/\r?\n$/, '').split('\n').length - 1) };
+      yield { record, line: info.lines - innerLineBreaks(raw) };
     }
   } catch (err) {
     const e = err as { lines?: number; message: string; code?: string };
@@ -81,6 +81,13 @@ export async function* csvRecords(path: string): AsyncGenerator<CsvRecord> {
     source.destroy();
     parser.destroy();
   }
+}
+
+/** Line breaks inside a record's raw text (quoted cells), not counting the one that ends it. */
+function innerLineBreaks(raw: string): number {
+  let breaks = 0;
+  for (let i = raw.indexOf('\n'); i >= 0; i = raw.indexOf('\n', i + 1)) breaks++;
+  return raw.endsWith('\n') ? breaks - 1 : breaks;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The line each email first appears on, for the import's duplicate check, in 12 bytes an entry
@@ -16,7 +16,8 @@ export class FirstLines {
 
   /** The line `key` was first seen on; when it is new, `line` is recorded as its first and null returned. */
   firstOr(key: string, line: number): number | null {
-    const digest = createHash('sha256').update(key, 'utf8').digest();
+    // One call, no Hash object: this runs for every row of the file, in both passes.
+    const digest = hash('sha256', key, 'buffer');
     const hi = digest.readUInt32LE(0);
     const lo = digest.readUInt32LE(4);
     const mask = this.#line.length - 1;

@@ -76,13 +76,25 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
   }
   options.onProgress?.(0, checked.rows);
   let done = 0;
-  const write = async (batch: readonly ImportRow[]): Promise<LineProblem | null> => {
+  let failure: LineProblem | null = null;
+  /**
+   * Writes one batch in its own transaction. `turn` tells whether the batch before it committed:
+   * the batch commits only after that one has, and rolls back if it failed, so batches commit in
+   * the file's order and nothing after a failed batch is written.
+   */
+  const write = async (batch: readonly ImportRow[], turn: Promise<boolean>): Promise<boolean> => {
     try {
       const results = await users.createUsersBatch(
         workspaceId,
         batch.map((r) => r.input),
         ORIGIN,
-        { dryRun: options.dryRun, via: 'import' },
+        {
+          dryRun: options.dryRun,
+          via: 'import',
+          beforeCommit: async () => {
+            if (!(await turn)) throw STOPPED;
+          },
+        },
       );
       for (const r of results.flat()) {
         if (r.outcome === 'CREATED') summary.created++;
@@ -90,6 +102,8 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
         else summary.unchanged++;
       }
     } catch (err) {
+      // Only the first failed batch in the file is reported; those after it just roll back.
+      if (err === STOPPED || !(await turn)) return false;
       summary.failed = checked.rows - done;
       const first = batch[0]!.line;
       // The cause is named, not hidden: the one who runs the import owns the database it failed on.
@@ -101,20 +115,41 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
         { err, lines: `${first}–${batch.at(-1)!.line}` },
         'users import: a batch was rolled back',
       );
-      return {
+      failure = {
         line: first,
         message: `the batch of lines ${first}–${batch.at(-1)!.line} was rolled back (${reason}); lines from ${first} on were not imported`,
       };
+      return false;
     }
     done += batch.length;
     options.onProgress?.(done, checked.rows);
-    return null;
+    return true;
+  };
+  // Up to IN_FLIGHT batches are written at once, on as many connections, while the next is read:
+  // the database works on one batch while another's rows travel and the file is parsed.
+  let turn: Promise<boolean> = Promise.resolve(true);
+  const inFlight: Promise<boolean>[] = [];
+  /** Starts writing `batch`; false once a batch has failed (nothing more is started). */
+  const submit = async (batch: readonly ImportRow[]): Promise<boolean> => {
+    if (inFlight.length >= IN_FLIGHT && !(await inFlight.shift()!)) return false;
+    if (failure) return false;
+    turn = write(batch, turn);
+    inFlight.push(turn);
+    return true;
+  };
+  const finished = async (): Promise<ImportResult | null> => {
+    await Promise.all(inFlight);
+    inFlight.length = 0;
+    return failure ? { summary, problems: [failure] } : null;
   };
   // The second pass reads what the first one checked; a file changed in between is caught here.
   const reader = parser();
   let batch: ImportRow[] = [];
+  let lastLine = 1;
   let seenHeader = false;
-  const changed = (line: number): ImportResult => {
+  const changed = async (line: number): Promise<ImportResult> => {
+    const stopped = await finished();
+    if (stopped) return stopped;
     summary.failed = checked.rows - done;
     return {
       summary,
@@ -133,23 +168,28 @@ export async function importUsers(source: ImportSource, options: ImportOptions):
       const { row, problems } = reader.row(record, line);
       if (!row || problems.length > 0) return changed(line);
       batch.push(row);
+      lastLine = line;
       if (batch.length >= options.batchSize) {
-        const failed = await write(batch);
-        if (failed) return { summary, problems: [failed] };
+        if (!(await submit(batch))) return (await finished())!;
         batch = [];
       }
     }
   } catch (err) {
     if (err instanceof CsvSyntaxError) return changed(err.line);
+    await finished();
     throw err;
   }
-  if (batch.length > 0) {
-    const failed = await write(batch);
-    if (failed) return { summary, problems: [failed] };
-  }
-  if (done !== checked.rows) return changed(batch.at(-1)?.line ?? 1);
+  if (batch.length > 0 && !(await submit(batch))) return (await finished())!;
+  const stopped = await finished();
+  if (stopped) return stopped;
+  if (done !== checked.rows) return changed(lastLine);
   return { summary, problems: [] };
 }
+
+/** Batches written at once (each on its own connection; on PGlite they simply queue). */
+const IN_FLIGHT = 2;
+/** Thrown inside a batch's transaction to roll it back: the batch before it failed. */
+const STOPPED = Symbol('stopped');
 
 /** The first pass: counts the rows and finds every problem, holding one batch of rows at a time. */
 async function checkFile(
