@@ -117,7 +117,11 @@ export async function setUpDemo(app: RunningApp, data: DataAccess, workspaceId: 
     (p) => p.table === table && p.column === columnPolicy.column,
   );
   if (!masked)
-    await data.policies.setColumn(workspaceId, domain.id, { name: table }, columnPolicy, CLI_ORIGIN);
+    await data.policies.setColumn(
+      workspaceId,
+      { domainId: domain.id, table: { name: table }, policy: columnPolicy },
+      CLI_ORIGIN,
+    );
   const users = [];
   for (const u of DEMO_USERS) {
     const [result] = await app.services.users.createUsers(
