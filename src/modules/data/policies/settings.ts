@@ -33,7 +33,27 @@ export class DataSettingsService {
 
   /** Changes the given settings (an omitted one keeps its value), audited in the same transaction. */
   update(workspaceId: string, input: DataSettingsInput, origin: AuditOrigin): Promise<WorkspaceDataSettings> {
-    return updateDataSettings({ db: this.#db, clock: this.#clock }, workspaceId, input, origin);
+    const now = this.#clock.now();
+    return this.#db.transaction().execute(async (tx) => {
+      const current = await readDataSettings(tx, workspaceId);
+      const next: WorkspaceDataSettings = {
+        rowPoliciesApplyToAdmins: input.rowPoliciesApplyToAdmins ?? current.rowPoliciesApplyToAdmins,
+        requireRowPolicies: input.requireRowPolicies ?? current.requireRowPolicies,
+      };
+      await upsertDataSettings(tx, workspaceId, {
+        row_policies_apply_to_admins: next.rowPoliciesApplyToAdmins,
+        require_row_policies: next.requireRowPolicies,
+        updated_at: now,
+      });
+      await recordAudit(tx, origin, {
+        action: 'data.settings.update',
+        workspaceId,
+        target: workspaceId,
+        details: { ...next },
+        at: now,
+      });
+      return next;
+    });
   }
 }
 
@@ -43,7 +63,7 @@ export interface DataSettingsInput {
   readonly requireRowPolicies?: boolean | null;
 }
 
-export async function readDataSettings(db: Executor, workspaceId: string): Promise<WorkspaceDataSettings> {
+async function readDataSettings(db: Executor, workspaceId: string): Promise<WorkspaceDataSettings> {
   const row = await findDataSettingsRow(db, workspaceId);
   return row
     ? {
@@ -51,35 +71,4 @@ export async function readDataSettings(db: Executor, workspaceId: string): Promi
         requireRowPolicies: row.require_row_policies,
       }
     : DEFAULT_DATA_SETTINGS;
-}
-
-/** Changes the given settings (an omitted one keeps its value). */
-export async function updateDataSettings(
-  { db, clock }: { readonly db: Db; readonly clock: Clock },
-  workspaceId: string,
-  input: DataSettingsInput,
-  origin: AuditOrigin,
-): Promise<WorkspaceDataSettings> {
-  const now = clock.now();
-  return db.transaction().execute(async (tx) => {
-    const current = await readDataSettings(tx, workspaceId);
-    const next: WorkspaceDataSettings = {
-      rowPoliciesApplyToAdmins: input.rowPoliciesApplyToAdmins ?? current.rowPoliciesApplyToAdmins,
-      requireRowPolicies: input.requireRowPolicies ?? current.requireRowPolicies,
-    };
-    const values = {
-      row_policies_apply_to_admins: next.rowPoliciesApplyToAdmins,
-      require_row_policies: next.requireRowPolicies,
-      updated_at: now,
-    };
-    await upsertDataSettings(tx, workspaceId, values);
-    await recordAudit(tx, origin, {
-      action: 'data.settings.update',
-      workspaceId,
-      target: workspaceId,
-      details: { ...next },
-      at: now,
-    });
-    return next;
-  });
 }
