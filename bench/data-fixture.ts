@@ -56,9 +56,14 @@ export async function benchDomain(
 
 /** GraphQL through `app.fetch` (no socket); any error in the response throws. */
 export function inProcessGql(app: App) {
+  return graphqlOver((request) => app.fetch(request), 'http://tessera.bench');
+}
+
+/** GraphQL sent by `send` to `baseUrl`/graphql with a bearer token; any error in the response throws. */
+export function graphqlOver(send: (request: Request) => Promise<Response>, baseUrl: string) {
   return async (query: string, variables: Record<string, unknown>, token: string): Promise<any> => {
-    const r = await app.fetch(
-      new Request('http://tessera.bench/graphql', {
+    const r = await send(
+      new Request(`${baseUrl}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),

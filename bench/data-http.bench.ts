@@ -11,7 +11,7 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startServer } from '../src/server.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
-import { benchAdmin, ORIGIN } from './data-fixture.ts';
+import { benchAdmin, graphqlOver, ORIGIN } from './data-fixture.ts';
 import { combineRounds, type LoadResult, runLoad } from './http-load.ts';
 import { benchDatabaseUrl, printSection, type Row, timeInterleaved } from './measure.ts';
 
@@ -79,16 +79,8 @@ try {
   const { workspaceId, key } = await benchAdmin(app);
   const tessera = await startServer(app, { host: '127.0.0.1', port: 0 });
   servers.push(tessera.server);
-  const gql = async (query: string, variables: Record<string, unknown>, token: string) => {
-    const r = await fetch(`${tessera.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await r.json()) as any;
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const gql = graphqlOver(fetch, tessera.url);
+
   const connection = await gql(
     'mutation($i: CreateConnectionInput!) { createConnection(input: $i) { connection { id } } }',
     { i: { name: 'bench', ...settingsOf('postgres', warehouse.url) } },
