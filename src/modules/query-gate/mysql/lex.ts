@@ -66,6 +66,10 @@ export function lexMysql(sql: string, mode: 'input' | 'output', parameters = fal
   const tokens: MyToken[] = [];
   let i = 0;
   const push = (kind: MyTokenKind, end: number) => {
+    // `'a' 'b'` is one string, 'ab', to the server; node-sql-parser reads `'a' AS b`. Refused
+    // whatever the second literal's spelling (`x'62'`, `N'b'`) and whatever stands between.
+    if (kind === 'string' && tokens.at(-1)?.kind === 'string')
+      throw refuse('adjacent string literals; join them with CONCAT()');
     tokens.push({ kind, start: i, end });
     i = end;
   };

@@ -42,6 +42,12 @@ test('text the parser and the server could split differently is refused', async 
     'select id from orders; select id from secrets',
     "select 'unterminated from orders",
     'select `unterminated from orders',
+    // Adjacent literals are one string to the server, a literal and its alias to the parser.
+    "select 'a' 'b' from orders",
+    "select 'a'-- -1\n'b' from orders",
+    "select 'a' /* x */ 'b' from orders",
+    "select 'a' x'62' from orders",
+    "select id from orders where 'a' 'b' = 'ab'",
   ]) {
     await assert.rejects(rewrite(sql), { code: 'QUERY_REFUSED' }, JSON.stringify(sql));
   }
