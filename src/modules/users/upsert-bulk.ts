@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/index.ts';
-import { newId } from '../../ids.ts';
+import { newIds } from '../../ids.ts';
 import { addMembershipsEach } from '../groups/queries.ts';
 import { normalizeAssignments } from '../roles/validation.ts';
 import { normalizeEmail } from './email.ts';
@@ -28,21 +28,23 @@ export async function upsertUsersBulk(
 ): Promise<CreateUserResult[]> {
   if (entries.some((e) => e.fields.sendWelcomeEmail)) return upsertUsersEach(tx, workspace, entries, context);
   // As upsertUsersEach: an email given twice keeps its first spelling and fields.
+  const userIds = newIds('usr', entries.length);
   const byNormalized = new Map<string, { email: string; fields: UserFields; id: string }>();
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     const n = normalizeEmail(e.email);
     if (!byNormalized.has(n))
-      byNormalized.set(n, { email: e.email.trim(), fields: e.fields, id: newId('usr') });
+      byNormalized.set(n, { email: e.email.trim(), fields: e.fields, id: userIds[i]! });
   }
   const sorted = [...byNormalized.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const eventIds = newIds('evt', sorted.length);
   const created = await insertNewUsers(tx, workspace.id, {
-    rows: sorted.map(([n, { email, fields, id }]) => ({
+    rows: sorted.map(([n, { email, fields, id }], i) => ({
       id,
       email,
       emailNormalized: n,
       roles: fields.roleAssignments ? normalizeAssignments(fields.roleAssignments) : [],
       attributes: fields.userAttributes ?? [],
-      eventId: newId('evt'),
+      eventId: eventIds[i]!,
     })),
     at: context.now,
     audit: {

@@ -112,6 +112,11 @@ for (const backend of testBackends()) {
       assert.deepEqual((await groupIdsOf(db, many)).get(ids[1]!), [groupId]);
       const emails = ['amy@lists.test', ...Array.from({ length: MANY }, (_, i) => `nobody${i}@lists.test`)];
       assert.equal((await usersByEmails(db, t().workspaceId, emails)).length, 1);
+      // An email listed twice is still one user (the lookup joins the list, it does not filter by it).
+      assert.equal(
+        (await usersByEmails(db, t().workspaceId, ['amy@lists.test', 'amy@lists.test'])).length,
+        1,
+      );
       await db.transaction().execute(async (tx) => {
         assert.equal((await lockUsers(tx, t().workspaceId, many)).length, 3);
         await touchUsers(tx, many, new Date('2030-01-01T00:00:00Z'));
