@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import { type HttpPipeline, requestIdOf, type TransportRequest } from './pipeline.ts';
-import { type HttpRefusal, refuse } from './refusals.ts';
+import { HttpRefusal, refuse } from './refusals.ts';
 
 /**
  * Bridges node:http to the HTTP pipeline. The body is read here, up to `maxBodyBytes` (413 past
@@ -28,9 +28,11 @@ export function nodeHandler(
       if (!res.writableFinished) abandoned.abort();
     });
     const header = req.headers['x-request-id'];
+    const target = parseTarget(req.url, options.publicOrigin);
     const transport: TransportRequest = {
       method: req.method ?? 'GET',
-      url: safeUrl(req.url, options.publicOrigin),
+      // A target the URL parser refuses is logged as `/`, and answered 400 below.
+      url: target?.href ?? new URL('/', options.publicOrigin).href,
       requestId: requestIdOf(typeof header === 'string' ? header : undefined),
     };
     const started = performance.now();
@@ -47,8 +49,8 @@ export function nodeHandler(
         await send(res, answer(refuse.tooLarge()), true);
         return;
       }
-      const request = fetchRequest(req, body, options.publicOrigin, abandoned.signal);
-      if (!(request instanceof Request)) {
+      const request = fetchRequest(pipeline, { req, target, body, signal: abandoned.signal });
+      if (request instanceof HttpRefusal) {
         await send(res, answer(request), true);
         return;
       }
@@ -87,44 +89,55 @@ export function nodeHandler(
 /** Methods the fetch `Request` refuses to represent (`TRACE` would echo credentials back). */
 const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
-/** The request's URL for its log line; a target the URL parser refuses is logged as `/`. */
-function safeUrl(target: string | undefined, publicOrigin: string): string {
+/** The request's target against the public origin; null when the URL parser refuses it. */
+function parseTarget(target: string | undefined, publicOrigin: string): URL | null {
   try {
-    return new URL(target ?? '/', publicOrigin).href;
+    return new URL(target ?? '/', publicOrigin);
   } catch {
-    return new URL('/', publicOrigin).href;
+    return null;
   }
 }
 
 /**
  * The fetch `Request` for a node:http request, or the refusal when there is none: a method fetch
- * forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
+ * forbids is 405, a target the URL parser or fetch refuses is 400. Built by the pipeline in the class it
+ * reads fastest, from node's own header object and the body as read: neither is copied.
  */
 function fetchRequest(
-  req: IncomingMessage,
-  body: Buffer | undefined,
-  publicOrigin: string,
-  signal: AbortSignal,
+  pipeline: HttpPipeline,
+  from: { req: IncomingMessage; target: URL | null; body: Buffer | undefined; signal: AbortSignal },
 ): Request | HttpRefusal {
+  const { req, target, body, signal } = from;
   const method = (req.method ?? 'GET').toUpperCase();
   if (UNSUPPORTED_METHODS.has(method)) return refuse.methodNotAllowed('GET, HEAD, POST');
+  // Credentials in the target (`//user:pass@host/`) are refused, as the fetch `Request` does.
+  if (target === null || target.username !== '' || target.password !== '') return refuse.malformedRequest();
   try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-    }
-    return new Request(new URL(req.url ?? '/', publicOrigin), {
+    return pipeline.request(target.href, {
       method,
-      headers,
+      headers: requestHeaders(req),
       signal,
-      ...(body
-        ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
-        : {}),
+      // A Buffer read from a socket sits on a plain ArrayBuffer, never a shared one.
+      ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}),
     });
   } catch {
     return refuse.malformedRequest();
   }
+}
+
+/**
+ * node's header object as fetch headers. node joins repeated request headers into one value,
+ * except `set-cookie`, which no request should carry but which is kept, one value per entry.
+ */
+function requestHeaders(req: IncomingMessage): HeadersInit {
+  const headers = req.headers;
+  if (headers['set-cookie'] === undefined) return headers as Record<string, string>;
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) pairs.push([name, v]);
+  }
+  return pairs;
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -135,7 +148,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
     if (size > limit) return 'too-large';
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Media types whose bodies arrive over time (SSE, incremental delivery): streamed, never buffered. */
@@ -158,9 +171,17 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
   }
   // Every other body is complete when the handler returns (JSON, HTML, assets): read it at once and
   // send headers and body in one write, instead of piping it chunk by chunk through two streams.
-  const body = Buffer.from(await response.arrayBuffer());
+  const body = asBuffer(await response.arrayBuffer());
   headers['content-length'] ??= String(body.byteLength);
   res.writeHead(response.status, headers).end(body);
+}
+
+/** The bytes as a Buffer over the same memory (Yoga's responses already hand one). */
+function asBuffer(bytes: ArrayBuffer | Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  return ArrayBuffer.isView(bytes)
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : Buffer.from(bytes);
 }
 
 /**
