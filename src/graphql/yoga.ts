@@ -89,13 +89,17 @@ export function createGraphQLServer(
       },
     },
     context: ({ requestId, ip, principal, report, params }): RequestContext => {
+      let requestLog: Logger | undefined;
       return {
         requestId,
         ip,
         principal,
         services,
         clock: services.clock,
-        log: log.child({ requestId }),
+        logger: () => {
+          requestLog ??= log.child({ requestId });
+          return requestLog;
+        },
         loaders: createLoaders(services.users, services.groups),
         origin: {
           requestId,
