@@ -179,18 +179,21 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
     headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
   });
   if (close) headers.connection = 'close';
-  if (!response.body) {
-    res.writeHead(response.status, headers).end();
-    return;
-  }
   if (INCREMENTAL_MEDIA_TYPE.test(response.headers.get('content-type') ?? '')) {
     res.writeHead(response.status, headers);
-    await streamBody(res, response.body);
+    if (response.body) await streamBody(res, response.body);
+    else res.end();
     return;
   }
   // Every other body is complete when the handler returns (JSON, HTML, assets): read it at once and
   // send headers and body in one write, instead of piping it chunk by chunk through two streams.
+  // Read without asking for `response.body` first, which would build a stream around it.
   const body = asBuffer(await response.arrayBuffer());
+  if (body.byteLength === 0) {
+    // No body: node sets the length itself where the status allows one (never on a 204 or 304).
+    res.writeHead(response.status, headers).end();
+    return;
+  }
   headers['content-length'] ??= String(body.byteLength);
   res.writeHead(response.status, headers).end(body);
 }
