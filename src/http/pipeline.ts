@@ -58,7 +58,7 @@ export interface PipelineParts {
 
 export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
   const finish = (
-    request: { method: string; url: string },
+    request: { method: string; path: string },
     ctx: HttpContext,
     outcome: { report: RequestReport; response: Response; ms: number },
   ): Response => {
@@ -87,20 +87,29 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
         requestId: info.requestId ?? requestIdOf(request.headers.get('x-request-id')),
       };
       const report = newRequestReport();
+      // Parsed once: routing and the log line both read it.
+      let path = '/';
       let response: Response;
       try {
+        const url = new URL(request.url);
+        path = url.pathname;
         response = await runInDbScope({ lane: 'main', signal: request.signal }, () =>
-          route(parts, request, ctx, report),
+          route(parts, { request, url, ctx, report }),
         );
       } catch (err) {
         response = answerError(err, report);
       }
-      return finish(request, ctx, { report, response, ms: performance.now() - started });
+      return finish({ method: request.method, path }, ctx, {
+        report,
+        response,
+        ms: performance.now() - started,
+      });
     },
     answer(request, outcome, ms = 0) {
       const report = newRequestReport();
       const ctx: HttpContext = { ip: null, requestId: request.requestId };
-      return finish(request, ctx, { report, response: answerError(outcome, report), ms });
+      const target = { method: request.method, path: new URL(request.url).pathname };
+      return finish(target, ctx, { report, response: answerError(outcome, report), ms });
     },
     request: (url, init) => parts.graphql.request(url, init),
   };
@@ -128,11 +137,8 @@ function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
 
 async function route(
   parts: PipelineParts,
-  request: Request,
-  ctx: HttpContext,
-  report: RequestReport,
+  { request, url, ctx, report }: { request: Request; url: URL; ctx: HttpContext; report: RequestReport },
 ): Promise<Response> {
-  const url = new URL(request.url);
   if (url.pathname === '/graphql') return graphqlRequest(parts, { incoming: request, url, ctx, report });
   const match = parts.router.match(request.method, url.pathname);
   if (match === null) throw refuse.notFound();
