@@ -18,6 +18,8 @@ export interface LoadOptions {
 export interface LoadResult {
   readonly requestsPerSecond: number;
   readonly requests: number;
+  /** Requests answered during the warm-up, not counted in `requests`. */
+  readonly warmupRequests: number;
   readonly failures: number;
   /** The first failing response, to say what went wrong. */
   readonly firstFailure: string | null;
@@ -73,10 +75,16 @@ async function loop(options: LoadOptions): Promise<LoadResult> {
     );
     return { done, seconds: (performance.now() - started) / 1000 };
   };
-  await run(options.warmupMs);
+  const warmup = await run(options.warmupMs);
   failures = 0;
   const { done, seconds } = await run(options.durationMs);
-  return { requestsPerSecond: done / seconds, requests: done, failures, firstFailure };
+  return {
+    requestsPerSecond: done / seconds,
+    requests: done,
+    warmupRequests: warmup.done,
+    failures,
+    firstFailure,
+  };
 }
 
 if (!isMainThread && parentPort) {

@@ -1,7 +1,7 @@
 // One HTTP layer answers every request (src/http/pipeline.ts): a handler's failure, and one the
 // node:http bridge meets outside it, is the documented 500 body, logged with cause and request id.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -108,6 +108,28 @@ describe('the request pipeline', () => {
       assert.equal(tooLarge.headers.get('x-request-id'), 'pipeline-413-1');
       assert.equal((await tooLarge.json()).errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
       assert.ok(lines.some((l) => l.requestId === 'pipeline-413-1' && l.status === 413));
+
+      // A body that declares no length is cut off once it passes the limit, and still answered.
+      const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': 'pipeline-413-2' },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 4; i++) req.write('x'.repeat(600));
+        setTimeout(() => req.end(), 200);
+      });
+      assert.equal(streamed.status, 413);
+      assert.equal(JSON.parse(streamed.body).errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
+      assert.ok(lines.some((l) => l.requestId === 'pipeline-413-2' && l.status === 413));
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -99,6 +99,7 @@ for (const backend of testBackends()) {
       ['TRACE /graphql', 'TRACE', '/graphql', 405],
       ['TRACE on a route', 'TRACE', '/embed/dashboards/x', 405],
       ['CONNECT-style target', 'GET', 'http://[/graphql', 400],
+      ['a target with credentials', 'GET', 'http://user:pass@tessera.test/graphql?query=%7Bhealth%7D', 400],
       [
         'GET /graphql with variables that are not JSON',
         'GET',

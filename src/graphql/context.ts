@@ -15,7 +15,8 @@ export interface RequestContext {
   readonly principal: Principal | null;
   readonly services: Services;
   readonly clock: Clock;
-  readonly log: Logger;
+  /** The request's logger, with its request id; made on first use (most requests never log). */
+  readonly logger: () => Logger;
   readonly loaders: Loaders;
   /** Who did it, for audit events. */
   readonly origin: AuditOrigin;

@@ -43,7 +43,12 @@ export interface GraphQLServer {
    * `request` with `body`, already read and checked by the HTTP layer, as the request this server
    * reads fastest: Yoga's own `Request` class keeps a string body as it is (no stream to drain).
    */
-  withBody(request: Request, body: string | ArrayBuffer): Request;
+  withBody(request: Request, body: string | ArrayBuffer | Uint8Array): Request;
+  /**
+   * A new request in the class this server reads fastest (Yoga's own): its headers stay the object
+   * they were given until asked for, and a string or Buffer body is kept as it is, never streamed.
+   */
+  request(url: string, init: RequestInit): Request;
 }
 
 export function createGraphQLServer(
@@ -57,10 +62,12 @@ export function createGraphQLServer(
     resolvers: mergeResolvers(modules),
   });
   refuseUnstorableText(schema);
-  // Which request an error belongs to, for its log line and the request's report. Per async call
-  // chain, so concurrent requests never log under each other's id.
-  const requestScope = new AsyncLocalStorage<{ requestId: string; report: RequestReport }>();
-  const yoga: YogaServerInstance<ServerContext, RequestContext> = createYoga<ServerContext, RequestContext>({
+  // What the HTTP layer handed over for this request: the context factory builds on it, and an
+  // error finds its log line and report in it. Per async call chain, so concurrent requests never
+  // log under each other's id. Carried here rather than as Yoga's server context, which Yoga copies
+  // property by property (descriptors and all) on every request.
+  const requestScope = new AsyncLocalStorage<ServerContext>();
+  const yoga: YogaServerInstance<object, RequestContext> = createYoga<object, RequestContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: false,
@@ -83,14 +90,21 @@ export function createGraphQLServer(
         return masked;
       },
     },
-    context: ({ requestId, ip, principal, report, params }): RequestContext => {
+    context: ({ params }): RequestContext => {
+      const server = requestScope.getStore();
+      if (!server) throw new Error('a GraphQL request outside GraphQLServer.fetch');
+      const { requestId, ip, principal, report } = server;
+      let requestLog: Logger | undefined;
       return {
         requestId,
         ip,
         principal,
         services,
         clock: services.clock,
-        log: log.child({ requestId }),
+        logger: () => {
+          requestLog ??= log.child({ requestId });
+          return requestLog;
+        },
         loaders: createLoaders(services.users, services.groups),
         origin: {
           requestId,
@@ -122,17 +136,15 @@ export function createGraphQLServer(
     ],
   });
   return {
-    fetch: (request, context) =>
-      requestScope.run({ requestId: context.requestId, report: context.report }, async () =>
-        yoga.fetch(request, context),
-      ),
+    fetch: (request, context) => requestScope.run(context, async () => yoga.fetch(request)),
     withBody: (request, body) =>
       new yoga.fetchAPI.Request(request.url, {
         method: request.method,
         headers: request.headers,
         signal: request.signal,
-        body,
+        body: body as BodyInit,
       }),
+    request: (url, init) => new yoga.fetchAPI.Request(url, init),
   };
 }
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import { type HttpPipeline, requestIdOf, type TransportRequest } from './pipeline.ts';
-import { type HttpRefusal, refuse } from './refusals.ts';
+import { HttpRefusal, refuse } from './refusals.ts';
 
 /**
  * Bridges node:http to the HTTP pipeline. The body is read here, up to `maxBodyBytes` (413 past
@@ -28,9 +28,11 @@ export function nodeHandler(
       if (!res.writableFinished) abandoned.abort();
     });
     const header = req.headers['x-request-id'];
+    const target = parseTarget(req.url, options.publicOrigin);
     const transport: TransportRequest = {
       method: req.method ?? 'GET',
-      url: safeUrl(req.url, options.publicOrigin),
+      // A target the URL parser refuses is logged as `/`, and answered 400 below.
+      url: target?.href ?? new URL('/', options.publicOrigin).href,
       requestId: requestIdOf(typeof header === 'string' ? header : undefined),
     };
     const started = performance.now();
@@ -47,8 +49,8 @@ export function nodeHandler(
         await send(res, answer(refuse.tooLarge()), true);
         return;
       }
-      const request = fetchRequest(req, body, options.publicOrigin, abandoned.signal);
-      if (!(request instanceof Request)) {
+      const request = fetchRequest(pipeline, { req, target, body, signal: abandoned.signal });
+      if (request instanceof HttpRefusal) {
         await send(res, answer(request), true);
         return;
       }
@@ -87,55 +89,85 @@ export function nodeHandler(
 /** Methods the fetch `Request` refuses to represent (`TRACE` would echo credentials back). */
 const UNSUPPORTED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
-/** The request's URL for its log line; a target the URL parser refuses is logged as `/`. */
-function safeUrl(target: string | undefined, publicOrigin: string): string {
+/** The request's target against the public origin; null when the URL parser refuses it. */
+function parseTarget(target: string | undefined, publicOrigin: string): URL | null {
   try {
-    return new URL(target ?? '/', publicOrigin).href;
+    return new URL(target ?? '/', publicOrigin);
   } catch {
-    return new URL('/', publicOrigin).href;
+    return null;
   }
 }
 
 /**
  * The fetch `Request` for a node:http request, or the refusal when there is none: a method fetch
- * forbids is 405, anything else the constructor refuses (a malformed target URL) is 400.
+ * forbids is 405, a target the URL parser or fetch refuses is 400. Built by the pipeline in the class it
+ * reads fastest, from node's own header object and the body as read: neither is copied.
  */
 function fetchRequest(
-  req: IncomingMessage,
-  body: Buffer | undefined,
-  publicOrigin: string,
-  signal: AbortSignal,
+  pipeline: HttpPipeline,
+  from: { req: IncomingMessage; target: URL | null; body: Buffer | undefined; signal: AbortSignal },
 ): Request | HttpRefusal {
+  const { req, target, body, signal } = from;
   const method = (req.method ?? 'GET').toUpperCase();
   if (UNSUPPORTED_METHODS.has(method)) return refuse.methodNotAllowed('GET, HEAD, POST');
+  // Credentials in the target (`//user:pass@host/`) are refused, as the fetch `Request` does.
+  if (target === null || target.username !== '' || target.password !== '') return refuse.malformedRequest();
   try {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-    }
-    return new Request(new URL(req.url ?? '/', publicOrigin), {
+    return pipeline.request(target.href, {
       method,
-      headers,
+      headers: requestHeaders(req),
       signal,
-      ...(body
-        ? { body: body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer }
-        : {}),
+      // A Buffer read from a socket sits on a plain ArrayBuffer, never a shared one.
+      ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}),
     });
   } catch {
     return refuse.malformedRequest();
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk);
+/**
+ * node's header object as fetch headers. node joins repeated request headers into one value,
+ * except `set-cookie`, which no request should carry but which is kept, one value per entry.
+ */
+function requestHeaders(req: IncomingMessage): HeadersInit {
+  const headers = req.headers;
+  if (headers['set-cookie'] === undefined) return headers as Record<string, string>;
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) pairs.push([name, v]);
   }
-  return Buffer.concat(chunks);
+  return pairs;
+}
+
+/**
+ * The whole body, or 'too-large' as soon as it passes `limit`. Read with listeners rather than `for await`: a body
+ * nearly always arrives in one chunk, and an async iterator per request cost more than the read.
+ * A client that goes away mid-body rejects, like the stream's own error.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: () => void) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // The rest of the body is left unread: the 413 closes the connection.
+      settle(() => resolve('too-large'));
+    };
+    const onEnd = () => settle(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    const onError = (err: Error) => settle(() => reject(err));
+    // 'close' before 'end': the client went away before its body was complete.
+    const onClose = () => settle(() => reject(new Error('the request closed before its body ended')));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 /** Media types whose bodies arrive over time (SSE, incremental delivery): streamed, never buffered. */
@@ -147,20 +179,31 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
     headers[name] = name === 'set-cookie' ? response.headers.getSetCookie() : value;
   });
   if (close) headers.connection = 'close';
-  if (!response.body) {
-    res.writeHead(response.status, headers).end();
-    return;
-  }
   if (INCREMENTAL_MEDIA_TYPE.test(response.headers.get('content-type') ?? '')) {
     res.writeHead(response.status, headers);
-    await streamBody(res, response.body);
+    if (response.body) await streamBody(res, response.body);
+    else res.end();
     return;
   }
   // Every other body is complete when the handler returns (JSON, HTML, assets): read it at once and
   // send headers and body in one write, instead of piping it chunk by chunk through two streams.
-  const body = Buffer.from(await response.arrayBuffer());
+  // Read without asking for `response.body` first, which would build a stream around it.
+  const body = asBuffer(await response.arrayBuffer());
+  if (body.byteLength === 0) {
+    // No body: node sets the length itself where the status allows one (never on a 204 or 304).
+    res.writeHead(response.status, headers).end();
+    return;
+  }
   headers['content-length'] ??= String(body.byteLength);
   res.writeHead(response.status, headers).end(body);
+}
+
+/** The bytes as a Buffer over the same memory (Yoga's responses already hand one). */
+function asBuffer(bytes: ArrayBuffer | Uint8Array): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  return ArrayBuffer.isView(bytes)
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : Buffer.from(bytes);
 }
 
 /**

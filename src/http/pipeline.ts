@@ -38,6 +38,11 @@ export interface HttpPipeline {
    * (an `HttpRefusal`: 413, 405, 400) or failed outside it (anything else: the 500 body, logged).
    */
   answer(request: TransportRequest, outcome: unknown, ms?: number): Response;
+  /**
+   * A request for `fetch`, built in the class it reads fastest (the GraphQL server's own): a
+   * transport that builds its requests here spares every request a copy of its headers and body.
+   */
+  request(url: string, init: RequestInit): Request;
 }
 
 export interface PipelineParts {
@@ -53,7 +58,7 @@ export interface PipelineParts {
 
 export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
   const finish = (
-    request: { method: string; url: string },
+    request: { method: string; path: string },
     ctx: HttpContext,
     outcome: { report: RequestReport; response: Response; ms: number },
   ): Response => {
@@ -82,21 +87,31 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
         requestId: info.requestId ?? requestIdOf(request.headers.get('x-request-id')),
       };
       const report = newRequestReport();
+      // Parsed once: routing and the log line both read it.
+      let path = '/';
       let response: Response;
       try {
+        const url = new URL(request.url);
+        path = url.pathname;
         response = await runInDbScope({ lane: 'main', signal: request.signal }, () =>
-          route(parts, request, ctx, report),
+          route(parts, { request, url, ctx, report }),
         );
       } catch (err) {
         response = answerError(err, report);
       }
-      return finish(request, ctx, { report, response, ms: performance.now() - started });
+      return finish({ method: request.method, path }, ctx, {
+        report,
+        response,
+        ms: performance.now() - started,
+      });
     },
     answer(request, outcome, ms = 0) {
       const report = newRequestReport();
       const ctx: HttpContext = { ip: null, requestId: request.requestId };
-      return finish(request, ctx, { report, response: answerError(outcome, report), ms });
+      const target = { method: request.method, path: new URL(request.url).pathname };
+      return finish(target, ctx, { report, response: answerError(outcome, report), ms });
     },
+    request: (url, init) => parts.graphql.request(url, init),
   };
 }
 
@@ -122,12 +137,9 @@ function setCommonHeaders(headers: Headers, ctx: HttpContext): void {
 
 async function route(
   parts: PipelineParts,
-  request: Request,
-  ctx: HttpContext,
-  report: RequestReport,
+  { request, url, ctx, report }: { request: Request; url: URL; ctx: HttpContext; report: RequestReport },
 ): Promise<Response> {
-  const url = new URL(request.url);
-  if (url.pathname === '/graphql') return graphqlRequest(parts, request, ctx, report);
+  if (url.pathname === '/graphql') return graphqlRequest(parts, { incoming: request, url, ctx, report });
   const match = parts.router.match(request.method, url.pathname);
   if (match === null) throw refuse.notFound();
   if (match === 'method-not-allowed') throw refuse.methodNotAllowed();
@@ -137,9 +149,7 @@ async function route(
 
 async function graphqlRequest(
   parts: PipelineParts,
-  incoming: Request,
-  ctx: HttpContext,
-  report: RequestReport,
+  { incoming, url, ctx, report }: { incoming: Request; url: URL; ctx: HttpContext; report: RequestReport },
 ): Promise<Response> {
   // Only JSON bodies: a form, multipart or text/plain POST is what a cross-site form would send (CSRF).
   if (incoming.method === 'POST' && !JSON_MEDIA_TYPE.test(incoming.headers.get('content-type') ?? '')) {
@@ -154,9 +164,9 @@ async function graphqlRequest(
   // on as they are.
   // See docs/limits.md "Malformed HTTP requests".
   const bodyIsUtf8 = bytes === null || isUtf8(bytes);
-  const body = bytes !== null && bodyIsUtf8 ? new TextDecoder().decode(bytes) : null;
+  const body = bytes !== null && bodyIsUtf8 ? utf8Text(bytes) : null;
   const request = bytes === null ? incoming : parts.graphql.withBody(incoming, body ?? bytes);
-  const lane = laneOf(body, new URL(incoming.url).searchParams);
+  const lane = laneOf(body, url.searchParams);
   return runInDbScope({ lane, signal: incoming.signal }, async () => {
     const principal = await parts.authenticate(request, ctx);
     if (!bodyIsUtf8) throw refuse.notUtf8();
@@ -181,4 +191,9 @@ async function graphqlRequest(
     }
     return response;
   });
+}
+
+/** Checked UTF-8 as text; the node:http bridge hands a Buffer, decoded without a copy. */
+function utf8Text(bytes: ArrayBuffer | Uint8Array): string {
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : new TextDecoder().decode(bytes);
 }

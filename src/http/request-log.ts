@@ -32,7 +32,7 @@ export function failureResponse(err: unknown, report: RequestReport): Response {
 
 /** One answered request, as the log line and the metrics see it. */
 export interface RequestOutcome {
-  readonly request: { readonly method: string; readonly url: string };
+  readonly request: { readonly method: string; readonly path: string };
   readonly requestId: string;
   readonly report: RequestReport;
   readonly status: number;
@@ -46,7 +46,7 @@ export interface RequestOutcome {
  */
 export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void {
   const { request, requestId, report, status, ms } = outcome;
-  const path = new URL(request.url).pathname;
+  const path = request.path;
   const operation = report.operation ?? routeLabel(app, request.method, path);
   app.metrics.observeRequest(operation, report.codes, ms / 1000);
   const line = {
