@@ -9,6 +9,7 @@ import * as dashboards from './0007_dashboards.ts';
 import * as columnPolicies from './0008_column_policies.ts';
 import * as sso from './0009_sso.ts';
 import * as scimAttributeDefinitions from './0010_scim_attribute_definitions.ts';
+import * as snapshotVersions from './0011_snapshot_versions.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_column_policies': columnPolicies,
   '0009_sso': sso,
   '0010_scim_attribute_definitions': scimAttributeDefinitions,
+  '0011_snapshot_versions': snapshotVersions,
 };

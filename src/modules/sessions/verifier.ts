@@ -131,6 +131,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
       tokenId: p.jti!,
       issuedAt,
       expiresAt: new Date(p.exp! * 1000),
+      snapshotVersion: row.snapshot_version,
     };
   }
 

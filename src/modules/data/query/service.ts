@@ -18,12 +18,18 @@ import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { RewriteCache } from './rewrite-cache.ts';
 import { type QuerySnapshot, readQuerySnapshot, type SnapshotColumnPolicy } from './snapshot.ts';
+import { SnapshotCache } from './snapshot-cache.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
 export interface QueryCaller {
   readonly workspaceId: string;
   readonly userId: string;
   readonly transientAttributes: ReadonlyMap<string, string>;
+  /**
+   * The workspace's snapshot version, read with the session check this request already made; a
+   * snapshot cached under it is used instead of reading one (absent: read fresh).
+   */
+  readonly snapshotVersion?: string;
 }
 
 export interface QueryResult {
@@ -165,6 +171,8 @@ export class QueryService {
   readonly #pools: PoolManager;
   /** Per instance; correct across instances because its key is read fresh each request. */
   readonly rewrites = new RewriteCache();
+  /** Per instance; correct across instances because its version is read with the session check. */
+  readonly snapshots = new SnapshotCache();
 
   /**
    * Audit records are group-committed: the records of queries that finish while one INSERT is
@@ -251,9 +259,21 @@ export class QueryService {
     };
   }
 
-  /** The user, the domain and its connection, read fresh; `check` refuses a user who may not query. */
-  async #locate(caller: QueryCaller, domainId: string, check: RoleCheck): Promise<Located> {
+  /** The snapshot for this request: the cached one if its version is current, else read fresh. */
+  async #snapshot(caller: QueryCaller, domainId: string): Promise<QuerySnapshot> {
+    const version = caller.snapshotVersion;
+    if (version === undefined) return readQuerySnapshot(this.#db, caller, domainId);
+    const owner = { ...caller, domainId };
+    const hit = this.snapshots.get(owner, version);
+    if (hit !== undefined) return hit;
     const snapshot = await readQuerySnapshot(this.#db, caller, domainId);
+    this.snapshots.set(owner, version, snapshot);
+    return snapshot;
+  }
+
+  /** The user, the domain and its connection as of this request; `check` refuses a user who may not query. */
+  async #locate(caller: QueryCaller, domainId: string, check: RoleCheck): Promise<Located> {
+    const snapshot = await this.#snapshot(caller, domainId);
     const { user, domain } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
