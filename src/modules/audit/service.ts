@@ -1,4 +1,6 @@
+import { Batcher } from '../../db/batcher.ts';
 import type { Executor } from '../../db/index.ts';
+import { serviceUnavailable } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { AUDIT_TARGETS, type AuditAction, type AuditActions } from './actions.ts';
 import { type AuditPageRequest, insertAuditEvents, listAuditEvents } from './queries.ts';
@@ -110,12 +112,42 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
   );
 }
 
-/** The audit trail as the API reads it (the `auditEvents` query). */
+/** How many group-committed audit INSERTs may run at once: a pool's few, PGlite's one session. */
+export interface AuditTrailOptions {
+  readonly maxInFlight?: number;
+}
+
+/**
+ * The audit trail: read by the API (the `auditEvents` query), and written by hot paths whose
+ * record is not part of a transaction of their own (a query, a read), with group commit. Records
+ * that arrive while an INSERT is being written go into the next one, so concurrent requests share
+ * one statement and one WAL flush, while a lone request waits for nothing but its own INSERT.
+ * `record` settles only once the record is committed, so a request is answered only with its
+ * audit durable; a write that fails fails its caller with SERVICE_UNAVAILABLE (a failed batch is
+ * retried record by record, so one bad record fails only its own request).
+ */
 export class AuditTrail {
   readonly #db: Executor;
+  readonly #batch: Batcher<AuditEventInput, undefined>;
 
-  constructor(db: Executor) {
+  constructor(db: Executor, options: AuditTrailOptions = {}) {
     this.#db = db;
+    this.#batch = new Batcher(
+      async (rows) => {
+        await recordAuditEvents(db, rows);
+        return rows.map(() => undefined);
+      },
+      { maxInFlight: options.maxInFlight ?? 1 },
+    );
+  }
+
+  /** Writes one event, sharing an INSERT with the events recorded at the same moment; resolves once committed. */
+  async record(origin: AuditOrigin, event: AuditEvent): Promise<void> {
+    try {
+      await this.#batch.add(auditRow(origin, event));
+    } catch (err) {
+      throw serviceUnavailable('The audit trail', err);
+    }
   }
 
   /** One page of the workspace's events, newest first, keyset-paginated on the insertion sequence. */

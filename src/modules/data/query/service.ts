@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../../config.ts';
-import { Batcher } from '../../../db/batcher.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
 import type { QueryRecord } from '../../audit/actions.ts';
-import { type AuditEventInput, type AuditOrigin, auditRow, recordAuditEvents } from '../../audit/service.ts';
+import type { AuditOrigin, AuditTrail } from '../../audit/service.ts';
 import type { GateColumnPolicy, RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -155,8 +154,8 @@ export interface QueryServiceDeps {
   readonly config: Config['data'];
   readonly connections: ConnectionService;
   readonly pools: PoolManager;
-  /** Audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
-  readonly auditInFlight?: number;
+  /** Where each query's record goes, group-committed with the records of concurrent queries. */
+  readonly audit: AuditTrail;
 }
 
 /**
@@ -175,22 +174,14 @@ export class QueryService {
   readonly snapshots = new SnapshotCache();
 
   /**
-   * Audit records are group-committed: the records of queries that finish while one INSERT is
-   * being written go into the next one, so concurrent queries share a commit (its WAL flush is
-   * most of a lone query's cost). Each query is still answered only once its record is committed.
+   * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
+   * lone query's cost); each query is still answered only once its record is committed.
    */
-  readonly #auditBatch: Batcher<AuditEventInput, undefined>;
+  readonly #audit: AuditTrail;
 
   constructor(deps: QueryServiceDeps) {
-    const { db } = deps;
-    this.#db = db;
-    this.#auditBatch = new Batcher(
-      async (events) => {
-        await recordAuditEvents(db, events);
-        return events.map(() => undefined);
-      },
-      { maxInFlight: deps.auditInFlight ?? 1 },
-    );
+    this.#db = deps.db;
+    this.#audit = deps.audit;
     this.#config = deps.config;
     this.#connections = deps.connections;
     this.#pools = deps.pools;
@@ -221,7 +212,7 @@ export class QueryService {
       failure = err;
     }
     // Exactly one record per query, whatever happened.
-    await this.#audit({
+    await this.#record({
       request,
       queryId,
       plan,
@@ -362,7 +353,7 @@ export class QueryService {
     );
   }
 
-  async #audit(record: QueryAudit): Promise<void> {
+  async #record(record: QueryAudit): Promise<void> {
     const { request, queryId, plan, started, outcome } = record;
     const { caller, domainId, sql, origin } = request;
     const at = request.at();
@@ -382,18 +373,16 @@ export class QueryService {
       ...outcome,
       ...(request.savedItem ? { savedItem: request.savedItem } : {}),
     };
-    await this.#auditBatch.add(
-      auditRow(
-        { ...origin, actorUserId: caller.userId },
-        {
-          action: 'data.query',
-          workspaceId: caller.workspaceId,
-          target: domainId,
-          details,
-          outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
-          at,
-        },
-      ),
+    await this.#audit.record(
+      { ...origin, actorUserId: caller.userId },
+      {
+        action: 'data.query',
+        workspaceId: caller.workspaceId,
+        target: domainId,
+        details,
+        outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
+        at,
+      },
     );
   }
 }
