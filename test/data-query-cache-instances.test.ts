@@ -177,7 +177,7 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     assert.equal(await query('alice', 'select body from notes'), 'ACCESS_DENIED');
     assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
   });
-  test('concurrent queries share audit INSERTs, and each is answered with its own committed record', async () => {
+  test('concurrent queries share session checks and audit INSERTs, and each is answered with its own rows and committed record', async () => {
     const users = ['alice', 'bob', 'alice', 'bob'];
     const runs = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
@@ -186,6 +186,12 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     );
     const ids = runs.map((r) => r.body.data.runQuery.queryId as string);
     assert.equal(new Set(ids).size, ids.length);
+    // Their session checks share statements too, and each answer is its own user's.
+    for (const [i, r] of runs.entries())
+      assert.deepEqual(
+        r.body.data.runQuery.rows,
+        users[i % users.length] === 'alice' ? [[1], [2]] : [[3], [4]],
+      );
     // Read through the other instance: every answered query's record is already committed.
     const events = await s.apps[0]!.services.db.selectFrom('audit_events')
       .select(['details', 'actor_user_id'])
