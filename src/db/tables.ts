@@ -26,6 +26,7 @@ export const TABLE_OWNERS = {
   workspace_data_settings: 'data',
   data_column_policies: 'data',
   data_snapshot_versions: 'data',
+  data_snapshot_changes: 'data',
   dashboards: 'dashboards',
   dashboard_shares: 'dashboards',
   attribute_definitions: 'attribute-definitions',
