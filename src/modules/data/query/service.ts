@@ -168,7 +168,7 @@ export class QueryService {
   readonly #config: Config['data'];
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
-  /** Per instance; correct across instances because its key is read fresh each request. */
+  /** Per instance; correct across instances because its key comes from the current snapshot. */
   readonly rewrites = new RewriteCache();
   /** Per instance; correct across instances because its version is read with the session check. */
   readonly snapshots = new SnapshotCache();
@@ -303,7 +303,7 @@ export class QueryService {
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
     const gate = await loadGate();
-    // Column policies are read fresh with the snapshot, so an edit applies on the next request
+    // Column policies come with the snapshot, so an edit applies on the next request
     // on every instance (they are part of the rewrite cache's key).
     const rewritten = await this.rewrites.rewrite(
       gate,
