@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { READ_MODELS } from '../src/db/tables.ts';
 import { ADMIN, STATUS } from './helpers/api.ts';
 import { type TestApp, useTestApp } from './helpers/app.ts';
 import { testBackends } from './helpers/databases.ts';
@@ -33,6 +34,19 @@ for (const backend of testBackends()) {
       await work();
       return (await version(t())) - before;
     };
+
+    it('every table the query snapshot reads has the triggers that bump it', async () => {
+      const snapshot = READ_MODELS.find((m) => m.file === 'src/modules/data/query/snapshot.ts')!;
+      const { rows } = await sql<{ table: string; event: string }>`
+        select event_object_table as table, event_manipulation as event from information_schema.triggers
+        where trigger_name like '%\_snapshot\_%'`.execute(t().app.services.db);
+      for (const table of snapshot.reads) {
+        const events = new Set(rows.filter((r) => r.table === table).map((r) => r.event));
+        // A user row is inserted before anything can refer to it; only its updates and deletion matter.
+        const expected = table === 'users' ? ['DELETE', 'UPDATE'] : ['DELETE', 'INSERT', 'UPDATE'];
+        assert.deepEqual([...events].sort(), expected, table);
+      }
+    });
 
     it('moves once for a write of many rows in one transaction', async () => {
       const n = await moved(() =>
