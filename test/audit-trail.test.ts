@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { AppError } from '../src/errors.ts';
 import type { AuditOrigin } from '../src/modules/audit/service.ts';
-import { useTestApp } from './helpers/app.ts';
-import { testBackends } from './helpers/databases.ts';
+import { startTestApp, useTestApp } from './helpers/app.ts';
+import { createScratchPostgresDatabase, type TestBackend, testBackends } from './helpers/databases.ts';
+import { startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
 
 const ORIGIN: AuditOrigin = { requestId: 'req_trail', ip: '127.0.0.1', actorKeyId: null, actorUserId: null };
 
@@ -67,3 +68,54 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+const adminUrl = process.env.TEST_DATABASE_URL;
+describe("the audit trail's group commit with its database gone (postgres)", { skip: !adminUrl }, () => {
+  it('fails every waiting record with SERVICE_UNAVAILABLE, and records again once the database is back', async () => {
+    const scratch = await createScratchPostgresDatabase(adminUrl!);
+    const proxy = await startFaultProxy(targetOf(adminUrl!, 5432));
+    const backend: TestBackend = {
+      name: 'postgres',
+      open: async () => ({
+        database: { kind: 'postgres', url: proxy.urlFor(scratch.url), poolSize: 5 },
+        drop: scratch.drop,
+      }),
+    };
+    const t = await startTestApp(backend, { env: { TESSERA_DB_ACQUIRE_TIMEOUT_MS: '1000' } });
+    try {
+      const trail = t.app.services.auditTrail;
+      const event = (name: string) =>
+        ({
+          action: 'sso.issuer.create',
+          workspaceId: t.workspaceId,
+          target: null,
+          details: { name, discoveryUrl: 'https://idp.test' },
+          at: new Date(),
+        }) as const;
+      await trail.record(ORIGIN, event('before'));
+      await proxy.refuse(true);
+      proxy.cut();
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => trail.record(ORIGIN, event(`down-${i}`))),
+      );
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        const reason = (r as PromiseRejectedResult).reason;
+        assert.ok(reason instanceof AppError);
+        assert.equal(reason.code, 'SERVICE_UNAVAILABLE');
+      }
+      await proxy.refuse(false);
+      let recorded = false;
+      for (let attempt = 0; attempt < 50 && !recorded; attempt++) {
+        recorded = await trail.record(ORIGIN, event('after')).then(
+          () => true,
+          () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+        );
+      }
+      assert.ok(recorded, 'a record is written once the database is back');
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+});
