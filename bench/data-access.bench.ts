@@ -1,5 +1,6 @@
-// Data access: end-to-end runQuery latency against the same SQL sent straight to the warehouse,
-// and memory held by warehouse pools for 1,000 tenants against one pool.
+// Data access: end-to-end runQuery latency against the same SQL sent straight to the warehouse
+// and under native PostgreSQL row-level security (a policy on the same table, set_config in the
+// same transaction), and memory held by warehouse pools for 1,000 tenants against one pool.
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,7 +12,7 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { benchAdmin, benchDomain, inProcessGql, ORIGIN } from './data-fixture.ts';
-import { benchDatabaseUrl, printSection, time } from './measure.ts';
+import { benchDatabaseUrl, printSection, type Timing, timeInterleaved } from './measure.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -50,13 +51,29 @@ async function main(): Promise<void> {
       create index orders_tenant on orders (tenant_id);
       analyze orders;`;
     let direct: (tenant: string) => Promise<unknown>;
+    /** The same SQL under native RLS (PostgreSQL only). */
+    let native: ((tenant: string) => Promise<unknown>) | null = null;
     let closeDirect: () => Promise<void>;
     let settings: ConnectionInput;
     if (scratch) {
       const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
       await pool.query(load);
+      // Superusers bypass row-level security (Tessera's own connection here is one), so the
+      // native baseline runs as a role of its own.
+      await pool.query(`
+        create role ${rlsRole} nologin;
+        grant select on orders to ${rlsRole};
+        alter table orders enable row level security;
+        create policy tenant_rows on orders for select to ${rlsRole}
+          using (tenant_id = current_setting('app.tenant'));`);
+      const rlsPool = new pg.Pool({ connectionString: scratch.url, max: 4, options: `-c role=${rlsRole}` });
       direct = (tenant) => pool.query(SQL_DIRECT, [tenant]);
-      closeDirect = () => pool.end();
+      native = (tenant) => underNativeRls(rlsPool, tenant);
+      closeDirect = async () => {
+        await rlsPool.end();
+        await pool.query(`drop owned by ${rlsRole}`);
+        await pool.end();
+      };
       settings = settingsOf('postgres', scratch.url);
     } else {
       await data.data().warehouses.load('bench', load);
@@ -97,28 +114,49 @@ async function main(): Promise<void> {
     if (String(check.runQuery.rows[0][0]) !== String(Object.values(expected.rows[0]!)[0]))
       throw new Error('runQuery and the direct query disagree');
 
+    if (native) {
+      const rows = (await native('t_42')) as Record<string, unknown>[];
+      if (String(Object.values(rows[0]!)[0]) !== String(Object.values(expected.rows[0]!)[0]))
+        throw new Error('native RLS and the direct query disagree');
+    }
+
     const samples = 200;
-    const viaTessera = await time(runQuery, samples, 20);
     const caller = {
       workspaceId,
       userId: benchUser!.userId,
       transientAttributes: new Map<string, string>(),
     };
-    const viaExecutor = await time(
-      () => data.data().queries.run({ caller, domainId, sql: SQL, origin: ORIGIN, at: () => new Date() }),
-      samples,
-      20,
-    );
-    const trips = await roundTrips(
-      () => data.data().queries.run({ caller, domainId, sql: SQL, origin: ORIGIN, at: () => new Date() }),
-      scratch?.name ?? null,
-    );
-    const viaDriver = await time(() => direct('t_42'), samples, 20);
+    const executor = () =>
+      data.data().queries.run({ caller, domainId, sql: SQL, origin: ORIGIN, at: () => new Date() });
+    // Interleaved, so a burst of load on the shared machine hits every side alike.
+    const contenders: Record<string, () => Promise<unknown>> = {
+      tessera: runQuery,
+      executor,
+      driver: () => direct('t_42'),
+    };
+    if (native) contenders.native = () => native('t_42');
+    const timings: Record<string, Timing> = await timeInterleaved(contenders, samples, 20);
+    const viaTessera = timings.tessera!;
+    const viaExecutor = timings.executor!;
+    const viaDriver = timings.driver!;
+    const viaNative = timings.native;
+    const trips = await roundTrips(runQuery, scratch?.name ?? null);
     await closeDirect();
     const engine = scratch ? 'PostgreSQL' : 'PGlite (no BENCH_DATABASE_URL/TEST_DATABASE_URL: fewer rows)';
     printSection(
-      `data access: runQuery vs direct driver (${engine}, ${ROWS.toLocaleString('en-US')} rows, ${ROWS / TENANTS} per tenant)`,
+      `data access: runQuery vs native RLS and the direct driver (${engine}, ${ROWS.toLocaleString('en-US')} rows, ${ROWS / TENANTS} per tenant)`,
       [
+        ...(viaNative
+          ? [
+              {
+                figure: 'median latency',
+                tessera: viaTessera.medianMs,
+                baseline: viaNative.medianMs,
+                baselineName: 'native RLS through pg',
+                unit: 'ms',
+              },
+            ]
+          : []),
         {
           figure: 'median latency',
           tessera: viaTessera.medianMs,
@@ -136,11 +174,22 @@ async function main(): Promise<void> {
         ...(trips
           ? [
               {
-                figure: "round trips per query (Tessera's database + warehouse)",
+                figure: "round trips per runQuery (Tessera's database + warehouse)",
                 tessera: trips.meta + trips.warehouse,
                 baseline: 1,
                 baselineName: 'direct driver',
                 unit: '',
+              },
+            ]
+          : []),
+        ...(viaNative
+          ? [
+              {
+                figure: 'p95 latency',
+                tessera: viaTessera.p95Ms,
+                baseline: viaNative.p95Ms,
+                baselineName: 'native RLS through pg',
+                unit: 'ms',
               },
             ]
           : []),
@@ -153,15 +202,21 @@ async function main(): Promise<void> {
         },
       ],
       [
-        `\`${SQL}\` with the policy \`tenant_id = USER_ATTRIBUTE('tenant_id')\` (indexed), ${samples} sequential samples.`,
-        'Tessera: GraphQL over in-process fetch with a session JWT: token verification, role and attribute reads, connection',
-        'resolution, the gate (parse + rewrite), a READ ONLY transaction with statement timeout, cursor fetch, and one audit insert.',
-        'Executor only: the same work minus HTTP, GraphQL and session-token verification (metadata reads, gate, warehouse, audit).',
-        'Baseline: the same SQL with the tenant filter written by hand, sent through the driver on a warm pool.',
+        `\`${SQL}\` with the policy \`tenant_id = USER_ATTRIBUTE('tenant_id')\` (indexed), ${samples} samples per side, interleaved.`,
+        'Tessera: GraphQL over in-process fetch with a session JWT: the session check (which also reads the snapshot version, so',
+        "the user's cached snapshot is reused), the gate (its rewrite cached), the warehouse statement, and one audit insert.",
+        'Executor only: the same work minus HTTP, GraphQL and the session check, so it reads the snapshot fresh each time.',
+        ...(viaNative
+          ? [
+              "Native RLS: `CREATE POLICY … USING (tenant_id = current_setting('app.tenant'))` on the same table for a",
+              'non-superuser role; per query BEGIN READ ONLY, set_config(…, true), the SQL as the user wrote it, COMMIT.',
+            ]
+          : []),
+        'Direct: the same SQL with the tenant filter written by hand, sent through the driver on a warm pool.',
         ...(trips
           ? [
-              `Round trips: statements the executor sends per query, each awaited before the next (${trips.meta} to Tessera's database,`,
-              `${trips.warehouse} to the warehouse), counted on warm pools; reads that run concurrently still count one each.`,
+              `Round trips: statements one runQuery sends, each awaited before the next (${trips.meta} to Tessera's database: the session`,
+              `check and the audit insert; ${trips.warehouse} to the warehouse), counted on warm pools and caches.`,
             ]
           : []),
       ],
@@ -171,6 +226,12 @@ async function main(): Promise<void> {
     await app.close();
     await scratch?.drop();
     await meta?.drop();
+    if (pgUrl) {
+      const cleanup = new pg.Client({ connectionString: pgUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop role if exists ${rlsRole}`);
+      await cleanup.end();
+    }
   }
 }
 
@@ -203,6 +264,26 @@ async function roundTrips(
 }
 
 const scratchName = (s: unknown) => (s ? 'pg Pool, same SQL' : 'PGlite query, same SQL');
+
+/** Cluster-wide, so unique to the run; dropped with what it owns when the warehouse goes. */
+const rlsRole = `tessera_bench_rls_${randomBytes(4).toString('hex')}`;
+
+/** What a user of native RLS writes: the tenant set in the query's own read-only transaction. */
+async function underNativeRls(pool: pg.Pool, tenant: string): Promise<Record<string, unknown>[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin read only');
+    await client.query("select set_config('app.tenant', $1, true)", [tenant]);
+    const { rows } = await client.query(SQL);
+    await client.query('commit');
+    return rows;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
 
 /** RSS and heap retained with 1,000 distinct resolved settings (schema per tenant) against one pool. */
 async function poolMemory(

@@ -252,8 +252,9 @@ try {
     rows,
     [
       `\`${QUERIES.sum}\` and \`${QUERIES.latest}\`, policy \`tenant_id = USER_ATTRIBUTE('tenant_id')\`, index (tenant_id, created_at).`,
-      'Tessera: the real server (startServer) with a session JWT: token check, metadata snapshot, the gate (its rewrite',
-      'cached after the first request), the warehouse statement, one audit insert. Native RLS: `CREATE POLICY … USING',
+      "Tessera: the real server (startServer) with a session JWT: the session check (it also reads the workspace's snapshot",
+      "version, so the user's snapshot is cached), the gate (its rewrite cached), the warehouse statement, and the audit",
+      'insert (group-committed: concurrent queries share one). Native RLS: `CREATE POLICY … USING',
       "(tenant_id = current_setting('app.tenant'))` for a non-superuser role; per request BEGIN READ ONLY, set_config(…, true),",
       'the query, COMMIT, through pg behind node:http. Hand-written: the same SQL with `where tenant_id = $1`.',
       `Throughput: ${ROUNDS} alternating rounds of ${ROUND_MS} ms per side, one fetch loop in a worker thread; latency:`,

@@ -7,8 +7,10 @@ import { type Instances, startInstances } from './helpers/instances.ts';
 import { IMPERSONATE } from './helpers/sessions.ts';
 
 /**
- * docs/query-gate.md, "The rewrite cache": each instance keeps its own cache of rewrites, yet a
- * policy, table or settings change made on one instance applies on the very next query on another.
+ * docs/query-gate.md, "The rewrite cache", and docs/data-access.md, "The snapshot cache": each
+ * instance keeps its own cache of rewrites and of users' snapshots, yet a policy, table, settings,
+ * mapping, role, attribute or user change, a revoked key and revoked sessions made on one
+ * instance apply on the very next query on another.
  */
 const pgUrl = process.env.TEST_DATABASE_URL;
 describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl }, () => {
@@ -16,6 +18,9 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
   let warehouse: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
   let domainId: string;
   const tokens: Record<string, string> = {};
+  const userIds: Record<string, string> = {};
+  let connectionId: string;
+  let keyId: string;
 
   const admin = async (query: string, variables: Record<string, unknown>) => {
     const r = await s.gql(0, query, variables);
@@ -44,7 +49,11 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
       create table orders (id int primary key, tenant_id text not null, amount int not null);
       create table notes (id int primary key, body text not null);
       insert into orders values (1, 't_a', 100), (2, 't_a', 200), (3, 't_b', 300), (4, 't_b', 400);
-      insert into notes values (1, 'shared')`);
+      insert into notes values (1, 'shared');
+      create schema alt;
+      create table alt.orders (id int primary key, tenant_id text not null, amount int not null);
+      create table alt.notes (id int primary key, body text not null);
+      insert into alt.orders values (9, 't_a', 900)`);
     await client.end();
     s = await startInstances(pgUrl!, 2);
     const conn = await admin(
@@ -62,21 +71,33 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
       },
     );
     domainId = domain.domain.id;
+    connectionId = conn.connection.id;
     await setPolicy('orders', "tenant_id = USER_ATTRIBUTE('tenant')");
-    const key = await s.key(['impersonate']);
+    const created = await s.apps[0]!.services.accessKeys.create(
+      { workspaceId: s.workspaceId, name: 'impersonation', permissions: ['impersonate'], expiresAt: null },
+      null,
+    );
+    const key = created.token;
+    keyId = created.key.id;
     for (const [user, tenant, role, scopes] of [
       ['alice', 't_a', EXPLORER, [domainId]],
       ['bob', 't_b', EXPLORER, [domainId]],
       ['root', 't_b', ADMIN, []],
+      ['carol', 't_a', EXPLORER, [domainId]],
+      ['dave', 't_b', EXPLORER, [domainId]],
     ] as const) {
       const email = `${user}@cache.test`;
-      await admin(`mutation($input: CreateUsersInput!) { createUsers(input: $input) { ${STATUS} } }`, {
-        input: {
-          emails: [email],
-          roleAssignments: [{ roleId: role, scopes }],
-          userAttributes: [{ key: 'tenant', value: tenant }],
+      const made = await admin(
+        `mutation($input: CreateUsersInput!) { createUsers(input: $input) { ${STATUS} users { id } } }`,
+        {
+          input: {
+            emails: [email],
+            roleAssignments: [{ roleId: role, scopes }],
+            userAttributes: [{ key: 'tenant', value: tenant }],
+          },
         },
-      });
+      );
+      userIds[user] = made.users[0].id;
       const minted = await s.gql(0, IMPERSONATE, { accessToken: key, userEmail: email }, { token: null });
       tokens[user] = minted.body.data.impersonateUser as string;
     }
@@ -156,7 +177,7 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     assert.equal(await query('alice', 'select body from notes'), 'ACCESS_DENIED');
     assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
   });
-  test('concurrent queries share audit INSERTs, and each is answered with its own committed record', async () => {
+  test('concurrent queries share session checks and audit INSERTs, and each is answered with its own rows and committed record', async () => {
     const users = ['alice', 'bob', 'alice', 'bob'];
     const runs = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
@@ -165,6 +186,12 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     );
     const ids = runs.map((r) => r.body.data.runQuery.queryId as string);
     assert.equal(new Set(ids).size, ids.length);
+    // Their session checks share statements too, and each answer is its own user's.
+    for (const [i, r] of runs.entries())
+      assert.deepEqual(
+        r.body.data.runQuery.rows,
+        users[i % users.length] === 'alice' ? [[1], [2]] : [[3], [4]],
+      );
     // Read through the other instance: every answered query's record is already committed.
     const events = await s.apps[0]!.services.db.selectFrom('audit_events')
       .select(['details', 'actor_user_id'])
@@ -173,5 +200,72 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
     for (const id of ids) {
       assert.equal(events.filter((e) => (e.details as { queryId?: string }).queryId === id).length, 1, id);
     }
+  });
+  test('a role change on instance 0 applies to the next query on instance 1', async () => {
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2]]);
+    const roles = (roleAssignments: unknown[]) =>
+      admin(
+        `mutation($input: SetUserRoleAssignmentsInput!) { setUserRoleAssignments(input: $input) { ${STATUS} } }`,
+        { input: { userId: userIds.carol, roleAssignments } },
+      );
+    await roles([]);
+    assert.equal(await query('carol', ORDERS), 'FORBIDDEN');
+    await roles([{ roleId: ADMIN, scopes: [] }]);
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2], [3], [4]]);
+    await roles([{ roleId: EXPLORER, scopes: [domainId] }]);
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2]]);
+  });
+
+  test('an attribute change on instance 0 applies to the next query on instance 1', async () => {
+    const tenant = (value: string) =>
+      admin(`mutation($input: SetUserAttributesInput!) { setUserAttributes(input: $input) { ${STATUS} } }`, {
+        input: { userId: userIds.carol, userAttributes: [{ key: 'tenant', value }] },
+      });
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2]]);
+    await tenant('t_b');
+    assert.deepEqual(await query('carol', ORDERS), [[3], [4]]);
+    await tenant('t_a');
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2]]);
+  });
+
+  test('a credential mapping edit on instance 0 applies to the next query on instance 1', async () => {
+    const mappings = (credentialMappings: unknown[]) =>
+      admin(`mutation($input: UpdateConnectionInput!) { updateConnection(input: $input) { ${STATUS} } }`, {
+        input: { id: connectionId, onNoMatch: 'USE_BASE', credentialMappings },
+      });
+    assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+    await mappings([{ attributeMatch: [{ key: 'tenant', value: 't_a' }], schema: 'alt' }]);
+    assert.deepEqual(await query('alice', ORDERS), [[9]]);
+    assert.deepEqual(await query('bob', ORDERS), [[3], [4]]);
+    await mappings([]);
+    assert.deepEqual(await query('alice', ORDERS), [[1], [2]]);
+  });
+
+  test('a suspended user on instance 0 is refused on the next query on instance 1', async () => {
+    const status = (value: string) =>
+      admin(`mutation($input: SetUserStatusInput!) { setUserStatus(input: $input) { ${STATUS} } }`, {
+        input: { userId: userIds.dave, status: value },
+      });
+    assert.deepEqual(await query('dave', ORDERS), [[3], [4]]);
+    await status('INACTIVE');
+    assert.equal(await query('dave', ORDERS), 'FORBIDDEN');
+    await status('ACTIVE');
+    assert.deepEqual(await query('dave', ORDERS), [[3], [4]]);
+  });
+
+  test('a user deleted on instance 0 is refused on the next query on instance 1', async () => {
+    assert.deepEqual(await query('dave', ORDERS), [[3], [4]]);
+    await admin(
+      `mutation($input: DeleteUsersFromWorkspaceInput!) { deleteUsersFromWorkspace(input: $input) { ${STATUS} } }`,
+      { input: { userIds: [userIds.dave] } },
+    );
+    assert.equal(await query('dave', ORDERS), 'UNAUTHENTICATED');
+  });
+
+  test("a revoked key on instance 0 ends its sessions' queries on the next request on instance 1", async () => {
+    assert.deepEqual(await query('carol', ORDERS), [[1], [2]]);
+    await admin(`mutation($id: ID!) { revokeAccessKey(input: { id: $id }) { ${STATUS} } }`, { id: keyId });
+    assert.equal(await query('carol', ORDERS), 'UNAUTHENTICATED');
+    assert.equal(await query('alice', ORDERS), 'UNAUTHENTICATED');
   });
 });

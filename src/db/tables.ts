@@ -25,6 +25,8 @@ export const TABLE_OWNERS = {
   data_domain_tables: 'data',
   workspace_data_settings: 'data',
   data_column_policies: 'data',
+  data_snapshot_versions: 'data',
+  data_snapshot_changes: 'data',
   dashboards: 'dashboards',
   dashboard_shares: 'dashboards',
   attribute_definitions: 'attribute-definitions',
@@ -83,9 +85,10 @@ export const READ_MODELS: readonly ReadModel[] = [
   },
   {
     file: 'src/modules/sessions/session-state.ts',
-    reads: ['users', 'workspaces', 'access_keys'],
+    reads: ['users', 'workspaces', 'access_keys', 'data_snapshot_versions'],
     why:
       'every request with a session token checks the user, the workspace cut-off and the minting ' +
-      'key in one statement, so revoking any of them ends the session on the next request',
+      'key in one statement, so revoking any of them ends the session on the next request; the ' +
+      "same statement reads the workspace's snapshot version, so runQuery's cached snapshot needs no trip of its own",
   },
 ];

@@ -10,6 +10,7 @@ import * as columnPolicies from './0008_column_policies.ts';
 import * as sso from './0009_sso.ts';
 import * as scimAttributeDefinitions from './0010_scim_attribute_definitions.ts';
 import * as attributeCopyTriggerWhen from './0011_attribute_copy_trigger_when.ts';
+import * as snapshotVersions from './0012_snapshot_versions.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_sso': sso,
   '0010_scim_attribute_definitions': scimAttributeDefinitions,
   '0011_attribute_copy_trigger_when': attributeCopyTriggerWhen,
+  '0012_snapshot_versions': snapshotVersions,
 };

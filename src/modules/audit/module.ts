@@ -13,6 +13,11 @@ export const auditModule = defineModule({
   name: 'audit',
   needs: [],
   provides: ['auditTrail'],
-  create: ({ db }) => ({ auditTrail: new AuditTrail(db) }),
+  // A pool writes a few group-committed INSERTs at once; PGlite has one session.
+  create: ({ db, config }) => ({
+    auditTrail: new AuditTrail(db, {
+      maxInFlight: config.database.kind === 'postgres' ? Math.min(4, config.database.poolSize) : 1,
+    }),
+  }),
   graphql: auditGraphql(),
 });

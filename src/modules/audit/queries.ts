@@ -95,11 +95,26 @@ export interface AuditEventRow {
   readonly details: string;
 }
 
-export const insertAuditEvents = (db: Executor, rows: readonly AuditEventRow[]) =>
-  db
-    .insertInto('audit_events')
-    .values([...rows])
-    .execute();
+/**
+ * Inserts the rows in one statement whose text is the same for any number of rows (one array per
+ * column, unnested in order), so it is prepared once per session and never planned again: the
+ * group-committed audit of every query goes through here.
+ */
+export async function insertAuditEvents(db: Executor, rows: readonly AuditEventRow[]): Promise<void> {
+  const column = <K extends keyof AuditEventRow>(key: K) => rows.map((r) => r[key]);
+  await sql`/* prepared */
+    insert into audit_events
+      (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)
+    select id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details::jsonb
+    from unnest(${column('id')}::text[], ${column('workspace_id')}::text[],
+      ${rows.map((r) => r.occurred_at.toISOString())}::timestamptz[], ${column('action')}::text[],
+      ${column('outcome')}::text[], ${column('actor_key_id')}::text[], ${column('actor_user_id')}::text[],
+      ${column('target_type')}::text[], ${column('target_id')}::text[], ${column('request_id')}::text[],
+      ${column('ip')}::text[], ${column('details')}::text[])
+      as e(id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)`.execute(
+    db,
+  );
+}
 
 /**
  * The INSERT that ends another module's statement, for events it computes in that statement:

@@ -30,6 +30,11 @@ export interface SessionPrincipal {
    * web session's id; absent for a session JWT.
    */
   readonly credential?: 'webSession';
+  /**
+   * The workspace's data snapshot version, read in the same statement as the session check
+   * (docs/data-access.md "The snapshot cache"); absent where a credential is checked otherwise.
+   */
+  readonly snapshotVersion?: string;
 }
 
 /** The id audit events record as the actor's key. */

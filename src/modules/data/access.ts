@@ -34,9 +34,9 @@ export function warehouseDirOf(config: Config): string | null {
 }
 
 export function createDataAccess(
-  services: Pick<Services, 'db' | 'clock' | 'secrets' | 'config'>,
+  services: Pick<Services, 'db' | 'clock' | 'secrets' | 'config' | 'auditTrail'>,
 ): DataAccess {
-  const { db, clock, secrets, config } = services;
+  const { db, clock, secrets, config, auditTrail } = services;
   const warehouses = new Warehouses(warehouseDirOf(config));
   // Each engine's driver is loaded when its first pool opens, so a server pays in memory and start
   // time only for the engines its connections use.
@@ -56,8 +56,7 @@ export function createDataAccess(
   const checker = new PolicyChecker(connections);
   const domains = new DomainService(db, clock, connections, checker);
   const policies = new PolicyService({ db, clock, domains, connections, checker });
-  const auditInFlight = config.database.kind === 'postgres' ? Math.min(4, config.database.poolSize) : 1;
-  const queries = new QueryService({ db, config: config.data, connections, pools, auditInFlight });
+  const queries = new QueryService({ db, config: config.data, connections, pools, audit: auditTrail });
   return {
     connections,
     domains,

@@ -23,7 +23,7 @@ declare module '../../kernel/services.ts' {
  */
 export const dataModule = defineModule({
   name: 'data',
-  needs: ['workspaces'],
+  needs: ['workspaces', 'auditTrail'],
   uses: ['users'],
   provides: ['data', 'domains'],
   create: (services) => ({ data: createDataAccess(services), domains: databaseDomainCatalog }),

@@ -6,7 +6,7 @@ import * as keyQueries from '../access-keys/queries.ts';
 import type { JwtVerifier } from '../auth/authenticator.ts';
 import { expandPermissions } from '../auth/permissions.ts';
 import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principal.ts';
-import { readSessionState } from './session-state.ts';
+import { SessionStateReader } from './session-state.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
 
@@ -33,6 +33,7 @@ export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 
  */
 export class TesseraJwtVerifier implements JwtVerifier {
   readonly #db: Db;
+  readonly #states: SessionStateReader;
   readonly #clock: Clock;
   readonly #keys: SigningKeyRing;
   readonly #issuer: string;
@@ -50,6 +51,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
 
   constructor(db: Db, clock: Clock, keys: SigningKeyRing, issuer: string) {
     this.#db = db;
+    this.#states = new SessionStateReader(db);
     this.#clock = clock;
     this.#keys = keys;
     this.#issuer = issuer;
@@ -114,7 +116,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
     if (actor !== undefined && !shortString(actor)) return null;
     const transient = attributeClaim(attrs);
     if (!transient) return null;
-    const row = await readSessionState(this.#db, sub as string, actor as string | undefined);
+    const row = await this.#states.read(sub as string, actor as string | undefined);
     if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
     // A session names the key that minted it; a key that is gone or revoked vouches for nothing.
     if (actor !== undefined && (row.key_id === null || row.key_revoked_at !== null)) return null;
@@ -131,6 +133,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
       tokenId: p.jti!,
       issuedAt,
       expiresAt: new Date(p.exp! * 1000),
+      snapshotVersion: row.snapshot_version,
     };
   }
 

@@ -36,6 +36,7 @@ export function queryResolvers(): ModuleResolvers {
             workspaceId: session.workspaceId,
             userId: session.userId,
             transientAttributes: session.transientAttributes,
+            ...(session.snapshotVersion === undefined ? {} : { snapshotVersion: session.snapshotVersion }),
           },
           domainId: args.domainId,
           sql: args.sql,

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../../config.ts';
-import { Batcher } from '../../../db/batcher.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
 import { attributeValues } from '../../attributes/effective.ts';
 import type { QueryRecord } from '../../audit/actions.ts';
-import { type AuditEventInput, type AuditOrigin, auditRow, recordAuditEvents } from '../../audit/service.ts';
+import type { AuditOrigin, AuditTrail } from '../../audit/service.ts';
 import type { GateColumnPolicy, RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
@@ -18,12 +17,18 @@ import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
 import { RewriteCache } from './rewrite-cache.ts';
 import { type QuerySnapshot, readQuerySnapshot, type SnapshotColumnPolicy } from './snapshot.ts';
+import { SnapshotCache } from './snapshot-cache.ts';
 
 /** The user a query runs for: from a session token, or named by an administrator (explainAccess). */
 export interface QueryCaller {
   readonly workspaceId: string;
   readonly userId: string;
   readonly transientAttributes: ReadonlyMap<string, string>;
+  /**
+   * The workspace's snapshot version, read with the session check this request already made; a
+   * snapshot cached under it is used instead of reading one (absent: read fresh).
+   */
+  readonly snapshotVersion?: string;
 }
 
 export interface QueryResult {
@@ -149,8 +154,8 @@ export interface QueryServiceDeps {
   readonly config: Config['data'];
   readonly connections: ConnectionService;
   readonly pools: PoolManager;
-  /** Audit INSERTs at once (1 for PGlite's single session, a few for a pool). */
-  readonly auditInFlight?: number;
+  /** Where each query's record goes, group-committed with the records of concurrent queries. */
+  readonly audit: AuditTrail;
 }
 
 /**
@@ -163,26 +168,20 @@ export class QueryService {
   readonly #config: Config['data'];
   readonly #connections: ConnectionService;
   readonly #pools: PoolManager;
-  /** Per instance; correct across instances because its key is read fresh each request. */
+  /** Per instance; correct across instances because its key comes from the current snapshot. */
   readonly rewrites = new RewriteCache();
+  /** Per instance; correct across instances because its version is read with the session check. */
+  readonly snapshots = new SnapshotCache();
 
   /**
-   * Audit records are group-committed: the records of queries that finish while one INSERT is
-   * being written go into the next one, so concurrent queries share a commit (its WAL flush is
-   * most of a lone query's cost). Each query is still answered only once its record is committed.
+   * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
+   * lone query's cost); each query is still answered only once its record is committed.
    */
-  readonly #auditBatch: Batcher<AuditEventInput, undefined>;
+  readonly #audit: AuditTrail;
 
   constructor(deps: QueryServiceDeps) {
-    const { db } = deps;
-    this.#db = db;
-    this.#auditBatch = new Batcher(
-      async (events) => {
-        await recordAuditEvents(db, events);
-        return events.map(() => undefined);
-      },
-      { maxInFlight: deps.auditInFlight ?? 1 },
-    );
+    this.#db = deps.db;
+    this.#audit = deps.audit;
     this.#config = deps.config;
     this.#connections = deps.connections;
     this.#pools = deps.pools;
@@ -213,7 +212,7 @@ export class QueryService {
       failure = err;
     }
     // Exactly one record per query, whatever happened.
-    await this.#audit({
+    await this.#record({
       request,
       queryId,
       plan,
@@ -251,9 +250,21 @@ export class QueryService {
     };
   }
 
-  /** The user, the domain and its connection, read fresh; `check` refuses a user who may not query. */
-  async #locate(caller: QueryCaller, domainId: string, check: RoleCheck): Promise<Located> {
+  /** The snapshot for this request: the cached one if its version is current, else read fresh. */
+  async #snapshot(caller: QueryCaller, domainId: string): Promise<QuerySnapshot> {
+    const version = caller.snapshotVersion;
+    if (version === undefined) return readQuerySnapshot(this.#db, caller, domainId);
+    const owner = { ...caller, domainId };
+    const hit = this.snapshots.get(owner, version);
+    if (hit !== undefined) return hit;
     const snapshot = await readQuerySnapshot(this.#db, caller, domainId);
+    this.snapshots.set(owner, version, snapshot);
+    return snapshot;
+  }
+
+  /** The user, the domain and its connection as of this request; `check` refuses a user who may not query. */
+  async #locate(caller: QueryCaller, domainId: string, check: RoleCheck): Promise<Located> {
+    const snapshot = await this.#snapshot(caller, domainId);
     const { user, domain } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
@@ -292,7 +303,7 @@ export class QueryService {
     // database) override, so one domain serves every tenant's copy of the same tables.
     const baseSchema = connection.schema ?? defaultSchemaOf(connection.engine, connection.database);
     const gate = await loadGate();
-    // Column policies are read fresh with the snapshot, so an edit applies on the next request
+    // Column policies come with the snapshot, so an edit applies on the next request
     // on every instance (they are part of the rewrite cache's key).
     const rewritten = await this.rewrites.rewrite(
       gate,
@@ -342,7 +353,7 @@ export class QueryService {
     );
   }
 
-  async #audit(record: QueryAudit): Promise<void> {
+  async #record(record: QueryAudit): Promise<void> {
     const { request, queryId, plan, started, outcome } = record;
     const { caller, domainId, sql, origin } = request;
     const at = request.at();
@@ -362,18 +373,16 @@ export class QueryService {
       ...outcome,
       ...(request.savedItem ? { savedItem: request.savedItem } : {}),
     };
-    await this.#auditBatch.add(
-      auditRow(
-        { ...origin, actorUserId: caller.userId },
-        {
-          action: 'data.query',
-          workspaceId: caller.workspaceId,
-          target: domainId,
-          details,
-          outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
-          at,
-        },
-      ),
+    await this.#audit.record(
+      { ...origin, actorUserId: caller.userId },
+      {
+        action: 'data.query',
+        workspaceId: caller.workspaceId,
+        target: domainId,
+        details,
+        outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
+        at,
+      },
     );
   }
 }

@@ -9,7 +9,7 @@ import { builtInDomain, type DomainTable, type DomainView } from '../domains/que
 import type { StoredColumnPolicy } from '../policies/queries.ts';
 import { DEFAULT_DATA_SETTINGS, type WorkspaceDataSettings } from '../policies/settings.ts';
 
-/** Everything a query needs from Tessera's own database, read fresh for every request. */
+/** Everything a query needs from Tessera's own database, current on every request (snapshot-cache.ts). */
 export interface QuerySnapshot {
   readonly user: { readonly email: string; readonly status: string } | null;
   readonly domain: DomainView | null;
@@ -63,9 +63,11 @@ interface SnapshotRow {
  * settings, the user's direct and group role assignments, their stored attributes, and the
  * workspace's attribute definitions (owned by attribute-definitions, read here as part of this
  * declared read model: docs/attribute-definitions.md "Where definitions apply"), and the
- * domain's column policies. Nothing
- * is cached, so a role, attribute, policy, settings or connection change applies on the next
- * request on every instance. Lists keep the order the separate reads had.
+ * domain's column policies. Triggers bump the workspace's snapshot version on a write to any of
+ * these tables (migration 0012), and SnapshotCache keeps a snapshot only under the version it was
+ * read after, so a role, attribute, policy, settings or connection change applies on the next
+ * request on every instance (docs/data-access.md "The snapshot cache"). A table added here needs
+ * its triggers there. Lists keep the order the separate reads had.
  */
 export async function readQuerySnapshot(
   db: Executor,
