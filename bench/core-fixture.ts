@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
+import pg from 'pg';
 import { type App, createApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import type { Executor } from '../src/db/index.ts';
@@ -16,6 +17,8 @@ import { benchDatabaseUrl } from './measure.ts';
 
 export interface BenchBackend {
   readonly label: string;
+  /** Set for a database kept across runs: its stored secrets must stay readable. */
+  readonly masterKey?: string;
   open(): Promise<{ database: Config['database']; drop: () => Promise<void> }>;
 }
 
@@ -40,6 +43,33 @@ export function benchBackends(): BenchBackend[] {
   return backends;
 }
 
+/**
+ * PostgreSQL in a database named `name` that is created once and kept, so that a large seed is
+ * written on the first run only. Its master key is derived from the name, not random: the
+ * secrets the app stored on the first run must decrypt on the next.
+ */
+export function persistentPostgresBackend(name: string): BenchBackend | undefined {
+  const url = benchDatabaseUrl();
+  if (!url) return undefined;
+  return {
+    label: 'PostgreSQL',
+    masterKey: createHash('sha256').update(`tessera bench ${name}`).digest('hex'),
+    open: async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+        if (found.rowCount === 0) await admin.query(`create database ${pg.escapeIdentifier(name)}`);
+      } finally {
+        await admin.end();
+      }
+      const kept = new URL(url);
+      kept.pathname = `/${name}`;
+      return { database: { kind: 'postgres', url: kept.toString(), poolSize: 10 }, drop: async () => {} };
+    },
+  };
+}
+
 export interface BenchApp {
   readonly app: App;
   readonly workspaceId: string;
@@ -49,6 +79,8 @@ export interface BenchApp {
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
   /** Hand-written SQL through the app's own connection, without GraphQL, auth or services. */
   raw<R = Record<string, unknown>>(text: string, params?: readonly unknown[], db?: Executor): Promise<R[]>;
+  /** A new all-permission access key of an existing workspace. */
+  key(workspaceId: string): Promise<string>;
   /** A new workspace with its own all-permission key. */
   workspace(name: string): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
@@ -61,7 +93,7 @@ export async function startBenchApp(backend: BenchBackend): Promise<BenchApp> {
       NODE_ENV: 'production',
       LOG_LEVEL: 'silent',
       TESSERA_PUBLIC_URL: 'http://tessera.bench',
-      TESSERA_MASTER_KEY: randomBytes(32).toString('hex'),
+      TESSERA_MASTER_KEY: backend.masterKey ?? randomBytes(32).toString('hex'),
       // Seeding writes 100,000 users in set-based statements through the app's own pool, each far
       // longer than a request's statement timeout allows.
       TESSERA_DB_STATEMENT_TIMEOUT_MS: '0',
@@ -100,6 +132,7 @@ export async function startBenchApp(backend: BenchBackend): Promise<BenchApp> {
     },
     raw: async (text, params = [], executor = db) =>
       (await executor.executeQuery(CompiledQuery.raw(text, [...params]))).rows as any[],
+    key: keyFor,
     workspace: async (name) => {
       const ws = await app.services.workspaces.create(name, {
         requestId: null,

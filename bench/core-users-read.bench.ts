@@ -31,10 +31,12 @@ const RAW_LIST = [
    where ug.workspace_id = $1`,
 ];
 // The SQL a filtered first page needs: an ordered range of the (workspace, key, value, email, user)
-// index of user_attributes joined to users, then the attributes of the page's users.
+// index of user_attributes joined to users (with the partial index's predicate, as the search writes
+// it: migration 0006), then the attributes of the page's users.
 const RAW_PAGE = `select distinct on (a.email_normalized, a.user_id) u.* from user_attributes a
   join users u on u.id = a.user_id
-  where a.workspace_id = $1 and a.key = $2 and a.value = $3 and u.workspace_id = $1
+  where a.workspace_id = $1 and a.key = $2 and a.value = $3 and octet_length(a.value) <= 2048
+       and u.workspace_id = $1
   order by a.email_normalized, a.user_id limit 51`;
 // The same page as a semi-join walked in email order: the only plan before migration 0005.
 const RAW_PAGE_SEMIJOIN = `select u.* from users u

@@ -68,6 +68,21 @@ for (const backend of benchBackends()) {
               users.flatMap((u) => [u.id, 0, VIEWER_ROLE, ['default']]),
               tx,
             );
+            // One user.create audit event a user, as Tessera records them.
+            await b.raw(
+              `insert into audit_events (id, workspace_id, occurred_at, action, outcome, target_type, target_id, details) values ${placeholders(users.length, 8)}`,
+              users.flatMap((u) => [
+                newId('evt'),
+                b.workspaceId,
+                now,
+                'user.create',
+                'SUCCESS',
+                'user',
+                u.id,
+                JSON.stringify({ email: u.email, via: 'createUsers' }),
+              ]),
+              tx,
+            );
           });
         },
       },
@@ -107,8 +122,8 @@ printSection('Core: createUsers of 1,000 emails in one call', rows, [
   `Each call creates ${BATCH} new users with 5 DATABASE attributes and one VIEWER assignment, in a`,
   `database that grows by ${BATCH} users a call (${SAMPLES} measured calls each after 3 warm-ups, interleaved).`,
   'The baseline writes the same rows (users; user_attributes with their copies of workspace and email;',
-  'user_role_assignments) with three hand-written multi-row INSERTs in one transaction through the same',
-  'connection (pg.Pool or PGlite).',
+  'user_role_assignments; one audit event a user) with four hand-written multi-row INSERTs in one',
+  'transaction through the same connection (pg.Pool or PGlite).',
   'Tessera also validates the input, upserts idempotently (ON CONFLICT on the email index), locks the',
   'rows, compares existing users and writes one audit event per user in the same transaction.',
 ]);

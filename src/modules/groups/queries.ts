@@ -119,6 +119,29 @@ export const inheritedAssignments = (db: Executor, userIds: readonly string[]) =
     .orderBy('g.position')
     .execute();
 
+/** `inheritedAssignments` of every member of the workspace's groups, in the same order. */
+export const inheritedAssignmentsInWorkspace = (db: Executor, workspaceId: string) =>
+  db
+    .selectFrom('group_members as m')
+    .innerJoin('user_groups as ug', 'ug.id', 'm.group_id')
+    .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
+    .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
+    .where('ug.workspace_id', '=', workspaceId)
+    .orderBy('m.user_id')
+    .orderBy('g.group_id')
+    .orderBy('g.position')
+    .execute();
+
+/** `membershipsOf` every member of the workspace's groups, in the same order. */
+export const membershipsInWorkspace = (db: Executor, workspaceId: string) =>
+  db
+    .selectFrom('group_members as m')
+    .innerJoin('user_groups as ug', 'ug.id', 'm.group_id')
+    .select(['m.user_id', 'm.group_id'])
+    .where('ug.workspace_id', '=', workspaceId)
+    .orderBy('m.group_id')
+    .execute();
+
 export const membershipsOf = (db: Executor, userIds: readonly string[]) =>
   db
     .selectFrom('group_members')

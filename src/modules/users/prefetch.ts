@@ -9,12 +9,17 @@ import type { UserRow } from './queries/users.ts';
  *
  * `path` leads from the resolver's field to the User objects: `[]` for `listUsers`,
  * `['edges', 'node']` for the `users` connection, `['users']` for `createUsers`.
+ * `wholeWorkspace` says the users are every user of that workspace, so the related rows are read
+ * by workspace rather than by a list of thousands of ids.
  */
 export async function prefetchUserFields(
   ctx: RequestContext,
   info: GraphQLResolveInfo,
-  path: readonly string[],
-  users: readonly UserRow[],
+  {
+    path,
+    users,
+    wholeWorkspace,
+  }: { path: readonly string[]; users: readonly UserRow[]; wholeWorkspace?: string },
 ): Promise<void> {
   if (users.length === 0) return;
   let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
@@ -23,16 +28,27 @@ export async function prefetchUserFields(
   if (fields.size === 0) return;
   const ids = users.map((u) => u.id);
   const { loaders } = ctx;
+  const wide = wholeWorkspace === undefined ? undefined : ctx.services.users.workspaceFields(wholeWorkspace);
   await Promise.all([
-    fields.has('userAttributes') || fields.has('name') ? loaders.attributes.prefetch(ids) : undefined,
-    fields.has('roleAssignments') ? loaders.roleAssignments.prefetch(ids) : undefined,
+    fields.has('userAttributes') || fields.has('name')
+      ? loaders.attributes.prefetch(ids, wide?.attributes)
+      : undefined,
+    fields.has('roleAssignments') ? loaders.roleAssignments.prefetch(ids, wide?.roleAssignments) : undefined,
     fields.has('userGroups')
       ? (async () => {
-          await loaders.groupIds.prefetch(ids);
+          await loaders.groupIds.prefetch(ids, wide?.groupIds);
           await loaders.groups.prefetch(ids.flatMap((id) => loaders.groupIds.peek(id) ?? []));
         })()
       : undefined,
   ]);
+}
+
+/** Whether the resolver's field selects `name` (directly or through fragments). */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  return subselections(
+    info,
+    info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+  ).has(name);
 }
 
 /**

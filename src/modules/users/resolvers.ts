@@ -8,7 +8,7 @@ import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
 import { encodeCursor } from './cursor.ts';
-import { prefetchUserFields } from './prefetch.ts';
+import { prefetchUserFields, selectsField } from './prefetch.ts';
 import type { UserPage } from './queries/search.ts';
 import type { UserRow } from './queries/users.ts';
 
@@ -70,15 +70,16 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
   Query: {
     listUsers: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const users = await ctx.services.users.list(await existingWorkspace(ctx, principal, args.workspaceId));
-      await prefetchUserFields(ctx, info, [], users);
+      const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
+      const users = await ctx.services.users.list(workspaceId);
+      await prefetchUserFields(ctx, info, { path: [], users, wholeWorkspace: workspaceId });
       return users;
     },
     users: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
       const page = await ctx.services.users.search(workspaceId, args.filter, args.first ?? 50, args.after);
-      await prefetchUserFields(ctx, info, ['edges', 'node'], page.rows);
+      await prefetchUserFields(ctx, info, { path: ['edges', 'node'], users: page.rows });
       return {
         edges: page.rows.map((node) => ({ node, cursor: encodeCursor(node.email_normalized, node.id) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -110,9 +111,11 @@ export const usersModule = defineModule(new URL('./schema.graphql', import.meta.
           });
         }
         const results = await ctx.services.users.createUsers(workspaceId, args.input, ctx.origin);
+        // Reading back 1,000 users costs a query and a promise each: only when `users` is asked for.
+        if (!selectsField(info, 'users')) return { users: [], results };
         const rows = await Promise.all(results.map((r) => ctx.loaders.users.load(r.userId)));
         const users = rows.filter((r) => r !== null);
-        await prefetchUserFields(ctx, info, ['users'], users);
+        await prefetchUserFields(ctx, info, { path: ['users'], users });
         return { users, results };
       });
     },

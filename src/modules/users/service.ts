@@ -15,6 +15,7 @@ import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
+import * as inWorkspace from './queries/workspace-fields.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,
@@ -586,6 +587,22 @@ export class UserService {
   /** The groups each user is a member of, by user id. */
   groupIdsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
     return q.groupIdsOf(this.#db, userIds);
+  }
+
+  /**
+   * `storedAttributes`, `storedRoleAssignments` and `groupIdsOf` of every user of the workspace,
+   * read by workspace: for a list that holds all of its users (listUsers).
+   */
+  workspaceFields(workspaceId: string): {
+    attributes: () => Promise<Map<string, q.StoredAttribute[]>>;
+    roleAssignments: () => Promise<Map<string, q.StoredAssignment[]>>;
+    groupIds: () => Promise<Map<string, string[]>>;
+  } {
+    return {
+      attributes: () => inWorkspace.attributesInWorkspace(this.#db, workspaceId),
+      roleAssignments: () => inWorkspace.roleAssignmentsInWorkspace(this.#db, workspaceId),
+      groupIds: () => inWorkspace.groupIdsInWorkspace(this.#db, workspaceId),
+    };
   }
 
   /**

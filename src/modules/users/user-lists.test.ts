@@ -103,6 +103,32 @@ for (const backend of testBackends()) {
       );
     });
 
+    it('reads of every user of a workspace return what the reads by id return, and nothing of another workspace', async () => {
+      const { services } = t().app;
+      const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
+      const other = await services.workspaces.create('Lists elsewhere', origin);
+      const [elsewhere] = await services.users.createUsers(
+        other.id,
+        {
+          emails: ['amy@lists.test'],
+          roleAssignments: [{ roleId: VIEWER, scopes: ['default'] }],
+          userAttributes: [{ key: 'tenant', value: 't9' }],
+        },
+        origin,
+      );
+      const db = services.db;
+      const wide = services.users.workspaceFields(t().workspaceId);
+      const all = (await services.users.list(t().workspaceId)).map((u) => u.id);
+      assert.deepEqual(await wide.attributes(), await attributesOf(db, all));
+      assert.deepEqual(await wide.roleAssignments(), await roleAssignmentsOf(db, all));
+      assert.deepEqual(await wide.groupIds(), await groupIdsOf(db, all));
+      for (const map of [await wide.attributes(), await wide.roleAssignments()])
+        assert.equal(map.has(elsewhere!.userId), false);
+      const theirs = services.users.workspaceFields(other.id);
+      assert.deepEqual([...(await theirs.attributes()).keys()], [elsewhere!.userId]);
+      assert.deepEqual((await theirs.groupIds()).size, 0);
+    });
+
     it(`reads and locks lists of ${MANY.toLocaleString('en-US')} ids (past the bind-parameter limit)`, async () => {
       const db = t().app.services.db;
       const many = [...ids, ...Array.from({ length: MANY - ids.length }, (_, i) => `usr_missing${i}`)];
