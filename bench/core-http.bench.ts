@@ -65,10 +65,15 @@ for (const { backend, users } of backends) {
     // Alternating short rounds, so load from other processes on this shared machine hits both sides.
     const results = { tessera: [] as LoadResult[], raw: [] as LoadResult[] };
     const sent = { tessera: 0, raw: 0 };
+    // Milliseconds the main event loop (where both servers run; the client has its own thread) was busy.
+    const busyMs = { tessera: 0, raw: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of ['tessera', 'raw'] as const) {
         const before = statements.sent;
+        const loop = performance.eventLoopUtilization();
+        const started = performance.now();
         results[side].push(await load(side === 'tessera' ? `${tessera.url}/graphql` : raw.url));
+        busyMs[side] += performance.eventLoopUtilization(loop).utilization * (performance.now() - started);
         sent[side] += statements.sent - before;
       }
     }
@@ -90,10 +95,15 @@ for (const { backend, users } of backends) {
     notes.push(
       `${backend.label}: ${viaTessera.requests} Tessera and ${viaRaw.requests} raw requests measured, none failed.`,
     );
+    // Every request of a round, warm-up included, against what the round cost.
+    const answered = (side: 'tessera' | 'raw') =>
+      results[side].reduce((n, r) => n + r.requests + r.warmupRequests, 0);
+    const busy = (side: 'tessera' | 'raw') => (busyMs[side] / answered(side)).toFixed(2);
+    notes.push(
+      `${backend.label}: main event loop busy per request: Tessera ${busy('tessera')} ms, raw ${busy('raw')} ms.`,
+    );
     if (statements.sent > 0) {
-      // Every request of a round, warm-up included, against the statements sent during it.
-      const perRequest = (side: 'tessera' | 'raw') =>
-        (sent[side] / results[side].reduce((n, r) => n + r.requests + r.warmupRequests, 0)).toFixed(2);
+      const perRequest = (side: 'tessera' | 'raw') => (sent[side] / answered(side)).toFixed(2);
       notes.push(
         `${backend.label}: SQL statements sent per request (each one round trip): Tessera ${perRequest('tessera')}, raw ${perRequest('raw')}.`,
       );
