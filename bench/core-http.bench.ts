@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { startServer } from '../src/server.ts';
 import {
   type BenchApp,
@@ -45,6 +46,7 @@ if (kept) backends.push({ backend: kept, users: POSTGRES_USERS });
 
 const rows: Row[] = [];
 const notes: string[] = [];
+const statements = countStatements();
 for (const { backend, users } of backends) {
   const b = await startBenchApp(backend);
   const ws = await seededWorkspace(b, users, backend.label, notes);
@@ -62,9 +64,18 @@ for (const { backend, users } of backends) {
       });
     // Alternating short rounds, so load from other processes on this shared machine hits both sides.
     const results = { tessera: [] as LoadResult[], raw: [] as LoadResult[] };
+    const sent = { tessera: 0, raw: 0 };
+    // Milliseconds the main event loop (where both servers run; the client has its own thread) was busy.
+    const busyMs = { tessera: 0, raw: 0 };
     for (let round = 0; round < ROUNDS; round++) {
-      results.tessera.push(await load(`${tessera.url}/graphql`));
-      results.raw.push(await load(raw.url));
+      for (const side of ['tessera', 'raw'] as const) {
+        const before = statements.sent;
+        const loop = performance.eventLoopUtilization();
+        const started = performance.now();
+        results[side].push(await load(side === 'tessera' ? `${tessera.url}/graphql` : raw.url));
+        busyMs[side] += performance.eventLoopUtilization(loop).utilization * (performance.now() - started);
+        sent[side] += statements.sent - before;
+      }
     }
     for (const r of [...results.tessera, ...results.raw])
       if (r.failures > 0) throw new Error(`${r.failures} failed requests, first: ${r.firstFailure}`);
@@ -84,6 +95,19 @@ for (const { backend, users } of backends) {
     notes.push(
       `${backend.label}: ${viaTessera.requests} Tessera and ${viaRaw.requests} raw requests measured, none failed.`,
     );
+    // Every request of a round, warm-up included, against what the round cost.
+    const answered = (side: 'tessera' | 'raw') =>
+      results[side].reduce((n, r) => n + r.requests + r.warmupRequests, 0);
+    const busy = (side: 'tessera' | 'raw') => (busyMs[side] / answered(side)).toFixed(2);
+    notes.push(
+      `${backend.label}: main event loop busy per request: Tessera ${busy('tessera')} ms, raw ${busy('raw')} ms.`,
+    );
+    if (statements.sent > 0) {
+      const perRequest = (side: 'tessera' | 'raw') => (sent[side] / answered(side)).toFixed(2);
+      notes.push(
+        `${backend.label}: SQL statements sent per request (each one round trip): Tessera ${perRequest('tessera')}, raw ${perRequest('raw')}.`,
+      );
+    }
   } finally {
     for (const server of [raw.server, tessera.server]) {
       await new Promise<void>((resolve) => {
@@ -107,6 +131,20 @@ printSection('Core: users(first: 50, filter) requests per second over HTTP', row
   `thread, in ${ROUNDS} alternating rounds of ${WARMUP_MS / 1000} s warm-up and ${ROUND_MS / 1000} s measured each. Higher is better.`,
   ...notes,
 ]);
+
+/**
+ * Counts the statements the pg driver sends (PostgreSQL only; PGlite has no pg client), so the
+ * figure says whether a gap comes from more round trips or from work in the process.
+ */
+function countStatements(): { readonly sent: number } {
+  const counter = { sent: 0 };
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    counter.sent++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return counter;
+}
 
 function combine(rounds: readonly LoadResult[]): { requestsPerSecond: number; requests: number } {
   const requests = rounds.reduce((n, r) => n + r.requests, 0);
