@@ -1,0 +1,116 @@
+import { isObject, type PgNode } from './nodes.ts';
+
+/**
+ * When a policy wrapper may go without its `OFFSET 0` fence (docs/query-gate.md, "When the fence
+ * is dropped"). Without the fence PostgreSQL flattens the wrapper into the user's query and may
+ * evaluate the user's expressions on a row before the policy's condition has rejected it. That
+ * is harmless only for expressions that can neither raise an error nor run code: PostgreSQL lets
+ * only leakproof quals below a security barrier, and since the gate does not know operand types,
+ * it is stricter still and allows no operator and no function at all.
+ *
+ * The rule is on the whole statement, not on where a planner might move an expression: if any
+ * part of the statement (outside the policy wrappers themselves) holds anything but column
+ * references, constants, parameters, AND/OR/NOT, IS [NOT] NULL and IS [NOT] TRUE/FALSE/UNKNOWN,
+ * every protected table keeps its fence. The same function decides in the rewrite and in the
+ * invariant check on the re-parsed SQL that runs, so the guarantee holds on what runs.
+ */
+
+/** Node types a fence-free statement may contain (each with the field checks in `plainNode`). */
+// biome-ignore format: a compact word list reads better than one name a line
+const PLAIN = new Set([
+  'SelectStmt', 'ResTarget', 'ColumnRef', 'A_Star', 'String', 'Integer', 'Float', 'Boolean', 'A_Const',
+  'ParamRef', 'TypeCast', 'BoolExpr', 'NullTest', 'BooleanTest', 'SortBy', 'RangeVar',
+  'RangeSubselect', 'JoinExpr', 'Alias', 'WithClause', 'CommonTableExpr', 'TypeName',
+]);
+
+/** Structs the parser stores without their type wrapper, under these keys. */
+const UNWRAPPED: Readonly<Record<string, string>> = {
+  alias: 'Alias',
+  typeName: 'TypeName',
+  withClause: 'WithClause',
+  larg: 'SelectStmt',
+  rarg: 'SelectStmt',
+  ival: 'Integer',
+  fval: 'Float',
+  sval: 'String',
+  boolval: 'Boolean',
+};
+
+// biome-ignore format: a compact word list reads better than one name a line
+const SELECT_KEYS = new Set([
+  'distinctClause', 'targetList', 'fromClause', 'whereClause', 'groupClause', 'groupDistinct',
+  'havingClause', 'valuesLists', 'sortClause', 'limitOffset', 'limitCount', 'limitOption',
+  'withClause', 'op', 'all', 'larg', 'rarg',
+]);
+
+/**
+ * Whether every protected table of `statement` must keep its fence. `isPolicyWrapper` says which
+ * sub-selects are the gate's own policy wrappers (skipped: the policy is trusted admin SQL and is
+ * evaluated on every row with or without the fence); the user's query, before the rewrite, has none.
+ */
+export function needsFence(statement: PgNode, isPolicyWrapper: (subselect: PgNode) => boolean): boolean {
+  return !plain(statement, isPolicyWrapper, 0);
+}
+
+/**
+ * Whether a policy's own wrapper must be fenced whatever the statement: a column policy (the
+ * wrapper's projection hides stored values the user's query must never see) or a policy with a
+ * sub-select (then the policy is a join, not a condition of the table's scan, and the scan could
+ * compute the user's expressions on rows the join would reject).
+ */
+export function policyNeedsFence(policy: { where: PgNode | null; targetList: PgNode[] | null }): boolean {
+  return policy.targetList !== null || holdsSubLink(policy.where);
+}
+
+function holdsSubLink(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsSubLink);
+  if (!isObject(value)) return false;
+  return Object.entries(value).some(([key, v]) => key === 'SubLink' || holdsSubLink(v));
+}
+
+function plain(node: unknown, isPolicyWrapper: (subselect: PgNode) => boolean, depth: number): boolean {
+  if (!isObject(node) || depth > 2000) return false;
+  const keys = Object.keys(node);
+  if (keys.length === 0) return true; // DISTINCT's `[{}]`
+  if (keys.length !== 1 || !PLAIN.has(keys[0]!)) return false;
+  const type = keys[0]!;
+  const body = node[type];
+  if (!isObject(body) || !plainNode(type, body)) return false;
+  if (type === 'RangeSubselect' && isPolicyWrapper(body)) return true;
+  return Object.entries(body).every(([key, value]) => {
+    if (value === null || typeof value !== 'object') return true;
+    const items = Array.isArray(value) ? value : [value];
+    return items.every((item) => {
+      if (!isObject(item)) return false;
+      const wrapped = Object.keys(item).length === 1 && /^[A-Z]/.test(Object.keys(item)[0]!);
+      if (wrapped || (Array.isArray(value) && Object.keys(item).length === 0)) {
+        return plain(item, isPolicyWrapper, depth + 1);
+      }
+      const struct = UNWRAPPED[key];
+      return struct !== undefined && plain({ [struct]: item }, isPolicyWrapper, depth + 1);
+    });
+  });
+}
+
+/** The field checks of a plain node: what would add an operator or a function call is refused. */
+function plainNode(type: string, body: PgNode): boolean {
+  switch (type) {
+    case 'SelectStmt':
+      return Object.keys(body).every((key) => SELECT_KEYS.has(key));
+    // A cast of a bound parameter (how the gate types a `{{name}}`) does not depend on any row;
+    // a cast of a column could fail on another tenant's value.
+    case 'TypeCast':
+      return isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
+    // `ORDER BY x USING <op>` names an operator.
+    case 'SortBy':
+      return body.useOp === undefined;
+    // USING and NATURAL compare columns with `=`, an operator of types the gate does not know.
+    case 'JoinExpr':
+      return body.usingClause === undefined && body.isNatural !== true;
+    // SEARCH/CYCLE clauses compare rows.
+    case 'CommonTableExpr':
+      return body.search_clause === undefined && body.cycle_clause === undefined;
+    default:
+      return true;
+  }
+}
