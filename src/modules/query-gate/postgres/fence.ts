@@ -1,9 +1,10 @@
 import { isObject, type PgNode } from './nodes.ts';
 
 /**
- * When a policy wrapper may go without its `OFFSET 0` fence (docs/query-gate.md, "When the fence
- * is dropped"). Without the fence PostgreSQL flattens the wrapper into the user's query and may
- * evaluate the user's expressions on a row before the policy's condition has rejected it. That
+ * When a policy wrapper may go without its `OFFSET 0` fence
+ * (docs/query-gate.md, "When the fence is dropped"). Without the fence PostgreSQL flattens the
+ * wrapper into the user's query and may evaluate the user's expressions on a row before the
+ * policy's condition has rejected it. That
  * is harmless only for expressions that can neither raise an error nor run code: PostgreSQL lets
  * only leakproof quals below a security barrier, and since the gate does not know operand types,
  * it is stricter still and allows no operator and no function at all.
