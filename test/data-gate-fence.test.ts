@@ -96,6 +96,12 @@ const ATTACKS: readonly { name: string; sql: string; leaksUnfenced: boolean }[] 
     // result's; the gate fences every set operation rather than rely on that.
     leaksUnfenced: false,
   },
+  {
+    name: 'attribute notation (a call spelled as a column)',
+    sql: 'select n.id from notes n where n.to_jsonb is not null',
+    // to_jsonb of a row cannot fail; the rule fences every qualified name a call could hide behind.
+    leaksUnfenced: false,
+  },
   { name: 'ORDER BY', sql: 'select id from notes order by secret::int', leaksUnfenced: false },
   { name: 'GROUP BY', sql: 'select secret::int as n from notes group by secret::int', leaksUnfenced: false },
   { name: 'aggregate input', sql: 'select sum(secret::int) as s from notes', leaksUnfenced: false },
@@ -216,7 +222,8 @@ const POLICY_END = /(CAST\(\$\d+ AS bigint(?:\[\])?\)\)?) \)/g;
 // JOIN: PostgreSQL refuses one on a condition that is not an equality, a planner limit, not a leak.)
 const PROPERTY_TABLES = [
   { name: 'orders', columns: ['id', 'tenant_id', 'customer_id', 'amount', 'region'] },
-  { name: 'tenants', columns: ['id', 'tenant_id', 'name'] },
+  // Not `name`: a qualified `t.name` is also the call `name(t)` and keeps the fence.
+  { name: 'tenants', columns: ['id', 'tenant_id'] },
   { name: 'notes', columns: ['id', 'tenant_id', 'secret', 'flag'] },
 ] as const;
 

@@ -1,4 +1,6 @@
-import { isObject, type PgNode } from './nodes.ts';
+import { POSTGRES_FUNCTIONS, POSTGRES_TYPES } from './allowlist.ts';
+import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './catalog-functions.ts';
+import { fieldNames, isObject, type PgNode } from './nodes.ts';
 
 /**
  * When a policy wrapper may go without its `OFFSET 0` fence
@@ -63,6 +65,10 @@ export function policyNeedsFence(policy: { where: PgNode | null; targetList: PgN
   return policy.targetList !== null || holdsSubLink(policy.where);
 }
 
+function callableName(name: string): boolean {
+  return ONE_ARGUMENT_CATALOG_FUNCTIONS.has(name) || POSTGRES_FUNCTIONS.has(name) || POSTGRES_TYPES.has(name);
+}
+
 function holdsSubLink(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsSubLink);
   if (!isObject(value)) return false;
@@ -107,6 +113,12 @@ function plainNode(type: string, body: PgNode): boolean {
     // a cast of a column could fail on another tenant's value.
     case 'TypeCast':
       return isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
+    // `t.f` is the call `f(t)` when `t` has no column `f` (attribute notation): a qualified
+    // name that is also a function's or a type's keeps the fence. A bare name is never a call.
+    case 'ColumnRef': {
+      const names = fieldNames(body.fields, 1);
+      return names.every((name) => !callableName(name));
+    }
     // `ORDER BY x USING <op>` names an operator.
     case 'SortBy':
       return body.useOp === undefined;
