@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { type GateTable, type RewrittenQuery, rewriteQuery } from '../src/modules/query-gate/index.ts';
+import {
+  type GateRequest,
+  type GateTable,
+  type RewrittenQuery,
+  rewriteQuery,
+} from '../src/modules/query-gate/index.ts';
 import { type Warehouse, warehouseDomain, warehouseEngines } from './helpers/gate-warehouse.ts';
 
 /**
@@ -112,6 +117,7 @@ const ATTACKS: readonly { name: string; sql: string; leaksUnfenced: boolean }[] 
   },
 ];
 
+const FENCED = / OFFSET 0 \)/;
 const WRAPPER_END = / OFFSET 0 \)/g;
 
 const sorted = (rows: Record<string, unknown>[]) =>
@@ -134,10 +140,11 @@ for (const engine of warehouseEngines(['postgres'])) {
     });
     after(() => w.close());
 
-    const rewrite = (sql: string): Promise<RewrittenQuery> =>
+    const rewrite = (sql: string, parameters?: GateRequest['parameters']): Promise<RewrittenQuery> =>
       rewriteQuery({
         dialect: 'postgres',
         sql,
+        ...(parameters === undefined ? {} : { parameters }),
         tables: TABLES(w),
         defaultSchema: w.main,
         user: {
@@ -179,10 +186,20 @@ for (const engine of warehouseEngines(['postgres'])) {
       );
     });
 
+    test('a {{name}} as the gate types it needs no fence; a cast the user writes on one keeps it', async () => {
+      const sql = 'select id from events where body is not null order by created_at desc limit {{n}}';
+      const plain = await rewrite(sql, { n: 5 });
+      assert.doesNotMatch(plain.sql, /OFFSET/i, plain.sql);
+      assert.equal((await w.run(plain.sql, plain.params)).length, 5);
+      // Under a generic plan the cast runs per row, so its error would say whether rows exist.
+      const cast = await rewrite('select id from events where {{x}}::int is null', { x: 'abc' });
+      assert.match(cast.sql, FENCED, cast.sql);
+    });
+
     for (const attack of ATTACKS) {
       test(`${attack.name}: fenced, and no answer or error depends on other tenants' rows`, async () => {
         const gated = await rewrite(attack.sql);
-        assert.match(gated.sql, WRAPPER_END, gated.sql);
+        assert.match(gated.sql, FENCED, gated.sql);
         const expected = await alone(attack.sql);
         assert.notEqual(expected, 'error', 'the attack runs on the caller’s own rows');
         assert.deepEqual(await outcome(() => w.run(gated.sql, gated.params)), expected, gated.sql);

@@ -41,7 +41,7 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   const checks = new Map<string, string>();
   // Decided on the user's query before the rewrite (it holds no wrappers yet); the invariant
   // check makes the same decision again on the SQL that runs.
-  const fenceAll = needsFence(statement, () => false);
+  const fenceAll = needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false });
   const walker = new PgQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (rangeVar, schema) => {

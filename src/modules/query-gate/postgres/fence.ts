@@ -46,13 +46,24 @@ const SELECT_KEYS = new Set([
   'withClause', 'op',
 ]);
 
-/**
- * Whether every protected table of `statement` must keep its fence. `isPolicyWrapper` says which
- * sub-selects are the gate's own policy wrappers (skipped: the policy is trusted admin SQL and is
- * evaluated on every row with or without the fence); the user's query, before the rewrite, has none.
- */
-export function needsFence(statement: PgNode, isPolicyWrapper: (subselect: PgNode) => boolean): boolean {
-  return !plain(statement, isPolicyWrapper, 0);
+/** What the statement is: the user's query before the rewrite, or the parse of the printed SQL. */
+export interface FenceContext {
+  /**
+   * Which sub-selects are the gate's own policy wrappers (skipped: the policy is trusted admin
+   * SQL, evaluated on every row with or without the fence); the user's query has none.
+   */
+  readonly isPolicyWrapper: (subselect: PgNode) => boolean;
+  /**
+   * Whether `CAST($k AS t)` is the gate's typing of a `{{name}}` slot (the printed SQL, whose
+   * slots the invariant checks) rather than a cast the user wrote, which keeps the fence: under
+   * a generic plan it runs per row, and its error would tell whether the table has any rows.
+   */
+  readonly slotCasts: boolean;
+}
+
+/** Whether every protected table of `statement` must keep its fence. */
+export function needsFence(statement: PgNode, context: FenceContext): boolean {
+  return !plain(statement, context, 0);
 }
 
 /**
@@ -75,15 +86,15 @@ function holdsSubLink(value: unknown): boolean {
   return Object.entries(value).some(([key, v]) => key === 'SubLink' || holdsSubLink(v));
 }
 
-function plain(node: unknown, isPolicyWrapper: (subselect: PgNode) => boolean, depth: number): boolean {
+function plain(node: unknown, context: FenceContext, depth: number): boolean {
   if (!isObject(node) || depth > 2000) return false;
   const keys = Object.keys(node);
   if (keys.length === 0) return true; // DISTINCT's `[{}]`
   if (keys.length !== 1 || !PLAIN.has(keys[0]!)) return false;
   const type = keys[0]!;
   const body = node[type];
-  if (!isObject(body) || !plainNode(type, body)) return false;
-  if (type === 'RangeSubselect' && isPolicyWrapper(body)) return true;
+  if (!isObject(body) || !plainNode(type, body, context)) return false;
+  if (type === 'RangeSubselect' && context.isPolicyWrapper(body)) return true;
   return Object.entries(body).every(([key, value]) => {
     if (value === null || typeof value !== 'object') return true;
     const items = Array.isArray(value) ? value : [value];
@@ -91,16 +102,16 @@ function plain(node: unknown, isPolicyWrapper: (subselect: PgNode) => boolean, d
       if (!isObject(item)) return false;
       const wrapped = Object.keys(item).length === 1 && /^[A-Z]/.test(Object.keys(item)[0]!);
       if (wrapped || (Array.isArray(value) && Object.keys(item).length === 0)) {
-        return plain(item, isPolicyWrapper, depth + 1);
+        return plain(item, context, depth + 1);
       }
       const struct = UNWRAPPED[key];
-      return struct !== undefined && plain({ [struct]: item }, isPolicyWrapper, depth + 1);
+      return struct !== undefined && plain({ [struct]: item }, context, depth + 1);
     });
   });
 }
 
 /** The field checks of a plain node: what would add an operator or a function call is refused. */
-function plainNode(type: string, body: PgNode): boolean {
+function plainNode(type: string, body: PgNode, context: FenceContext): boolean {
   switch (type) {
     // A set operation casts each arm's columns to a common type (`numeric` to `float8` can
     // overflow). PostgreSQL pushes no condition into arms whose types differ from the result's,
@@ -109,10 +120,9 @@ function plainNode(type: string, body: PgNode): boolean {
       return (
         Object.keys(body).every((key) => SELECT_KEYS.has(key)) && (body.op ?? 'SETOP_NONE') === 'SETOP_NONE'
       );
-    // A cast of a bound parameter (how the gate types a `{{name}}`) does not depend on any row;
-    // a cast of a column could fail on another tenant's value.
+    // The gate's typing of a `{{name}}` slot depends on no row; any other cast could fail on one.
     case 'TypeCast':
-      return isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
+      return context.slotCasts && isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
     // `t.f` is the call `f(t)` when `t` has no column `f` (attribute notation): a qualified
     // name that is also a function's or a type's keeps the fence. A bare name is never a call.
     case 'ColumnRef': {

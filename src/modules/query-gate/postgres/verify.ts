@@ -64,7 +64,10 @@ export function verifyInvariant(statement: PgNode, plan: InvariantPlan): void {
   const claimed = new Set<number>();
   // Decided on the SQL that runs, with the same rule as the rewrite: a wrapper may lack its
   // fence only if nothing outside the wrappers could fail or run code on a row.
-  const fenceFree = !needsFence(statement, (sub) => protectedTableOf(sub, plan) !== null);
+  const fenceFree = !needsFence(statement, {
+    isPolicyWrapper: (sub) => protectedTableOf(sub, plan) !== null,
+    slotCasts: true,
+  });
   new Verifier(plan, claimed, fenceFree).node(statement, []);
   for (let n = 1; n <= plan.params.length; n++) if (!claimed.has(n)) throw broken(`parameter $${n}`);
   if (claimed.size !== plan.params.length) throw broken('parameters');
