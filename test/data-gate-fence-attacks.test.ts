@@ -16,10 +16,14 @@ import { testBackends } from './helpers/databases.ts';
 const SCHEMA = `
   create table events (
     id int primary key, tenant_id text not null, created_at timestamptz not null,
-    secret text not null, n int not null, flag boolean not null, note text
+    secret text not null, n int not null, flag boolean not null, note text,
+    amount numeric not null default 1, day date not null default '2026-01-01'
   );
   create index events_tenant_created on events (tenant_id, created_at);
-  create table notes (id int primary key, tenant_id text not null, body text not null, pinned boolean not null);
+  create table notes (
+    id int primary key, tenant_id text not null, body text not null, pinned boolean not null,
+    score float8 not null default 1
+  );
   create index notes_tenant on notes (tenant_id);
   create domain digits as text check (value ~ '^[0-9]+$');
   create domain number_text as text check (value::int >= 0);
@@ -43,6 +47,8 @@ const B_ROWS = `
     select 100 + g, 't_b', '2026-01-01'::timestamptz + g * interval '1 hour', 'topsecret_b', 0, g % 2 = 0, null
     from generate_series(1, 200) g;
   insert into notes select 100 + g, 't_b', 'b', g % 2 = 0 from generate_series(1, 200) g;
+  -- Values whose implicit casts fail: numeric beyond float8, a date beyond timestamptz.
+  insert into events values (999, 't_b', '2026-02-01', '0', 1, true, null, 1e400, '300000-01-01');
 `;
 
 /** Queries whose plans may drop the fence, or nearly so; each must answer as if only A's rows existed. */
@@ -77,6 +83,12 @@ const HOLDING = [
   'select id from events where 100 / n > 0 order by id',
   'select id from events order by created_at desc limit 2',
   'select e.id from events e, notes n where n.pinned order by 1',
+  // Set operations coerce a branch's column (numeric to float8, date to timestamptz); PostgreSQL
+  // pushes no condition into branches whose column types differ, so the cast never meets a hidden row.
+  'select x.v from (select amount as v from events union all select score from notes) x where x.v is null',
+  'select x.v from (select amount as v from events union select score from notes) x where x.v is not null order by 1',
+  'select x.v from (select day as v from events union all select created_at from events) x where x.v is null',
+  'select e.id from events e, lateral (values (e.amount), (e.id)) v (x) where v.x is null',
 ];
 
 /**
