@@ -5,13 +5,13 @@ import { accessDenied, queryRefused } from '../errors.ts';
 import { isListKind, listNotAllowed, type ParameterKind, parameterValue } from '../parameters.ts';
 import { policyProblems, sampleBinding } from '../policy-functions.ts';
 import { GateState } from '../state.ts';
-import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import type { FenceProof, GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
 import { needsFence, policyNeedsFence } from './fence.ts';
 import { isObject, type PgNode } from './nodes.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './parse.ts';
 import { substitutePostgresPlaceholders } from './placeholders.ts';
 import { compilePolicy, typeName } from './policy.ts';
-import { policyCheckSql } from './policy-check.ts';
+import { fenceProofSql, policyCheckSql } from './policy-check.ts';
 import { PgQueryWalker } from './query-walk.ts';
 import { instantiate, isWrapped, PolicyTemplates } from './templates.ts';
 import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './verify.ts';
@@ -39,9 +39,11 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
   const templates = new PolicyTemplates(request, domainSchemas);
   const checks = new Map<string, string>();
+  const proofs = new Map<string, FenceProof>();
   // Decided on the user's query before the rewrite (it holds no wrappers yet); the invariant
   // check makes the same decision again on the SQL that runs.
-  const fenceAll = needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false });
+  const fenceAll =
+    request.fence === 'always' || needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false });
   const walker = new PgQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (rangeVar, schema) => {
@@ -65,6 +67,8 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
       if (!checks.has(key)) checks.set(key, policyCheckSql(table, template));
       const { where, targetList } = instantiate(template, state);
       const fenced = fenceAll || policyNeedsFence(template);
+      if (!fenced && !proofs.has(key))
+        proofs.set(key, { schema, name: relname, check: fenceProofSql(table) });
       return {
         RangeSubselect: {
           subquery: {
@@ -134,7 +138,12 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   }
   const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
   verifyInvariant(reparsed, invariantPlan(request, state.params, templates, slots));
-  return { ...state.result(sql), policyChecks: [...checks.values()] };
+  const fenceProofs = [...proofs.values()];
+  return {
+    ...state.result(sql),
+    policyChecks: [...checks.values(), ...fenceProofs.map((p) => p.check)],
+    ...(fenceProofs.length === 0 ? {} : { fenceProofs }),
+  };
 }
 
 /** Each placeholder's value, checked, and the cast its parameter gets. */
