@@ -39,6 +39,7 @@ interface CachedRewrite {
   readonly maskedColumns: RewrittenQuery['maskedColumns'];
   /** The standalone policy proofs the executor must run before the query (no values in them). */
   readonly policyChecks: RewrittenQuery['policyChecks'];
+  readonly fenceProofs: RewrittenQuery['fenceProofs'];
 }
 
 const MAX_ENTRIES = 500;
@@ -112,6 +113,7 @@ function cacheKey(gate: Gate, request: GateRequest, domain: { workspaceId: strin
     request.requirePolicies,
     request.tables.map((t) => [t.schema, t.name, t.policy, t.columns ?? null, t.columnPolicies ?? null]),
     request.sql,
+    request.fence ?? null,
     // The kinds of the query-parameter values (and, on MySQL, list lengths), never the values.
     gate.parameterShape(request.parameters, request.dialect),
   ];
@@ -141,6 +143,7 @@ function bindRewrite(gate: Gate, entry: CachedRewrite, request: GateRequest): Re
     attributesUsed: entry.attributesUsed,
     ...(entry.maskedColumns ? { maskedColumns: entry.maskedColumns } : {}),
     ...(entry.policyChecks ? { policyChecks: entry.policyChecks } : {}),
+    ...(entry.fenceProofs ? { fenceProofs: entry.fenceProofs } : {}),
     ...(queryParameters.length > 0 ? { queryParameters } : {}),
   };
 }
@@ -254,6 +257,7 @@ class SlotProbe {
         attributesUsed: rewritten.attributesUsed,
         maskedColumns: rewritten.maskedColumns,
         policyChecks: rewritten.policyChecks,
+        fenceProofs: rewritten.fenceProofs,
       },
       cacheable: !expanded,
     };
