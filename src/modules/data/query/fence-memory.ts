@@ -15,14 +15,24 @@ const MAX_ENTRIES = 10_000;
  */
 export class FenceMemory {
   readonly #needed = new Map<string, true>();
+  #retried = 0;
+  #direct = 0;
+
+  /** Tables remembered, queries run again fenced, and queries that went fenced directly (for tests). */
+  stats(): { tables: number; retried: number; direct: number } {
+    return { tables: this.#needed.size, retried: this.#retried, direct: this.#direct };
+  }
 
   /** Whether `rewritten` must run fenced before it is tried: a known table, or a server ≥ 18. */
   async mustFence(settings: ResolvedSettings, rewritten: RewrittenQuery, pool: DataPool): Promise<boolean> {
     const proofs = rewritten.fenceProofs ?? [];
     if (proofs.length === 0) return false;
-    if (proofs.some((p) => this.#needed.has(keyOf(settings, p)))) return true;
+    const known = proofs.some((p) => this.#needed.has(keyOf(settings, p)));
     // No proof sees a virtual generated column; such a server gets every wrapper fenced.
-    return pool.serverVersion !== undefined && (await pool.serverVersion()) >= VIRTUAL_COLUMNS_FROM;
+    const direct =
+      known || (pool.serverVersion !== undefined && (await pool.serverVersion()) >= VIRTUAL_COLUMNS_FROM);
+    if (direct) this.#direct++;
+    return direct;
   }
 
   /**
@@ -37,6 +47,7 @@ export class FenceMemory {
     this.#needed.delete(key);
     this.#needed.set(key, true);
     if (this.#needed.size > MAX_ENTRIES) this.#needed.delete(this.#needed.keys().next().value!);
+    this.#retried++;
     return true;
   }
 }

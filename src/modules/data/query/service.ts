@@ -167,7 +167,7 @@ export class QueryService {
   /** Per instance; correct across instances because its key is read fresh each request. */
   readonly rewrites = new RewriteCache();
   /** Tables whose wrappers run fenced in every query, per instance (see FenceMemory). */
-  readonly #fences = new FenceMemory();
+  readonly fences = new FenceMemory();
 
   /**
    * Audit records are group-committed: the records of queries that finish while one INSERT is
@@ -357,12 +357,12 @@ export class QueryService {
           ready.rewritten.policyChecks,
         ),
       });
-      if (await this.#fences.mustFence(plan.settings, plan.rewritten, pool)) return run(await fenced());
+      if (await this.fences.mustFence(plan.settings, plan.rewritten, pool)) return run(await fenced());
       try {
         return await run(plan);
       } catch (err) {
         // The fenced rewrite has no kind proof: a policy proof it fails is the user's error.
-        if (!this.#fences.refused(plan.settings, plan.rewritten, err)) throw err;
+        if (!this.fences.refused(plan.settings, plan.rewritten, err)) throw err;
         return run(await fenced());
       }
     });
