@@ -51,7 +51,7 @@ const MAX_CHARS = 8_000_000;
  * function of its request alone, and attribute values only ever reach it as bound parameters,
  * so the printed SQL is the same for every user of a domain. The key is everything the gate
  * reads except the user's values: dialect, default schema, the domain's tables with their
- * row and column policies (and the column lists those project), whether policies apply, requireRowPolicies, and the SQL text. Those come from the
+ * row and column policies (and the column lists those project), whether policies apply, requireRowPolicies, whether every wrapper keeps its fence, and the SQL text. Those come from the
  * snapshot each request reads fresh, so a policy, table, mapping, connection or settings change
  * on any instance is a different key on the next request, with no version to forget to bump.
  * A miss runs the full rewrite, invariant check included, once per distinct printed SQL.
