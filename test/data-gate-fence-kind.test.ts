@@ -22,6 +22,7 @@ const SCHEMA = `
   create view events_report as select id, tenant_id, secret::int as secret_number, 100 / n as per_unit from events;
   insert into events values (1, 't_a', '12', 1), (2, 't_a', '34', 2), (3, 't_b', 'topsecret_b', 0);
   insert into parted values (1, 't_a'), (2, 't_b');
+  create table loose (id int primary key, tenant_id text not null);
   create materialized view events_snapshot as select id, tenant_id from events;
   analyze events;
 `;
@@ -47,7 +48,7 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       schema = String(server?.s);
       version = Number(server?.v);
       // A materialized view is no domain table (discovery reads information_schema, which omits them).
-      const tables = ['events', 'events_report', 'parted'];
+      const tables = ['events', 'events_report', 'parted', 'loose'];
       domain = await policedDomain(t, {
         connection: { ...warehouse.settings, name: 'kinds' },
         name: 'kinds',
@@ -101,6 +102,12 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       const parted = await runQuery(t, alice, domain, 'select id from parted order by id');
       assert.deepEqual(parted.result?.rows, [[1]], JSON.stringify(parted.body));
       assert.equal(data().queries.fences.stats().retried, before.retried);
+    });
+
+    test('a policy that no longer resolves still fails with its own code, fenced or not', async () => {
+      await warehouse.raw('alter table loose drop column tenant_id');
+      const r = await runQuery(t, alice, domain, 'select id from loose where id is not null');
+      assert.equal(r.code, 'QUERY_FAILED', JSON.stringify(r.body));
     });
 
     test('a view answers plain queries fenced: one retry, then fenced directly', async () => {
