@@ -14,6 +14,7 @@ export { type BoundValue, bindForUser, type PolicyFunction } from './policy-func
 export type {
   AppliedPolicy,
   ColumnMask,
+  FenceProof,
   GateColumnPolicy,
   GateRequest,
   GateTable,

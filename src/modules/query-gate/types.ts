@@ -68,11 +68,21 @@ export interface GateRequest {
    * becomes a bound parameter; a name the query does not use is ignored.
    */
   readonly parameters?: Readonly<Record<string, QueryParameterValue>>;
+  /**
+   * `'always'`: every policy wrapper keeps its `OFFSET 0` fence, plain statement or not
+   * (PostgreSQL; docs/query-gate.md, "When the fence is dropped"). The executor asks for it when
+   * a table's kind proof failed or the server's version reads columns by running code.
+   */
+  readonly fence?: 'always';
 }
 
 export interface TableName {
   readonly schema: string;
   readonly name: string;
+}
+
+export interface FenceProof extends TableName {
+  readonly check: string;
 }
 
 export interface AppliedPolicy extends TableName {
@@ -96,6 +106,12 @@ export interface RewrittenQuery {
    * (never run) before the query, so a policy name can only resolve inside the policy.
    */
   readonly policyChecks?: readonly string[];
+  /**
+   * The tables whose wrappers run without their fence, each with its kind proof (also one of
+   * `policyChecks`): a statement that parses only when the relation is a table, whose column
+   * reads run no code (docs/query-gate.md, "When the fence is dropped").
+   */
+  readonly fenceProofs?: readonly FenceProof[];
   /** The parameters that hold query-parameter values (every other one is a policy's), in order. */
   readonly queryParameters?: readonly QueryParameterSlot[];
 }

@@ -70,14 +70,27 @@ function scrub(message: string, secrets: readonly (string | null)[]): string {
  * A policy that failed its standalone proof (prepared alone, never run): one of its names does not
  * resolve inside it (docs/query-gate.md, "Known limits"). The server's code goes with it.
  */
-export function policyUnresolved(err: unknown): AppError {
+/**
+ * A standalone proof the server refused; `check` is the statement that failed, so the caller can
+ * tell a table's fence kind proof (retried fenced) from a policy proof (the user's error).
+ */
+export class ProofRefused extends AppError {
+  readonly check: string | null;
+
+  constructor(message: string, extra: Record<string, unknown>, check: string | null) {
+    super('QUERY_FAILED', message, { extra });
+    this.check = check;
+  }
+}
+
+export function policyUnresolved(err: unknown, check: string | null = null): ProofRefused {
   const e = (err ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
   const extra: Record<string, unknown> = {};
   if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) extra.sqlstate = e.code;
   if (typeof e.errno === 'number') extra.errno = e.errno;
-  return new AppError(
-    'QUERY_FAILED',
+  return new ProofRefused(
     `A row policy of this domain does not resolve on its own: ${String(e.message ?? 'failed').slice(0, 300)}`,
-    { extra },
+    extra,
+    check,
   );
 }

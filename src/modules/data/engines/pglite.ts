@@ -5,7 +5,7 @@ import { lockDataDir } from '../../../db/data-dir-lock.ts';
 import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { translateDriverError } from './errors.ts';
-import { DISCOVER_SQL, groupColumns, runReadOnly } from './postgres.ts';
+import { DISCOVER_SQL, groupColumns, runReadOnly, VERSION_SQL } from './postgres.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool } from './types.ts';
 
@@ -172,6 +172,8 @@ export async function openPgliteWarehousePool(
           await h.pglite.exec('rollback').catch(() => {});
         }
       }),
+    serverVersion: () =>
+      h.serialize(async () => Number((await h.pglite.query<{ v: string }>(VERSION_SQL)).rows[0]?.v)),
     ping: () =>
       h.serialize(
         async () => (await h.pglite.query<{ v: string }>('select version() as v')).rows[0]?.v ?? '',

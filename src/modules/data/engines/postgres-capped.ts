@@ -78,7 +78,7 @@ export class CappedQuery extends pg.Query {
       (capped as unknown as { callback: (err: Error | null, result: pg.QueryArrayResult) => void }).callback =
         (err, result) => {
           connection.off('parseComplete', onParsed);
-          if (err) reject(parsed < checks.length ? new PolicyCheckFailed(err) : err);
+          if (err) reject(parsed < checks.length ? new PolicyCheckFailed(err, checks[parsed]!) : err);
           else resolve({ rows: result.rows, fields: result.fields, suspended: capped.suspended });
         };
       client.query(capped as never);
@@ -86,10 +86,13 @@ export class CappedQuery extends pg.Query {
   }
 }
 
-/** A policy proof the server refused; `cause` is the server's error. */
+/** A proof the server refused; `cause` is the server's error, `check` the proof's statement. */
 export class PolicyCheckFailed extends Error {
-  constructor(cause: unknown) {
+  readonly check: string;
+
+  constructor(cause: unknown, check: string) {
     super('policy check failed', { cause });
+    this.check = check;
   }
 }
 

@@ -54,7 +54,16 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       client.release();
     }
   };
+  let version: Promise<number> | null = null;
   return {
+    serverVersion() {
+      version ??= catalogRead(async (client) => Number((await client.query(VERSION_SQL)).rows[0]?.v));
+      // A failed read is asked again next time rather than remembered.
+      version.catch(() => {
+        version = null;
+      });
+      return version;
+    },
     async run(sql, params, limits, policyChecks = []) {
       // One round trip when the session's own settings already say everything: read-only and the
       // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
@@ -72,7 +81,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           );
           return outputOf(result, limits);
         } catch (err) {
-          if (err instanceof PolicyCheckFailed) throw policyUnresolved(err.cause);
+          if (err instanceof PolicyCheckFailed) throw policyUnresolved(err.cause, err.check);
           broken = isBroken(err);
           if (guard?.tripped) throw resultTooLarge();
           throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
@@ -202,7 +211,7 @@ export async function runReadOnly(
     try {
       await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
     } catch (err) {
-      throw policyUnresolved(err);
+      throw policyUnresolved(err, check);
     }
   }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
@@ -242,6 +251,8 @@ function sessionOptions(statementTimeoutMs: number | undefined): string {
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(' ');
 }
+
+export const VERSION_SQL = "select current_setting('server_version_num') as v";
 
 export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 

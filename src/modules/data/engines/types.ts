@@ -45,6 +45,11 @@ export interface DataPool {
     limits: QueryLimits,
     policyChecks?: readonly string[],
   ): Promise<QueryOutput>;
+  /**
+   * The server's `server_version_num` (PostgreSQL dialect), read once per pool: from 18 a table's
+   * virtual generated columns run code when read, which no kind proof sees.
+   */
+  serverVersion?(): Promise<number>;
   /** Connects and asks the server its version. */
   ping(): Promise<string>;
   discover(): Promise<DiscoveredTable[]>;

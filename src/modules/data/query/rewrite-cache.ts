@@ -39,6 +39,7 @@ interface CachedRewrite {
   readonly maskedColumns: RewrittenQuery['maskedColumns'];
   /** The standalone policy proofs the executor must run before the query (no values in them). */
   readonly policyChecks: RewrittenQuery['policyChecks'];
+  readonly fenceProofs: RewrittenQuery['fenceProofs'];
 }
 
 const MAX_ENTRIES = 500;
@@ -50,7 +51,7 @@ const MAX_CHARS = 8_000_000;
  * function of its request alone, and attribute values only ever reach it as bound parameters,
  * so the printed SQL is the same for every user of a domain. The key is everything the gate
  * reads except the user's values: dialect, default schema, the domain's tables with their
- * row and column policies (and the column lists those project), whether policies apply, requireRowPolicies, and the SQL text. Those come from the
+ * row and column policies (and the column lists those project), whether policies apply, requireRowPolicies, whether every wrapper keeps its fence, and the SQL text. Those come from the
  * request's snapshot, current on every request (docs/data-access.md "The snapshot cache"), so a
  * policy, table, mapping, connection or settings change on any instance is a different key on the
  * next request.
@@ -113,6 +114,7 @@ function cacheKey(gate: Gate, request: GateRequest, domain: { workspaceId: strin
     request.requirePolicies,
     request.tables.map((t) => [t.schema, t.name, t.policy, t.columns ?? null, t.columnPolicies ?? null]),
     request.sql,
+    request.fence ?? null,
     // The kinds of the query-parameter values (and, on MySQL, list lengths), never the values.
     gate.parameterShape(request.parameters, request.dialect),
   ];
@@ -142,6 +144,7 @@ function bindRewrite(gate: Gate, entry: CachedRewrite, request: GateRequest): Re
     attributesUsed: entry.attributesUsed,
     ...(entry.maskedColumns ? { maskedColumns: entry.maskedColumns } : {}),
     ...(entry.policyChecks ? { policyChecks: entry.policyChecks } : {}),
+    ...(entry.fenceProofs ? { fenceProofs: entry.fenceProofs } : {}),
     ...(queryParameters.length > 0 ? { queryParameters } : {}),
   };
 }
@@ -255,6 +258,7 @@ class SlotProbe {
         attributesUsed: rewritten.attributesUsed,
         maskedColumns: rewritten.maskedColumns,
         policyChecks: rewritten.policyChecks,
+        fenceProofs: rewritten.fenceProofs,
       },
       cacheable: !expanded,
     };

@@ -15,6 +15,7 @@ import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
 import { loadGate } from '../gate.ts';
 import { type DomainAccess, domainAccess } from './access.ts';
+import { FenceMemory } from './fence-memory.ts';
 import { RewriteCache } from './rewrite-cache.ts';
 import { type QuerySnapshot, readQuerySnapshot, type SnapshotColumnPolicy } from './snapshot.ts';
 import { SnapshotCache } from './snapshot-cache.ts';
@@ -172,6 +173,8 @@ export class QueryService {
   readonly rewrites = new RewriteCache();
   /** Per instance; correct across instances because its version is read with the session check. */
   readonly snapshots = new SnapshotCache();
+  /** Tables whose wrappers run fenced in every query, per instance (see FenceMemory). */
+  readonly fences = new FenceMemory();
 
   /**
    * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
@@ -206,7 +209,11 @@ export class QueryService {
       const cacheKey = request.resultCache ? resultCacheKey(ready, maxRows) : null;
       const hit = cacheKey === null ? undefined : request.resultCache?.get(cacheKey);
       cached = hit !== undefined;
-      output = hit ?? (await this.#execute(ready, maxRows));
+      if (hit === undefined) {
+        const ran = await this.#execute(ready, request, maxRows);
+        plan = ran.plan;
+        output = ran.output;
+      } else output = hit;
       if (cacheKey !== null && !cached) request.resultCache?.set(cacheKey, output);
     } catch (err) {
       failure = err;
@@ -295,8 +302,8 @@ export class QueryService {
   }
 
   /** The gate's rewrite of the query for the user, on the tables of the domain as the settings name them. */
-  async #rewrite(plan: Resolved, query: Pick<QueryRequest, 'sql' | 'parameters'>): Promise<Ready> {
-    const { sql, parameters } = query;
+  async #rewrite(plan: Resolved, query: RewriteInput): Promise<Ready> {
+    const { sql, parameters, fence } = query;
     const { domain, connection, settings, access, dataSettings, columnPolicies } = plan;
     const policiesApplied = !access.isAdmin || dataSettings.rowPoliciesApplyToAdmins;
     // Tables listed in the connection's base schema follow a mapping's schema (or, on MySQL, its
@@ -335,22 +342,41 @@ export class QueryService {
         applyPolicies: policiesApplied,
         requirePolicies: dataSettings.requireRowPolicies,
         ...(parameters === undefined ? {} : { parameters }),
+        ...(fence === undefined ? {} : { fence }),
       },
       domain,
     );
     return { ...plan, stage: 'ready', rewritten, policiesApplied };
   }
 
-  /** Runs the rewritten query in a READ ONLY transaction, with the statement timeout and the row cap. */
-  #execute(plan: Ready, maxRows: number): Promise<QueryOutput> {
-    return this.#pools.use(plan.settings, (pool) =>
-      pool.run(
-        plan.rewritten.sql,
-        plan.rewritten.params,
-        { timeoutMs: this.#config.queryTimeoutMs, maxRows },
-        plan.rewritten.policyChecks ?? [],
-      ),
-    );
+  /**
+   * Runs the rewritten query in a READ ONLY transaction, with the statement timeout and the row
+   * cap. A wrapper the gate left without its fence carries a kind proof; when the server refuses
+   * one (the table is a view or a foreign table), the query runs again with every wrapper fenced,
+   * and that table goes fenced directly from then on (docs/query-gate.md, "When the fence is dropped").
+   */
+  #execute(plan: Ready, query: RewriteInput, maxRows: number): Promise<{ plan: Ready; output: QueryOutput }> {
+    const limits = { timeoutMs: this.#config.queryTimeoutMs, maxRows };
+    const fenced = () => this.#rewrite({ ...plan, stage: 'resolved' }, { ...query, fence: 'always' });
+    return this.#pools.use(plan.settings, async (pool) => {
+      const run = async (ready: Ready) => ({
+        plan: ready,
+        output: await pool.run(
+          ready.rewritten.sql,
+          ready.rewritten.params,
+          limits,
+          ready.rewritten.policyChecks,
+        ),
+      });
+      if (await this.fences.mustFence(plan.settings, plan.rewritten, pool)) return run(await fenced());
+      try {
+        return await run(plan);
+      } catch (err) {
+        // The fenced rewrite has no kind proof: a policy proof it fails is the user's error.
+        if (!this.fences.refused(plan.settings, plan.rewritten, err)) throw err;
+        return run(await fenced());
+      }
+    });
   }
 
   async #record(record: QueryAudit): Promise<void> {
@@ -386,6 +412,9 @@ export class QueryService {
     );
   }
 }
+
+/** What the gate rewrites: the user's query, and whether every wrapper must keep its fence. */
+type RewriteInput = Pick<QueryRequest, 'sql' | 'parameters'> & { readonly fence?: 'always' };
 
 /** The connection settings the user's attributes select (a credential mapping, or the base ones). */
 function resolve(plan: Located): Resolved {

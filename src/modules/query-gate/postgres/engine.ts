@@ -5,12 +5,13 @@ import { accessDenied, queryRefused } from '../errors.ts';
 import { isListKind, listNotAllowed, type ParameterKind, parameterValue } from '../parameters.ts';
 import { policyProblems, sampleBinding } from '../policy-functions.ts';
 import { GateState } from '../state.ts';
-import type { GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import type { FenceProof, GateRequest, GateTable, RewrittenQuery, TableName } from '../types.ts';
+import { needsFence, policyNeedsFence } from './fence.ts';
 import { isObject, type PgNode } from './nodes.ts';
 import { parseOneSelect, parsePolicyExpression, verifyRoundTrip } from './parse.ts';
 import { substitutePostgresPlaceholders } from './placeholders.ts';
 import { compilePolicy, typeName } from './policy.ts';
-import { policyCheckSql } from './policy-check.ts';
+import { fenceProofSql, policyCheckSql } from './policy-check.ts';
 import { PgQueryWalker } from './query-walk.ts';
 import { instantiate, isWrapped, PolicyTemplates } from './templates.ts';
 import { type InvariantPlan, type QuerySlot, tableKey, verifyInvariant } from './verify.ts';
@@ -38,6 +39,11 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   const domainSchemas = new Set(request.tables.map((t) => t.schema));
   const templates = new PolicyTemplates(request, domainSchemas);
   const checks = new Map<string, string>();
+  const proofs = new Map<string, FenceProof>();
+  // Decided on the user's query before the rewrite (it holds no wrappers yet); the invariant
+  // check makes the same decision again on the SQL that runs.
+  const fenceAll =
+    request.fence === 'always' || needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false });
   const walker = new PgQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (rangeVar, schema) => {
@@ -60,6 +66,9 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
       const key = tableKey(schema, relname);
       if (!checks.has(key)) checks.set(key, policyCheckSql(table, template));
       const { where, targetList } = instantiate(template, state);
+      const fenced = fenceAll || policyNeedsFence(template);
+      if (!fenced && !proofs.has(key))
+        proofs.set(key, { schema, name: relname, check: fenceProofSql(table) });
       return {
         RangeSubselect: {
           subquery: {
@@ -81,9 +90,13 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
               // up nor pushes the user's conditions into it, so no expression of the user's
               // query is evaluated on a row before the policy has let it through (otherwise
               // `WHERE secret::int = 0` could fail on another tenant's row and print its value
-              // in the error, or serve as a yes/no oracle over rows the policy hides).
-              limitOffset: { A_Const: { ival: {} } },
-              limitOption: 'LIMIT_OPTION_COUNT',
+              // in the error, or serve as a yes/no oracle over rows the policy hides). It is
+              // left out only where the query has no expression that could fail or run code
+              // (docs/query-gate.md, "When the fence is dropped"), so the planner can use the
+              // table's indexes for the user's ORDER BY as it does under native RLS.
+              ...(fenced
+                ? { limitOffset: { A_Const: { ival: {} } }, limitOption: 'LIMIT_OPTION_COUNT' }
+                : { limitOption: 'LIMIT_OPTION_DEFAULT' }),
               op: 'SETOP_NONE',
             },
           },
@@ -125,7 +138,12 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   }
   const reparsed = verifyRoundTrip(sql, rewritten, state.params.length);
   verifyInvariant(reparsed, invariantPlan(request, state.params, templates, slots));
-  return { ...state.result(sql), policyChecks: [...checks.values()] };
+  const fenceProofs = [...proofs.values()];
+  return {
+    ...state.result(sql),
+    policyChecks: [...checks.values(), ...fenceProofs.map((p) => p.check)],
+    ...(fenceProofs.length === 0 ? {} : { fenceProofs }),
+  };
 }
 
 /** Each placeholder's value, checked, and the cast its parameter gets. */

@@ -1,5 +1,5 @@
 import { deparseSync } from 'pgsql-deparser';
-import type { GateTable } from '../types.ts';
+import type { GateTable, TableName } from '../types.ts';
 import type { PgNode } from './nodes.ts';
 import type { PolicyTemplate } from './templates.ts';
 
@@ -47,3 +47,16 @@ function print(table: GateTable, template: PolicyTemplate): string {
   };
   return deparseSync({ version: 0, stmts: [{ stmt: select }] } as never, { pretty: false });
 }
+
+/**
+ * The kind proof of a wrapper left without its fence: `TABLESAMPLE` passes PostgreSQL's parse
+ * analysis only on a table (plain or partitioned) or a materialized view, relations whose
+ * column reads return stored values. A view (whose columns are expressions), a foreign table
+ * (whose scan runs the wrapper's code) or anything else fails it, and the executor then runs the
+ * query with every wrapper fenced (docs/query-gate.md, "When the fence is dropped").
+ */
+export function fenceProofSql(table: TableName): string {
+  return `SELECT 1 FROM ONLY ${quote(table.schema)}.${quote(table.name)} TABLESAMPLE system (0)`;
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -49,7 +49,13 @@ test('a protected table outside its wrapper, or in a wrapper with another policy
     `SELECT id FROM ${ORDERS} UNION ALL SELECT id FROM public.orders`,
     'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id <> CAST($1 AS bigint) OFFSET 0 ) AS o',
     'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OR true OFFSET 0 ) AS o',
-    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o',
+    // without its fence, under a query with a cast, a call or an operator outside the wrappers
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o WHERE o.id::text IS NULL',
+    'SELECT pg_catalog.abs(id) FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o',
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o ORDER BY id + 1',
+    `SELECT o.id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) ) AS o JOIN ${ORDERS.replace('$1', '$2')} ON o.id = orders.id`,
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OFFSET 1 ) AS o',
+    'SELECT id FROM ( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) LIMIT 5 ) AS o',
     'SELECT id FROM ( SELECT id FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS o',
     // customers' policy is untyped `tenant_id = $n`: the orders form is not it
     'SELECT id FROM ( SELECT * FROM public.customers WHERE customers.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS c',
@@ -60,6 +66,25 @@ test('a protected table outside its wrapper, or in a wrapper with another policy
   ]) {
     assert.equal(verdict(sql, [1]), 'QUERY_REFUSED', sql);
   }
+});
+
+test('a wrapper without its fence passes only where nothing outside the wrappers could fail on a row', () => {
+  const bare = ORDERS.replace(' OFFSET 0', '');
+  for (const sql of [
+    `SELECT * FROM ${bare} ORDER BY created_at DESC LIMIT 50`,
+    `SELECT id FROM ${bare} WHERE id IS NOT NULL AND NOT (region IS NULL) ORDER BY id`,
+    `WITH x AS (SELECT id FROM ${bare}) SELECT id FROM x`,
+  ]) {
+    assert.equal(verdict(sql, [1]), 'OK', sql);
+  }
+  // A policy with a sub-select (a join, not a scan condition) always keeps its fence.
+  const request = gateRequest('postgres', 'select 1');
+  const accounts = request.tables.find((t) => t.name === 'accounts')!;
+  assert.match(accounts.policy ?? '', /SELECT/i);
+  const fenced =
+    'SELECT id FROM ( SELECT * FROM public.accounts WHERE accounts.id IN (SELECT resource_value FROM public.entitlements WHERE user_email = CAST($1 AS pg_catalog.text)) OFFSET 0 ) AS accounts';
+  assert.equal(verdict(fenced, ['alice@a.test'], request), 'OK');
+  assert.equal(verdict(fenced.replace(' OFFSET 0', ''), ['alice@a.test'], request), 'QUERY_REFUSED');
 });
 
 test('slots: each parameter is one wrapper’s, holding the policy’s value', () => {

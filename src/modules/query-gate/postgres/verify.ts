@@ -3,6 +3,7 @@ import { echo } from '../../../errors.ts';
 import { queryRefused } from '../errors.ts';
 import type { ParameterKind } from '../parameters.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './allowlist.ts';
+import { needsFence, policyNeedsFence } from './fence.ts';
 import { checkFieldName } from './fields.ts';
 import { CTE_KEYS, fieldNames, isObject, type PgNode, SELECT_KEYS, stringList, UNWRAPPED } from './nodes.ts';
 
@@ -61,7 +62,13 @@ const broken = (what: string) =>
 
 export function verifyInvariant(statement: PgNode, plan: InvariantPlan): void {
   const claimed = new Set<number>();
-  new Verifier(plan, claimed).node(statement, []);
+  // Decided on the SQL that runs, with the same rule as the rewrite: a wrapper may lack its
+  // fence only if nothing outside the wrappers could fail or run code on a row.
+  const fenceFree = !needsFence(statement, {
+    isPolicyWrapper: (sub) => protectedTableOf(sub, plan) !== null,
+    slotCasts: true,
+  });
+  new Verifier(plan, claimed, fenceFree).node(statement, []);
   for (let n = 1; n <= plan.params.length; n++) if (!claimed.has(n)) throw broken(`parameter $${n}`);
   if (claimed.size !== plan.params.length) throw broken('parameters');
 }
@@ -72,10 +79,12 @@ class Verifier {
   private depth = 0;
   private readonly plan: InvariantPlan;
   private readonly claimed: Set<number>;
+  private readonly fenceFree: boolean;
 
-  constructor(plan: InvariantPlan, claimed: Set<number>) {
+  constructor(plan: InvariantPlan, claimed: Set<number>, fenceFree: boolean) {
     this.plan = plan;
     this.claimed = claimed;
+    this.fenceFree = fenceFree;
   }
 
   node(node: unknown, scope: Scope): void {
@@ -241,8 +250,8 @@ class Verifier {
   }
 
   /**
-   * Whether a sub-select is a policy wrapper, `(SELECT <projection> FROM s.t WHERE <policy> OFFSET 0)`,
-   * with exactly the row policy (if any) and projection (`*`, or the masked columns) of `s.t` and
+   * Whether a sub-select is a policy wrapper, `(SELECT <projection> FROM s.t WHERE <policy> OFFSET 0)`
+   * (without `OFFSET 0` only where `needsFence` and `policyNeedsFence` allow it), with exactly the row policy (if any) and projection (`*`, or the masked columns) of `s.t` and
    * fresh slots holding their values. A sub-select over a protected
    * table in any other shape is not one, and its table reference is then refused.
    */
@@ -250,8 +259,13 @@ class Verifier {
     const sub = isObject(body.subquery) ? body.subquery.SelectStmt : undefined;
     if (!isObject(sub)) return false;
     const keys = Object.keys(sub).sort().join(',');
-    const withWhere = 'fromClause,limitOffset,limitOption,op,targetList,whereClause';
-    if (keys !== withWhere && keys !== 'fromClause,limitOffset,limitOption,op,targetList') return false;
+    const shapes = [
+      'fromClause,limitOffset,limitOption,op,targetList,whereClause',
+      'fromClause,limitOffset,limitOption,op,targetList',
+      'fromClause,limitOption,op,targetList,whereClause',
+      'fromClause,limitOption,op,targetList',
+    ];
+    if (!shapes.includes(keys)) return false;
     const from = Array.isArray(sub.fromClause) && sub.fromClause.length === 1 ? sub.fromClause[0] : null;
     const table = isObject(from) && isObject(from.RangeVar) ? from.RangeVar : null;
     if (table === null || typeof table.schemaname !== 'string' || typeof table.relname !== 'string')
@@ -266,8 +280,13 @@ class Verifier {
     // query can reach a masked column's stored value (docs/query-gate.md "Column masks in the wrapper").
     const star = [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }];
     const offset = { A_Const: { ival: {} } };
-    if (!sameShape(sub.limitOffset, offset)) return false;
-    if (sub.limitOption !== 'LIMIT_OPTION_COUNT' || sub.op !== 'SETOP_NONE') return false;
+    const fenced = sameShape(sub.limitOffset, offset) && sub.limitOption === 'LIMIT_OPTION_COUNT';
+    const unfenced =
+      sub.limitOffset === undefined &&
+      sub.limitOption === 'LIMIT_OPTION_DEFAULT' &&
+      this.fenceFree &&
+      !policyNeedsFence(policy);
+    if ((!fenced && !unfenced) || sub.op !== 'SETOP_NONE') return false;
     if ((policy.where === null) !== (sub.whereClause === undefined)) return false;
     const slots = new Map<number, number>();
     if (
@@ -285,6 +304,17 @@ class Verifier {
     for (const slot of slots.keys()) this.claimed.add(slot);
     return true;
   }
+}
+
+/** The protected table a sub-select reads, if it has a wrapper's `FROM s.t` (its shape is checked by `wrapper`). */
+function protectedTableOf(body: PgNode, plan: InvariantPlan): PgNode | null {
+  const sub = isObject(body.subquery) ? body.subquery.SelectStmt : undefined;
+  if (!isObject(sub) || !Array.isArray(sub.fromClause) || sub.fromClause.length !== 1) return null;
+  const from = sub.fromClause[0];
+  const table = isObject(from) && isObject(from.RangeVar) ? from.RangeVar : null;
+  if (table === null || typeof table.schemaname !== 'string' || typeof table.relname !== 'string')
+    return null;
+  return plan.policyOf(table.schemaname, table.relname) === null ? null : table;
 }
 
 /** `pg_catalog.t` or `pg_catalog.t[]` as the printer's parse gives it back. */
