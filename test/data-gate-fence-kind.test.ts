@@ -7,8 +7,8 @@ import { policedDomain, runQuery, sessionFor, type Warehouse, warehouseLegs } fr
 import { testBackends } from './helpers/databases.ts';
 
 /**
- * The kind proof of a wrapper left without its fence (docs/query-gate.md, "When the fence is
- * dropped"): it prepares on relations whose column reads return stored values (a table, plain
+ * The kind proof of a wrapper left without its fence
+ * (docs/query-gate.md, "When the fence is dropped"): it prepares on relations whose column reads return stored values (a table, plain
  * or partitioned, and a materialized view) and fails parse analysis on a view. A domain table
  * that is a view then answers plain queries fenced, through one retry, and directly fenced
  * after that; a server from PostgreSQL 18 on (PGlite included) runs them fenced from the start.
