@@ -107,47 +107,49 @@ export const groupsWithScope = (db: Executor, workspaceId: string, scope: string
     .where((eb) => eb(eb.val(scope), '=', eb.fn.any('a.scopes')))
     .execute();
 
+/**
+ * Whose rows a read takes: users by id, or every user of a workspace (a list that holds all of
+ * them, where binding 10,000 ids costs more to send and to probe one by one than the workspace
+ * scan itself). Either way the rows come in the same order.
+ */
+export type UserSet = readonly string[] | { readonly workspaceId: string };
+
+/** No user at all: a read of it needs no statement. */
+export const isEmptyUserSet = (users: UserSet): boolean => Array.isArray(users) && users.length === 0;
+
+/** The condition on a `group_members` row (aliased `m`) that its user is in `users`. */
+const memberIn = (users: UserSet) => {
+  const eb = expressionBuilder<Database & { m: Database['group_members'] }, 'm'>();
+  return Array.isArray(users)
+    ? eb('m.user_id', '=', anyText(users))
+    : eb(
+        'm.group_id',
+        'in',
+        eb
+          .selectFrom('user_groups')
+          .select('id')
+          .where('workspace_id', '=', (users as { workspaceId: string }).workspaceId),
+      );
+};
+
 /** The role assignments each user inherits from its groups, by user, group, then position. */
-export const inheritedAssignments = (db: Executor, userIds: readonly string[]) =>
+export const inheritedAssignments = (db: Executor, users: UserSet) =>
   db
     .selectFrom('group_members as m')
     .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
     .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
-    .where('m.user_id', '=', anyText(userIds))
+    .where(memberIn(users))
     .orderBy('m.user_id')
     .orderBy('g.group_id')
     .orderBy('g.position')
     .execute();
 
-/** `inheritedAssignments` of every member of the workspace's groups, in the same order. */
-export const inheritedAssignmentsInWorkspace = (db: Executor, workspaceId: string) =>
+export const membershipsOf = (db: Executor, users: UserSet) =>
   db
     .selectFrom('group_members as m')
-    .innerJoin('user_groups as ug', 'ug.id', 'm.group_id')
-    .innerJoin('group_role_assignments as g', 'g.group_id', 'm.group_id')
-    .select(['m.user_id', 'g.group_id', 'g.role_id', 'g.scopes'])
-    .where('ug.workspace_id', '=', workspaceId)
-    .orderBy('m.user_id')
-    .orderBy('g.group_id')
-    .orderBy('g.position')
-    .execute();
-
-/** `membershipsOf` every member of the workspace's groups, in the same order. */
-export const membershipsInWorkspace = (db: Executor, workspaceId: string) =>
-  db
-    .selectFrom('group_members as m')
-    .innerJoin('user_groups as ug', 'ug.id', 'm.group_id')
     .select(['m.user_id', 'm.group_id'])
-    .where('ug.workspace_id', '=', workspaceId)
+    .where(memberIn(users))
     .orderBy('m.group_id')
-    .execute();
-
-export const membershipsOf = (db: Executor, userIds: readonly string[]) =>
-  db
-    .selectFrom('group_members')
-    .select(['user_id', 'group_id'])
-    .where('user_id', '=', anyText(userIds))
-    .orderBy('group_id')
     .execute();
 
 export const membersOf = (db: Executor, groupIds: readonly string[]) =>

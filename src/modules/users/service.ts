@@ -15,7 +15,6 @@ import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
-import * as inWorkspace from './queries/workspace-fields.ts';
 import {
   type CreateUserResult,
   type CreateUsersInput,
@@ -599,9 +598,9 @@ export class UserService {
     groupIds: () => Promise<Map<string, string[]>>;
   } {
     return {
-      attributes: () => inWorkspace.attributesInWorkspace(this.#db, workspaceId),
-      roleAssignments: () => inWorkspace.roleAssignmentsInWorkspace(this.#db, workspaceId),
-      groupIds: () => inWorkspace.groupIdsInWorkspace(this.#db, workspaceId),
+      attributes: () => q.attributesOf(this.#db, { workspaceId }),
+      roleAssignments: () => q.roleAssignmentsOf(this.#db, { workspaceId }),
+      groupIds: () => q.groupIdsOf(this.#db, { workspaceId }),
     };
   }
 

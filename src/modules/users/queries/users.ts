@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { anyText, chunksFor } from '../../../db/batch.ts';
 import type { Executor } from '../../../db/index.ts';
 import type { UsersTable } from '../../../db/schema.ts';
-import { inheritedAssignments, membershipsOf } from '../../groups/queries.ts';
+import { inheritedAssignments, isEmptyUserSet, membershipsOf, type UserSet } from '../../groups/queries.ts';
 import { replaceDirectAssignmentsEach } from './bulk.ts';
 
 export type UserRow = Selectable<UsersTable>;
@@ -141,16 +141,20 @@ export const usersByEmails = async (db: Executor, workspaceId: string, normalize
       for update of u`.execute(db)
   ).rows;
 
-export async function attributesOf(
-  db: Executor,
-  userIds: readonly string[],
-): Promise<Map<string, StoredAttribute[]>> {
+export type { UserSet } from '../../groups/queries.ts';
+
+export async function attributesOf(db: Executor, users: UserSet): Promise<Map<string, StoredAttribute[]>> {
   const map = new Map<string, StoredAttribute[]>();
-  if (userIds.length === 0) return map;
+  if (isEmptyUserSet(users)) return map;
   const rows = await db
     .selectFrom('user_attributes')
     .select(['user_id', 'key', 'value', 'source'])
-    .where('user_id', '=', anyText(userIds))
+    // user_attributes carries its user's workspace, kept in step by a trigger (migration 0005).
+    .where((eb) =>
+      Array.isArray(users)
+        ? eb('user_id', '=', anyText(users))
+        : eb('workspace_id', '=', (users as { workspaceId: string }).workspaceId),
+    )
     .orderBy('user_id')
     .orderBy('source')
     .orderBy('key')
@@ -162,14 +166,25 @@ export async function attributesOf(
 /** Direct assignments, then those inherited from each group the user belongs to. */
 export async function roleAssignmentsOf(
   db: Executor,
-  userIds: readonly string[],
+  users: UserSet,
 ): Promise<Map<string, StoredAssignment[]>> {
   const map = new Map<string, StoredAssignment[]>();
-  if (userIds.length === 0) return map;
+  if (isEmptyUserSet(users)) return map;
   const direct = await db
     .selectFrom('user_role_assignments')
     .select(['user_id', 'role_id', 'scopes', 'source'])
-    .where('user_id', '=', anyText(userIds))
+    .where((eb) =>
+      Array.isArray(users)
+        ? eb('user_id', '=', anyText(users))
+        : eb(
+            'user_id',
+            'in',
+            eb
+              .selectFrom('users')
+              .select('id')
+              .where('workspace_id', '=', (users as { workspaceId: string }).workspaceId),
+          ),
+    )
     .orderBy('user_id')
     .orderBy('source', 'desc')
     .orderBy('position')
@@ -181,7 +196,7 @@ export async function roleAssignmentsOf(
       inheritedFromGroupId: null,
       source: r.source,
     });
-  const inherited = await inheritedAssignments(db, userIds);
+  const inherited = await inheritedAssignments(db, users);
   for (const r of inherited)
     push(map, r.user_id, {
       roleId: r.role_id,
@@ -192,10 +207,10 @@ export async function roleAssignmentsOf(
   return map;
 }
 
-export async function groupIdsOf(db: Executor, userIds: readonly string[]): Promise<Map<string, string[]>> {
+export async function groupIdsOf(db: Executor, users: UserSet): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
-  if (userIds.length === 0) return map;
-  for (const r of await membershipsOf(db, userIds)) push(map, r.user_id, r.group_id);
+  if (isEmptyUserSet(users)) return map;
+  for (const r of await membershipsOf(db, users)) push(map, r.user_id, r.group_id);
   return map;
 }
 
