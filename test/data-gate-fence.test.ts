@@ -7,7 +7,13 @@ import {
   type RewrittenQuery,
   rewriteQuery,
 } from '../src/modules/query-gate/index.ts';
-import { type Warehouse, warehouseDomain, warehouseEngines } from './helpers/gate-warehouse.ts';
+import {
+  outcome,
+  sorted,
+  type Warehouse,
+  warehouseDomain,
+  warehouseEngines,
+} from './helpers/gate-warehouse.ts';
 
 /**
  * The `OFFSET 0` fence of the Postgres gate is dropped only where no expression of the query
@@ -119,17 +125,6 @@ const ATTACKS: readonly { name: string; sql: string; leaksUnfenced: boolean }[] 
 
 const FENCED = / OFFSET 0 \)/;
 const WRAPPER_END = / OFFSET 0 \)/g;
-
-const sorted = (rows: Record<string, unknown>[]) =>
-  rows.map((r) => JSON.stringify(Object.values(r).map(String))).sort();
-
-async function outcome(work: () => Promise<Record<string, unknown>[]>): Promise<string[] | 'error'> {
-  try {
-    return sorted(await work());
-  } catch {
-    return 'error';
-  }
-}
 
 for (const engine of warehouseEngines(['postgres'])) {
   describe(`the fence of the Postgres gate on ${engine.name}`, () => {

@@ -283,3 +283,16 @@ export function warehouseEngines(dialects: readonly SqlDialect[] = ['postgres', 
   if (dialects.includes('mysql') && myUrl) engines.push({ name: 'mariadb', open: () => openMariadb(myUrl) });
   return engines;
 }
+
+/** Rows as order-free comparable strings (every value as text). */
+export const sorted = (rows: Record<string, unknown>[]) =>
+  rows.map((r) => JSON.stringify(Object.values(r).map(String))).sort();
+
+/** What a query answered, for a differential comparison: its sorted rows, or that it failed. */
+export async function outcome(work: () => Promise<Record<string, unknown>[]>): Promise<string[] | 'error'> {
+  try {
+    return sorted(await work());
+  } catch {
+    return 'error';
+  }
+}

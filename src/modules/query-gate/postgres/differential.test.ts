@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
+  outcome,
   type Warehouse,
   warehouseDomain,
   warehouseEngines,
@@ -185,17 +186,6 @@ const queryArb: fc.Memo<Gen> = fc.memo((depth) => {
     ),
   );
 });
-
-const sorted = (rows: Record<string, unknown>[]) =>
-  rows.map((r) => JSON.stringify(Object.values(r).map(String))).sort();
-
-async function outcome(work: () => Promise<Record<string, unknown>[]>): Promise<string[] | 'error'> {
-  try {
-    return sorted(await work());
-  } catch {
-    return 'error';
-  }
-}
 
 for (const engine of warehouseEngines(['postgres'])) {
   describe(`query gate differential on ${engine.name}`, () => {
