@@ -11,7 +11,14 @@ import type { ConnectionInput } from '../src/modules/data/connections/validation
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
-import { benchAdmin, benchDomain, inProcessGql, ORIGIN } from './data-fixture.ts';
+import {
+  benchAdmin,
+  benchDomain,
+  inProcessGql,
+  nativeRlsOnOrders,
+  ORIGIN,
+  underNativeRls,
+} from './data-fixture.ts';
 import { benchDatabaseUrl, printSection, type Timing, timeInterleaved } from './measure.ts';
 
 setFlagsFromString('--expose-gc');
@@ -58,17 +65,11 @@ async function main(): Promise<void> {
     if (scratch) {
       const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
       await pool.query(load);
-      // Superusers bypass row-level security (Tessera's own connection here is one), so the
-      // native baseline runs as a role of its own.
-      await pool.query(`
-        create role ${rlsRole} nologin;
-        grant select on orders to ${rlsRole};
-        alter table orders enable row level security;
-        create policy tenant_rows on orders for select to ${rlsRole}
-          using (tenant_id = current_setting('app.tenant'));`);
+      // Tessera's own connection here is a superuser, which row-level security would not bind.
+      await pool.query(nativeRlsOnOrders(rlsRole));
       const rlsPool = new pg.Pool({ connectionString: scratch.url, max: 4, options: `-c role=${rlsRole}` });
       direct = (tenant) => pool.query(SQL_DIRECT, [tenant]);
-      native = (tenant) => underNativeRls(rlsPool, tenant);
+      native = (tenant) => underNativeRls(rlsPool, tenant, SQL);
       closeDirect = async () => {
         await rlsPool.end();
         await pool.query(`drop owned by ${rlsRole}`);
@@ -267,23 +268,6 @@ const scratchName = (s: unknown) => (s ? 'pg Pool, same SQL' : 'PGlite query, sa
 
 /** Cluster-wide, so unique to the run; dropped with what it owns when the warehouse goes. */
 const rlsRole = `tessera_bench_rls_${randomBytes(4).toString('hex')}`;
-
-/** What a user of native RLS writes: the tenant set in the query's own read-only transaction. */
-async function underNativeRls(pool: pg.Pool, tenant: string): Promise<Record<string, unknown>[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin read only');
-    await client.query("select set_config('app.tenant', $1, true)", [tenant]);
-    const { rows } = await client.query(SQL);
-    await client.query('commit');
-    return rows;
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 /** RSS and heap retained with 1,000 distinct resolved settings (schema per tenant) against one pool. */
 async function poolMemory(

@@ -1,5 +1,6 @@
 // Set-up the data-plane benchmarks share: the admin key they drive the API with, a policed
-// domain over a warehouse, and GraphQL in process.
+// domain over a warehouse, GraphQL in process, and the native RLS baseline.
+import type pg from 'pg';
 import type { App } from '../src/app.ts';
 import type { ConnectionInput } from '../src/modules/data/connections/validation.ts';
 
@@ -73,4 +74,36 @@ export function graphqlOver(send: (request: Request) => Promise<Response>, baseU
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
+}
+
+/**
+ * Native row-level security on `orders` as its user would write it, for `role` (superusers bypass
+ * row-level security, so the baseline runs as a role of its own): a policy on the tenant column.
+ */
+export const nativeRlsOnOrders = (role: string) => `
+  create role ${role} nologin;
+  grant select on orders to ${role};
+  alter table orders enable row level security;
+  create policy tenant_rows on orders for select to ${role}
+    using (tenant_id = current_setting('app.tenant'));`;
+
+/** What a user of native RLS runs per request: the tenant set in the query's own read-only transaction. */
+export async function underNativeRls(
+  pool: pg.Pool,
+  tenant: string,
+  sql: string,
+): Promise<Record<string, unknown>[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin read only');
+    await client.query("select set_config('app.tenant', $1, true)", [tenant]);
+    const { rows } = await client.query(sql);
+    await client.query('commit');
+    return rows;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -11,7 +11,7 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startServer } from '../src/server.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
-import { benchAdmin, graphqlOver, ORIGIN } from './data-fixture.ts';
+import { benchAdmin, graphqlOver, nativeRlsOnOrders, ORIGIN, underNativeRls } from './data-fixture.ts';
 import { combineRounds, type LoadResult, runLoad } from './http-load.ts';
 import { benchDatabaseUrl, printSection, type Row, timeInterleaved } from './measure.ts';
 
@@ -58,11 +58,7 @@ await admin.query(`
     from generate_series(1, ${ROWS}) i;
   create index orders_tenant_created on orders (tenant_id, created_at);
   analyze orders;
-  create role ${rlsRole} nologin;
-  grant select on orders to ${rlsRole};
-  alter table orders enable row level security;
-  create policy tenant_rows on orders for select to ${rlsRole}
-    using (tenant_id = current_setting('app.tenant'));`);
+  ${nativeRlsOnOrders(rlsRole)}`);
 
 const config = loadConfig({
   NODE_ENV: 'production',
@@ -132,21 +128,7 @@ try {
   const hand = await listen(
     async (shape, tenant) => (await handPool.query(HAND_WRITTEN[shape], [tenant])).rows,
   );
-  const rls = await listen(async (shape, tenant) => {
-    const client = await rlsPool.connect();
-    try {
-      await client.query('begin read only');
-      await client.query("select set_config('app.tenant', $1, true)", [tenant]);
-      const rows = (await client.query(QUERIES[shape])).rows;
-      await client.query('commit');
-      return rows;
-    } catch (err) {
-      await client.query('rollback').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
-  });
+  const rls = await listen((shape, tenant) => underNativeRls(rlsPool, tenant, QUERIES[shape]));
   servers.push(hand.server, rls.server);
 
   const requests = {
