@@ -37,6 +37,7 @@ export class Metrics {
   readonly #latency: Histogram<'operation' | 'outcome'>;
   readonly #rateLimitRefusals: Counter;
   readonly #gateRefusals: Counter<'code'>;
+  readonly #executions: Counter<'executor'>;
   readonly #poolSources: (() => readonly PoolSample[])[] = [];
   readonly #cacheSources: (() => CacheSample)[] = [];
 
@@ -64,6 +65,14 @@ export class Metrics {
       name: 'tessera_gate_refusals_total',
       help: 'Statements the query gate refused, by error code.',
       labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.#executions = new Counter({
+      name: 'tessera_graphql_executions_total',
+      help:
+        'GraphQL operations by executor: compiled (a read-only query), compiled_rerun (a compiled run ' +
+        'that met an error, run again in graphql-js for its exact errors) or graphql_js.',
+      labelNames: ['executor'],
       registers: [this.registry],
     });
     const sources = this.#poolSources;
@@ -119,6 +128,11 @@ export class Metrics {
   /** Registers pools to sample at every scrape. */
   addPoolSource(source: () => readonly PoolSample[]): void {
     this.#poolSources.push(source);
+  }
+
+  /** One executed GraphQL operation, by the executor that answered it (src/graphql/compiled-reads.ts). */
+  observeExecution(executor: 'compiled' | 'compiled_rerun' | 'graphql_js'): void {
+    this.#executions.inc({ executor });
   }
 
   /** One answered request; `codes` are the error codes it was answered with, if any. */

@@ -48,4 +48,6 @@ type ScalarFunctions = Pick<
 export interface GraphQLModule {
   readonly typeDefs: string;
   readonly resolvers: ModuleResolvers;
+  /** Root Query fields whose resolvers only read: safe to run twice (src/graphql/compiled-reads.ts). */
+  readonly readOnlyQueries?: readonly string[];
 }

@@ -5,6 +5,7 @@ import {
   type DocumentNode,
   type FieldNode,
   GraphQLError,
+  type GraphQLSchema,
   Kind,
   parse,
   type SelectionNode,
@@ -18,6 +19,7 @@ import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
+import { compiledReadQueries } from './compiled-reads.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
 import { requestLimitsFor } from './limits.ts';
@@ -62,6 +64,7 @@ export function createGraphQLServer(
     resolvers: mergeResolvers(modules),
   });
   refuseUnstorableText(schema);
+  const readOnlyQueries = readOnlyQueriesOf(schema, modules);
   // What the HTTP layer handed over for this request: the context factory builds on it, and an
   // error finds its log line and report in it. Per async call chain, so concurrent requests never
   // log under each other's id. Carried here rather than as Yoga's server context, which Yoga copies
@@ -133,6 +136,7 @@ export function createGraphQLServer(
       reportOperation(),
       unauthenticatedAs401(),
       requestErrorsAs400(),
+      compiledReadQueries(schema, readOnlyQueries, services.metrics),
     ],
   });
   return {
@@ -277,6 +281,15 @@ function lazyFieldCounter(query: string | undefined): (field: string) => number 
     }
     return counts.get(field) ?? 0;
   };
+}
+
+/** The root Query fields the modules declare read-only; a name the schema lacks is a bug, found at start. */
+function readOnlyQueriesOf(schema: GraphQLSchema, modules: readonly GraphQLModule[]): ReadonlySet<string> {
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  const names = new Set(modules.flatMap((m) => m.readOnlyQueries ?? []));
+  for (const name of names)
+    if (!fields[name]) throw new Error(`readOnlyQueries names ${name}, not a Query field`);
+  return names;
 }
 
 function mergeResolvers(modules: readonly GraphQLModule[]) {
