@@ -9,13 +9,10 @@ import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.ts';
 
-/** What graphql-jit compiles a document into: its query function (loaded on first use). */
+/** What graphql-jit compiles an operation into: its query function. */
 type CompiledQuery = { query(root: unknown, context: unknown, variables: unknown): unknown };
-type Compile = (
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName?: string,
-) => CompiledQuery | null;
+/** How one operation of a document runs: in graphql-js, or compiled (once, on its first run). */
+type Plan = { readonly compiled: boolean; query?: Promise<CompiledQuery | null> };
 
 /**
  * Runs read-only queries through a compiled executor (graphql-jit), and every other operation
@@ -36,36 +33,44 @@ export function compiledReadQueries(
   readOnly: ReadonlySet<string>,
   metrics: Metrics,
 ): Plugin {
-  // One compiled query per parsed document and operation. Yoga's parser cache hands out the same
-  // document object for the same text, so this lives as long as the document does.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
-  let compile: Compile | undefined;
-  const load = async (): Promise<Compile> => {
-    if (compile) return compile;
-    const jit = await import('graphql-jit');
-    compile = (s, document, operationName) => {
-      const result = jit.compileQuery(s, document, operationName);
-      return jit.isCompiledQuery(result) ? (result as CompiledQuery) : null;
-    };
-    return compile;
+  // One plan per parsed document and operation name. Yoga's parser cache hands out the same
+  // document object for the same text, so a plan is made once and lives as long as its document.
+  const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
+  let jit: Promise<typeof import('graphql-jit')> | undefined; // loaded on the first compiled read
+  const compile = async (document: DocumentNode, operationName: string | undefined) => {
+    const { compileQuery, isCompiledQuery } = await (jit ??= import('graphql-jit'));
+    const result = compileQuery(schema, document, operationName);
+    return isCompiledQuery(result) ? (result as CompiledQuery) : null;
+  };
+  const planOf = (document: DocumentNode, operationName: string | undefined): Plan => {
+    let byName = plans.get(document);
+    if (!byName) {
+      byName = new Map();
+      plans.set(document, byName);
+    }
+    const key = operationName ?? '';
+    let plan = byName.get(key);
+    if (!plan) {
+      const operation = getOperationAST(document, operationName);
+      plan = { compiled: operation != null && onlyReads(operation, readOnly) };
+      byName.set(key, plan);
+    }
+    return plan;
   };
 
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       if (args.schema !== schema) return;
       const document = args.document as DocumentNode;
-      const operation = getOperationAST(document, args.operationName);
-      if (!operation || !onlyReads(operation, readOnly)) {
+      const operationName = args.operationName ?? undefined;
+      const plan = planOf(document, operationName);
+      if (!plan.compiled) {
         metrics.observeExecution('graphql_js');
         return;
       }
-      const key = args.operationName ?? '';
       setExecuteFn(async (execution: ExecutionArgs) => {
-        const byName = compiled.get(document) ?? new Map<string, CompiledQuery | null>();
-        compiled.set(document, byName);
-        if (!byName.has(key))
-          byName.set(key, (await load())(schema, document, args.operationName ?? undefined));
-        const query = byName.get(key);
+        plan.query ??= compile(document, operationName);
+        const query = await plan.query;
         if (!query) {
           metrics.observeExecution('graphql_js'); // a document graphql-jit cannot compile
           return executeFn(execution);
