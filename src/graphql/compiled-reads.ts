@@ -11,8 +11,15 @@ import type { Metrics } from '../metrics.ts';
 
 /** What graphql-jit compiles an operation into: its query function. */
 type CompiledQuery = { query(root: unknown, context: unknown, variables: unknown): unknown };
-/** How one operation of a document runs: in graphql-js, or compiled (once, on its first run). */
-type Plan = { readonly compiled: boolean; query?: Promise<CompiledQuery | null> };
+/** How one operation of a document runs: in graphql-js, or compiled once it recurs. */
+type Plan = { readonly compiled: boolean; runs: number; query?: Promise<CompiledQuery | null> };
+
+/**
+ * Runs of a read-only document before it is compiled. Compiling costs far more than one run, and
+ * any caller (even one without a credential, who is answered 401) chooses the text: a document is
+ * compiled only once it comes back, so a stream of distinct texts never makes Tessera compile.
+ */
+const RUNS_BEFORE_COMPILING = 1;
 
 /**
  * Runs read-only queries through a compiled executor (graphql-jit), and every other operation
@@ -52,7 +59,7 @@ export function compiledReadQueries(
     let plan = byName.get(key);
     if (!plan) {
       const operation = getOperationAST(document, operationName);
-      plan = { compiled: operation != null && onlyReads(operation, readOnly) };
+      plan = { compiled: operation != null && onlyReads(operation, readOnly), runs: 0 };
       byName.set(key, plan);
     }
     return plan;
@@ -64,7 +71,7 @@ export function compiledReadQueries(
       const document = args.document as DocumentNode;
       const operationName = args.operationName ?? undefined;
       const plan = planOf(document, operationName);
-      if (!plan.compiled) {
+      if (!plan.compiled || (plan.query === undefined && plan.runs++ < RUNS_BEFORE_COMPILING)) {
         metrics.observeExecution('graphql_js');
         return;
       }
