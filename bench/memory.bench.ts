@@ -1,9 +1,11 @@
 // Memory of a real `tessera serve` process on PostgreSQL: RSS at idle and its peak during and after
 // mixed load (impersonateUser, users(first: 50), runQuery), sampled every 100 ms, not only at the
 // end. Beside it, a bare node:http + pg process measured the same way, and the goals.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -20,10 +22,10 @@ const LOAD_MS = Number(process.env.BENCH_MEMORY_LOAD_MS ?? 60_000);
 const IDLE_MS = 3000;
 const AFTER_MS = 5000;
 const ORDERS = 100_000;
-/** The node flags `npm start` passes (package.json), measured as they are committed. */
-const START_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string)
-  .split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+/** What `npm start` runs (package.json), measured as it is committed: its node flags and its entry file. */
+const START_WORDS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(/\s+/);
+const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
+const ENTRY = START_WORDS.find((word) => /\.[jt]s$/.test(word))!;
 
 const pgUrl = benchDatabaseUrl();
 if (!pgUrl) {
@@ -83,6 +85,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const compileCache = mkdtempSync(join(tmpdir(), 'tessera-bench-compile-cache-'));
 const meta = await createScratchPostgresDatabase(pgUrl);
 const warehouse = await createScratchPostgresDatabase(pgUrl);
 const masterKey = randomBytes(32).toString('base64');
@@ -121,17 +124,27 @@ try {
   );
   await setup.close();
 
-  const measure = async (flags: readonly string[]) => {
+  /** Starts the server as `npm start` does, with a compile cache of the bench's own; its idle RSS. */
+  const start = async (flags: readonly string[]) => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...flags, 'src/cli.ts', 'serve'], {
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    const child = spawn(process.execPath, [...flags, ENTRY, 'serve'], {
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_COMPILE_CACHE: compileCache,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    await started(child, /listening on/);
+    await sleep(IDLE_MS);
+    return { child, port, idle: rssMb(child.pid!) };
+  };
+  const measure = async (flags: readonly string[]) => {
+    const { child, port, idle } = await start(flags);
     try {
-      await started(child, /listening on/);
       const url = `http://127.0.0.1:${port}/graphql`;
-      await sleep(IDLE_MS);
-      const idle = rssMb(child.pid!);
       const samples = sampler(child.pid!);
       const post = async (query: string, variables: Record<string, unknown>, token?: string) => {
         const r = await fetch(url, {
@@ -212,6 +225,13 @@ try {
   const bareIdle = rssMb(bare.pid!);
   await stop(bare);
 
+  // A first start finds the compile cache empty (as when a source file changed since `npm install`):
+  // it loads Node's TypeScript stripper. Then the cache is filled as `npm install` fills it.
+  const first = await start(START_FLAGS);
+  await stop(first.child);
+  execFileSync(process.execPath, ['scripts/warm-compile-cache.ts'], {
+    env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+  });
   const tuned = await measure(START_FLAGS);
   const plain = await measure([]);
   const mb = (figure: string, tessera: number, baseline: number, baselineName: string): Row => ({
@@ -231,10 +251,17 @@ try {
       plain.peak,
       'same, plain `node` (no flags)',
     ),
+    mb(
+      'idle RSS after a first start, compile cache empty (npm start flags)',
+      first.idle,
+      bareIdle,
+      'bare node:http + pg process, idle',
+    ),
     mb('idle RSS after start, plain `node`', plain.idle, bareIdle, 'bare node:http + pg process, idle'),
   );
   notes.push(
-    `\`tessera serve\` as a child process on PostgreSQL, with ${START_FLAGS.join(' ')} (what \`npm start\` passes) and without;`,
+    `\`tessera serve\` as a child process on PostgreSQL (\`node ${START_FLAGS.join(' ')} ${ENTRY} serve\`, what \`npm start\` runs, and the same without the flags),`,
+    'its compile cache filled as `npm install` fills it (a first start with the cache empty is measured apart);',
     `RSS read from /proc every 100 ms. Load: ${LOAD_MS / 1000} s of impersonateUser, users(first: 50) and runQuery`,
     `(count and sum over ${ORDERS.toLocaleString('en-US')} orders under a row policy), 4 clients each at once, then ${AFTER_MS / 1000} s idle.`,
     `Requests served (impersonate, users, runQuery): ${tuned.requests.join(', ')} with flags; ${plain.requests.join(', ')} without.`,
@@ -243,5 +270,6 @@ try {
 } finally {
   await meta.drop();
   await warehouse.drop();
+  rmSync(compileCache, { recursive: true, force: true });
 }
 printSection('Memory of `tessera serve` (PostgreSQL)', rows, notes);

@@ -4,16 +4,27 @@
 // it re-executes itself with the Node 24 that the repo pins as a devDependency.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'src', 'cli.ts');
+const shim = fileURLToPath(import.meta.url);
+const root = join(dirname(shim), '..');
 const major = Number(process.versions.node.split('.')[0]);
 
+/**
+ * Where Node keeps the compiled form of Tessera's modules, TypeScript already stripped, so a start
+ * never loads the type stripper (about 12 MB of WebAssembly held for the life of the process) nor
+ * strips every file again. `npm install` fills it (scripts/warm-compile-cache.ts, which names the same
+ * directory); an entry whose source changed is simply not used. NODE_COMPILE_CACHE, when set, wins
+ * (Node reads it itself).
+ */
+const COMPILE_CACHE_DIR = join(root, 'node_modules', '.cache', 'tessera');
+
 if (major >= 24) {
-  const { main } = await import(cli);
+  if (!process.env.NODE_COMPILE_CACHE) module.enableCompileCache?.(COMPILE_CACHE_DIR);
+  const { main } = await import(join(root, 'src', 'cli.ts'));
   await main();
 } else {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
@@ -26,7 +37,7 @@ if (major >= 24) {
   // killed outright (SIGKILL) and shut down instead of living on as an orphan.
   // The same V8 flags as `npm start` (package.json; why: the README's performance notes).
   const flags = ['--liftoff-only', '--max-semi-space-size=2'];
-  const child = spawn(pinned, [...flags, cli, ...process.argv.slice(2)], {
+  const child = spawn(pinned, [...flags, shim, ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']) {
