@@ -51,11 +51,11 @@ try {
   await setup.close();
 
   const started = performance.now();
-  // The node flags `npm run tessera` passes (package.json), as committed.
-  const flags = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.tessera as string)
-    .split(/\s+/)
-    .filter((word) => word.startsWith('--'));
-  const child = spawn(process.execPath, [...flags, 'src/cli.ts', 'users', 'import', csv, '--json'], {
+  // What `npm run tessera` runs (package.json), as committed: its node flags and its entry file.
+  const words = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.tessera as string).split(/\s+/);
+  const flags = words.filter((word) => word.startsWith('--'));
+  const entry = words.find((word) => /\.[jt]s$/.test(word))!;
+  const child = spawn(process.execPath, [...flags, entry, 'users', 'import', csv, '--json'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
