@@ -30,15 +30,19 @@ const refusal = (message: string, extra: Record<string, unknown> = {}) =>
  * and cost on the arguments that execution would use, once variables are known.
  */
 export function requestLimits(limits: RequestLimits): Plugin {
+  const shallow = new ShallowTexts();
   return {
     onRequest({ request, url, endResponse }) {
       const problem = malformedQueryString(request.method, url.searchParams);
       if (problem) endResponse(badRequestResponse(problem));
     },
     onParse({ params }) {
+      const text = typeof params.source === 'string' ? params.source : params.source.body;
+      if (shallow.has(text)) return;
       const depth = nestingDepth(params.source, limits.maxNesting);
       if (depth > limits.maxNesting)
         throw refusal(`The document nests deeper than ${limits.maxNesting} levels`);
+      shallow.add(text);
     },
     onExecute({ args, setResultAndStopExecution }) {
       const document = args.document as DocumentNode;
@@ -81,6 +85,29 @@ export function requestLimits(limits: RequestLimits): Plugin {
       }
     },
   };
+}
+
+/** Texts a nesting check remembers: a client's few documents, each sent again and again. */
+const MAX_SHALLOW_TEXTS = 500;
+/** Longer texts are checked every time, so the memory stays small (at most ~2 MB of text). */
+const MAX_SHALLOW_TEXT_LENGTH = 4000;
+
+/**
+ * Documents already found within the nesting limit, so the same text is not lexed again on every
+ * request (the depth is a function of the text alone). Bounded, oldest first out.
+ */
+class ShallowTexts {
+  readonly #texts = new Set<string>();
+
+  has(text: string): boolean {
+    return this.#texts.has(text);
+  }
+
+  add(text: string): void {
+    if (text.length > MAX_SHALLOW_TEXT_LENGTH) return;
+    if (this.#texts.size >= MAX_SHALLOW_TEXTS) this.#texts.delete(this.#texts.values().next().value!);
+    this.#texts.add(text);
+  }
 }
 
 /**
