@@ -13,7 +13,7 @@ export const auditModule = defineModule({
   name: 'audit',
   needs: [],
   provides: ['auditTrail'],
-  // One group-committed INSERT at a time, on a pool as on PostgreSQL's one session: the server
+  // One group-committed INSERT at a time, on a PostgreSQL pool as on PGlite's one session: the server
   // flushes WAL one commit after another anyway, so INSERTs side by side only split the same
   // records into more statements and commits (at 16 concurrent queries, four in flight wrote 0.56
   // INSERTs a query, one 0.32). A lone query still waits for nothing but its own INSERT.
