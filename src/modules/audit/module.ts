@@ -20,4 +20,8 @@ export const auditModule = defineModule({
     }),
   }),
   graphql: auditGraphql(),
+  // Outcomes still being written go to the database before it closes (data, which writes them, stops first).
+  async stop({ auditTrail }) {
+    await auditTrail.stop();
+  },
 });
