@@ -127,8 +127,12 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
   );
 }
 
-/** How long an outcome waits before it is sent (it holds no answer back). */
-const OUTCOME_DELAY_MS = 2;
+/**
+ * How long an outcome waits before it is sent (it holds no answer back): long enough that under
+ * load the outcomes of many queries share one UPDATE (at most one statement per this many ms),
+ * short enough that a reader on another instance rarely sees a finished query as STARTED.
+ */
+const OUTCOME_DELAY_MS = 20;
 
 /** How many group-committed audit INSERTs may run at once: a pool's few, PGlite's one session. */
 export interface AuditTrailOptions {
@@ -221,7 +225,7 @@ export class AuditTrail {
     this.#finishing.add(write);
     void write.finally(() => this.#finishing.delete(write));
     // On a timer, not on the next turn of the loop: the answer this outcome follows is serialized
-    // and written to its socket first, and outcomes that come together share one statement.
+    // and written to its socket first, and the outcomes of the next few ms share one statement.
     this.#sendTimer ??= setTimeout(() => this.#sendOutcomes(), OUTCOME_DELAY_MS);
   }
 
