@@ -340,6 +340,8 @@ for (const leg of warehouseLegs()) {
       const ok = await runQuery(t, tokens.alice!, domainId, sql);
       const refused = await runQuery(t, tokens.alice!, domainId, 'delete from orders');
       const bobRun = await runQuery(t, tokens.bob!, domainId, sql);
+      // A query that ran gains its outcome just after its answer (docs/data-access.md).
+      await t.app.services.auditTrail.outcomesWritten();
       const events = await t.app.services.db
         .selectFrom('audit_events')
         .selectAll()

@@ -86,7 +86,7 @@ export interface AuditEventsTable {
   workspace_id: string | null;
   occurred_at: Timestamp;
   action: string;
-  outcome: 'SUCCESS' | 'FAILURE';
+  outcome: 'SUCCESS' | 'FAILURE' | 'STARTED';
   actor_key_id: string | null;
   actor_user_id: string | null;
   target_type: string | null;

@@ -11,6 +11,7 @@ import * as sso from './0009_sso.ts';
 import * as scimAttributeDefinitions from './0010_scim_attribute_definitions.ts';
 import * as attributeCopyTriggerWhen from './0011_attribute_copy_trigger_when.ts';
 import * as snapshotVersions from './0012_snapshot_versions.ts';
+import * as auditStarted from './0013_audit_started.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_scim_attribute_definitions': scimAttributeDefinitions,
   '0011_attribute_copy_trigger_when': attributeCopyTriggerWhen,
   '0012_snapshot_versions': snapshotVersions,
+  '0013_audit_started': auditStarted,
 };

@@ -146,6 +146,8 @@ export type AuditEventFilter = {
 
 export type AuditOutcome =
   | 'FAILURE'
+  /** A query that was running when its record was read, or whose outcome was never written (docs/data-access.md). */
+  | 'STARTED'
   | 'SUCCESS';
 
 /** What a masked column shows while its condition does not hold. */

@@ -150,7 +150,8 @@ export interface QueryRecord {
   connectionId: string | null;
   credentialMapping: number | null;
   policiesApplied: boolean | null;
-  durationMs: number;
+  /** Absent while the record is STARTED: written as the query began to run, its outcome not yet known. */
+  durationMs?: number;
   rowCount?: number;
   truncated?: boolean;
   /** Served from a result cache (docs/dashboards.md "The result cache"). */

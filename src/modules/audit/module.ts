@@ -19,4 +19,8 @@ export const auditModule = defineModule({
   // INSERTs a query, one 0.32). A lone query still waits for nothing but its own INSERT.
   create: ({ db }) => ({ auditTrail: new AuditTrail(db, { maxInFlight: 1 }) }),
   graphql: auditGraphql(),
+  // Outcomes still being written go to the database before it closes (data, which writes them, stops first).
+  async stop({ auditTrail }) {
+    await auditTrail.stop();
+  },
 });

@@ -6,7 +6,7 @@ import { parseTimestamp } from '../../time.ts';
 export interface AuditFilter {
   readonly action?: string | null;
   readonly actionPrefix?: string | null;
-  readonly outcome?: 'SUCCESS' | 'FAILURE' | null;
+  readonly outcome?: 'SUCCESS' | 'FAILURE' | 'STARTED' | null;
   readonly actorKeyId?: string | null;
   readonly actorUserId?: string | null;
   readonly targetId?: string | null;
@@ -84,7 +84,7 @@ export interface AuditEventRow {
   readonly workspace_id: string | null;
   readonly occurred_at: Date;
   readonly action: string;
-  readonly outcome: 'SUCCESS' | 'FAILURE';
+  readonly outcome: 'SUCCESS' | 'FAILURE' | 'STARTED';
   readonly actor_key_id: string | null;
   readonly actor_user_id: string | null;
   readonly target_type: string | null;
@@ -125,3 +125,27 @@ export async function insertAuditEvents(db: Executor, rows: readonly AuditEventR
 export const insertAuditEventsFrom = (select: RawBuilder<unknown>) => sql`insert into audit_events
       (id, workspace_id, occurred_at, action, outcome, actor_key_id, actor_user_id, target_type, target_id, request_id, ip, details)
     ${select}`;
+
+/** The outcome a STARTED record gains once it is known: its final outcome and details to merge. */
+export interface AuditOutcomeRow {
+  readonly id: string;
+  readonly outcome: 'SUCCESS' | 'FAILURE';
+  /** JSON text of an object, merged over the record's details. */
+  readonly details: string;
+}
+
+/**
+ * Fills in the outcome of STARTED records, one statement for the whole batch (its text the same
+ * for any number of rows, so prepared once). Committed without waiting for the WAL flush
+ * (`synchronous_commit` off for this transaction only): nobody waits on an outcome, and one lost
+ * in a crash leaves its record STARTED, which is what such a record means. A record already
+ * finished is left alone.
+ */
+export async function updateAuditOutcomes(db: Executor, rows: readonly AuditOutcomeRow[]): Promise<void> {
+  await sql`/* prepared */
+    update audit_events as a set outcome = o.outcome, details = a.details || o.details::jsonb
+    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.outcome)}::text[],
+      ${rows.map((r) => r.details)}::text[]) as o(id, outcome, details),
+      (select set_config('synchronous_commit', 'off', true)) as async_commit(setting)
+    where a.id = o.id and a.outcome = 'STARTED'`.execute(db);
+}

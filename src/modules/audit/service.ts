@@ -4,11 +4,23 @@ import type { Executor } from '../../db/index.ts';
 import { serviceUnavailable } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { AUDIT_TARGETS, type AuditAction, type AuditActions } from './actions.ts';
-import { type AuditPageRequest, insertAuditEvents, listAuditEvents } from './queries.ts';
+import {
+  type AuditOutcomeRow,
+  type AuditPageRequest,
+  insertAuditEvents,
+  listAuditEvents,
+  updateAuditOutcomes,
+} from './queries.ts';
 
 export type { AuditAction, AuditActions, AuditDetails, AuditTargetKind } from './actions.ts';
 
 export type AuditOutcome = 'SUCCESS' | 'FAILURE';
+
+/** A record written before its outcome was known (STARTED), for `AuditTrail.finish`. */
+export interface StartedRecord<A extends AuditAction = AuditAction> {
+  readonly id: string;
+  readonly action: A;
+}
 
 /** The request facts every audit event repeats; resolvers pass their context's. */
 export interface AuditOrigin {
@@ -44,9 +56,11 @@ export type AuditEvent = { [A in AuditAction]: EventOf<A> }[AuditAction];
 export type AuditEventInput = { [A in AuditAction]: RowOf<A> }[AuditAction];
 
 type RowOf<A extends AuditAction> = {
+  /** Chosen by the writer when it must name the row later (a STARTED record); else a new one. */
+  readonly id?: string;
   readonly workspaceId: string | null;
   readonly action: A;
-  readonly outcome?: AuditOutcome;
+  readonly outcome?: AuditOutcome | 'STARTED';
   readonly actorKeyId?: string | null;
   readonly actorUserId?: string | null;
   readonly targetType?: AuditActions[A]['target'];
@@ -97,7 +111,7 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
   await insertAuditEvents(
     db,
     events.map((e) => ({
-      id: newId('evt'),
+      id: e.id ?? newId('evt'),
       workspace_id: e.workspaceId,
       occurred_at: e.at,
       action: e.action,
@@ -113,6 +127,13 @@ export async function recordAuditEvents(db: Executor, events: readonly AuditEven
   );
 }
 
+/**
+ * How long an outcome waits before it is sent (it holds no answer back): long enough that under
+ * load the outcomes of many queries share one UPDATE (at most one statement per this many ms),
+ * short enough that a reader on another instance rarely sees a finished query as STARTED.
+ */
+const OUTCOME_DELAY_MS = 20;
+
 /** How many group-committed audit INSERTs may run at once: a pool's few, PGlite's one session. */
 export interface AuditTrailOptions {
   readonly maxInFlight?: number;
@@ -127,11 +148,25 @@ export interface AuditTrailOptions {
  * audit durable; a write that fails fails its caller with SERVICE_UNAVAILABLE (a batch the
  * database refused is retried record by record, so one bad record fails only its own request; one
  * whose connection failed fails all its callers at once).
+ *
+ * A use case that runs while its record is written (a query, as docs/data-access.md
+ * "Running queries: runQuery" tells) uses `start` and `finish` instead: `start` commits a STARTED
+ * record like `record` does, and `finish` fills in its outcome later, with nobody waiting.
  */
 export class AuditTrail {
   readonly #db: Executor;
   /** Each record's outcome: null once committed, or the error that kept it from the database. */
   readonly #batch: Batcher<AuditEventInput, unknown>;
+  /** Outcomes of STARTED records, written in the background. */
+  readonly #outcomes: Batcher<AuditOutcomeRow, null>;
+  /** The outcome writes not yet settled, so readers and `stop` can wait for them. */
+  readonly #finishing = new Set<Promise<unknown>>();
+  /** Outcomes waiting for the timer that hands them to `#outcomes`. */
+  readonly #unsent: {
+    readonly row: AuditOutcomeRow;
+    readonly resolve: (written: Promise<unknown>) => void;
+  }[] = [];
+  #sendTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(db: Executor, options: AuditTrailOptions = {}) {
     this.#db = db;
@@ -149,6 +184,10 @@ export class AuditTrail {
       },
       { maxInFlight: options.maxInFlight ?? 1 },
     );
+    this.#outcomes = new Batcher(async (rows) => {
+      await updateAuditOutcomes(db, rows);
+      return rows.map(() => null);
+    });
   }
 
   /** Writes one event, sharing an INSERT with the events recorded at the same moment; resolves once committed. */
@@ -157,8 +196,66 @@ export class AuditTrail {
     if (failure !== null) throw serviceUnavailable('The audit trail', failure);
   }
 
-  /** One page of the workspace's events, newest first, keyset-paginated on the insertion sequence. */
-  page(workspaceId: string, request: AuditPageRequest): ReturnType<typeof listAuditEvents> {
+  /**
+   * Writes one event as STARTED (its `outcome` is ignored), like `record`: resolves once committed,
+   * or fails with SERVICE_UNAVAILABLE. `finish` gives it its outcome.
+   */
+  async start<A extends AuditAction>(origin: AuditOrigin, event: AuditEvent & { readonly action: A }) {
+    const id = newId('evt');
+    const row = { ...auditRow(origin, event), id, outcome: 'STARTED' } as AuditEventInput;
+    const failure = await this.#batch.add(row);
+    if (failure !== null) throw serviceUnavailable('The audit trail', failure);
+    const started: StartedRecord<A> = { id, action: event.action };
+    return started;
+  }
+
+  /**
+   * Gives a STARTED record its outcome and merges `details` into its details, in the background:
+   * the caller does not wait. An outcome that cannot be written leaves the record STARTED, which
+   * is what it reads as when the process stops first.
+   */
+  finish<A extends AuditAction>(
+    record: StartedRecord<A>,
+    outcome: AuditOutcome,
+    details: Partial<NonNullable<AuditActions[A]['details']>>,
+  ): void {
+    const write = new Promise<unknown>((resolve) => {
+      this.#unsent.push({ row: { id: record.id, outcome, details: JSON.stringify(details) }, resolve });
+    });
+    this.#finishing.add(write);
+    void write.finally(() => this.#finishing.delete(write));
+    // On a timer, not on the next turn of the loop: the answer this outcome follows is serialized
+    // and written to its socket first, and the outcomes of the next few ms share one statement.
+    this.#sendTimer ??= setTimeout(() => this.#sendOutcomes(), OUTCOME_DELAY_MS);
+  }
+
+  #sendOutcomes(): void {
+    this.#sendTimer = null;
+    for (const { row, resolve } of this.#unsent.splice(0))
+      resolve(this.#outcomes.add(row).catch(() => undefined));
+  }
+
+  /** Resolves once every outcome `finish` was given before this call is written (or has failed). */
+  async outcomesWritten(): Promise<void> {
+    await Promise.all([...this.#finishing]);
+  }
+
+  /** Waits for every outcome still being written; the trail is not used after. */
+  async stop(): Promise<void> {
+    if (this.#sendTimer !== null) {
+      clearTimeout(this.#sendTimer);
+      this.#sendOutcomes();
+    }
+    while (this.#finishing.size > 0) await this.outcomesWritten();
+  }
+
+  /**
+   * One page of the workspace's events, newest first, keyset-paginated on the insertion sequence.
+   * The outcomes this instance was given before the read are written first, so a query answered
+   * here reads with its outcome.
+   */
+  async page(workspaceId: string, request: AuditPageRequest): ReturnType<typeof listAuditEvents> {
+    await this.outcomesWritten();
     return listAuditEvents(this.#db, workspaceId, request);
   }
 }

@@ -136,19 +136,10 @@ interface Ready extends Omit<Resolved, 'stage'> {
 }
 
 /** What became of a query: its result's size, or the code of the error that refused or failed it. */
-type QueryOutcome =
+type QueryOutcome = { readonly durationMs: number } & (
   | { readonly rowCount: number; readonly truncated: boolean; readonly cached?: boolean }
-  | { readonly errorCode: string };
-
-/** Everything one query's audit record is made of. */
-interface QueryAudit {
-  readonly request: QueryRequest;
-  readonly queryId: string;
-  readonly plan: Plan;
-  /** `performance.now()` when the query arrived. */
-  readonly started: number;
-  readonly outcome: QueryOutcome;
-}
+  | { readonly errorCode: string }
+);
 
 export interface QueryServiceDeps {
   readonly db: Db;
@@ -190,52 +181,67 @@ export class QueryService {
     this.#pools = deps.pools;
   }
 
-  /** Runs a user's ad-hoc query; every outcome (refusals included) leaves one audit record. */
+  /**
+   * Runs a user's ad-hoc query; every outcome (refusals included) leaves one audit record. A
+   * query that runs has its record written while it runs (STARTED), and is answered only once
+   * both are done; its outcome is filled in afterwards, without holding the answer
+   * (docs/data-access.md "Running queries: runQuery").
+   */
   async run(request: QueryRequest): Promise<QueryResult> {
     const { caller, domainId, sql } = request;
     checkSql(sql);
     const queryId = newId('qry');
     const started = performance.now();
+    const took = () => Math.round(performance.now() - started);
     let plan: Plan = { stage: 'started' };
-    let output: QueryOutput | null = null;
-    let cached = false;
-    let failure: unknown = null;
+    let ready: Ready;
     try {
       plan = await this.#locate(caller, domainId, request.savedItem === undefined ? 'adHoc' : 'saved');
       plan = resolve(plan);
-      plan = await this.#rewrite(plan, request);
-      const ready = plan;
-      const maxRows = request.maxRows ?? this.#config.maxRows;
-      const cacheKey = request.resultCache ? resultCacheKey(ready, maxRows) : null;
-      const hit = cacheKey === null ? undefined : request.resultCache?.get(cacheKey);
-      cached = hit !== undefined;
-      if (hit === undefined) {
-        const ran = await this.#execute(ready, request, maxRows);
-        plan = ran.plan;
-        output = ran.output;
-      } else output = hit;
-      if (cacheKey !== null && !cached) request.resultCache?.set(cacheKey, output);
+      plan = ready = await this.#rewrite(plan, request);
     } catch (err) {
-      failure = err;
+      // Refused before running: the one record holds the refusal, committed before the answer.
+      await this.#record(request, recordOf(request, queryId, plan), {
+        durationMs: took(),
+        errorCode: codeOf(err),
+      });
+      throw err;
     }
-    // Exactly one record per query, whatever happened.
-    await this.#record({
-      request,
-      queryId,
-      plan,
-      started,
-      outcome: output
-        ? { rowCount: output.rows.length, truncated: output.truncated, ...(cached ? { cached } : {}) }
-        : { errorCode: failure instanceof AppError ? failure.code : 'INTERNAL_SERVER_ERROR' },
-    });
-    if (!output) throw failure;
-    return {
-      queryId,
-      columns: output.columns,
-      rows: output.rows,
+    const maxRows = request.maxRows ?? this.#config.maxRows;
+    const cacheKey = request.resultCache ? resultCacheKey(ready, maxRows) : null;
+    const hit = cacheKey === null ? undefined : request.resultCache?.get(cacheKey);
+    if (hit !== undefined) {
+      const outcome = {
+        durationMs: took(),
+        rowCount: hit.rows.length,
+        truncated: hit.truncated,
+        cached: true,
+      };
+      await this.#record(request, recordOf(request, queryId, ready), outcome);
+      return answer(queryId, hit);
+    }
+    // The record's commit (a WAL flush) and the warehouse statement overlap; the rows are
+    // answered only once both are done, so no answered query lacks its record.
+    const [intent, ran] = await Promise.allSettled([
+      this.#audit.start(this.#origin(request), this.#event(request, recordOf(request, queryId, ready))),
+      this.#execute(ready, request, maxRows),
+    ]);
+    if (intent.status === 'rejected') throw intent.reason;
+    if (ran.status === 'rejected') {
+      this.#audit.finish(intent.value, 'FAILURE', { durationMs: took(), errorCode: codeOf(ran.reason) });
+      throw ran.reason;
+    }
+    const { output } = ran.value;
+    // A refused kind proof made the query run again fenced: the record names what ran.
+    const rewrote = ran.value.plan.rewritten.sql !== ready.rewritten.sql;
+    this.#audit.finish(intent.value, 'SUCCESS', {
+      durationMs: took(),
       rowCount: output.rows.length,
       truncated: output.truncated,
-    };
+      ...(rewrote ? { rewrittenSqlSha256: sha256(ran.value.plan.rewritten.sql) } : {}),
+    });
+    if (cacheKey !== null) request.resultCache?.set(cacheKey, output);
+    return answer(queryId, output);
   }
 
   /** What a user's query would become, and where it would run, without running it (`data:admin`). */
@@ -379,39 +385,60 @@ export class QueryService {
     });
   }
 
-  async #record(record: QueryAudit): Promise<void> {
-    const { request, queryId, plan, started, outcome } = record;
-    const { caller, domainId, sql, origin } = request;
-    const at = request.at();
-    const located = plan.stage === 'started' ? null : plan;
-    const resolved = plan.stage === 'resolved' || plan.stage === 'ready' ? plan : null;
-    const ready = plan.stage === 'ready' ? plan : null;
-    const details: QueryRecord = {
-      queryId,
-      sql,
-      rewrittenSqlSha256: ready ? sha256(ready.rewritten.sql) : null,
-      attributesSha256: located?.attributesHash ?? null,
-      attributesUsed: ready?.rewritten.attributesUsed ?? [],
-      connectionId: located?.connection.id ?? null,
-      credentialMapping: resolved?.settings.mappingIndex ?? null,
-      policiesApplied: ready?.policiesApplied ?? null,
-      durationMs: Math.round(performance.now() - started),
-      ...outcome,
-      ...(request.savedItem ? { savedItem: request.savedItem } : {}),
-    };
-    await this.#audit.record(
-      { ...origin, actorUserId: caller.userId },
-      {
-        action: 'data.query',
-        workspaceId: caller.workspaceId,
-        target: domainId,
-        details,
-        outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
-        at,
-      },
-    );
+  /** Writes a query's one complete record (a refusal, or a cached answer); resolves once committed. */
+  async #record(request: QueryRequest, details: QueryRecord, outcome: QueryOutcome): Promise<void> {
+    const event = this.#event(request, { ...details, ...outcome });
+    await this.#audit.record(this.#origin(request), {
+      ...event,
+      outcome: 'errorCode' in outcome ? 'FAILURE' : 'SUCCESS',
+    });
+  }
+
+  #origin(request: QueryRequest): AuditOrigin {
+    return { ...request.origin, actorUserId: request.caller.userId };
+  }
+
+  #event(request: QueryRequest, details: QueryRecord) {
+    return {
+      action: 'data.query',
+      workspaceId: request.caller.workspaceId,
+      target: request.domainId,
+      details: request.savedItem ? { ...details, savedItem: request.savedItem } : details,
+      at: request.at(),
+    } as const;
   }
 }
+
+/** A query's record without its outcome: what was known of it when it was refused or began to run. */
+function recordOf(request: QueryRequest, queryId: string, plan: Plan): QueryRecord {
+  const located = plan.stage === 'started' ? null : plan;
+  const resolved = plan.stage === 'resolved' || plan.stage === 'ready' ? plan : null;
+  const ready = plan.stage === 'ready' ? plan : null;
+  return {
+    queryId,
+    sql: request.sql,
+    rewrittenSqlSha256: ready ? sha256(ready.rewritten.sql) : null,
+    attributesSha256: located?.attributesHash ?? null,
+    attributesUsed: ready?.rewritten.attributesUsed ?? [],
+    connectionId: located?.connection.id ?? null,
+    credentialMapping: resolved?.settings.mappingIndex ?? null,
+    policiesApplied: ready?.policiesApplied ?? null,
+  };
+}
+
+/** What a query answers: its rows, as read or as the result cache kept them. */
+function answer(queryId: string, output: QueryOutput): QueryResult {
+  return {
+    queryId,
+    columns: output.columns,
+    rows: output.rows,
+    rowCount: output.rows.length,
+    truncated: output.truncated,
+  };
+}
+
+/** The code a failed query's record keeps: its own, or INTERNAL_SERVER_ERROR for anything unknown. */
+const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL_SERVER_ERROR');
 
 /** What the gate rewrites: the user's query, and whether every wrapper must keep its fence. */
 type RewriteInput = Pick<QueryRequest, 'sql' | 'parameters'> & { readonly fence?: 'always' };
