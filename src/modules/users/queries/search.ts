@@ -44,11 +44,6 @@ export async function searchUsers(
   const limit = Math.min(first, MAX_PAGE_SIZE);
   const cursor = after ? decodeCursor(after) : null;
 
-  const base = db
-    .selectFrom('users as u')
-    .where('u.workspace_id', '=', workspaceId)
-    .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)));
-
   const rows = await userPageQuery(db, workspaceId, { filter, limit: limit + 1, cursor }).execute();
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
@@ -57,8 +52,18 @@ export async function searchUsers(
     rows: pageRows,
     hasNextPage,
     endCursor: last ? encodeCursor(last.email_normalized, last.id) : null,
+    // Built only when asked for: building the filter's conditions is Node work on every page.
     totalCount: async () =>
-      Number((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n),
+      Number(
+        (
+          await db
+            .selectFrom('users as u')
+            .where('u.workspace_id', '=', workspaceId)
+            .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)))
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
   };
 }
 
