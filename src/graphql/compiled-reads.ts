@@ -45,7 +45,8 @@ export function compiledReadQueries(
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
   let jit: Promise<typeof import('graphql-jit')> | undefined; // loaded on the first compiled read
   const compile = async (document: DocumentNode, operationName: string | undefined) => {
-    const { compileQuery, isCompiledQuery } = await (jit ??= import('graphql-jit'));
+    jit ??= import('graphql-jit');
+    const { compileQuery, isCompiledQuery } = await jit;
     const result = compileQuery(schema, document, operationName);
     return isCompiledQuery(result) ? (result as CompiledQuery) : null;
   };
