@@ -1,14 +1,43 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './index.ts';
 
-/** Where each parameter of a compiled fixed query comes from: a named value, or a constant of the query. */
-type Slot<P> = { readonly name: keyof P } | { readonly constant: unknown };
+/** Where each parameter of a compiled query comes from: a named value, or a constant of the query. */
+type Slot = { readonly name: string } | { readonly constant: unknown };
 
-/** The value that stands for the parameter `name` while the query is built once. */
+/** A query compiled once with stand-ins for its values, to be bound to each call's own. */
+export interface StandInQuery<R> {
+  readonly query: CompiledQuery<R>;
+  readonly slots: readonly Slot[];
+}
+
 const MARKER = '\u0000fixed-query-slot:';
-const marker = (name: string) => `${MARKER}${name}\u0000`;
-const isMarker = (value: unknown): value is string =>
+
+/** The value that stands for the value `name` while a query is built once (see compileWithStandIns). */
+export const standIn = (name: string): string => `${MARKER}${name}\u0000`;
+
+const isStandIn = (value: unknown): value is string =>
   typeof value === 'string' && value.startsWith(MARKER) && value.endsWith('\u0000');
+
+/**
+ * Compiles a query built with `standIn` values; null when a stand-in reached the SQL other than as
+ * a whole bound value (inside the text, a string or a list), where binding could not replace it.
+ * Only a query whose every stand-in is a whole value has one SQL text right for every call.
+ */
+export function compileWithStandIns<R>(query: Compilable<R>): StandInQuery<R> | null {
+  const compiled = query.compile();
+  const misused = (v: unknown) => !isStandIn(v) && (JSON.stringify(v)?.includes(MARKER.slice(1)) ?? false);
+  if (compiled.sql.includes(MARKER.slice(1)) || compiled.parameters.some(misused)) return null;
+  const slots = compiled.parameters.map(
+    (value): Slot => (isStandIn(value) ? { name: value.slice(MARKER.length, -1) } : { constant: value }),
+  );
+  return { query: compiled, slots };
+}
+
+/** The compiled query with each stand-in replaced by its value in `values`. */
+export function bindStandIns<R>(plan: StandInQuery<R>, values: Readonly<Record<string, unknown>>): CompiledQuery<R> {
+  const parameters = plan.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
+  return { ...plan.query, parameters };
+}
 
 /**
  * A statement whose SQL text is the same on every call, only its values change: built and
@@ -17,34 +46,20 @@ const isMarker = (value: unknown): value is string =>
  * (the access key lookup) that cost more Node CPU than sending it.
  *
  * `build` receives stand-ins for the values and must use each one as a whole bound value (never
- * inside a string, a list or the query's shape), which is what makes the one SQL text right for
- * every call. Both dialects compile with Kysely's PostgreSQL compiler, so the text does not
- * depend on the executor it first ran on.
+ * inside a string, a list or the query's shape). Both dialects compile with Kysely's PostgreSQL
+ * compiler, so the text does not depend on the executor it first ran on.
  */
 export function fixedQuery<P extends Record<string, string>, R>(
   build: (db: Executor, values: P) => Compilable<R>,
 ): (db: Executor, values: P) => Promise<R[]> {
-  let compiled: { readonly query: CompiledQuery<R>; readonly slots: readonly Slot<P>[] } | undefined;
+  let plan: StandInQuery<R> | undefined;
   return async (db, values) => {
-    compiled ??= compileOnce(db, build);
-    const { query, slots } = compiled;
-    const parameters = slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
-    return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    if (!plan) {
+      const standIns = new Proxy({} as P, { get: (_, name) => standIn(String(name)) });
+      const compiled = compileWithStandIns(build(db, standIns));
+      if (!compiled) throw new Error('fixedQuery: a value was used other than as a whole bound parameter');
+      plan = compiled;
+    }
+    return (await db.executeQuery(bindStandIns(plan, values))).rows;
   };
-}
-
-function compileOnce<P extends Record<string, string>, R>(
-  db: Executor,
-  build: (db: Executor, values: P) => Compilable<R>,
-): { query: CompiledQuery<R>; slots: Slot<P>[] } {
-  const stand = new Proxy({} as P, { get: (_, name) => marker(String(name)) });
-  const query = build(db, stand).compile();
-  // A stand-in inside the SQL text or inside another value would be sent as that text.
-  const misused = (v: unknown) => JSON.stringify(v)?.includes('fixed-query-slot:') && !isMarker(v);
-  if (query.sql.includes(MARKER) || query.parameters.some(misused))
-    throw new Error('fixedQuery: a value was used other than as a whole bound parameter');
-  const slots = query.parameters.map(
-    (value): Slot<P> => (isMarker(value) ? { name: value.slice(MARKER.length, -1) } : { constant: value }),
-  );
-  return { query, slots };
 }
