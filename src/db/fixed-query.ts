@@ -34,7 +34,10 @@ export function compileWithStandIns<R>(query: Compilable<R>): StandInQuery<R> | 
 }
 
 /** The compiled query with each stand-in replaced by its value in `values`. */
-export function bindStandIns<R>(plan: StandInQuery<R>, values: Readonly<Record<string, unknown>>): CompiledQuery<R> {
+export function bindStandIns<R>(
+  plan: StandInQuery<R>,
+  values: Readonly<Record<string, unknown>>,
+): CompiledQuery<R> {
   const parameters = plan.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant));
   return { ...plan.query, parameters };
 }
