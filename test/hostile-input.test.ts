@@ -267,6 +267,18 @@ for (const backend of testBackends()) {
       });
     }
 
+    it('a variable-free document gets the same verdict every time it comes back (refused, then accepted)', async () => {
+      await ensureVictim();
+      const costly = `query { ${Array.from({ length: 30 }, (_, i) => `l${i}: listUsers { id userAttributes { key value } }`).join(' ')} }`;
+      const first = await t().gql(costly, {});
+      const again = await t().gql(costly, {});
+      assert.equal(again.status, 400);
+      assert.equal(again.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+      assert.deepEqual(again.body, first.body);
+      const fine = `{ users(first: 5) { edges { node { id } } } }`;
+      for (let i = 0; i < 3; i++) assert.equal((await t().gql(fine, {})).status, 200);
+    });
+
     it('the limits themselves are accepted: 20 conditions, 1000 anyOf values, a full listUsers, a full page', async () => {
       await ensureVictim();
       const twenty = await t().gql(USERS, {

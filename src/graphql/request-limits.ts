@@ -2,10 +2,12 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLSchema,
   getOperationAST,
   getVariableValues,
   Kind,
   Lexer,
+  type OperationDefinitionNode,
   Source,
   TokenKind,
 } from 'graphql';
@@ -31,6 +33,8 @@ const refusal = (message: string, extra: Record<string, unknown> = {}) =>
  */
 export function requestLimits(limits: RequestLimits): Plugin {
   const shallow = new ShallowTexts();
+  // The verdict of each variable-free operation already seen, by its node in a parsed document.
+  const verdicts = new WeakMap<OperationDefinitionNode, Refusal | null>();
   return {
     onRequest({ request, url, endResponse }) {
       const problem = malformedQueryString(request.method, url.searchParams);
@@ -48,41 +52,18 @@ export function requestLimits(limits: RequestLimits): Plugin {
       const document = args.document as DocumentNode;
       const operation = getOperationAST(document, args.operationName);
       if (!operation) return;
-      const coerced = getVariableValues(
-        args.schema,
-        operation.variableDefinitions ?? [],
-        args.variableValues ?? {},
-        {
-          maxErrors: 1,
-        },
-      );
-      if (coerced.errors) return; // execution answers with the coercion error
-      const variables = coerced.coerced;
-      const long = longList({ schema: args.schema, document, operation, variables }, limits.lists);
-      if (long) {
-        setResultAndStopExecution({
-          errors: [
-            refusal(`${long.path} has ${long.items} items; at most ${long.limit} are accepted`, {
-              limit: long.limit,
-            }),
-          ],
-        });
-        return;
+      let refusalOf: Refusal | null | undefined;
+      if (operation.variableDefinitions?.length) refusalOf = judge(args, operation, limits);
+      else {
+        // Without variables the verdict is the same on every run of this operation: judged once
+        // per parsed document, which Yoga's parser cache hands out again for the same text.
+        refusalOf = verdicts.get(operation);
+        if (refusalOf === undefined) {
+          refusalOf = judge(args, operation, limits);
+          verdicts.set(operation, refusalOf);
+        }
       }
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const d of document.definitions)
-        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-      const cost = operationCost({ schema: args.schema, operation, fragments, variables }, limits.cost);
-      if (cost > limits.cost.maxCost) {
-        setResultAndStopExecution({
-          errors: [
-            refusal(
-              `The query costs ${cost}, over the limit of ${limits.cost.maxCost}: ask for fewer lists, smaller pages or fewer aliases`,
-              { cost, maxCost: limits.cost.maxCost },
-            ),
-          ],
-        });
-      }
+      if (refusalOf) setResultAndStopExecution({ errors: [refusalOf()] });
     },
   };
 }
@@ -108,6 +89,42 @@ class ShallowTexts {
     if (this.#texts.size >= MAX_SHALLOW_TEXTS) this.#texts.delete(this.#texts.values().next().value!);
     this.#texts.add(text);
   }
+}
+
+/** Makes the error that refuses an operation (a new one each time: errors are per response). */
+type Refusal = () => GraphQLError;
+
+/** Why the operation is refused (a list too long, a cost too high), or null when it is not. */
+function judge(
+  args: { schema: GraphQLSchema; document: unknown; variableValues?: unknown },
+  operation: OperationDefinitionNode,
+  limits: RequestLimits,
+): Refusal | null {
+  const document = args.document as DocumentNode;
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Record<string, unknown>,
+    { maxErrors: 1 },
+  );
+  if (coerced.errors) return null; // execution answers with the coercion error
+  const variables = coerced.coerced;
+  const long = longList({ schema: args.schema, document, operation, variables }, limits.lists);
+  if (long)
+    return () =>
+      refusal(`${long.path} has ${long.items} items; at most ${long.limit} are accepted`, {
+        limit: long.limit,
+      });
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const cost = operationCost({ schema: args.schema, operation, fragments, variables }, limits.cost);
+  if (cost <= limits.cost.maxCost) return null;
+  return () =>
+    refusal(
+      `The query costs ${cost}, over the limit of ${limits.cost.maxCost}: ask for fewer lists, smaller pages or fewer aliases`,
+      { cost, maxCost: limits.cost.maxCost },
+    );
 }
 
 /**

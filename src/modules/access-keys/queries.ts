@@ -1,7 +1,12 @@
+import { fixedQuery } from '../../db/fixed-query.ts';
 import type { Executor } from '../../db/index.ts';
 
-export const findAccessKey = (db: Executor, keyId: string) =>
-  db.selectFrom('access_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
+// Compiled once: every authenticated request looks its key up (src/db/fixed-query.ts).
+const accessKeyById = fixedQuery((db, v: { keyId: string }) =>
+  db.selectFrom('access_keys').selectAll().where('id', '=', v.keyId),
+);
+
+export const findAccessKey = async (db: Executor, keyId: string) => (await accessKeyById(db, { keyId }))[0];
 
 /** The workspace of the key `keyId`, or undefined when there is no such key. */
 export const workspaceOfKey = async (db: Executor, keyId: string) =>

@@ -3,6 +3,7 @@ import type { Database, Executor } from '../../../db/index.ts';
 import { badInput } from '../../../errors.ts';
 import { holdsRoleThroughGroup, isGroupMember } from '../../groups/queries.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { compiledPageQuery, type PageBuilder } from './page-plans.ts';
 import type { UserRow } from './users.ts';
 
 export interface AttributeFilter {
@@ -44,12 +45,8 @@ export async function searchUsers(
   const limit = Math.min(first, MAX_PAGE_SIZE);
   const cursor = after ? decodeCursor(after) : null;
 
-  const base = db
-    .selectFrom('users as u')
-    .where('u.workspace_id', '=', workspaceId)
-    .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)));
-
-  const rows = await userPageQuery(db, workspaceId, { filter, limit: limit + 1, cursor }).execute();
+  const page = compiledPageQuery(db, workspaceId, { filter, limit: limit + 1, cursor }, PAGE_BUILDER);
+  const { rows } = await db.executeQuery(page);
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
   const last = pageRows.at(-1);
@@ -57,8 +54,18 @@ export async function searchUsers(
     rows: pageRows,
     hasNextPage,
     endCursor: last ? encodeCursor(last.email_normalized, last.id) : null,
+    // Built only when asked for: building the filter's conditions is Node work on every page.
     totalCount: async () =>
-      Number((await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n),
+      Number(
+        (
+          await db
+            .selectFrom('users as u')
+            .where('u.workspace_id', '=', workspaceId)
+            .where((eb) => eb.and(filterConditions(eb, workspaceId, filter)))
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
   };
 }
 
@@ -106,6 +113,8 @@ export function userPageQuery(
     page = page.where(sql<boolean>`(pa.email_normalized, pa.user_id) > (${cursor[0]}, ${cursor[1]})`);
   return page.orderBy('pa.email_normalized').orderBy('pa.user_id').limit(limit);
 }
+
+const PAGE_BUILDER: PageBuilder = { build: userPageQuery, isLongValue: (v) => isLongValue(v) };
 
 /** The first attribute filter that matches exactly one value, if any: it can drive an ordered scan. */
 function orderedAttribute(filter: UserFilter | null | undefined) {

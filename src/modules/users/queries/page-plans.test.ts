@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { Database } from '../../../db/index.ts';
+import { compiledPageQuery, type PageRequest } from './page-plans.ts';
+import { type UserFilter, userPageQuery } from './search.ts';
+
+// Compiling needs no connection: the SQL and parameters are compared, nothing is run.
+const db = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (k) => new PostgresIntrospector(k),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+const builder = {
+  build: userPageQuery,
+  isLongValue: (v: string) => Buffer.byteLength(v, 'utf8') > 2048,
+};
+
+/** Filters of many shapes, each as two requests of that shape with different values. */
+const shapes: ((n: number) => UserFilter | null)[] = [
+  () => null,
+  () => ({}),
+  (n) => ({ attribute: { key: `tenant${n}`, value: `t-${n}` } }),
+  (n) => ({ attribute: { key: 'k', anyOf: [`a${n}`, `b${n}`] } }),
+  (n) => ({ attribute: { key: 'k', anyOf: [`only${n}`] } }),
+  () => ({ attribute: { key: 'k', anyOf: [] } }),
+  (n) => ({ attribute: { key: 'k', value: null }, status: ['ACTIVE', n ? 'PENDING' : 'SUSPENDED'] }),
+  (n) => ({
+    attributes: [
+      { key: `a${n}`, value: '' },
+      { key: 'b', anyOf: ['x', `y${n}`] },
+    ],
+    roleId: `role${n}`,
+  }),
+  (n) => ({ groupId: `grp_${n}`, status: [] }),
+  (n) => ({ groupId: '', roleId: '', attribute: { key: '', value: `v${n}` } }),
+  (n) => ({ attribute: { key: 'k', value: 'x'.repeat(3000) + n } }),
+  (n) => ({ emailPrefix: `Ann_${n}%`, attribute: { key: 'k', value: `v${n}` } }),
+  (n) => ({ attribute: { key: 'k', anyOf: ['short', 'y'.repeat(2100) + n] } }),
+];
+
+describe('users page query plans', () => {
+  it('bind every filter shape to exactly the SQL and parameters a fresh build gives', () => {
+    for (const [i, shape] of shapes.entries()) {
+      for (const n of [1, 2, 3]) {
+        const request: PageRequest = {
+          filter: shape(n),
+          limit: 50 + n,
+          cursor: n === 2 ? [`user${n}@x.test`, `usr_${n}`] : null,
+        };
+        const direct = userPageQuery(db, `ws_${n}`, request).compile();
+        const planned = compiledPageQuery(db, `ws_${n}`, request, builder);
+        assert.equal(planned.sql, direct.sql, `shape ${i}, request ${n}`);
+        assert.deepEqual(planned.parameters, direct.parameters, `shape ${i}, request ${n}`);
+      }
+    }
+  });
+
+  it('build a shape once, and a shape whose SQL depends on a value on every call', () => {
+    let builds = 0;
+    const counting = {
+      ...builder,
+      build: (...args: Parameters<typeof userPageQuery>) => {
+        builds++;
+        return userPageQuery(...args);
+      },
+    };
+    const seven = (n: number) => ({
+      attributes: Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: `v${n}` })),
+    });
+    for (const n of [1, 2, 3])
+      compiledPageQuery(db, 'ws', { filter: seven(n), limit: 10, cursor: null }, counting);
+    assert.equal(builds, 1);
+    for (const n of [1, 2, 3])
+      compiledPageQuery(db, 'ws', { filter: { emailPrefix: `p${n}` }, limit: 10, cursor: null }, counting);
+    assert.equal(builds, 4);
+  });
+});
