@@ -1,5 +1,6 @@
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { RequestContext } from '../../graphql/context.ts';
+import type { ListingParts } from './listing.ts';
 import type { UserRow } from './queries/users.ts';
 
 /**
@@ -49,6 +50,19 @@ export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
     info,
     info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
   ).has(name);
+}
+
+/** The related rows a listing attaches to its users for the resolver's User selection (listing.ts). */
+export function listingParts(info: GraphQLResolveInfo): ListingParts {
+  const fields = subselections(
+    info,
+    info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+  );
+  return {
+    attributes: fields.has('userAttributes') || fields.has('name'),
+    roleAssignments: fields.has('roleAssignments'),
+    groupIds: fields.has('userGroups'),
+  };
 }
 
 /**

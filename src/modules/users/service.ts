@@ -13,6 +13,7 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
+import { type ListedUser, type ListingParts, listWorkspaceUsers } from './listing.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
 import {
@@ -619,6 +620,11 @@ export class UserService {
 
   list(workspaceId: string): Promise<q.UserRow[]> {
     return q.listUsersOrdered(this.#db, workspaceId);
+  }
+
+  /** Every user of the workspace in email order, shaped for a response, with the related rows `parts` names. */
+  listForResponse(workspaceId: string, parts: ListingParts): Promise<ListedUser[]> {
+    return listWorkspaceUsers(this.#db, workspaceId, parts);
   }
 
   /** Runs a use case in one transaction, retrying it whole on a serialization failure or deadlock. */
