@@ -590,22 +590,6 @@ export class UserService {
   }
 
   /**
-   * `storedAttributes`, `storedRoleAssignments` and `groupIdsOf` of every user of the workspace,
-   * read by workspace: for a list that holds all of its users (listUsers).
-   */
-  workspaceFields(workspaceId: string): {
-    attributes: () => Promise<Map<string, q.StoredAttribute[]>>;
-    roleAssignments: () => Promise<Map<string, q.StoredAssignment[]>>;
-    groupIds: () => Promise<Map<string, string[]>>;
-  } {
-    return {
-      attributes: () => q.attributesOf(this.#db, { workspaceId }),
-      roleAssignments: () => q.roleAssignmentsOf(this.#db, { workspaceId }),
-      groupIds: () => q.groupIdsOf(this.#db, { workspaceId }),
-    };
-  }
-
-  /**
    * The users with these ids, whatever their workspace: for batch loading references that were
    * already scoped (a group's members, an event's actor); `findMany` filters by workspace.
    */
