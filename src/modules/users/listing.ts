@@ -46,7 +46,8 @@ export async function listWorkspaceUsers(
       if (more) u.roleAssignments = [...(u.roleAssignments ?? NONE), ...more];
     }
   }
-  if (groupIds) for (const u of users) u.groupIds = groupIds.get(u.id) ?? NONE;
+  // Without a single membership, no id need be hashed to find that out.
+  if (groupIds) for (const u of users) u.groupIds = (groupIds.size > 0 && groupIds.get(u.id)) || NONE;
   return users;
 }
 

@@ -61,6 +61,7 @@ const resolvers: ModuleResolvers = {
     workspaceId: (u) => u.workspace_id,
     userGroups: (u, _, ctx) =>
       then(u.groupIds ?? ctx.loaders.groupIds.get(u.id), (ids) => {
+        if (ids.length === 0) return [];
         const groups = ids.map((id) => ctx.loaders.groups.get(id));
         const known = (list: (GroupView | null)[]) => list.filter((g) => g !== null);
         return groups.some((g) => g instanceof Promise)
