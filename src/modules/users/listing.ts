@@ -53,9 +53,9 @@ export async function listWorkspaceUsers(
 
 /**
  * Gives each user its run of `rows`, which come in the users' order: a walk in step with the
- * list instead of a map by id, whose hashing of 60,000 ids cost more than the walk's whole
- * read. Rows out of that order (a user created or renamed between the statements) are grouped
- * by id instead, so every row still reaches its user.
+ * list instead of a map by id, whose hashing of 60,000 ids was about 6% of a 10,000-user
+ * listUsers. Rows out of that order (a user created or renamed between the statements) are
+ * grouped by id instead, so every row still reaches its user.
  */
 function attachRuns<R extends q.ListedRow>(
   users: readonly ListedUser[],

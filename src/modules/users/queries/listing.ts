@@ -5,7 +5,8 @@ import { inheritedAssignments, membershipsOf } from '../../groups/queries.ts';
 import type { StoredAssignment, StoredAttribute } from './users.ts';
 
 // The reads of a listing of every user of a workspace (listUsers), shaped for the response: at
-// 10,000 users, a Date per timestamp and a copy of every related row cost more than the SQL.
+// 10,000 users, a Date per timestamp, a copy of every related row and the loaders' maps by id
+// were a fifth of the request's CPU time (profiles of bench/core-users-read.bench.ts).
 
 /** A user as a listing reads it: the columns the User type shows, timestamps in the API's form. */
 export interface ListedUserRow {
