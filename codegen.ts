@@ -31,7 +31,7 @@ const config: CodegenConfig = {
           OutboxMessage: '../../modules/outbox/queries.ts#OutboxMessage',
           Role: '../../modules/roles/roles.ts#Role',
           RoleAssignment: '../../modules/users/queries/users.ts#StoredAssignment',
-          User: '../../modules/users/queries/users.ts#UserRow',
+          User: '../../modules/users/model.ts#UserModel',
           UserConnection: '../../modules/users/resolvers.ts#UserConnectionValue',
           UserGroup: '../../modules/groups/service.ts#GroupView',
           Workspace: '../../modules/workspaces/service.ts#WorkspaceView',

@@ -41,15 +41,11 @@ export class BatchLoader<K, V> {
     return this.#values.get(key);
   }
 
-  /**
-   * Fetches every key not fetched yet in one call, so that `get` answers them synchronously.
-   * `wider`, when given, replaces that call with a read that needs no key list because it returns
-   * at least every missing key (all users of a workspace, for a list of all of them).
-   */
-  async prefetch(keys: Iterable<K>, wider?: () => Promise<Map<K, V>>): Promise<void> {
+  /** Fetches every key not fetched yet in one call, so that `get` answers them synchronously. */
+  async prefetch(keys: Iterable<K>): Promise<void> {
     const missing = [...new Set(keys)].filter((k) => !this.#values.has(k) && !this.#cache.has(k));
     if (missing.length === 0) return;
-    const found = await (wider ? wider() : this.#fetch(missing));
+    const found = await this.#fetch(missing);
     for (const k of missing) this.#values.set(k, found.get(k) ?? this.#fallback);
   }
 

@@ -7,7 +7,8 @@ import type { StoredColumnPolicy as StoredColumnPolicyModel } from '../../module
 import type { DomainView as DomainViewModel } from '../../modules/data/domains/queries.ts';
 import type { OutboxMessage as OutboxMessageModel } from '../../modules/outbox/queries.ts';
 import type { Role as RoleModel } from '../../modules/roles/roles.ts';
-import type { StoredAssignment as StoredAssignmentModel, UserRow as UserRowModel } from '../../modules/users/queries/users.ts';
+import type { StoredAssignment as StoredAssignmentModel } from '../../modules/users/queries/users.ts';
+import type { UserModel as UserModelModel } from '../../modules/users/model.ts';
 import type { UserConnectionValue as UserConnectionValueModel } from '../../modules/users/resolvers.ts';
 import type { GroupView as GroupViewModel } from '../../modules/groups/service.ts';
 import type { WorkspaceView as WorkspaceViewModel } from '../../modules/workspaces/service.ts';
@@ -1988,7 +1989,7 @@ export type ResolversTypes = {
   UpdateWorkspaceDataSettingsInput: UpdateWorkspaceDataSettingsInput;
   UpdateWorkspaceEmbedSettingsInput: UpdateWorkspaceEmbedSettingsInput;
   UpdateWorkspaceEmbedSettingsResponse: ResolverTypeWrapper<Omit<UpdateWorkspaceEmbedSettingsResponse, 'workspace'> & { workspace?: Maybe<ResolversTypes['Workspace']> }>;
-  User: ResolverTypeWrapper<UserRowModel>;
+  User: ResolverTypeWrapper<UserModelModel>;
   UserAttribute: ResolverTypeWrapper<UserAttribute>;
   UserAttributeInput: UserAttributeInput;
   UserAttributeSource: UserAttributeSource;
@@ -2135,7 +2136,7 @@ export type ResolversParentTypes = {
   UpdateWorkspaceDataSettingsInput: UpdateWorkspaceDataSettingsInput;
   UpdateWorkspaceEmbedSettingsInput: UpdateWorkspaceEmbedSettingsInput;
   UpdateWorkspaceEmbedSettingsResponse: Omit<UpdateWorkspaceEmbedSettingsResponse, 'workspace'> & { workspace?: Maybe<ResolversParentTypes['Workspace']> };
-  User: UserRowModel;
+  User: UserModelModel;
   UserAttribute: UserAttribute;
   UserAttributeInput: UserAttributeInput;
   UserConnection: UserConnectionValueModel;

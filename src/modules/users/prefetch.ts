@@ -1,5 +1,6 @@
 import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { RequestContext } from '../../graphql/context.ts';
+import type { ListingParts } from './listing.ts';
 import type { UserRow } from './queries/users.ts';
 
 /**
@@ -8,18 +9,13 @@ import type { UserRow } from './queries/users.ts';
  * answer synchronously. On 10,000 users this turns 40,000 pending promises into plain values.
  *
  * `path` leads from the resolver's field to the User objects: `[]` for `listUsers`,
- * `['edges', 'node']` for the `users` connection, `['users']` for `createUsers`.
- * `wholeWorkspace` says the users are every user of that workspace, so the related rows are read
- * by workspace rather than by a list of thousands of ids.
+ * `['edges', 'node']` for the `users` connection, `['users']` for `createUsers`. (A listing of
+ * every user of a workspace attaches its related rows itself: listing.ts.)
  */
 export async function prefetchUserFields(
   ctx: RequestContext,
   info: GraphQLResolveInfo,
-  {
-    path,
-    users,
-    wholeWorkspace,
-  }: { path: readonly string[]; users: readonly UserRow[]; wholeWorkspace?: string },
+  { path, users }: { path: readonly string[]; users: readonly UserRow[] },
 ): Promise<void> {
   if (users.length === 0) return;
   let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
@@ -28,15 +24,12 @@ export async function prefetchUserFields(
   if (fields.size === 0) return;
   const ids = users.map((u) => u.id);
   const { loaders } = ctx;
-  const wide = wholeWorkspace === undefined ? undefined : ctx.services.users.workspaceFields(wholeWorkspace);
   await Promise.all([
-    fields.has('userAttributes') || fields.has('name')
-      ? loaders.attributes.prefetch(ids, wide?.attributes)
-      : undefined,
-    fields.has('roleAssignments') ? loaders.roleAssignments.prefetch(ids, wide?.roleAssignments) : undefined,
+    fields.has('userAttributes') || fields.has('name') ? loaders.attributes.prefetch(ids) : undefined,
+    fields.has('roleAssignments') ? loaders.roleAssignments.prefetch(ids) : undefined,
     fields.has('userGroups')
       ? (async () => {
-          await loaders.groupIds.prefetch(ids, wide?.groupIds);
+          await loaders.groupIds.prefetch(ids);
           await loaders.groups.prefetch(ids.flatMap((id) => loaders.groupIds.peek(id) ?? []));
         })()
       : undefined,
@@ -49,6 +42,19 @@ export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
     info,
     info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
   ).has(name);
+}
+
+/** The related rows a listing attaches to its users for the resolver's User selection (listing.ts). */
+export function listingParts(info: GraphQLResolveInfo): ListingParts {
+  const fields = subselections(
+    info,
+    info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+  );
+  return {
+    attributes: fields.has('userAttributes') || fields.has('name'),
+    roleAssignments: fields.has('roleAssignments'),
+    groupIds: fields.has('userGroups'),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
 import { encodeCursor } from './cursor.ts';
-import { prefetchUserFields, selectsField } from './prefetch.ts';
+import { listingParts, prefetchUserFields, selectsField } from './prefetch.ts';
 import type { UserPage } from './queries/search.ts';
 import type { UserRow } from './queries/users.ts';
 
@@ -43,9 +43,10 @@ export interface UserConnectionValue {
 
 const resolvers: ModuleResolvers = {
   User: {
-    // These answer synchronously when a list resolver prefetched the data (see prefetch.ts).
+    // These answer synchronously when a listing attached the rows (listing.ts) or a list resolver
+    // prefetched them (prefetch.ts).
     name: (u, _, ctx) =>
-      then(ctx.loaders.attributes.get(u.id), (attrs) => {
+      then(u.attributes ?? ctx.loaders.attributes.get(u.id), (attrs) => {
         const display =
           attrs.find((a) => a.key === 'display_name' && a.source === 'DATABASE') ??
           attrs.find((a) => a.key === 'display_name');
@@ -54,12 +55,13 @@ const resolvers: ModuleResolvers = {
     profilePicture: (u) => u.profile_picture,
     creationTimestamp: (u) => isoRequired(u.created_at),
     lastActiveSessionTimestamp: (u) => iso(u.last_active_session_at),
-    roleAssignments: (u, _, ctx) => ctx.loaders.roleAssignments.get(u.id),
-    userAttributes: (u, _, ctx) => ctx.loaders.attributes.get(u.id),
+    roleAssignments: (u, _, ctx) => u.roleAssignments ?? ctx.loaders.roleAssignments.get(u.id),
+    userAttributes: (u, _, ctx) => u.attributes ?? ctx.loaders.attributes.get(u.id),
     isScimManaged: (u) => u.is_scim_managed,
     workspaceId: (u) => u.workspace_id,
     userGroups: (u, _, ctx) =>
-      then(ctx.loaders.groupIds.get(u.id), (ids) => {
+      then(u.groupIds ?? ctx.loaders.groupIds.get(u.id), (ids) => {
+        if (ids.length === 0) return [];
         const groups = ids.map((id) => ctx.loaders.groups.get(id));
         const known = (list: (GroupView | null)[]) => list.filter((g) => g !== null);
         return groups.some((g) => g instanceof Promise)
@@ -71,8 +73,9 @@ const resolvers: ModuleResolvers = {
     listUsers: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
-      const users = await ctx.services.users.list(workspaceId);
-      await prefetchUserFields(ctx, info, { path: [], users, wholeWorkspace: workspaceId });
+      const users = await ctx.services.users.listForResponse(workspaceId, listingParts(info));
+      // The groups themselves are few: read once for the whole list, through the request's loader.
+      await ctx.loaders.groups.prefetch(users.flatMap((u) => u.groupIds ?? []));
       return users;
     },
     users: async (_, args, ctx, info) => {

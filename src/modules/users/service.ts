@@ -13,6 +13,7 @@ import {
 } from '../roles/validation.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
+import { type ListedUser, type ListingParts, listWorkspaceUsers } from './listing.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
 import {
@@ -589,22 +590,6 @@ export class UserService {
   }
 
   /**
-   * `storedAttributes`, `storedRoleAssignments` and `groupIdsOf` of every user of the workspace,
-   * read by workspace: for a list that holds all of its users (listUsers).
-   */
-  workspaceFields(workspaceId: string): {
-    attributes: () => Promise<Map<string, q.StoredAttribute[]>>;
-    roleAssignments: () => Promise<Map<string, q.StoredAssignment[]>>;
-    groupIds: () => Promise<Map<string, string[]>>;
-  } {
-    return {
-      attributes: () => q.attributesOf(this.#db, { workspaceId }),
-      roleAssignments: () => q.roleAssignmentsOf(this.#db, { workspaceId }),
-      groupIds: () => q.groupIdsOf(this.#db, { workspaceId }),
-    };
-  }
-
-  /**
    * The users with these ids, whatever their workspace: for batch loading references that were
    * already scoped (a group's members, an event's actor); `findMany` filters by workspace.
    */
@@ -619,6 +604,11 @@ export class UserService {
 
   list(workspaceId: string): Promise<q.UserRow[]> {
     return q.listUsersOrdered(this.#db, workspaceId);
+  }
+
+  /** Every user of the workspace in email order, shaped for a response, with the related rows `parts` names. */
+  listForResponse(workspaceId: string, parts: ListingParts): Promise<ListedUser[]> {
+    return listWorkspaceUsers(this.#db, workspaceId, parts);
   }
 
   /** Runs a use case in one transaction, retrying it whole on a serialization failure or deadlock. */

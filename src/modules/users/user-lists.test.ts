@@ -103,7 +103,7 @@ for (const backend of testBackends()) {
       );
     });
 
-    it('reads of every user of a workspace return what the reads by id return, and nothing of another workspace', async () => {
+    it('a listing of every user of a workspace attaches what the reads by id return, and nothing of another workspace', async () => {
       const { services } = t().app;
       const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
       const other = await services.workspaces.create('Lists elsewhere', origin);
@@ -117,16 +117,42 @@ for (const backend of testBackends()) {
         origin,
       );
       const db = services.db;
-      const wide = services.users.workspaceFields(t().workspaceId);
-      const all = (await services.users.list(t().workspaceId)).map((u) => u.id);
-      assert.deepEqual(await wide.attributes(), await attributesOf(db, all));
-      assert.deepEqual(await wide.roleAssignments(), await roleAssignmentsOf(db, all));
-      assert.deepEqual(await wide.groupIds(), await groupIdsOf(db, all));
-      for (const map of [await wide.attributes(), await wide.roleAssignments()])
-        assert.equal(map.has(elsewhere!.userId), false);
-      const theirs = services.users.workspaceFields(other.id);
-      assert.deepEqual([...(await theirs.attributes()).keys()], [elsewhere!.userId]);
-      assert.deepEqual((await theirs.groupIds()).size, 0);
+      const everything = { attributes: true, roleAssignments: true, groupIds: true };
+      const listed = await services.users.listForResponse(t().workspaceId, everything);
+      const all = listed.map((u) => u.id);
+      assert.deepEqual(
+        all,
+        (await services.users.list(t().workspaceId)).map((u) => u.id),
+      );
+      const [attributes, assignments, groupIds] = [
+        await attributesOf(db, all),
+        await roleAssignmentsOf(db, all),
+        await groupIdsOf(db, all),
+      ];
+      for (const u of listed) {
+        // Attached rows carry their user's id beside the fields the API reads.
+        assert.deepEqual(
+          u.attributes?.map(({ key, value, source }) => ({ key, value, source })),
+          attributes.get(u.id) ?? [],
+        );
+        assert.deepEqual(
+          u.roleAssignments?.map(({ roleId, scopes, inheritedFromGroupId, source }) => ({
+            roleId,
+            scopes,
+            inheritedFromGroupId,
+            source,
+          })),
+          assignments.get(u.id) ?? [],
+        );
+        assert.deepEqual(u.groupIds, groupIds.get(u.id) ?? []);
+      }
+      assert.equal(all.includes(elsewhere!.userId), false);
+      // The other workspace's user has the same email: its rows sort among this workspace's.
+      const theirs = await services.users.listForResponse(other.id, everything);
+      assert.deepEqual(
+        theirs.map((u) => [u.id, u.attributes?.map((a) => a.value), u.roleAssignments?.length, u.groupIds]),
+        [[elsewhere!.userId, ['t9'], 1, []]],
+      );
     });
 
     it(`reads and locks lists of ${MANY.toLocaleString('en-US')} ids (past the bind-parameter limit)`, async () => {
