@@ -36,8 +36,9 @@ export async function listWorkspaceUsers(
     parts.roleAssignments ? q.listedInheritedAssignments(db, workspaceId) : undefined,
     parts.groupIds ? q.listedGroupIds(db, workspaceId) : undefined,
   ]);
-  // A user missing from a related read (created between the statements) has none of it, as it
-  // would have had read a moment earlier; rows of users not listed are left out.
+  // The reads are not one snapshot (docs/api-contract.md, listUsers): a user created while they
+  // ran may be missing from a related read, and then has none of that kind of row; rows of users
+  // not listed are left out.
   if (attributes) attachRuns(users, attributes, (u, run) => (u.attributes = run));
   if (direct) attachRuns(users, direct, (u, run) => (u.roleAssignments = run));
   if (inherited && inherited.size > 0) {
