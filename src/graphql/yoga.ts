@@ -76,6 +76,9 @@ export function createGraphQLServer(
     graphiql: false,
     landingPage: false,
     batching: false,
+    // The HTTP layer refuses every POST that is not JSON (src/http/pipeline.ts), so Yoga's multipart
+    // parser could never match: without it, one request-parser hook fewer runs on every request.
+    multipart: false,
     // The HTTP layer reads the whole body, up to TESSERA_MAX_BODY_BYTES, before Yoga sees it
     // (src/http/pipeline.ts): a second limit here would pipe every body through one more stream.
     maxRequestBodySize: false,
@@ -154,25 +157,42 @@ export function createGraphQLServer(
 
 /** Names the request's operation in its report: its root field (`multiple` when it has several). */
 function reportOperation(): Plugin<RequestContext> {
+  // The label is a function of the document and the operation name alone, and Yoga's parser cache
+  // hands out the same document object for the same text: worked out once per document.
+  const labels = new WeakMap<DocumentNode, Map<string, string | null>>();
   return {
     onExecute({ args }) {
-      const report = args.contextValue.report;
       const document = args.document as DocumentNode;
-      const operation = document.definitions.find(
-        (d: DefinitionNode) =>
-          d.kind === Kind.OPERATION_DEFINITION &&
-          (args.operationName == null || d.name?.value === args.operationName),
-      );
-      if (operation?.kind !== Kind.OPERATION_DEFINITION) return;
-      const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
-        s.kind === Kind.FIELD ? s.name.value : 'fragment',
-      );
-      // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
-      // operation name or a combination of fields (which a client could vary without end).
-      const distinct = [...new Set(fields)];
-      report.operation = distinct.length === 1 ? distinct[0]! : 'multiple';
+      const key = args.operationName ?? '';
+      let byName = labels.get(document);
+      if (!byName) {
+        byName = new Map();
+        labels.set(document, byName);
+      }
+      let label = byName.get(key);
+      if (label === undefined) {
+        label = operationLabel(document, args.operationName);
+        byName.set(key, label);
+      }
+      if (label !== null) args.contextValue.report.operation = label;
     },
   };
+}
+
+/** The operation's root field, `multiple` for several, or null when the document has no such operation. */
+function operationLabel(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = document.definitions.find(
+    (d: DefinitionNode) =>
+      d.kind === Kind.OPERATION_DEFINITION && (operationName == null || d.name?.value === operationName),
+  );
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) return null;
+  const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
+    s.kind === Kind.FIELD ? s.name.value : 'fragment',
+  );
+  // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
+  // operation name or a combination of fields (which a client could vary without end).
+  const distinct = [...new Set(fields)];
+  return distinct.length === 1 ? distinct[0]! : 'multiple';
 }
 
 /**
@@ -241,21 +261,26 @@ function requestErrorHttp(error: GraphQLError): { status: number; headers?: Reco
   return http?.headers ? { status, headers: http.headers } : { status };
 }
 
+/** Refuses `__schema` and `__type`; one rule for every request (it keeps no state of its own). */
+function introspectionDisabled(context: ValidationContext) {
+  return {
+    Field(node: FieldNode) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        context.reportError(
+          new GraphQLError('Introspection is disabled', {
+            nodes: [node],
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        );
+      }
+    },
+  };
+}
+
 function disableIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
-      addValidationRule((context: ValidationContext) => ({
-        Field(node: FieldNode) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(
-              new GraphQLError('Introspection is disabled', {
-                nodes: [node],
-                extensions: { code: 'BAD_REQUEST' },
-              }),
-            );
-          }
-        },
-      }));
+      addValidationRule(introspectionDisabled);
     },
   };
 }
