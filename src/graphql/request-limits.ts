@@ -37,7 +37,9 @@ export function requestLimits(limits: RequestLimits): Plugin {
   const verdicts = new WeakMap<OperationDefinitionNode, Refusal | null>();
   return {
     onRequest({ request, url, endResponse }) {
-      const problem = malformedQueryString(request.method, url.searchParams);
+      // Only GET and HEAD carry parameters in the query string; asking for `url` parses it.
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const problem = malformedQueryString(url.searchParams);
       if (problem) endResponse(badRequestResponse(problem));
     },
     onParse({ params }) {
@@ -164,8 +166,7 @@ export function nestingDepth(source: string | Source, stopAbove: number): number
  * A GET (or HEAD) request's `variables` and `extensions` must be JSON objects when present. Yoga
  * parses them with a bare JSON.parse, so a malformed one (`variables=%7Bbad`) was a 500.
  */
-function malformedQueryString(method: string, params: URLSearchParams): string | null {
-  if (method !== 'GET' && method !== 'HEAD') return null;
+function malformedQueryString(params: URLSearchParams): string | null {
   for (const name of ['variables', 'extensions']) {
     const raw = params.get(name);
     if (raw === null || raw === '') continue;

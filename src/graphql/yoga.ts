@@ -1,15 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   type DefinitionNode,
   type DocumentNode,
-  type FieldNode,
   GraphQLError,
   type GraphQLSchema,
   Kind,
   parse,
   type SelectionNode,
-  type ValidationContext,
   visit,
 } from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -21,6 +18,7 @@ import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
 import { compiledReadQueries } from './compiled-reads.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
+import { documentRules } from './document-rules.ts';
 import { maskError } from './errors.ts';
 import { requestLimitsFor } from './limits.ts';
 import { createLoaders } from './loaders.ts';
@@ -76,6 +74,9 @@ export function createGraphQLServer(
     graphiql: false,
     landingPage: false,
     batching: false,
+    // The HTTP layer refuses every POST that is not JSON (src/http/pipeline.ts), so Yoga's multipart
+    // parser could never match: without it, one request-parser hook fewer runs on every request.
+    multipart: false,
     // The HTTP layer reads the whole body, up to TESSERA_MAX_BODY_BYTES, before Yoga sees it
     // (src/http/pipeline.ts): a second limit here would pipe every body through one more stream.
     maxRequestBodySize: false,
@@ -123,16 +124,10 @@ export function createGraphQLServer(
       // First: the nesting check must see the text before any parser recurses into it.
       requestLimits(requestLimitsFor(config)),
       ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
-      EnvelopArmorPlugin({
-        maxDepth: { n: 12 },
-        maxAliases: { n: 30 },
-        maxDirectives: { n: 20 },
-        maxTokens: { n: 20_000 },
-        // Replaced by requestLimits' cost, which multiplies by list sizes (docs/limits.md).
-        costLimit: { enabled: false },
-        blockFieldSuggestion: { enabled: config.env === 'production' },
+      ...documentRules({
+        introspection: config.introspection,
+        hideFieldSuggestions: config.env === 'production',
       }),
-      ...(config.introspection ? [] : [disableIntrospection()]),
       reportOperation(),
       unauthenticatedAs401(),
       requestErrorsAs400(),
@@ -154,25 +149,42 @@ export function createGraphQLServer(
 
 /** Names the request's operation in its report: its root field (`multiple` when it has several). */
 function reportOperation(): Plugin<RequestContext> {
+  // The label is a function of the document and the operation name alone, and Yoga's parser cache
+  // hands out the same document object for the same text: worked out once per document.
+  const labels = new WeakMap<DocumentNode, Map<string, string | null>>();
   return {
     onExecute({ args }) {
-      const report = args.contextValue.report;
       const document = args.document as DocumentNode;
-      const operation = document.definitions.find(
-        (d: DefinitionNode) =>
-          d.kind === Kind.OPERATION_DEFINITION &&
-          (args.operationName == null || d.name?.value === args.operationName),
-      );
-      if (operation?.kind !== Kind.OPERATION_DEFINITION) return;
-      const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
-        s.kind === Kind.FIELD ? s.name.value : 'fragment',
-      );
-      // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
-      // operation name or a combination of fields (which a client could vary without end).
-      const distinct = [...new Set(fields)];
-      report.operation = distinct.length === 1 ? distinct[0]! : 'multiple';
+      const key = args.operationName ?? '';
+      let byName = labels.get(document);
+      if (!byName) {
+        byName = new Map();
+        labels.set(document, byName);
+      }
+      let label = byName.get(key);
+      if (label === undefined) {
+        label = operationLabel(document, args.operationName);
+        byName.set(key, label);
+      }
+      if (label !== null) args.contextValue.report.operation = label;
     },
   };
+}
+
+/** The operation's root field, `multiple` for several, or null when the document has no such operation. */
+function operationLabel(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = document.definitions.find(
+    (d: DefinitionNode) =>
+      d.kind === Kind.OPERATION_DEFINITION && (operationName == null || d.name?.value === operationName),
+  );
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) return null;
+  const fields = operation.selectionSet.selections.map((s: SelectionNode) =>
+    s.kind === Kind.FIELD ? s.name.value : 'fragment',
+  );
+  // Metric labels must come from a small, fixed set: a schema field name, never a client-chosen
+  // operation name or a combination of fields (which a client could vary without end).
+  const distinct = [...new Set(fields)];
+  return distinct.length === 1 ? distinct[0]! : 'multiple';
 }
 
 /**
@@ -239,25 +251,6 @@ function requestErrorHttp(error: GraphQLError): { status: number; headers?: Reco
   const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
   const status = http?.status && http.status > 400 ? http.status : 400;
   return http?.headers ? { status, headers: http.headers } : { status };
-}
-
-function disableIntrospection(): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      addValidationRule((context: ValidationContext) => ({
-        Field(node: FieldNode) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(
-              new GraphQLError('Introspection is disabled', {
-                nodes: [node],
-                extensions: { code: 'BAD_REQUEST' },
-              }),
-            );
-          }
-        },
-      }));
-    },
-  };
 }
 
 /**

@@ -49,6 +49,8 @@ export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void
   const path = request.path;
   const operation = report.operation ?? routeLabel(app, request.method, path);
   app.metrics.observeRequest(operation, report.codes, ms / 1000);
+  // A level the logger drops (LOG_LEVEL=warn or silent) is not worth building a line for.
+  if (status < 500 && !app.log.isLevelEnabled('info')) return;
   const line = {
     requestId,
     method: request.method,
