@@ -1,12 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
   type DefinitionNode,
   type DocumentNode,
+  type FieldNode,
   GraphQLError,
   type GraphQLSchema,
   Kind,
   parse,
   type SelectionNode,
+  type ValidationContext,
   visit,
 } from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -18,7 +21,6 @@ import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
 import { compiledReadQueries } from './compiled-reads.ts';
 import type { GraphQLModule, RequestContext } from './context.ts';
-import { documentRules } from './document-rules.ts';
 import { maskError } from './errors.ts';
 import { requestLimitsFor } from './limits.ts';
 import { createLoaders } from './loaders.ts';
@@ -124,10 +126,16 @@ export function createGraphQLServer(
       // First: the nesting check must see the text before any parser recurses into it.
       requestLimits(requestLimitsFor(config)),
       ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
-      ...documentRules({
-        introspection: config.introspection,
-        hideFieldSuggestions: config.env === 'production',
+      EnvelopArmorPlugin({
+        maxDepth: { n: 12 },
+        maxAliases: { n: 30 },
+        maxDirectives: { n: 20 },
+        maxTokens: { n: 20_000 },
+        // Replaced by requestLimits' cost, which multiplies by list sizes (docs/limits.md).
+        costLimit: { enabled: false },
+        blockFieldSuggestion: { enabled: config.env === 'production' },
       }),
+      ...(config.introspection ? [] : [disableIntrospection()]),
       reportOperation(),
       unauthenticatedAs401(),
       requestErrorsAs400(),
@@ -251,6 +259,30 @@ function requestErrorHttp(error: GraphQLError): { status: number; headers?: Reco
   const http = error.extensions?.http as { status?: number; headers?: Record<string, string> } | undefined;
   const status = http?.status && http.status > 400 ? http.status : 400;
   return http?.headers ? { status, headers: http.headers } : { status };
+}
+
+/** Refuses `__schema` and `__type`; one rule for every request (it keeps no state of its own). */
+function introspectionDisabled(context: ValidationContext) {
+  return {
+    Field(node: FieldNode) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        context.reportError(
+          new GraphQLError('Introspection is disabled', {
+            nodes: [node],
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        );
+      }
+    },
+  };
+}
+
+function disableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(introspectionDisabled);
+    },
+  };
 }
 
 /**
