@@ -29,6 +29,16 @@ const onlyFields = (value: object, fields: ReadonlySet<string>) =>
  */
 const MAX_PLANS = 256;
 
+/**
+ * The most filter values (keys included) a kept shape may have, so 256 kept shapes hold about
+ * 35 MB at most (measured). A plan holds its SQL, its key and a slot per value, and the request
+ * limits allow 20 conditions of 1000 values each (docs/limits.md): 256 such shapes, kept, held
+ * about 1 GB for the life of the process, from requests any `iam:read` client may send. A shape
+ * with more values is built on every call, as before plans. (bench/attribute-filter's
+ * 20-condition shape has 274.)
+ */
+const MAX_PLAN_VALUES = 300;
+
 /** One compiled page query per filter shape, or null for a shape that cannot take stand-ins. */
 const plans = new Map<string, StandInQuery<UserRow> | null>();
 
@@ -38,7 +48,7 @@ const plans = new Map<string, StandInQuery<UserRow> | null>();
  * the page query with Kysely was Node CPU on every `users` page; the SQL text depends only on the
  * shape, since every value is a bound parameter. A filter whose SQL depends on a value itself
  * (an email prefix, escaped into a LIKE pattern; a value too long for the page index) is built
- * every time.
+ * every time, and so is a filter of more values than a kept plan may hold.
  */
 export function compiledPageQuery(
   db: Executor,
@@ -58,8 +68,9 @@ export function compiledPageQuery(
 
 /**
  * The request with every value replaced by a stand-in named by its place, those values by name,
- * and the shape as a key; null when the SQL would depend on a value. An empty string stays itself:
- * the filter treats it as absent (`groupId: ""`), so it is part of the shape.
+ * and the shape as a key; null when the SQL would depend on a value, or when the shape has too
+ * many values to keep. An empty string stays itself: the filter treats it as absent
+ * (`groupId: ""`), so it is part of the shape.
  */
 function standInsOf(
   workspaceId: string,
@@ -100,7 +111,7 @@ function standInsOf(
           attributes:
             f.attributes == null ? f.attributes : f.attributes.map((a, i) => attribute(`attributes.${i}`, a)),
         };
-  if (dependsOnValue) return null;
+  if (dependsOnValue || Object.keys(values).length > MAX_PLAN_VALUES) return null;
   const cursor = request.cursor
     ? ([slot('cursor.0', request.cursor[0]), slot('cursor.1', request.cursor[1])] as const)
     : null;
