@@ -1,6 +1,11 @@
 import type { Executor } from '../../db/index.ts';
 import * as q from './queries/listing.ts';
-import type { StoredAssignment, StoredAttribute } from './queries/users.ts';
+import {
+  groupIdsOf,
+  inheritedAssignmentsOf,
+  type StoredAssignment,
+  type StoredAttribute,
+} from './queries/users.ts';
 
 /** Which related rows a listing attaches to its users: those its User selection asks for. */
 export interface ListingParts {
@@ -33,8 +38,8 @@ export async function listWorkspaceUsers(
     q.listedUsers(db, workspaceId) as Promise<ListedUser[]>,
     parts.attributes ? q.listedAttributes(db, workspaceId) : undefined,
     parts.roleAssignments ? q.listedDirectAssignments(db, workspaceId) : undefined,
-    parts.roleAssignments ? q.listedInheritedAssignments(db, workspaceId) : undefined,
-    parts.groupIds ? q.listedGroupIds(db, workspaceId) : undefined,
+    parts.roleAssignments ? inheritedAssignmentsOf(db, { workspaceId }) : undefined,
+    parts.groupIds ? groupIdsOf(db, { workspaceId }) : undefined,
   ]);
   // The reads are not one snapshot (docs/api-contract.md, listUsers): a user created while they
   // ran may be missing from a related read, and then has none of that kind of row; rows of users

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index.ts';
 import { isoFromUtcText, utcText } from '../../../db/iso-text.ts';
-import { inheritedAssignments, membershipsOf } from '../../groups/queries.ts';
 import type { StoredAssignment, StoredAttribute } from './users.ts';
 
 // The reads of a listing of every user of a workspace (listUsers), shaped for the response: at
@@ -97,33 +96,3 @@ export const listedDirectAssignments = (
     .orderBy('r.source', 'desc')
     .orderBy('r.position')
     .execute();
-
-/** The role assignments every user of the workspace inherits from its groups, by user. */
-export async function listedInheritedAssignments(
-  db: Executor,
-  workspaceId: string,
-): Promise<Map<string, StoredAssignment[]>> {
-  const map = new Map<string, StoredAssignment[]>();
-  for (const r of await inheritedAssignments(db, { workspaceId })) {
-    push(map, r.user_id, {
-      roleId: r.role_id,
-      scopes: r.scopes,
-      inheritedFromGroupId: r.group_id,
-      source: 'GROUP',
-    });
-  }
-  return map;
-}
-
-/** The groups every user of the workspace is a member of, by user. */
-export async function listedGroupIds(db: Executor, workspaceId: string): Promise<Map<string, string[]>> {
-  const map = new Map<string, string[]>();
-  for (const r of await membershipsOf(db, { workspaceId })) push(map, r.user_id, r.group_id);
-  return map;
-}
-
-function push<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}

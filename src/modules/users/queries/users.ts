@@ -196,8 +196,19 @@ export async function roleAssignmentsOf(
       inheritedFromGroupId: null,
       source: r.source,
     });
-  const inherited = await inheritedAssignments(db, users);
-  for (const r of inherited)
+  for (const [userId, inherited] of await inheritedAssignmentsOf(db, users))
+    for (const assignment of inherited) push(map, userId, assignment);
+  return map;
+}
+
+/** The role assignments each user inherits from the groups it belongs to, by user. */
+export async function inheritedAssignmentsOf(
+  db: Executor,
+  users: UserSet,
+): Promise<Map<string, StoredAssignment[]>> {
+  const map = new Map<string, StoredAssignment[]>();
+  if (isEmptyUserSet(users)) return map;
+  for (const r of await inheritedAssignments(db, users))
     push(map, r.user_id, {
       roleId: r.role_id,
       scopes: r.scopes,
