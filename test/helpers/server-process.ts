@@ -28,16 +28,17 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `tessera serve` as a real child process on a free port with a fresh PGlite directory.
- * `setup` runs first, with the server stopped, on that directory (e.g. `tessera demo`).
+ * `setup` runs first, with the server stopped, on that directory (e.g. `tessera demo`). `argv` is
+ * what node is started with (default `src/cli.ts serve`), for a test of another way to start it.
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
-  options: { setup?: (dataDir: string) => void } = {},
+  options: { setup?: (dataDir: string) => void; argv?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-serve-'));
   options.setup?.(dataDir);
   const port = await freePort();
-  const child = spawn(process.execPath, ['src/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, options.argv ?? ['src/cli.ts', 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),
