@@ -23,6 +23,22 @@ const setAttribute = (t: TestApp, userId: string, key: string, value: string) =>
     },
   );
 
+/** setUserAttributes of the locked user over real HTTP, so the client can go away mid-request. */
+function sendSetAttribute(url: string, c: Contended, key: string) {
+  const body = JSON.stringify({
+    query:
+      'mutation($input: SetUserAttributesInput!) { setUserAttributes(input: $input) { status { code } } }',
+    variables: { input: { userId: c.lockedUserId, userAttributes: [{ key, value: 'x' }] } },
+  });
+  const req = request(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${c.t.rootKey}` },
+  });
+  req.on('error', () => {});
+  req.end(body);
+  return req;
+}
+
 interface Contended {
   readonly t: TestApp;
   readonly scratch: { name: string; url: string };
@@ -30,6 +46,10 @@ interface Contended {
   readonly lockedUserId: string;
   /** Backends of the app waiting on a lock right now. */
   waitingOnLock(): Promise<number>;
+  /** Backends of the app idle inside a transaction (aborted or not) right now. */
+  inTransaction(): Promise<number>;
+  /** Ends the lock holder's transaction: writes to X go through again. */
+  releaseLock(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,20 +74,25 @@ async function contended(env: Record<string, string>): Promise<Contended> {
   await holder.query('select id from users where id = $1 for update', [lockedUserId]);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
+  const countBackends = async (condition: string) =>
+    Number(
+      (
+        await admin.query(
+          `select count(*) as n from pg_stat_activity
+           where datname = $1 and application_name = 'tessera' and ${condition}`,
+          [scratch.name],
+        )
+      ).rows[0].n,
+    );
   return {
     t,
     scratch,
     lockedUserId,
-    waitingOnLock: async () =>
-      Number(
-        (
-          await admin.query(
-            `select count(*) as n from pg_stat_activity
-             where datname = $1 and application_name = 'tessera' and wait_event_type = 'Lock'`,
-            [scratch.name],
-          )
-        ).rows[0].n,
-      ),
+    waitingOnLock: () => countBackends(`wait_event_type = 'Lock'`),
+    inTransaction: () => countBackends(`state like 'idle in transaction%'`),
+    releaseLock: async () => {
+      await holder.query('rollback');
+    },
     close: async () => {
       await holder.query('rollback').catch(() => {});
       await holder.end();
@@ -141,17 +166,7 @@ describe('bounded work on Tessera database (PostgreSQL)', { skip: !adminUrl }, (
     const c = await contended({ TESSERA_DB_STATEMENT_TIMEOUT_MS: '60000' });
     const server = await startServer(c.t.app, { host: '127.0.0.1', port: 0 });
     try {
-      const body = JSON.stringify({
-        query:
-          'mutation($input: SetUserAttributesInput!) { setUserAttributes(input: $input) { status { code } } }',
-        variables: { input: { userId: c.lockedUserId, userAttributes: [{ key: 'gone', value: 'x' }] } },
-      });
-      const req = request(`${server.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.t.rootKey}` },
-      });
-      req.on('error', () => {});
-      req.end(body);
+      const req = sendSetAttribute(server.url, c, 'gone');
       while ((await c.waitingOnLock()) < 1) await sleep(20);
       req.destroy();
       const gone = Date.now();
@@ -159,6 +174,46 @@ describe('bounded work on Tessera database (PostgreSQL)', { skip: !adminUrl }, (
         assert.ok(Date.now() - gone < 2000, 'the statement was cancelled within 2 s');
         await sleep(20);
       }
+    } finally {
+      server.server.closeAllConnections();
+      server.server.close();
+      await c.close();
+    }
+  });
+
+  test('requests abandoned inside their transaction leave every pooled connection fit for the next request', async () => {
+    const c = await contended({ TESSERA_DB_STATEMENT_TIMEOUT_MS: '60000' });
+    const server = await startServer(c.t.app, { host: '127.0.0.1', port: 0 });
+    try {
+      // The whole main pool (4 connections, 1 reserved) is taken by transactions whose clients go.
+      const requests = ['a', 'b', 'c'].map((key) => sendSetAttribute(server.url, c, key));
+      while ((await c.waitingOnLock()) < 3) await sleep(20);
+      for (const req of requests) req.destroy();
+      const gone = Date.now();
+      while ((await c.waitingOnLock()) > 0) await sleep(20);
+      while ((await c.inTransaction()) > 0) {
+        assert.ok(Date.now() - gone < 2000, 'no session of the app is left inside a transaction');
+        await sleep(20);
+      }
+      // Every later request gets a connection in a clean state, whichever one the pool hands out.
+      for (let i = 0; i < 8; i++) {
+        const r = await c.t.gql('{ users(first: 1) { edges { node { id } } } }');
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.errors, undefined);
+      }
+      await c.releaseLock();
+      const after = await setAttribute(c.t, c.lockedUserId, 'kept', 'x');
+      assert.equal(after.body.errors, undefined, JSON.stringify(after.body));
+      const keys = await c.t.app.services.db
+        .selectFrom('user_attributes')
+        .select('key')
+        .where('user_id', '=', c.lockedUserId)
+        .execute();
+      assert.deepEqual(
+        keys.map((k) => k.key),
+        ['kept'],
+        'nothing of the abandoned writes is stored',
+      );
     } finally {
       server.server.closeAllConnections();
       server.server.close();

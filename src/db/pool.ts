@@ -163,6 +163,12 @@ const PLAIN_SELECT = /^\s*select\b/i;
 /**
  * One checked-out connection. A plain SELECT outside a transaction is idempotent, so when its
  * connection dies it is retried once on a fresh one; anything else fails with ConnectionLostError.
+ *
+ * It goes back to the pool only in the state every borrower expects: outside a transaction, and
+ * with no cancel request of ours on its way to it. A request whose client went away stops before
+ * its ROLLBACK, and a cancel request can land after its statement ended, on whatever that server
+ * session runs next: such a connection is closed instead (the server rolls back what it held), so
+ * no later request runs inside another one's transaction or loses its statement to that cancel.
  */
 class GuardedClient implements PostgresPoolClient {
   readonly #pool: pg.Pool;
@@ -171,6 +177,7 @@ class GuardedClient implements PostgresPoolClient {
   readonly #answerWithinMs: number;
   #client: pg.PoolClient | null;
   #inTransaction = false;
+  #cancelSent = false;
   #broken: unknown = undefined;
 
   constructor(
@@ -217,7 +224,15 @@ class GuardedClient implements PostgresPoolClient {
   }
 
   release(): void {
-    this.#client?.release(this.#broken === undefined ? undefined : (this.#broken as Error));
+    this.#client?.release(this.#unfitForReuse());
+  }
+
+  /** Why the connection must be closed rather than pooled; undefined when it is fit for reuse. */
+  #unfitForReuse(): Error | undefined {
+    if (this.#broken !== undefined) return this.#broken as Error;
+    if (this.#inTransaction) return new Error('released inside a transaction');
+    if (this.#cancelSent) return new Error('a cancel request may still reach this session');
+    return undefined;
   }
 
   async #run<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
@@ -225,7 +240,10 @@ class GuardedClient implements PostgresPoolClient {
     const client = this.#client!;
     // The client went away: ask the server to cancel the statement (a CancelRequest on a separate
     // socket, which needs no pool slot); the statement then fails with 57014.
-    const onAbort = () => cancelRunningStatement(client, this.#clientConfig);
+    const onAbort = () => {
+      this.#cancelSent = true;
+      cancelRunningStatement(client, this.#clientConfig);
+    };
     this.#signal?.addEventListener('abort', onAbort, { once: true });
     // Closing the socket fails the statement with "Connection terminated", which #lost recognises.
     const stalled =
