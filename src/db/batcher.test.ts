@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Batcher } from './batcher.ts';
+import { currentDbScope, type DbScope, runInDbScope } from './scope.ts';
 
 describe('Batcher (group commit)', () => {
   it('answers each caller in order, sharing one run among the items that arrive together', async () => {
@@ -90,5 +91,36 @@ describe('Batcher (group commit)', () => {
       sizes.reduce((a, b) => a + b, 0),
       20,
     );
+  });
+
+  it("runs in no caller's scope: a caller whose client leaves cancels no one's statement", async () => {
+    const seen: (DbScope | undefined)[] = [];
+    const batcher = new Batcher(async (items: readonly string[]) => {
+      seen.push(currentDbScope());
+      return items;
+    });
+    const gone = new AbortController();
+    gone.abort(); // the first caller's client is already gone when the batch runs
+    const answers = await Promise.all([
+      runInDbScope({ lane: 'main', signal: gone.signal }, () => batcher.add('a')),
+      runInDbScope({ lane: 'main', signal: new AbortController().signal }, () => batcher.add('b')),
+    ]);
+    assert.deepEqual(answers, ['a', 'b']);
+    assert.deepEqual(seen, [{ lane: 'main', signal: undefined }]);
+  });
+
+  it('takes the reserved lane when any caller of the batch may use it', async () => {
+    const lanes: (string | undefined)[] = [];
+    const batcher = new Batcher(async (items: readonly string[]) => {
+      lanes.push(currentDbScope()?.lane);
+      if (items.length > 1) throw new Error('retried one by one');
+      return items;
+    });
+    await Promise.all([
+      runInDbScope({ lane: 'main', signal: undefined }, () => batcher.add('slow')),
+      runInDbScope({ lane: 'reserved', signal: undefined }, () => batcher.add('urgent')),
+    ]);
+    // The shared run, then each item again on its own caller's lane.
+    assert.deepEqual(lanes, ['reserved', 'main', 'reserved']);
   });
 });

@@ -1,5 +1,9 @@
+import { currentDbScope, type DbScope, runInDbScope } from './scope.ts';
+
 interface Pending<I, O> {
   readonly item: I;
+  /** The pool lane of the request that added the item. */
+  readonly lane: DbScope['lane'];
   readonly resolve: (out: O) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -10,6 +14,10 @@ interface Pending<I, O> {
  * while a lone request waits for nothing but its own round trip. A caller's promise settles only
  * once its batch has: a write is durable before anyone is answered. A failed batch is retried one
  * item at a time, so one bad item fails only its own caller.
+ *
+ * A batch is shared work: its statements run in no request's scope, so one client going away
+ * cancels nobody else's write (a request's scope cancels its statements when its client leaves,
+ * src/db/pool.ts). It uses the reserved pool lane when any of its callers may.
  */
 export class Batcher<I, O> {
   readonly #run: (items: readonly I[]) => Promise<readonly O[]>;
@@ -35,7 +43,7 @@ export class Batcher<I, O> {
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, lane: currentDbScope()?.lane ?? 'main', resolve, reject });
       this.#schedule();
     });
   }
@@ -65,7 +73,9 @@ export class Batcher<I, O> {
   async #settle(batch: readonly Pending<I, O>[]): Promise<void> {
     let out: readonly O[];
     try {
-      out = await this.#run(batch.map((p) => p.item));
+      const lane = batch.some((p) => p.lane === 'reserved') ? 'reserved' : 'main';
+      const items = batch.map((p) => p.item);
+      out = await runInDbScope({ lane, signal: undefined }, () => this.#run(items));
       if (out.length !== batch.length)
         throw new Error(`a batch of ${batch.length} got ${out.length} answers`);
     } catch (err) {

@@ -20,3 +20,10 @@ const storage = new AsyncLocalStorage<DbScope>();
 export const runInDbScope = <T>(scope: DbScope, work: () => T): T => storage.run(scope, work);
 
 export const currentDbScope = (): DbScope | undefined => storage.getStore();
+
+/**
+ * Runs work shared by several requests (one read their callers all wait for) in no request's
+ * scope, on the current lane: one client going away must not cancel what the others wait for.
+ */
+export const runShared = <T>(work: () => T): T =>
+  storage.run({ lane: storage.getStore()?.lane ?? 'main', signal: undefined }, work);

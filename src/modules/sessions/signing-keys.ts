@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.ts';
 import { ConfigError } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
+import { runShared } from '../../db/scope.ts';
 import { randomToken } from '../../ids.ts';
 import * as q from './queries.ts';
 
@@ -126,7 +127,7 @@ export class SigningKeyRing {
 
   /** Re-reads the keys now; concurrent callers share one read. */
   refresh(): Promise<Snapshot> {
-    this.#loading ??= this.#load().finally(() => {
+    this.#loading ??= runShared(() => this.#load()).finally(() => {
       this.#loading = null;
     });
     return this.#loading;
