@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { ConnectionLostError, isConnectionError, RequestCancelledError } from './errors.ts';
+import { cancelOnLeave } from './pg-cancel.ts';
 import { currentDbScope } from './scope.ts';
 
 export interface PoolSettings {
@@ -151,8 +152,6 @@ async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<
 interface ClientInternals {
   _queryable?: boolean;
   _ending?: boolean;
-  activeQuery?: unknown;
-  cancel?: (target: pg.Client, query: unknown) => void;
   connection?: { on(event: 'error', listener: () => void): void; stream?: { destroy(): void } };
 }
 
@@ -238,13 +237,8 @@ class GuardedClient implements PostgresPoolClient {
   async #run<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     if (this.#signal?.aborted) throw new RequestCancelledError();
     const client = this.#client!;
-    // The client went away: ask the server to cancel the statement (a CancelRequest on a separate
-    // socket, which needs no pool slot); the statement then fails with 57014.
-    const onAbort = () => {
-      this.#cancelSent = true;
-      cancelRunningStatement(client, this.#clientConfig);
-    };
-    this.#signal?.addEventListener('abort', onAbort, { once: true });
+    // The client went away: the server cancels the statement, which then fails with 57014.
+    const leave = cancelOnLeave(client, this.#clientConfig, this.#signal);
     // Closing the socket fails the statement with "Connection terminated", which #lost recognises.
     const stalled =
       this.#answerWithinMs > 0
@@ -263,7 +257,8 @@ class GuardedClient implements PostgresPoolClient {
         : client.query(sql, values))) as unknown as PostgresQueryResult<R>;
     } finally {
       clearTimeout(stalled);
-      this.#signal?.removeEventListener('abort', onAbort);
+      leave.dispose();
+      if (leave.sent) this.#cancelSent = true;
     }
   }
 
@@ -273,13 +268,4 @@ class GuardedClient implements PostgresPoolClient {
     if (lost) this.#broken = err;
     return lost;
   }
-}
-
-function cancelRunningStatement(target: pg.PoolClient, config: pg.ClientConfig): void {
-  const query = (target as unknown as ClientInternals).activeQuery;
-  if (!query) return;
-  const canceller = new pg.Client(config) as unknown as pg.Client & ClientInternals;
-  canceller.on('error', ignore);
-  canceller.connection?.on('error', ignore);
-  canceller.cancel?.(target, query);
 }

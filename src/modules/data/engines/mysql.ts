@@ -1,4 +1,6 @@
 import mysql from 'mysql2/promise';
+import { currentDbScope } from '../../../db/scope.ts';
+import { AppError } from '../../../errors.ts';
 import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { policyUnresolved, translateDriverError } from './errors.ts';
@@ -65,6 +67,52 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     }
   };
 
+  /**
+   * When the request's client goes away during the query, `KILL QUERY` ends it on the server (from
+   * a connection of its own, so a full pool cannot hold the kill back), freeing the session at
+   * once instead of at the statement timeout. A kill can land after the query it was meant for, on
+   * whatever the session runs next, so once sent the session is closed, never pooled again.
+   */
+  const killOnLeave = (c: mysql.PoolConnection, markBroken: () => void) => {
+    const signal = currentDbScope()?.signal;
+    let sent = false;
+    let again: ReturnType<typeof setInterval> | undefined;
+    const onAbort = () => {
+      sent = true;
+      markBroken();
+      void killQuery(c.threadId);
+      // A kill that arrives before the query starts kills nothing: repeat it until the work is done.
+      again = setInterval(() => void killQuery(c.threadId), 500);
+      again.unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      get sent() {
+        return sent;
+      },
+      dispose: () => {
+        clearInterval(again);
+        signal?.removeEventListener('abort', onAbort);
+      },
+    };
+  };
+  const killQuery = async (threadId: number) => {
+    const killer = await mysql
+      .createConnection({
+        host: settings.host,
+        port: settings.port ?? 3306,
+        user: settings.user,
+        ...(settings.password ? { password: settings.password } : {}),
+        ...(settings.tls ? { ssl: { rejectUnauthorized: true } } : {}),
+        connectTimeout: 10_000,
+      })
+      .catch(() => null);
+    if (!killer) return; // the statement timeout still ends the query
+    killer.on('error', () => {});
+    await killer.query('kill query ?', [threadId]).catch(() => {});
+    await killer.end().catch(() => killer.destroy());
+  };
+
   const serverFlavour = async (c: mysql.PoolConnection) => {
     if (flavour === null) {
       const [rows] = await c.query<mysql.RowDataPacket[]>('select version() as v');
@@ -98,6 +146,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
           );
         await c.query('start transaction read only');
+        const leave = killOnLeave(c, markBroken);
         try {
           const { rows, fields } = await executeWithinBudget(
             c,
@@ -118,8 +167,12 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             truncated,
           };
         } catch (err) {
+          if (leave.sent)
+            throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
           await resetSession(c, kind).catch(markBroken);
           throw err;
+        } finally {
+          leave.dispose();
         }
       }),
     ping: () =>

@@ -1,4 +1,7 @@
 import pg from 'pg';
+import { cancelOnLeave } from '../../../db/pg-cancel.ts';
+import { currentDbScope } from '../../../db/scope.ts';
+import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { policyUnresolved, translateDriverError } from './errors.ts';
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
@@ -43,6 +46,38 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     guards.set(client, ResultSizeGuard.attach(client));
   });
   const secrets = [settings.password];
+  // Where a cancel request goes: the server's address is all it needs.
+  const server: pg.ClientConfig = { host: settings.host, port: settings.port ?? 5432 };
+  /**
+   * Runs a query on a pooled session. When the request's client goes away its statement is
+   * cancelled on the server, so an abandoned query frees its warehouse session at once instead of
+   * holding it until the statement timeout, and that session is closed rather than pooled.
+   */
+  const runOnSession = async (
+    work: (client: pg.PoolClient, markBroken: () => void) => Promise<QueryOutput>,
+  ): Promise<QueryOutput> => {
+    const client = await connect(pool, secrets);
+    const guard = guards.get(client);
+    const leave = cancelOnLeave(client, server, currentDbScope()?.signal);
+    guard?.arm();
+    let broken = false;
+    try {
+      return await work(client, () => {
+        broken = true;
+      });
+    } catch (err) {
+      if (err instanceof PolicyCheckFailed) throw policyUnresolved(err.cause, err.check);
+      broken ||= isBroken(err);
+      // The guard cut the connection: the session is gone, the reason is the result's size.
+      if (guard?.tripped) throw resultTooLarge();
+      if (leave.sent) throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
+      throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
+    } finally {
+      guard?.disarm();
+      leave.dispose();
+      client.release(broken || leave.sent);
+    }
+  };
   /** A read of the server's catalog on a pooled session, its failures translated like a query's. */
   const catalogRead = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect(pool, secrets);
@@ -69,63 +104,42 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
       // same message train before the query (see CappedQuery).
       if (limits.timeoutMs === options.statementTimeoutMs) {
-        const client = await connect(pool, secrets);
-        const guard = guards.get(client);
-        guard?.arm();
-        let broken = false;
-        try {
-          const result = await CappedQuery.run(
-            client,
-            { text: sql, values: params, maxRows: limits.maxRows + 1 },
-            policyChecks,
-          );
-          return outputOf(result, limits);
-        } catch (err) {
-          if (err instanceof PolicyCheckFailed) throw policyUnresolved(err.cause, err.check);
-          broken = isBroken(err);
-          if (guard?.tripped) throw resultTooLarge();
-          throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
-        } finally {
-          guard?.disarm();
-          client.release(broken);
-        }
-      }
-      const client = await connect(pool, secrets);
-      const guard = guards.get(client);
-      guard?.arm();
-      let broken = false;
-      let ended = false;
-      try {
-        return await runReadOnly(
-          {
-            exec: (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
-            script: (text) => client.query(text),
-            fetchAndRollback: async (fetch) => {
-              // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
-              // error the server skips the rollback, so `ended` stays false and `finally` sends it.
-              const results = (await client.query({
-                text: `${fetch}; rollback`,
-                rowMode: 'array',
-              })) as unknown as pg.QueryArrayResult[];
-              ended = true;
-              return Array.isArray(results) ? results[0]! : (results as pg.QueryArrayResult);
-            },
-          },
-          { sql, params, limits, policyChecks },
+        return runOnSession(async (client) =>
+          outputOf(
+            await CappedQuery.run(
+              client,
+              { text: sql, values: params, maxRows: limits.maxRows + 1 },
+              policyChecks,
+            ),
+            limits,
+          ),
         );
-      } catch (err) {
-        broken = isBroken(err);
-        // The guard cut the connection: the session is gone, the reason is the result's size.
-        if (guard?.tripped) throw resultTooLarge();
-        throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
-      } finally {
-        guard?.disarm();
-        if (!ended)
-          await client.query('rollback').catch(() => {
-            broken = true;
-          });
-        client.release(broken);
       }
+      return runOnSession(async (client, markBroken) => {
+        let ended = false;
+        try {
+          return await runReadOnly(
+            {
+              exec: (text, values) => client.query({ text, values: [...values], rowMode: 'array' }),
+              script: (text) => client.query(text),
+              fetchAndRollback: async (fetch) => {
+                // The fetch and the rollback in one simple-protocol round trip (no parameters). On an
+                // error the server skips the rollback, so `ended` stays false and it is sent below.
+                const results = (await client.query({
+                  text: `${fetch}; rollback`,
+                  rowMode: 'array',
+                })) as unknown as pg.QueryArrayResult[];
+                ended = true;
+                return Array.isArray(results) ? results[0]! : (results as pg.QueryArrayResult);
+              },
+            },
+            { sql, params, limits, policyChecks },
+          );
+        } finally {
+          // Only after an error: a session whose rollback fails too is not pooled again.
+          if (!ended) await client.query('rollback').catch(markBroken);
+        }
+      });
     },
     ping: () =>
       catalogRead(async (client) => {
