@@ -96,6 +96,14 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'pglite')) {
         assert.ok(Date.now() - gone < 5_000, 'the abandoned query was ended on the warehouse');
         await sleep(50);
       }
+      // Its record says how it ended (the first data.query of this app, the only one failed).
+      const audit = await t.gql(
+        `query { auditEvents(filter: { action: "data.query" }, first: 50) { edges { node { outcome details } } } }`,
+      );
+      const failed = (audit.body.data!.auditEvents.edges as { node: { outcome: string; details: string } }[])
+        .map((e) => ({ outcome: e.node.outcome, errorCode: JSON.parse(e.node.details).errorCode }))
+        .filter((e) => e.outcome !== 'SUCCESS');
+      assert.deepEqual(failed, [{ outcome: 'FAILURE', errorCode: 'QUERY_TIMEOUT' }]);
       // The pool hands out a working session afterwards, whichever one it picks.
       for (let i = 0; i < 4; i++) {
         const r = await runQuery(t, token, domainId, 'select sum(amount) as total from orders');
