@@ -120,6 +120,23 @@ interface Located {
   readonly access: DomainAccess;
   readonly attributes: ReadonlyMap<string, string>;
   readonly attributesHash: string;
+  /** The snapshot's derived values this plan was built from, for `resolve` to complete. */
+  readonly derived: Derived;
+}
+
+/**
+ * Pure functions of one snapshot, each computed the first time a request needs it: the user's
+ * access to the domain, the opened connection (its secrets unsealed) with the user's attribute
+ * values and their hash, and the settings those values resolve to.
+ */
+interface Derived {
+  readonly access: DomainAccess;
+  opened: {
+    readonly connection: Connection;
+    readonly attributes: ReadonlyMap<string, string>;
+    readonly attributesHash: string;
+  } | null;
+  settings: ResolvedSettings | null;
 }
 
 /** The connection settings the user's attributes resolve to (docs/data-access.md "Credential mappings"). */
@@ -166,6 +183,12 @@ export class QueryService {
   readonly snapshots = new SnapshotCache();
   /** Tables whose wrappers run fenced in every query, per instance (see FenceMemory). */
   readonly fences = new FenceMemory();
+  /**
+   * What each snapshot implies, worked out once per snapshot object: a cached snapshot is the
+   * same object on every hit, and a new version is a new object, so nothing here outlives the
+   * data it was derived from (see Derived).
+   */
+  readonly #derived = new WeakMap<QuerySnapshot, Derived>();
 
   /**
    * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
@@ -281,7 +304,12 @@ export class QueryService {
     const { user, domain } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
-    const access = domainAccess(snapshot.assignments, domainId);
+    let derived = this.#derived.get(snapshot);
+    if (derived === undefined) {
+      derived = { access: domainAccess(snapshot.assignments, domainId), opened: null, settings: null };
+      this.#derived.set(snapshot, derived);
+    }
+    const { access } = derived;
     if (check === 'adHoc' && (!access.canQuery || user.status !== 'ACTIVE')) {
       throw forbidden('Your role in this domain does not allow ad-hoc queries');
     }
@@ -289,21 +317,25 @@ export class QueryService {
     if (domain.connectionId === null)
       throw new AppError('CONFLICT', 'The domain is not bound to a connection');
     if (!snapshot.connection) throw notFound('Connection not found');
-    const connection = this.#connections.open(snapshot.connection);
-    const attributes = attributeValues(snapshot.attributes);
-    const attributesHash = sha256(
-      JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    );
+    if (derived.opened === null) {
+      const attributes = attributeValues(snapshot.attributes);
+      derived.opened = {
+        connection: this.#connections.open(snapshot.connection),
+        attributes,
+        attributesHash: sha256(
+          JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        ),
+      };
+    }
     return {
       stage: 'located',
       user,
       domain,
-      connection,
+      ...derived.opened,
       dataSettings: snapshot.settings,
       columnPolicies: snapshot.columnPolicies,
       access,
-      attributes,
-      attributesHash,
+      derived,
     };
   }
 
@@ -443,9 +475,14 @@ const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL
 /** What the gate rewrites: the user's query, and whether every wrapper must keep its fence. */
 type RewriteInput = Pick<QueryRequest, 'sql' | 'parameters'> & { readonly fence?: 'always' };
 
-/** The connection settings the user's attributes select (a credential mapping, or the base ones). */
+/**
+ * The connection settings the user's attributes select (a credential mapping, or the base ones),
+ * kept with the snapshot they follow from; a refusal (no mapping matches under DENY) is kept
+ * nowhere and so is thrown again on every request.
+ */
 function resolve(plan: Located): Resolved {
-  return { ...plan, stage: 'resolved', settings: resolveConnection(plan.connection, plan.attributes) };
+  plan.derived.settings ??= resolveConnection(plan.connection, plan.attributes);
+  return { ...plan, stage: 'resolved', settings: plan.derived.settings };
 }
 
 function checkSql(sql: string): void {
