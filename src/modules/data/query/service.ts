@@ -96,6 +96,10 @@ export interface QueryResultCache {
 type RoleCheck = 'adHoc' | 'saved' | 'none';
 
 const MAX_SQL_LENGTH = 100_000;
+/** Digests of rewritten SQL kept; the texts themselves are the rewrite cache's (at most 500 entries). */
+const MAX_SQL_DIGESTS = 500;
+/** Longer texts are digested every time, so the digests pin at most ~4M characters of SQL. */
+const MAX_DIGESTED_SQL_CHARS = 8000;
 
 /**
  * How far a query's plan got. Each step adds to the one before; a query refused part-way keeps
@@ -189,6 +193,8 @@ export class QueryService {
    * data it was derived from (see Derived).
    */
   readonly #derived = new WeakMap<QuerySnapshot, Derived>();
+  /** The SHA-256 of each short rewritten SQL recently audited: the rewrite cache hands out the same texts. */
+  readonly #sqlDigests = new Map<string, string>();
 
   /**
    * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
@@ -224,7 +230,7 @@ export class QueryService {
       plan = ready = await this.#rewrite(plan, request);
     } catch (err) {
       // Refused before running: the one record holds the refusal, committed before the answer.
-      await this.#record(request, recordOf(request, queryId, plan), {
+      await this.#record(request, recordOf(request, queryId, plan, this.#sqlDigest), {
         durationMs: took(),
         errorCode: codeOf(err),
       });
@@ -240,13 +246,16 @@ export class QueryService {
         truncated: hit.truncated,
         cached: true,
       };
-      await this.#record(request, recordOf(request, queryId, ready), outcome);
+      await this.#record(request, recordOf(request, queryId, ready, this.#sqlDigest), outcome);
       return answer(queryId, hit);
     }
     // The record's commit (a WAL flush) and the warehouse statement overlap; the rows are
     // answered only once both are done, so no answered query lacks its record.
     const [intent, ran] = await Promise.allSettled([
-      this.#audit.start(this.#origin(request), this.#event(request, recordOf(request, queryId, ready))),
+      this.#audit.start(
+        this.#origin(request),
+        this.#event(request, recordOf(request, queryId, ready, this.#sqlDigest)),
+      ),
       this.#execute(ready, request, maxRows),
     ]);
     if (intent.status === 'rejected') throw intent.reason;
@@ -261,7 +270,7 @@ export class QueryService {
       durationMs: took(),
       rowCount: output.rows.length,
       truncated: output.truncated,
-      ...(rewrote ? { rewrittenSqlSha256: sha256(ran.value.plan.rewritten.sql) } : {}),
+      ...(rewrote ? { rewrittenSqlSha256: this.#sqlDigest(ran.value.plan.rewritten.sql) } : {}),
     });
     if (cacheKey !== null) request.resultCache?.set(cacheKey, output);
     return answer(queryId, output);
@@ -426,6 +435,19 @@ export class QueryService {
     });
   }
 
+  /** The SHA-256 of a rewritten SQL for its audit record, remembered for the last few hundred texts. */
+  readonly #sqlDigest = (sql: string): string => {
+    let digest = this.#sqlDigests.get(sql);
+    if (digest === undefined) {
+      digest = sha256(sql);
+      if (sql.length > MAX_DIGESTED_SQL_CHARS) return digest;
+      if (this.#sqlDigests.size >= MAX_SQL_DIGESTS)
+        this.#sqlDigests.delete(this.#sqlDigests.keys().next().value!);
+      this.#sqlDigests.set(sql, digest);
+    }
+    return digest;
+  };
+
   #origin(request: QueryRequest): AuditOrigin {
     return { ...request.origin, actorUserId: request.caller.userId };
   }
@@ -442,14 +464,19 @@ export class QueryService {
 }
 
 /** A query's record without its outcome: what was known of it when it was refused or began to run. */
-function recordOf(request: QueryRequest, queryId: string, plan: Plan): QueryRecord {
+function recordOf(
+  request: QueryRequest,
+  queryId: string,
+  plan: Plan,
+  digest: (sql: string) => string,
+): QueryRecord {
   const located = plan.stage === 'started' ? null : plan;
   const resolved = plan.stage === 'resolved' || plan.stage === 'ready' ? plan : null;
   const ready = plan.stage === 'ready' ? plan : null;
   return {
     queryId,
     sql: request.sql,
-    rewrittenSqlSha256: ready ? sha256(ready.rewritten.sql) : null,
+    rewrittenSqlSha256: ready ? digest(ready.rewritten.sql) : null,
     attributesSha256: located?.attributesHash ?? null,
     attributesUsed: ready?.rewritten.attributesUsed ?? [],
     connectionId: located?.connection.id ?? null,
