@@ -279,6 +279,26 @@ for (const backend of testBackends()) {
       for (let i = 0; i < 3; i++) assert.equal((await t().gql(fine, {})).status, 200);
     });
 
+    it('a document with variables that passed is judged again when its variables can change the verdict', async () => {
+      await ensureVictim();
+      // An Int page size: the cost follows it.
+      const paged = `query($n: Int, $a: String) { ${Array.from({ length: 30 }, (_, i) => `l${i}: users(first: $n, after: $a) { edges { node { id email name status userAttributes { key value } } } }`).join(' ')} }`;
+      assert.equal((await t().gql(paged, { n: 1 })).status, 200);
+      const costly = await t().gql(paged, { n: 500 });
+      assert.equal(costly.status, 400, JSON.stringify(costly.body).slice(0, 300));
+      assert.equal(costly.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+      // A list in an input object: its length is the variable's.
+      assert.equal((await t().gql(USERS, { f: { attribute: { key: 'k', anyOf: ['v'] } } })).status, 200);
+      const long = await t().gql(USERS, {
+        f: { attribute: { key: 'k', anyOf: Array.from({ length: 1001 }, (_, i) => `v${i}`) } },
+      });
+      assert.equal(long.status, 400);
+      assert.equal(long.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+      // Scalars only: the verdict is the same whatever the values, and stays a pass.
+      const scalars = 'query($a: String, $s: Boolean!) { users(after: $a) { totalCount @include(if: $s) } }';
+      for (const s of [true, false, true]) assert.equal((await t().gql(scalars, { s })).status, 200);
+    });
+
     it('the limits themselves are accepted: 20 conditions, 1000 anyOf values, a full listUsers, a full page', async () => {
       await ensureVictim();
       const twenty = await t().gql(USERS, {

@@ -5,6 +5,8 @@ import {
   type GraphQLSchema,
   getOperationAST,
   getVariableValues,
+  isEnumType,
+  isScalarType,
   Kind,
   Lexer,
   type OperationDefinitionNode,
@@ -35,6 +37,9 @@ export function requestLimits(limits: RequestLimits): Plugin {
   const shallow = new ShallowTexts();
   // The verdict of each variable-free operation already seen, by its node in a parsed document.
   const verdicts = new WeakMap<OperationDefinitionNode, Refusal | null>();
+  // Operations with variables that passed, and whose variables cannot change the verdict.
+  const passing = new WeakSet<OperationDefinitionNode>();
+  const smallestList = Math.min(limits.lists.defaultItems, ...Object.values(limits.lists.items));
   return {
     onRequest({ request, url, endResponse }) {
       // Only GET and HEAD carry parameters in the query string; asking for `url` parses it.
@@ -55,8 +60,12 @@ export function requestLimits(limits: RequestLimits): Plugin {
       const operation = getOperationAST(document, args.operationName);
       if (!operation) return;
       let refusalOf: Refusal | null | undefined;
-      if (operation.variableDefinitions?.length) refusalOf = judge(args, operation, limits);
-      else {
+      if (operation.variableDefinitions?.length) {
+        if (passing.has(operation)) return;
+        refusalOf = judge(args, operation, limits);
+        if (refusalOf === null && variablesCannotMatter(args.schema, operation, smallestList))
+          passing.add(operation);
+      } else {
         // Without variables the verdict is the same on every run of this operation: judged once
         // per parsed document, which Yoga's parser cache hands out again for the same text.
         refusalOf = verdicts.get(operation);
@@ -91,6 +100,28 @@ class ShallowTexts {
     if (this.#texts.size >= MAX_SHALLOW_TEXTS) this.#texts.delete(this.#texts.values().next().value!);
     this.#texts.add(text);
   }
+}
+
+/**
+ * Whether no values of the operation's variables could change its verdict, so a pass holds for
+ * every later run of it: each variable is a scalar or an enum other than Int, never a list or an
+ * input object. The cost reads variables only through `first` (an Int), and a list argument can
+ * get at most one item from such a variable (list input coercion), which no limit of one or more
+ * refuses. A variable that fails coercion fails the execution either way. Only a pass is kept: a
+ * refusal is judged again on every run, so its error stays the one a fresh check gives.
+ */
+function variablesCannotMatter(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  smallestList: number,
+): boolean {
+  if (smallestList < 1) return false;
+  return (operation.variableDefinitions ?? []).every((definition) => {
+    const type = definition.type.kind === Kind.NON_NULL_TYPE ? definition.type.type : definition.type;
+    if (type.kind !== Kind.NAMED_TYPE || type.name.value === 'Int') return false;
+    const named = schema.getType(type.name.value);
+    return isScalarType(named) || isEnumType(named);
+  });
 }
 
 /** Makes the error that refuses an operation (a new one each time: errors are per response). */

@@ -46,7 +46,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
    */
   readonly #verified = new Map<
     string,
-    { readonly key: unknown; readonly typ: string; readonly payload: JWTPayload }
+    { readonly key: unknown; readonly kid: string; readonly typ: string; readonly payload: JWTPayload }
   >();
 
   constructor(db: Db, clock: Clock, keys: SigningKeyRing, issuer: string) {
@@ -62,7 +62,8 @@ export class TesseraJwtVerifier implements JwtVerifier {
    * propagates (a 500), so a client is not told to throw away a good token during an outage.
    */
   async verify(token: string): Promise<Principal | null> {
-    const header = decodeHeader(token);
+    // A token verified before had this very header (the text is the same): it is not decoded again.
+    const header = this.#verified.get(token) ?? decodeHeader(token);
     if (!header) return null;
     if (header.typ === SESSION_TOKEN.typ) return this.#session(token, header.kid as string);
     if (header.typ === API_TOKEN.typ) return this.#api(token, header.kid as string);
@@ -97,7 +98,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
       p = result.payload;
       if (this.#verified.size >= MAX_VERIFIED_TOKENS)
         this.#verified.delete(this.#verified.keys().next().value!);
-      this.#verified.set(token, { key: key.key, typ: kind.typ, payload: p });
+      this.#verified.set(token, { key: key.key, kid, typ: kind.typ, payload: p });
     }
     const nowSeconds = now.getTime() / 1000;
     if (typeof p.iat !== 'number' || typeof p.exp !== 'number') return null;

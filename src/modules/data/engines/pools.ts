@@ -31,6 +31,11 @@ export class PoolManager {
   readonly #max: number;
   /** Map order is recency order: a use moves the entry to the end. */
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Each settings object's pool key: the query service hands the same (read-only) object to every
+   * request of one snapshot, so the digest is taken once per object rather than per query.
+   */
+  readonly #keys = new WeakMap<ResolvedSettings, string>();
   readonly #sweeper: NodeJS.Timeout;
   #opened = 0;
   #evicted = 0;
@@ -52,7 +57,11 @@ export class PoolManager {
 
   /** Runs `work` on the pool for `settings`, opening it on first use. */
   async use<T>(settings: ResolvedSettings, work: (pool: DataPool) => Promise<T>): Promise<T> {
-    const key = poolKey(settings);
+    let key = this.#keys.get(settings);
+    if (key === undefined) {
+      key = poolKey(settings);
+      this.#keys.set(settings, key);
+    }
     let entry = this.#entries.get(key);
     if (entry) {
       this.#entries.delete(key);

@@ -96,6 +96,10 @@ export interface QueryResultCache {
 type RoleCheck = 'adHoc' | 'saved' | 'none';
 
 const MAX_SQL_LENGTH = 100_000;
+/** Digests of rewritten SQL kept; the texts themselves are the rewrite cache's (at most 500 entries). */
+const MAX_SQL_DIGESTS = 500;
+/** Longer texts are digested every time, so the digests pin at most ~4M characters of SQL. */
+const MAX_DIGESTED_SQL_CHARS = 8000;
 
 /**
  * How far a query's plan got. Each step adds to the one before; a query refused part-way keeps
@@ -120,6 +124,23 @@ interface Located {
   readonly access: DomainAccess;
   readonly attributes: ReadonlyMap<string, string>;
   readonly attributesHash: string;
+  /** The snapshot's derived values this plan was built from, for `resolve` to complete. */
+  readonly derived: Derived;
+}
+
+/**
+ * Pure functions of one snapshot, each computed the first time a request needs it: the user's
+ * access to the domain, the opened connection (its secrets unsealed) with the user's attribute
+ * values and their hash, and the settings those values resolve to.
+ */
+interface Derived {
+  readonly access: DomainAccess;
+  opened: {
+    readonly connection: Connection;
+    readonly attributes: ReadonlyMap<string, string>;
+    readonly attributesHash: string;
+  } | null;
+  settings: ResolvedSettings | null;
 }
 
 /** The connection settings the user's attributes resolve to (docs/data-access.md "Credential mappings"). */
@@ -166,6 +187,14 @@ export class QueryService {
   readonly snapshots = new SnapshotCache();
   /** Tables whose wrappers run fenced in every query, per instance (see FenceMemory). */
   readonly fences = new FenceMemory();
+  /**
+   * What each snapshot implies, worked out once per snapshot object: a cached snapshot is the
+   * same object on every hit, and a new version is a new object, so nothing here outlives the
+   * data it was derived from (see Derived).
+   */
+  readonly #derived = new WeakMap<QuerySnapshot, Derived>();
+  /** The SHA-256 of each short rewritten SQL recently audited: the rewrite cache hands out the same texts. */
+  readonly #sqlDigests = new Map<string, string>();
 
   /**
    * Records are group-committed (concurrent queries share an INSERT and its WAL flush, most of a
@@ -201,7 +230,7 @@ export class QueryService {
       plan = ready = await this.#rewrite(plan, request);
     } catch (err) {
       // Refused before running: the one record holds the refusal, committed before the answer.
-      await this.#record(request, recordOf(request, queryId, plan), {
+      await this.#record(request, recordOf(request, queryId, plan, this.#sqlDigest), {
         durationMs: took(),
         errorCode: codeOf(err),
       });
@@ -217,13 +246,16 @@ export class QueryService {
         truncated: hit.truncated,
         cached: true,
       };
-      await this.#record(request, recordOf(request, queryId, ready), outcome);
+      await this.#record(request, recordOf(request, queryId, ready, this.#sqlDigest), outcome);
       return answer(queryId, hit);
     }
     // The record's commit (a WAL flush) and the warehouse statement overlap; the rows are
     // answered only once both are done, so no answered query lacks its record.
     const [intent, ran] = await Promise.allSettled([
-      this.#audit.start(this.#origin(request), this.#event(request, recordOf(request, queryId, ready))),
+      this.#audit.start(
+        this.#origin(request),
+        this.#event(request, recordOf(request, queryId, ready, this.#sqlDigest)),
+      ),
       this.#execute(ready, request, maxRows),
     ]);
     if (intent.status === 'rejected') throw intent.reason;
@@ -238,7 +270,7 @@ export class QueryService {
       durationMs: took(),
       rowCount: output.rows.length,
       truncated: output.truncated,
-      ...(rewrote ? { rewrittenSqlSha256: sha256(ran.value.plan.rewritten.sql) } : {}),
+      ...(rewrote ? { rewrittenSqlSha256: this.#sqlDigest(ran.value.plan.rewritten.sql) } : {}),
     });
     if (cacheKey !== null) request.resultCache?.set(cacheKey, output);
     return answer(queryId, output);
@@ -281,7 +313,12 @@ export class QueryService {
     const { user, domain } = snapshot;
     if (!user) throw notFound('User not found');
     if (!domain) throw notFound('Domain not found');
-    const access = domainAccess(snapshot.assignments, domainId);
+    let derived = this.#derived.get(snapshot);
+    if (derived === undefined) {
+      derived = { access: domainAccess(snapshot.assignments, domainId), opened: null, settings: null };
+      this.#derived.set(snapshot, derived);
+    }
+    const { access } = derived;
     if (check === 'adHoc' && (!access.canQuery || user.status !== 'ACTIVE')) {
       throw forbidden('Your role in this domain does not allow ad-hoc queries');
     }
@@ -289,21 +326,25 @@ export class QueryService {
     if (domain.connectionId === null)
       throw new AppError('CONFLICT', 'The domain is not bound to a connection');
     if (!snapshot.connection) throw notFound('Connection not found');
-    const connection = this.#connections.open(snapshot.connection);
-    const attributes = attributeValues(snapshot.attributes);
-    const attributesHash = sha256(
-      JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    );
+    if (derived.opened === null) {
+      const attributes = attributeValues(snapshot.attributes);
+      derived.opened = {
+        connection: this.#connections.open(snapshot.connection),
+        attributes,
+        attributesHash: sha256(
+          JSON.stringify([...attributes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        ),
+      };
+    }
     return {
       stage: 'located',
       user,
       domain,
-      connection,
+      ...derived.opened,
       dataSettings: snapshot.settings,
       columnPolicies: snapshot.columnPolicies,
       access,
-      attributes,
-      attributesHash,
+      derived,
     };
   }
 
@@ -394,6 +435,19 @@ export class QueryService {
     });
   }
 
+  /** The SHA-256 of a rewritten SQL for its audit record, remembered for the last few hundred texts. */
+  readonly #sqlDigest = (sql: string): string => {
+    let digest = this.#sqlDigests.get(sql);
+    if (digest === undefined) {
+      digest = sha256(sql);
+      if (sql.length > MAX_DIGESTED_SQL_CHARS) return digest;
+      if (this.#sqlDigests.size >= MAX_SQL_DIGESTS)
+        this.#sqlDigests.delete(this.#sqlDigests.keys().next().value!);
+      this.#sqlDigests.set(sql, digest);
+    }
+    return digest;
+  };
+
   #origin(request: QueryRequest): AuditOrigin {
     return { ...request.origin, actorUserId: request.caller.userId };
   }
@@ -410,14 +464,19 @@ export class QueryService {
 }
 
 /** A query's record without its outcome: what was known of it when it was refused or began to run. */
-function recordOf(request: QueryRequest, queryId: string, plan: Plan): QueryRecord {
+function recordOf(
+  request: QueryRequest,
+  queryId: string,
+  plan: Plan,
+  digest: (sql: string) => string,
+): QueryRecord {
   const located = plan.stage === 'started' ? null : plan;
   const resolved = plan.stage === 'resolved' || plan.stage === 'ready' ? plan : null;
   const ready = plan.stage === 'ready' ? plan : null;
   return {
     queryId,
     sql: request.sql,
-    rewrittenSqlSha256: ready ? sha256(ready.rewritten.sql) : null,
+    rewrittenSqlSha256: ready ? digest(ready.rewritten.sql) : null,
     attributesSha256: located?.attributesHash ?? null,
     attributesUsed: ready?.rewritten.attributesUsed ?? [],
     connectionId: located?.connection.id ?? null,
@@ -443,9 +502,14 @@ const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL
 /** What the gate rewrites: the user's query, and whether every wrapper must keep its fence. */
 type RewriteInput = Pick<QueryRequest, 'sql' | 'parameters'> & { readonly fence?: 'always' };
 
-/** The connection settings the user's attributes select (a credential mapping, or the base ones). */
+/**
+ * The connection settings the user's attributes select (a credential mapping, or the base ones),
+ * kept with the snapshot they follow from; a refusal (no mapping matches under DENY) is kept
+ * nowhere and so is thrown again on every request.
+ */
 function resolve(plan: Located): Resolved {
-  return { ...plan, stage: 'resolved', settings: resolveConnection(plan.connection, plan.attributes) };
+  plan.derived.settings ??= resolveConnection(plan.connection, plan.attributes);
+  return { ...plan, stage: 'resolved', settings: plan.derived.settings };
 }
 
 function checkSql(sql: string): void {
