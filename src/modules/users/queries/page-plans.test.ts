@@ -108,6 +108,27 @@ describe('users page query plans', () => {
     assert.equal(counting.builds, 2);
   });
 
+  it('keep no plan for a shape of hundreds of empty values either', () => {
+    // An empty value stays itself in the shape instead of taking a slot, but still costs the
+    // kept plan its parameter, its slot and its place in the key: a client varying how many
+    // empty values it sends could otherwise pin the same gigabyte as with any other values.
+    const counting = countingBuilder();
+    const wide = (n: number) => ({
+      attributes: Array.from({ length: 20 }, (_, i) => ({
+        key: `empty${i}`,
+        anyOf: Array.from({ length: 1000 - n }, () => ''),
+      })),
+    });
+    for (const n of [1, 1, 2]) {
+      const request: PageRequest = { filter: wide(n), limit: 10, cursor: null };
+      const planned = compiledPageQuery(db, 'ws', request, counting);
+      const direct = userPageQuery(db, 'ws', request).compile();
+      assert.equal(planned.sql, direct.sql);
+      assert.deepEqual(planned.parameters, direct.parameters);
+    }
+    assert.equal(counting.builds, 3);
+  });
+
   it('bind adversarial requests to exactly what a fresh build gives', () => {
     // Values that could change the SQL or be taken for a stand-in: empty, LIKE and quote
     // characters, NUL, astral characters, stand-in texts, lengths either side of the 2048-byte

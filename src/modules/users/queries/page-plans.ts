@@ -79,11 +79,17 @@ function standInsOf(
 ): { key: string; workspaceId: string; request: PageRequest; values: Record<string, unknown> } | null {
   const values: Record<string, unknown> = {};
   let dependsOnValue = false;
+  // Every filter value counts towards the bound, empty ones too: one kept in the shape instead
+  // of a slot still costs the plan its parameter and its place in the SQL and the key.
+  let filterValues = 0;
   const slot = <T>(name: string, value: T): T => {
     values[name] = value;
     return standIn(name) as T;
   };
-  const text = (name: string, value: string) => (value === '' ? '' : slot(name, value));
+  const text = (name: string, value: string) => {
+    filterValues++;
+    return value === '' ? '' : slot(name, value);
+  };
   const attributeValue = (name: string, value: string) => {
     // The long-value index and the md5 probe are chosen by the value's length (search.ts).
     if (isLongValue(value)) dependsOnValue = true;
@@ -111,7 +117,7 @@ function standInsOf(
           attributes:
             f.attributes == null ? f.attributes : f.attributes.map((a, i) => attribute(`attributes.${i}`, a)),
         };
-  if (dependsOnValue || Object.keys(values).length > MAX_PLAN_VALUES) return null;
+  if (dependsOnValue || filterValues > MAX_PLAN_VALUES) return null;
   const cursor = request.cursor
     ? ([slot('cursor.0', request.cursor[0]), slot('cursor.1', request.cursor[1])] as const)
     : null;
