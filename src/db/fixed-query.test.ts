@@ -26,6 +26,15 @@ for (const backend of testBackends()) {
           .execute((tx) => named(tx, { name: "o'neil", other: '' }));
         assert.deepEqual(inTransaction, [{ a: "o'neil", b: '', c: 7 }]);
         assert.equal(built, 1);
+        // A list is one array parameter, bound whole.
+        const listed = fixedQuery((db, v: { ids: readonly string[] }) =>
+          db
+            .selectFrom(sql<{ t: string }>`unnest(${v.ids}::text[])`.as('t'))
+            .select(sql<string>`t.t`.as('id'))
+            .orderBy('id'),
+        );
+        assert.deepEqual(await listed(handle.db, { ids: ['b', 'a'] }), [{ id: 'a' }, { id: 'b' }]);
+        assert.deepEqual(await listed(handle.db, { ids: ['c'] }), [{ id: 'c' }]);
       } finally {
         await handle.close();
         await drop();
@@ -42,6 +51,13 @@ for (const backend of testBackends()) {
             .select(sql<string>`${`${v.prefix}%`}::text`.as('a')),
         );
         await assert.rejects(prefixed(handle.db, { prefix: 'a' }), /whole bound parameter/);
+        // A list spread from its stand-in would bind the stand-in's characters, never the list.
+        const spread = fixedQuery((db, v: { ids: readonly string[] }) =>
+          db
+            .selectFrom(sql<{ a: string[] }>`(select 1)`.as('t'))
+            .select(sql<string[]>`${[...v.ids]}::text[]`.as('a')),
+        );
+        await assert.rejects(spread(handle.db, { ids: ['a', 'b'] }), /whole bound parameter/);
       } finally {
         await handle.close();
         await drop();

@@ -25,12 +25,29 @@ const isStandIn = (value: unknown): value is string =>
  */
 export function compileWithStandIns<R>(query: Compilable<R>): StandInQuery<R> | null {
   const compiled = query.compile();
-  const misused = (v: unknown) => !isStandIn(v) && (JSON.stringify(v)?.includes(MARKER.slice(1)) ?? false);
+  const misused = (v: unknown) => !isStandIn(v) && mentionsStandIn(v);
   if (compiled.sql.includes(MARKER.slice(1)) || compiled.parameters.some(misused)) return null;
   const slots = compiled.parameters.map(
     (value): Slot => (isStandIn(value) ? { name: value.slice(MARKER.length, -1) } : { constant: value }),
   );
   return { query: compiled, slots };
+}
+
+/**
+ * Whether a stand-in, or a piece of one, is inside `value`: a list spread from a stand-in (its
+ * characters one by one) counts, as does a stand-in inside a string or an object.
+ */
+function mentionsStandIn(value: unknown): boolean {
+  const mark = MARKER.slice(1);
+  if (Array.isArray(value))
+    return (
+      value.some(mentionsStandIn) ||
+      value
+        .map((v) => (typeof v === 'string' ? v : ''))
+        .join('')
+        .includes(mark)
+    );
+  return JSON.stringify(value)?.includes(mark) ?? false;
 }
 
 /** The compiled query with each stand-in replaced by its value in `values`. */
@@ -49,10 +66,11 @@ export function bindStandIns<R>(
  * (the access key lookup) that cost more Node CPU than sending it.
  *
  * `build` receives stand-ins for the values and must use each one as a whole bound value (never
- * inside a string, a list or the query's shape). Both dialects compile with Kysely's PostgreSQL
+ * inside a string, a list or the query's shape); a list value is bound as one array parameter
+ * (`any(${v.ids}::text[])`), never spread. Both dialects compile with Kysely's PostgreSQL
  * compiler, so the text does not depend on the executor it first ran on.
  */
-export function fixedQuery<P extends Record<string, string>, R>(
+export function fixedQuery<P extends Record<string, string | readonly string[]>, R>(
   build: (db: Executor, values: P) => Compilable<R>,
 ): (db: Executor, values: P) => Promise<R[]> {
   let plan: StandInQuery<R> | undefined;

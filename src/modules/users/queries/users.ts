@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import { anyText, chunksFor } from '../../../db/batch.ts';
+import { fixedQuery } from '../../../db/fixed-query.ts';
 import type { Executor } from '../../../db/index.ts';
 import type { UsersTable } from '../../../db/schema.ts';
 import { inheritedAssignments, isEmptyUserSet, membershipsOf, type UserSet } from '../../groups/queries.ts';
@@ -143,22 +144,31 @@ export const usersByEmails = async (db: Executor, workspaceId: string, normalize
 
 export type { UserSet } from '../../groups/queries.ts';
 
+// Compiled once: every page of users reads its users' attributes (src/db/fixed-query.ts).
+const attributesByUserIds = fixedQuery((db, v: { userIds: readonly string[] }) =>
+  db
+    .selectFrom('user_attributes')
+    .select(['user_id', 'key', 'value', 'source'])
+    .where('user_id', '=', sql<string>`any(${v.userIds}::text[])`)
+    .orderBy('user_id')
+    .orderBy('source')
+    .orderBy('key'),
+);
+
 export async function attributesOf(db: Executor, users: UserSet): Promise<Map<string, StoredAttribute[]>> {
   const map = new Map<string, StoredAttribute[]>();
   if (isEmptyUserSet(users)) return map;
-  const rows = await db
-    .selectFrom('user_attributes')
-    .select(['user_id', 'key', 'value', 'source'])
-    // user_attributes carries its user's workspace, kept in step by a trigger (migration 0005).
-    .where((eb) =>
-      Array.isArray(users)
-        ? eb('user_id', '=', anyText(users))
-        : eb('workspace_id', '=', (users as { workspaceId: string }).workspaceId),
-    )
-    .orderBy('user_id')
-    .orderBy('source')
-    .orderBy('key')
-    .execute();
+  const rows = Array.isArray(users)
+    ? await attributesByUserIds(db, { userIds: users as readonly string[] })
+    : await db
+        .selectFrom('user_attributes')
+        .select(['user_id', 'key', 'value', 'source'])
+        // user_attributes carries its user's workspace, kept in step by a trigger (migration 0005).
+        .where('workspace_id', '=', (users as { workspaceId: string }).workspaceId)
+        .orderBy('user_id')
+        .orderBy('source')
+        .orderBy('key')
+        .execute();
   for (const r of rows) push(map, r.user_id, { key: r.key, value: r.value, source: r.source });
   return map;
 }
