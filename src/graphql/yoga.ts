@@ -26,6 +26,7 @@ import { requestLimitsFor } from './limits.ts';
 import { createLoaders } from './loaders.ts';
 import { requestLimits } from './request-limits.ts';
 import { refuseUnstorableText } from './storable-text.ts';
+import { validationCache } from './validation-cache.ts';
 
 /** Error codes that make a response 5xx: their cause is logged with the request. */
 const SERVER_FAILURE_CODES = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'QUERY_TIMEOUT']);
@@ -82,6 +83,8 @@ export function createGraphQLServer(
     // The HTTP layer reads the whole body, up to TESSERA_MAX_BODY_BYTES, before Yoga sees it
     // (src/http/pipeline.ts): a second limit here would pipe every body through one more stream.
     maxRequestBodySize: false,
+    // Parsed documents stay in Yoga's cache; validation results in validationCache (the last plugin).
+    parserAndValidationCache: { validationCache: false },
     cors: config.corsOrigins.length > 0 ? { origin: [...config.corsOrigins], credentials: false } : false,
     logging: false,
     maskedErrors: {
@@ -140,6 +143,8 @@ export function createGraphQLServer(
       unauthenticatedAs401(),
       requestErrorsAs400(),
       compiledReadQueries(schema, readOnlyQueries, services.metrics),
+      // Last: it must see every validation rule the plugins above add.
+      validationCache(schema),
     ],
   });
   return {
