@@ -1,4 +1,4 @@
-import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
+import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { RequestContext } from '../../graphql/context.ts';
 import type { ListingParts } from './listing.ts';
 import type { UserRow } from './queries/users.ts';
@@ -18,9 +18,7 @@ export async function prefetchUserFields(
   { path, users }: { path: readonly string[]; users: readonly UserRow[] },
 ): Promise<void> {
   if (users.length === 0) return;
-  let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-  for (const name of path) sets = subselections(info, sets).get(name) ?? [];
-  const fields = subselections(info, sets);
+  const fields = selectedAt(info, path);
   if (fields.size === 0) return;
   const ids = users.map((u) => u.id);
   const { loaders } = ctx;
@@ -56,6 +54,30 @@ export function listingParts(info: GraphQLResolveInfo): ListingParts {
     groupIds: fields.has('userGroups'),
   };
 }
+
+/**
+ * The field names selected at `path` below the resolver's field. They depend only on the field's
+ * nodes (and the document's fragments, which come with them): the compiled executor hands the same
+ * `fieldNodes` array to every run of a document, so they are worked out once per document and
+ * path, not on every page. graphql-js makes a new array per run; its runs simply miss.
+ */
+function selectedAt(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {
+  const key = path.join('.');
+  let byPath = selectedByNodes.get(info.fieldNodes);
+  let fields = byPath?.get(key);
+  if (fields) return fields;
+  let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+  for (const name of path) sets = subselections(info, sets).get(name) ?? [];
+  fields = new Set(subselections(info, sets).keys());
+  if (!byPath) {
+    byPath = new Map();
+    selectedByNodes.set(info.fieldNodes, byPath);
+  }
+  byPath.set(key, fields);
+  return fields;
+}
+
+const selectedByNodes = new WeakMap<readonly FieldNode[], Map<string, ReadonlySet<string>>>();
 
 /**
  * The fields selected directly in `sets` (through fragments too), each with its own selection
