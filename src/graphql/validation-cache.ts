@@ -15,15 +15,21 @@ const MAX_RULE_SETS = 8;
  * Must come after every plugin that adds a validation rule, so the rules it sees are all of them.
  */
 export function validationCache(schema: GraphQLSchema): Plugin {
-  // `names` null: no rules given, so graphql-js's own (specifiedRules).
+  // `names` null: no rules given, so graphql-js's own (specifiedRules). `rules`: the functions
+  // first seen, so a rule that is the same function (graphql-js's own) needs no name compared.
   const sets: {
     readonly names: readonly string[] | null;
+    readonly rules: readonly ValidationRule[];
     readonly results: WeakMap<DocumentNode, readonly GraphQLError[]>;
   }[] = [];
   const resultsFor = (rules: readonly ValidationRule[] | undefined) => {
-    for (const set of sets) if (sameNames(set.names, rules)) return set.results;
+    for (const set of sets) if (sameRules(set, rules)) return set.results;
     if (sets.length >= MAX_RULE_SETS) return undefined;
-    const set = { names: rules ? rules.map((r) => r.name) : null, results: new WeakMap() };
+    const set = {
+      names: rules ? rules.map((r) => r.name) : null,
+      rules: rules ? [...rules] : [],
+      results: new WeakMap(),
+    };
     sets.push(set);
     return set.results;
   };
@@ -44,9 +50,17 @@ export function validationCache(schema: GraphQLSchema): Plugin {
   };
 }
 
-function sameNames(names: readonly string[] | null, rules: readonly ValidationRule[] | undefined): boolean {
+/** Whether `rules` are the set's rules: the same functions, or functions of the same names. */
+function sameRules(
+  set: { readonly names: readonly string[] | null; readonly rules: readonly ValidationRule[] },
+  rules: readonly ValidationRule[] | undefined,
+): boolean {
+  const { names } = set;
   if (names === null || rules === undefined) return names === null && rules === undefined;
   if (names.length !== rules.length) return false;
-  for (let i = 0; i < names.length; i++) if (names[i] !== rules[i]!.name) return false;
+  for (let i = 0; i < names.length; i++) {
+    const rule = rules[i]!;
+    if (rule !== set.rules[i] && rule.name !== names[i]) return false;
+  }
   return true;
 }
