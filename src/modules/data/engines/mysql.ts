@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { onClientLeave } from '../../../db/on-leave.ts';
 import { currentDbScope } from '../../../db/scope.ts';
 import { AppError } from '../../../errors.ts';
 import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
@@ -70,32 +71,15 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
   /**
    * When the request's client goes away during the query, `KILL QUERY` ends it on the server (from
    * a connection of its own, so a full pool cannot hold the kill back), freeing the session at
-   * once instead of at the statement timeout. A kill can land after the query it was meant for, on
-   * whatever the session runs next, so once sent the session is closed, never pooled again.
+   * once instead of at the statement timeout; repeated, and the session closed rather than
+   * pooled, as `onClientLeave` says.
    */
-  const killOnLeave = (c: mysql.PoolConnection, markBroken: () => void) => {
-    const signal = currentDbScope()?.signal;
-    let sent = false;
-    let again: ReturnType<typeof setInterval> | undefined;
-    const onAbort = () => {
-      sent = true;
+  const killOnLeave = (c: mysql.PoolConnection, markBroken: () => void) =>
+    onClientLeave(currentDbScope()?.signal, () => {
       markBroken();
       void killQuery(c.threadId);
-      // A kill that arrives before the query starts kills nothing: repeat it until the work is done.
-      again = setInterval(() => void killQuery(c.threadId), 500);
-      again.unref();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    return {
-      get sent() {
-        return sent;
-      },
-      dispose: () => {
-        clearInterval(again);
-        signal?.removeEventListener('abort', onAbort);
-      },
-    };
-  };
+      return true;
+    });
   const killQuery = async (threadId: number) => {
     const killer = await mysql
       .createConnection({
@@ -167,7 +151,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             truncated,
           };
         } catch (err) {
-          if (leave.sent)
+          if (leave.acted)
             throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
           await resetSession(c, kind).catch(markBroken);
           throw err;
