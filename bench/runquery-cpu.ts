@@ -1,6 +1,7 @@
 // Node CPU per runQuery, in process: `select count(*), sum(amount)` over a policed table on a
-// scratch PostgreSQL warehouse, sent through app.fetch (no socket) by 16 concurrent loops after a
-// warm-up; process.cpuUsage over the timed requests (user + system) divided by their number.
+// scratch PostgreSQL warehouse, sent through app.fetch (no socket) by 16 concurrent loops
+// (BENCH_CONCURRENCY) after a warm-up; process.cpuUsage over the timed requests (user + system)
+// divided by their number, the median latency, and the transactions on Tessera's database.
 // Not part of `npm run bench` (no baseline): a probe for profiling (`--cpu-prof`).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { benchDatabaseUrl } from './measure.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SQL = process.env.BENCH_SQL ?? 'select count(*) as n, sum(amount) as total from orders';
 
 const pgUrl = benchDatabaseUrl();
@@ -73,7 +74,9 @@ try {
       variables: { d: domainId, s: SQL },
     }),
   );
+  const latencies: number[] = [];
   const one = async () => {
+    const sent = performance.now();
     const r = await app.fetch(
       app.graphql.request('http://tessera.bench/graphql', {
         method: 'POST',
@@ -84,6 +87,7 @@ try {
     );
     const text = await r.text();
     if (r.status !== 200 || text.includes('"errors"')) throw new Error(text.slice(0, 300));
+    latencies.push(performance.now() - sent);
   };
   const load = async (n: number) => {
     let left = n;
@@ -94,7 +98,9 @@ try {
     );
   };
   await load(WARMUP);
+  latencies.length = 0;
   const pgBefore = await backendTicks(pgUrl, [warehouse.name, meta.name]);
+  const xactsBefore = await transactions(pgUrl, meta.name);
   // The timed window's start on the monotonic clock, for cutting a --cpu-prof to it.
   console.error(`timed from ${process.hrtime.bigint() / 1000n} us`);
   const cpu = process.cpuUsage();
@@ -103,6 +109,7 @@ try {
   const used = process.cpuUsage(cpu);
   const ms = performance.now() - wall;
   const pgAfter = await backendTicks(pgUrl, [warehouse.name, meta.name]);
+  const xacts = (await transactions(pgUrl, meta.name)) - xactsBefore;
   const pgMs = (db: string) => {
     let ticks = 0;
     for (const [pid, t] of pgAfter.get(db) ?? []) ticks += t - (pgBefore.get(db)?.get(pid) ?? 0);
@@ -112,12 +119,27 @@ try {
     `${REQUESTS} requests: CPU ${((used.user + used.system) / 1000 / REQUESTS).toFixed(3)} ms/request ` +
       `(user ${(used.user / 1000 / REQUESTS).toFixed(3)}, system ${(used.system / 1000 / REQUESTS).toFixed(3)}), ` +
       `wall ${(REQUESTS / (ms / 1000)).toFixed(0)} req/s; PostgreSQL backends CPU ms/request: ` +
-      `warehouse ${pgMs(warehouse.name)}, Tessera's database ${pgMs(meta.name)}`,
+      `warehouse ${pgMs(warehouse.name)}, Tessera's database ${pgMs(meta.name)}; ` +
+      `${(xacts / REQUESTS).toFixed(2)} transactions/request on Tessera's database; ` +
+      `p50 ${latencies.sort((a, b) => a - b)[latencies.length >> 1]!.toFixed(3)} ms at ${CONCURRENCY} concurrent`,
   );
 } finally {
   await app.close();
   await warehouse.drop();
   await meta.drop();
+}
+
+/** Transactions committed or rolled back on a database so far (the statistics lag by up to a second). */
+async function transactions(url: string, database: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ n: string }>(
+    'select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1',
+    [database],
+  );
+  await client.end();
+  return Number(rows[0]!.n);
 }
 
 /** CPU ticks (user + system) of each server process connected to each database, from /proc. */
