@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { openDatabase } from '../src/db/index.ts';
 import { AppError } from '../src/errors.ts';
-import type { AuditOrigin } from '../src/modules/audit/service.ts';
+import { type AuditOrigin, AuditTrail } from '../src/modules/audit/service.ts';
 import { startTestApp, useTestApp } from './helpers/app.ts';
 import { createScratchPostgresDatabase, type TestBackend, testBackends } from './helpers/databases.ts';
 import { startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
@@ -116,6 +117,56 @@ describe("the audit trail's group commit with its database gone (postgres)", { s
     } finally {
       await t.close();
       await proxy.close();
+    }
+  });
+});
+
+describe('audit outcomes on a trail that grew after its first writes (postgres)', { skip: !adminUrl }, () => {
+  it('find their records by primary key, never by scanning the trail', async () => {
+    const scratch = await createScratchPostgresDatabase(adminUrl!);
+    // One session, so every write below runs on the connection that wrote the first outcomes.
+    const handle = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
+    try {
+      await handle.migrate();
+      const { db } = handle;
+      // No ANALYZE behind the test's back: statistics stay those of the small trail.
+      await sql`alter table audit_events set (autovacuum_enabled = off)`.execute(db);
+      const trail = new AuditTrail(db);
+      const query = (n: number) =>
+        ({ action: 'data.query', workspaceId: null, target: null, details: { n }, at: new Date() }) as const;
+      const finishOne = async (n: number) => {
+        const started = await trail.start(ORIGIN, query(n) as never);
+        trail.finish(started, 'SUCCESS', {});
+        await trail.outcomesWritten();
+        return started.id;
+      };
+      // PostgreSQL keeps a generic plan for a prepared statement after its fifth run: these
+      // runs would fix one made for a trail of a few records.
+      for (let n = 0; n < 8; n++) await finishOne(n);
+      await sql`insert into audit_events (id, action, outcome)
+        select 'evt_bulk_' || i, 'data.query', 'STARTED' from generate_series(1, 20000) i`.execute(db);
+      const scans = async () => {
+        // Pending statistics reach the shared view once this session is idle after a flush request.
+        await sql`select pg_stat_force_next_flush()`.execute(db);
+        await sql`select pg_stat_clear_snapshot()`.execute(db);
+        const { rows } = await sql<{ seq: number; idx: number }>`
+          select seq_scan as seq, idx_scan as idx from pg_stat_user_tables where relname = 'audit_events'`.execute(
+          db,
+        );
+        return rows[0]!;
+      };
+      const before = await scans();
+      const id = await finishOne(8);
+      const after = await scans();
+      assert.equal(after.seq, before.seq, 'the outcome scanned the whole trail');
+      assert.ok(after.idx > before.idx, 'the outcome looked its record up by key');
+      const { rows } = await sql<{
+        outcome: string;
+      }>`select outcome from audit_events where id = ${id}`.execute(db);
+      assert.equal(rows[0]?.outcome, 'SUCCESS');
+    } finally {
+      await handle.close();
+      await scratch.drop();
     }
   });
 });

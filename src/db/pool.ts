@@ -33,6 +33,11 @@ const ignore = () => {};
  * session instead of on every call. For the fixed-shape reads every request makes (the session
  * check, the query snapshot); only constant texts may carry it, so the statements a session keeps
  * are bounded by the code. Elsewhere (PGlite) it is an ordinary comment.
+ *
+ * After five runs PostgreSQL may keep a generic plan, made from the statistics of that moment and
+ * kept until the table is analyzed again. A statement that looks rows up in a table growing fast
+ * from empty (the audit trail's outcome update) is therefore not marked: its plan would keep
+ * scanning the whole table.
  */
 export const PREPARED_STATEMENT = '/* prepared */';
 
