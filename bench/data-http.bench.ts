@@ -11,6 +11,7 @@ import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { startServer } from '../src/server.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { backendCpuMs, backendTicks } from './backend-cpu.ts';
 import { benchAdmin, graphqlOver, nativeRlsOnOrders, ORIGIN, underNativeRls } from './data-fixture.ts';
 import { combineRounds, type LoadResult, runLoad } from './http-load.ts';
 import { benchDatabaseUrl, printSection, type Row, timeInterleaved } from './measure.ts';
@@ -181,17 +182,31 @@ try {
     await runLoad({ ...requests[side]('sum'), concurrency: CONCURRENCY, durationMs: WARM_MS, warmupMs: 0 });
   // Throughput at c=16 on the aggregate, in alternating short rounds (the machine is shared).
   const rounds: Record<Side, LoadResult[]> = { tessera: [], rls: [], hand: [] };
+  // Where each side's time goes: the CPU of the main thread (where all three servers run; the
+  // client has its own thread) and of PostgreSQL's processes, per request answered in a round.
+  const spent = Object.fromEntries(
+    sides.map((s) => [s, { serverUs: 0, warehouseMs: 0, metaMs: 0, requests: 0 }]),
+  ) as Record<Side, { serverUs: number; warehouseMs: number; metaMs: number; requests: number }>;
+  const databases = [warehouse.name, meta.name];
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of sides) {
+      const ticks = await backendTicks(pgUrl, databases);
+      const thread = process.threadCpuUsage();
       const result = await runLoad({
         ...requests[side]('sum'),
         concurrency: CONCURRENCY,
         durationMs: ROUND_MS,
         warmupMs: 300,
       });
+      const used = process.threadCpuUsage(thread);
+      const after = await backendTicks(pgUrl, databases);
       if (result.failures > 0)
         throw new Error(`${side}: ${result.failures} failed, first ${result.firstFailure}`);
       rounds[side].push(result);
+      spent[side].serverUs += used.user + used.system;
+      spent[side].warehouseMs += backendCpuMs(ticks, after, warehouse.name);
+      spent[side].metaMs += backendCpuMs(ticks, after, meta.name);
+      spent[side].requests += result.requests + result.warmupRequests;
     }
   }
   const rate = Object.fromEntries(
@@ -248,6 +263,7 @@ try {
       `Throughput: one untimed ${WARM_MS} ms round per side, then ${ROUNDS} alternating rounds of ${ROUND_MS} ms per side, one fetch loop in a worker thread; latency:`,
       `${SAMPLES} interleaved samples per side from the main thread. Pools: ${poolSize} connections each.`,
       `Plan of the latest 50 rows, rewritten: ${plan}; under native RLS: ${nativePlan}.`,
+      `CPU per request at ${CONCURRENCY} clients (every round, warm-up included): ${cpuPerRequest(spent)}.`,
     ],
   );
 } finally {
@@ -298,6 +314,23 @@ async function plans(client: pg.Client, role: string): Promise<{ plan: string; n
   const nativePlan = summary(await client.query(`explain analyze ${QUERIES.latest}`));
   await client.query('rollback');
   return { plan, nativePlan };
+}
+
+/** Each side's CPU per request: the server thread's, and PostgreSQL's on the warehouse and Tessera's database. */
+function cpuPerRequest(
+  spent: Record<string, { serverUs: number; warehouseMs: number; metaMs: number; requests: number }>,
+): string {
+  const names: Record<string, string> = { tessera: 'Tessera', rls: 'native RLS', hand: 'hand-written' };
+  const us = (ms: number, requests: number) => Math.round((ms * 1000) / requests);
+  return Object.entries(spent)
+    .map(([side, { serverUs, warehouseMs, metaMs, requests }]) => {
+      const database =
+        side === 'tessera'
+          ? `PostgreSQL ${us(warehouseMs + metaMs, requests)} µs (warehouse ${us(warehouseMs, requests)}, Tessera's database ${us(metaMs, requests)})`
+          : `PostgreSQL ${us(warehouseMs, requests)} µs`;
+      return `${names[side]}: server thread ${Math.round(serverUs / requests)} µs, ${database}`;
+    })
+    .join('; ');
 }
 
 async function listen(

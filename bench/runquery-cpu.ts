@@ -4,13 +4,13 @@
 // divided by their number, the median latency, and the transactions on Tessera's database.
 // Not part of `npm run bench` (no baseline): a probe for profiling (`--cpu-prof`).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { settingsOf } from '../test/helpers/data.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
+import { backendCpuMs, backendTicks } from './backend-cpu.ts';
 import { benchAdmin, benchDomain, inProcessGql, ORIGIN } from './data-fixture.ts';
 import { benchDatabaseUrl } from './measure.ts';
 
@@ -110,11 +110,7 @@ try {
   const ms = performance.now() - wall;
   const pgAfter = await backendTicks(pgUrl, [warehouse.name, meta.name]);
   const xacts = (await transactions(pgUrl, meta.name)) - xactsBefore;
-  const pgMs = (db: string) => {
-    let ticks = 0;
-    for (const [pid, t] of pgAfter.get(db) ?? []) ticks += t - (pgBefore.get(db)?.get(pid) ?? 0);
-    return ((ticks * 10) / REQUESTS).toFixed(3); // USER_HZ = 100
-  };
+  const pgMs = (db: string) => (backendCpuMs(pgBefore, pgAfter, db) / REQUESTS).toFixed(3);
   console.log(
     `${REQUESTS} requests: CPU ${((used.user + used.system) / 1000 / REQUESTS).toFixed(3)} ms/request ` +
       `(user ${(used.user / 1000 / REQUESTS).toFixed(3)}, system ${(used.system / 1000 / REQUESTS).toFixed(3)}), ` +
@@ -140,27 +136,4 @@ async function transactions(url: string, database: string): Promise<number> {
   );
   await client.end();
   return Number(rows[0]!.n);
-}
-
-/** CPU ticks (user + system) of each server process connected to each database, from /proc. */
-async function backendTicks(url: string, databases: readonly string[]) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number; datname: string }>(
-    'select pid, datname from pg_stat_activity where datname = any($1) and pid <> pg_backend_pid()',
-    [databases],
-  );
-  await client.end();
-  const out = new Map<string, Map<number, number>>();
-  for (const { pid, datname } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (!out.has(datname)) out.set(datname, new Map());
-      out.get(datname)!.set(pid, ticks);
-    } catch {
-      // the session ended
-    }
-  }
-  return out;
 }
