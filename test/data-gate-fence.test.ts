@@ -48,9 +48,11 @@ const TABLES = (w: Warehouse): GateTable[] => [
 
 /**
  * Each attack, and whether the same query with the fence taken off leaks here. Expressions only
- * in ORDER BY, GROUP BY, an aggregate or a window are computed after the scan's filter on these
- * plans, so unfenced they show nothing; the rule fences them anyway, because another plan (a
- * policy that is a join, a sort pushed below one) could compute them on hidden rows.
+ * in ORDER BY, GROUP BY, an aggregate's input or FILTER, or a window are computed after the
+ * scan's filter on these plans, so unfenced they show nothing; the rule fences them anyway,
+ * because another plan (a policy that is a join, a sort pushed below one) could compute them on
+ * hidden rows. An aggregate of a bare column computes nothing before its own transition, which
+ * runs above the scans, so that alone keeps no fence.
  */
 const ATTACKS: readonly { name: string; sql: string; leaksUnfenced: boolean }[] = [
   { name: 'failing cast', sql: 'select id from notes where secret::int = 12', leaksUnfenced: true },
@@ -117,6 +119,12 @@ const ATTACKS: readonly { name: string; sql: string; leaksUnfenced: boolean }[] 
   { name: 'GROUP BY', sql: 'select secret::int as n from notes group by secret::int', leaksUnfenced: false },
   { name: 'aggregate input', sql: 'select sum(secret::int) as s from notes', leaksUnfenced: false },
   {
+    name: 'aggregate FILTER',
+    sql: 'select count(*) filter (where secret::int = 12) as n from notes',
+    leaksUnfenced: false,
+  },
+  { name: 'aggregate as a window', sql: 'select max(secret) over () as m from notes', leaksUnfenced: false },
+  {
     name: 'window function',
     sql: 'select rank() over (order by secret::int) as r from notes',
     leaksUnfenced: false,
@@ -181,6 +189,20 @@ for (const engine of warehouseEngines(['postgres'])) {
       );
     });
 
+    test('plain aggregates of a column need no fence, and answer what the caller’s rows alone answer', async () => {
+      const sql =
+        'select count(*) as n, count(distinct body) as bodies, sum(tenant_id) as s, avg(id) as a, ' +
+        'min(created_at) as first, max(created_at) as last from events';
+      const gated = await rewrite(sql);
+      assert.doesNotMatch(gated.sql, /OFFSET/i, gated.sql);
+      assert.deepEqual(await outcome(() => w.run(gated.sql, gated.params)), await alone(sql));
+      const grouped =
+        'select tenant_id, count(*) as n from notes group by tenant_id having count(*) is not null';
+      const gatedGroups = await rewrite(grouped);
+      assert.doesNotMatch(gatedGroups.sql, /OFFSET/i, gatedGroups.sql);
+      assert.deepEqual(await outcome(() => w.run(gatedGroups.sql, gatedGroups.params)), await alone(grouped));
+    });
+
     test('a {{name}} as the gate types it needs no fence; a cast the user writes on one keeps it', async () => {
       const sql = 'select id from events where body is not null order by created_at desc limit {{n}}';
       const plain = await rewrite(sql, { n: 5 });
@@ -230,7 +252,7 @@ const POLICY_END = /(CAST\(\$\d+ AS bigint(?:\[\])?\)\)?) \)/g;
 
 // The fence-free grammar: column references, constants, AND/OR/NOT, IS [NOT] NULL and
 // IS [NOT] TRUE/FALSE/UNKNOWN, in WHERE, JOIN ON, sub-selects, CTEs, DISTINCT,
-// GROUP BY, ORDER BY and LIMIT. Every query returns one int column `v`, so shapes nest. (No FULL
+// GROUP BY, HAVING, ORDER BY and LIMIT, and count/sum/avg/min/max of a column. Every query returns one int column `v`, so shapes nest. (No FULL
 // JOIN: PostgreSQL refuses one on a condition that is not an equality, a planner limit, not a leak.)
 const PROPERTY_TABLES = [
   { name: 'orders', columns: ['id', 'tenant_id', 'customer_id', 'amount', 'region'] },
@@ -349,6 +371,16 @@ const queryArb: fc.Memo<Gen> = fc.memo((depth) => {
       (q): Gen =>
         () =>
           `select s.v from (${q()}) s group by s.v`,
+    ),
+    fc.record({ q: sub, agg: fc.constantFrom('count', 'sum', 'avg', 'min', 'max') }).map(
+      ({ q, agg }): Gen =>
+        () =>
+          `select ${agg}(s.v) as v from (${q()}) s`,
+    ),
+    sub.map(
+      (q): Gen =>
+        () =>
+          `select count(*) as v from (${q()}) s group by s.v having count(distinct s.v) is not null`,
     ),
     fc.record({ q: sub, name: fc.constantFrom('c', 'notes') }).map(
       ({ q, name }): Gen =>

@@ -13,8 +13,9 @@ import { fieldNames, isObject, type PgNode } from './nodes.ts';
  *
  * The rule is on the whole statement, not on where a planner might move an expression: if any
  * part of the statement (outside the policy wrappers themselves) holds anything but column
- * references, constants, parameters, AND/OR/NOT, IS [NOT] NULL and IS [NOT] TRUE/FALSE/UNKNOWN,
- * every protected table keeps its fence. The same function decides in the rewrite and in the
+ * references, constants, parameters, AND/OR/NOT, IS [NOT] NULL, IS [NOT] TRUE/FALSE/UNKNOWN and
+ * the five plain aggregates of a bare column (see `plainAggregate`), every protected table keeps
+ * its fence. The same function decides in the rewrite and in the
  * invariant check on the re-parsed SQL that runs, so the guarantee holds on what runs.
  */
 
@@ -23,8 +24,20 @@ import { fieldNames, isObject, type PgNode } from './nodes.ts';
 const PLAIN = new Set([
   'SelectStmt', 'ResTarget', 'ColumnRef', 'A_Star', 'String', 'Integer', 'Float', 'Boolean', 'A_Const',
   'ParamRef', 'TypeCast', 'BoolExpr', 'NullTest', 'BooleanTest', 'SortBy', 'RangeVar',
-  'RangeSubselect', 'JoinExpr', 'Alias', 'WithClause', 'CommonTableExpr', 'TypeName',
+  'RangeSubselect', 'JoinExpr', 'Alias', 'WithClause', 'CommonTableExpr', 'TypeName', 'FuncCall',
 ]);
+
+/**
+ * The aggregates a fence-free statement may call, each on one bare column or (count) on `*`.
+ * An aggregate's transition runs only in the aggregation above the scans, on rows their quals
+ * (the policy's among them) have let through; with nothing but a column as its argument there is
+ * no expression a planner could compute earlier, below the policy. Their pg_catalog versions are
+ * what these names resolve to on the pinned `search_path`, and none runs code a warehouse user
+ * wrote; an error one raises (an interval sum overflowing) comes from rows the user may see.
+ */
+const PLAIN_AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max']);
+/** A plain aggregate call's fields: any other (agg_filter, agg_order, over, …) keeps the fence. */
+const AGGREGATE_KEYS = new Set(['funcname', 'args', 'agg_star', 'agg_distinct', 'funcformat', 'location']);
 
 /** Structs the parser stores without their type wrapper, under these keys. */
 const UNWRAPPED: Readonly<Record<string, string>> = {
@@ -129,6 +142,8 @@ function plainNode(type: string, body: PgNode, context: FenceContext): boolean {
       const names = fieldNames(body.fields, 1);
       return names.every((name) => !callableName(name));
     }
+    case 'FuncCall':
+      return plainAggregate(body);
     // `ORDER BY x USING <op>` names an operator.
     case 'SortBy':
       return body.useOp === undefined;
@@ -141,4 +156,22 @@ function plainNode(type: string, body: PgNode, context: FenceContext): boolean {
     default:
       return true;
   }
+}
+
+/**
+ * `count(*)`, or count, sum, avg, min or max (optionally DISTINCT) of one column reference, named
+ * bare or as `pg_catalog.<name>` (the printed SQL's spelling): no FILTER, no ORDER BY or WITHIN
+ * GROUP inside, no OVER (a window reads rows in an order and frame of its own), no VARIADIC.
+ * The column reference itself is then held to the rule like any other.
+ */
+function plainAggregate(call: PgNode): boolean {
+  if (!Object.keys(call).every((key) => AGGREGATE_KEYS.has(key))) return false;
+  if (call.funcformat !== 'COERCE_EXPLICIT_CALL') return false;
+  const names = fieldNames(call.funcname, 0);
+  if (!Array.isArray(call.funcname) || names.length !== call.funcname.length) return false;
+  const [schema, name] = names.length === 1 ? ['pg_catalog', names[0]!] : names;
+  if (names.length > 2 || schema !== 'pg_catalog' || !PLAIN_AGGREGATES.has(name ?? '')) return false;
+  const args: unknown[] = Array.isArray(call.args) ? call.args : [];
+  if (call.agg_star === true) return name === 'count' && args.length === 0 && call.agg_distinct !== true;
+  return args.length === 1 && isObject(args[0]) && Object.keys(args[0]).join() === 'ColumnRef';
 }
