@@ -60,6 +60,8 @@ const POLICIES = [
   "tenant_id = USER_ATTRIBUTE_INT('tenant')",
   // Costed above a plain column test, as a policy that is a list of tenants is.
   "tenant_id = ANY(USER_ATTRIBUTE_INT_LIST('tenants'))",
+  // A conjunct without a column is a gating qual the planner may lift to the top of the joins.
+  "USER_ATTRIBUTE_INT('tenant') = 1 AND tenant_id = USER_ATTRIBUTE_INT('tenant')",
 ];
 
 /** Each must run unfenced and answer what the caller's rows alone answer. */
@@ -91,6 +93,7 @@ const QUERIES = [
   'select count(distinct l) as d from ledger l',
   'select max(v) as hi, min(v) as lo, sum(v) as s, sum(span) as i from parts',
   'select max(v) as hi, min(v) as lo, sum(v) as s, count(*) as n from heap_base',
+  'select max(v) as hi, sum(v) as s from only heap_base',
 ];
 
 /** Plan shapes the planner may choose, forced one by one (`set local`). */
