@@ -117,6 +117,14 @@ const PLANS: Readonly<Record<string, readonly string[]>> = {
   partitionwise: ['enable_partitionwise_aggregate = on', 'enable_partitionwise_join = on'],
 };
 
+/** A bound value as a literal of `EXECUTE` (test values only: numbers, texts, number lists). */
+const literal = (value: unknown): string =>
+  Array.isArray(value)
+    ? `'{${value.join(',')}}'`
+    : typeof value === 'number'
+      ? String(value)
+      : `'${String(value).replaceAll("'", "''")}'`;
+
 const FENCE = / OFFSET 0 \)/;
 const FENCES = / OFFSET 0 \)/g;
 
@@ -203,6 +211,18 @@ for (const engine of warehouseEngines(['postgres'])) {
               () => outcome(() => w.run(gated.sql, gated.params)),
             );
             assert.deepEqual(answer, expected, `${plan}: ${gated.sql}`);
+          }
+          // A generic plan: the policy's values unknown to the planner (no pruning, no estimate
+          // of the caller's share), as a prepared statement may get.
+          await w.run(`prepare tessera_aggregates as ${gated.sql}`, []);
+          try {
+            const execute = `execute tessera_aggregates(${gated.params.map(literal).join(', ')})`;
+            const generic = await inTransaction(['set local plan_cache_mode = force_generic_plan'], () =>
+              outcome(() => w.run(execute, [])),
+            );
+            assert.deepEqual(generic, expected, `generic plan: ${gated.sql}`);
+          } finally {
+            await w.run('deallocate tessera_aggregates', []);
           }
         });
       }
