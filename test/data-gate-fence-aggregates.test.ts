@@ -45,15 +45,23 @@ const SETUP = [
   'create index on parts (v)',
   `insert into parts values (1, 5, '1 day'), (1, 7, '2 days'), (2, 6, '178000000 years'),
     (2, 9e131071, '178000000 years'), (2, 9e131071, '1 day'), (3, -1, '-1 day')`,
+  // An enum whose later value sorts between earlier ones (compared through its catalog), a domain
+  // with a check, a range.
+  "create type mood as enum ('sad', 'ok')",
+  "alter type mood add value 'glad' before 'ok'",
+  'create domain score as numeric check (value >= 0)',
+  'create table moods (tenant_id int not null, m mood, s score, r int4range)',
+  `insert into moods values (1, 'sad', 1, '[1,5)'), (1, 'glad', 2, '[2,3)'), (2, 'ok', 100, '[0,1)'),
+    (2, 'glad', 0, 'empty')`,
   'create table heap_base (tenant_id int not null, v numeric)',
   'create table heap_child () inherits (heap_base)',
   'create index on heap_base (v)',
   'create index on heap_child (v)',
   'insert into heap_base values (1, 4), (3, -5)',
   'insert into heap_child values (1, 6), (2, 9e131071), (2, 9e131071)',
-  ...['ledger', 'pairs', 'parts', 'heap_base', 'heap_child'].map((table) => `analyze ${table}`),
+  ...['ledger', 'pairs', 'parts', 'moods', 'heap_base', 'heap_child'].map((table) => `analyze ${table}`),
 ];
-const OWN_TABLES = ['ledger', 'pairs', 'parts', 'heap_base', 'tenants'];
+const OWN_TABLES = ['ledger', 'pairs', 'parts', 'moods', 'heap_base', 'tenants'];
 
 const CALLER = 1;
 const POLICIES = [
@@ -92,6 +100,8 @@ const QUERIES = [
   'select count(p) as n, count(distinct p.*) as d from tenants t left join pairs p on t.id is not null',
   'select count(distinct l) as d from ledger l',
   'select max(v) as hi, min(v) as lo, sum(v) as s, sum(span) as i from parts',
+  'select min(m) as lo, max(m) as hi, count(distinct m) as n, sum(s) as s, max(s) as top, count(distinct r) as rs from moods',
+  'select m, count(distinct r) as n, max(s) as top from moods group by m',
   'select max(v) as hi, min(v) as lo, sum(v) as s, count(*) as n from heap_base',
   'select max(v) as hi, sum(v) as s from only heap_base',
 ];
