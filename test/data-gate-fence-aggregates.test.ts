@@ -8,11 +8,12 @@ import { outcome, type Warehouse, warehouseDomain, warehouseEngines } from './he
  * (docs/query-gate.md, "When the fence is dropped"): their transition runs in the aggregation,
  * above the scans, on rows the policy let through. Here the other tenants hold the values that
  * make each aggregate fail or change its answer (a numeric, float, interval and money sum that
- * overflows, arrays and rows whose comparison fails, extremes of min and max), the columns are
- * indexed so the planner may turn min/max into an index-ordered `LIMIT 1`, and every query runs
- * under plan shapes the planner may pick (index scans, sequential scans with sorted groups,
- * parallel and partitionwise aggregation): the answer is always the one the caller's rows alone
- * give, and the same query over every row shows the poison is real.
+ * overflows, arrays and rows whose comparison fails, extremes of min and max, of an enum, a
+ * domain, a range), the columns are indexed so the planner may turn min/max into an
+ * index-ordered `LIMIT 1`, and every query runs under plan shapes the planner may pick (index
+ * scans, sequential scans with sorted groups, hashed groups, parallel and partitionwise
+ * aggregation, a generic plan): the answer is always the one the caller's rows alone give, and
+ * the same query over every row shows the poison is real.
  */
 
 const SETUP = [
