@@ -1,5 +1,6 @@
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES } from './allowlist.ts';
 import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './catalog-functions.ts';
+import { CATALOG_TYPES } from './catalog-types.ts';
 import { fieldNames, isObject, type PgNode } from './nodes.ts';
 
 /**
@@ -76,8 +77,18 @@ export function policyNeedsFence(policy: { where: PgNode | null; targetList: PgN
   return policy.targetList !== null || holdsSubLink(policy.where);
 }
 
+/**
+ * Whether `t.name` could be attribute notation rather than a column: the call `name(t)`, or,
+ * when no such function takes `t` (a scalar, such as a function's alias in FROM), the cast of
+ * `t` to the built-in type `name`, which can fail on the value it reads.
+ */
 function callableName(name: string): boolean {
-  return ONE_ARGUMENT_CATALOG_FUNCTIONS.has(name) || POSTGRES_FUNCTIONS.has(name) || POSTGRES_TYPES.has(name);
+  return (
+    ONE_ARGUMENT_CATALOG_FUNCTIONS.has(name) ||
+    POSTGRES_FUNCTIONS.has(name) ||
+    POSTGRES_TYPES.has(name) ||
+    CATALOG_TYPES.has(name)
+  );
 }
 
 function holdsSubLink(value: unknown): boolean {
