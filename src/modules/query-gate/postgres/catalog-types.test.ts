@@ -41,7 +41,11 @@ for (const engine of warehouseEngines(['postgres'])) {
 test('a field named like a built-in type keeps every fence', () => {
   for (const name of CATALOG_TYPES) {
     const statement = parseOneSelect(`select o.id from orders o where o.${quote(name)} is null`, 'query');
-    assert.equal(needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false }), true, name);
+    assert.equal(
+      needsFence(statement, { isPolicyWrapper: () => false, isSlotCast: () => false }),
+      true,
+      name,
+    );
   }
 });
 

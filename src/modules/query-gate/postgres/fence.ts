@@ -55,11 +55,12 @@ export interface FenceContext {
    */
   readonly isPolicyWrapper: (subselect: PgNode) => boolean;
   /**
-   * Whether `CAST($k AS t)` is the gate's typing of a `{{name}}` slot (the printed SQL, whose
-   * slots the invariant checks) rather than a cast the user wrote, which keeps the fence: under
-   * a generic plan it runs per row, and its error would tell whether the table has any rows.
+   * Whether a cast (a `TypeCast` body) is the gate's typing of a `{{name}}` slot, `$k` with
+   * exactly the cast its kind gets, rather than a cast the user wrote, which keeps the fence:
+   * under a generic plan it runs per row, and its error would tell whether the table has any
+   * rows. The user's query has no such casts yet; the printed SQL has one per typed slot.
    */
-  readonly slotCasts: boolean;
+  readonly isSlotCast: (cast: PgNode) => boolean;
 }
 
 /** Whether every protected table of `statement` must keep its fence. */
@@ -133,7 +134,7 @@ function plainNode(type: string, body: PgNode, context: FenceContext): boolean {
       );
     // The gate's typing of a `{{name}}` slot depends on no row; any other cast could fail on one.
     case 'TypeCast':
-      return context.slotCasts && isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
+      return context.isSlotCast(body);
     // `t.f` is the call `f(t)` when `t` has no column `f` (attribute notation): a qualified
     // name that is also a function's or a type's keeps the fence. A bare name is never a call.
     case 'ColumnRef': {
