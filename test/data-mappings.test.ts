@@ -414,6 +414,42 @@ describe('a mapping schema override routes one domain to each tenant schema (Pos
       );
     }
   });
+
+  test('a tenant schema table the domain also lists is refused, not read without its policy', async () => {
+    const conn = (await t.gql('query { connections { id name } }')).body.data!.connections.find(
+      (c: { name: string }) => c.name === 'schemas',
+    );
+    const both = (
+      await createDomain(t, {
+        name: 'items and acme items',
+        connectionId: conn.id,
+        tables: [{ name: 'items' }, { schema: 't_acme', name: 'items' }],
+      })
+    ).payload.domain.id;
+    const policy = await t.gql(
+      `mutation($input: SetRowPolicyInput!) { setRowPolicy(input: $input) { ${STATUS} } }`,
+      { input: { domainId: both, table: { schema: 't_acme', name: 'items' }, policy: "owner = 'nobody'" } },
+    );
+    assert.equal(policy.body.data?.setRowPolicy.status.code, 'OK', JSON.stringify(policy.body));
+    const roles = [{ roleId: ROLE_IDS.EXPLORER, scopes: [both] }];
+    // For acme, public.items becomes t_acme.items: two entries, one with a policy, one without.
+    const acme = await sessionFor(t, 'acme2@schemas.test', roles, [{ key: 'tenant_id', value: 'acme' }]);
+    for (const sql of ['select owner from items', 'select owner from t_acme.items']) {
+      const r = await runQuery(t, acme.token, both, sql);
+      assert.equal(r.code, 'ACCESS_DENIED', `${sql}: ${JSON.stringify(r.body)}`);
+    }
+    // For globex the two entries are two tables, each read as listed.
+    const globex = await sessionFor(t, 'globex2@schemas.test', roles, [
+      { key: 'tenant_id', value: 'globex' },
+    ]);
+    assert.deepEqual((await runQuery(t, globex.token, both, 'select owner from items')).result!.rows, [
+      ['globex'],
+    ]);
+    assert.deepEqual(
+      (await runQuery(t, globex.token, both, 'select owner from t_acme.items')).result!.rows,
+      [],
+    );
+  });
 });
 
 const myUrl = process.env.TEST_MYSQL_URL;

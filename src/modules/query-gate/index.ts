@@ -1,4 +1,5 @@
-import type { Problem } from '../../errors.ts';
+import { echo, type Problem } from '../../errors.ts';
+import { accessDenied } from './errors.ts';
 import { rewriteMysql, validateMysqlPolicy } from './mysql/engine.ts';
 import { rewritePostgres, validatePostgresPolicy } from './postgres/engine.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
@@ -33,8 +34,31 @@ export { MASK_EXPRESSIONS } from './types.ts';
  * wraps every table reference in its row policy with attribute values as bound parameters.
  * Throws AppError: QUERY_REFUSED, ACCESS_DENIED, MISSING_ATTRIBUTE, ATTRIBUTE_TYPE_MISMATCH.
  */
-export function rewriteQuery(request: GateRequest): Promise<RewrittenQuery> {
+export async function rewriteQuery(request: GateRequest): Promise<RewrittenQuery> {
+  checkTablesDistinct(request);
   return request.dialect === 'postgres' ? rewritePostgres(request) : rewriteMysql(request);
+}
+
+/**
+ * Each table of the request once: a credential mapping that moves the base schema's tables to
+ * the tenant's schema can make two entries name one table, each with its own policy or none
+ * (docs/data-access.md, "Credential mappings"), and the gate cannot tell which one the table is
+ * to carry, so it reads none of them. Names compare as the dialect resolves them (MySQL's
+ * database and table names case-insensitively).
+ */
+function checkTablesDistinct(request: GateRequest): void {
+  const fold = (name: string) => (request.dialect === 'mysql' ? name.toLowerCase() : name);
+  const seen = new Set<string>();
+  for (const table of request.tables) {
+    const key = JSON.stringify([fold(table.schema), fold(table.name)]);
+    if (seen.has(key)) {
+      throw accessDenied(
+        `Table ${echo(table.schema)}.${echo(table.name)} is listed more than once in this domain (after the credential mapping)`,
+        { table: `${table.schema}.${table.name}` },
+      );
+    }
+    seen.add(key);
+  }
 }
 
 /**

@@ -69,6 +69,21 @@ for (const engine of warehouseEngines()) {
       assert.equal(stats.hits, queries(w).length * (TENANTS.length - 1));
     });
 
+    test('concurrent misses of one query count its SQL once', async () => {
+      const gate = await loadGate();
+      const cache = new RewriteCache();
+      const sql = 'select o.id, c.id from orders o join customers c on c.id = o.customer_id';
+      const results = await Promise.all(
+        TENANTS.map((tenant) =>
+          cache.rewrite(gate, request(sql, { tenant: String(tenant) }, 'a@a.test'), DOMAIN),
+        ),
+      );
+      const stats = cache.stats();
+      assert.equal(stats.misses, TENANTS.length);
+      assert.equal(stats.entries, 1);
+      assert.equal(stats.chars, results[0]!.sql.length);
+    });
+
     test('a hit raises MISSING_ATTRIBUTE and ATTRIBUTE_TYPE_MISMATCH exactly as the gate does', async () => {
       const gate = await loadGate();
       const cache = new RewriteCache();

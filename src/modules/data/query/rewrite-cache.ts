@@ -87,13 +87,20 @@ export class RewriteCache {
     return bindRewrite(gate, entry.rewrite, request);
   }
 
-  /** Entries, hits and misses since start (for tests and benchmarks). */
-  stats(): { entries: number; hits: number; misses: number } {
-    return { entries: this.#entries.size, hits: this.#hits, misses: this.#misses };
+  /** Entries, the SQL characters they hold, hits and misses since start (for tests and benchmarks). */
+  stats(): { entries: number; chars: number; hits: number; misses: number } {
+    return { entries: this.#entries.size, chars: this.#chars, hits: this.#hits, misses: this.#misses };
   }
 
   #store(key: string, entry: CachedRewrite): void {
     if (entry.sql.length > MAX_CHARS / 4) return;
+    // Concurrent misses of one key each store it: the entry replaced no longer counts, so the
+    // count stays the sum of what is held and never keeps the cache emptier than its bounds.
+    const replaced = this.#entries.get(key);
+    if (replaced !== undefined) {
+      this.#entries.delete(key);
+      this.#chars -= replaced.sql.length;
+    }
     this.#entries.set(key, entry);
     this.#chars += entry.sql.length;
     while (this.#entries.size > MAX_ENTRIES || this.#chars > MAX_CHARS) {

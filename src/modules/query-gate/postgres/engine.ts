@@ -43,7 +43,8 @@ export async function rewritePostgres(request: GateRequest): Promise<RewrittenQu
   // Decided on the user's query before the rewrite (it holds no wrappers yet); the invariant
   // check makes the same decision again on the SQL that runs.
   const fenceAll =
-    request.fence === 'always' || needsFence(statement, { isPolicyWrapper: () => false, slotCasts: false });
+    request.fence === 'always' ||
+    needsFence(statement, { isPolicyWrapper: () => false, isSlotCast: () => false });
   const walker = new PgQueryWalker({
     defaultSchema: request.defaultSchema,
     table: (rangeVar, schema) => {

@@ -1,5 +1,6 @@
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES } from './allowlist.ts';
 import { ONE_ARGUMENT_CATALOG_FUNCTIONS } from './catalog-functions.ts';
+import { CATALOG_TYPES } from './catalog-types.ts';
 import { fieldNames, isObject, type PgNode } from './nodes.ts';
 
 /**
@@ -67,11 +68,12 @@ export interface FenceContext {
    */
   readonly isPolicyWrapper: (subselect: PgNode) => boolean;
   /**
-   * Whether `CAST($k AS t)` is the gate's typing of a `{{name}}` slot (the printed SQL, whose
-   * slots the invariant checks) rather than a cast the user wrote, which keeps the fence: under
-   * a generic plan it runs per row, and its error would tell whether the table has any rows.
+   * Whether a cast (a `TypeCast` body) is the gate's typing of a `{{name}}` slot, `$k` with
+   * exactly the cast its kind gets, rather than a cast the user wrote, which keeps the fence:
+   * under a generic plan it runs per row, and its error would tell whether the table has any
+   * rows. The user's query has no such casts yet; the printed SQL has one per typed slot.
    */
-  readonly slotCasts: boolean;
+  readonly isSlotCast: (cast: PgNode) => boolean;
 }
 
 /** Whether every protected table of `statement` must keep its fence. */
@@ -89,8 +91,18 @@ export function policyNeedsFence(policy: { where: PgNode | null; targetList: PgN
   return policy.targetList !== null || holdsSubLink(policy.where);
 }
 
+/**
+ * Whether `t.name` could be attribute notation rather than a column: the call `name(t)`, or,
+ * when no such function takes `t` (a scalar, such as a function's alias in FROM), the cast of
+ * `t` to the built-in type `name`, which can fail on the value it reads.
+ */
 function callableName(name: string): boolean {
-  return ONE_ARGUMENT_CATALOG_FUNCTIONS.has(name) || POSTGRES_FUNCTIONS.has(name) || POSTGRES_TYPES.has(name);
+  return (
+    ONE_ARGUMENT_CATALOG_FUNCTIONS.has(name) ||
+    POSTGRES_FUNCTIONS.has(name) ||
+    POSTGRES_TYPES.has(name) ||
+    CATALOG_TYPES.has(name)
+  );
 }
 
 function holdsSubLink(value: unknown): boolean {
@@ -135,7 +147,7 @@ function plainNode(type: string, body: PgNode, context: FenceContext): boolean {
       );
     // The gate's typing of a `{{name}}` slot depends on no row; any other cast could fail on one.
     case 'TypeCast':
-      return context.slotCasts && isObject(body.arg) && Object.keys(body.arg).join() === 'ParamRef';
+      return context.isSlotCast(body);
     // `t.f` is the call `f(t)` when `t` has no column `f` (attribute notation): a qualified
     // name that is also a function's or a type's keeps the fence. A bare name is never a call.
     case 'ColumnRef': {

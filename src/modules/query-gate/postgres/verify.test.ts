@@ -7,7 +7,7 @@ import type { GateRequest } from '../types.ts';
 import { invariantPlan } from './engine.ts';
 import { parseOneSelect } from './parse.ts';
 import { PolicyTemplates } from './templates.ts';
-import { verifyInvariant } from './verify.ts';
+import { type QuerySlot, verifyInvariant } from './verify.ts';
 
 /**
  * The invariant check on its own, fed printed SQL as a faulty rewrite or printer could produce
@@ -20,10 +20,15 @@ before(() => loadModule());
 const ORDERS =
   '( SELECT * FROM public.orders WHERE orders.tenant_id = CAST($1 AS bigint) OFFSET 0 ) AS orders';
 
-function verdict(sql: string, params: unknown[], request: GateRequest = gateRequest('postgres', 'select 1')) {
+function verdict(
+  sql: string,
+  params: unknown[],
+  request: GateRequest = gateRequest('postgres', 'select 1'),
+  querySlots: readonly QuerySlot[] = [],
+) {
   const templates = new PolicyTemplates(request, new Set(request.tables.map((t) => t.schema)));
   try {
-    verifyInvariant(parseOneSelect(sql, 'query'), invariantPlan(request, params, templates));
+    verifyInvariant(parseOneSelect(sql, 'query'), invariantPlan(request, params, templates, querySlots));
     return 'OK';
   } catch (error) {
     if (error instanceof AppError) return error.code;
@@ -85,6 +90,26 @@ test('a wrapper without its fence passes only where nothing outside the wrappers
     'SELECT id FROM ( SELECT * FROM public.accounts WHERE accounts.id IN (SELECT resource_value FROM public.entitlements WHERE user_email = CAST($1 AS pg_catalog.text)) OFFSET 0 ) AS accounts';
   assert.equal(verdict(fenced, ['alice@a.test'], request), 'OK');
   assert.equal(verdict(fenced.replace(' OFFSET 0', ''), ['alice@a.test'], request), 'QUERY_REFUSED');
+});
+
+test('a cast on a query slot other than its own keeps the fence', () => {
+  const request = gateRequest('postgres', 'select 1');
+  const unfenced = ORDERS.replace(' OFFSET 0', '').replaceAll('$1', '$2');
+  const text: QuerySlot = { kind: 'text', value: 'DE', cast: 'text' };
+  const untyped: QuerySlot = { kind: 'null', value: null, cast: null };
+  // The gate's own typing of a slot is no cast of the user's: the fence may go.
+  assert.equal(
+    verdict(`SELECT id FROM ${unfenced} WHERE CAST($1 AS pg_catalog.text) IS NULL`, ['DE', 1], request, [
+      text,
+    ]),
+    'OK',
+  );
+  assert.equal(verdict(`SELECT id FROM ${unfenced} WHERE $1 IS NULL`, [null, 1], request, [untyped]), 'OK');
+  // A cast the user wrote on an untyped slot runs per row under a generic plan: fenced only.
+  const cast = `SELECT id FROM ${unfenced} WHERE $1::int4 IS NULL`;
+  assert.equal(verdict(cast, [null, 1], request, [untyped]), 'QUERY_REFUSED');
+  const fenced = `SELECT id FROM ${ORDERS.replaceAll('$1', '$2')} WHERE $1::int4 IS NULL`;
+  assert.equal(verdict(fenced, [null, 1], request, [untyped]), 'OK');
 });
 
 test('slots: each parameter is one wrapper’s, holding the policy’s value', () => {

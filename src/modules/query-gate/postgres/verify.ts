@@ -66,7 +66,7 @@ export function verifyInvariant(statement: PgNode, plan: InvariantPlan): void {
   // fence only if nothing outside the wrappers could fail or run code on a row.
   const fenceFree = !needsFence(statement, {
     isPolicyWrapper: (sub) => protectedTableOf(sub, plan) !== null,
-    slotCasts: true,
+    isSlotCast: (cast) => isDeclaredSlotCast(cast, plan),
   });
   new Verifier(plan, claimed, fenceFree).node(statement, []);
   for (let n = 1; n <= plan.params.length; n++) if (!claimed.has(n)) throw broken(`parameter $${n}`);
@@ -315,6 +315,18 @@ function protectedTableOf(body: PgNode, plan: InvariantPlan): PgNode | null {
   if (table === null || typeof table.schemaname !== 'string' || typeof table.relname !== 'string')
     return null;
   return plan.policyOf(table.schemaname, table.relname) === null ? null : table;
+}
+
+/**
+ * Whether a cast is `$k` (a query slot) with exactly the cast its kind gets. The fence rule then
+ * reads it as the gate's typing of a bound value; any other cast on a slot (the user's, on an
+ * untyped `null` slot) keeps the fence, as it does in the rewrite.
+ */
+function isDeclaredSlotCast(cast: PgNode, plan: InvariantPlan): boolean {
+  const arg = cast.arg;
+  if (!isObject(arg) || Object.keys(arg).join() !== 'ParamRef' || !isObject(arg.ParamRef)) return false;
+  const slot = plan.querySlots?.[Number(arg.ParamRef.number) - 1];
+  return slot !== undefined && slot.cast !== null && sameShape(cast.typeName, typeNameOf(slot.cast));
 }
 
 /** `pg_catalog.t` or `pg_catalog.t[]` as the printer's parse gives it back. */
