@@ -113,4 +113,24 @@ describe('runQuery records when Tessera’s own database fails under it', { skip
     assert.equal(r.body.errors?.[0]?.extensions?.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
     assert.deepEqual(await recordOf('snapshot-timeout'), { outcome: 'FAILURE', errorCode: 'QUERY_TIMEOUT' });
   });
+
+  it('a client that leaves during the snapshot read is recorded as QUERY_TIMEOUT, not as a 500', async () => {
+    const unlock = await lockSnapshot();
+    try {
+      const gone = new AbortController();
+      const pending = query('snapshot-left', gone.signal);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      gone.abort();
+      // Answered (to nobody, but logged and counted) with what became of the work: not a 500.
+      const r = await pending;
+      assert.equal(r.body.errors?.[0]?.extensions?.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
+      assert.equal(r.status, 503);
+    } finally {
+      await unlock();
+    }
+    assert.deepEqual(await recordOf('snapshot-left'), { outcome: 'FAILURE', errorCode: 'QUERY_TIMEOUT' });
+    // The next query reads its snapshot and runs.
+    const next = await query('snapshot-after');
+    assert.deepEqual(next.body.data?.runQuery.rows, [[1]]);
+  });
 });
