@@ -55,6 +55,10 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot connect now
 ]);
 
+/** The answer to a query whose client went away: ended on the warehouse, or never started there. */
+export const clientWentAway = () =>
+  new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
+
 function isConnectionFailure(code: string, errno: number | null): boolean {
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   return errno === 1045 || errno === 1044 || errno === 1049 || errno === 1040;

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { cancelOnLeave } from '../../../db/pg-cancel.ts';
 import { currentDbScope } from '../../../db/scope.ts';
-import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { policyUnresolved, translateDriverError } from './errors.ts';
+import { clientWentAway, policyUnresolved, translateDriverError } from './errors.ts';
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
@@ -56,9 +55,15 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   const runOnSession = async (
     work: (client: pg.PoolClient, markBroken: () => void) => Promise<QueryOutput>,
   ): Promise<QueryOutput> => {
+    const signal = currentDbScope()?.signal;
     const client = await connect(pool, secrets);
+    // Gone while the query waited for a session (its 'abort' is past): nothing is run for it.
+    if (signal?.aborted) {
+      client.release();
+      throw clientWentAway();
+    }
     const guard = guards.get(client);
-    const leave = cancelOnLeave(client, server, currentDbScope()?.signal);
+    const leave = cancelOnLeave(client, server, signal);
     guard?.arm();
     let broken = false;
     try {
@@ -70,7 +75,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       broken ||= isBroken(err);
       // The guard cut the connection: the session is gone, the reason is the result's size.
       if (guard?.tripped) throw resultTooLarge();
-      if (leave.sent) throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
+      if (leave.sent) throw clientWentAway();
       throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
     } finally {
       guard?.disarm();
