@@ -123,6 +123,60 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'pglite')) {
       const next = await query(s, 'select id from orders order by id');
       assert.deepEqual(next.body.data?.runQuery.rows, [[1], [2]]);
     });
+
+    if (leg.engine !== 'postgres') return;
+
+    it('a proof held past the statement timeout by a lock is a timeout, not a refused table', async () => {
+      const unlock = await s.lockOrders();
+      try {
+        const started = performance.now();
+        const r = await query(s, 'select id from orders');
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
+        // Answered at the first timeout: not run a second time, fenced, behind the same lock.
+        assert.ok(performance.now() - started < TIMEOUT_MS * 1.75, `took ${performance.now() - started} ms`);
+      } finally {
+        await unlock();
+      }
+      assert.deepEqual(s.t.app.services.data.queries.fences.stats(), { tables: 0, retried: 0, direct: 0 });
+    });
+
+    it('a session cut while its proofs wait on a lock answers 503, and is not run again', async () => {
+      const unlock = await s.lockOrders();
+      try {
+        const pending = query(s, 'select id from orders');
+        await until(() => poolStats(s).inUse === 1);
+        s.proxy!.cut();
+        const r = await pending;
+        assert.equal(r.status, 503, JSON.stringify(r.body));
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+      } finally {
+        await unlock();
+      }
+      assert.equal(s.t.app.services.data.queries.fences.stats().tables, 0);
+      const next = await query(s, 'select id from orders order by id');
+      assert.deepEqual(next.body.data?.runQuery.rows, [[1], [2]]);
+    });
+
+    it('a client that leaves while its proofs wait on a lock ends its query there', async () => {
+      const unlock = await s.lockOrders();
+      try {
+        const gone = new AbortController();
+        const started = performance.now();
+        const pending = query(s, 'select id from orders', { signal: gone.signal, requestId: 'left-at-lock' });
+        await until(() => poolStats(s).inUse === 1);
+        gone.abort();
+        const r = await pending;
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'QUERY_TIMEOUT', JSON.stringify(r.body));
+        // Cancelled at once, not run again fenced behind the lock until the statement timeout.
+        assert.ok(performance.now() - started < TIMEOUT_MS, `took ${performance.now() - started} ms`);
+      } finally {
+        await unlock();
+      }
+      const record = await auditOf(s, 'left-at-lock');
+      assert.equal(record.outcome, 'FAILURE');
+      assert.equal(JSON.parse(record.details).errorCode, 'QUERY_TIMEOUT');
+      assert.equal(s.t.app.services.data.queries.fences.stats().tables, 0);
+    });
   });
 }
 

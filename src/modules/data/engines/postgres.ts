@@ -2,7 +2,7 @@ import pg from 'pg';
 import { cancelOnLeave } from '../../../db/pg-cancel.ts';
 import { currentDbScope } from '../../../db/scope.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { clientWentAway, policyUnresolved, translateDriverError } from './errors.ts';
+import { clientWentAway, isProofRefusal, policyUnresolved, translateDriverError } from './errors.ts';
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
@@ -230,7 +230,7 @@ export async function runReadOnly(
     try {
       await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
     } catch (err) {
-      throw policyUnresolved(err, check);
+      throw isProofRefusal(err) ? policyUnresolved(err, check) : err;
     }
   }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);
