@@ -17,6 +17,9 @@ const TIMEOUT_MS = 2000;
 const SEED = `create table orders (id int primary key, tenant text not null, amount int not null);
   insert into orders values (1, 'a', 10), (2, 'a', 20), (3, 'b', 30);`;
 
+/** How long past the timeout each engine gives a session that does not answer. */
+const STALL_GRACE_MS = { postgres: 2000, mysql: 6000, pglite: 0 };
+
 const pglite = testBackends().find((b) => b.name === 'pglite')!;
 
 interface Stack {
@@ -120,6 +123,27 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'pglite')) {
       assert.equal(record.outcome, 'FAILURE');
       assert.equal(JSON.parse(record.details).errorCode, 'QUERY_TIMEOUT');
       // The next query gets a session at once and runs normally.
+      const next = await query(s, 'select id from orders order by id');
+      assert.deepEqual(next.body.data?.runQuery.rows, [[1], [2]]);
+    });
+
+    it('a network that stalls under a pooled session fails the query soon after its timeout', async () => {
+      const warm = await query(s, 'select id from orders');
+      assert.equal(warm.status, 200, JSON.stringify(warm.body));
+      s.proxy!.stall(true);
+      try {
+        const started = performance.now();
+        const r = await Promise.race([query(s, 'select id from orders'), sleep(TIMEOUT_MS + 10_000)]);
+        assert.ok(r, 'the query was still waiting for its stalled session');
+        assert.equal(r.status, 503, JSON.stringify(r.body));
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+        assert.ok(
+          performance.now() - started < TIMEOUT_MS + STALL_GRACE_MS[leg.engine] + 2000,
+          `took ${performance.now() - started} ms`,
+        );
+      } finally {
+        s.proxy!.stall(false);
+      }
       const next = await query(s, 'select id from orders order by id');
       assert.deepEqual(next.body.data?.runQuery.rows, [[1], [2]]);
     });

@@ -112,6 +112,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
         // From the first statement on: a client gone while the session is being set up ends the
         // query too, instead of leaving it to run once the kill would have nothing to end.
         const leave = killOnLeave(c, markBroken);
+        const silent = cutWhenSilent(c, limits.timeoutMs + SILENCE_GRACE_MS);
         let kind: 'mariadb' | 'mysql' | null = null;
         try {
           kind = await serverFlavour(c);
@@ -159,6 +160,7 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
           if (kind !== null) await resetSession(c, kind).catch(markBroken);
           throw err;
         } finally {
+          clearTimeout(silent);
           leave.dispose();
         }
       }),
@@ -200,6 +202,25 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Past the statement's own bound (`executeWithinBudget`'s timeout, 5 s over the query timeout) and
+ * one more second: the statements around it (the settings, a policy's prepare, the rollback) have
+ * no bound of their own, and on a network that stalls without closing they would wait for good.
+ */
+const SILENCE_GRACE_MS = 6000;
+
+/**
+ * Cuts the session when `run` has not finished within `ms`: whatever it waits on fails as a lost
+ * session (503), and the session is not pooled again.
+ */
+function cutWhenSilent(c: mysql.PoolConnection, ms: number): NodeJS.Timeout {
+  const core = (c as unknown as { connection: { stream: { destroy(err?: Error): void } } }).connection;
+  return setTimeout(() => {
+    const err = Object.assign(new Error('The data source did not answer in time'), { code: 'ETIMEDOUT' });
+    core.stream.destroy(err);
+  }, ms);
 }
 
 /** Ends the read-only transaction and puts the session's limits back before it returns to the pool. */

@@ -53,6 +53,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
    * holding it until the statement timeout, and that session is closed rather than pooled.
    */
   const runOnSession = async (
+    timeoutMs: number,
     work: (client: pg.PoolClient, markBroken: () => void) => Promise<QueryOutput>,
   ): Promise<QueryOutput> => {
     const signal = currentDbScope()?.signal;
@@ -64,6 +65,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     }
     const guard = guards.get(client);
     const leave = cancelOnLeave(client, server, signal);
+    const stalled = answerWithin(client, timeoutMs);
     guard?.arm();
     let broken = false;
     try {
@@ -78,6 +80,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       if (leave.sent) throw clientWentAway();
       throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
     } finally {
+      clearTimeout(stalled);
       guard?.disarm();
       leave.dispose();
       client.release(broken || leave.sent);
@@ -86,11 +89,13 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   /** A read of the server's catalog on a pooled session, its failures translated like a query's. */
   const catalogRead = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect(pool, secrets);
+    const stalled = answerWithin(client, options.statementTimeoutMs);
     try {
       return await work(client);
     } catch (err) {
       throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
     } finally {
+      clearTimeout(stalled);
       client.release();
     }
   };
@@ -109,7 +114,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
       // same message train before the query (see CappedQuery).
       if (limits.timeoutMs === options.statementTimeoutMs) {
-        return runOnSession(async (client) =>
+        return runOnSession(limits.timeoutMs, async (client) =>
           outputOf(
             await CappedQuery.run(
               client,
@@ -120,7 +125,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           ),
         );
       }
-      return runOnSession(async (client, markBroken) => {
+      return runOnSession(limits.timeoutMs, async (client, markBroken) => {
         let ended = false;
         try {
           return await runReadOnly(
@@ -170,6 +175,20 @@ async function connect(pool: pg.Pool, secrets: readonly (string | null)[]): Prom
   } catch (err) {
     throw translateDriverError(err, secrets);
   }
+}
+
+/** How long past its statement timeout a session may take to answer before it is given up. */
+const STALL_GRACE_MS = 2000;
+
+/**
+ * The server ends a statement at its timeout, but a network that stalls without closing never
+ * brings that answer (nor a cancel's): the session is cut 2 s past the timeout, so the statement
+ * fails as a lost session (503) instead of holding its request and its pool slot for good.
+ */
+function answerWithin(client: pg.PoolClient, timeoutMs: number | undefined): NodeJS.Timeout | undefined {
+  if (timeoutMs === undefined || timeoutMs <= 0) return undefined;
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  return setTimeout(() => stream?.destroy(), timeoutMs + STALL_GRACE_MS);
 }
 
 /** The session is gone (not merely the statement failed): node-postgres marks it unqueryable. */
