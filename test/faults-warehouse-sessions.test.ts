@@ -201,6 +201,23 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'pglite')) {
       assert.equal(JSON.parse(record.details).errorCode, 'QUERY_TIMEOUT');
       assert.equal(s.t.app.services.data.queries.fences.stats().tables, 0);
     });
+
+    it('cancel requests a stalled network swallows do not stay open', async () => {
+      const warm = await query(s, 'select id from orders');
+      assert.equal(warm.status, 200, JSON.stringify(warm.body));
+      s.proxy!.stall(true);
+      try {
+        const gone = new AbortController();
+        const pending = query(s, 'select id from orders', { signal: gone.signal });
+        await until(() => poolStats(s).inUse === 1);
+        gone.abort();
+        assert.ok(await Promise.race([pending, sleep(TIMEOUT_MS + 8000)]), 'the query never ended');
+        // Every socket through the proxy (the cut session, each repeated cancel) ends in time.
+        await until(() => s.proxy!.open === 0, 8000);
+      } finally {
+        s.proxy!.stall(false);
+      }
+    });
   });
 }
 
