@@ -129,10 +129,11 @@ async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<
   });
   if (!signal) return pending;
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(new RequestCancelledError());
-      pending.then((client) => client.release(), ignore);
-    };
+    // The request stops waiting at once; the connection it would have had, once there is one, is
+    // released by the callback below, and only there: released twice, it would be handed to the
+    // next request in line and then released under it (or the second release would throw from a
+    // promise callback, an unhandled rejection that ends the process).
+    const onAbort = () => reject(new RequestCancelledError());
     signal.addEventListener('abort', onAbort, { once: true });
     pending.then(
       (client) => {
