@@ -158,7 +158,8 @@ interface ClientInternals {
 
 const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\s*(;|$|\s+(work|transaction)\b(?!\s+to))/i;
-const PLAIN_SELECT = /^\s*select\b/i;
+/** A SELECT, after the comment a prepared statement's text opens with (PREPARED_STATEMENT). */
+const PLAIN_SELECT = /^\s*(\/\*[^*]*\*\/\s*)?select\b/i;
 
 /**
  * One checked-out connection. A plain SELECT outside a transaction is idempotent, so when its
