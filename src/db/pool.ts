@@ -211,6 +211,10 @@ class GuardedClient implements PostgresPoolClient {
       this.#client?.release(err as Error);
       this.#client = null; // released: a failed re-acquire must not release it a second time
       this.#broken = undefined;
+      // A server that restarted or a link that dropped ends every pooled connection at once, but
+      // the pool learns of each only when its socket's own event is handled: after one turn of the
+      // event loop the dead idle ones are gone, and the retry does not get one of them.
+      await new Promise((resolve) => setImmediate(resolve));
       this.#client = await acquire(this.#pool, this.#signal);
       try {
         result = await this.#run<R>(sql, parameters ?? []);
