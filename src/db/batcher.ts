@@ -1,3 +1,4 @@
+import { isConnectionError } from './errors.ts';
 import { currentDbScope, type DbScope, runInDbScope } from './scope.ts';
 
 interface Pending<I, O> {
@@ -12,8 +13,9 @@ interface Pending<I, O> {
  * Group commit for hot statements: callers add one item each; items that arrive while a batch is
  * running go into the next one, so under load many requests share one statement (and one commit)
  * while a lone request waits for nothing but its own round trip. A caller's promise settles only
- * once its batch has: a write is durable before anyone is answered. A failed batch is retried one
- * item at a time, so one bad item fails only its own caller.
+ * once its batch has: a write is durable before anyone is answered. A batch the database refused
+ * is retried one item at a time, so one bad item fails only its own caller; one whose connection
+ * failed fails all its callers at once.
  *
  * A batch is shared work: its statements run in no request's scope, so one client going away
  * cancels nobody else's write (a request's scope cancels its statements when its client leaves,
@@ -79,7 +81,10 @@ export class Batcher<I, O> {
       if (out.length !== batch.length)
         throw new Error(`a batch of ${batch.length} got ${out.length} answers`);
     } catch (err) {
-      if (batch.length === 1) batch[0]!.reject(err);
+      // Item by item only when the database refused the statement: a lost or stalled connection
+      // would fail each item again, one after another, and the last caller would wait for them
+      // all; and a write whose commit went unanswered must not be written a second time.
+      if (batch.length === 1 || isConnectionError(err)) for (const p of batch) p.reject(err);
       else for (const p of batch) await this.#settle([p]);
       return;
     }

@@ -22,7 +22,9 @@ export function onClientLeave(
     again = setInterval(actNow, AGAIN_MS);
     again.unref();
   };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // A client already gone when the work starts acts at once: its 'abort' event is over.
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   return {
     get acted() {
       return acted;

@@ -12,7 +12,8 @@ interface CancellableClient {
 }
 
 interface CancelConnection {
-  on(event: 'error' | 'connect', listener: () => void): void;
+  on(event: 'error' | 'connect' | 'end', listener: () => void): void;
+  stream?: { destroy(): void };
   connect(port: number | string, host?: string): void;
   cancel(processID: number, secretKey: number): void;
 }
@@ -37,6 +38,11 @@ export function cancelOnLeave(
     const con = canceller.connection;
     if (!con || canceller.port === undefined) return false;
     con.on('error', ignore);
+    // The server closes a cancel's socket once it has read it; one that never does (a stalled
+    // network) is closed here, or each repeat would leave one more socket open.
+    const giveUp = setTimeout(() => con.stream?.destroy(), CANCEL_WITHIN_MS);
+    giveUp.unref();
+    con.on('end', () => clearTimeout(giveUp));
     const { processID, secretKey } = target;
     con.on('connect', () => con.cancel(processID, secretKey));
     if (canceller.host?.startsWith('/')) con.connect(`${canceller.host}/.s.PGSQL.${canceller.port}`);
@@ -52,3 +58,6 @@ export function cancelOnLeave(
 }
 
 const ignore = () => {};
+
+/** How long a cancel request's socket may stay open. */
+const CANCEL_WITHIN_MS = 5000;

@@ -134,10 +134,11 @@ async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<
   });
   if (!signal) return pending;
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      reject(new RequestCancelledError());
-      pending.then((client) => client.release(), ignore);
-    };
+    // The request stops waiting at once; the connection it would have had, once there is one, is
+    // released by the callback below, and only there: released twice, it would be handed to the
+    // next request in line and then released under it (or the second release would throw from a
+    // promise callback, an unhandled rejection that ends the process).
+    const onAbort = () => reject(new RequestCancelledError());
     signal.addEventListener('abort', onAbort, { once: true });
     pending.then(
       (client) => {
@@ -162,7 +163,8 @@ interface ClientInternals {
 
 const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\s*(;|$|\s+(work|transaction)\b(?!\s+to))/i;
-const PLAIN_SELECT = /^\s*select\b/i;
+/** A SELECT, after the comment a prepared statement's text opens with (PREPARED_STATEMENT). */
+const PLAIN_SELECT = /^\s*(\/\*[^*]*\*\/\s*)?select\b/i;
 
 /**
  * One checked-out connection. A plain SELECT outside a transaction is idempotent, so when its
@@ -214,6 +216,10 @@ class GuardedClient implements PostgresPoolClient {
       this.#client?.release(err as Error);
       this.#client = null; // released: a failed re-acquire must not release it a second time
       this.#broken = undefined;
+      // A server that restarted or a link that dropped ends every pooled connection at once, but
+      // the pool learns of each only when its socket's own event is handled: after one turn of the
+      // event loop the dead idle ones are gone, and the retry does not get one of them.
+      await new Promise((resolve) => setImmediate(resolve));
       this.#client = await acquire(this.#pool, this.#signal);
       try {
         result = await this.#run<R>(sql, parameters ?? []);

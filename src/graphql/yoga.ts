@@ -148,7 +148,10 @@ export function createGraphQLServer(
     ],
   });
   return {
-    fetch: (request, context) => requestScope.run(context, async () => yoga.fetch(request)),
+    // Not `yoga.fetch`: it rejects the moment the request's signal aborts, so a client that went
+    // away was answered and logged as a 500 while its work ran on. The signal still cancels that
+    // work's statements (its database scope), and the request is answered with what became of it.
+    fetch: (request, context) => requestScope.run(context, async () => yoga.handleRequest(request, {})),
     withBody: (request, body) =>
       new yoga.fetchAPI.Request(request.url, {
         method: request.method,

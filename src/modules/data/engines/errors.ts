@@ -55,6 +55,31 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot connect now
 ]);
 
+/** The answer to a query whose client went away: ended on the warehouse, or never started there. */
+export const clientWentAway = () =>
+  new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
+
+/**
+ * SQLSTATE classes that tell what became of the session or the statement, not what the server
+ * found in the text: connection lost (08), a transaction already failed (25), rolled back (40: a
+ * deadlock while taking a lock), out of resources (53), cancelled or timed out (57), system or
+ * internal errors (58, XX); and 55P03, a lock not had in time (`lock_timeout`).
+ */
+const NOT_ABOUT_THE_TEXT = new Set(['08', '25', '40', '53', '57', '58', 'XX']);
+
+/**
+ * Whether an error raised while a proof was parsed is the server refusing the proof itself (a name
+ * that does not resolve, a relation of the wrong kind), the only failure that says something about
+ * a policy or a table. A proof that waits on a lock can also be cancelled (its client went away),
+ * run past the statement timeout, or lose its connection: those are the query's fate, answered as
+ * for any statement, and no table is to be remembered as needing its fence for them.
+ */
+export function isProofRefusal(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return !NOT_ABOUT_THE_TEXT.has(code.slice(0, 2)) && code !== '55P03';
+}
+
 function isConnectionFailure(code: string, errno: number | null): boolean {
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   return errno === 1045 || errno === 1044 || errno === 1049 || errno === 1040;

@@ -1,10 +1,9 @@
 import mysql from 'mysql2/promise';
 import { onClientLeave } from '../../../db/on-leave.ts';
 import { currentDbScope } from '../../../db/scope.ts';
-import { AppError } from '../../../errors.ts';
 import { WAREHOUSE_SQL_MODE } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { policyUnresolved, translateDriverError } from './errors.ts';
+import { clientWentAway, policyUnresolved, translateDriverError } from './errors.ts';
 import { mysqlGrants } from './privileges.ts';
 import { MAX_RESULT_BYTES, resultTooLarge, rowsSize } from './result-size.ts';
 import type { DataPool, DiscoveredTable, PoolOptions, QueryOutput } from './types.ts';
@@ -108,30 +107,36 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
   return {
     run: (sql, params, limits, policyChecks = []) =>
       withConnection(async (c, markBroken): Promise<QueryOutput> => {
-        const kind = await serverFlavour(c);
-        // MariaDB's derived tables never see an enclosing query's columns, so a policy's names
-        // cannot escape it there; MySQL 8's can, so each policy is first proved on its own.
-        if (kind === 'mysql') await proveStandalone(c, policyChecks);
-        // One SET statement assigns the limits, the sql_mode and the optimizer switch (one round
-        // trip; multiple statements stay off). The mode is the one the gate's lexer assumes, set
-        // before every query so no server or account default can change how the gate's text
-        // splits. Semi-join rewriting is off because MariaDB 10.11 answers some nested
-        // `IN (SELECT … FROM (derived) …)` over the gate's fenced wrappers wrongly (a row matched
-        // that no subquery row equals); the differential test found it (docs/query-gate.md,
-        // "MySQL and MariaDB: the invariant").
-        if (kind === 'mariadb')
-          await c.query(
-            'set session max_statement_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
-            [limits.timeoutMs / 1000, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
-          );
-        else
-          await c.query(
-            'set session max_execution_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
-            [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
-          );
-        await c.query('start transaction read only');
+        // Gone while the query waited for a session (its 'abort' is past): nothing is run for it.
+        if (currentDbScope()?.signal?.aborted) throw clientWentAway();
+        // From the first statement on: a client gone while the session is being set up ends the
+        // query too, instead of leaving it to run once the kill would have nothing to end.
         const leave = killOnLeave(c, markBroken);
+        const silent = cutWhenSilent(c, limits.timeoutMs + SILENCE_GRACE_MS);
+        let kind: 'mariadb' | 'mysql' | null = null;
         try {
+          kind = await serverFlavour(c);
+          // MariaDB's derived tables never see an enclosing query's columns, so a policy's names
+          // cannot escape it there; MySQL 8's can, so each policy is first proved on its own.
+          if (kind === 'mysql') await proveStandalone(c, policyChecks);
+          // One SET statement assigns the limits, the sql_mode and the optimizer switch (one round
+          // trip; multiple statements stay off). The mode is the one the gate's lexer assumes, set
+          // before every query so no server or account default can change how the gate's text
+          // splits. Semi-join rewriting is off because MariaDB 10.11 answers some nested
+          // `IN (SELECT … FROM (derived) …)` over the gate's fenced wrappers wrongly (a row matched
+          // that no subquery row equals); the differential test found it (docs/query-gate.md,
+          // "MySQL and MariaDB: the invariant").
+          if (kind === 'mariadb')
+            await c.query(
+              'set session max_statement_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
+              [limits.timeoutMs / 1000, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
+            );
+          else
+            await c.query(
+              'set session max_execution_time = ?, session sql_select_limit = ?, session sql_mode = ?, session optimizer_switch = ?',
+              [limits.timeoutMs, limits.maxRows + 1, WAREHOUSE_SQL_MODE, WAREHOUSE_OPTIMIZER_SWITCH],
+            );
+          await c.query('start transaction read only');
           const { rows, fields } = await executeWithinBudget(
             c,
             sql,
@@ -151,11 +156,11 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
             truncated,
           };
         } catch (err) {
-          if (leave.acted)
-            throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
-          await resetSession(c, kind).catch(markBroken);
+          if (leave.acted) throw clientWentAway();
+          if (kind !== null) await resetSession(c, kind).catch(markBroken);
           throw err;
         } finally {
+          clearTimeout(silent);
           leave.dispose();
         }
       }),
@@ -197,6 +202,25 @@ export async function openMysqlPool(settings: ResolvedSettings, options: PoolOpt
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Past the statement's own bound (`executeWithinBudget`'s timeout, 5 s over the query timeout) and
+ * one more second: the statements around it (the settings, a policy's prepare, the rollback) have
+ * no bound of their own, and on a network that stalls without closing they would wait for good.
+ */
+const SILENCE_GRACE_MS = 6000;
+
+/**
+ * Cuts the session when `run` has not finished within `ms`: whatever it waits on fails as a lost
+ * session (503), and the session is not pooled again.
+ */
+function cutWhenSilent(c: mysql.PoolConnection, ms: number): NodeJS.Timeout {
+  const core = (c as unknown as { connection: { stream: { destroy(err?: Error): void } } }).connection;
+  return setTimeout(() => {
+    const err = Object.assign(new Error('The data source did not answer in time'), { code: 'ETIMEDOUT' });
+    core.stream.destroy(err);
+  }, ms);
 }
 
 /** Ends the read-only transaction and puts the session's limits back before it returns to the pool. */

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from '../../../db/data-dir-lock.ts';
+import { currentDbScope } from '../../../db/scope.ts';
 import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { translateDriverError } from './errors.ts';
+import { clientWentAway, translateDriverError } from './errors.ts';
 import { DISCOVER_SQL, groupColumns, runReadOnly, VERSION_SQL } from './postgres.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import type { DataPool } from './types.ts';
@@ -159,8 +160,12 @@ export async function openPgliteWarehousePool(
     return { rows: r.rows, fields: r.fields };
   };
   return {
-    run: (sql, params, limits, policyChecks = []) =>
-      h.serialize(async () => {
+    run: (sql, params, limits, policyChecks = []) => {
+      const signal = currentDbScope()?.signal;
+      return h.serialize(async () => {
+        // A running statement cannot be interrupted here, but one whose client left while it
+        // waited for its turn is not started: gone clients cannot queue work behind a slow query.
+        if (signal?.aborted) throw clientWentAway();
         try {
           return await runReadOnly(
             { exec, script: (text) => h.pglite.exec(text) },
@@ -171,7 +176,8 @@ export async function openPgliteWarehousePool(
         } finally {
           await h.pglite.exec('rollback').catch(() => {});
         }
-      }),
+      });
+    },
     serverVersion: () =>
       h.serialize(async () => Number((await h.pglite.query<{ v: string }>(VERSION_SQL)).rows[0]?.v)),
     ping: () =>

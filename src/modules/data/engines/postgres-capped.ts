@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isProofRefusal } from './errors.ts';
 
 /**
  * One statement, one round trip: Parse, Bind, Describe, Execute with a row limit, and Sync, sent
@@ -78,7 +79,9 @@ export class CappedQuery extends pg.Query {
       (capped as unknown as { callback: (err: Error | null, result: pg.QueryArrayResult) => void }).callback =
         (err, result) => {
           connection.off('parseComplete', onParsed);
-          if (err) reject(parsed < checks.length ? new PolicyCheckFailed(err, checks[parsed]!) : err);
+          // Only the server's refusal is the check's; a cancel or a lost session while it parsed is not.
+          const refused = parsed < checks.length && isProofRefusal(err);
+          if (err) reject(refused ? new PolicyCheckFailed(err, checks[parsed]!) : err);
           else resolve({ rows: result.rows, fields: result.fields, suspended: capped.suspended });
         };
       client.query(capped as never);

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { cancelOnLeave } from '../../../db/pg-cancel.ts';
 import { currentDbScope } from '../../../db/scope.ts';
-import { AppError } from '../../../errors.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { policyUnresolved, translateDriverError } from './errors.ts';
+import { clientWentAway, isProofRefusal, policyUnresolved, translateDriverError } from './errors.ts';
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
@@ -54,11 +53,19 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
    * holding it until the statement timeout, and that session is closed rather than pooled.
    */
   const runOnSession = async (
+    timeoutMs: number,
     work: (client: pg.PoolClient, markBroken: () => void) => Promise<QueryOutput>,
   ): Promise<QueryOutput> => {
+    const signal = currentDbScope()?.signal;
     const client = await connect(pool, secrets);
+    // Gone while the query waited for a session (its 'abort' is past): nothing is run for it.
+    if (signal?.aborted) {
+      client.release();
+      throw clientWentAway();
+    }
     const guard = guards.get(client);
-    const leave = cancelOnLeave(client, server, currentDbScope()?.signal);
+    const leave = cancelOnLeave(client, server, signal);
+    const stalled = answerWithin(client, timeoutMs);
     guard?.arm();
     let broken = false;
     try {
@@ -70,9 +77,10 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       broken ||= isBroken(err);
       // The guard cut the connection: the session is gone, the reason is the result's size.
       if (guard?.tripped) throw resultTooLarge();
-      if (leave.sent) throw new AppError('QUERY_TIMEOUT', 'The query was cancelled: its client went away');
+      if (leave.sent) throw clientWentAway();
       throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
     } finally {
+      clearTimeout(stalled);
       guard?.disarm();
       leave.dispose();
       client.release(broken || leave.sent);
@@ -81,11 +89,13 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   /** A read of the server's catalog on a pooled session, its failures translated like a query's. */
   const catalogRead = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect(pool, secrets);
+    const stalled = answerWithin(client, options.statementTimeoutMs);
     try {
       return await work(client);
     } catch (err) {
       throw translateDriverError(err, secrets, { connectionLost: isLost(client, err) });
     } finally {
+      clearTimeout(stalled);
       client.release();
     }
   };
@@ -104,7 +114,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
       // same message train before the query (see CappedQuery).
       if (limits.timeoutMs === options.statementTimeoutMs) {
-        return runOnSession(async (client) =>
+        return runOnSession(limits.timeoutMs, async (client) =>
           outputOf(
             await CappedQuery.run(
               client,
@@ -115,7 +125,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           ),
         );
       }
-      return runOnSession(async (client, markBroken) => {
+      return runOnSession(limits.timeoutMs, async (client, markBroken) => {
         let ended = false;
         try {
           return await runReadOnly(
@@ -165,6 +175,20 @@ async function connect(pool: pg.Pool, secrets: readonly (string | null)[]): Prom
   } catch (err) {
     throw translateDriverError(err, secrets);
   }
+}
+
+/** How long past its statement timeout a session may take to answer before it is given up. */
+const STALL_GRACE_MS = 2000;
+
+/**
+ * The server ends a statement at its timeout, but a network that stalls without closing never
+ * brings that answer (nor a cancel's): the session is cut 2 s past the timeout, so the statement
+ * fails as a lost session (503) instead of holding its request and its pool slot for good.
+ */
+function answerWithin(client: pg.PoolClient, timeoutMs: number | undefined): NodeJS.Timeout | undefined {
+  if (timeoutMs === undefined || timeoutMs <= 0) return undefined;
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  return setTimeout(() => stream?.destroy(), timeoutMs + STALL_GRACE_MS);
 }
 
 /** The session is gone (not merely the statement failed): node-postgres marks it unqueryable. */
@@ -225,7 +249,7 @@ export async function runReadOnly(
     try {
       await script(`prepare tessera_policy_check as ${check}; deallocate tessera_policy_check`);
     } catch (err) {
-      throw policyUnresolved(err, check);
+      throw isProofRefusal(err) ? policyUnresolved(err, check) : err;
     }
   }
   await exec(`declare tessera_result no scroll cursor for ${sql}`, params);

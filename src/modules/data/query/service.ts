@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../../config.ts';
+import { translateDatabaseFailure } from '../../../db/errors.ts';
 import type { Db } from '../../../db/index.ts';
 import { AppError, badInput, forbidden, notFound } from '../../../errors.ts';
 import { newId } from '../../../ids.ts';
@@ -496,8 +497,13 @@ function answer(queryId: string, output: QueryOutput): QueryResult {
   };
 }
 
-/** The code a failed query's record keeps: its own, or INTERNAL_SERVER_ERROR for anything unknown. */
-const codeOf = (err: unknown) => (err instanceof AppError ? err.code : 'INTERNAL_SERVER_ERROR');
+/**
+ * The code a failed query's record keeps: the one its client was answered. Tessera's own database
+ * failing under the query (a statement timeout, a lost connection, the client gone) is answered by
+ * its translation, not as a 500; only what is unknown is INTERNAL_SERVER_ERROR.
+ */
+const codeOf = (err: unknown) =>
+  err instanceof AppError ? err.code : (translateDatabaseFailure(err)?.code ?? 'INTERNAL_SERVER_ERROR');
 
 /** What the gate rewrites: the user's query, and whether every wrapper must keep its fence. */
 type RewriteInput = Pick<QueryRequest, 'sql' | 'parameters'> & { readonly fence?: 'always' };
