@@ -44,6 +44,7 @@ async function appWithLog(backend: ReturnType<typeof testBackends>[number]) {
     );
   return {
     app,
+    token,
     lines,
     get,
     gql,
@@ -132,6 +133,36 @@ for (const backend of testBackends()) {
         assert.equal(line.operation, 'listUsers');
         assert.equal(line.status, 200);
         assert.equal(typeof line.durationMs, 'number');
+      } finally {
+        await o.close();
+      }
+    });
+
+    test('a request whose client went away is logged at info and counted as CLIENT_GONE, not as a failure', async () => {
+      const o = await appWithLog(backend);
+      try {
+        // The client is gone before anything runs: on PostgreSQL its statements are not even sent
+        // (a 503 QUERY_TIMEOUT nobody reads); PGlite answers as usual. Either way, no error line.
+        await o.app.fetch(
+          new Request('http://tessera.test/graphql', {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${o.token}`,
+              'x-request-id': 'req-ops-gone',
+            },
+            body: JSON.stringify({ query: '{ listUsers { id } }' }),
+            signal: AbortSignal.abort(),
+          }),
+        );
+        const line = o.lines.find((l) => l.requestId === 'req-ops-gone');
+        assert.ok(line, JSON.stringify(o.lines.slice(-3)));
+        assert.equal(line.msg, 'request');
+        assert.equal(line.level, 30);
+        assert.equal(line.clientGone, true);
+        if (backend.name === 'postgres') assert.equal(line.status, 503);
+        const metrics = await (await o.get('/metrics')).text();
+        assert.match(metrics, /tessera_requests_total\{operation="[^"]+",outcome="CLIENT_GONE"\} 1/);
       } finally {
         await o.close();
       }

@@ -60,10 +60,10 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
   const finish = (
     request: { method: string; path: string },
     ctx: HttpContext,
-    outcome: { report: RequestReport; response: Response; ms: number },
+    outcome: { report: RequestReport; response: Response; ms: number; clientGone: boolean },
   ): Response => {
-    const { report, response, ms } = outcome;
-    logRequest(parts, { request, requestId: ctx.requestId, report, status: response.status, ms });
+    const { report, response, ms, clientGone } = outcome;
+    logRequest(parts, { request, requestId: ctx.requestId, report, status: response.status, ms, clientGone });
     // Headers are set on the response itself: re-wrapping it would pipe every body through a
     // second stream. Only a response with immutable headers (e.g. Response.redirect) is copied.
     try {
@@ -103,13 +103,14 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
         report,
         response,
         ms: performance.now() - started,
+        clientGone: request.signal.aborted,
       });
     },
     answer(request, outcome, ms = 0) {
       const report = newRequestReport();
       const ctx: HttpContext = { ip: null, requestId: request.requestId };
       const target = { method: request.method, path: new URL(request.url).pathname };
-      return finish(target, ctx, { report, response: answerError(outcome, report), ms });
+      return finish(target, ctx, { report, response: answerError(outcome, report), ms, clientGone: false });
     },
     request: (url, init) => parts.graphql.request(url, init),
   };

@@ -38,19 +38,29 @@ export interface RequestOutcome {
   readonly status: number;
   /** How long the request took, in milliseconds. */
   readonly ms: number;
+  /** The client went away before the answer: nobody reads it, whatever its status says. */
+  readonly clientGone: boolean;
 }
 
 /**
  * One info line per request, and its metrics; a 5xx is logged at error level with its cause (a
- * response whose cause no layer recorded says so, rather than logging nothing).
+ * response whose cause no layer recorded says so, rather than logging nothing). A request whose
+ * client went away is no failure of Tessera's, whatever became of its work (cancelled: a 503
+ * QUERY_TIMEOUT): it is logged at info with `clientGone` and counted with outcome CLIENT_GONE,
+ * so closed browser tabs raise no error alerts.
  */
 export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void {
-  const { request, requestId, report, status, ms } = outcome;
+  const { request, requestId, report, status, ms, clientGone } = outcome;
   const path = request.path;
   const operation = report.operation ?? routeLabel(app, request.method, path);
-  app.metrics.observeRequest(operation, report.codes, ms / 1000);
+  app.metrics.observeRequest(
+    operation,
+    clientGone ? ['CLIENT_GONE', ...report.codes] : report.codes,
+    ms / 1000,
+  );
+  const failed = status >= 500 && !clientGone;
   // A level the logger drops (LOG_LEVEL=warn or silent) is not worth building a line for.
-  if (status < 500 && !app.log.isLevelEnabled('info')) return;
+  if (!failed && !app.log.isLevelEnabled('info')) return;
   const line = {
     requestId,
     method: request.method,
@@ -59,8 +69,9 @@ export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void
     status,
     durationMs: Math.round(ms * 10) / 10,
     ...(report.codes.length > 0 ? { codes: report.codes.slice(0, 10) } : {}),
+    ...(clientGone ? { clientGone } : {}),
   };
-  if (status >= 500)
+  if (failed)
     app.log.error(
       { ...line, err: report.cause ?? new Error(`HTTP ${status} with no recorded cause`) },
       'request failed',
