@@ -3,6 +3,7 @@ import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kyse
 import pg from 'pg';
 import { ConnectionLostError, isConnectionError, RequestCancelledError } from './errors.ts';
 import { cancelOnLeave } from './pg-cancel.ts';
+import { cutWhenSilent } from './pg-stall.ts';
 import { currentDbScope } from './scope.ts';
 
 export interface PoolSettings {
@@ -64,12 +65,10 @@ export class TesseraPool implements PostgresPool {
   readonly #main: pg.Pool;
   readonly #reserved: pg.Pool | null;
   readonly #clientConfig: pg.ClientConfig;
-  readonly #answerWithinMs: number;
+  readonly #statementTimeoutMs: number;
 
   constructor(settings: PoolSettings) {
-    // The server enforces the statement timeout; this bound covers a network that stalls without
-    // closing (the server's answer never arrives), after which the connection is given up.
-    this.#answerWithinMs = settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs + 2000 : 0;
+    this.#statementTimeoutMs = settings.statementTimeoutMs;
     this.#clientConfig = {
       connectionString: settings.url,
       application_name: 'tessera',
@@ -94,7 +93,7 @@ export class TesseraPool implements PostgresPool {
     return new GuardedClient(pool, client, {
       signal: scope?.signal,
       config: this.#clientConfig,
-      answerWithinMs: this.#answerWithinMs,
+      statementTimeoutMs: this.#statementTimeoutMs,
     });
   }
 
@@ -154,11 +153,10 @@ async function acquire(pool: pg.Pool, signal: AbortSignal | undefined): Promise<
   });
 }
 
-/** pg's internals we rely on: whether the client can still run statements, and its running query. */
+/** pg's internals we rely on: whether the client can still run statements. */
 interface ClientInternals {
   _queryable?: boolean;
   _ending?: boolean;
-  connection?: { on(event: 'error', listener: () => void): void; stream?: { destroy(): void } };
 }
 
 const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
@@ -180,7 +178,7 @@ class GuardedClient implements PostgresPoolClient {
   readonly #pool: pg.Pool;
   readonly #signal: AbortSignal | undefined;
   readonly #clientConfig: pg.ClientConfig;
-  readonly #answerWithinMs: number;
+  readonly #statementTimeoutMs: number;
   #client: pg.PoolClient | null;
   #inTransaction = false;
   #cancelSent = false;
@@ -192,14 +190,14 @@ class GuardedClient implements PostgresPoolClient {
     options: {
       readonly signal: AbortSignal | undefined;
       readonly config: pg.ClientConfig;
-      readonly answerWithinMs: number;
+      readonly statementTimeoutMs: number;
     },
   ) {
     this.#pool = pool;
     this.#client = client;
     this.#signal = options.signal;
     this.#clientConfig = options.config;
-    this.#answerWithinMs = options.answerWithinMs;
+    this.#statementTimeoutMs = options.statementTimeoutMs;
   }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -250,14 +248,10 @@ class GuardedClient implements PostgresPoolClient {
     const client = this.#client!;
     // The client went away: the server cancels the statement, which then fails with 57014.
     const leave = cancelOnLeave(client, this.#clientConfig, this.#signal);
-    // Closing the socket fails the statement with "Connection terminated", which #lost recognises.
-    const stalled =
-      this.#answerWithinMs > 0
-        ? setTimeout(
-            () => (client as unknown as ClientInternals).connection?.stream?.destroy(),
-            this.#answerWithinMs,
-          )
-        : undefined;
+    // The server enforces the statement timeout; this bound covers a network that stalls without
+    // closing. Closing the socket fails the statement with "Connection terminated", which #lost
+    // recognises.
+    const stalled = cutWhenSilent(client, this.#statementTimeoutMs);
     try {
       const values = [...parameters];
       const query = sql.startsWith(PREPARED_STATEMENT)

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { cancelOnLeave } from '../../../db/pg-cancel.ts';
+import { cutWhenSilent } from '../../../db/pg-stall.ts';
 import { currentDbScope } from '../../../db/scope.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { clientWentAway, isProofRefusal, policyUnresolved, translateDriverError } from './errors.ts';
@@ -65,7 +66,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     }
     const guard = guards.get(client);
     const leave = cancelOnLeave(client, server, signal);
-    const stalled = answerWithin(client, timeoutMs);
+    const stalled = cutWhenSilent(client, timeoutMs);
     guard?.arm();
     let broken = false;
     try {
@@ -89,7 +90,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   /** A read of the server's catalog on a pooled session, its failures translated like a query's. */
   const catalogRead = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
     const client = await connect(pool, secrets);
-    const stalled = answerWithin(client, options.statementTimeoutMs);
+    const stalled = cutWhenSilent(client, options.statementTimeoutMs);
     try {
       return await work(client);
     } catch (err) {
@@ -175,20 +176,6 @@ async function connect(pool: pg.Pool, secrets: readonly (string | null)[]): Prom
   } catch (err) {
     throw translateDriverError(err, secrets);
   }
-}
-
-/** How long past its statement timeout a session may take to answer before it is given up. */
-const STALL_GRACE_MS = 2000;
-
-/**
- * The server ends a statement at its timeout, but a network that stalls without closing never
- * brings that answer (nor a cancel's): the session is cut 2 s past the timeout, so the statement
- * fails as a lost session (503) instead of holding its request and its pool slot for good.
- */
-function answerWithin(client: pg.PoolClient, timeoutMs: number | undefined): NodeJS.Timeout | undefined {
-  if (timeoutMs === undefined || timeoutMs <= 0) return undefined;
-  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
-  return setTimeout(() => stream?.destroy(), timeoutMs + STALL_GRACE_MS);
 }
 
 /** The session is gone (not merely the statement failed): node-postgres marks it unqueryable. */
