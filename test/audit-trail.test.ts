@@ -5,7 +5,7 @@ import { openDatabase } from '../src/db/index.ts';
 import { AppError } from '../src/errors.ts';
 import { type AuditOrigin, AuditTrail } from '../src/modules/audit/service.ts';
 import { startTestApp, useTestApp } from './helpers/app.ts';
-import { createScratchPostgresDatabase, type TestBackend, testBackends } from './helpers/databases.ts';
+import { createScratchPostgresDatabase, scratchBackend, testBackends } from './helpers/databases.ts';
 import { startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
 
 const ORIGIN: AuditOrigin = { requestId: 'req_trail', ip: '127.0.0.1', actorKeyId: null, actorUserId: null };
@@ -75,14 +75,9 @@ describe("the audit trail's group commit with its database gone (postgres)", { s
   it('fails every waiting record with SERVICE_UNAVAILABLE, and records again once the database is back', async () => {
     const scratch = await createScratchPostgresDatabase(adminUrl!);
     const proxy = await startFaultProxy(targetOf(adminUrl!, 5432));
-    const backend: TestBackend = {
-      name: 'postgres',
-      open: async () => ({
-        database: { kind: 'postgres', url: proxy.urlFor(scratch.url), poolSize: 5 },
-        drop: scratch.drop,
-      }),
-    };
-    const t = await startTestApp(backend, { env: { TESSERA_DB_ACQUIRE_TIMEOUT_MS: '1000' } });
+    const t = await startTestApp(scratchBackend(scratch, 5, proxy), {
+      env: { TESSERA_DB_ACQUIRE_TIMEOUT_MS: '1000' },
+    });
     try {
       const trail = t.app.services.auditTrail;
       const event = (name: string) =>

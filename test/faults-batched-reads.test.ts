@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Config } from '../src/config.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createScratchPostgresDatabase } from './helpers/databases.ts';
+import { createScratchPostgresDatabase, scratchBackend } from './helpers/databases.ts';
 import { type FaultProxy, startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
 import { impersonate, userWithEmail } from './helpers/sessions.ts';
 
@@ -24,21 +23,12 @@ describe('batched statements on a stalled database', { skip: !adminUrl }, () => 
   before(async () => {
     const scratch = await createScratchPostgresDatabase(adminUrl!);
     proxy = await startFaultProxy(targetOf(scratch.url, 5432));
-    t = await startTestApp(
-      {
-        name: 'postgres',
-        open: async () => ({
-          database: { kind: 'postgres', url: proxy.urlFor(scratch.url), poolSize: 12 } as Config['database'],
-          drop: scratch.drop,
-        }),
+    t = await startTestApp(scratchBackend(scratch, 12, proxy), {
+      env: {
+        TESSERA_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        TESSERA_DB_ACQUIRE_TIMEOUT_MS: '1000',
       },
-      {
-        env: {
-          TESSERA_DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
-          TESSERA_DB_ACQUIRE_TIMEOUT_MS: '1000',
-        },
-      },
-    );
+    });
     await userWithEmail(t, 'batched@faults.test');
     const session = await impersonate(t, 'batched@faults.test');
     assert.ok(session.token, JSON.stringify(session.body));

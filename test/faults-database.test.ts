@@ -8,28 +8,12 @@ import pg from 'pg';
 import { ConnectionLostError } from '../src/db/errors.ts';
 import { createUsers } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createScratchPostgresDatabase, type TestBackend } from './helpers/databases.ts';
-import { type FaultProxy, startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
+import { createScratchPostgresDatabase, scratchBackend } from './helpers/databases.ts';
+import { startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LIST_USERS = '{ listUsers { id } }';
-
-/** A backend on a fresh scratch database, reached through `proxy` when one is given. */
-function scratchBackend(
-  scratch: { url: string; drop: () => Promise<void> },
-  poolSize: number,
-  proxy?: FaultProxy,
-) {
-  const backend: TestBackend = {
-    name: 'postgres',
-    open: async () => ({
-      database: { kind: 'postgres', url: proxy ? proxy.urlFor(scratch.url) : scratch.url, poolSize },
-      drop: scratch.drop,
-    }),
-  };
-  return backend;
-}
 
 async function readyz(t: TestApp): Promise<number> {
   return (await t.app.fetch(new Request('http://tessera.test/readyz'))).status;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { Config } from '../src/config.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createScratchPostgresDatabase } from './helpers/databases.ts';
+import { createScratchPostgresDatabase, scratchBackend } from './helpers/databases.ts';
 import { userWithEmail } from './helpers/sessions.ts';
 
 /**
@@ -21,18 +20,10 @@ describe('requests waiting for a connection when one of their clients goes away'
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   before(async () => {
     process.on('unhandledRejection', onUnhandled);
-    t = await startTestApp({
-      name: 'postgres',
-      open: async () => {
-        const scratch = await createScratchPostgresDatabase(adminUrl!);
-        ownUrl = scratch.url;
-        // Three connections for ordinary requests, one held back for impersonation.
-        return {
-          database: { kind: 'postgres', url: scratch.url, poolSize: 4 } as Config['database'],
-          drop: scratch.drop,
-        };
-      },
-    });
+    const scratch = await createScratchPostgresDatabase(adminUrl!);
+    ownUrl = scratch.url;
+    // Three connections for ordinary requests, one held back for impersonation.
+    t = await startTestApp(scratchBackend(scratch, 4));
     await userWithEmail(t, 'waiting@faults.test');
   });
   after(async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { Config } from '../src/config.ts';
 import { EXPLORER } from './helpers/api.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { policedDomain, RUN_QUERY, sessionFor, type Warehouse, warehouseLegs } from './helpers/data.ts';
-import { createScratchPostgresDatabase, type TestBackend } from './helpers/databases.ts';
+import { createScratchPostgresDatabase, scratchBackend } from './helpers/databases.ts';
 
 /**
  * A runQuery that fails in Tessera's own database before it reaches the warehouse (its snapshot
@@ -23,18 +22,9 @@ describe('runQuery records when Tessera’s own database fails under it', { skip
   let token: string;
   before(async () => {
     // Tessera's own database is a scratch PostgreSQL one whose URL the test keeps, to lock its tables.
-    const backend: TestBackend = {
-      name: 'postgres',
-      open: async () => {
-        const scratch = await createScratchPostgresDatabase(adminUrl!);
-        ownUrl = scratch.url;
-        return {
-          database: { kind: 'postgres', url: scratch.url, poolSize: 10 } as Config['database'],
-          drop: scratch.drop,
-        };
-      },
-    };
-    t = await startTestApp(backend, { env: { TESSERA_DB_STATEMENT_TIMEOUT_MS: '800' } });
+    const scratch = await createScratchPostgresDatabase(adminUrl!);
+    ownUrl = scratch.url;
+    t = await startTestApp(scratchBackend(scratch, 10), { env: { TESSERA_DB_STATEMENT_TIMEOUT_MS: '800' } });
     const leg = warehouseLegs().find((l) => l.engine === 'postgres')!;
     warehouse = await leg.open(
       () => t.app.services.data,

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import type { Config } from '../src/config.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createScratchPostgresDatabase } from './helpers/databases.ts';
+import { createScratchPostgresDatabase, scratchBackend } from './helpers/databases.ts';
 import { type FaultProxy, startFaultProxy, targetOf } from './helpers/fault-proxy.ts';
 import { impersonate, userWithEmail } from './helpers/sessions.ts';
 
@@ -23,13 +22,7 @@ describe('a read whose connection is cut under it', { skip: !adminUrl }, () => {
     const scratch = await createScratchPostgresDatabase(adminUrl!);
     ownUrl = scratch.url;
     proxy = await startFaultProxy(targetOf(scratch.url, 5432));
-    t = await startTestApp({
-      name: 'postgres',
-      open: async () => ({
-        database: { kind: 'postgres', url: proxy.urlFor(scratch.url), poolSize: 6 } as Config['database'],
-        drop: scratch.drop,
-      }),
-    });
+    t = await startTestApp(scratchBackend(scratch, 6, proxy));
     await userWithEmail(t, 'retried@faults.test');
     const session = await impersonate(t, 'retried@faults.test');
     assert.ok(session.token, JSON.stringify(session.body));

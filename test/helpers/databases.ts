@@ -32,6 +32,25 @@ export function testBackends(): TestBackend[] {
   return backends;
 }
 
+/**
+ * A PostgreSQL backend on a scratch database already created (createScratchPostgresDatabase), for
+ * a test that keeps its URL (to lock its tables, say) or reaches it through a fault proxy;
+ * `drop` removes the database.
+ */
+export function scratchBackend(
+  scratch: { readonly url: string; readonly drop: () => Promise<void> },
+  poolSize: number,
+  proxy?: { urlFor(url: string): string },
+): TestBackend {
+  return {
+    name: 'postgres',
+    open: async () => ({
+      database: { kind: 'postgres', url: proxy ? proxy.urlFor(scratch.url) : scratch.url, poolSize },
+      drop: scratch.drop,
+    }),
+  };
+}
+
 /** Creates a uniquely named PostgreSQL database next to the one in `adminUrl`. */
 export async function createScratchPostgresDatabase(
   adminUrl: string,
