@@ -6,6 +6,8 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
+import { logRequest } from '../src/http/request-log.ts';
+import { Router } from '../src/http/router.ts';
 import { Metrics } from '../src/metrics.ts';
 import { PERMISSIONS } from '../src/modules/auth/permissions.ts';
 import { testConfig } from './helpers/app.ts';
@@ -196,4 +198,37 @@ test('gate refusals are counted by code', async () => {
   assert.match(text, /tessera_gate_refusals_total\{code="QUERY_REFUSED"\} 1/);
   assert.match(text, /tessera_gate_refusals_total\{code="MISSING_ATTRIBUTE"\} 1/);
   assert.doesNotMatch(text, /tessera_gate_refusals_total\{code="NOT_FOUND"\}/);
+});
+
+test('a gone client makes a 503 an info line, never a 500: that stays an error with its cause', async () => {
+  const lines: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  const metrics = new Metrics();
+  const target = { log: pino({ level: 'info' }, sink), metrics, router: new Router() };
+  const answered = (requestId: string, status: number, code: string) =>
+    logRequest(target, {
+      request: { method: 'POST', path: '/graphql' },
+      requestId,
+      report: { operation: 'runQuery', codes: [code], cause: new Error(code) },
+      status,
+      ms: 1,
+      clientGone: true,
+    });
+  answered('gone-503', 503, 'QUERY_TIMEOUT');
+  answered('gone-500', 500, 'INTERNAL_SERVER_ERROR');
+  const line = (id: string) => lines.find((l) => l.requestId === id)!;
+  assert.equal(line('gone-503').level, 30);
+  assert.equal(line('gone-503').clientGone, true);
+  assert.equal(line('gone-500').level, 50);
+  assert.equal(line('gone-500').msg, 'request failed');
+  assert.equal(line('gone-500').err?.message, 'INTERNAL_SERVER_ERROR');
+  assert.equal(line('gone-500').clientGone, undefined);
+  const text = (await metrics.render()).body;
+  assert.match(text, /tessera_requests_total\{operation="runQuery",outcome="CLIENT_GONE"\} 1/);
+  assert.match(text, /tessera_requests_total\{operation="runQuery",outcome="INTERNAL_SERVER_ERROR"\} 1/);
 });

@@ -45,12 +45,14 @@ export interface RequestOutcome {
 /**
  * One info line per request, and its metrics; a 5xx is logged at error level with its cause (a
  * response whose cause no layer recorded says so, rather than logging nothing). A request whose
- * client went away is no failure of Tessera's, whatever became of its work (cancelled: a 503
- * QUERY_TIMEOUT): it is logged at info with `clientGone` and counted with outcome CLIENT_GONE,
- * so closed browser tabs raise no error alerts.
+ * client went away is no failure of Tessera's when its work was cancelled or could not be served
+ * (a 503 QUERY_TIMEOUT nobody reads): it is logged at info with `clientGone` and counted with
+ * outcome CLIENT_GONE, so closed browser tabs raise no error alerts. A 500 stays an error with its
+ * cause, gone client or not: it is a bug whoever was waiting.
  */
 export function logRequest(app: RequestLogTarget, outcome: RequestOutcome): void {
-  const { request, requestId, report, status, ms, clientGone } = outcome;
+  const { request, requestId, report, status, ms } = outcome;
+  const clientGone = outcome.clientGone && status !== 500;
   const path = request.path;
   const operation = report.operation ?? routeLabel(app, request.method, path);
   app.metrics.observeRequest(
