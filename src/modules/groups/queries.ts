@@ -224,3 +224,6 @@ export const holdsRoleThroughGroup = (userId: Expression<string>, roleId: string
       .where('gm.user_id', '=', userId)
       .where('ga.role_id', '=', roleId),
   );
+
+/** Fresh planner statistics for memberships, after a bulk write (see UserService.refreshPlannerStatistics). */
+export const analyzeMemberships = (db: Executor) => sql`analyze group_members`.execute(db);

@@ -6,6 +6,7 @@ import { newId } from '../../ids.ts';
 import { type AttributeInput, attributeProblems } from '../attributes/validation.ts';
 import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
+import { analyzeMemberships } from '../groups/queries.ts';
 import {
   normalizeAssignments,
   type RoleAssignmentInput,
@@ -14,6 +15,7 @@ import {
 import type { WorkspaceService } from '../workspaces/service.ts';
 import { emailProblems, normalizeEmail } from './email.ts';
 import { type ListedUser, type ListingParts, listWorkspaceUsers } from './listing.ts';
+import { analyzeUserTables } from './queries/import.ts';
 import { searchUsers, type UserFilter, type UserPage } from './queries/search.ts';
 import * as q from './queries/users.ts';
 import {
@@ -187,6 +189,19 @@ export class UserService {
       inputs.map((input) => input.userAttributes ?? []),
       'userAttributes',
     );
+  }
+
+  /**
+   * Brings the planner's statistics of the users, their attributes, roles and memberships up to
+   * date after a bulk write (`tessera users import`). Statements other processes prepared while
+   * the tables were small keep their plans until the tables' statistics change: a server started
+   * on an empty database would otherwise check every session with a scan of the whole users
+   * table until autovacuum analyzes it, up to a minute after the import. ANALYZE makes every
+   * session replan at once (README "Importing users from CSV").
+   */
+  async refreshPlannerStatistics(): Promise<void> {
+    await analyzeUserTables(this.#db);
+    await analyzeMemberships(this.#db);
   }
 
   /**

@@ -87,12 +87,19 @@ export const usersCommand: CliCommand = {
           log: app.services.log,
         },
       );
+      const s = result.summary;
+      if (!dryRun && s.created + s.updated > 0) {
+        // Servers already running replan their prepared statements for the tables' new size now,
+        // not when autovacuum gets to them. A failure here is not the import's: it was written.
+        await app.services.users
+          .refreshPlannerStatistics()
+          .catch((err) => app.services.log.warn({ err }, 'users import: ANALYZE after the import failed'));
+      }
       const problems = [...result.problems].sort((a, b) => a.line - b.line);
       for (const p of problems.slice(0, MAX_PROBLEMS_SHOWN))
         env.io.err(`${file}:${p.line}: ${p.column ? `${p.column}: ` : ''}${p.message}`);
       if (problems.length > MAX_PROBLEMS_SHOWN)
         env.io.err(`… and ${problems.length - MAX_PROBLEMS_SHOWN} more problems`);
-      const s = result.summary;
       if (json) env.io.out(JSON.stringify({ ...s, problems }));
       else {
         const written = s.created + s.updated + s.unchanged > 0;

@@ -255,6 +255,32 @@ for (const open of legs) {
       assert.equal((await cli(env, ['users', 'import', csv, '--batch-size', '0'])).code, 2);
     });
 
+    it('ends with fresh planner statistics, so statements prepared elsewhere replan for the new sizes', async () => {
+      // A server that prepared its session check on near-empty tables keeps that plan (a scan of
+      // every user) until the tables' statistics change; the import's ANALYZE changes them.
+      const emails = Array.from({ length: 40 }, (_, i) => `stats${i}@acme.com`);
+      const csv = file(
+        'stats.csv',
+        `email,groups,region\n${emails.map((e) => `${e},analysts,eu`).join('\n')}\n`,
+      );
+      assert.equal((await cli(env, ['users', 'import', csv])).code, 0);
+      const stored = await counts(env);
+      const estimated = await withApp(env, async (app) => {
+        const { rows } = await sql<{ relname: string; reltuples: number }>`
+          select relname, reltuples from pg_class
+          where relname in ('users', 'user_attributes', 'user_role_assignments', 'group_members')
+            and relkind = 'r'`.execute(app.services.db);
+        return Object.fromEntries(rows.map((r) => [r.relname, Number(r.reltuples)]));
+      });
+      // Tables this small are analyzed whole: the planner's row counts are exact.
+      assert.deepEqual(estimated, {
+        users: stored.users,
+        user_attributes: stored.attributes,
+        user_role_assignments: stored.roles,
+        group_members: stored.members,
+      });
+    });
+
     it('--dry-run reports what would happen and writes nothing', async () => {
       const before = await counts(env);
       const csv = file(

@@ -90,3 +90,7 @@ export async function insertNewUsers(
 function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
+
+/** Fresh planner statistics for the users module's tables, after a bulk write (see UserService.refreshPlannerStatistics). */
+export const analyzeUserTables = (db: Executor) =>
+  sql`analyze users, user_attributes, user_role_assignments`.execute(db);
