@@ -459,6 +459,7 @@ describe('a mapping database override routes one domain to each tenant database 
   let t: TestApp;
   const dbs: { name: string; url: string; drop: () => Promise<void> }[] = [];
   let domainId: string;
+  let connectionId: string;
   before(async () => {
     t = await startTestApp(testBackends()[0]!, {
       env: { TESSERA_WAREHOUSE_DIR: 'memory' },
@@ -480,10 +481,11 @@ describe('a mapping database override routes one domain to each tenant database 
       ],
     });
     assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+    connectionId = conn.payload.connection.id;
     domainId = (
       await createDomain(t, {
         name: 'items',
-        connectionId: conn.payload.connection.id,
+        connectionId,
         tables: [{ name: 'items' }],
       })
     ).payload.domain.id;
@@ -514,5 +516,30 @@ describe('a mapping database override routes one domain to each tenant database 
     }
     const none = await sessionFor(t, 'c@databases.test', roles, [{ key: 'tenant_id', value: 'c' }]);
     assert.equal((await runQuery(t, none.token, domainId, 'select owner from items')).code, 'ACCESS_DENIED');
+  });
+
+  test('a table listed in the base database spelled in another case still follows the override', async () => {
+    // A server with lower_case_table_names takes `DB.items` and `db.items` for one table, and the
+    // gate matches names that way; the mapping must move it the same way, or a tenant's query
+    // would read the base database's table. A domain saved while its connection was unreachable
+    // (its tables then go unchecked) can hold such a spelling; written here directly.
+    const spelled = (
+      await createDomain(t, {
+        name: 'items in capitals',
+        connectionId,
+        tables: [{ name: 'items' }],
+      })
+    ).payload.domain.id;
+    await t.app.services.db
+      .updateTable('data_domain_tables')
+      .set({ schema_name: dbs[0]!.name.toUpperCase() })
+      .where('domain_id', '=', spelled)
+      .execute();
+    const roles = [{ roleId: ROLE_IDS.EXPLORER, scopes: [spelled] }];
+    for (const tenant of ['a', 'b']) {
+      const s = await sessionFor(t, `${tenant}@capitals.test`, roles, [{ key: 'tenant_id', value: tenant }]);
+      const r = await runQuery(t, s.token, spelled, 'select owner from items');
+      assert.deepEqual(r.result?.rows, [[tenant]], JSON.stringify(r));
+    }
   });
 });

@@ -2,7 +2,7 @@ import { AppError } from '../../../errors.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import { type PrivilegeFinding, privilegeFindings, type TableRef } from './privileges.ts';
 import { resolveConnection } from './resolve.ts';
-import { type Connection, defaultSchemaOf, type ResolvedSettings } from './types.ts';
+import { type Connection, defaultSchemaOf, isBaseSchema, type ResolvedSettings } from './types.ts';
 
 export interface ConnectionCheck {
   /** null = the base settings. */
@@ -63,7 +63,7 @@ export async function checkConnection(
       const resolved = settings;
       const grants = await pools.use(resolved, (pool) => pool.grants());
       const tables = domainTables.map((t) => ({
-        schema: t.schema === baseSchema ? resolved.schema : t.schema,
+        schema: isBaseSchema(connection.engine, t.schema, baseSchema) ? resolved.schema : t.schema,
         name: t.name,
       }));
       const findings = privilegeFindings(connection.engine, grants, tables);

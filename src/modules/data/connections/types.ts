@@ -101,3 +101,14 @@ export function toView(c: Connection): ConnectionView {
 /** The default schema of an engine when the connection names none. */
 export const defaultSchemaOf = (engine: Engine, database: string): string =>
   engine === 'mysql' ? database : 'public';
+
+/**
+ * Whether a domain table's schema is the connection's base schema, which a credential mapping's
+ * schema or database override replaces (docs/data-access.md "Credential mappings"). Names compare
+ * as the gate resolves them: MySQL database names case-insensitively, PostgreSQL schema names
+ * exactly. Compared any other way, a table listed as `Shop.items` on a connection to `shop`
+ * would keep pointing at the shared database on a server that folds names, while the gate
+ * matched the tenant's queries to it.
+ */
+export const isBaseSchema = (engine: Engine, schema: string, base: string): boolean =>
+  engine === 'mysql' ? schema.toLowerCase() === base.toLowerCase() : schema === base;

@@ -10,7 +10,13 @@ import type { AuditOrigin, AuditTrail } from '../../audit/service.ts';
 import type { GateColumnPolicy, RewrittenQuery } from '../../query-gate/index.ts';
 import { redact, resolveConnection } from '../connections/resolve.ts';
 import type { ConnectionService } from '../connections/service.ts';
-import { type Connection, defaultSchemaOf, dialectOf, type ResolvedSettings } from '../connections/types.ts';
+import {
+  type Connection,
+  defaultSchemaOf,
+  dialectOf,
+  isBaseSchema,
+  type ResolvedSettings,
+} from '../connections/types.ts';
 import type { DomainView } from '../domains/queries.ts';
 import type { PoolManager } from '../engines/pools.ts';
 import type { QueryOutput, ResultColumn } from '../engines/types.ts';
@@ -368,7 +374,7 @@ export class QueryService {
         tables: domain.tables.map((t) => {
           const masks = columnPolicies.filter((c) => c.schema === t.schema && c.table === t.name);
           return {
-            schema: t.schema === baseSchema ? settings.schema : t.schema,
+            schema: isBaseSchema(connection.engine, t.schema, baseSchema) ? settings.schema : t.schema,
             name: t.name,
             policy: t.policy,
             ...(masks.length === 0
