@@ -96,6 +96,16 @@ function scrub(message: string, secrets: readonly (string | null)[]): string {
  * resolve inside it (docs/query-gate.md, "Known limits"). The server's code goes with it.
  */
 /**
+ * The session's server reads virtual generated columns (PostgreSQL 18 or later), which no kind
+ * proof sees: the query is to run again with every wrapper fenced. Nothing was sent.
+ */
+export class FenceRequired extends Error {
+  constructor() {
+    super("the session's server computes virtual generated columns: every wrapper keeps its fence");
+  }
+}
+
+/**
  * A standalone proof the server refused; `check` is the statement that failed, so the caller can
  * tell a table's fence kind proof (retried fenced) from a policy proof (the user's error).
  */

@@ -3,7 +3,13 @@ import { cancelOnLeave } from '../../../db/pg-cancel.ts';
 import { cutWhenSilent } from '../../../db/pg-stall.ts';
 import { currentDbScope } from '../../../db/scope.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { clientWentAway, isProofRefusal, policyUnresolved, translateDriverError } from './errors.ts';
+import {
+  clientWentAway,
+  FenceRequired,
+  isProofRefusal,
+  policyUnresolved,
+  translateDriverError,
+} from './errors.ts';
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
@@ -18,6 +24,27 @@ const warehouseTypes = {
       : (value: string) => value) as typeof pg.types.getTypeParser,
 };
 
+/** PostgreSQL 18 reads virtual generated columns by evaluating their expression. */
+const VIRTUAL_COLUMNS_FROM_MAJOR = 18;
+
+/**
+ * A warehouse session that keeps the major version its server reported when it started (the
+ * `server_version` ParameterStatus every server sends before it is ready), known without a round
+ * trip. The pool's own version read is per pool; this one is per session, so a server upgraded
+ * under an open pool is seen on the first session opened to it.
+ */
+class WarehouseClient extends pg.Client {
+  serverMajor: number | null = null;
+
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    const connection = (this as unknown as { connection: NodeJS.EventEmitter }).connection;
+    connection.on('parameterStatus', (m: { parameterName: string; parameterValue: string }) => {
+      if (m.parameterName === 'server_version') this.serverMajor = Number.parseInt(m.parameterValue, 10);
+    });
+  }
+}
+
 /** A node-postgres pool for one set of resolved settings. */
 export async function openPostgresPool(settings: ResolvedSettings, options: PoolOptions): Promise<DataPool> {
   const pool = new pg.Pool({
@@ -31,6 +58,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
     idleTimeoutMillis: options.idleMs,
     connectionTimeoutMillis: 10_000,
     types: warehouseTypes,
+    Client: WarehouseClient,
     application_name: 'tessera',
     // Every session is read-only and pinned from its start (see `SESSION_SETTINGS`), so a query
     // needs no transaction script of its own.
@@ -41,7 +69,11 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
   // (also when the result-size guard cuts it).
   pool.on('error', () => {});
   const guards = new WeakMap<pg.PoolClient, ResultSizeGuard>();
+  // The major version the newest session's server reported: after an upgrade behind the same
+  // address, the first session opened to the new server updates it.
+  let serverMajor: number | null = null;
   pool.on('connect', (client) => {
+    serverMajor = (client as unknown as WarehouseClient).serverMajor;
     client.on('error', () => {});
     guards.set(client, ResultSizeGuard.attach(client));
   });
@@ -54,15 +86,22 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
    * holding it until the statement timeout, and that session is closed rather than pooled.
    */
   const runOnSession = async (
-    timeoutMs: number,
+    limits: QueryLimits,
     work: (client: pg.PoolClient, markBroken: () => void) => Promise<QueryOutput>,
   ): Promise<QueryOutput> => {
+    const { timeoutMs } = limits;
     const signal = currentDbScope()?.signal;
     const client = await connect(pool, secrets);
     // Gone while the query waited for a session (its 'abort' is past): nothing is run for it.
     if (signal?.aborted) {
       client.release();
       throw clientWentAway();
+    }
+    // A fence dropped is sent only to a server known to be below 18; an unknown one counts as 18.
+    const major = (client as unknown as WarehouseClient).serverMajor;
+    if (limits.fenceDropped && (major === null || major >= VIRTUAL_COLUMNS_FROM_MAJOR)) {
+      client.release();
+      throw new FenceRequired();
     }
     const guard = guards.get(client);
     const leave = cancelOnLeave(client, server, signal);
@@ -100,22 +139,19 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
       client.release();
     }
   };
-  let version: Promise<number> | null = null;
   return {
-    serverVersion() {
-      version ??= catalogRead(async (client) => Number((await client.query(VERSION_SQL)).rows[0]?.v));
-      // A failed read is asked again next time rather than remembered.
-      version.catch(() => {
-        version = null;
-      });
-      return version;
+    async serverVersion() {
+      // Opening a session (when none is open yet) is what reads it: servers report their version
+      // as a session starts. Unknown counts as 18, the fenced side.
+      if (serverMajor === null) await catalogRead(async () => {});
+      return (serverMajor ?? VIRTUAL_COLUMNS_FROM_MAJOR) * 10_000;
     },
     async run(sql, params, limits, policyChecks = []) {
       // One round trip when the session's own settings already say everything: read-only and the
       // pool's statement timeout. Each policy to prove standalone is parsed, never run, in the
       // same message train before the query (see CappedQuery).
       if (limits.timeoutMs === options.statementTimeoutMs) {
-        return runOnSession(limits.timeoutMs, async (client) =>
+        return runOnSession(limits, async (client) =>
           outputOf(
             await CappedQuery.run(
               client,
@@ -126,7 +162,7 @@ export async function openPostgresPool(settings: ResolvedSettings, options: Pool
           ),
         );
       }
-      return runOnSession(limits.timeoutMs, async (client, markBroken) => {
+      return runOnSession(limits, async (client, markBroken) => {
         let ended = false;
         try {
           return await runReadOnly(

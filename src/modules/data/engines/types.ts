@@ -5,6 +5,13 @@ export interface QueryLimits {
   readonly timeoutMs: number;
   /** Rows to return at most; one more is fetched to know whether the result was truncated. */
   readonly maxRows: number;
+  /**
+   * Some wrapper of the statement runs without its fence (its kind proofs ride with it). The
+   * PostgreSQL engine then runs it only on a session whose server has no virtual generated
+   * columns (below 18, as the session reported at its start) and otherwise refuses it with
+   * `FenceRequired` before sending anything (docs/query-gate.md, "When the fence is dropped").
+   */
+  readonly fenceDropped?: boolean;
 }
 
 export interface ResultColumn {
@@ -46,8 +53,9 @@ export interface DataPool {
     policyChecks?: readonly string[],
   ): Promise<QueryOutput>;
   /**
-   * The server's `server_version_num` (PostgreSQL dialect), read once per pool: from 18 a table's
-   * virtual generated columns run code when read, which no kind proof sees.
+   * The server's version as `server_version_num` counts (PostgreSQL dialect): from 18 a table's
+   * virtual generated columns run code when read, which no kind proof sees. A PostgreSQL pool
+   * answers with the major version its newest session reported at its start (× 10,000).
    */
   serverVersion?(): Promise<number>;
   /** Connects and asks the server its version. */

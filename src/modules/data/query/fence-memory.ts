@@ -1,6 +1,6 @@
 import type { FenceProof, RewrittenQuery } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
-import { ProofRefused } from '../engines/errors.ts';
+import { FenceRequired, ProofRefused } from '../engines/errors.ts';
 import type { DataPool } from '../engines/types.ts';
 
 /** PostgreSQL 18 reads virtual generated columns by evaluating their expression. */
@@ -37,9 +37,15 @@ export class FenceMemory {
 
   /**
    * Whether `err` is the refusal of one of `rewritten`'s kind proofs (then its table is
-   * remembered and the query is to run again fenced); a policy proof's refusal is not.
+   * remembered and the query is to run again fenced); a policy proof's refusal is not. A session
+   * on a server from 18 on refuses every dropped fence (FenceRequired): the query runs again
+   * fenced, and no table is remembered, since the cause is the server.
    */
   refused(settings: ResolvedSettings, rewritten: RewrittenQuery, err: unknown): boolean {
+    if (err instanceof FenceRequired) {
+      this.#retried++;
+      return true;
+    }
     if (!(err instanceof ProofRefused)) return false;
     const proof = (rewritten.fenceProofs ?? []).find((p) => p.check === err.check);
     if (proof === undefined) return false;

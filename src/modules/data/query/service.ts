@@ -418,7 +418,7 @@ export class QueryService {
         output: await pool.run(
           ready.rewritten.sql,
           ready.rewritten.params,
-          limits,
+          { ...limits, fenceDropped: (ready.rewritten.fenceProofs?.length ?? 0) > 0 },
           ready.rewritten.policyChecks,
         ),
       });
