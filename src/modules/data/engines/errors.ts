@@ -92,10 +92,6 @@ function scrub(message: string, secrets: readonly (string | null)[]): string {
 }
 
 /**
- * A policy that failed its standalone proof (prepared alone, never run): one of its names does not
- * resolve inside it (docs/query-gate.md, "Known limits"). The server's code goes with it.
- */
-/**
  * The session's server reads virtual generated columns (PostgreSQL 18 or later), which no kind
  * proof sees: the query is to run again with every wrapper fenced. Nothing was sent.
  */
@@ -118,6 +114,10 @@ export class ProofRefused extends AppError {
   }
 }
 
+/**
+ * A policy that failed its standalone proof (prepared alone, never run): one of its names does not
+ * resolve inside it (docs/query-gate.md, "Known limits"). The server's code goes with it.
+ */
 export function policyUnresolved(err: unknown, check: string | null = null): ProofRefused {
   const e = (err ?? {}) as { code?: unknown; errno?: unknown; message?: unknown };
   const extra: Record<string, unknown> = {};

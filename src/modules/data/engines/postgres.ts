@@ -13,7 +13,14 @@ import {
 import { CappedQuery, PolicyCheckFailed } from './postgres-capped.ts';
 import { grantsFromRows, POSTGRES_GRANTS_SQL } from './privileges.ts';
 import { MAX_RESULT_BYTES, ResultSizeGuard, resultTooLarge, rowsSize } from './result-size.ts';
-import type { DataPool, DiscoveredTable, PoolOptions, QueryLimits, QueryOutput } from './types.ts';
+import {
+  type DataPool,
+  type DiscoveredTable,
+  type PoolOptions,
+  type QueryLimits,
+  type QueryOutput,
+  VIRTUAL_COLUMNS_FROM,
+} from './types.ts';
 import { isPgParsedType, jsonValue, pgTypeName } from './values.ts';
 
 /** Parsers local to warehouse pools (the core's global int8 parser must not apply here). */
@@ -24,8 +31,8 @@ const warehouseTypes = {
       : (value: string) => value) as typeof pg.types.getTypeParser,
 };
 
-/** PostgreSQL 18 reads virtual generated columns by evaluating their expression. */
-const VIRTUAL_COLUMNS_FROM_MAJOR = 18;
+/** The major version from which virtual generated columns compute when read. */
+const VIRTUAL_COLUMNS_FROM_MAJOR = VIRTUAL_COLUMNS_FROM / 10_000;
 
 /**
  * A warehouse session that keeps the major version its server reported when it started (the

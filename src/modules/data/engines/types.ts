@@ -1,6 +1,9 @@
 import type { ResolvedSettings } from '../connections/types.ts';
 import type { Grant } from './privileges.ts';
 
+/** From PostgreSQL 18 (`server_version_num` 180000) virtual generated columns compute when read. */
+export const VIRTUAL_COLUMNS_FROM = 180_000;
+
 export interface QueryLimits {
   readonly timeoutMs: number;
   /** Rows to return at most; one more is fetched to know whether the result was truncated. */

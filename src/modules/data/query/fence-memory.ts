@@ -1,10 +1,8 @@
 import type { FenceProof, RewrittenQuery } from '../../query-gate/index.ts';
 import type { ResolvedSettings } from '../connections/types.ts';
 import { FenceRequired, ProofRefused } from '../engines/errors.ts';
-import type { DataPool } from '../engines/types.ts';
+import { type DataPool, VIRTUAL_COLUMNS_FROM } from '../engines/types.ts';
 
-/** PostgreSQL 18 reads virtual generated columns by evaluating their expression. */
-const VIRTUAL_COLUMNS_FROM = 180_000;
 const MAX_ENTRIES = 10_000;
 
 /**
