@@ -248,7 +248,9 @@ describe('runQuery rewrites cached on two instances (postgres)', { skip: !pgUrl 
       });
     assert.deepEqual(await query('dave', ORDERS), [[3], [4]]);
     await status('INACTIVE');
-    assert.equal(await query('dave', ORDERS), 'FORBIDDEN');
+    assert.equal(await query('dave', ORDERS), 'UNAUTHENTICATED', 'an inactive user keeps no session');
+    await status('SUSPENDED');
+    assert.equal(await query('dave', ORDERS), 'UNAUTHENTICATED');
     await status('ACTIVE');
     assert.deepEqual(await query('dave', ORDERS), [[3], [4]]);
   });

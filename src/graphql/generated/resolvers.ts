@@ -1378,7 +1378,7 @@ export type SetUserRoleAssignmentsResponse = {
 };
 
 export type SetUserStatusInput = {
-  /** ACTIVE, INACTIVE, SUSPENDED or PENDING. A suspended user's sessions stop working at once. */
+  /** ACTIVE, INACTIVE, SUSPENDED or PENDING. A suspended or inactive user's sessions stop working at once. */
   readonly status: UserStatus;
   readonly userId: Scalars['ID']['input'];
 };

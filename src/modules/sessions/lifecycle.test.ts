@@ -146,21 +146,24 @@ for (const backend of testBackends()) {
       assert.equal(r.text, UNAUTHORIZED_BODY);
     });
 
-    it('suspending the user ends its sessions and refuses new ones; reactivating allows new ones', async () => {
-      const userId = await userWithEmail(t(), 'sus@acme.test');
-      const token = (await impersonate(t(), 'sus@acme.test')).token!;
-      const setStatus = (status: string) =>
-        t().gql('mutation($i: SetUserStatusInput!) { setUserStatus(input: $i) { status { code } } }', {
-          i: { userId, status },
-        });
-      assert.equal((await setStatus('SUSPENDED')).body.data!.setUserStatus.status.code, 'OK');
-      assert.equal((await asSession(token, CURRENT_USER)).text, UNAUTHORIZED_BODY);
-      const refused = await impersonate(t(), 'sus@acme.test');
-      assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', refused.text);
-      assert.equal((await setStatus('ACTIVE')).body.data!.setUserStatus.status.code, 'OK');
-      const again = await impersonate(t(), 'sus@acme.test');
-      assert.equal((await asSession(again.token!, CURRENT_USER)).body.data!.currentUser.id, userId);
-    });
+    for (const status of ['SUSPENDED', 'INACTIVE'] as const) {
+      it(`${status}: the user's sessions end and new ones are refused; reactivating allows new ones`, async () => {
+        const email = `${status.toLowerCase()}@acme.test`;
+        const userId = await userWithEmail(t(), email);
+        const token = (await impersonate(t(), email)).token!;
+        const setStatus = (to: string) =>
+          t().gql('mutation($i: SetUserStatusInput!) { setUserStatus(input: $i) { status { code } } }', {
+            i: { userId, status: to },
+          });
+        assert.equal((await setStatus(status)).body.data!.setUserStatus.status.code, 'OK');
+        assert.equal((await asSession(token, CURRENT_USER)).text, UNAUTHORIZED_BODY);
+        const refused = await impersonate(t(), email);
+        assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN', refused.text);
+        assert.equal((await setStatus('ACTIVE')).body.data!.setUserStatus.status.code, 'OK');
+        const again = await impersonate(t(), email);
+        assert.equal((await asSession(again.token!, CURRENT_USER)).body.data!.currentUser.id, userId);
+      });
+    }
 
     it('revokeSessions ends every session of the workspace issued until then; later ones work', async () => {
       await userWithEmail(t(), 'rev@acme.test');

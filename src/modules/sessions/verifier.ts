@@ -20,8 +20,12 @@ const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
 /** Verified tokens an instance remembers (see TesseraJwtVerifier): bounded, oldest out first. */
 const MAX_VERIFIED_TOKENS = 5000;
 
-/** Users in these states have no sessions: their tokens fail on the next request. */
-export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED']);
+/**
+ * Users in these states have no sessions: their tokens fail on the next request, and none are
+ * issued. INACTIVE is what an identity provider's deactivation sets (SCIM `active: false`): a
+ * person who left keeps no session, as web sessions and sign-in already required.
+ */
+export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
 
 /**
  * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), which the Authenticator is built with. Every
