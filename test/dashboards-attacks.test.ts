@@ -598,6 +598,9 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
         [{ filterId: 'region', values: ['DE\u0000'] }],
         [{ filterId: 'region', values: Array.from({ length: 501 }, (_, i) => `R${i}`) }],
         [{ filterId: 'region', values: ['x'.repeat(1001)] }],
+        // The limit is on the value bound, not on its trimmed form.
+        [{ filterId: 'region', values: [`DE${' '.repeat(5000)}`] }],
+        [{ filterId: 'q', values: [`${' '.repeat(999)}ab`] }],
         [{ filterId: 'region', values: ['\ud800'] }],
         [{ filterId: 'nope', values: ['x'] }],
         [{ filterId: 'q', values: ['a', 'b'] }],
@@ -631,6 +634,36 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       }
       const afterRow = await dashboardRow();
       assert.deepEqual(afterRow, before);
+      // Default values obey the same limit: an over-long one padded with spaces is refused, nothing stored.
+      const count = async () =>
+        Number(
+          (
+            await t.app.services.db
+              .selectFrom('dashboards')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const stored = await count();
+      const padded = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} } }`,
+        {
+          input: {
+            title: 'Padded',
+            domainId,
+            filters: [
+              { id: 'region', label: 'R', type: 'MULTI_SELECT', defaultValues: [`DE${' '.repeat(1500)}`] },
+            ],
+          },
+        },
+      );
+      assert.equal(
+        padded.body.data.createDashboard.status.errorCode,
+        'BAD_USER_INPUT',
+        JSON.stringify(padded.body).slice(0, 300),
+      );
+      assert.equal(padded.body.data.createDashboard.status.problems[0].field, 'filters[0].defaultValues[0]');
+      assert.equal(await count(), stored);
     });
 
     it('who may view: no role, another domain, another workspace, another dashboard’s tile, an access key', async () => {
