@@ -125,6 +125,13 @@ const TILES = [
     visualization: 'NUMBER',
     position: { x: 6, y: 12, w: 3, h: 2 },
   },
+  {
+    id: 'not_in',
+    title: 'Outside the regions',
+    sql: 'select region, count(*) as n from orders where region not in ({{region}}) group by region order by region',
+    visualization: 'TABLE',
+    position: { x: 9, y: 12, w: 3, h: 2 },
+  },
 ];
 const FILTERS = [
   {
@@ -371,6 +378,14 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       const again = await tile('alice', 'total', undefined, cold);
       assert.equal(again.result.cached, true);
       assert.deepEqual(normRows(again.result.rows), await expected('acme', TILES[0]!.sql));
+      // cacheTtlSeconds 0: never served from the cache.
+      const off = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} dashboard { id } } }`,
+        { input: { title: 'Uncached', domainId, filters: FILTERS, tiles: TILES, cacheTtlSeconds: 0 } },
+      );
+      const offId = off.body.data.createDashboard.dashboard.id;
+      for (let i = 0; i < 2; i++)
+        assert.equal((await tile('alice', 'total', undefined, offId)).result.cached, false);
       // The entry expires after the TTL: the next request reads again.
       t.clock.advance(601_000);
       assert.equal((await tile('alice', 'total', undefined, cold)).result.cached, false);
@@ -791,6 +806,103 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       assert.equal((await exportCsv(t.rootKey, dashboardId, 'total')).status, 403);
       assert.equal((await exportCsv('garbage', dashboardId, 'total')).status, 401);
       assert.equal((await exportCsv(null, dashboardId, 'total')).status, 401);
+    });
+
+    it('a share opens one dashboard, under the holder’s own policies, and its removal applies at once', async () => {
+      const share = `mutation($scopeId: ID!, $a: [ScopeRoleAssignmentInput!]!) {
+        addScopeRoleAssignmentsForSharing(scopeId: $scopeId, scopeRoleAssignments: $a, scopeType: DASHBOARD) { code message } }`;
+      const unshare = `mutation($scopeId: ID!, $a: [ScopeRoleAssignmentInput!]!) {
+        removeScopeRoleAssignmentsForSharing(scopeId: $scopeId, scopeRoleAssignments: $a, scopeType: DASHBOARD) { code message } }`;
+      const viewerRole = '00000000-0000-0000-0000-000000000008';
+      const editorRole = '00000000-0000-0000-0000-000000000009';
+      const other = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} dashboard { id } } }`,
+        { input: { title: 'Unshared', domainId, filters: FILTERS, tiles: TILES } },
+      );
+      const unsharedId = other.body.data.createDashboard.dashboard.id;
+      const eve = userIds.get('eve')!;
+      const r = await post(share, { scopeId: dashboardId, a: [{ roleId: viewerRole, principalId: eve }] });
+      assert.equal(r.body.data.addScopeRoleAssignmentsForSharing.code, 'OK', JSON.stringify(r.body));
+      // Eve has no role on the domain: the tile still runs under her row policy (acme) and mask (allowed).
+      for (const tl of ['total', 'customers']) {
+        const got = await tile('eve', tl);
+        assert.equal(got.code, undefined, JSON.stringify(got.body));
+        assert.deepEqual(
+          normRows(got.result.rows),
+          await expected('acme', TILES.find((x) => x.id === tl)!.sql),
+        );
+      }
+      const opts = await post(
+        `query($d: ID!, $f: ID!) { dashboardFilterOptions(dashboardId: $d, filterId: $f) { values } }`,
+        { d: dashboardId, f: 'region' },
+        tokens.get('eve')!,
+      );
+      const want = (await expected('acme', FILTERS[0]!.optionsSql!)).map((row) => row[0]);
+      assert.deepEqual(opts.body.data.dashboardFilterOptions.values, want);
+      // The share is for this dashboard only; no preview, no edit, no ad-hoc SQL.
+      assert.equal((await tile('eve', 'total', undefined, unsharedId)).code, 'FORBIDDEN');
+      const preview = await post(
+        `query($d: ID!, $tile: DashboardTileInput!) { dashboardTilePreview(dashboardId: $d, tile: $tile) { rows } }`,
+        {
+          d: dashboardId,
+          tile: {
+            title: 'p',
+            sql: 'select * from orders',
+            visualization: 'TABLE',
+            position: { x: 0, y: 0, w: 1, h: 1 },
+          },
+        },
+        tokens.get('eve')!,
+      );
+      assert.equal(preview.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      const adHoc = await post(
+        `query($d: ID!) { runQuery(domainId: $d, sql: "select * from orders") { rowCount } }`,
+        { d: domainId },
+        tokens.get('eve')!,
+      );
+      assert.equal(adHoc.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      // An editor share lets her change this dashboard's tiles, still under her policies, and nothing else.
+      await post(share, { scopeId: dashboardId, a: [{ roleId: editorRole, principalId: eve }] });
+      const pv = await post(
+        `query($d: ID!, $tile: DashboardTileInput!) { dashboardTilePreview(dashboardId: $d, tile: $tile) { rows } }`,
+        {
+          d: dashboardId,
+          tile: {
+            title: 'p',
+            sql: 'select count(*) from orders',
+            visualization: 'NUMBER',
+            position: { x: 0, y: 0, w: 1, h: 1 },
+          },
+        },
+        tokens.get('eve')!,
+      );
+      assert.deepEqual(
+        normRows(pv.body.data.dashboardTilePreview.rows),
+        await expected('acme', 'select count(*) from orders'),
+      );
+      const create = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} } }`,
+        { input: { title: 'Mine', domainId } },
+        tokens.get('eve')!,
+      );
+      assert.equal(create.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      const dup = await post(
+        `mutation($input: DuplicateDashboardInput!) { duplicateDashboard(input: $input) { ${STATUS} } }`,
+        { input: { id: dashboardId } },
+        tokens.get('eve')!,
+      );
+      assert.equal(dup.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      // Unshared: the next request is refused though her entries are warm.
+      const u = await post(unshare, {
+        scopeId: dashboardId,
+        a: [
+          { roleId: viewerRole, principalId: eve },
+          { roleId: editorRole, principalId: eve },
+        ],
+      });
+      assert.equal(u.body.data.removeScopeRoleAssignmentsForSharing.code, 'OK');
+      assert.equal((await tile('eve', 'total')).code, 'FORBIDDEN');
+      assert.equal((await exportCsv(tokens.get('eve')!, dashboardId, 'total')).status, 403);
     });
 
     it('CSV export: the viewer’s rows, masks applied, formula cells neutralized, hostile filters bound', async () => {
