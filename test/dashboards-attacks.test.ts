@@ -954,6 +954,55 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       assert.equal((await exportCsv(tokens.get('alice')!, 'dsh_missing', 'total')).status, 404);
     });
 
+    it('CSV export reads filters in the embed page’s URL syntax: a date range is from..to', async () => {
+      const d = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} dashboard { id } } }`,
+        {
+          input: {
+            title: 'Range',
+            domainId,
+            filters: FILTERS,
+            tiles: [
+              {
+                id: 'range',
+                title: 'Range',
+                sql: 'select CAST({{p_from}} AS date) as f, CAST({{p_to}} AS date) as t, count(*) as n from orders',
+                visualization: 'TABLE',
+                position: { x: 0, y: 0, w: 3, h: 2 },
+              },
+            ],
+          },
+        },
+      );
+      const id = d.body.data.createDashboard.dashboard.id;
+      const acme = ORDERS.filter((o) => o.tenant === 'acme').length;
+      const csv = async (query: string) => {
+        const r = await exportCsv(tokens.get('alice')!, id, 'range', query);
+        assert.equal(r.status, 200, `${query}: ${r.text}`);
+        return r.text.replace(/^\uFEFF/, '').split('\r\n')[1];
+      };
+      // The embed page's own form (docs/embedding.md), and the two-value form, give the same range.
+      assert.equal(await csv('?filter.p=2026-02-01..2026-03-31'), `2026-02-01,2026-03-31,${acme}`);
+      assert.equal(await csv('?filter.p=2026-02-01&filter.p=2026-03-31'), `2026-02-01,2026-03-31,${acme}`);
+      // `..` alone is the embed page's cleared range: the defaults.
+      assert.equal(await csv('?filter.p=..'), `2026-01-01,2026-12-31,${acme}`);
+      // The tile over GraphQL shows the same range.
+      const tileRows = await tile(
+        'alice',
+        'range',
+        [{ filterId: 'p', values: ['2026-02-01', '2026-03-31'] }],
+        id,
+      );
+      assert.deepEqual(normRows(tileRows.result.rows), [['2026-02-01', '2026-03-31', acme]]);
+      for (const q of [
+        '?filter.p=2026-02-01..',
+        '?filter.p=..2026-02-01',
+        '?filter.p=2026-03-01..2026-02-01',
+        '?filter.p=a..b..c',
+      ])
+        assert.equal((await exportCsv(tokens.get('alice')!, id, 'range', q)).status, 400, q);
+    });
+
     it('CSV export: a formula in a column name is neutralized too, the row cap holds, an oversized result is 413', async () => {
       const rowsSql = 'select g as "=HYPERLINK(1)", g % 7 as "-n" from generate_series(1, 100005) g';
       const hugeSql = "select g, repeat('x', 2000) as pad from generate_series(1, 20000) g";

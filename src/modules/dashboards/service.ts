@@ -22,6 +22,7 @@ import {
   SHARE_ROLE_IDS,
   type Tile,
 } from './types.ts';
+import { fromUrlSyntax } from './url-filters.ts';
 import {
   cacheTtlProblems,
   checkFilters,
@@ -364,18 +365,22 @@ export class DashboardService {
     return { values: [...values], truncated: result.truncated };
   }
 
-  /** A tile's rows for export, up to EXPORT_MAX_ROWS, through the gate; never from the cache. */
+  /**
+   * A tile's rows for export, up to EXPORT_MAX_ROWS, through the gate; never from the cache.
+   * `urlFilters` are the export URL's values, read in the embed page's syntax (fromUrlSyntax).
+   */
   async exportTile(
     asking: Asking,
     dashboardId: string,
     tileId: string,
-    filters: readonly FilterValueInput[],
+    urlFilters: readonly FilterValueInput[],
   ): Promise<{ dashboard: Dashboard; tile: Tile; result: TileRun }> {
     const session = requireUser(asking.principal);
     const dashboard = await this.#existing(session.workspaceId, dashboardId);
     await this.#require(session, dashboard, 'VIEW');
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
+    const filters = fromUrlSyntax(dashboard.filters, urlFilters);
     const parameters = parametersFor(dashboard.filters, filters, tile.sql);
     const result = await this.#run(asking, session, dashboard, {
       sql: tile.sql,
