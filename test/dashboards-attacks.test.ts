@@ -1082,6 +1082,54 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       assert.deepEqual(await dashboardRow(), now);
     });
 
+    it('updates and deletes racing on one version: each is OK, CONFLICT or NOT_FOUND, and the outcome is one of them', async () => {
+      const d = await post(
+        `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} dashboard { id version } } }`,
+        { input: { title: 'Raced', domainId, filters: FILTERS, tiles: TILES } },
+        tokens.get('dave')!,
+      );
+      const id = d.body.data.createDashboard.dashboard.id;
+      const update = `mutation($input: UpdateDashboardInput!) { updateDashboard(input: $input) { ${STATUS} dashboard { version } } }`;
+      const remove = `mutation($input: DeleteDashboardInput!) { deleteDashboard(input: $input) { ${STATUS} } }`;
+      const calls = [
+        post(
+          update,
+          { input: { id, version: 1, title: 'A', tiles: TILES.slice(0, 2) } },
+          tokens.get('dave')!,
+        ),
+        post(remove, { input: { id, version: 1 } }, tokens.get('erin')!),
+        post(update, { input: { id, version: 1, title: 'B' } }, tokens.get('erin')!),
+        post(remove, { input: { id } }, tokens.get('root')!),
+        post(update, { input: { id, version: 1, title: 'C' } }, tokens.get('root')!),
+      ];
+      const outcomes = (await Promise.all(calls)).map((r) => {
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const status = (r.body.data.updateDashboard ?? r.body.data.deleteDashboard).status;
+        assert.ok(
+          ['OK', 'CONFLICT', 'NOT_FOUND'].includes(status.errorCode ?? status.code),
+          JSON.stringify(status),
+        );
+        return status.errorCode ?? status.code;
+      });
+      // Version 1 could be taken by only one of the versioned writes.
+      const versionedOk = [0, 1, 2, 4].filter((i) => outcomes[i] === 'OK');
+      assert.ok(versionedOk.length <= 1, JSON.stringify(outcomes));
+      // The unconditional delete removes it unless the versioned one did first: gone either way.
+      assert.equal([outcomes[1], outcomes[3]].filter((o) => o === 'OK').length, 1, JSON.stringify(outcomes));
+      const left = await t.app.services.db
+        .selectFrom('dashboards')
+        .select('id')
+        .where('id', '=', id)
+        .execute();
+      assert.deepEqual(left, []);
+      const shares = await t.app.services.db
+        .selectFrom('dashboard_shares')
+        .select('user_id')
+        .where('dashboard_id', '=', id)
+        .execute();
+      assert.deepEqual(shares, []);
+    });
+
     it('a dashboard deleted while its tiles render: each request is its rows or NOT_FOUND, never a 500', async () => {
       const d = await post(
         `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { ${STATUS} dashboard { id } } }`,
