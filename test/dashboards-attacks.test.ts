@@ -905,6 +905,71 @@ for (const leg of warehouseLegs().filter((l) => l.engine !== 'mysql')) {
       assert.equal((await exportCsv(tokens.get('eve')!, dashboardId, 'total')).status, 403);
     });
 
+    it('a share gives nothing to a user who is not ACTIVE (INACTIVE, PENDING): no view, no edit, no share', async () => {
+      const editorRole = '00000000-0000-0000-0000-000000000009';
+      const share = `mutation($scopeId: ID!, $a: [ScopeRoleAssignmentInput!]!) {
+        addScopeRoleAssignmentsForSharing(scopeId: $scopeId, scopeRoleAssignments: $a, scopeType: DASHBOARD) { code message } }`;
+      const setStatus = `mutation($input: SetUserStatusInput!) { setUserStatus(input: $input) { ${STATUS} } }`;
+      for (const status of ['INACTIVE', 'PENDING']) {
+        const name = `ivy_${status.toLowerCase()}`;
+        await user(name, [], { tenant: 'acme', pii: 'allowed' });
+        const ivy = userIds.get(name)!;
+        const s = await post(share, { scopeId: dashboardId, a: [{ roleId: editorRole, principalId: ivy }] });
+        assert.equal(s.body.data.addScopeRoleAssignmentsForSharing.code, 'OK');
+        const token = tokens.get(name)!;
+        const seen = await post(
+          `query($id: ID!) { dashboard(id: $id) { id access } }`,
+          { id: dashboardId },
+          token,
+        );
+        assert.equal(seen.body.data.dashboard.access, 'EDIT', 'the share works while ACTIVE');
+        const set = await t.gql(setStatus, { input: { userId: ivy, status } });
+        assert.equal(set.body.data!.setUserStatus.status.code, 'OK', JSON.stringify(set.body));
+        const before = await dashboardRow();
+        const sharesBefore = await t.app.services.db.selectFrom('dashboard_shares').selectAll().execute();
+        const codeOf = (r: { status: number; body: any }) => {
+          assert.notEqual(r.status, 500, JSON.stringify(r.body));
+          return r.body.errors?.[0]?.extensions?.code ?? (r.status === 401 ? 'UNAUTHENTICATED' : undefined);
+        };
+        const refused = (code: string | undefined) => code === 'FORBIDDEN' || code === 'UNAUTHENTICATED';
+        const view = await post(
+          `query($id: ID!) { dashboard(id: $id) { id tiles { sql } } }`,
+          { id: dashboardId },
+          token,
+        );
+        assert.ok(refused(codeOf(view)), `${status} view: ${JSON.stringify(view.body)}`);
+        const list = await post(`{ dashboards { id } }`, {}, token);
+        assert.ok(
+          refused(codeOf(list)) || list.body.data.dashboards.length === 0,
+          `${status} list: ${JSON.stringify(list.body)}`,
+        );
+        const upd = await post(
+          `mutation($input: UpdateDashboardInput!) { updateDashboard(input: $input) { ${STATUS} } }`,
+          { input: { id: dashboardId, version: before.version, title: 'Changed by a deactivated user' } },
+          token,
+        );
+        assert.ok(refused(codeOf(upd)), `${status} update: ${JSON.stringify(upd.body)}`);
+        const reshare = await post(
+          share,
+          { scopeId: dashboardId, a: [{ roleId: editorRole, principalId: userIds.get('eve') }] },
+          token,
+        );
+        assert.ok(refused(codeOf(reshare)), `${status} share: ${JSON.stringify(reshare.body)}`);
+        const del = await post(
+          `mutation($input: DeleteDashboardInput!) { deleteDashboard(input: $input) { ${STATUS} } }`,
+          { input: { id: dashboardId } },
+          token,
+        );
+        assert.ok(refused(codeOf(del)), `${status} delete: ${JSON.stringify(del.body)}`);
+        assert.ok(refused((await tile(name, 'total')).code ?? 'none'));
+        assert.deepEqual(await dashboardRow(), before);
+        assert.deepEqual(
+          await t.app.services.db.selectFrom('dashboard_shares').selectAll().execute(),
+          sharesBefore,
+        );
+      }
+    });
+
     it('CSV export: the viewer’s rows, masks applied, formula cells neutralized, hostile filters bound', async () => {
       const csv = await exportCsv(tokens.get('carol')!, dashboardId, 'customers');
       assert.equal(csv.status, 200, csv.text);
