@@ -5,7 +5,7 @@ import type { Services } from '../../kernel/services.ts';
 import { authenticateRequest } from '../auth/bearer.ts';
 import { actorKeyId } from '../auth/principal.ts';
 import { csvStream } from './csv.ts';
-import type { FilterValueInput } from './service.ts';
+import { filtersFromQuery } from './url-filters.ts';
 
 /** HTTP status of each refusal an export can meet; any other error is the app's masked 500. */
 const STATUS_OF: Record<string, number> = {
@@ -25,17 +25,6 @@ const STATUS_OF: Record<string, number> = {
   SERVICE_UNAVAILABLE: 503,
   QUERY_TIMEOUT: 504,
 };
-
-/** `?filter.region=DE&filter.region=FR`: the same filter syntax as the embed page's URL. */
-export function filtersFromQuery(params: URLSearchParams): FilterValueInput[] {
-  const byId = new Map<string, string[]>();
-  for (const [name, value] of params) {
-    if (!name.startsWith('filter.')) continue;
-    const id = name.slice('filter.'.length);
-    byId.set(id, [...(byId.get(id) ?? []), value]);
-  }
-  return [...byId].map(([filterId, values]) => ({ filterId, values: values.filter((v) => v !== '') }));
-}
 
 /** A file name for Content-Disposition: ASCII fallback plus the UTF-8 form (RFC 6266). */
 function disposition(title: string): string {

@@ -22,6 +22,7 @@ import {
   SHARE_ROLE_IDS,
   type Tile,
 } from './types.ts';
+import { fromUrlSyntax } from './url-filters.ts';
 import {
   cacheTtlProblems,
   checkFilters,
@@ -122,6 +123,7 @@ export class DashboardService {
     }
     if (p.workspaceId !== workspaceId) return [];
     const assignments = await this.#activeAssignments(p);
+    if (assignments === null) return [];
     const shared = new Set(await q.dashboardsSharedWith(this.#deps.db, workspaceId, p.userId));
     const out: { dashboard: Dashboard; access: DashboardAccess }[] = [];
     for (const dashboard of all) {
@@ -145,7 +147,7 @@ export class DashboardService {
     const p = asking.principal;
     if (p.kind === 'session') {
       if (p.workspaceId !== workspaceId) throw forbidden('The credential does not belong to that workspace');
-      if (!canCreateIn(await this.#activeAssignments(p), input.domainId))
+      if (!canCreateIn((await this.#activeAssignments(p)) ?? [], input.domainId))
         throw forbidden('Creating dashboards needs EXPLORER, DATA_ADMIN or ADMIN in the domain');
     } else requireDataAdmin(p);
     const problems: Problem[] = [
@@ -255,7 +257,7 @@ export class DashboardService {
     const original = await this.#existing(asking.principal.workspaceId, id);
     await this.#require(asking.principal, original, 'VIEW');
     const p = asking.principal;
-    if (p.kind === 'session' && !canCreateIn(await this.#activeAssignments(p), original.domainId))
+    if (p.kind === 'session' && !canCreateIn((await this.#activeAssignments(p)) ?? [], original.domainId))
       throw forbidden('Creating dashboards needs EXPLORER, DATA_ADMIN or ADMIN in the domain');
     const copyTitle = title ?? `${original.title} (copy)`.slice(0, LIMITS.titleLength);
     assertNoProblems(textProblems(copyTitle, 'title', LIMITS.titleLength), 'dashboard');
@@ -364,18 +366,22 @@ export class DashboardService {
     return { values: [...values], truncated: result.truncated };
   }
 
-  /** A tile's rows for export, up to EXPORT_MAX_ROWS, through the gate; never from the cache. */
+  /**
+   * A tile's rows for export, up to EXPORT_MAX_ROWS, through the gate; never from the cache.
+   * `urlFilters` are the export URL's values, read in the embed page's syntax (fromUrlSyntax).
+   */
   async exportTile(
     asking: Asking,
     dashboardId: string,
     tileId: string,
-    filters: readonly FilterValueInput[],
+    urlFilters: readonly FilterValueInput[],
   ): Promise<{ dashboard: Dashboard; tile: Tile; result: TileRun }> {
     const session = requireUser(asking.principal);
     const dashboard = await this.#existing(session.workspaceId, dashboardId);
     await this.#require(session, dashboard, 'VIEW');
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
+    const filters = fromUrlSyntax(dashboard.filters, urlFilters);
     const parameters = parametersFor(dashboard.filters, filters, tile.sql);
     const result = await this.#run(asking, session, dashboard, {
       sql: tile.sql,
@@ -608,7 +614,7 @@ export class DashboardService {
         this.#activeAssignments(principal),
         q.shareRolesOf(this.#deps.db, dashboard.workspaceId, dashboard.id, principal.userId),
       ]);
-      access = userAccess(assignments, shareRoles, dashboard.domainId);
+      access = assignments === null ? null : userAccess(assignments, shareRoles, dashboard.domainId);
     }
     if (access === null)
       throw forbidden('You have no role in this dashboard’s domain and it is not shared with you');
@@ -617,10 +623,14 @@ export class DashboardService {
     return access;
   }
 
-  /** The session user's role assignments; none when the user is gone or not ACTIVE. */
+  /**
+   * The session user's role assignments; null when the user is gone or not ACTIVE, and then they
+   * may do nothing with any dashboard: neither roles nor shares count (INACTIVE and PENDING
+   * sessions still authenticate, so this is the check that stops them).
+   */
   async #activeAssignments(session: SessionPrincipal) {
     const user = await this.#deps.users.find(session.workspaceId, session.userId);
-    if (user?.status !== 'ACTIVE') return [];
+    if (user?.status !== 'ACTIVE') return null;
     return this.#deps.users.roleAssignments(session.userId);
   }
 

@@ -120,6 +120,9 @@ export function parameterNamesOf(filter: { id: string; type: FilterType }): stri
 export function filterValueProblems(type: FilterType, values: readonly string[], field: string): Problem[] {
   if (values.length > LIMITS.filterValues) return [problem(field, `at most ${LIMITS.filterValues} values`)];
   for (const [i, v] of values.entries()) {
+    // A value is bound as given, never trimmed, so its limit counts every character it has.
+    if (v.length > LIMITS.filterValueLength)
+      return [problem(`${field}[${i}]`, `must be at most ${LIMITS.filterValueLength} characters`)];
     const p = textProblems(v, `${field}[${i}]`, LIMITS.filterValueLength, true);
     if (p.length > 0) return p;
   }
