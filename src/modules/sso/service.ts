@@ -122,8 +122,14 @@ export class SsoService {
     return this.#d.webSessions.cookie.secure ? '__Host-tessera_sso' : 'tessera_sso';
   }
 
-  get redirectUri(): string {
-    return `${this.#d.publicUrl}/sso/callback`;
+  /**
+   * The issuer's own redirect URI (docs/sso.md "Configuring an issuer"). One per issuer, never
+   * shared: a provider's response then says, by where it arrives, which issuer it comes from, so a
+   * code cannot be carried to another issuer's token endpoint (mix-up) even when the provider
+   * sends no `iss` with it.
+   */
+  redirectUriOf(issuer: { readonly workspace_id: string; readonly name: string }): string {
+    return `${this.#d.publicUrl}/sso/${encodeURIComponent(issuer.workspace_id)}/callback/${encodeURIComponent(issuer.name)}`;
   }
 
   async listIssuers(workspaceId: string): Promise<IssuerView[]> {
@@ -340,7 +346,7 @@ export class SsoService {
     });
     await q.pruneLoginAttempts(db, now).catch(() => undefined);
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: this.redirectUri,
+      redirect_uri: this.redirectUriOf(issuer),
       response_type: 'code',
       scope: issuer.scopes.join(' '),
       state,
@@ -362,13 +368,18 @@ export class SsoService {
   }
 
   /**
-   * GET /sso/callback (docs/sso.md "How a sign-in is checked"): the state is taken (it works once,
-   * and only in the browser that started the sign-in), the code is exchanged with the PKCE
+   * GET /sso/:workspace/callback/:issuer (docs/sso.md "How a sign-in is checked"): the state is
+   * taken (it works once, only in the browser that started the sign-in, and only at the redirect
+   * URI of the issuer it was started for), the code is exchanged with the PKCE
    * verifier, and openid-client checks the ID token (signature, issuer, audience, expiry, nonce).
    * Then, in one transaction: the identity is found or linked (or the user provisioned), the
    * claims are applied and a web session starts. Any failure leaves nothing written.
    */
-  async completeLogin(request: Request, origin: AuditOrigin): Promise<CompletedLogin> {
+  async completeLogin(
+    request: Request,
+    callback: { readonly workspaceId: string; readonly issuerName: string },
+    origin: AuditOrigin,
+  ): Promise<CompletedLogin> {
     const search = new URL(request.url).searchParams;
     const state = search.get('state');
     if (!state || state.length > 200)
@@ -391,15 +402,30 @@ export class SsoService {
     const issuer = await q.findIssuerById(this.#d.db, attempt.issuer_id);
     if (!issuer) throw ssoError('SSO_ISSUER_NOT_FOUND', 'The SSO issuer of this sign-in was removed');
     const workspaceId = issuer.workspace_id;
+    // A response that arrives at another issuer's redirect URI came from that issuer's provider:
+    // its code is never sent to this one (issuer mix-up).
+    if (
+      callback.workspaceId !== workspaceId ||
+      callback.issuerName.toLowerCase() !== issuer.name.toLowerCase()
+    )
+      throw ssoError(
+        'SSO_STATE_INVALID',
+        'The sign-in came back from another identity provider than it was started with: start again',
+        'issuer',
+      );
     let claims: Claims;
     try {
       const config = await this.#clients.configuration(this.#client(issuer));
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(`${this.redirectUri}?${search}`), {
-        pkceCodeVerifier: attempt.code_verifier,
-        expectedState: state,
-        expectedNonce: attempt.nonce,
-        idTokenExpected: true,
-      });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        new URL(`${this.redirectUriOf(issuer)}?${search}`),
+        {
+          pkceCodeVerifier: attempt.code_verifier,
+          expectedState: state,
+          expectedNonce: attempt.nonce,
+          idTokenExpected: true,
+        },
+      );
       const idClaims = tokens.claims()!;
       let userinfo: Claims = {};
       if (config.serverMetadata().userinfo_endpoint) {
@@ -609,7 +635,7 @@ export class SsoService {
       scopes: row.scopes,
       attributeMappings: row.attribute_mappings,
       loginUrl: `${this.#d.publicUrl}/sso/${encodeURIComponent(row.workspace_id)}/login?issuer=${encodeURIComponent(row.name)}`,
-      redirectUri: this.redirectUri,
+      redirectUri: this.redirectUriOf(row),
     };
   }
 }
