@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createUsers } from './helpers/api.ts';
@@ -188,6 +189,37 @@ for (const backend of testBackends()) {
       assert.deepEqual(await written(s), before);
     });
 
+    it('JIT on: an email Tessera would not accept is a clear sign-in error, nothing created', async () => {
+      await setSsoSettings(s.t, { jitEnabled: true });
+      try {
+        for (const [sub, email] of [
+          ['weird1', 'not-an-email'],
+          ['weird2', `${'a'.repeat(400)}@acme.test`],
+          ['weird3', 'eve\u0000@acme.test'],
+        ] as const) {
+          s.idp.accounts.set(sub, { email, email_verified: true });
+          const before = await written(s);
+          const r = await errorOf(await new Browser(s).signIn(s.loginPath, sub));
+          assert.deepEqual([r.status, r.code], [400, 'SSO_CLAIMS_INVALID'], `${sub}: ${JSON.stringify(r)}`);
+          assert.deepEqual(await written(s), before, sub);
+        }
+      } finally {
+        await setSsoSettings(s.t, { jitEnabled: false });
+      }
+    });
+
+    it('a sub beyond what OIDC allows is refused with a clear error, nothing written', async () => {
+      await createUsers(s.t, { emails: ['erin@acme.test'] });
+      const sub = randomBytes(3000).toString('base64url');
+      for (const odd of [sub, 'nul\u0000sub']) {
+        s.idp.accounts.set(odd, { email: 'erin@acme.test', email_verified: true });
+        const before = await written(s);
+        const r = await errorOf(await new Browser(s).signIn(s.loginPath, odd));
+        assert.deepEqual([r.status, r.code, r.reason], [400, 'SSO_ID_TOKEN_INVALID', 'sub']);
+        assert.deepEqual(await written(s), before);
+      }
+    });
+
     it('mapped claims that are huge, nested or hold NUL fail the sign-in with nothing half-written', async () => {
       const b = new Browser(s);
       assert.equal((await b.signIn(s.loginPath, 'alice')).status, 303);
@@ -211,6 +243,24 @@ for (const backend of testBackends()) {
         email: 'alice@acme.test',
         email_verified: true,
         org: { account_id: 42, blob: { a: [true, null] } },
+      });
+      assert.equal((await new Browser(s).signIn(s.loginPath, 'alice')).status, 303);
+    });
+
+    it('a flood of role strings is a clear error, not a 500', async () => {
+      const roles = Array.from({ length: 70_000 }, (_, i) => `wisdom.explorer.domain.d${i}`);
+      s.idp.accounts.set('alice', { email: 'alice@acme.test', email_verified: true, roles });
+      const before = await written(s);
+      const r = await errorOf(await new Browser(s).signIn(s.loginPath, 'alice'));
+      assert.deepEqual([r.status, r.code], [400, 'SSO_CLAIMS_INVALID'], JSON.stringify(r));
+      assert.deepEqual(await written(s), before);
+    });
+
+    it('role strings with NUL are ignored, never sent to the database', async () => {
+      s.idp.accounts.set('alice', {
+        email: 'alice@acme.test',
+        email_verified: true,
+        roles: ['wisdom.explorer.domain.a\u0000b', 'wisdom.explorer.domain.default'],
       });
       assert.equal((await new Browser(s).signIn(s.loginPath, 'alice')).status, 303);
     });

@@ -20,7 +20,14 @@ import {
 import type { UserService } from '../users/service.ts';
 import { readCookie, setCookie } from '../web-sessions/cookies.ts';
 import type { StartedSession, WebSessionService } from '../web-sessions/service.ts';
-import { type Claims, claimStrings, groupsFromClaims, mappedAttributes, rolesFromClaims } from './claims.ts';
+import {
+  type Claims,
+  claimStrings,
+  groupsFromClaims,
+  MAX_CLAIM_STRINGS,
+  mappedAttributes,
+  rolesFromClaims,
+} from './claims.ts';
 import { exchangeError, type IssuerClient, OidcClients, ssoError } from './oidc.ts';
 import * as q from './queries.ts';
 import type { StoredAttributeMapping, StoredGroupMapping, StoredRoleAssignment } from './tables.ts';
@@ -38,6 +45,10 @@ import {
 export const LOGIN_ATTEMPT_SECONDS = 10 * 60;
 const SECRET_CONTEXT = 'sso-issuer';
 const BLOCKED: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
+/** OpenID Connect Core §2: a `sub` is at most 255 characters. */
+const MAX_SUBJECT_LENGTH = 255;
+/** RFC 5321's limit on a path: no user's email is longer. */
+const MAX_EMAIL_LENGTH = 320;
 
 export interface IssuerView {
   readonly id: string;
@@ -98,6 +109,9 @@ export interface CompletedLogin {
   readonly returnTo: string;
   readonly userId: string;
 }
+
+const claimsInvalid = (message: string, problems: readonly Problem[]) =>
+  new AppError('SSO_CLAIMS_INVALID', message, { problems: [...problems] });
 
 const hash = (value: string) => createHash('sha256').update(value).digest();
 const random = () => randomBytes(32).toString('base64url');
@@ -427,6 +441,13 @@ export class SsoService {
         },
       );
       const idClaims = tokens.claims()!;
+      // Refused before it reaches the identities' key (which no database indexes past a few KB).
+      if (idClaims.sub.length > MAX_SUBJECT_LENGTH || idClaims.sub.includes('\u0000'))
+        throw ssoError(
+          'SSO_ID_TOKEN_INVALID',
+          `The ID token's "sub" is not an identifier of at most ${MAX_SUBJECT_LENGTH} characters`,
+          'sub',
+        );
       let userinfo: Claims = {};
       if (config.serverMetadata().userinfo_endpoint) {
         userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) as Claims;
@@ -464,6 +485,11 @@ export class SsoService {
     const sub = String(claims.sub);
     const email = typeof claims.email === 'string' ? claims.email : null;
     const verified = claims.email_verified === true || claims.email_verified === 'true';
+    // An email no user can have (none is longer, no database stores NUL) fails before any lookup.
+    if (email !== null && (email.length > MAX_EMAIL_LENGTH || email.includes('\u0000')))
+      throw claimsInvalid('The email claim is not a valid email address', [
+        { code: 'BAD_USER_INPUT', field: 'claims.email', message: 'is not a valid email address' },
+      ]);
     const now = this.#d.clock.now();
     const users = this.#d.users;
     const identity = await q.findIdentity(tx, issuer.id, sub);
@@ -490,17 +516,24 @@ export class SsoService {
             'SSO_USER_NOT_PROVISIONED',
             'There is no user with this email in the workspace, and just-in-time provisioning is off',
           );
-        const [created] = await users.createUsers(
-          workspaceId,
-          {
-            emails: [email],
-            roleAssignments: settings.defaultRoleAssignments,
-            userGroupIds: settings.defaultGroupIds,
-            sendWelcomeEmail: false,
-          },
-          origin,
-          tx,
-        );
+        const [created] = await users
+          .createUsers(
+            workspaceId,
+            {
+              emails: [email],
+              roleAssignments: settings.defaultRoleAssignments,
+              userGroupIds: settings.defaultGroupIds,
+              sendWelcomeEmail: false,
+            },
+            origin,
+            tx,
+          )
+          .catch((err: unknown) => {
+            // The provider's email is not one Tessera accepts for a user: the claim is at fault.
+            if (err instanceof AppError && err.code === 'BAD_USER_INPUT')
+              throw claimsInvalid('The email claim is not a valid user email', err.problems);
+            throw err;
+          });
         user = await users.find(workspaceId, created!.userId, tx);
         via = 'jit';
       }
@@ -527,6 +560,15 @@ export class SsoService {
         problems: attributeIssues,
       });
     const strings = claimStrings(claims, settings.roleClaims);
+    if (strings.length > MAX_CLAIM_STRINGS)
+      throw claimsInvalid('The role claims hold too many strings', [
+        {
+          code: 'BAD_USER_INPUT',
+          field: 'claims',
+          item: echo(settings.roleClaims.join(',')),
+          message: `at most ${MAX_CLAIM_STRINGS} distinct strings`,
+        },
+      ]);
     const roles = rolesFromClaims(strings, settings.rolePrefix, workspaceId);
     const claimRoles = await this.#knownDomainsOnly(tx, workspaceId, roles.assignments);
     await users.applySignIn(
