@@ -47,6 +47,8 @@ const SECRET_CONTEXT = 'sso-issuer';
 const BLOCKED: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
 /** OpenID Connect Core §2: a `sub` is at most 255 characters. */
 const MAX_SUBJECT_LENGTH = 255;
+/** openid-client's tolerance for `exp` and `nbf`, which an `iat` ahead of our clock gets too. */
+const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
 /** RFC 5321's limit on a path: no user's email is longer. */
 const MAX_EMAIL_LENGTH = 320;
 
@@ -441,6 +443,10 @@ export class SsoService {
         },
       );
       const idClaims = tokens.claims()!;
+      // openid-client checks that `iat` is not too old, not that it is not ahead: a token issued in
+      // the future (a provider's clock gone wrong, or a token minted in advance) is refused too.
+      if (idClaims.iat > this.#d.clock.now().getTime() / 1000 + ID_TOKEN_CLOCK_TOLERANCE_SECONDS)
+        throw ssoError('SSO_ID_TOKEN_INVALID', 'The ID token was issued in the future', 'iat');
       // Refused before it reaches the identities' key (which no database indexes past a few KB).
       if (idClaims.sub.length > MAX_SUBJECT_LENGTH || idClaims.sub.includes('\u0000'))
         throw ssoError(
