@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { startTestProvider } from '../examples/sso/test-provider.ts';
 import { createUsers } from './helpers/api.ts';
 import { testBackends } from './helpers/databases.ts';
 import {
@@ -263,6 +264,70 @@ for (const backend of testBackends()) {
         roles: ['wisdom.explorer.domain.a\u0000b', 'wisdom.explorer.domain.default'],
       });
       assert.equal((await new Browser(s).signIn(s.loginPath, 'alice')).status, 303);
+    });
+
+    it('the same sub at two issuers is two people', async () => {
+      const second = await configureIssuer(s.t, {
+        name: 'partner',
+        discoveryUrl: 'http://127.0.0.1:9/',
+        clientId: 'partner-client',
+        clientSecret: 'partner-secret-of-enough-length-0123',
+        scopes: SCOPES,
+      });
+      const idp2 = await startTestProvider([
+        {
+          clientId: 'partner-client',
+          clientSecret: 'partner-secret-of-enough-length-0123',
+          redirectUri: second.redirectUri,
+        },
+      ]);
+      try {
+        await configureIssuer(s.t, { id: second.id, discoveryUrl: idp2.issuer });
+        await createUsers(s.t, { emails: ['gwen@acme.test', 'hal@acme.test'] });
+        s.idp.accounts.set('shared-sub', { email: 'gwen@acme.test', email_verified: true });
+        idp2.accounts.set('shared-sub', { email: 'hal@acme.test', email_verified: true });
+        const g = new Browser(s);
+        assert.equal((await g.signIn(s.loginPath, 'shared-sub')).status, 303);
+        const h = new Browser(s);
+        const partnerLogin = new URL(second.loginUrl);
+        assert.equal((await h.signIn(partnerLogin.pathname + partnerLogin.search, 'shared-sub')).status, 303);
+        assert.equal((await g.gql(ME)).body.data.currentUser.email, 'gwen@acme.test');
+        assert.equal((await h.gql(ME)).body.data.currentUser.email, 'hal@acme.test');
+        // A sign-in of one issuer brought back at the other's redirect URI is refused.
+        const crossed = new URL(await new Browser(s).toCallback(s.loginPath, 'shared-sub'));
+        const b = new Browser(s);
+        const r = await errorOf(await b.request(`${new URL(second.redirectUri).pathname}${crossed.search}`));
+        assert.equal(r.code, 'SSO_STATE_INVALID');
+      } finally {
+        await idp2.close();
+        await s.t.gql(
+          'mutation($input: DeleteSsoIssuerInput!) { deleteSsoIssuer(input: $input) { status { code } } }',
+          {
+            input: { id: second.id },
+          },
+        );
+      }
+    });
+
+    it('JIT into a default group deleted since is a clear error, nothing created', async () => {
+      const g = await s.t.gql(
+        'mutation { createUserGroup(input: { name: "newcomers" }) { status { code } userGroup { id } } }',
+      );
+      const groupId = g.body.data!.createUserGroup.userGroup.id;
+      await setSsoSettings(s.t, { jitEnabled: true, defaultGroupIds: [groupId] });
+      try {
+        await s.t.gql('mutation($id: ID!) { deleteUserGroup(input: { id: $id }) { status { code } } }', {
+          id: groupId,
+        });
+        s.idp.accounts.set('ivy', { email: 'ivy@acme.test', email_verified: true });
+        const before = await written(s);
+        const r = await errorOf(await new Browser(s).signIn(s.loginPath, 'ivy'));
+        assert.ok(r.status >= 400 && r.status < 500, JSON.stringify(r));
+        assert.notEqual(r.code, 'SSO_CLAIMS_INVALID', 'the email is not at fault');
+        assert.deepEqual(await written(s), before);
+      } finally {
+        await setSsoSettings(s.t, { jitEnabled: false, defaultGroupIds: [] });
+      }
     });
 
     it('role strings naming another workspace grant nothing', async () => {

@@ -536,7 +536,13 @@ export class SsoService {
           )
           .catch((err: unknown) => {
             // The provider's email is not one Tessera accepts for a user: the claim is at fault.
-            if (err instanceof AppError && err.code === 'BAD_USER_INPUT')
+            // (A problem elsewhere, such as a default group deleted since, stays what it is.)
+            if (
+              err instanceof AppError &&
+              err.code === 'BAD_USER_INPUT' &&
+              err.problems.length > 0 &&
+              err.problems.every((p) => p.field?.startsWith('emails'))
+            )
               throw claimsInvalid('The email claim is not a valid user email', err.problems);
             throw err;
           });
