@@ -318,6 +318,29 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('the per-client limit holds a client to its IPv6 /64, however it rotates addresses', async () => {
+      // Loopback has one IPv6 address, so the addresses are given to the pipeline as a socket would.
+      s.t.clock.advance(60 * 60_000);
+      const ask = async (ip: string, i: number) => {
+        const response = await s.t.app.fetch(
+          new Request('http://tessera.test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: REQUEST_LINK, variables: { email: `spam${i}@victims.test` } }),
+          }),
+          { ip },
+        );
+        return JSON.stringify(await response.json());
+      };
+      const answers: string[] = [];
+      for (let i = 1; i <= 21; i++) answers.push(await ask(`2001:db8:0:1::${i.toString(16)}`, i));
+      assert.ok(answers.slice(0, 20).every((a) => !a.includes('RATE_LIMITED')));
+      assert.match(answers[20]!, /RATE_LIMITED/);
+      // An IPv4 client seen as IPv4-mapped IPv6 is the same client.
+      for (let i = 1; i <= 20; i++) await ask(i % 2 ? '192.0.2.7' : '::ffff:192.0.2.7', 100 + i);
+      assert.match(await ask('::ffff:192.0.2.7', 200), /RATE_LIMITED/);
+    });
+
     it('unknown addresses get the same answer, and the same rate limit', async () => {
       s.t.clock.advance(60 * 60_000);
       const known: unknown[] = [];

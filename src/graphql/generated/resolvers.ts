@@ -685,7 +685,7 @@ export type Mutation = {
   /**
    * Emails a one-time sign-in link to the address if it belongs to an active user of the workspace
    * (default: the default workspace). Public; answers the same for unknown addresses; rate limited
-   * per address and per client IP (RATE_LIMITED).
+   * per address and per client: its IP address, an IPv6 client's /64 (RATE_LIMITED).
    */
   readonly requestSignInLink: SignInLinkResponse;
   readonly revokeAccessKey: RevokeAccessKeyResponse;
