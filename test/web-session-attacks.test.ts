@@ -112,6 +112,18 @@ for (const backend of testBackends()) {
       assert.equal((await again.gql(ME)).status, 401);
     });
 
+    it("revokeSessions ends the workspace's web sessions too", async () => {
+      const { b } = await signedIn('carol');
+      assert.equal(await alive(b), 'carol@acme.test');
+      const r = await s.t.gql('mutation { revokeSessions { status { code } revokedAt } }');
+      assert.equal(r.body.data?.revokeSessions.status.code, 'OK');
+      assert.equal((await b.gql(ME)).status, 401);
+      // A sign-in after the revocation works.
+      s.t.clock.advance(1000);
+      const { b: later } = await signedIn('carol');
+      assert.equal(await alive(later), 'carol@acme.test');
+    });
+
     it('a cross-site request cannot act or read with the cookie', async () => {
       const { b } = await signedIn('carol');
       const attempts: { headers: Record<string, string>; body: string }[] = [

@@ -689,7 +689,7 @@ export type Mutation = {
    */
   readonly requestSignInLink: SignInLinkResponse;
   readonly revokeAccessKey: RevokeAccessKeyResponse;
-  /** Ends every session token of the workspace issued until now (iam:write; another workspace: site:admin). */
+  /** Ends every session token and web session of the workspace issued until now (iam:write; another workspace: site:admin). */
   readonly revokeSessions: RevokeSessionsResponse;
   readonly setColumnPolicy: ColumnPolicyResponse;
   readonly setRowPolicy: RowPolicyResponse;

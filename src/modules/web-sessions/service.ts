@@ -158,8 +158,13 @@ export class WebSessionService implements CookieVerifier {
     const now = this.#clock.now();
     const session = await q.liveSession(this.#db, secretHash(raw), now);
     if (!session) return null;
-    const user = await this.#users.find(session.workspace_id, session.user_id);
-    if (!user || BLOCKED.has(user.status)) {
+    const [user, revokedAt] = await Promise.all([
+      this.#users.find(session.workspace_id, session.user_id),
+      this.#workspaces.sessionsRevokedAt(session.workspace_id),
+    ]);
+    // revokeSessions ends every session of the workspace started until then, web sessions too.
+    const revoked = revokedAt !== null && session.created_at.getTime() <= revokedAt.getTime();
+    if (!user || BLOCKED.has(user.status) || revoked) {
       // Ended for good: making the user active again does not bring an old session back.
       await q.revokeSessionById(this.#db, session.id, now);
       return null;
