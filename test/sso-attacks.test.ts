@@ -330,6 +330,42 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('racing first sign-ins of one new person make one user and one identity, never a 500', async () => {
+      await setSsoSettings(s.t, { jitEnabled: true });
+      try {
+        for (const [i, sub] of ['racer', 'racer-b'].entries()) {
+          s.idp.accounts.set(sub, { email: `racer${i}@acme.test`, email_verified: true });
+          const browsers = Array.from({ length: 4 }, () => new Browser(s));
+          const callbacks = await Promise.all(browsers.map((b) => b.toCallback(s.loginPath, sub)));
+          const results = await Promise.all(
+            browsers.map(async (b, j) => {
+              const r = await b.request(callbacks[j]!);
+              return r.status === 303 ? { status: 303 } : await errorOf(r);
+            }),
+          );
+          for (const r of results) assert.ok(r.status === 303 || r.status === 409, JSON.stringify(results));
+          assert.ok(
+            results.some((r) => r.status === 303),
+            JSON.stringify(results),
+          );
+          const users = await s.t.app.services.db
+            .selectFrom('users')
+            .select('id')
+            .where('email', '=', `racer${i}@acme.test`)
+            .execute();
+          assert.equal(users.length, 1);
+          const identities = await s.t.app.services.db
+            .selectFrom('sso_identities')
+            .select('user_id')
+            .where('subject', '=', sub)
+            .execute();
+          assert.deepEqual(identities, [{ user_id: users[0]!.id }]);
+        }
+      } finally {
+        await setSsoSettings(s.t, { jitEnabled: false });
+      }
+    });
+
     it('role strings naming another workspace grant nothing', async () => {
       const other = await s.t.app.services.workspaces.create('globex', {
         requestId: 'x',

@@ -28,6 +28,8 @@ interface Rogue {
   idToken: (claims: JWTPayload) => Promise<string>;
   algs: string[];
   tokenBody: ((idToken: string) => string) | null;
+  /** When set, the provider has a userinfo endpoint answering this (status, body). */
+  userinfo: { status: number; body: string } | null;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ async function startRogue(): Promise<Rogue> {
     idToken: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey),
     algs: ['RS256'],
     tokenBody: null,
+    userinfo: null,
     close: async () => {},
   };
   let forge: (nonce: string, base: string) => Promise<string> = async () => '';
@@ -60,7 +63,14 @@ async function startRogue(): Promise<Rogue> {
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: rogue.algs,
         token_endpoint_auth_methods_supported: ['client_secret_basic'],
+        ...(rogue.userinfo ? { userinfo_endpoint: `${base}/userinfo` } : {}),
       });
+    if (url.pathname === '/userinfo' && rogue.userinfo) {
+      res.statusCode = rogue.userinfo.status;
+      res.setHeader('content-type', 'application/json');
+      res.end(rogue.userinfo.body);
+      return;
+    }
     if (url.pathname === '/jwks') return send(200, { keys: [jwk] });
     if (url.pathname === '/authorize') {
       const code = `code-${nonces.size}`;
@@ -222,6 +232,36 @@ for (const backend of testBackends()) {
           return sign(claims as JWTPayload);
         });
         assert.deepEqual([r.status, r.code], [400, 'SSO_ID_TOKEN_INVALID'], JSON.stringify(sub));
+      }
+    });
+
+    it('a userinfo endpoint cannot swap the person or break the sign-in into a 500', async () => {
+      try {
+        for (const [status, body, expected] of [
+          [
+            200,
+            JSON.stringify({ sub: 'someone-else', email: 'alice@acme.test', email_verified: true }),
+            'refused',
+          ],
+          [500, 'oops', 'refused'],
+          [200, 'not json', 'refused'],
+          [
+            200,
+            JSON.stringify({ sub: 'alice-sub', email: 'carol@acme.test', email_verified: true }),
+            'ignored',
+          ],
+        ] as const) {
+          rogue.userinfo = { status, body };
+          await rediscover();
+          const r = await attempt(async (n, base) => sign(good(n, base)));
+          if (expected === 'refused') {
+            assert.ok(r.status >= 400 && r.status !== 500, JSON.stringify(r));
+            assert.match(r.code ?? '', /^SSO_/);
+          } else assert.equal(r.status, 303, "the ID token's own email wins over userinfo");
+        }
+      } finally {
+        rogue.userinfo = null;
+        await rediscover();
       }
     });
 
