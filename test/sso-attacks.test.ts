@@ -366,6 +366,63 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('odd login and callback URLs get clear errors, never a 500', async () => {
+      const b = new Browser(s);
+      const ws = s.t.workspaceId;
+      for (const path of [
+        '/sso/nope/login',
+        `/sso/${ws}/login?issuer=nope`,
+        `/sso/${ws}/login?issuer=${'x'.repeat(5000)}`,
+        `/sso/${'w'.repeat(3000)}/login`,
+        '/sso/%00/login',
+        '/sso/%E0%A4%A/login',
+        `/sso/${ws}/login?issuer=corp&issuer=other&return_to=/a&return_to=//b`,
+        `/sso/${ws}/callback/nope?code=x&state=y`,
+        `/sso/nope/callback/corp?state=${'s'.repeat(100)}`,
+        `/sso/${ws}/callback/%00?state=x`,
+        `${s.callbackPath}?error=access_denied`,
+        `${s.callbackPath}?state=a&state=b&code=c`,
+      ]) {
+        const r = await b.request(path);
+        assert.ok(r.status < 500 && r.status !== 200, `${path.slice(0, 60)}: ${r.status}`);
+        if (r.status !== 302) assert.match((await errorOf(r)).code ?? '', /^[A-Z_]+$/, path.slice(0, 60));
+      }
+      // The provider's own error comes back as SSO_PROVIDER_ERROR with its reason.
+      const start = await b.request(s.loginPath);
+      const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+      const denied = await errorOf(
+        await b.request(
+          `${s.callbackPath}?error=access_denied&state=${state}&iss=${encodeURIComponent(s.idp.issuer)}`,
+        ),
+      );
+      assert.deepEqual([denied.code, denied.reason], ['SSO_PROVIDER_ERROR', 'access_denied']);
+    });
+
+    it('a suspended user cannot sign in, linked or not, and nothing is written', async () => {
+      const r = await createUsers(s.t, { emails: ['sus@acme.test'] });
+      const userId = r.payload.results[0]!.userId;
+      s.idp.accounts.set('sus', { email: 'sus@acme.test', email_verified: true });
+      const setStatus = (status: string) =>
+        s.t.gql(
+          'mutation($input: SetUserStatusInput!) { setUserStatus(input: $input) { status { code } } }',
+          {
+            input: { userId, status },
+          },
+        );
+      await setStatus('SUSPENDED');
+      const before = await written(s);
+      const first = await errorOf(await new Browser(s).signIn(s.loginPath, 'sus'));
+      assert.deepEqual([first.status, first.code], [403, 'SSO_USER_BLOCKED']);
+      assert.deepEqual(await written(s), before, 'not even the identity is linked');
+      await setStatus('ACTIVE');
+      assert.equal((await new Browser(s).signIn(s.loginPath, 'sus')).status, 303);
+      await setStatus('SUSPENDED');
+      const before2 = await written(s);
+      const linked = await errorOf(await new Browser(s).signIn(s.loginPath, 'sus'));
+      assert.deepEqual([linked.status, linked.code], [403, 'SSO_USER_BLOCKED']);
+      assert.deepEqual(await written(s), before2);
+    });
+
     it('role strings naming another workspace grant nothing', async () => {
       const other = await s.t.app.services.workspaces.create('globex', {
         requestId: 'x',
