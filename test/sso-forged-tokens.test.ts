@@ -24,8 +24,10 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
  */
 interface Rogue {
   url: string;
-  /** Writes the ID token for a nonce; its default is a correct token for `alice`. */
+  /** Signs claims with the provider's own key (the one its JWKS publishes). */
   idToken: (claims: JWTPayload) => Promise<string>;
+  /** What the token endpoint answers as the ID token, given the sign-in's nonce and the issuer URL. */
+  forge: (nonce: string, base: string) => Promise<string>;
   algs: string[];
   tokenBody: ((idToken: string) => string) | null;
   /** When set, the provider has a userinfo endpoint answering this (status, body). */
@@ -41,11 +43,11 @@ async function startRogue(): Promise<Rogue> {
     url: '',
     idToken: (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey),
     algs: ['RS256'],
+    forge: async () => '',
     tokenBody: null,
     userinfo: null,
     close: async () => {},
   };
-  let forge: (nonce: string, base: string) => Promise<string> = async () => '';
   const server = await startHttp(async (req, res, base) => {
     const url = new URL(req.url!, base);
     const send = (status: number, body: unknown) => {
@@ -87,7 +89,7 @@ async function startRogue(): Promise<Rogue> {
       let body = '';
       for await (const chunk of req) body += chunk;
       const nonce = nonces.get(new URLSearchParams(body).get('code') ?? '') ?? '';
-      const idToken = await forge(nonce, base);
+      const idToken = await rogue.forge(nonce, base);
       if (rogue.tokenBody) {
         res.statusCode = 200;
         res.setHeader('content-type', 'application/json');
@@ -100,24 +102,20 @@ async function startRogue(): Promise<Rogue> {
   });
   rogue.url = server.url;
   rogue.close = server.close;
-  (rogue as Rogue & { setForge: typeof setForge }).setForge = setForge;
-  function setForge(f: typeof forge) {
-    forge = f;
-  }
   return rogue;
 }
 
 for (const backend of testBackends()) {
   describe(`forged and sloppy ID tokens (${backend.name})`, () => {
     let s: SsoStack;
-    let rogue: Rogue & { setForge(f: (nonce: string, base: string) => Promise<string>): void };
+    let rogue: Rogue;
     let loginPath: string;
     let issuerId: string;
     /** Makes Tessera read the provider's discovery document again (it keeps it a few minutes). */
     const rediscover = () => configureIssuer(s.t, { id: issuerId, discoveryUrl: rogue.url });
     before(async () => {
       s = await startSsoStack(backend);
-      rogue = (await startRogue()) as typeof rogue;
+      rogue = await startRogue();
       const issuer = await configureIssuer(s.t, {
         name: 'rogue',
         discoveryUrl: rogue.url,
@@ -154,7 +152,7 @@ for (const backend of testBackends()) {
         )
       ).rows[0]!.n;
     const attempt = async (forge: (nonce: string, base: string) => Promise<string>) => {
-      rogue.setForge(forge);
+      rogue.forge = forge;
       const before = await written();
       const b = new Browser(s);
       const start = await b.request(loginPath);
