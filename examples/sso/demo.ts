@@ -14,8 +14,29 @@ const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000);
 const idpPort = Number(process.env.IDP_PORT ?? 4400);
 const tesseraUrl = `http://127.0.0.1:${tesseraPort}`;
 
+const config = {
+  ...loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(tesseraPort),
+    TESSERA_PUBLIC_URL: tesseraUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  }),
+  database: { kind: 'pglite', dataDir: null },
+  dataDir: null,
+} as const;
+const app = await createApp(config);
+const tessera = await startServer(app);
+const workspace = await app.services.workspaces.ensureDefault();
+// The provider knows Tessera by the redirect URI of the issuer `demo` configured below.
 const idp = await startTestProvider(
-  [{ clientId: 'tessera-demo', clientSecret: 'demo-secret', redirectUri: `${tesseraUrl}/sso/callback` }],
+  [
+    {
+      clientId: 'tessera-demo',
+      clientSecret: 'demo-secret',
+      redirectUri: `${tesseraUrl}/sso/${workspace.id}/callback/demo`,
+    },
+  ],
   idpPort,
 );
 // Accounts of the provider: the login name is the `sub`; any password works.
@@ -32,20 +53,6 @@ idp.accounts.set('bob', {
   roles: ['wisdom.viewer.domain.default'],
 });
 
-const config = {
-  ...loadConfig({
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(tesseraPort),
-    TESSERA_PUBLIC_URL: tesseraUrl,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  }),
-  database: { kind: 'pglite', dataDir: null },
-  dataDir: null,
-} as const;
-const app = await createApp(config);
-const tessera = await startServer(app);
-const workspace = await app.services.workspaces.ensureDefault();
 const { token } = await app.services.accessKeys.create(
   { workspaceId: workspace.id, name: 'sso demo', permissions: PERMISSIONS, expiresAt: null },
   null,

@@ -65,7 +65,9 @@ export class FlowClient {
       throw new Error(`login did not redirect: ${response.status} ${await response.text()}`);
     for (let hops = 0; hops < 20; hops++) {
       const url: string = new URL(location).href;
-      if (url.startsWith(`${this.#tessera.origin}/sso/callback`)) return url;
+      const at = new URL(url);
+      // Each issuer's redirect URI: /sso/<workspace>/callback/<issuer>.
+      if (at.origin === this.#tessera.origin && /^\/sso\/[^/]+\/callback\//.test(at.pathname)) return url;
       response = await this.request(url);
       if (response.status >= 300 && response.status < 400) {
         location = new URL(response.headers.get('location')!, url).href;

@@ -685,11 +685,11 @@ export type Mutation = {
   /**
    * Emails a one-time sign-in link to the address if it belongs to an active user of the workspace
    * (default: the default workspace). Public; answers the same for unknown addresses; rate limited
-   * per address and per client IP (RATE_LIMITED).
+   * per address and per client: its IP address, an IPv6 client's /64 (RATE_LIMITED).
    */
   readonly requestSignInLink: SignInLinkResponse;
   readonly revokeAccessKey: RevokeAccessKeyResponse;
-  /** Ends every session token of the workspace issued until now (iam:write; another workspace: site:admin). */
+  /** Ends every session token and web session of the workspace issued until now (iam:write; another workspace: site:admin). */
   readonly revokeSessions: RevokeSessionsResponse;
   readonly setColumnPolicy: ColumnPolicyResponse;
   readonly setRowPolicy: RowPolicyResponse;

@@ -43,13 +43,21 @@ export function mappedAttributes(
   return out;
 }
 
+/**
+ * At most this many distinct strings in the role claims of one sign-in: far more than any
+ * provider's group list, and few enough to check in one statement.
+ * See docs/sso.md "Roles and groups from claims".
+ */
+export const MAX_CLAIM_STRINGS = 1000;
+
 /** The strings of the role claims (each a list of strings, or one string), without repeats. */
 export function claimStrings(claims: Claims, names: readonly string[]): string[] {
   const out = new Set<string>();
   for (const name of names) {
     const value = claimAt(claims, name);
     const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
-    for (const v of list) if (typeof v === 'string' && v.length > 0 && v.length <= 512) out.add(v);
+    for (const v of list)
+      if (typeof v === 'string' && v.length > 0 && v.length <= 512 && !v.includes('\u0000')) out.add(v);
   }
   return [...out];
 }

@@ -141,6 +141,11 @@ export function exchangeError(err: unknown): AppError {
     const claim = typeof named === 'string' ? named : 'claims';
     return ssoError('SSO_ID_TOKEN_INVALID', `The ID token failed its "${claim}" check`, claim);
   }
+  if (code === 'OAUTH_UNSUPPORTED_OPERATION') {
+    // A JWS algorithm openid-client does not verify (`none`, HS256 with the client secret, …),
+    // even when the provider's metadata lists it: the token is refused as unsigned.
+    return ssoError('SSO_ID_TOKEN_INVALID', 'The ID token is not signed with a supported algorithm', 'alg');
+  }
   if (
     code === 'OAUTH_KEY_SELECTION_FAILED' ||
     code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ||

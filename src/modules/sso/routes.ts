@@ -63,9 +63,13 @@ export function ssoRoutes(router: Router, services: Services): void {
       return failure(err, sso.clearLoginCookie());
     }
   });
-  router.add('GET', '/sso/callback', async (request, ctx) => {
+  router.add('GET', '/sso/:workspace/callback/:issuer', async (request, ctx) => {
     try {
-      const done = await sso.completeLogin(request, origin(ctx));
+      const done = await sso.completeLogin(
+        request,
+        { workspaceId: ctx.params.workspace!, issuerName: ctx.params.issuer! },
+        origin(ctx),
+      );
       const headers = new Headers({ location: done.returnTo, 'cache-control': 'no-store' });
       headers.append('set-cookie', done.session.cookie);
       headers.append('set-cookie', sso.clearLoginCookie());

@@ -20,7 +20,14 @@ import {
 import type { UserService } from '../users/service.ts';
 import { readCookie, setCookie } from '../web-sessions/cookies.ts';
 import type { StartedSession, WebSessionService } from '../web-sessions/service.ts';
-import { type Claims, claimStrings, groupsFromClaims, mappedAttributes, rolesFromClaims } from './claims.ts';
+import {
+  type Claims,
+  claimStrings,
+  groupsFromClaims,
+  MAX_CLAIM_STRINGS,
+  mappedAttributes,
+  rolesFromClaims,
+} from './claims.ts';
 import { exchangeError, type IssuerClient, OidcClients, ssoError } from './oidc.ts';
 import * as q from './queries.ts';
 import type { StoredAttributeMapping, StoredGroupMapping, StoredRoleAssignment } from './tables.ts';
@@ -38,6 +45,12 @@ import {
 export const LOGIN_ATTEMPT_SECONDS = 10 * 60;
 const SECRET_CONTEXT = 'sso-issuer';
 const BLOCKED: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
+/** OpenID Connect Core §2: a `sub` is at most 255 characters. */
+const MAX_SUBJECT_LENGTH = 255;
+/** openid-client's tolerance for `exp` and `nbf`, which an `iat` ahead of our clock gets too. */
+const ID_TOKEN_CLOCK_TOLERANCE_SECONDS = 30;
+/** RFC 5321's limit on a path: no user's email is longer. */
+const MAX_EMAIL_LENGTH = 320;
 
 export interface IssuerView {
   readonly id: string;
@@ -99,6 +112,9 @@ export interface CompletedLogin {
   readonly userId: string;
 }
 
+const claimsInvalid = (message: string, problems: readonly Problem[]) =>
+  new AppError('SSO_CLAIMS_INVALID', message, { problems: [...problems] });
+
 const hash = (value: string) => createHash('sha256').update(value).digest();
 const random = () => randomBytes(32).toString('base64url');
 
@@ -122,8 +138,14 @@ export class SsoService {
     return this.#d.webSessions.cookie.secure ? '__Host-tessera_sso' : 'tessera_sso';
   }
 
-  get redirectUri(): string {
-    return `${this.#d.publicUrl}/sso/callback`;
+  /**
+   * The issuer's own redirect URI (docs/sso.md "Configuring an issuer"). One per issuer, never
+   * shared: a provider's response then says, by where it arrives, which issuer it comes from, so a
+   * code cannot be carried to another issuer's token endpoint (mix-up) even when the provider
+   * sends no `iss` with it.
+   */
+  redirectUriOf(issuer: { readonly workspace_id: string; readonly name: string }): string {
+    return `${this.#d.publicUrl}/sso/${encodeURIComponent(issuer.workspace_id)}/callback/${encodeURIComponent(issuer.name)}`;
   }
 
   async listIssuers(workspaceId: string): Promise<IssuerView[]> {
@@ -340,7 +362,7 @@ export class SsoService {
     });
     await q.pruneLoginAttempts(db, now).catch(() => undefined);
     const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: this.redirectUri,
+      redirect_uri: this.redirectUriOf(issuer),
       response_type: 'code',
       scope: issuer.scopes.join(' '),
       state,
@@ -362,13 +384,18 @@ export class SsoService {
   }
 
   /**
-   * GET /sso/callback (docs/sso.md "How a sign-in is checked"): the state is taken (it works once,
-   * and only in the browser that started the sign-in), the code is exchanged with the PKCE
+   * GET /sso/:workspace/callback/:issuer (docs/sso.md "How a sign-in is checked"): the state is
+   * taken (it works once, only in the browser that started the sign-in, and only at the redirect
+   * URI of the issuer it was started for), the code is exchanged with the PKCE
    * verifier, and openid-client checks the ID token (signature, issuer, audience, expiry, nonce).
    * Then, in one transaction: the identity is found or linked (or the user provisioned), the
    * claims are applied and a web session starts. Any failure leaves nothing written.
    */
-  async completeLogin(request: Request, origin: AuditOrigin): Promise<CompletedLogin> {
+  async completeLogin(
+    request: Request,
+    callback: { readonly workspaceId: string; readonly issuerName: string },
+    origin: AuditOrigin,
+  ): Promise<CompletedLogin> {
     const search = new URL(request.url).searchParams;
     const state = search.get('state');
     if (!state || state.length > 200)
@@ -391,16 +418,42 @@ export class SsoService {
     const issuer = await q.findIssuerById(this.#d.db, attempt.issuer_id);
     if (!issuer) throw ssoError('SSO_ISSUER_NOT_FOUND', 'The SSO issuer of this sign-in was removed');
     const workspaceId = issuer.workspace_id;
+    // A response that arrives at another issuer's redirect URI came from that issuer's provider:
+    // its code is never sent to this one (issuer mix-up).
+    if (
+      callback.workspaceId !== workspaceId ||
+      callback.issuerName.toLowerCase() !== issuer.name.toLowerCase()
+    )
+      throw ssoError(
+        'SSO_STATE_INVALID',
+        'The sign-in came back from another identity provider than it was started with: start again',
+        'issuer',
+      );
     let claims: Claims;
     try {
       const config = await this.#clients.configuration(this.#client(issuer));
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(`${this.redirectUri}?${search}`), {
-        pkceCodeVerifier: attempt.code_verifier,
-        expectedState: state,
-        expectedNonce: attempt.nonce,
-        idTokenExpected: true,
-      });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        new URL(`${this.redirectUriOf(issuer)}?${search}`),
+        {
+          pkceCodeVerifier: attempt.code_verifier,
+          expectedState: state,
+          expectedNonce: attempt.nonce,
+          idTokenExpected: true,
+        },
+      );
       const idClaims = tokens.claims()!;
+      // openid-client checks that `iat` is not too old, not that it is not ahead: a token issued in
+      // the future (a provider's clock gone wrong, or a token minted in advance) is refused too.
+      if (idClaims.iat > this.#d.clock.now().getTime() / 1000 + ID_TOKEN_CLOCK_TOLERANCE_SECONDS)
+        throw ssoError('SSO_ID_TOKEN_INVALID', 'The ID token was issued in the future', 'iat');
+      // Refused before it reaches the identities' key (which no database indexes past a few KB).
+      if (idClaims.sub.length > MAX_SUBJECT_LENGTH || idClaims.sub.includes('\u0000'))
+        throw ssoError(
+          'SSO_ID_TOKEN_INVALID',
+          `The ID token's "sub" is not an identifier of at most ${MAX_SUBJECT_LENGTH} characters`,
+          'sub',
+        );
       let userinfo: Claims = {};
       if (config.serverMetadata().userinfo_endpoint) {
         userinfo = (await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) as Claims;
@@ -438,6 +491,11 @@ export class SsoService {
     const sub = String(claims.sub);
     const email = typeof claims.email === 'string' ? claims.email : null;
     const verified = claims.email_verified === true || claims.email_verified === 'true';
+    // An email no user can have (none is longer, no database stores NUL) fails before any lookup.
+    if (email !== null && (email.length > MAX_EMAIL_LENGTH || email.includes('\u0000')))
+      throw claimsInvalid('The email claim is not a valid email address', [
+        { code: 'BAD_USER_INPUT', field: 'claims.email', message: 'is not a valid email address' },
+      ]);
     const now = this.#d.clock.now();
     const users = this.#d.users;
     const identity = await q.findIdentity(tx, issuer.id, sub);
@@ -464,17 +522,30 @@ export class SsoService {
             'SSO_USER_NOT_PROVISIONED',
             'There is no user with this email in the workspace, and just-in-time provisioning is off',
           );
-        const [created] = await users.createUsers(
-          workspaceId,
-          {
-            emails: [email],
-            roleAssignments: settings.defaultRoleAssignments,
-            userGroupIds: settings.defaultGroupIds,
-            sendWelcomeEmail: false,
-          },
-          origin,
-          tx,
-        );
+        const [created] = await users
+          .createUsers(
+            workspaceId,
+            {
+              emails: [email],
+              roleAssignments: settings.defaultRoleAssignments,
+              userGroupIds: settings.defaultGroupIds,
+              sendWelcomeEmail: false,
+            },
+            origin,
+            tx,
+          )
+          .catch((err: unknown) => {
+            // The provider's email is not one Tessera accepts for a user: the claim is at fault.
+            // (A problem elsewhere, such as a default group deleted since, stays what it is.)
+            if (
+              err instanceof AppError &&
+              err.code === 'BAD_USER_INPUT' &&
+              err.problems.length > 0 &&
+              err.problems.every((p) => p.field?.startsWith('emails'))
+            )
+              throw claimsInvalid('The email claim is not a valid user email', err.problems);
+            throw err;
+          });
         user = await users.find(workspaceId, created!.userId, tx);
         via = 'jit';
       }
@@ -501,6 +572,15 @@ export class SsoService {
         problems: attributeIssues,
       });
     const strings = claimStrings(claims, settings.roleClaims);
+    if (strings.length > MAX_CLAIM_STRINGS)
+      throw claimsInvalid('The role claims hold too many strings', [
+        {
+          code: 'BAD_USER_INPUT',
+          field: 'claims',
+          item: echo(settings.roleClaims.join(',')),
+          message: `at most ${MAX_CLAIM_STRINGS} distinct strings`,
+        },
+      ]);
     const roles = rolesFromClaims(strings, settings.rolePrefix, workspaceId);
     const claimRoles = await this.#knownDomainsOnly(tx, workspaceId, roles.assignments);
     await users.applySignIn(
@@ -609,7 +689,7 @@ export class SsoService {
       scopes: row.scopes,
       attributeMappings: row.attribute_mappings,
       loginUrl: `${this.#d.publicUrl}/sso/${encodeURIComponent(row.workspace_id)}/login?issuer=${encodeURIComponent(row.name)}`,
-      redirectUri: this.redirectUri,
+      redirectUri: this.redirectUriOf(row),
     };
   }
 }

@@ -27,20 +27,25 @@ describe('OIDC sign-in in Chromium', { skip: skip ?? false }, () => {
   before(async () => {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    idp = await startTestProvider([
-      { clientId: 'tessera', clientSecret: 'browser-secret', redirectUri: `${publicUrl}/sso/callback` },
-    ]);
-    idp.accounts.set('alice-sub', {
-      email: 'alice@acme.test',
-      email_verified: true,
-      org: { account_id: 'acct_9' },
-    });
     const app = await createApp({
       ...testConfig({ TESSERA_PUBLIC_URL: publicUrl, HOST: '127.0.0.1' }),
       database: { kind: 'pglite', dataDir: null },
     });
     server = await startServer(app, { host: '127.0.0.1', port });
     workspaceId = (await app.services.workspaces.ensureDefault()).id;
+    // Registered with the redirect URI Tessera gives the issuer `corp` of this workspace.
+    idp = await startTestProvider([
+      {
+        clientId: 'tessera',
+        clientSecret: 'browser-secret',
+        redirectUri: `${publicUrl}/sso/${workspaceId}/callback/corp`,
+      },
+    ]);
+    idp.accounts.set('alice-sub', {
+      email: 'alice@acme.test',
+      email_verified: true,
+      org: { account_id: 'acct_9' },
+    });
     const key = (
       await app.services.accessKeys.create(
         { workspaceId, name: 'root', permissions: PERMISSIONS, expiresAt: null },

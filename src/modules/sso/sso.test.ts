@@ -17,7 +17,8 @@ import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
 import { FlowClient } from '../../../test/helpers/sso.ts';
 
-const REDIRECT = 'http://tessera.test/sso/callback';
+/** The redirect URI Tessera gives an issuer of the default workspace: one per issuer (mix-up). */
+const redirectOf = (t: TestApp, name: string) => `http://tessera.test/sso/${t.workspaceId}/callback/${name}`;
 const ME = `query { currentUser { id email userAttributes { key value source }
   roleAssignments { roleId scopes inheritedFromGroupId source } userGroups { id name } } }`;
 
@@ -72,16 +73,16 @@ for (const backend of testBackends()) {
     before(async () => {
       t = await startTestApp(backend);
       idp = await startTestProvider([
-        { clientId: 'tessera', clientSecret: 'tessera-secret', redirectUri: REDIRECT },
+        { clientId: 'tessera', clientSecret: 'tessera-secret', redirectUri: redirectOf(t, 'corp') },
         {
           clientId: 'short-lived',
           clientSecret: 'short-secret',
-          redirectUri: REDIRECT,
+          redirectUri: redirectOf(t, 'short'),
           idTokenTtlSeconds: 1,
         },
       ]);
       second = await startTestProvider([
-        { clientId: 'tessera-2', clientSecret: 'other-secret', redirectUri: REDIRECT },
+        { clientId: 'tessera-2', clientSecret: 'other-secret', redirectUri: redirectOf(t, 'partner') },
       ]);
       tamper = tamperable(idp);
       const configure = async (input: Record<string, unknown>) => {
@@ -102,7 +103,7 @@ for (const backend of testBackends()) {
         scopes: ['openid', 'email', 'profile', 'tessera'],
         attributeMappings: mappings,
       });
-      assert.equal(main.redirectUri, REDIRECT);
+      assert.equal(main.redirectUri, redirectOf(t, 'corp'));
       assert.equal(main.hasClientSecret, true);
       await configure({
         name: 'short',

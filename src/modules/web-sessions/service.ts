@@ -8,6 +8,7 @@ import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { CookieVerifier } from '../auth/authenticator.ts';
 import type { SessionPrincipal } from '../auth/principal.ts';
 import { enqueueMessages } from '../outbox/queue.ts';
+import { clientAddressBucket } from '../sessions/client-address.ts';
 import type { UserService } from '../users/service.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import {
@@ -157,8 +158,13 @@ export class WebSessionService implements CookieVerifier {
     const now = this.#clock.now();
     const session = await q.liveSession(this.#db, secretHash(raw), now);
     if (!session) return null;
-    const user = await this.#users.find(session.workspace_id, session.user_id);
-    if (!user || BLOCKED.has(user.status)) {
+    const [user, revokedAt] = await Promise.all([
+      this.#users.find(session.workspace_id, session.user_id),
+      this.#workspaces.sessionsRevokedAt(session.workspace_id),
+    ]);
+    // revokeSessions ends every session of the workspace started until then, web sessions too.
+    const revoked = revokedAt !== null && session.created_at.getTime() <= revokedAt.getTime();
+    if (!user || BLOCKED.has(user.status) || revoked) {
       // Ended for good: making the user active again does not bring an old session back.
       await q.revokeSessionById(this.#db, session.id, now);
       return null;
@@ -257,7 +263,8 @@ export class WebSessionService implements CookieVerifier {
       .digest('hex')}`;
     const [byEmail, byIp] = await Promise.all([
       q.countRequest(this.#db, emailBucket, windowStart),
-      origin.ip ? q.countRequest(this.#db, `ip:${origin.ip}`, windowStart) : 0,
+      // Per client, not per address: an IPv6 client holds a whole /64 to rotate through.
+      origin.ip ? q.countRequest(this.#db, `ip:${clientAddressBucket(origin.ip)}`, windowStart) : 0,
     ]);
     if (byEmail > SIGN_IN_LINK_LIMITS.perEmail || byIp > SIGN_IN_LINK_LIMITS.perIp) {
       throw new AppError('RATE_LIMITED', 'Too many sign-in link requests; try again later', {

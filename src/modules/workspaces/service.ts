@@ -32,6 +32,11 @@ export class WorkspaceService {
     return row ? toView(row) : null;
   }
 
+  /** When revokeSessions last ended the workspace's sessions (docs/sessions.md), or null. */
+  sessionsRevokedAt(id: string, db: Executor = this.#db): Promise<Date | null> {
+    return q.sessionsRevokedAtOf(db, id);
+  }
+
   async get(id: string, db: Executor = this.#db): Promise<WorkspaceView> {
     const ws = await this.find(id, db);
     if (!ws) throw notFound('Workspace not found');
