@@ -11,6 +11,7 @@ import { type AuditOrigin, auditRow, recordAudit } from '../audit/service.ts';
 import { MAX_TOKEN_LENGTH } from '../auth/authenticator.ts';
 import { PERMISSIONS } from '../auth/permissions.ts';
 import { normalizeEmail } from '../users/email.ts';
+import { SIGNED_OUT_STATUSES } from '../users/statuses.ts';
 import {
   embedOriginsOf,
   sessionsRevokedAtOf,
@@ -28,12 +29,7 @@ import {
 import { SessionStartRecorder } from './session-start.ts';
 import { SigningKeyRing, type SigningKeyRingOptions } from './signing-keys.ts';
 import { TokenIssuer } from './tokens.ts';
-import {
-  BLOCKED_USER_STATUSES,
-  CLOCK_SKEW_SECONDS,
-  MAX_TOKEN_LIFETIME_SECONDS,
-  TesseraJwtVerifier,
-} from './verifier.ts';
+import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, TesseraJwtVerifier } from './verifier.ts';
 
 /** Where a credential-checking call came from: for the audit trail and the per-IP rate limit. */
 export interface CallerMeta {
@@ -182,7 +178,7 @@ export class SessionService {
       await attempt.failed();
       throw await fail(notFound('User not found'), 'unknownEmail');
     }
-    if (BLOCKED_USER_STATUSES.has(user.status)) {
+    if (SIGNED_OUT_STATUSES.has(user.status)) {
       await attempt.failed();
       throw await fail(forbidden('The user cannot start a session'), 'userStatus', user.id);
     }

@@ -6,6 +6,7 @@ import * as keyQueries from '../access-keys/queries.ts';
 import type { JwtVerifier } from '../auth/authenticator.ts';
 import { expandPermissions } from '../auth/permissions.ts';
 import type { KeyPrincipal, Principal, SessionPrincipal } from '../auth/principal.ts';
+import { SIGNED_OUT_STATUSES } from '../users/statuses.ts';
 import { SessionStateReader } from './session-state.ts';
 import { SIGNING_ALG, type SigningKeyRing } from './signing-keys.ts';
 import { API_TOKEN, SESSION_TOKEN } from './tokens.ts';
@@ -19,13 +20,6 @@ const MAX_CLAIM_CHARS = 100;
 const KEY_MATERIAL_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256'];
 /** Verified tokens an instance remembers (see TesseraJwtVerifier): bounded, oldest out first. */
 const MAX_VERIFIED_TOKENS = 5000;
-
-/**
- * Users in these states have no sessions: their tokens fail on the next request, and none are
- * issued. INACTIVE is what an identity provider's deactivation sets (SCIM `active: false`): a
- * person who left keeps no session, as web sessions and sign-in already required.
- */
-export const BLOCKED_USER_STATUSES: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
 
 /**
  * The one verifier for Tessera's JWTs (docs/sessions.md "How every bearer JWT is checked"), which the Authenticator is built with. Every
@@ -122,7 +116,7 @@ export class TesseraJwtVerifier implements JwtVerifier {
     const transient = attributeClaim(attrs);
     if (!transient) return null;
     const row = await this.#states.read(sub as string, actor as string | undefined);
-    if (!row || row.workspace_id !== wid || BLOCKED_USER_STATUSES.has(row.status)) return null;
+    if (!row || row.workspace_id !== wid || SIGNED_OUT_STATUSES.has(row.status)) return null;
     // A session names the key that minted it; a key that is gone or revoked vouches for nothing.
     if (actor !== undefined && (row.key_id === null || row.key_revoked_at !== null)) return null;
     const issuedAt = new Date(p.iat! * 1000);

@@ -18,6 +18,7 @@ import {
   roleAssignmentProblems,
 } from '../roles/validation.ts';
 import type { UserService } from '../users/service.ts';
+import { SIGNED_OUT_STATUSES } from '../users/statuses.ts';
 import { readCookie, setCookie } from '../web-sessions/cookies.ts';
 import type { StartedSession, WebSessionService } from '../web-sessions/service.ts';
 import {
@@ -44,7 +45,6 @@ import {
 /** A pending sign-in lasts this long between leaving for the provider and coming back. */
 export const LOGIN_ATTEMPT_SECONDS = 10 * 60;
 const SECRET_CONTEXT = 'sso-issuer';
-const BLOCKED: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
 /** OpenID Connect Core §2: a `sub` is at most 255 characters. */
 const MAX_SUBJECT_LENGTH = 255;
 /** openid-client's tolerance for `exp` and `nbf`, which an `iat` ahead of our clock gets too. */
@@ -563,7 +563,8 @@ export class SsoService {
           'This account was linked by a sign-in at the same moment: sign in again',
         );
     }
-    if (!user || BLOCKED.has(user.status)) throw ssoError('SSO_USER_BLOCKED', 'This user may not sign in');
+    if (!user || SIGNED_OUT_STATUSES.has(user.status))
+      throw ssoError('SSO_USER_BLOCKED', 'This user may not sign in');
 
     const attributes = mappedAttributes(claims, issuer.attribute_mappings);
     const attributeIssues = attributeProblems(attributes, 'claims');

@@ -10,6 +10,7 @@ import type { SessionPrincipal } from '../auth/principal.ts';
 import { enqueueMessages } from '../outbox/queue.ts';
 import { clientAddressBucket } from '../sessions/client-address.ts';
 import type { UserService } from '../users/service.ts';
+import { SIGNED_OUT_STATUSES } from '../users/statuses.ts';
 import type { WorkspaceService } from '../workspaces/service.ts';
 import {
   type CookiePolicy,
@@ -48,7 +49,6 @@ export const SIGN_IN_LINK_LIMITS = {
 
 const SESSION_PREFIX = 'tws_';
 const LINK_PREFIX = 'tsl_';
-const BLOCKED: ReadonlySet<string> = new Set(['SUSPENDED', 'DELETED', 'INACTIVE']);
 
 const invalidLink = () =>
   new AppError(
@@ -164,7 +164,7 @@ export class WebSessionService implements CookieVerifier {
     ]);
     // revokeSessions ends every session of the workspace started until then, web sessions too.
     const revoked = revokedAt !== null && session.created_at.getTime() <= revokedAt.getTime();
-    if (!user || BLOCKED.has(user.status) || revoked) {
+    if (!user || SIGNED_OUT_STATUSES.has(user.status) || revoked) {
       // Ended for good: making the user active again does not bring an old session back.
       await q.revokeSessionById(this.#db, session.id, now);
       return null;
@@ -278,7 +278,7 @@ export class WebSessionService implements CookieVerifier {
     }
     if (!workspace) return;
     const user = await this.#users.findByEmail(workspace.id, email).catch(() => undefined);
-    if (!user || BLOCKED.has(user.status)) return;
+    if (!user || SIGNED_OUT_STATUSES.has(user.status)) return;
     await this.#db.transaction().execute(async (tx) => {
       const link = await this.issueSignInLink(tx, user, SIGN_IN_LINK_LIMITS.requestedTtlSeconds);
       await enqueueMessages(
@@ -316,7 +316,7 @@ export class WebSessionService implements CookieVerifier {
       const link = await q.consumeSignInLink(tx, secretHash(token), now);
       if (!link) throw invalidLink();
       const user = await this.#users.find(link.workspace_id, link.user_id, tx);
-      if (!user || BLOCKED.has(user.status)) throw invalidLink();
+      if (!user || SIGNED_OUT_STATUSES.has(user.status)) throw invalidLink();
       const started = await this.start(tx, user, 'link', request);
       await this.#audit(tx, origin, {
         action: 'webSession.start',
