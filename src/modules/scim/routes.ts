@@ -1,4 +1,5 @@
 import type { HttpContext, RouteHandler, Router } from '../../http/router.ts';
+import { unstorableText } from '../../text.ts';
 import { bearerToken } from '../auth/authenticator.ts';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { errorBody, ScimError, scimResponse, toScimError } from './errors.ts';
@@ -189,9 +190,31 @@ async function readBody(request: Request): Promise<unknown> {
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid JSON');
   }
+  refuseUnstorableText(body, '');
+  return body;
+}
+
+/**
+ * Every string of a body, names included, must be text PostgreSQL can store: a NUL failed inside
+ * the database and a lone surrogate was stored as U+FFFD (docs/limits.md). Checked once here, so
+ * no attribute, member id or extension key can carry one further.
+ */
+function refuseUnstorableText(value: unknown, at: string): void {
+  const check = (text: string, where: string) => {
+    const why = unstorableText(text);
+    if (why) throw new ScimError(400, 'invalidValue', `${where || 'The body'} ${why}`);
+  };
+  if (typeof value === 'string') check(value, at);
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) refuseUnstorableText(v, `${at}[${i}]`);
+  else if (value !== null && typeof value === 'object')
+    for (const [name, v] of Object.entries(value)) {
+      check(name, `The name of an attribute in ${at || 'the body'}`);
+      refuseUnstorableText(v, at ? `${at}.${name}` : name);
+    }
 }
