@@ -627,6 +627,18 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('a deeply nested body is 400 invalidSyntax, never a stack overflow', async () => {
+      const u = await newUser();
+      for (const depth of [40, 5000, 100_000]) {
+        const arrays = `{"schemas":["${USER}"],"userName":"deep@example.com","title":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+        await refused(['POST', '/Users', arrays], 400, 'invalidSyntax');
+        const objects = `{"schemas":["${USER}"],"userName":"deep@example.com","name":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+        await refused(['PUT', `/Users/${u.id}`, objects], 400, 'invalidSyntax');
+        const ops = `{"schemas":["${PATCH}"],"Operations":[{"op":"add","path":"title","value":${'['.repeat(depth)}${']'.repeat(depth)}}]}`;
+        await refused(['PATCH', `/Users/${u.id}`, ops], 400, 'invalidSyntax');
+      }
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

@@ -196,25 +196,34 @@ async function readBody(request: Request): Promise<unknown> {
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid JSON');
   }
-  refuseUnstorableText(body, '');
+  checkBodyValues(body, '', 0);
   return body;
 }
 
+/** SCIM resources nest a few levels (an extension's `manager.value`); nothing needs more than this. */
+const MAX_BODY_DEPTH = 32;
+
 /**
  * Every string of a body, names included, must be text PostgreSQL can store: a NUL failed inside
- * the database and a lone surrogate was stored as U+FFFD (docs/limits.md). Checked once here, so
- * no attribute, member id or extension key can carry one further.
+ * the database and a lone surrogate was stored as U+FFFD (docs/limits.md). And a body may nest at
+ * most MAX_BODY_DEPTH levels: thousands of `[` parse as JSON but overflowed the stack of every
+ * walk after it (a 500). Checked once here, so nothing further sees either.
  */
-function refuseUnstorableText(value: unknown, at: string): void {
+function checkBodyValues(value: unknown, at: string, depth: number): void {
   const check = (text: string, where: string) => {
     const why = unstorableText(text);
     if (why) throw new ScimError(400, 'invalidValue', `${where || 'The body'} ${why}`);
   };
   if (typeof value === 'string') check(value, at);
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) refuseUnstorableText(v, `${at}[${i}]`);
-  else if (value !== null && typeof value === 'object')
-    for (const [name, v] of Object.entries(value)) {
-      check(name, `The name of an attribute in ${at || 'the body'}`);
-      refuseUnstorableText(v, at ? `${at}.${name}` : name);
-    }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_BODY_DEPTH)
+    throw new ScimError(400, 'invalidSyntax', `The body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkBodyValues(v, `${at}[${i}]`, depth + 1);
+    return;
+  }
+  for (const [name, v] of Object.entries(value)) {
+    check(name, `The name of an attribute in ${at || 'the body'}`);
+    checkBodyValues(v, at ? `${at}.${name}` : name, depth + 1);
+  }
 }
