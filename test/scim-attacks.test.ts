@@ -639,6 +639,64 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('concurrent PATCHes of one group or one user all land, none overwrites another', async () => {
+      const users = [];
+      for (let i = 0; i < 8; i++) users.push(await newUser());
+      const g = await newGroup([users[0]!.id]);
+      const adds = await Promise.all(
+        users
+          .slice(1)
+          .map((u) =>
+            call(
+              'PATCH',
+              `/Groups/${g.id}`,
+              patchBody({ op: 'add', path: 'members', value: [{ value: u.id }] }),
+            ),
+          ),
+      );
+      assert.deepEqual(
+        adds.map((r) => r.status),
+        adds.map(() => 200),
+      );
+      const members = (await call('GET', `/Groups/${g.id}`)).body.members.map(
+        (m: { value: string }) => m.value,
+      );
+      assert.deepEqual(members.sort(), users.map((u) => u.id).sort());
+      // Entra's remove and Okta's add at the same moment: the removed one is gone, the added one in.
+      const late = await newUser();
+      await Promise.all([
+        call(
+          'PATCH',
+          `/Groups/${g.id}`,
+          patchBody({ op: 'remove', path: `members[value eq "${users[0]!.id}"]` }),
+        ),
+        call(
+          'PATCH',
+          `/Groups/${g.id}`,
+          patchBody({ op: 'Add', path: 'members', value: [{ value: late.id }] }),
+        ),
+      ]);
+      const after = (await call('GET', `/Groups/${g.id}`)).body.members.map(
+        (m: { value: string }) => m.value,
+      );
+      assert.ok(!after.includes(users[0]!.id));
+      assert.ok(after.includes(late.id));
+      assert.equal(after.length, users.length);
+      const u = users[1]!;
+      const keys = ['k_a', 'k_b', 'k_c', 'k_d', 'k_e'];
+      await Promise.all([
+        ...keys.map((k) =>
+          call('PATCH', `/Users/${u.id}`, patchBody({ op: 'add', path: `${TESSERA}:${k}`, value: k })),
+        ),
+        call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'active', value: false })),
+        call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'Lead' })),
+      ]);
+      const final = (await call('GET', `/Users/${u.id}`)).body;
+      assert.deepEqual(final[TESSERA], Object.fromEntries(keys.map((k) => [k, k])));
+      assert.equal(final.active, false);
+      assert.equal(final.title, 'Lead');
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

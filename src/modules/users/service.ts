@@ -33,6 +33,13 @@ export type WelcomeLinkIssuer = (
   user: { readonly id: string; readonly workspace_id: string },
 ) => Promise<string>;
 
+/** What one SCIM write makes of a user (docs/scim.md "Users"). */
+export interface ScimUserWrite {
+  readonly email: string;
+  readonly active: boolean;
+  readonly attributes: readonly AttributeInput[];
+}
+
 export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'PENDING', 'DELETED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
@@ -486,8 +493,13 @@ export class UserService {
   }
 
   /** The given users of the workspace, by id (others' and unknown ids are left out). */
-  async findMany(workspaceId: string, userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
-    const rows = await q.usersByIds(this.#db, userIds);
+  /** `db`: the caller's open transaction, when it reads inside one. */
+  async findMany(
+    workspaceId: string,
+    userIds: readonly string[],
+    db: Executor = this.#db,
+  ): Promise<Map<string, q.UserRow>> {
+    const rows = await q.usersByIds(db, userIds);
     return new Map([...rows].filter(([, u]) => u.workspace_id === workspaceId));
   }
 
@@ -503,39 +515,46 @@ export class UserService {
   /**
    * SCIM's write of one user (docs/scim.md "Users the IdP manages"): creates it (`userId` null) or
    * replaces its email, status and DATABASE attributes, and marks it SCIM-managed, in one
-   * transaction with `alongside` (the SCIM module's own rows). Everything is checked first, so a
-   * bad item leaves nothing written: BAD_USER_INPUT, ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or
-   * CONFLICT when the email belongs to another user of the workspace.
+   * transaction with `alongside` (the SCIM module's own rows). `next` computes the write from the
+   * user as it is once locked (null for a new one), inside the transaction: a PATCH reads what it
+   * patches under the same lock as its write, so two at once cannot overwrite each other. Everything
+   * is checked before the first write, so a bad item leaves nothing written: BAD_USER_INPUT,
+   * ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or CONFLICT when the email belongs to another user of the
+   * workspace.
    */
   async writeScimUser(
     workspaceId: string,
-    input: {
+    target: {
       readonly userId: string | null;
-      readonly email: string;
-      readonly active: boolean;
-      readonly attributes: readonly AttributeInput[];
+      readonly next: (tx: Executor, current: q.UserRow | null) => Promise<ScimUserWrite>;
     },
     origin: AuditOrigin,
     alongside: (tx: Executor, user: q.UserRow) => Promise<void>,
   ): Promise<q.UserRow> {
-    assertNoProblems(
-      [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
-      'SCIM user',
-    );
-    const email = input.email.trim();
-    const normalized = normalizeEmail(email);
     return this.#inTransaction(async (tx) => {
       await this.#workspaces.get(workspaceId, tx);
+      let current: q.UserRow | null = null;
+      if (target.userId !== null) {
+        [current = null] = await q.lockUsers(tx, workspaceId, [target.userId]);
+        if (!current) throw notFound('User not found');
+      }
+      const input = await target.next(tx, current);
+      assertNoProblems(
+        [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
+        'SCIM user',
+      );
+      const email = input.email.trim();
+      const normalized = normalizeEmail(email);
       assertTypes(await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes'));
       const now = this.#clock.now();
       const holder = await q.findUserByEmail(tx, workspaceId, normalized);
-      if (holder && holder.id !== input.userId) {
+      if (holder && holder.id !== target.userId) {
         throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`, {
           problems: [{ code: 'CONFLICT', field: 'userName', item: echo(email), message: 'already exists' }],
           extra: { userId: holder.id },
         });
       }
-      let userId = input.userId;
+      let userId = target.userId;
       if (userId === null) {
         userId = newId('usr');
         const created = await q.insertMissingUsers(tx, [
@@ -551,9 +570,6 @@ export class UserService {
         // Another request created the email between the check and the insert.
         if (!created.has(userId))
           throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`);
-      } else {
-        const [user] = await q.lockUsers(tx, workspaceId, [userId]);
-        if (!user) throw notFound('User not found');
       }
       const status = input.active ? 'ACTIVE' : 'INACTIVE';
       await q.updateScimUser(tx, userId, { email, email_normalized: normalized, status, updated_at: now });
@@ -561,7 +577,7 @@ export class UserService {
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       await alongside(tx, user!);
       await recordAudit(tx, origin, {
-        action: input.userId === null ? 'user.create' : 'user.update',
+        action: target.userId === null ? 'user.create' : 'user.update',
         workspaceId,
         target: userId,
         details: { email, via: 'scim', status, keys: input.attributes.map((a) => a.key) },
