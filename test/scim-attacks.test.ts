@@ -697,6 +697,45 @@ for (const backend of testBackends()) {
       assert.equal(final.title, 'Lead');
     });
 
+    it('a value stored before its key was declared does not block deactivation, and cannot be newly written', async () => {
+      const key = `seats_${++serial}`;
+      const created = await t.gql(
+        'mutation($i: CreateUsersInput!) { createUsers(input: $i) { users { id } } }',
+        { i: { emails: [`stale${serial}@example.com`], userAttributes: [{ key, value: 'ten' }] } },
+      );
+      const id = created.body.data!.createUsers.users[0].id as string;
+      const defined = await t.gql(
+        'mutation($i: DefineAttributeInput!) { defineAttribute(input: $i) { status { code } } }',
+        { i: { key, type: 'INT' } },
+      );
+      assert.equal(defined.body.data!.defineAttribute.status.code, 'OK');
+      // Okta deactivates; Entra sends its path-less form; a PUT carries the attribute back unchanged.
+      const off = await call('PATCH', `/Users/${id}`, patchBody({ op: 'replace', value: { active: false } }));
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal(off.body.active, false);
+      assert.equal(off.body[TESSERA][key], 'ten');
+      const put = await call('PUT', `/Users/${id}`, { ...off.body, title: 'Kept' });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      // Writing a value of the wrong type is still refused, the stale one included.
+      await refused(
+        ['PATCH', `/Users/${id}`, patchBody({ op: 'replace', path: `${TESSERA}:${key}`, value: 'eleven' })],
+        400,
+        'invalidValue',
+      );
+      const other = await newUser();
+      await refused(
+        ['PATCH', `/Users/${other.id}`, patchBody({ op: 'add', path: `${TESSERA}:${key}`, value: 'ten' })],
+        400,
+        'invalidValue',
+      );
+      const fixed = await call(
+        'PATCH',
+        `/Users/${id}`,
+        patchBody({ op: 'replace', path: `${TESSERA}:${key}`, value: 11 }),
+      );
+      assert.equal(fixed.body[TESSERA][key], '11');
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

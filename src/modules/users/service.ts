@@ -545,7 +545,15 @@ export class UserService {
       );
       const email = input.email.trim();
       const normalized = normalizeEmail(email);
-      assertTypes(await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes'));
+      // A SCIM write carries every attribute back, changed or not. A value stored before its key
+      // was declared is not rewritten by being carried (docs/attribute-definitions.md "Writes"):
+      // only the values the write changes are checked, so such a value cannot block a deactivation.
+      const kept = await this.#unchangedDatabaseKeys(tx, current, input.attributes);
+      assertTypes(
+        (await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes')).filter(
+          (p) => !kept.has(p.item ?? ''),
+        ),
+      );
       const now = this.#clock.now();
       const holder = await q.findUserByEmail(tx, workspaceId, normalized);
       if (holder && holder.id !== target.userId) {
@@ -585,6 +593,21 @@ export class UserService {
       });
       return user!;
     });
+  }
+
+  /** The keys of `attributes` whose value is the user's stored DATABASE value already. */
+  async #unchangedDatabaseKeys(
+    tx: Executor,
+    user: q.UserRow | null,
+    attributes: readonly AttributeInput[],
+  ): Promise<Set<string>> {
+    if (user === null || attributes.length === 0) return new Set();
+    const stored = new Map(
+      ((await q.attributesOf(tx, [user.id])).get(user.id) ?? [])
+        .filter((a) => a.source === 'DATABASE')
+        .map((a) => [a.key, a.value]),
+    );
+    return new Set(attributes.filter((a) => stored.get(a.key) === a.value).map((a) => a.key));
   }
 
   /** The stored attributes (DATABASE and JWT) of each user, by user id. */
