@@ -736,6 +736,54 @@ for (const backend of testBackends()) {
       assert.equal(fixed.body[TESSERA][key], '11');
     });
 
+    it('a PATCH path naming an unknown sub-attribute, or a filter that does not parse, is invalidPath', async () => {
+      const u = await newUser({ emails: [{ value: 'p@example.com', type: 'work' }] });
+      const g = await newGroup([u.id]);
+      for (const path of [
+        'emails[nope eq "x"].value',
+        'emails[type eq "work"].nope',
+        'emails[type eq ].value',
+        'emails[type eq "work" and].value',
+        'emails[].value',
+        'title[value eq "x"]',
+        'title.value',
+        'name.nope',
+        'name[givenName eq "x"]',
+        'phoneNumbers[bogus pr].value',
+      ]) {
+        await refused(
+          ['PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path, value: 'q' })],
+          400,
+          'invalidPath',
+        );
+        await refused(
+          ['PATCH', `/Users/${u.id}`, patchBody({ op: 'add', path, value: 'q' })],
+          400,
+          'invalidPath',
+        );
+      }
+      for (const path of [
+        'members[nope eq "x"]',
+        'members[value eq ]',
+        'members.nope',
+        'displayName[value eq "x"]',
+      ])
+        await refused(['PATCH', `/Groups/${g.id}`, patchBody({ op: 'remove', path })], 400, 'invalidPath');
+      // The forms Okta and Entra send still work, sub-attribute names in any case.
+      const ok = await call(
+        'PATCH',
+        `/Users/${u.id}`,
+        patchBody(
+          { op: 'replace', path: 'emails[TYPE eq "work"].Value', value: 'p2@example.com' },
+          { op: 'add', path: 'addresses[type eq "work"].streetAddress', value: '1 Main St' },
+          { op: 'add', path: 'phoneNumbers[type eq "mobile"].value', value: '+100' },
+        ),
+      );
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.emails[0].value, 'p2@example.com');
+      assert.equal(ok.body.addresses[0].streetAddress, '1 Main St');
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

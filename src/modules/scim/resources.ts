@@ -1,6 +1,7 @@
 import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import type { AttributeInput } from '../attributes/validation.ts';
 import { invalidValue, ScimError } from './errors.ts';
+import { type FilterSchema, parseFilter } from './filter.ts';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -419,14 +420,57 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
   if (!m) throw new ScimError(400, 'invalidPath', `Bad path: ${path.slice(0, 100)}`);
   const attr = canonical(m[1]!);
   if (!known.has(attr)) throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
+  // A filter or a sub-attribute names sub-attributes of `attr`: unknown ones are invalidPath, as an
+  // unknown attribute is, rather than a value written under a name nothing reads.
+  const subs = SUB_ATTRIBUTES.get(attr);
   let filter = m[2] ?? '';
-  if (filter)
+  if (filter) {
+    if (!subs?.multiValued)
+      throw new ScimError(400, 'invalidPath', `${attr} is not multi-valued: ${path.slice(0, 100)}`);
+    try {
+      parseFilter(filter.slice(1, -1), subs.schema);
+    } catch (err) {
+      throw new ScimError(400, 'invalidPath', `Bad filter in path: ${(err as Error).message.slice(0, 200)}`);
+    }
     filter = filter.replace(
       /^\[\s*([A-Za-z][\w.]*)/,
       (_, name: string) => `[${name.split('.').map(canonical).join('.')}`,
     );
+  }
+  if (m[3] && !subs?.schema.paths.has(m[3].toLowerCase()))
+    throw new ScimError(400, 'invalidPath', `Unknown sub-attribute: ${path.slice(0, 100)}`);
   return `${attr}${filter}${m[3] ? `.${canonical(m[3])}` : ''}`;
 }
+
+/** RFC 7643 §4.1.2, §4.2: the sub-attributes a PATCH path may name, per complex attribute. */
+const SUB_ATTRIBUTES = new Map<string, { multiValued: boolean; schema: FilterSchema }>(
+  (
+    [
+      [
+        'name',
+        false,
+        ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'],
+      ],
+      [
+        'addresses',
+        true,
+        ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type', 'primary'],
+      ],
+      ['members', true, ['value', 'display', 'type', '$ref']],
+      ['groups', true, ['value', 'display', 'type', '$ref']],
+      ['meta', false, ['resourceType', 'created', 'lastModified', 'location', 'version']],
+      ...['emails', 'phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates'].map(
+        (a) => [a, true, ['value', 'display', 'type', 'primary']] as const,
+      ),
+    ] as const
+  ).map(([attr, multiValued, names]) => [
+    attr,
+    {
+      multiValued,
+      schema: { paths: new Set(names.map((n) => n.toLowerCase())), caseExact: new Set<string>() },
+    },
+  ]),
+);
 
 function topAttribute(path: string): string {
   for (const ext of [ENTERPRISE_SCHEMA, TESSERA_SCHEMA]) if (path.startsWith(`${ext}:`)) return ext;
