@@ -784,6 +784,46 @@ for (const backend of testBackends()) {
       assert.equal(ok.body.addresses[0].streetAddress, '1 Main St');
     });
 
+    it('a user suspended through the API stays suspended whatever the IdP pushes', async () => {
+      const u = await newUser({ title: 'Before' });
+      const setStatus = (status: string) =>
+        t.gql('mutation($i: SetUserStatusInput!) { setUserStatus(input: $i) { status { code } } }', {
+          i: { userId: u.id, status },
+        });
+      const statusOf = async () =>
+        (await t.gql('{ listUsers { id status } }')).body.data!.listUsers.find(
+          (x: { id: string }) => x.id === u.id,
+        ).status;
+      assert.equal((await setStatus('SUSPENDED')).body.data!.setUserStatus.status.code, 'OK');
+      const session = await t.gql(
+        'mutation($k: String!, $e: String!) { impersonateUser(accessToken: $k, userEmail: $e) }',
+        { k: t.rootKey, e: u.userName },
+      );
+      assert.equal(session.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+      // Entra's profile sync, Okta's profile push (a PUT with active: true), Okta's reactivation.
+      const title = await call(
+        'PATCH',
+        `/Users/${u.id}`,
+        patchBody({ op: 'Replace', path: 'title', value: 'After' }),
+      );
+      assert.equal(title.status, 200);
+      assert.equal(title.body.active, false);
+      assert.equal(await statusOf(), 'SUSPENDED');
+      const put = await call('PUT', `/Users/${u.id}`, { ...title.body, active: true });
+      assert.equal(put.status, 200);
+      assert.equal(await statusOf(), 'SUSPENDED');
+      await call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', value: { active: true } }));
+      assert.equal(await statusOf(), 'SUSPENDED');
+      // Lifted by the API, the IdP owns active again.
+      await setStatus('ACTIVE');
+      await call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', value: { active: 'False' } }));
+      assert.equal(await statusOf(), 'INACTIVE');
+      await call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'Again' }));
+      assert.equal(await statusOf(), 'INACTIVE');
+      await call('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'active', value: true }));
+      assert.equal(await statusOf(), 'ACTIVE');
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

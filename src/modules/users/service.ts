@@ -579,7 +579,7 @@ export class UserService {
         if (!created.has(userId))
           throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`);
       }
-      const status = input.active ? 'ACTIVE' : 'INACTIVE';
+      const status = scimStatus(current, input.active);
       await q.updateScimUser(tx, userId, { email, email_normalized: normalized, status, updated_at: now });
       await q.replaceDatabaseAttributes(tx, [userId], input.attributes);
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
@@ -660,6 +660,18 @@ export class UserService {
       }
     }
   }
+}
+
+/**
+ * The status a SCIM write leaves: `active` moves a user between ACTIVE and INACTIVE, but a
+ * suspension is the API's (setUserStatus) and only the API lifts it. Every SCIM write carries
+ * `active` (a PATCH of the title renders it back as false), so without this an IdP's next profile
+ * push turned SUSPENDED, which ends sessions, into INACTIVE, which does not, or into ACTIVE.
+ * docs/scim.md "Users"
+ */
+function scimStatus(current: q.UserRow | null, active: boolean): string {
+  if (current?.status === 'SUSPENDED' || current?.status === 'DELETED') return current.status;
+  return active ? 'ACTIVE' : 'INACTIVE';
 }
 
 /** Fails with ATTRIBUTE_TYPE_MISMATCH naming every bad item (docs/attribute-definitions.md "Writes"). */
