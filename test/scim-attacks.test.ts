@@ -824,6 +824,33 @@ for (const backend of testBackends()) {
       assert.equal(await statusOf(), 'ACTIVE');
     });
 
+    it('refusals before any handler (unknown endpoint, method, malformed id, oversized body) are SCIM errors', async () => {
+      const u = await newUser();
+      await refused(
+        ['POST', '/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'] }],
+        404,
+      );
+      await refused(['GET', '/Me'], 404);
+      await refused(['GET', ''], 404);
+      await refused(
+        ['POST', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }],
+        405,
+      );
+      await refused(['OPTIONS', '/Users'], 405);
+      await refused(['PUT', '/Users', { schemas: [USER], userName: 'x@example.com' }], 405);
+      await refused(['PATCH', '/Groups', patchBody({ op: 'remove', path: 'members' })], 405);
+      await refused(['GET', '/Users/%ZZ'], 400);
+      await refused(['DELETE', '/Users/%00'], 400);
+      await refused(['GET', '/Users/%ED%A0%80'], 400);
+      const huge = { schemas: [USER], userName: 'huge@example.com', title: 'x'.repeat(2 * 1024 * 1024) };
+      await refused(['POST', '/Users', huge], 413);
+      await refused(['PUT', `/Users/${u.id}`, huge], 413);
+      // Outside /scim/v2 the API's own error body is kept.
+      const other = await fetch(`${server.url}/scim/v2x/Users`);
+      assert.equal(other.status, 404);
+      assert.ok(Array.isArray(((await other.json()) as { errors: unknown[] }).errors));
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

@@ -53,6 +53,11 @@ export function scimRoutes(router: Router, scim: ScimService, publicUrl: string)
       }
     };
   };
+  // An unknown endpoint (/Bulk, /Me), a method a resource lacks, a malformed id or an oversized
+  // body is refused before any handler: as an RFC 7644 error too, not the API's error body.
+  router.refusals(BASE, (refusal) =>
+    scimResponse(errorBody(refusal.status, null, refusal.message), refusal.status, { ...refusal.headers }),
+  );
   const ok = (body: unknown, status = 200) => scimResponse(body, status);
   const located = (body: Record<string, unknown>) =>
     scimResponse(body, 201, { location: String((body.meta as { location: string }).location) });
