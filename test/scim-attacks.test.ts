@@ -291,6 +291,15 @@ for (const backend of testBackends()) {
       assert.deepEqual([past.body.itemsPerPage, past.body.Resources], [0, []]);
       const capped = await call('GET', '/Users?count=100000');
       assert.equal(capped.status, 200);
+      // Past nine digits it is still an integer: the count is capped, the start past the end.
+      const huge = await call('GET', `/Users?count=${'9'.repeat(30)}&startIndex=1`);
+      assert.equal(huge.status, 200, JSON.stringify(huge.body));
+      assert.ok(huge.body.itemsPerPage >= 2);
+      const far = await call('GET', `/Users?startIndex=${'9'.repeat(30)}`);
+      assert.deepEqual([far.status, far.body.Resources], [200, []]);
+      assert.equal(Number.isSafeInteger(far.body.startIndex), true);
+      const low = await call('GET', `/Users?startIndex=-${'9'.repeat(30)}&count=-${'9'.repeat(30)}`);
+      assert.deepEqual([low.status, low.body.startIndex, low.body.Resources], [200, 1, []]);
       for (const bad of ['startIndex=abc', 'count=1e3', 'count=1.5', 'startIndex=%00', 'count=0x10'])
         assertScimError(await call('GET', `/Users?${bad}`), 400, 'invalidValue');
     });

@@ -163,13 +163,17 @@ function byId<T extends { id: string }>(list: T[], id: string): T {
   return found;
 }
 
+const MAX_PAGE_INTEGER = 999_999_999;
+
 /** RFC 7644 §3.4.2: `filter`, 1-based `startIndex` (default 1), `count` (default 100). */
 function listQuery(url: URL): ListQuery {
   const int = (name: string, fallback: number) => {
     const raw = url.searchParams.get(name);
     if (raw === null || raw === '') return fallback;
-    if (!/^-?\d{1,9}$/.test(raw)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
-    return Number(raw);
+    if (!/^-?\d+$/.test(raw)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
+    // Any integer is a page (RFC 7644 §3.4.2.4: a count past the maximum gets the maximum); one past
+    // 9 digits is clamped there, so none becomes an unsafe or exponent-form number.
+    return Math.max(-MAX_PAGE_INTEGER, Math.min(MAX_PAGE_INTEGER, Number(raw)));
   };
   return {
     filter: url.searchParams.get('filter'),
