@@ -860,6 +860,79 @@ for (const backend of testBackends()) {
       assert.ok(Array.isArray(((await other.json()) as { errors: unknown[] }).errors));
     });
 
+    it('stored fields must have their declared type: a list for a title, an unknown sub-attribute are refused', async () => {
+      const u = await newUser();
+      // [fields, scimType, whether a path-less PATCH value of the same fields is checked too]
+      const bad: [Record<string, unknown>, string, boolean?][] = [
+        [{ title: [1, 2] }, 'invalidValue'],
+        [{ nickName: { a: 1 } }, 'invalidValue'],
+        [{ name: 'str' }, 'invalidValue'],
+        [{ name: { givenName: 5 } }, 'invalidValue'],
+        [{ name: { nope: 'x' } }, 'invalidSyntax'],
+        [{ emails: ['x@example.com'] }, 'invalidValue'],
+        [{ emails: [{ value: 'x@example.com', nope: 'x' }] }, 'invalidSyntax'],
+        [{ emails: [{ value: 'x@example.com', primary: 'yes' }] }, 'invalidValue'],
+        [{ phoneNumbers: [{ value: 12345 }] }, 'invalidValue'],
+        [{ [ENTERPRISE]: 'Sales' }, 'invalidValue', false],
+        [{ [ENTERPRISE]: { department: ['a'] } }, 'invalidValue', false],
+        [{ [ENTERPRISE]: { nope: 'x' } }, 'invalidSyntax', false],
+        [{ [ENTERPRISE]: { manager: { value: 1 } } }, 'invalidValue', false],
+      ];
+      for (const [fields, scimType, patched = true] of bad) {
+        await refused(
+          ['POST', '/Users', { schemas: [USER], userName: 'shape@example.com', ...fields }],
+          400,
+          scimType,
+        );
+        await refused(
+          ['PUT', `/Users/${u.id}`, { schemas: [USER], userName: u.userName, ...fields }],
+          400,
+          scimType,
+        );
+        if (patched)
+          await refused(['PATCH', `/Users/${u.id}`, patchBody({ op: 'add', value: fields })], 400, scimType);
+      }
+      // A PATCH may add one email as an object (it is appended); a PUT must give the list.
+      await refused(
+        [
+          'PUT',
+          `/Users/${u.id}`,
+          { schemas: [USER], userName: u.userName, emails: { value: 'x@example.com' } },
+        ],
+        400,
+        'invalidValue',
+      );
+      await refused(
+        ['PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: [1, 2] })],
+        400,
+        'invalidValue',
+      );
+      await refused(
+        ['PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'name', value: 'str' })],
+        400,
+        'invalidValue',
+      );
+      // What Okta and Entra send is accepted: Entra's "True", its manager as an id, RFC's manager object.
+      const good = await call('PUT', `/Users/${u.id}`, {
+        schemas: [USER, ENTERPRISE],
+        userName: u.userName,
+        name: { givenName: 'G', familyName: 'F', formatted: 'G F' },
+        emails: [{ value: u.userName, type: 'work', primary: 'True' }],
+        phoneNumbers: [{ value: '+1 555', type: 'mobile' }],
+        addresses: [{ type: 'work', streetAddress: '1 Main', country: 'DE', primary: true }],
+        title: 'Eng',
+        [ENTERPRISE]: { department: 'R&D', manager: { value: 'usr_boss', displayName: 'Boss' } },
+      });
+      assert.equal(good.status, 200, JSON.stringify(good.body));
+      assert.equal(good.body.emails[0].primary, true);
+      const entra = await call(
+        'PATCH',
+        `/Users/${(await newUser()).id}`,
+        patchBody({ op: 'Add', path: `${ENTERPRISE}:manager`, value: 'usr_boss2' }),
+      );
+      assert.equal(entra.status, 200, JSON.stringify(entra.body));
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);

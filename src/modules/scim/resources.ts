@@ -197,7 +197,11 @@ export interface UserWrite {
 }
 
 /** Reads a User body strictly: wrong types are 400 invalidValue; readOnly attributes are ignored. */
-export function parseUser(raw: unknown, definitions: AttributeDefinitions): UserWrite {
+export function parseUser(
+  raw: unknown,
+  definitions: AttributeDefinitions,
+  previous: Record<string, unknown> = {},
+): UserWrite {
   const body = canonicalObject(raw, 'The request body');
   requireSchema(body, USER_SCHEMA);
   for (const key of Object.keys(body)) {
@@ -224,8 +228,10 @@ export function parseUser(raw: unknown, definitions: AttributeDefinitions): User
   const stored: Record<string, unknown> = {};
   for (const key of STORED_USER_FIELDS)
     if (body[key] !== undefined && body[key] !== null) stored[key] = body[key];
-  if (stored.emails !== undefined && !Array.isArray(stored.emails))
-    throw invalidValue('emails must be an array');
+  // Checked only where the write changes a field: one stored before these checks is carried back
+  // unchanged by every PATCH, and must not block one (a deactivation).
+  for (const [attr, value] of Object.entries(stored))
+    if (JSON.stringify(value) !== JSON.stringify(previous[attr])) checkStoredShape(attr, value);
   if (Buffer.byteLength(JSON.stringify(stored)) > MAX_RESOURCE_BYTES)
     throw invalidValue(`The user's SCIM attributes are larger than ${MAX_RESOURCE_BYTES} bytes`);
   return {
@@ -235,6 +241,76 @@ export function parseUser(raw: unknown, definitions: AttributeDefinitions): User
     attributes,
     stored,
   };
+}
+
+const STRING_ATTRIBUTES = new Set([
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+]);
+const ENTERPRISE_ATTRIBUTES: { paths: Set<string> } = {
+  paths: new Set(
+    ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'].map((n) =>
+      n.toLowerCase(),
+    ),
+  ),
+};
+const MANAGER_ATTRIBUTES = { paths: new Set(['value', '$ref', 'displayname']) };
+
+/**
+ * A stored field has its RFC 7643 type (as the Schemas endpoint declares it): a string, a complex
+ * value of known string sub-attributes (`primary` a boolean), a list of those. Kept "as given", a
+ * `title: [1, 2]` or an email `{nope: …}` was stored and handed back to the IdP.
+ */
+function checkStoredShape(attr: string, value: unknown): void {
+  if (STRING_ATTRIBUTES.has(attr)) {
+    if (typeof value !== 'string') throw invalidValue(`${attr} must be a string`);
+    return;
+  }
+  if (attr === ENTERPRISE_SCHEMA) {
+    const fields = complexValue(ENTERPRISE_SCHEMA, value, ENTERPRISE_ATTRIBUTES);
+    const manager = fields.manager;
+    // Entra sends the manager as its id, RFC 7643 as {value, $ref, displayName}.
+    if (manager !== undefined && manager !== null && typeof manager !== 'string')
+      checkSubAttributes(
+        `${ENTERPRISE_SCHEMA}:manager`,
+        complexValue('manager', manager, MANAGER_ATTRIBUTES),
+      );
+    checkSubAttributes(ENTERPRISE_SCHEMA, { ...fields, manager: null });
+    return;
+  }
+  const subs = SUB_ATTRIBUTES.get(attr);
+  if (!subs) return;
+  if (!subs.multiValued) {
+    checkSubAttributes(attr, complexValue(attr, value, subs.schema));
+    return;
+  }
+  if (!Array.isArray(value)) throw invalidValue(`${attr} must be an array`);
+  for (const item of value) checkSubAttributes(attr, complexValue(attr, item, subs.schema));
+}
+
+function complexValue(attr: string, value: unknown, schema: { paths: ReadonlySet<string> }) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidValue(`${attr} must hold objects`);
+  for (const name of Object.keys(value))
+    if (!schema.paths.has(name.toLowerCase()))
+      throw new ScimError(400, 'invalidSyntax', `Unknown attribute: ${attr}.${name.slice(0, 100)}`);
+  return value as Record<string, unknown>;
+}
+
+function checkSubAttributes(attr: string, fields: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(fields)) {
+    if (v === null || v === undefined) continue;
+    if (name === 'primary') {
+      // Entra's boolean strings, as for `active`.
+      if (typeof v === 'string' && /^(true|false)$/i.test(v)) fields[name] = v.toLowerCase() === 'true';
+      else if (typeof v !== 'boolean') throw invalidValue(`${attr}.primary must be a boolean`);
+    } else if (typeof v !== 'string') throw invalidValue(`${attr}.${name} must be a string`);
+  }
 }
 
 /** What a POST, PUT or patched Group body asks for. */

@@ -154,9 +154,10 @@ export class ScimService {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
     checkId(body, id);
-    const written = await this.#writeUser(workspaceId, id, origin, async (tx) =>
-      parseUser(body, await this.#definitions.definitions(workspaceId, tx)),
-    );
+    const written = await this.#writeUser(workspaceId, id, origin, async (tx, current) => {
+      const [previous] = await this.#renderUsers(workspaceId, [current!], baseUrl, tx);
+      return parseUser(body, await this.#definitions.definitions(workspaceId, tx), previous);
+    });
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
@@ -173,7 +174,7 @@ export class ScimService {
       const { meta: _meta, ...resource } = rendered!;
       const patched = applyPatch(resource, ops);
       checkId(patched, id);
-      return parseUser(patched, definitions);
+      return parseUser(patched, definitions, resource);
     });
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
