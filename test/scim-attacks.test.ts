@@ -873,10 +873,10 @@ for (const backend of testBackends()) {
         [{ emails: [{ value: 'x@example.com', nope: 'x' }] }, 'invalidSyntax'],
         [{ emails: [{ value: 'x@example.com', primary: 'yes' }] }, 'invalidValue'],
         [{ phoneNumbers: [{ value: 12345 }] }, 'invalidValue'],
-        [{ [ENTERPRISE]: 'Sales' }, 'invalidValue', false],
-        [{ [ENTERPRISE]: { department: ['a'] } }, 'invalidValue', false],
-        [{ [ENTERPRISE]: { nope: 'x' } }, 'invalidSyntax', false],
-        [{ [ENTERPRISE]: { manager: { value: 1 } } }, 'invalidValue', false],
+        [{ [ENTERPRISE]: 'Sales' }, 'invalidValue'],
+        [{ [ENTERPRISE]: { department: ['a'] } }, 'invalidValue'],
+        [{ [ENTERPRISE]: { nope: 'x' } }, 'invalidSyntax'],
+        [{ [ENTERPRISE]: { manager: { value: 1 } } }, 'invalidValue'],
       ];
       for (const [fields, scimType, patched = true] of bad) {
         await refused(
@@ -931,6 +931,41 @@ for (const backend of testBackends()) {
         patchBody({ op: 'Add', path: `${ENTERPRISE}:manager`, value: 'usr_boss2' }),
       );
       assert.equal(entra.status, 200, JSON.stringify(entra.body));
+    });
+
+    it('a path-less PATCH value naming an extension whole applies each of its attributes', async () => {
+      const u = await newUser();
+      const r = await call(
+        'PATCH',
+        `/Users/${u.id}`,
+        patchBody(
+          { op: 'replace', value: { [ENTERPRISE]: { department: 'Sales', employeeNumber: '42' } } },
+          { op: 'Add', value: { [TESSERA.toLowerCase()]: { tenant_id: 'acme', regions: ['DE', 'FR'] } } },
+        ),
+      );
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body[ENTERPRISE], { department: 'Sales', employeeNumber: '42' });
+      assert.equal(r.body[TESSERA].tenant_id, 'acme');
+      const found = await call(
+        'GET',
+        `/Users?filter=${encodeURIComponent(`${ENTERPRISE}:department eq "sales"`)}`,
+      );
+      assert.ok(found.body.Resources.some((x: { id: string }) => x.id === u.id));
+      await refused(
+        ['PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', value: { [TESSERA]: 'acme' } })],
+        400,
+        'invalidValue',
+      );
+      const g = await newGroup();
+      await refused(
+        [
+          'PATCH',
+          `/Groups/${g.id}`,
+          patchBody({ op: 'replace', value: { [ENTERPRISE]: { department: 'x' } } }),
+        ],
+        400,
+        'invalidPath',
+      );
     });
 
     it('discovery endpoints answer SCIM resources', async () => {

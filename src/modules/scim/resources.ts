@@ -564,6 +564,16 @@ function spreadPaths(
 ): { path: string; value: unknown }[] {
   const out: { path: string; value: unknown }[] = [];
   for (const [key, v] of Object.entries(value)) {
+    // An extension named whole (`"urn:…:enterprise:2.0:User": {"department": …}`) is no path of
+    // its own: it stands for each of its attributes.
+    const extension = [ENTERPRISE_SCHEMA, TESSERA_SCHEMA].find((e) => e.toLowerCase() === key.toLowerCase());
+    if (extension !== undefined && known.has(extension)) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw invalidValue(`${extension} must be an object`);
+      for (const [sub, subValue] of Object.entries(v))
+        out.push({ path: canonicalPatchPath(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
+      continue;
+    }
     const path = canonicalPatchPath(key, known);
     if (path.includes('['))
       throw new ScimError(
@@ -571,17 +581,7 @@ function spreadPaths(
         'invalidPath',
         `A filter cannot be used in a value's key: ${key.slice(0, 100)}`,
       );
-    if (
-      (path === ENTERPRISE_SCHEMA || path === TESSERA_SCHEMA) &&
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v)
-    ) {
-      for (const [sub, subValue] of Object.entries(v))
-        out.push({ path: canonicalPatchPath(`${path}:${sub}`, known), value: canonicalValue(subValue) });
-    } else {
-      out.push({ path, value: canonicalValue(v) });
-    }
+    out.push({ path, value: canonicalValue(v) });
   }
   return out;
 }
