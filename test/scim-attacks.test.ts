@@ -968,6 +968,38 @@ for (const backend of testBackends()) {
       );
     });
 
+    it('member adds and removes are idempotent, on an empty group too', async () => {
+      const u = await newUser();
+      const created = await call('POST', '/Groups', {
+        schemas: [GROUP],
+        displayName: `dups${++serial}`,
+        members: [{ value: u.id }, { value: u.id }],
+      });
+      assert.equal(created.body.members.length, 1);
+      const path = `/Groups/${created.body.id}`;
+      const again = await call(
+        'PATCH',
+        path,
+        patchBody({ op: 'add', path: 'members', value: [{ value: u.id }] }),
+      );
+      assert.equal(again.body.members.length, 1);
+      for (const op of [
+        { op: 'remove', path: 'members' },
+        { op: 'remove', path: 'members' },
+        { op: 'remove', path: `members[value eq "${u.id}"]` },
+        { op: 'Remove', path: 'members', value: [{ value: u.id }] },
+      ]) {
+        const r = await call('PATCH', path, patchBody(op));
+        assert.deepEqual([r.status, r.body.members], [200, []], JSON.stringify(op));
+      }
+      const put = await call('PUT', path, {
+        schemas: [GROUP],
+        displayName: created.body.displayName,
+        members: null,
+      });
+      assert.deepEqual([put.status, put.body.members], [200, []]);
+    });
+
     it('discovery endpoints answer SCIM resources', async () => {
       const config = await call('GET', '/ServiceProviderConfig');
       assert.equal(config.body.patch.supported, true);
