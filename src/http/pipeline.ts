@@ -9,7 +9,7 @@ import type { Principal } from '../modules/auth/principal.ts';
 import { HttpRefusal, refusalResponse, refuse } from './refusals.ts';
 import { failureResponse, logRequest } from './request-log.ts';
 import { newRequestReport, type RequestReport } from './request-report.ts';
-import type { HttpContext, Router } from './router.ts';
+import type { HttpContext, RefusalRenderer, Router } from './router.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const JSON_MEDIA_TYPE = /^application\/(json|graphql-response\+json)\s*(;.*)?$/i;
@@ -97,7 +97,7 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
           route(parts, { request, url, ctx, report }),
         );
       } catch (err) {
-        response = answerError(err, report);
+        response = answerError(err, report, parts.router.refusalRendererFor(path));
       }
       return finish({ method: request.method, path }, ctx, {
         report,
@@ -110,17 +110,18 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
       const report = newRequestReport();
       const ctx: HttpContext = { ip: null, requestId: request.requestId };
       const target = { method: request.method, path: new URL(request.url).pathname };
-      return finish(target, ctx, { report, response: answerError(outcome, report), ms, clientGone: false });
+      const response = answerError(outcome, report, parts.router.refusalRendererFor(target.path));
+      return finish(target, ctx, { report, response, ms, clientGone: false });
     },
     request: (url, init) => parts.graphql.request(url, init),
   };
 }
 
-/** The one place a thrown error becomes a response: a refusal's body, or the masked 503/500. */
-function answerError(err: unknown, report: RequestReport): Response {
+/** The one place a thrown error becomes a response: a refusal's body (the path's protocol's, if it has one), or the masked 503/500. */
+function answerError(err: unknown, report: RequestReport, render?: RefusalRenderer): Response {
   if (err instanceof HttpRefusal) {
     if (!report.codes.includes(err.code)) report.codes.push(err.code);
-    return refusalResponse(err);
+    return render ? render(err) : refusalResponse(err);
   }
   return failureResponse(err, report);
 }

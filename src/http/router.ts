@@ -17,12 +17,36 @@ interface Route {
   readonly handler: RouteHandler;
 }
 
+/** A refusal as a protocol answers it (see `Router.refusals`). */
+export type RefusalRenderer = (refusal: {
+  readonly status: number;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+}) => Response;
+
 /** The methods a route may answer; PUT, PATCH and DELETE serve SCIM (docs/scim.md). HEAD is served by GET routes. */
 export type RouteMethod = 'GET' | 'POST' | 'HEAD' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A small method + path router for the non-GraphQL endpoints (`/healthz`, `/embed/…`, `/scim/v2/…`). */
 export class Router {
   readonly #routes: Route[] = [];
+  readonly #refusalBodies: { prefix: string; render: RefusalRenderer }[] = [];
+
+  /**
+   * How refusals of requests under `prefix` are answered (a 404, 405, 413 or malformed path the
+   * pipeline answers before any handler runs), for a protocol with an error body of its own: a
+   * SCIM client reads every error under /scim/v2 as RFC 7644 §3.12.
+   */
+  refusals(prefix: string, render: RefusalRenderer): this {
+    this.#refusalBodies.push({ prefix, render });
+    return this;
+  }
+
+  /** The refusal renderer for `pathname`, if a prefix registered one. */
+  refusalRendererFor(pathname: string): RefusalRenderer | undefined {
+    return this.#refusalBodies.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`))
+      ?.render;
+  }
 
   /** `path` may contain `:name` segments, e.g. `/embed/dashboards/:id`. */
   add(method: RouteMethod, path: string, handler: RouteHandler): this {

@@ -13,6 +13,12 @@ import {
 import { lockWorkspaceUsers } from '../users/queries/users.ts';
 import * as q from './queries.ts';
 
+/** What one SCIM write makes of a group (docs/scim.md "Groups"). */
+export interface ScimGroupWrite {
+  readonly name: string;
+  readonly memberIds: readonly string[];
+}
+
 export interface GroupView {
   readonly id: string;
   readonly workspaceId: string;
@@ -176,35 +182,45 @@ export class GroupService {
 
   /**
    * SCIM's write of one group (docs/scim.md "Groups"): creates it (`groupId` null, with `newGroupId`)
-   * or renames it, and makes its members exactly `memberIds`, in one transaction with `alongside`
-   * (the SCIM module's own row). An unknown member or a taken name fails it all (NOT_FOUND, CONFLICT).
+   * or renames it, and makes its members exactly the ones `next` gives, in one transaction with
+   * `alongside` (the SCIM module's own row). `next` computes the write from the group as it is once
+   * locked (null for a new one), inside the transaction: a PATCH adding a member reads the members
+   * under the same lock as its write, so two at once both land. An unknown member or a taken name
+   * fails it all (NOT_FOUND, CONFLICT).
    */
   async writeScimGroup(
     workspaceId: string,
-    input: {
+    target: {
       readonly groupId: string | null;
       readonly newGroupId: string;
-      readonly name: string;
-      readonly memberIds: readonly string[];
+      readonly next: (tx: Executor, current: GroupView | null) => Promise<ScimGroupWrite>;
     },
     origin: AuditOrigin,
     alongside: (tx: Executor, group: GroupView) => Promise<void>,
   ): Promise<GroupView> {
-    const name = input.name.trim();
-    if (name.length === 0 || name.length > 200) {
-      throw new AppError('BAD_USER_INPUT', 'displayName must be 1 to 200 characters', {
-        problems: [{ code: 'BAD_USER_INPUT', field: 'displayName', message: 'must be 1 to 200 characters' }],
-      });
-    }
-    const members = [...new Set(input.memberIds)].sort();
-    const id = input.groupId ?? input.newGroupId;
+    const id = target.groupId ?? target.newGroupId;
+    let name = '';
     try {
       return await this.#db.transaction().execute(async (tx) => {
         const now = this.#clock.now();
-        if (input.groupId === null) {
+        let current: GroupView | null = null;
+        if (target.groupId !== null) {
+          if (!(await q.lockGroup(tx, workspaceId, id))) throw notFound('Group not found');
+          current = toView((await q.findGroup(tx, workspaceId, id))!);
+        }
+        const input = await target.next(tx, current);
+        name = input.name.trim();
+        if (name.length === 0 || name.length > 200) {
+          throw new AppError('BAD_USER_INPUT', 'displayName must be 1 to 200 characters', {
+            problems: [
+              { code: 'BAD_USER_INPUT', field: 'displayName', message: 'must be 1 to 200 characters' },
+            ],
+          });
+        }
+        const members = [...new Set(input.memberIds)].sort();
+        if (current === null) {
           await q.insertGroup(tx, { id, workspace_id: workspaceId, name, description: '', created_at: now });
         } else {
-          if (!(await q.lockGroup(tx, workspaceId, id))) throw notFound('Group not found');
           await q.updateGroup(tx, id, { name });
         }
         const knownIds = await lockWorkspaceUsers(tx, workspaceId, members);
@@ -228,7 +244,7 @@ export class GroupService {
         await alongside(tx, group);
         await recordAudit(tx, origin, [
           {
-            action: input.groupId === null ? 'group.create' : 'group.update',
+            action: target.groupId === null ? 'group.create' : 'group.update',
             workspaceId,
             target: id,
             details: { name, via: 'scim' },
@@ -321,10 +337,11 @@ export class GroupService {
     return new Map(rows.map((r) => [r.id, toView(r)]));
   }
 
-  async memberIds(groupIds: readonly string[]): Promise<Map<string, string[]>> {
+  /** `db`: the caller's open transaction, when it reads inside one. */
+  async memberIds(groupIds: readonly string[], db: Executor = this.#db): Promise<Map<string, string[]>> {
     const map = new Map<string, string[]>();
     if (groupIds.length === 0) return map;
-    const rows = await q.membersOf(this.#db, groupIds);
+    const rows = await q.membersOf(db, groupIds);
     for (const r of rows) map.set(r.group_id, [...(map.get(r.group_id) ?? []), r.user_id]);
     return map;
   }

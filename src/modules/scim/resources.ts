@@ -1,6 +1,7 @@
 import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import type { AttributeInput } from '../attributes/validation.ts';
 import { invalidValue, ScimError } from './errors.ts';
+import { type FilterSchema, parseFilter } from './filter.ts';
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -196,7 +197,11 @@ export interface UserWrite {
 }
 
 /** Reads a User body strictly: wrong types are 400 invalidValue; readOnly attributes are ignored. */
-export function parseUser(raw: unknown, definitions: AttributeDefinitions): UserWrite {
+export function parseUser(
+  raw: unknown,
+  definitions: AttributeDefinitions,
+  previous: Record<string, unknown> = {},
+): UserWrite {
   const body = canonicalObject(raw, 'The request body');
   requireSchema(body, USER_SCHEMA);
   for (const key of Object.keys(body)) {
@@ -223,8 +228,10 @@ export function parseUser(raw: unknown, definitions: AttributeDefinitions): User
   const stored: Record<string, unknown> = {};
   for (const key of STORED_USER_FIELDS)
     if (body[key] !== undefined && body[key] !== null) stored[key] = body[key];
-  if (stored.emails !== undefined && !Array.isArray(stored.emails))
-    throw invalidValue('emails must be an array');
+  // Checked only where the write changes a field: one stored before these checks is carried back
+  // unchanged by every PATCH, and must not block one (a deactivation).
+  for (const [attr, value] of Object.entries(stored))
+    if (JSON.stringify(value) !== JSON.stringify(previous[attr])) checkStoredShape(attr, value);
   if (Buffer.byteLength(JSON.stringify(stored)) > MAX_RESOURCE_BYTES)
     throw invalidValue(`The user's SCIM attributes are larger than ${MAX_RESOURCE_BYTES} bytes`);
   return {
@@ -234,6 +241,76 @@ export function parseUser(raw: unknown, definitions: AttributeDefinitions): User
     attributes,
     stored,
   };
+}
+
+const STRING_ATTRIBUTES = new Set([
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+]);
+const ENTERPRISE_ATTRIBUTES: { paths: Set<string> } = {
+  paths: new Set(
+    ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'].map((n) =>
+      n.toLowerCase(),
+    ),
+  ),
+};
+const MANAGER_ATTRIBUTES = { paths: new Set(['value', '$ref', 'displayname']) };
+
+/**
+ * A stored field has its RFC 7643 type (as the Schemas endpoint declares it): a string, a complex
+ * value of known string sub-attributes (`primary` a boolean), a list of those. Kept "as given", a
+ * `title: [1, 2]` or an email `{nope: …}` was stored and handed back to the IdP.
+ */
+function checkStoredShape(attr: string, value: unknown): void {
+  if (STRING_ATTRIBUTES.has(attr)) {
+    if (typeof value !== 'string') throw invalidValue(`${attr} must be a string`);
+    return;
+  }
+  if (attr === ENTERPRISE_SCHEMA) {
+    const fields = complexValue(ENTERPRISE_SCHEMA, value, ENTERPRISE_ATTRIBUTES);
+    const manager = fields.manager;
+    // Entra sends the manager as its id, RFC 7643 as {value, $ref, displayName}.
+    if (manager !== undefined && manager !== null && typeof manager !== 'string')
+      checkSubAttributes(
+        `${ENTERPRISE_SCHEMA}:manager`,
+        complexValue('manager', manager, MANAGER_ATTRIBUTES),
+      );
+    checkSubAttributes(ENTERPRISE_SCHEMA, { ...fields, manager: null });
+    return;
+  }
+  const subs = SUB_ATTRIBUTES.get(attr);
+  if (!subs) return;
+  if (!subs.multiValued) {
+    checkSubAttributes(attr, complexValue(attr, value, subs.schema));
+    return;
+  }
+  if (!Array.isArray(value)) throw invalidValue(`${attr} must be an array`);
+  for (const item of value) checkSubAttributes(attr, complexValue(attr, item, subs.schema));
+}
+
+function complexValue(attr: string, value: unknown, schema: { paths: ReadonlySet<string> }) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidValue(`${attr} must hold objects`);
+  for (const name of Object.keys(value))
+    if (!schema.paths.has(name.toLowerCase()))
+      throw new ScimError(400, 'invalidSyntax', `Unknown attribute: ${attr}.${name.slice(0, 100)}`);
+  return value as Record<string, unknown>;
+}
+
+function checkSubAttributes(attr: string, fields: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(fields)) {
+    if (v === null || v === undefined) continue;
+    if (name === 'primary') {
+      // Entra's boolean strings, as for `active`.
+      if (typeof v === 'string' && /^(true|false)$/i.test(v)) fields[name] = v.toLowerCase() === 'true';
+      else if (typeof v !== 'boolean') throw invalidValue(`${attr}.primary must be a boolean`);
+    } else if (typeof v !== 'string') throw invalidValue(`${attr}.${name} must be a string`);
+  }
 }
 
 /** What a POST, PUT or patched Group body asks for. */
@@ -419,14 +496,57 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
   if (!m) throw new ScimError(400, 'invalidPath', `Bad path: ${path.slice(0, 100)}`);
   const attr = canonical(m[1]!);
   if (!known.has(attr)) throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
+  // A filter or a sub-attribute names sub-attributes of `attr`: unknown ones are invalidPath, as an
+  // unknown attribute is, rather than a value written under a name nothing reads.
+  const subs = SUB_ATTRIBUTES.get(attr);
   let filter = m[2] ?? '';
-  if (filter)
+  if (filter) {
+    if (!subs?.multiValued)
+      throw new ScimError(400, 'invalidPath', `${attr} is not multi-valued: ${path.slice(0, 100)}`);
+    try {
+      parseFilter(filter.slice(1, -1), subs.schema);
+    } catch (err) {
+      throw new ScimError(400, 'invalidPath', `Bad filter in path: ${(err as Error).message.slice(0, 200)}`);
+    }
     filter = filter.replace(
       /^\[\s*([A-Za-z][\w.]*)/,
       (_, name: string) => `[${name.split('.').map(canonical).join('.')}`,
     );
+  }
+  if (m[3] && !subs?.schema.paths.has(m[3].toLowerCase()))
+    throw new ScimError(400, 'invalidPath', `Unknown sub-attribute: ${path.slice(0, 100)}`);
   return `${attr}${filter}${m[3] ? `.${canonical(m[3])}` : ''}`;
 }
+
+/** RFC 7643 §4.1.2, §4.2: the sub-attributes a PATCH path may name, per complex attribute. */
+const SUB_ATTRIBUTES = new Map<string, { multiValued: boolean; schema: FilterSchema }>(
+  (
+    [
+      [
+        'name',
+        false,
+        ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'],
+      ],
+      [
+        'addresses',
+        true,
+        ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type', 'primary'],
+      ],
+      ['members', true, ['value', 'display', 'type', '$ref']],
+      ['groups', true, ['value', 'display', 'type', '$ref']],
+      ['meta', false, ['resourceType', 'created', 'lastModified', 'location', 'version']],
+      ...['emails', 'phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates'].map(
+        (a) => [a, true, ['value', 'display', 'type', 'primary']] as const,
+      ),
+    ] as const
+  ).map(([attr, multiValued, names]) => [
+    attr,
+    {
+      multiValued,
+      schema: { paths: new Set(names.map((n) => n.toLowerCase())), caseExact: new Set<string>() },
+    },
+  ]),
+);
 
 function topAttribute(path: string): string {
   for (const ext of [ENTERPRISE_SCHEMA, TESSERA_SCHEMA]) if (path.startsWith(`${ext}:`)) return ext;
@@ -444,6 +564,16 @@ function spreadPaths(
 ): { path: string; value: unknown }[] {
   const out: { path: string; value: unknown }[] = [];
   for (const [key, v] of Object.entries(value)) {
+    // An extension named whole (`"urn:…:enterprise:2.0:User": {"department": …}`) is no path of
+    // its own: it stands for each of its attributes.
+    const extension = [ENTERPRISE_SCHEMA, TESSERA_SCHEMA].find((e) => e.toLowerCase() === key.toLowerCase());
+    if (extension !== undefined && known.has(extension)) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw invalidValue(`${extension} must be an object`);
+      for (const [sub, subValue] of Object.entries(v))
+        out.push({ path: canonicalPatchPath(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
+      continue;
+    }
     const path = canonicalPatchPath(key, known);
     if (path.includes('['))
       throw new ScimError(
@@ -451,17 +581,7 @@ function spreadPaths(
         'invalidPath',
         `A filter cannot be used in a value's key: ${key.slice(0, 100)}`,
       );
-    if (
-      (path === ENTERPRISE_SCHEMA || path === TESSERA_SCHEMA) &&
-      v !== null &&
-      typeof v === 'object' &&
-      !Array.isArray(v)
-    ) {
-      for (const [sub, subValue] of Object.entries(v))
-        out.push({ path: canonicalPatchPath(`${path}:${sub}`, known), value: canonicalValue(subValue) });
-    } else {
-      out.push({ path, value: canonicalValue(v) });
-    }
+    out.push({ path, value: canonicalValue(v) });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { HttpContext, RouteHandler, Router } from '../../http/router.ts';
+import { unstorableText } from '../../text.ts';
 import { bearerToken } from '../auth/authenticator.ts';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { errorBody, ScimError, scimResponse, toScimError } from './errors.ts';
@@ -52,6 +53,11 @@ export function scimRoutes(router: Router, scim: ScimService, publicUrl: string)
       }
     };
   };
+  // An unknown endpoint (/Bulk, /Me), a method a resource lacks, a malformed id or an oversized
+  // body is refused before any handler: as an RFC 7644 error too, not the API's error body.
+  router.refusals(BASE, (refusal) =>
+    scimResponse(errorBody(refusal.status, null, refusal.message), refusal.status, { ...refusal.headers }),
+  );
   const ok = (body: unknown, status = 200) => scimResponse(body, status);
   const located = (body: Record<string, unknown>) =>
     scimResponse(body, 201, { location: String((body.meta as { location: string }).location) });
@@ -157,13 +163,17 @@ function byId<T extends { id: string }>(list: T[], id: string): T {
   return found;
 }
 
+const MAX_PAGE_INTEGER = 999_999_999;
+
 /** RFC 7644 §3.4.2: `filter`, 1-based `startIndex` (default 1), `count` (default 100). */
 function listQuery(url: URL): ListQuery {
   const int = (name: string, fallback: number) => {
     const raw = url.searchParams.get(name);
     if (raw === null || raw === '') return fallback;
-    if (!/^-?\d{1,9}$/.test(raw)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
-    return Number(raw);
+    if (!/^-?\d+$/.test(raw)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`);
+    // Any integer is a page (RFC 7644 §3.4.2.4: a count past the maximum gets the maximum); one past
+    // 9 digits is clamped there, so none becomes an unsafe or exponent-form number.
+    return Math.max(-MAX_PAGE_INTEGER, Math.min(MAX_PAGE_INTEGER, Number(raw)));
   };
   return {
     filter: url.searchParams.get('filter'),
@@ -189,9 +199,40 @@ async function readBody(request: Request): Promise<unknown> {
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid JSON');
+  }
+  checkBodyValues(body, '', 0);
+  return body;
+}
+
+/** SCIM resources nest a few levels (an extension's `manager.value`); nothing needs more than this. */
+const MAX_BODY_DEPTH = 32;
+
+/**
+ * Every string of a body, names included, must be text PostgreSQL can store: a NUL failed inside
+ * the database and a lone surrogate was stored as U+FFFD (docs/limits.md). And a body may nest at
+ * most MAX_BODY_DEPTH levels: thousands of `[` parse as JSON but overflowed the stack of every
+ * walk after it (a 500). Checked once here, so nothing further sees either.
+ */
+function checkBodyValues(value: unknown, at: string, depth: number): void {
+  const check = (text: string, where: string) => {
+    const why = unstorableText(text);
+    if (why) throw new ScimError(400, 'invalidValue', `${where || 'The body'} ${why}`);
+  };
+  if (typeof value === 'string') check(value, at);
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_BODY_DEPTH)
+    throw new ScimError(400, 'invalidSyntax', `The body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkBodyValues(v, `${at}[${i}]`, depth + 1);
+    return;
+  }
+  for (const [name, v] of Object.entries(value)) {
+    check(name, `The name of an attribute in ${at || 'the body'}`);
+    checkBodyValues(v, at ? `${at}.${name}` : name, depth + 1);
   }
 }

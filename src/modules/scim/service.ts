@@ -1,7 +1,7 @@
 import { scimPatch } from 'scim-patch';
 import type { Clock } from '../../clock.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
-import type { Db } from '../../db/index.ts';
+import type { Db, Executor } from '../../db/index.ts';
 import { newId } from '../../ids.ts';
 import type { AccessKeyService, RequestMeta } from '../access-keys/service.ts';
 import type { AttributeDefinitionService } from '../attribute-definitions/service.ts';
@@ -21,6 +21,7 @@ import {
 } from './filter.ts';
 import * as q from './queries.ts';
 import {
+  type GroupWrite,
   LIST_SCHEMA,
   type PatchOperation,
   parseGroup,
@@ -28,6 +29,7 @@ import {
   patchOperations,
   renderGroup,
   renderUser,
+  type UserWrite,
 } from './resources.ts';
 
 export interface ListQuery {
@@ -137,7 +139,9 @@ export class ScimService {
 
   /** Creates a user from a SCIM body (POST /Users). */
   async createUser({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
-    const user = await this.#writeUser(workspaceId, null, body, origin);
+    const user = await this.#writeUser(workspaceId, null, origin, async (tx) =>
+      parseUser(body, await this.#definitions.definitions(workspaceId, tx)),
+    );
     return (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
   }
 
@@ -150,19 +154,28 @@ export class ScimService {
     const user = await this.#users.find(workspaceId, id);
     if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
     checkId(body, id);
-    const written = await this.#writeUser(workspaceId, id, body, origin);
+    const written = await this.#writeUser(workspaceId, id, origin, async (tx, current) => {
+      const [previous] = await this.#renderUsers(workspaceId, [current!], baseUrl, tx);
+      return parseUser(body, await this.#definitions.definitions(workspaceId, tx), previous);
+    });
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
-  /** Applies SCIM patch operations to a user (PATCH /Users/:id). */
+  /**
+   * Applies SCIM patch operations to a user (PATCH /Users/:id), to the user as it is stored once
+   * locked: two PATCHes at once apply one after the other, neither undoes the other's.
+   */
   async patchUser({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'User');
-    const user = await this.#users.find(workspaceId, id);
-    if (!user) throw notFoundError(`User ${id.slice(0, 80)} not found`);
-    const { meta: _meta, ...current } = (await this.#renderUsers(workspaceId, [user], baseUrl))[0]!;
-    const patched = applyPatch(current, ops);
-    checkId(patched, id);
-    const written = await this.#writeUser(workspaceId, id, patched, origin);
+    if (!(await this.#users.find(workspaceId, id))) throw notFoundError(`User ${id.slice(0, 80)} not found`);
+    const written = await this.#writeUser(workspaceId, id, origin, async (tx, current) => {
+      const definitions = await this.#definitions.definitions(workspaceId, tx);
+      const [rendered] = await this.#renderUsers(workspaceId, [current!], baseUrl, tx);
+      const { meta: _meta, ...resource } = rendered!;
+      const patched = applyPatch(resource, ops);
+      checkId(patched, id);
+      return parseUser(patched, definitions, resource);
+    });
     return (await this.#renderUsers(workspaceId, [written], baseUrl))[0]!;
   }
 
@@ -177,25 +190,31 @@ export class ScimService {
     }
   }
 
+  /** One SCIM write of a user, `next` computing it inside the write's transaction (see writeScimUser). */
   async #writeUser(
     workspaceId: string,
     userId: string | null,
-    body: unknown,
     origin: AuditOrigin,
+    next: (tx: Executor, current: UserRow | null) => Promise<UserWrite>,
   ): Promise<UserRow> {
-    const definitions = await this.#definitions.definitions(workspaceId);
-    const write = parseUser(body, definitions);
+    let write: UserWrite | undefined;
     try {
       return await this.#users.writeScimUser(
         workspaceId,
-        { userId, email: write.email, active: write.active, attributes: write.attributes },
+        {
+          userId,
+          next: async (tx, current) => {
+            write = await next(tx, current);
+            return write;
+          },
+        },
         origin,
         (tx, user) =>
           q.saveScimUser(tx, {
             userId: user.id,
             workspaceId,
-            externalId: write.externalId,
-            resource: write.stored,
+            externalId: write!.externalId,
+            resource: write!.stored,
             at: this.#clock.now(),
           }),
       );
@@ -206,12 +225,18 @@ export class ScimService {
     }
   }
 
-  async #renderUsers(workspaceId: string, users: readonly UserRow[], baseUrl: string): Promise<Resource[]> {
+  /** `db`: the write's transaction, when a PATCH renders the user it patches. */
+  async #renderUsers(
+    workspaceId: string,
+    users: readonly UserRow[],
+    baseUrl: string,
+    db: Executor = this.#db,
+  ): Promise<Resource[]> {
     const ids = users.map((u) => u.id);
     const [attributes, scim, definitions] = await Promise.all([
-      this.#users.storedAttributes(ids),
-      q.scimUsers(this.#db, workspaceId, ids),
-      this.#definitions.definitions(workspaceId),
+      this.#users.storedAttributes(ids, db),
+      q.scimUsers(db, workspaceId, ids),
+      this.#definitions.definitions(workspaceId, db),
     ]);
     return users.map((u) => {
       const row = scim.get(u.id);
@@ -239,7 +264,7 @@ export class ScimService {
   async getGroup({ workspaceId, baseUrl }: ScimRead, id: string, withMembers = true): Promise<Resource> {
     const group = await this.#groups.find(workspaceId, id);
     if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
-    return (await this.#renderGroups(workspaceId, [group], baseUrl, withMembers))[0]!;
+    return (await this.#renderGroups(workspaceId, [group], baseUrl, { withMembers }))[0]!;
   }
 
   /** A page of groups matching the filter (RFC 7644 §3.4.2). */
@@ -251,15 +276,16 @@ export class ScimService {
     const filter = query.filter === null ? null : parseFilter(query.filter, GROUP_FILTER_SCHEMA);
     const groups = await this.#groups.list(workspaceId);
     // Members are needed to filter on them, whatever the response shows.
-    const resources = await this.#renderGroups(workspaceId, groups, baseUrl, true);
+    const resources = await this.#renderGroups(workspaceId, groups, baseUrl);
     const matching = filterResources(resources, filter, GROUP_FILTER_SCHEMA);
     return page(withMembers ? matching : matching.map(({ members: _m, ...g }) => g), query);
   }
 
   /** Creates a group from a SCIM body (POST /Groups). */
   async createGroup({ workspaceId, origin, baseUrl }: ScimCall, body: unknown): Promise<Resource> {
-    const group = await this.#writeGroup(workspaceId, null, body, origin);
-    return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
+    const write = parseGroup(body);
+    const group = await this.#writeGroup(workspaceId, null, origin, async () => write);
+    return (await this.#renderGroups(workspaceId, [group], baseUrl))[0]!;
   }
 
   /** Replaces a group and its members with a SCIM body (PUT /Groups/:id). */
@@ -271,23 +297,29 @@ export class ScimService {
     if (!(await this.#groups.find(workspaceId, id)))
       throw notFoundError(`Group ${id.slice(0, 80)} not found`);
     checkId(body, id);
-    const group = await this.#writeGroup(workspaceId, id, body, origin);
-    return (await this.#renderGroups(workspaceId, [group], baseUrl, true))[0]!;
+    const write = parseGroup(body);
+    const group = await this.#writeGroup(workspaceId, id, origin, async () => write);
+    return (await this.#renderGroups(workspaceId, [group], baseUrl))[0]!;
   }
 
-  /** Applies SCIM patch operations to a group (PATCH /Groups/:id). */
+  /**
+   * Applies SCIM patch operations to a group (PATCH /Groups/:id), to its members as they are once
+   * the group is locked: concurrent member adds and removes all land.
+   */
   async patchGroup({ workspaceId, origin, baseUrl }: ScimCall, id: string, body: unknown): Promise<Resource> {
     const ops = patchOperations(body, 'Group').map(memberValuesOnly);
-    const group = await this.#groups.find(workspaceId, id);
-    if (!group) throw notFoundError(`Group ${id.slice(0, 80)} not found`);
-    const [rendered] = await this.#renderGroups(workspaceId, [group], baseUrl, true);
-    const { meta: _meta, members, ...rest } = rendered!;
-    // Members as bare `{value}` objects, so that a remove by value matches whatever else they show.
-    const current = { ...rest, members: (members as { value: string }[]).map((m) => ({ value: m.value })) };
-    const patched = applyPatch(current, ops);
-    checkId(patched, id);
-    const written = await this.#writeGroup(workspaceId, id, patched, origin);
-    return (await this.#renderGroups(workspaceId, [written], baseUrl, true))[0]!;
+    if (!(await this.#groups.find(workspaceId, id)))
+      throw notFoundError(`Group ${id.slice(0, 80)} not found`);
+    const written = await this.#writeGroup(workspaceId, id, origin, async (tx, group) => {
+      const [rendered] = await this.#renderGroups(workspaceId, [group!], baseUrl, { db: tx });
+      const { meta: _meta, members, ...rest } = rendered!;
+      // Members as bare `{value}` objects, so that a remove by value matches whatever else they show.
+      const current = { ...rest, members: (members as { value: string }[]).map((m) => ({ value: m.value })) };
+      const patched = applyPatch(current, ops);
+      checkId(patched, id);
+      return parseGroup(patched);
+    });
+    return (await this.#renderGroups(workspaceId, [written], baseUrl))[0]!;
   }
 
   /** Deletes a group (DELETE /Groups/:id). */
@@ -299,23 +331,31 @@ export class ScimService {
     }
   }
 
+  /** One SCIM write of a group, `next` computing it inside the write's transaction (see writeScimGroup). */
   async #writeGroup(
     workspaceId: string,
     groupId: string | null,
-    body: unknown,
     origin: AuditOrigin,
+    next: (tx: Executor, current: GroupView | null) => Promise<GroupWrite>,
   ): Promise<GroupView> {
-    const write = parseGroup(body);
+    let write: GroupWrite | undefined;
     try {
       return await this.#groups.writeScimGroup(
         workspaceId,
-        { groupId, newGroupId: newId('grp'), name: write.name, memberIds: write.memberIds },
+        {
+          groupId,
+          newGroupId: newId('grp'),
+          next: async (tx, current) => {
+            write = await next(tx, current);
+            return write;
+          },
+        },
         origin,
         (tx, group) =>
           q.saveScimGroup(tx, {
             groupId: group.id,
             workspaceId,
-            externalId: write.externalId,
+            externalId: write!.externalId,
             at: this.#clock.now(),
           }),
       );
@@ -328,14 +368,14 @@ export class ScimService {
     workspaceId: string,
     groups: readonly GroupView[],
     baseUrl: string,
-    withMembers: boolean,
+    { withMembers = true, db = this.#db }: { withMembers?: boolean; db?: Executor } = {},
   ): Promise<Resource[]> {
     const ids = groups.map((g) => g.id);
     const [members, scim] = await Promise.all([
-      this.#groups.memberIds(ids),
-      q.scimGroups(this.#db, workspaceId, ids),
+      this.#groups.memberIds(ids, db),
+      q.scimGroups(db, workspaceId, ids),
     ]);
-    const users = await this.#users.findMany(workspaceId, [...new Set([...members.values()].flat())]);
+    const users = await this.#users.findMany(workspaceId, [...new Set([...members.values()].flat())], db);
     return groups.map((g) => {
       const row = scim.get(g.id);
       return renderGroup(

@@ -35,6 +35,13 @@ export type WelcomeLinkIssuer = (
   user: { readonly id: string; readonly workspace_id: string },
 ) => Promise<string>;
 
+/** What one SCIM write makes of a user (docs/scim.md "Users"). */
+export interface ScimUserWrite {
+  readonly email: string;
+  readonly active: boolean;
+  readonly attributes: readonly AttributeInput[];
+}
+
 export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'PENDING', 'DELETED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
@@ -501,8 +508,13 @@ export class UserService {
   }
 
   /** The given users of the workspace, by id (others' and unknown ids are left out). */
-  async findMany(workspaceId: string, userIds: readonly string[]): Promise<Map<string, q.UserRow>> {
-    const rows = await q.usersByIds(this.#db, userIds);
+  /** `db`: the caller's open transaction, when it reads inside one. */
+  async findMany(
+    workspaceId: string,
+    userIds: readonly string[],
+    db: Executor = this.#db,
+  ): Promise<Map<string, q.UserRow>> {
+    const rows = await q.usersByIds(db, userIds);
     return new Map([...rows].filter(([, u]) => u.workspace_id === workspaceId));
   }
 
@@ -518,39 +530,54 @@ export class UserService {
   /**
    * SCIM's write of one user (docs/scim.md "Users the IdP manages"): creates it (`userId` null) or
    * replaces its email, status and DATABASE attributes, and marks it SCIM-managed, in one
-   * transaction with `alongside` (the SCIM module's own rows). Everything is checked first, so a
-   * bad item leaves nothing written: BAD_USER_INPUT, ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or
-   * CONFLICT when the email belongs to another user of the workspace.
+   * transaction with `alongside` (the SCIM module's own rows). `next` computes the write from the
+   * user as it is once locked (null for a new one), inside the transaction: a PATCH reads what it
+   * patches under the same lock as its write, so two at once cannot overwrite each other. Everything
+   * is checked before the first write, so a bad item leaves nothing written: BAD_USER_INPUT,
+   * ATTRIBUTE_TYPE_MISMATCH, NOT_FOUND, or CONFLICT when the email belongs to another user of the
+   * workspace.
    */
   async writeScimUser(
     workspaceId: string,
-    input: {
+    target: {
       readonly userId: string | null;
-      readonly email: string;
-      readonly active: boolean;
-      readonly attributes: readonly AttributeInput[];
+      readonly next: (tx: Executor, current: q.UserRow | null) => Promise<ScimUserWrite>;
     },
     origin: AuditOrigin,
     alongside: (tx: Executor, user: q.UserRow) => Promise<void>,
   ): Promise<q.UserRow> {
-    assertNoProblems(
-      [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
-      'SCIM user',
-    );
-    const email = input.email.trim();
-    const normalized = normalizeEmail(email);
     return this.#inTransaction(async (tx) => {
       await this.#workspaces.get(workspaceId, tx);
-      assertTypes(await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes'));
+      let current: q.UserRow | null = null;
+      if (target.userId !== null) {
+        [current = null] = await q.lockUsers(tx, workspaceId, [target.userId]);
+        if (!current) throw notFound('User not found');
+      }
+      const input = await target.next(tx, current);
+      assertNoProblems(
+        [...emailProblems([input.email], 'userName'), ...attributeProblems(input.attributes, 'attributes')],
+        'SCIM user',
+      );
+      const email = input.email.trim();
+      const normalized = normalizeEmail(email);
+      // A SCIM write carries every attribute back, changed or not. A value stored before its key
+      // was declared is not rewritten by being carried (docs/attribute-definitions.md "Writes"):
+      // only the values the write changes are checked, so such a value cannot block a deactivation.
+      const kept = await this.#unchangedDatabaseKeys(tx, current, input.attributes);
+      assertTypes(
+        (await this.#typeProblems(tx, workspaceId, input.attributes, 'attributes')).filter(
+          (p) => !kept.has(p.item ?? ''),
+        ),
+      );
       const now = this.#clock.now();
       const holder = await q.findUserByEmail(tx, workspaceId, normalized);
-      if (holder && holder.id !== input.userId) {
+      if (holder && holder.id !== target.userId) {
         throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`, {
           problems: [{ code: 'CONFLICT', field: 'userName', item: echo(email), message: 'already exists' }],
           extra: { userId: holder.id },
         });
       }
-      let userId = input.userId;
+      let userId = target.userId;
       if (userId === null) {
         userId = newId('usr');
         const created = await q.insertMissingUsers(tx, [
@@ -566,17 +593,14 @@ export class UserService {
         // Another request created the email between the check and the insert.
         if (!created.has(userId))
           throw new AppError('CONFLICT', `A user with userName ${echo(email)} already exists`);
-      } else {
-        const [user] = await q.lockUsers(tx, workspaceId, [userId]);
-        if (!user) throw notFound('User not found');
       }
-      const status = input.active ? 'ACTIVE' : 'INACTIVE';
+      const status = scimStatus(current, input.active);
       await q.updateScimUser(tx, userId, { email, email_normalized: normalized, status, updated_at: now });
       await q.replaceDatabaseAttributes(tx, [userId], input.attributes);
       const [user] = await q.lockUsers(tx, workspaceId, [userId]);
       await alongside(tx, user!);
       await recordAudit(tx, origin, {
-        action: input.userId === null ? 'user.create' : 'user.update',
+        action: target.userId === null ? 'user.create' : 'user.update',
         workspaceId,
         target: userId,
         details: { email, via: 'scim', status, keys: input.attributes.map((a) => a.key) },
@@ -584,6 +608,21 @@ export class UserService {
       });
       return user!;
     });
+  }
+
+  /** The keys of `attributes` whose value is the user's stored DATABASE value already. */
+  async #unchangedDatabaseKeys(
+    tx: Executor,
+    user: q.UserRow | null,
+    attributes: readonly AttributeInput[],
+  ): Promise<Set<string>> {
+    if (user === null || attributes.length === 0) return new Set();
+    const stored = new Map(
+      ((await q.attributesOf(tx, [user.id])).get(user.id) ?? [])
+        .filter((a) => a.source === 'DATABASE')
+        .map((a) => [a.key, a.value]),
+    );
+    return new Set(attributes.filter((a) => stored.get(a.key) === a.value).map((a) => a.key));
   }
 
   /** The stored attributes (DATABASE and JWT) of each user, by user id. */
@@ -636,6 +675,18 @@ export class UserService {
       }
     }
   }
+}
+
+/**
+ * The status a SCIM write leaves: `active` moves a user between ACTIVE and INACTIVE, but a
+ * suspension is the API's (setUserStatus) and only the API lifts it. Every SCIM write carries
+ * `active` (a PATCH of the title renders it back as false), so without this an IdP's next profile
+ * push turned SUSPENDED, which ends sessions, into INACTIVE, which does not, or into ACTIVE.
+ * docs/scim.md "Users"
+ */
+function scimStatus(current: q.UserRow | null, active: boolean): string {
+  if (current?.status === 'SUSPENDED' || current?.status === 'DELETED') return current.status;
+  return active ? 'ACTIVE' : 'INACTIVE';
 }
 
 /** Fails with ATTRIBUTE_TYPE_MISMATCH naming every bad item (docs/attribute-definitions.md "Writes"). */
