@@ -55,14 +55,23 @@ for (const backend of testBackends()) {
       assert.equal(await t.app.services.users.find(t.workspaceId, saved.userId!), undefined);
     });
 
-    test('deactivation suspends the user for Tessera: its status is INACTIVE', async () => {
+    test('deactivation makes the user INACTIVE: its sessions end and no new one starts', async () => {
       const u = await newUser('deact@example.com');
+      const impersonate = () =>
+        t.gql('mutation($k: String!, $e: String!) { impersonateUser(accessToken: $k, userEmail: $e) }', {
+          k: t.rootKey,
+          e: 'deact@example.com',
+        });
+      const session = (await impersonate()).body.data!.impersonateUser as string;
+      assert.equal((await t.gql('{ currentUser { id } }', {}, session)).body.data?.currentUser?.id, u.id);
       const r = await scim(t, token, 'PATCH', `/Users/${u.id}`, {
         schemas: [PATCH],
         Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
       });
       assert.equal(r.status, 200);
       assert.equal((await t.app.services.users.find(t.workspaceId, u.id))?.status, 'INACTIVE');
+      assert.equal((await t.gql('{ currentUser { id } }', {}, session)).status, 401);
+      assert.equal((await impersonate()).body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     });
 
     test('filters: userName, emails[type eq "work"].value, externalId, displayName, and/or, pagination', async () => {
