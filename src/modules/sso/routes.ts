@@ -78,4 +78,16 @@ export function ssoRoutes(router: Router, services: Services): void {
       return failure(err, sso.clearLoginCookie());
     }
   });
+  // The redirect URI every issuer once shared: a provider still registered with it gets a
+  // failure naming the cause, and no code that arrives there is ever exchanged.
+  router.add('GET', '/sso/callback', async () =>
+    failure(
+      new AppError(
+        'SSO_ISSUER_NOT_FOUND',
+        "This redirect URI is no longer used: each issuer has its own (the issuer's redirectUri); register that one at the provider",
+        { extra: { reason: 'redirect_uri' } },
+      ),
+      sso.clearLoginCookie(),
+    ),
+  );
 }

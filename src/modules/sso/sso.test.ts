@@ -128,6 +128,15 @@ for (const backend of testBackends()) {
       await second?.close();
     });
 
+    it('the redirect URI issuers once shared answers why it fails, and exchanges nothing', async () => {
+      const r = await t.app.fetch(new Request('http://tessera.test/sso/callback?code=abc&state=def'), {
+        ip: '127.0.0.1',
+      });
+      assert.equal(r.status, 404);
+      const body = (await r.json()) as { errors: { extensions: { code: string; reason: string } }[] };
+      assert.deepEqual(body.errors[0]!.extensions, { code: 'SSO_ISSUER_NOT_FOUND', reason: 'redirect_uri' });
+    });
+
     it('signs an existing user in: claims become JWT attributes, the session cookie works on GraphQL', async () => {
       const created = await createUsers(t, {
         emails: ['alice@acme.test'],
