@@ -54,6 +54,10 @@ export class ParentChannel {
       if (!this.framed || event.source !== window.parent || !this.#trusted(event.origin)) return;
       const message = parseHostMessage(event.data);
       if (message) handler(message);
+      // A token response the host got wrong (no token, not a string, too long) must not vanish
+      // silently: the host would only learn of it when the session expires.
+      else if (isTokenResponse(event.data))
+        this.post({ type: 'TESSERA_ERROR', code: 'INVALID_TOKEN', message: MALFORMED_TOKEN_RESPONSE });
     });
   }
 
@@ -85,6 +89,14 @@ function originOf(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+const MALFORMED_TOKEN_RESPONSE = `JWT_TOKEN_RESPONSE needs a token string of 1 to ${MAX_TOKEN_LENGTH} characters`;
+
+function isTokenResponse(data: unknown): boolean {
+  return (
+    typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'JWT_TOKEN_RESPONSE'
+  );
 }
 
 function parseHostMessage(data: unknown): HostMessage | null {

@@ -3,8 +3,8 @@ import { echo, type Problem } from '../../errors.ts';
 export const MAX_EMBED_ORIGINS = 50;
 
 /**
- * An origin a workspace lets frame its embed page: `scheme://host[:port]` exactly as browsers
- * send it (lower case, no path, no default port), or a single leading wildcard label
+ * An origin a workspace lets frame its embed page: `scheme://host[:port]`, stored exactly as
+ * browsers send it (see browserOrigin), or a single leading wildcard label
  * (`https://*.example.com`, which CSP `frame-ancestors` understands). Anything else is refused,
  * because the list goes verbatim into a Content-Security-Policy header.
  */
@@ -29,7 +29,14 @@ export function normalizeEmbedOrigins(origins: readonly string[]): {
     const match = ORIGIN.exec(origin);
     const port = match?.[6] === undefined ? null : Number(match[6]);
     const wildcardOk = !match?.[2] || (match[3]!.includes('.') && !match[3]!.startsWith('['));
-    if (!match || !wildcardOk || (port !== null && (port < 1 || port > 65535)) || origin.length > 255) {
+    const normalized = match ? browserOrigin(origin, Boolean(match[2])) : null;
+    if (
+      !match ||
+      !wildcardOk ||
+      normalized === null ||
+      (port !== null && (port < 1 || port > 65535)) ||
+      origin.length > 255
+    ) {
       problems.push({
         code: 'BAD_USER_INPUT',
         field,
@@ -39,9 +46,25 @@ export function normalizeEmbedOrigins(origins: readonly string[]): {
       });
       return;
     }
-    const defaultPort = (match[1] === 'https' && port === 443) || (match[1] === 'http' && port === 80);
-    const normalized = defaultPort ? origin.slice(0, origin.lastIndexOf(':')) : origin;
     if (!out.includes(normalized)) out.push(normalized);
   });
   return { origins: out, problems };
+}
+
+/** Stands in for the wildcard label while the URL parser serializes the rest of the origin. */
+const WILDCARD_STANDIN = 'tessera-wildcard-label';
+
+/**
+ * The origin as a browser serializes it (`MessageEvent.origin`, what the embed page compares the
+ * list with): the WHATWG URL parser drops default ports and leading zeros of ports, and writes
+ * IPv4 (`127.1`, `2130706433`) and IPv6 (`[0:0::1]`) hosts in their one canonical form. Null when
+ * the parser refuses the host (`1.2.3.4.5`, `256.0.0.1`: a last label of digits must be IPv4).
+ */
+function browserOrigin(origin: string, wildcard: boolean): string | null {
+  const standIn = `://${WILDCARD_STANDIN}.`;
+  const text = wildcard ? origin.replace('://*.', standIn) : origin;
+  if (!URL.canParse(text)) return null;
+  const parsed = new URL(text).origin;
+  if (!wildcard) return parsed;
+  return parsed.includes(standIn) ? parsed.replace(standIn, '://*.') : null;
 }
