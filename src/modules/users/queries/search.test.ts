@@ -160,6 +160,8 @@ for (const backend of testBackends()) {
         const ws = (await t().app.services.workspaces.create('Many conditions', origin)).id;
         // Every user holds all 20 keys: the worst case, where no condition narrows the others.
         await db.transaction().execute(async (tx) => {
+          // 100,000 attribute rows: seeding, not a request, so no request's statement timeout.
+          await sql`set local statement_timeout = 0`.execute(tx);
           await sql`
             insert into users (id, workspace_id, email, email_normalized)
             select 'usr_many' || i, ${ws}, 'm' || i || '@many.test', 'm' || i || '@many.test'
@@ -181,7 +183,9 @@ for (const backend of testBackends()) {
         const nodes = flatten(plan.Plan);
         const joins = nodes.filter((n) => /Join|Nested Loop/.test(n['Node Type']));
         // One semi-join per condition made the planner search join orders over all of them
-        // (0.5 s at 60 conditions, 28 s at 200); an intersection is planned in linear time.
+        // (0.5 s at 60 conditions, 28 s at 200); an intersection is planned in linear time. The
+        // plan's shape says which one it is; its planning time would only say how busy the
+        // machine was.
         assert.ok(
           nodes.some((n) => n['Node Type'] === 'SetOp'),
           JSON.stringify(plan),
@@ -190,7 +194,6 @@ for (const backend of testBackends()) {
         assert.ok(
           !nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'user_attributes'),
         );
-        assert.ok(plan['Planning Time'] < 100, `planned in ${plan['Planning Time']} ms`);
         const rows = await userPageQuery(db, ws, {
           filter: { attributes },
           limit: 51,
