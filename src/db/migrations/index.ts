@@ -12,6 +12,7 @@ import * as scimAttributeDefinitions from './0010_scim_attribute_definitions.ts'
 import * as attributeCopyTriggerWhen from './0011_attribute_copy_trigger_when.ts';
 import * as snapshotVersions from './0012_snapshot_versions.ts';
 import * as auditStarted from './0013_audit_started.ts';
+import * as ssoLoginClient from './0014_sso_login_client.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_attribute_copy_trigger_when': attributeCopyTriggerWhen,
   '0012_snapshot_versions': snapshotVersions,
   '0013_audit_started': auditStarted,
+  '0014_sso_login_client': ssoLoginClient,
 };

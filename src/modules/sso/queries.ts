@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Executor } from '../../db/index.ts';
 import type {
   SsoTables,
@@ -182,6 +182,19 @@ export const identitiesOfUsers = (db: Executor, userIds: readonly string[]) =>
 
 export const insertLoginAttempt = (db: Executor, row: Selectable<SsoTables['sso_login_attempts']>) =>
   db.insertInto('sso_login_attempts').values(row).execute();
+
+/**
+ * How many sign-ins a client bucket has pending, counted up to `atMost` (the index on
+ * (client_bucket, expires_at) reads no more than that).
+ */
+export const pendingLoginsOf = async (db: Executor, clientBucket: string, now: Date, atMost: number) =>
+  Number(
+    (
+      await sql<{ n: string }>`select count(*) as n from (
+        select 1 from sso_login_attempts where client_bucket = ${clientBucket} and expires_at > ${now}
+        limit ${atMost}) pending`.execute(db)
+    ).rows[0]?.n ?? 0,
+  );
 
 /** Takes a pending login by its state: deleted as it is read, so a state works once. */
 export const takeLoginAttempt = async (db: Executor, stateHash: Uint8Array) =>

@@ -16,6 +16,7 @@ const STATUS: Readonly<Record<string, number>> = {
   SSO_USER_NOT_PROVISIONED: 403,
   SSO_USER_BLOCKED: 403,
   SSO_IDENTITY_CONFLICT: 409,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };
 
@@ -38,7 +39,13 @@ function failure(err: unknown, clearCookie: string): Response {
       data: null,
     },
     STATUS[err.code] ?? 400,
-    { 'cache-control': 'no-store', 'set-cookie': clearCookie },
+    {
+      'cache-control': 'no-store',
+      'set-cookie': clearCookie,
+      ...(typeof err.extra.retryAfterSeconds === 'number'
+        ? { 'retry-after': String(err.extra.retryAfterSeconds) }
+        : {}),
+    },
   );
 }
 
@@ -54,6 +61,7 @@ export function ssoRoutes(router: Router, services: Services): void {
         workspace.id,
         search.get('issuer'),
         search.get('return_to'),
+        ctx.ip,
       );
       return new Response(null, {
         status: 302,

@@ -17,6 +17,7 @@ import {
   type RoleAssignmentInput,
   roleAssignmentProblems,
 } from '../roles/validation.ts';
+import { clientAddressBucket } from '../sessions/client-address.ts';
 import type { UserService } from '../users/service.ts';
 import { SIGNED_OUT_STATUSES } from '../users/statuses.ts';
 import { readCookie, setCookie } from '../web-sessions/cookies.ts';
@@ -44,6 +45,12 @@ import {
 
 /** A pending sign-in lasts this long between leaving for the provider and coming back. */
 export const LOGIN_ATTEMPT_SECONDS = 10 * 60;
+/**
+ * Sign-ins one client (an IPv4 address, an IPv6 /64) may have pending at once. Starting one needs
+ * no credential and stores a row, so without a bound anyone could fill the table; an office behind
+ * one address starting a hundred sign-ins within ten minutes is still served.
+ */
+export const PENDING_LOGINS_PER_CLIENT = 100;
 const SECRET_CONTEXT = 'sso-issuer';
 /** OpenID Connect Core §2: a `sub` is at most 255 characters. */
 const MAX_SUBJECT_LENGTH = 255;
@@ -331,8 +338,15 @@ export class SsoService {
     workspaceId: string,
     issuerRef: string | null,
     returnTo: string | null,
+    clientIp: string | null,
   ): Promise<{ location: string; cookie: string }> {
     const db = this.#d.db;
+    const now = this.#d.clock.now();
+    const client = clientAddressBucket(clientIp);
+    if ((await q.pendingLoginsOf(db, client, now, PENDING_LOGINS_PER_CLIENT)) >= PENDING_LOGINS_PER_CLIENT)
+      throw new AppError('RATE_LIMITED', 'Too many sign-ins started from this address; try again later', {
+        extra: { retryAfterSeconds: LOGIN_ATTEMPT_SECONDS },
+      });
     const issuers = await q.listIssuers(db, workspaceId);
     const issuer = issuerRef
       ? issuers.find((i) => i.id === issuerRef || i.name.toLowerCase() === issuerRef.toLowerCase())
@@ -349,7 +363,6 @@ export class SsoService {
     const nonce = random();
     const browser = random();
     const verifier = oidc.randomPKCECodeVerifier();
-    const now = this.#d.clock.now();
     await q.insertLoginAttempt(db, {
       state_hash: hash(state),
       issuer_id: issuer.id,
@@ -359,6 +372,7 @@ export class SsoService {
       return_to: safeReturnTo(returnTo),
       created_at: now,
       expires_at: new Date(now.getTime() + LOGIN_ATTEMPT_SECONDS * 1000),
+      client_bucket: client,
     });
     await q.pruneLoginAttempts(db, now).catch(() => undefined);
     const url = oidc.buildAuthorizationUrl(config, {

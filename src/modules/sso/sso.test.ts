@@ -16,6 +16,7 @@ import {
 import { startTestApp, type TestApp } from '../../../test/helpers/app.ts';
 import { testBackends } from '../../../test/helpers/databases.ts';
 import { FlowClient } from '../../../test/helpers/sso.ts';
+import { LOGIN_ATTEMPT_SECONDS, PENDING_LOGINS_PER_CLIENT } from './service.ts';
 
 /** The redirect URI Tessera gives an issuer of the default workspace: one per issuer (mix-up). */
 const redirectOf = (t: TestApp, name: string) => `http://tessera.test/sso/${t.workspaceId}/callback/${name}`;
@@ -126,6 +127,36 @@ for (const backend of testBackends()) {
       await t?.close();
       await idp?.close();
       await second?.close();
+    });
+
+    it('one client may have at most 100 sign-ins pending; an IPv6 client counts by its /64', async () => {
+      const start = (ip: string) =>
+        t.app.fetch(new Request(`http://tessera.test${loginPath(t, 'corp')}`), { ip });
+      for (const [one, other] of [
+        ['203.0.113.7', '203.0.113.8'],
+        ['2001:db8:1:2::1', '2001:db8:1:3::1'],
+      ] as const) {
+        const sixtyFour = one.includes(':');
+        for (let i = 0; i < PENDING_LOGINS_PER_CLIENT; i++) {
+          // Another address of the same /64 shares the allowance.
+          const r = await start(sixtyFour && i % 2 ? one.replace('::1', `::${i.toString(16)}`) : one);
+          assert.equal(r.status, 302);
+        }
+        const refused = await start(one);
+        assert.equal(refused.status, 429);
+        assert.equal(refused.headers.get('retry-after'), String(LOGIN_ATTEMPT_SECONDS));
+        const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
+        assert.equal(body.errors[0]!.extensions.code, 'RATE_LIMITED');
+        assert.equal((await start(other)).status, 302, 'another client is served');
+      }
+      // Pending sign-ins expire, and with them the allowance comes back.
+      const later = (LOGIN_ATTEMPT_SECONDS + 1) * 1000;
+      t.clock.advance(later);
+      try {
+        assert.equal((await start('203.0.113.7')).status, 302);
+      } finally {
+        t.clock.advance(-later);
+      }
     });
 
     it('the redirect URI issuers once shared answers why it fails, and exchanges nothing', async () => {

@@ -59,6 +59,8 @@ export interface SsoTables {
     return_to: string;
     created_at: Timestamp;
     expires_at: Timestamp;
+    /** Who started it (clientAddressBucket); null for rows from before it was kept. */
+    client_bucket: string | null;
   };
 }
 
