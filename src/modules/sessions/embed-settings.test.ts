@@ -89,6 +89,25 @@ for (const backend of testBackends()) {
       assert.deepEqual(await t().app.services.sessions.allowedEmbedOrigins('ws_unknown'), []);
     });
 
+    it('a list stored in other spellings is served as browsers write origins, without what they refuse', async () => {
+      await t()
+        .app.services.db.updateTable('workspaces')
+        .set({
+          allowed_embed_origins: [
+            'http://127.0.0.1:09833',
+            'https://APP.example.com:443',
+            'http://1.2.3.4.5',
+          ],
+        })
+        .where('id', '=', t().workspaceId)
+        .execute();
+      assert.deepEqual(await t().app.services.sessions.allowedEmbedOrigins(t().workspaceId), [
+        'http://127.0.0.1:9833',
+        'https://app.example.com',
+      ]);
+      await t().gql(UPDATE, { input: { allowedEmbedOrigins: [] } });
+    });
+
     it('rejects bad origins as status ERROR naming each, leaving the setting unchanged', async () => {
       await t().gql(UPDATE, { input: { allowedEmbedOrigins: ['https://keep.example.com'] } });
       const r = await t().gql(UPDATE, {

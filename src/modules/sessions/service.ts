@@ -278,10 +278,15 @@ export class SessionService {
     return now;
   }
 
-  /** The origins allowed to frame the workspace's embed page (its CSP `frame-ancestors`); empty = none. */
+  /**
+   * The origins allowed to frame the workspace's embed page (its CSP `frame-ancestors`); empty =
+   * none. Read through the normalization a write gets, so a list stored before origins were kept
+   * in browsers' spelling (`:09833`, `127.1`) is served as browsers compare it, and an entry the
+   * URL parser refuses is left out rather than written into a header.
+   */
   async allowedEmbedOrigins(workspaceId: string): Promise<string[]> {
     const origins = await embedOriginsOf(this.#db, workspaceId);
-    return origins ? [...origins] : [];
+    return origins ? normalizeEmbedOrigins(origins).origins : [];
   }
 
   async sessionsRevokedAt(workspaceId: string): Promise<Date | null> {
