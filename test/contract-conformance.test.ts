@@ -665,6 +665,54 @@ for (const backend of testBackends()) {
       assert.deepEqual(emails, expected, 'ordered by email, case-insensitively, code point order');
     });
 
+    test('repeated roles, scopes and groups in one input are never a 500 and never stored twice', async () => {
+      const g = await post(
+        'mutation($input: CreateUserGroupInput!) { createUserGroup(input: $input) { userGroup { id } } }',
+        { input: { name: 'dups' } },
+      );
+      const group = g.body.data.createUserGroup.userGroup.id;
+      for (const input of [
+        {
+          emails: ['dup1@x.com'],
+          roleAssignments: [
+            { roleId: VIEWER, scopes: ['default'] },
+            { roleId: VIEWER, scopes: ['default'] },
+          ],
+        },
+        { emails: ['dup2@x.com'], roleAssignments: [{ roleId: VIEWER, scopes: ['default', 'default'] }] },
+        { emails: ['dup3@x.com'], userGroupIds: [group, group] },
+        {
+          emails: ['dup4@x.com'],
+          roleAssignments: [
+            { roleId: ADMIN, scopes: [] },
+            { roleId: ADMIN, scopes: ['default'] },
+          ],
+        },
+      ]) {
+        const r = await create(input);
+        assert.ok(
+          ['OK', 'ERROR'].includes(r.status?.code),
+          `${JSON.stringify(input)} → ${JSON.stringify(r.body)}`,
+        );
+        const u = await byEmail(input.emails[0] as string);
+        if (r.status.code === 'ERROR') assert.equal(u, undefined);
+        else {
+          const keys = u.roleAssignments.map((a: any) => `${a.roleId}:${[...a.scopes].sort().join(',')}`);
+          assert.equal(new Set(keys).size, keys.length, JSON.stringify(u.roleAssignments));
+          for (const a of u.roleAssignments) assert.equal(new Set(a.scopes).size, a.scopes.length);
+        }
+        // And again on the now-existing user.
+        const again = await create(input);
+        assert.ok(['OK', 'ERROR'].includes(again.status?.code), JSON.stringify(again.body));
+      }
+      const big = await remove(Array.from({ length: 100_000 }, (_, i) => `id${i}`));
+      const code = big.status?.code ?? big.body.errors?.[0]?.extensions?.code;
+      assert.ok(
+        code && code !== 'OK' && code !== 'INTERNAL_SERVER_ERROR',
+        JSON.stringify(big.body).slice(0, 300),
+      );
+    });
+
     test('hostile shapes of the documented variables are errors with codes, never 500', async () => {
       const inputs: unknown[] = [
         null,
