@@ -76,7 +76,9 @@ for (const backend of testBackends()) {
       (await list()).users.find((u) => u.email.toLowerCase() === email.toLowerCase());
 
     before(async () => {
-      t = await startTestApp(backend, { env: { TESSERA_MAX_EMAILS_PER_CALL: '5' } });
+      t = await startTestApp(backend, {
+        env: { TESSERA_MAX_EMAILS_PER_CALL: '5', TESSERA_AUTH_FAILURES_PER_MINUTE: '1000' },
+      });
       server = await startServer(t.app, { host: '127.0.0.1', port: 0 });
     });
     after(async () => {
@@ -711,6 +713,161 @@ for (const backend of testBackends()) {
         code && code !== 'OK' && code !== 'INTERNAL_SERVER_ERROR',
         JSON.stringify(big.body).slice(0, 300),
       );
+    });
+
+    test('createUsers results say what happened to each distinct email', async () => {
+      const q =
+        'mutation($input: CreateUsersInput!) { createUsers(input: $input) { status { code message } results { email userId outcome } users { id email } } }';
+      const first = await post(q, {
+        input: {
+          emails: ['res1@x.com', 'RES1@x.com', 'res2@x.com'],
+          userAttributes: [{ key: 'a', value: '1' }],
+        },
+      });
+      const r1 = first.body.data.createUsers;
+      assert.equal(r1.status.code, 'OK');
+      assert.deepEqual(r1.results.map((r: any) => r.outcome).sort(), ['CREATED', 'CREATED']);
+      assert.equal(r1.users.length, 2);
+      const again = (
+        await post(q, {
+          input: { emails: ['res1@x.com', 'res2@x.com'], userAttributes: [{ key: 'a', value: '1' }] },
+        })
+      ).body.data.createUsers;
+      assert.deepEqual(
+        again.results.map((r: any) => r.outcome),
+        ['UNCHANGED', 'UNCHANGED'],
+      );
+      const changed = (
+        await post(q, { input: { emails: ['res1@x.com'], userAttributes: [{ key: 'a', value: '2' }] } })
+      ).body.data.createUsers;
+      assert.deepEqual(
+        changed.results.map((r: any) => r.outcome),
+        ['UPDATED'],
+      );
+      const ids = new Set(r1.results.map((r: any) => r.userId));
+      for (const r of [...again.results, ...changed.results]) assert.ok(ids.has(r.userId));
+    });
+
+    test('emails that are not addresses are refused', async () => {
+      const counts = await rowCounts(t);
+      for (const email of [
+        'a@@x.com',
+        '@x.com',
+        'a@',
+        'a@x..com',
+        'a@.x.com',
+        '.a@x.com',
+        'a<b>@x.com',
+        `${'a'.repeat(250)}@x.com`,
+        'a@x.com,b@x.com',
+        '"a"@x.com\n',
+      ]) {
+        const r = await create({ emails: [email] });
+        assert.equal(r.status?.code, 'ERROR', `${email} → ${JSON.stringify(r.body)}`);
+        assert.deepEqual(await rowCounts(t), counts);
+      }
+    });
+
+    test('a suspended, inactive or deleted user cannot be impersonated; reactivated they can', async () => {
+      await create({ emails: ['sus@x.com'] });
+      const sus = await byEmail('sus@x.com');
+      const impKey = await t.key(['impersonate']);
+      const setStatus = (status: string) =>
+        post(
+          'mutation($input: SetUserStatusInput!) { setUserStatus(input: $input) { status { code message } } }',
+          { input: { userId: sus.id, status } },
+        );
+      for (const status of ['SUSPENDED', 'INACTIVE']) {
+        assert.equal((await setStatus(status)).body.data.setUserStatus.status.code, 'OK');
+        const r = await post(IMPERSONATE_MUTATION, { accessToken: impKey, userEmail: 'sus@x.com' }, null);
+        assert.ok(!r.body.data?.impersonateUser, `${status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      }
+      assert.equal((await setStatus('ACTIVE')).body.data.setUserStatus.status.code, 'OK');
+      const ok = await post(IMPERSONATE_MUTATION, { accessToken: impKey, userEmail: 'sus@x.com' }, null);
+      assert.equal(typeof ok.body.data?.impersonateUser, 'string', JSON.stringify(ok.body));
+      const del = await setStatus('DELETED');
+      const code = del.body.data?.setUserStatus?.status?.code ?? del.body.errors?.[0]?.extensions?.code;
+      assert.ok(code && code !== 'INTERNAL_SERVER_ERROR', JSON.stringify(del.body));
+    });
+
+    test('an empty roleAssignments list clears direct roles; welcome emails never fail the call with a 500', async () => {
+      await create({ emails: ['clr@x.com'], roleAssignments: [{ roleId: VIEWER, scopes: ['default'] }] });
+      assert.equal((await create({ emails: ['clr@x.com'], roleAssignments: [] })).status.code, 'OK');
+      assert.deepEqual((await byEmail('clr@x.com')).roleAssignments, []);
+      const w = await create({ emails: ['welcome@x.com'], sendWelcomeEmail: true });
+      assert.ok(['OK', 'ERROR'].includes(w.status?.code), JSON.stringify(w.body));
+    });
+
+    test('site:admin names another workspace in listUsers, createUsers and deleteUsersFromWorkspace', async () => {
+      const other = await post(
+        'mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { workspace { id } } }',
+        { input: { name: 'third' } },
+      );
+      const ws = other.body.data.createWorkspace.workspace.id;
+      assert.equal((await create({ emails: ['third@x.com'], workspaceID: ws })).status.code, 'OK');
+      const there = await list(ws);
+      assert.deepEqual(
+        there.users.map((u) => u.email),
+        ['third@x.com'],
+      );
+      assert.equal(await byEmail('third@x.com'), undefined);
+      // An id of that workspace, deleted while naming the own workspace: NOT_FOUND.
+      assert.equal((await remove([there.users[0].id])).status.code, 'NOT_FOUND');
+      assert.equal((await remove([there.users[0].id], ws)).status.code, 'OK');
+      assert.deepEqual((await list(ws)).users, []);
+    });
+
+    test('malformed requests: every error carries a code, none is a 500', async () => {
+      const raw = async (
+        body: string,
+        contentType = 'application/json',
+        token: string | null = t.rootKey,
+      ) => {
+        const response = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body,
+        });
+        const text = await response.text();
+        assert.ok(response.status < 500, `${body.slice(0, 80)} → ${response.status} ${text}`);
+        return { status: response.status, text };
+      };
+      const bodies = [
+        '{',
+        '[]',
+        'null',
+        '"x"',
+        '{}',
+        JSON.stringify({ query: 5 }),
+        JSON.stringify({ query: '{ listUsers { id } }', variables: 'x' }),
+        JSON.stringify({ query: '{ listUsers { id } }', operationName: 5 }),
+        JSON.stringify({ query: '{ listUsers { id } }', operationName: 'Nope' }),
+        JSON.stringify({ query: '{ listUsers { nope } }' }),
+        JSON.stringify({ query: CREATE_USERS, variables: { input: { emails: 5 } } }),
+        JSON.stringify({ query: CREATE_USERS, variables: {} }),
+        JSON.stringify({
+          query: CREATE_USERS,
+          variables: { input: { emails: ['a@x.com'], sendWelcomeEmail: 'yes' } },
+        }),
+        JSON.stringify({ query: 'query A { listUsers { id } } query B { listUsers { id } }' }),
+        JSON.stringify({
+          query: `{ ${'listUsers { id } '.repeat(1)}${'a: listUsers { id } '.repeat(0)} }`,
+          extensions: 'x',
+        }),
+      ];
+      for (const body of bodies) {
+        const r = await raw(body);
+        if (r.status === 200 && !r.text.includes('"errors"')) continue;
+        const parsed = JSON.parse(r.text);
+        for (const e of parsed.errors ?? [])
+          assert.ok(e.extensions?.code, `${body.slice(0, 80)} → ${r.text}`);
+      }
+      for (const body of bodies.slice(0, 6)) {
+        const r = await raw(body, 'application/json', null);
+        assert.ok([400, 401].includes(r.status), `${body} unauthenticated → ${r.status} ${r.text}`);
+      }
+      const plain = await raw(JSON.stringify({ query: '{ listUsers { id } }' }), 'text/plain');
+      assert.ok([400, 415].includes(plain.status), plain.text);
     });
 
     test('hostile shapes of the documented variables are errors with codes, never 500', async () => {
