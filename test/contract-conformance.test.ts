@@ -870,6 +870,120 @@ for (const backend of testBackends()) {
       assert.ok([400, 415].includes(plain.status), plain.text);
     });
 
+    test('groups: userGroupIds are added, direct roles replaced while inherited ones stay, deletion leaves no member', async () => {
+      const mk = async (name: string, roleAssignments?: unknown) =>
+        (
+          await post(
+            'mutation($input: CreateUserGroupInput!) { createUserGroup(input: $input) { userGroup { id } } }',
+            {
+              input: { name, ...(roleAssignments ? { roleAssignments } : {}) },
+            },
+          )
+        ).body.data.createUserGroup.userGroup.id as string;
+      const g1 = await mk('g-one', [{ roleId: VIEWER, scopes: ['default'] }]);
+      const g2 = await mk('g-two');
+      await create({
+        emails: ['grp@x.com'],
+        userGroupIds: [g1],
+        roleAssignments: [{ roleId: ADMIN, scopes: [] }],
+      });
+      assert.equal(
+        (await create({ emails: ['grp@x.com'], userGroupIds: [g2], roleAssignments: [] })).status.code,
+        'OK',
+      );
+      const r = await post(
+        '{ listUsers { email userGroups { id } roleAssignments { roleId scopes inheritedFromGroupId } } }',
+      );
+      const u = r.body.data.listUsers.find((x: any) => x.email === 'grp@x.com');
+      assert.deepEqual(u.userGroups.map((g: any) => g.id).sort(), [g1, g2].sort());
+      assert.deepEqual(u.roleAssignments, [
+        { roleId: VIEWER, scopes: ['default'], inheritedFromGroupId: g1 },
+      ]);
+      const id = (await byEmail('grp@x.com')).id;
+      assert.equal((await remove([id])).status.code, 'OK');
+      const members = await post('{ userGroups { id members { id } } }');
+      for (const g of members.body.data.userGroups) assert.ok(!g.members.some((m: any) => m.id === id));
+    });
+
+    test('a refused impersonation key gets one body whatever the reason (no oracle)', async () => {
+      await create({ emails: ['oracle@x.com'] });
+      const reader = await t.key(['iam:read']);
+      const keyId = reader.split('_')[1];
+      const bodies = new Set<string>();
+      for (const accessToken of [
+        reader,
+        `tsk_${keyId}_${'A'.repeat(43)}`,
+        `tsk_nokeyid_${'A'.repeat(43)}`,
+        'garbage',
+        '',
+      ]) {
+        const response = await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query: IMPERSONATE_MUTATION,
+            variables: { accessToken, userEmail: 'oracle@x.com' },
+          }),
+        });
+        bodies.add(`${response.status} ${await response.text()}`);
+      }
+      assert.equal(bodies.size, 1, [...bodies].join('\n'));
+    });
+
+    test('the per-source limit counts each source alone; name follows display_name', async () => {
+      await create({ emails: ['many@x.com'] });
+      const u = await byEmail('many@x.com');
+      const hundred = Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+      await t.app.services.users.setJwtAttributes(t.workspaceId, u.id, hundred, ORIGIN);
+      const r = await setAttrs(u.id, [...hundred.slice(1), { key: 'display_name', value: 'Alice Smith' }]);
+      assert.equal(r.status.code, 'OK', r.status.message);
+      const after = await byEmail('many@x.com');
+      assert.equal(after.userAttributes.length, 200);
+      assert.equal(after.name, 'Alice Smith');
+      assert.equal((await setAttrs(u.id, [])).status.code, 'OK');
+      assert.equal((await byEmail('many@x.com')).name, 'many@x.com');
+    });
+
+    test('impersonateUser matches the email as createUsers does: any case, trimmed', async () => {
+      await create({ emails: ['Trimmed.Case@X.com'] });
+      const impKey = await t.key(['impersonate']);
+      for (const userEmail of ['  trimmed.case@x.com ', 'TRIMMED.CASE@X.COM', '\ttrimmed.case@x.com']) {
+        const r = await post(IMPERSONATE_QUERY, { accessToken: impKey, userEmail }, null);
+        assert.equal(
+          typeof r.body.data?.impersonateUser,
+          'string',
+          `${JSON.stringify(userEmail)} → ${JSON.stringify(r.body)}`,
+        );
+      }
+    });
+
+    test('racing overlapping createUsers, setUserAttributes and deletes: every answer a status, never a 500', async () => {
+      const emails = ['r1@x.com', 'r2@x.com', 'r3@x.com', 'r4@x.com', 'r5@x.com'];
+      const orders = [
+        emails,
+        [...emails].reverse(),
+        [emails[2], emails[0], emails[4], emails[1], emails[3]],
+      ] as string[][];
+      const calls = Array.from({ length: 9 }, (_, i) =>
+        create({
+          emails: orders[i % 3],
+          userAttributes: [{ key: 'round', value: String(i) }],
+          roleAssignments: [{ roleId: VIEWER, scopes: ['default'] }],
+        }),
+      );
+      for (const r of await Promise.all(calls)) assert.equal(r.status?.code, 'OK', JSON.stringify(r.body));
+      const users = (await list()).users.filter((u) => emails.includes(u.email));
+      assert.equal(users.length, 5);
+      const ids = users.map((u) => u.id);
+      const mixed = await Promise.all([
+        remove(ids.slice(0, 3)),
+        remove([...ids.slice(0, 3)].reverse()),
+        ...ids.map((id) => setAttrs(id, [{ key: 'x', value: 'y' }])),
+        create({ emails }),
+      ]);
+      for (const r of mixed) assert.ok(['OK', 'NOT_FOUND'].includes(r.status?.code), JSON.stringify(r.body));
+    });
+
     test('hostile shapes of the documented variables are errors with codes, never 500', async () => {
       const inputs: unknown[] = [
         null,
