@@ -984,6 +984,32 @@ for (const backend of testBackends()) {
       for (const r of mixed) assert.ok(['OK', 'NOT_FOUND'].includes(r.status?.code), JSON.stringify(r.body));
     });
 
+    test('GET serves plain queries but never takes an access key in the URL', async () => {
+      const get = async (query: string, variables: Record<string, unknown>, token: string | null) => {
+        const url = `${server.url}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify(variables))}`;
+        const response = await fetch(url, {
+          headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        });
+        return { status: response.status, body: JSON.parse(await response.text()) };
+      };
+      const l = await get('{ listUsers { id } }', {}, t.rootKey);
+      assert.equal(l.status, 200);
+      assert.ok(Array.isArray(l.body.data?.listUsers));
+      await create({ emails: ['getimp@x.com'] });
+      const impKey = await t.key(['impersonate']);
+      for (const query of [
+        IMPERSONATE_QUERY,
+        'query($accessToken: String!) { exchangeAccessToken(accessToken: $accessToken) }',
+        'query($accessToken: String!, $userEmail: String!) { ...F } fragment F on Query { impersonateUser(accessToken: $accessToken, userEmail: $userEmail) }',
+      ]) {
+        const r = await get(query, { accessToken: impKey, userEmail: 'getimp@x.com' }, null);
+        assert.equal(r.status, 405, JSON.stringify(r.body).slice(0, 300));
+        assert.equal(r.body.errors?.[0]?.extensions?.code, 'BAD_REQUEST');
+        assert.ok(!r.body.data);
+      }
+      assert.equal((await byEmail('getimp@x.com')).lastActiveSessionTimestamp, null);
+    });
+
     test('hostile shapes of the documented variables are errors with codes, never 500', async () => {
       const inputs: unknown[] = [
         null,
