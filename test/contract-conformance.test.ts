@@ -1010,6 +1010,16 @@ for (const backend of testBackends()) {
       assert.equal((await byEmail('getimp@x.com')).lastActiveSessionTimestamp, null);
     });
 
+    test('createUsers on an existing user: userAttributes [] clears the DATABASE ones, JWT ones stay', async () => {
+      await create({ emails: ['empt@x.com'], userAttributes: [{ key: 'a', value: '1' }] });
+      const u = await byEmail('empt@x.com');
+      await t.app.services.users.setJwtAttributes(t.workspaceId, u.id, [{ key: 'j', value: '2' }], ORIGIN);
+      assert.equal((await create({ emails: ['empt@x.com'], userAttributes: [] })).status.code, 'OK');
+      assert.deepEqual((await byEmail('empt@x.com')).userAttributes, [
+        { key: 'j', value: '2', source: 'JWT' },
+      ]);
+    });
+
     test('hostile shapes of the documented variables are errors with codes, never 500', async () => {
       const inputs: unknown[] = [
         null,
