@@ -24,6 +24,7 @@ import type { GraphQLModule, RequestContext } from './context.ts';
 import { maskError } from './errors.ts';
 import { requestLimitsFor } from './limits.ts';
 import { createLoaders } from './loaders.ts';
+import { postOnlyFields } from './post-only-fields.ts';
 import { requestLimits } from './request-limits.ts';
 import { refuseUnstorableText } from './storable-text.ts';
 import { validationCache } from './validation-cache.ts';
@@ -128,6 +129,7 @@ export function createGraphQLServer(
     plugins: [
       // First: the nesting check must see the text before any parser recurses into it.
       requestLimits(requestLimitsFor(config)),
+      postOnlyFields(),
       ...(config.graphiql ? [graphiqlPage('/graphql')] : []),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },

@@ -75,6 +75,22 @@ export async function roleAssignmentProblems(
   return problems;
 }
 
-/** Same assignments in a canonical form: duplicate scopes removed, order kept. */
-export const normalizeAssignments = (assignments: readonly RoleAssignmentInput[]) =>
-  assignments.map((a) => ({ roleId: a.roleId, scopes: [...new Set(a.scopes)] }));
+/**
+ * Same assignments in a canonical form, order kept: duplicate scopes removed, and an assignment
+ * repeating an earlier one (same role, same set of scopes) dropped, so a repeat in the input is
+ * stored and listed once, as it means nothing more.
+ */
+export function normalizeAssignments(
+  assignments: readonly RoleAssignmentInput[],
+): { roleId: string; scopes: string[] }[] {
+  const seen = new Set<string>();
+  const result: { roleId: string; scopes: string[] }[] = [];
+  for (const a of assignments) {
+    const scopes = [...new Set(a.scopes)];
+    const key = JSON.stringify([a.roleId, [...scopes].sort()]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ roleId: a.roleId, scopes });
+  }
+  return result;
+}
