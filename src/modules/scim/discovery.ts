@@ -93,7 +93,14 @@ export const schemas = (baseUrl: string) =>
       name: 'EnterpriseUser',
       attributes: [
         ...sub(['employeeNumber', 'costCenter', 'organization', 'division', 'department']),
-        attr('manager', 'complex', { subAttributes: sub(['value', 'displayName']) }),
+        // Complex (RFC 7643 §4.3); Entra's bare manager id is accepted as its value.
+        attr('manager', 'complex', {
+          subAttributes: [
+            attr('value', 'string'),
+            attr('$ref', 'reference', { referenceTypes: ['User'] }),
+            attr('displayName', 'string'),
+          ],
+        }),
       ],
     },
     {

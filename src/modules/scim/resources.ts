@@ -112,7 +112,6 @@ export interface UserParts {
   readonly attributes: readonly { key: string; value: string; source: string }[];
   readonly externalId: string | null;
   readonly stored: Record<string, unknown>;
-  readonly version: number;
 }
 
 export function renderUser(
@@ -128,7 +127,7 @@ export function renderUser(
     extension[a.key] =
       definitions.get(a.key)?.type === 'STRING_LIST' ? (parseList(a.value) ?? a.value) : a.value;
   }
-  const stored = u.stored;
+  const stored = withManagerObject(u.stored);
   return {
     schemas: [USER_SCHEMA, ...(stored[ENTERPRISE_SCHEMA] ? [ENTERPRISE_SCHEMA] : []), TESSERA_SCHEMA],
     id: u.id,
@@ -144,7 +143,8 @@ export function renderUser(
       created: u.createdAt.toISOString(),
       lastModified: u.updatedAt.toISOString(),
       location: `${baseUrl}/Users/${encodeURIComponent(u.id)}`,
-      version: `W/"${u.version}"`,
+      // No `version`: ETags are not supported (docs/scim.md "ETags"), and a version counted only
+      // SCIM's writes, so it stayed the same while the API changed the user.
     },
   };
 }
@@ -156,7 +156,6 @@ export interface GroupParts {
   readonly updatedAt: Date;
   readonly externalId: string | null;
   readonly members: readonly { id: string; email: string }[];
-  readonly version: number;
 }
 
 export function renderGroup(g: GroupParts, baseUrl: string, withMembers = true): Record<string, unknown> {
@@ -182,7 +181,6 @@ export function renderGroup(g: GroupParts, baseUrl: string, withMembers = true):
       created: g.createdAt.toISOString(),
       lastModified: g.updatedAt.toISOString(),
       location: `${baseUrl}/Groups/${encodeURIComponent(g.id)}`,
-      version: `W/"${g.version}"`,
     },
   };
 }
@@ -225,9 +223,10 @@ export function parseUser(
       attributes.push({ key, value: attributeText(key, value, definitions) });
     }
   }
-  const stored: Record<string, unknown> = {};
+  let stored: Record<string, unknown> = {};
   for (const key of STORED_USER_FIELDS)
     if (body[key] !== undefined && body[key] !== null) stored[key] = body[key];
+  stored = withManagerObject(stored);
   // Checked only where the write changes a field: one stored before these checks is carried back
   // unchanged by every PATCH, and must not block one (a deactivation).
   for (const [attr, value] of Object.entries(stored))
@@ -274,8 +273,8 @@ function checkStoredShape(attr: string, value: unknown): void {
   if (attr === ENTERPRISE_SCHEMA) {
     const fields = complexValue(ENTERPRISE_SCHEMA, value, ENTERPRISE_ATTRIBUTES);
     const manager = fields.manager;
-    // Entra sends the manager as its id, RFC 7643 as {value, $ref, displayName}.
-    if (manager !== undefined && manager !== null && typeof manager !== 'string')
+    // Complex (RFC 7643 §4.3); Entra's bare id was made {value} by withManagerObject already.
+    if (manager !== undefined && manager !== null)
       checkSubAttributes(
         `${ENTERPRISE_SCHEMA}:manager`,
         complexValue('manager', manager, MANAGER_ATTRIBUTES),
@@ -312,6 +311,33 @@ function checkSubAttributes(attr: string, fields: Record<string, unknown>): void
     } else if (typeof v !== 'string') throw invalidValue(`${attr}.${name} must be a string`);
   }
 }
+
+/**
+ * The enterprise `manager` is complex, `{value, $ref, displayName}` (RFC 7643 §4.3), but Entra
+ * sends the manager's id as a bare string: that string is the `value`, so the manager is stored
+ * and shown in one form, and `manager.value` can be patched whichever form wrote it. An empty
+ * string is no manager. A manager stored as a string before is shown the same way.
+ */
+function withManagerObject(fields: Record<string, unknown>): Record<string, unknown> {
+  const enterprise = fields[ENTERPRISE_SCHEMA];
+  if (enterprise === null || typeof enterprise !== 'object' || Array.isArray(enterprise)) return fields;
+  const { manager, ...rest } = enterprise as Record<string, unknown>;
+  if (typeof manager !== 'string') return fields;
+  return { ...fields, [ENTERPRISE_SCHEMA]: manager === '' ? rest : { ...rest, manager: { value: manager } } };
+}
+
+/** A PATCH value for the manager itself: Entra's bare id replaces the manager with `{value: id}`. */
+function managerOperation(op: PatchOperation): PatchOperation {
+  if (op.path !== MANAGER_PATH || op.op === 'remove') return op;
+  if (typeof op.value === 'string')
+    return op.value === ''
+      ? { op: 'remove', path: op.path }
+      : { op: 'replace', path: op.path, value: { value: op.value } };
+  if (op.value === null || typeof op.value !== 'object' || Array.isArray(op.value))
+    throw invalidValue(`${MANAGER_PATH} must be an object {value, $ref, displayName} or a manager id`);
+  return op;
+}
+const MANAGER_PATH = `${ENTERPRISE_SCHEMA}:manager`;
 
 /** What a POST, PUT or patched Group body asks for. */
 export interface GroupWrite {
@@ -454,7 +480,7 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
       return spreadPaths(value as Record<string, unknown>, known).map(({ path, value: v }) => {
         const top = topAttribute(path);
         if (READ_ONLY.has(top) && top !== 'id') throw mutability(top);
-        return { op, path, value: v };
+        return managerOperation({ op, path, value: v });
       });
     }
     if (typeof pathRaw !== 'string' || pathRaw.length > 500)
@@ -464,7 +490,7 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
     if (READ_ONLY.has(top)) throw mutability(top);
     if (op !== 'remove' && value === undefined)
       throw new ScimError(400, 'invalidValue', `${op} needs a value`);
-    return [{ op, path, ...(value === undefined ? {} : { value: canonicalValue(value) }) }];
+    return [managerOperation({ op, path, ...(value === undefined ? {} : { value: canonicalValue(value) }) })];
   });
 }
 
@@ -489,7 +515,7 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
       const attr = rest.slice(ext.length + 1);
       if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(attr))
         throw new ScimError(400, 'invalidPath', `Bad path: ${path.slice(0, 100)}`);
-      return `${ext}:${ext === TESSERA_SCHEMA ? attr : canonical(attr)}`;
+      return `${ext}:${ext === TESSERA_SCHEMA ? attr : attr.split('.').map(canonical).join('.')}`;
     }
   }
   const m = /^([A-Za-z][\w-]*)(\[[^\]]+\])?(?:\.([A-Za-z][\w-]*))?$/.exec(rest);

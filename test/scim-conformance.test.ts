@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { testBackends } from './helpers/databases.ts';
+import { scim, scimRowCounts } from './helpers/scim.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH = ['urn:ietf:params:scim:api:messages:2.0:PatchOp'];
+
+/** An identity provider's conformance run against RFC 7643/7644 as docs/scim.md states it. */
+for (const backend of testBackends()) {
+  describe(`SCIM conformance on ${backend.name}`, () => {
+    let t: TestApp;
+    let key: string;
+    let n = 0;
+    before(async () => {
+      t = await startTestApp(backend);
+      key = await t.key(['scim']);
+    });
+    after(async () => t.close());
+
+    const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      scim(t, key, method, path, body, headers);
+    const newUser = async (extra: Record<string, unknown> = {}) => {
+      const r = await call('POST', '/Users', { schemas: [USER], userName: `u${++n}@example.com`, ...extra });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body as Record<string, any>;
+    };
+    const patch = (path: string, ...ops: unknown[]) =>
+      call('PATCH', path, { schemas: PATCH, Operations: ops });
+    const listed = async (resource: string, filter: string) => {
+      const r = await call('GET', `/${resource}?filter=${encodeURIComponent(filter)}`);
+      assert.equal(r.status, 200, `${filter}: ${JSON.stringify(r.body)}`);
+      return (r.body.Resources as { id: string }[]).map((x) => x.id);
+    };
+
+    describe('PATCH remove of a target that is not there', () => {
+      it('is a no-op success for an absent multi-valued attribute named with a filter', async () => {
+        const u = await newUser({ title: 'Eng' });
+        const before = await scimRowCounts(t);
+        for (const path of [
+          'phoneNumbers[type eq "work"]',
+          'phoneNumbers[type eq "work"].value',
+          'addresses[type eq "work"].streetAddress',
+          'emails[type eq "home"].value',
+          'emails[type eq "home"]',
+        ]) {
+          const r = await patch(`/Users/${u.id}`, { op: 'remove', path });
+          assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+          assert.equal(r.body.title, 'Eng');
+          assert.deepEqual(r.body.emails, u.emails);
+        }
+        assert.deepEqual(await scimRowCounts(t), before);
+      });
+
+      it('still removes what a filter matches, and only that', async () => {
+        const u = await newUser({
+          phoneNumbers: [
+            { value: '1', type: 'work' },
+            { value: '2', type: 'home' },
+          ],
+        });
+        const r = await patch(
+          `/Users/${u.id}`,
+          { op: 'Remove', path: 'phoneNumbers[type eq "work"]' },
+          { op: 'remove', path: 'phoneNumbers[type eq "fax"]' },
+        );
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body.phoneNumbers, [{ value: '2', type: 'home' }]);
+      });
+
+      it('keeps refusing a filter that does not parse or names an unknown sub-attribute', async () => {
+        const u = await newUser();
+        for (const path of ['phoneNumbers[type eq ]', 'phoneNumbers[nope eq "x"]']) {
+          const r = await patch(`/Users/${u.id}`, { op: 'remove', path });
+          assert.equal(r.status, 400);
+          assert.equal(r.body.scimType, 'invalidPath', path);
+        }
+      });
+    });
+
+    describe('enterprise manager is complex (RFC 7643 §4.3)', () => {
+      it("Entra's manager id as a string is stored and returned as {value}", async () => {
+        const u = await newUser({ schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: 'boss-1' } });
+        assert.deepEqual(u[ENTERPRISE].manager, { value: 'boss-1' });
+        const r = await patch(`/Users/${u.id}`, {
+          op: 'Add',
+          path: `${ENTERPRISE}:manager`,
+          value: 'boss-2',
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body[ENTERPRISE].manager, { value: 'boss-2' });
+        const sub = await patch(`/Users/${u.id}`, {
+          op: 'replace',
+          path: `${ENTERPRISE}:manager.value`,
+          value: 'boss-3',
+        });
+        assert.equal(sub.status, 200, JSON.stringify(sub.body));
+        assert.deepEqual(sub.body[ENTERPRISE].manager, { value: 'boss-3' });
+        const got = await call('GET', `/Users/${u.id}`);
+        assert.deepEqual(got.body[ENTERPRISE].manager, { value: 'boss-3' });
+      });
+
+      it('a manager stored as a string earlier is shown as {value} and can be patched by sub-attribute', async () => {
+        const u = await newUser({ schemas: [USER, ENTERPRISE], [ENTERPRISE]: { department: 'R&D' } });
+        await sql`update scim_users set resource = ${JSON.stringify({
+          [ENTERPRISE]: { department: 'R&D', manager: 'old-boss' },
+        })}::jsonb where user_id = ${u.id}`.execute(t.app.services.db);
+        const got = await call('GET', `/Users/${u.id}`);
+        assert.deepEqual(got.body[ENTERPRISE].manager, { value: 'old-boss' });
+        const r = await patch(`/Users/${u.id}`, {
+          op: 'replace',
+          path: `${ENTERPRISE}:manager.displayName`,
+          value: 'Old Boss',
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body[ENTERPRISE].manager, { value: 'old-boss', displayName: 'Old Boss' });
+      });
+
+      it('a manager of another type is 400 invalidValue, nothing written', async () => {
+        const u = await newUser({ schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: { value: 'b' } } });
+        for (const value of [5, true, ['b']]) {
+          const r = await patch(`/Users/${u.id}`, { op: 'replace', path: `${ENTERPRISE}:manager`, value });
+          assert.equal(r.status, 400, JSON.stringify(value));
+          assert.equal(r.body.scimType, 'invalidValue', JSON.stringify(r.body));
+        }
+        const posted = await call('POST', '/Users', {
+          schemas: [USER, ENTERPRISE],
+          userName: 'mgr-bad@example.com',
+          [ENTERPRISE]: { manager: 7 },
+        });
+        assert.equal(posted.status, 400);
+        assert.equal(posted.body.scimType, 'invalidValue');
+        assert.deepEqual((await call('GET', `/Users/${u.id}`)).body[ENTERPRISE].manager, { value: 'b' });
+      });
+
+      it('the Schemas endpoint declares manager with value, $ref and displayName', async () => {
+        const r = await call('GET', `/Schemas/${ENTERPRISE}`);
+        const manager = r.body.attributes.find((a: { name: string }) => a.name === 'manager');
+        assert.equal(manager.type, 'complex');
+        assert.deepEqual(
+          manager.subAttributes.map((s: { name: string }) => s.name),
+          ['value', '$ref', 'displayName'],
+        );
+        assert.equal(manager.subAttributes[1].type, 'reference');
+      });
+    });
+
+    describe('no ETags: etag.supported is false and no version is claimed', () => {
+      it('users and groups carry no meta.version and no ETag header', async () => {
+        const config = await call('GET', '/ServiceProviderConfig');
+        assert.equal(config.body.etag.supported, false);
+        const u = await newUser();
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `g${++n}`,
+          members: [{ value: u.id }],
+        });
+        for (const r of [
+          { status: 201, body: u },
+          g,
+          await call('GET', `/Users/${u.id}`),
+          await patch(`/Users/${u.id}`, { op: 'replace', path: 'title', value: 'x' }),
+          await call('GET', `/Groups/${g.body.id}`),
+          await call('GET', `/Users?filter=${encodeURIComponent(`id eq "${u.id}"`)}`),
+        ]) {
+          const resources = r.body.Resources ?? [r.body];
+          for (const resource of resources)
+            assert.equal(resource.meta.version, undefined, JSON.stringify(resource.meta));
+        }
+        const get = await call('GET', `/Users/${u.id}`);
+        assert.equal(get.headers.get('etag'), null);
+      });
+
+      it('If-Match and If-None-Match are ignored, as RFC 7644 §3.14 lets a provider without ETags do', async () => {
+        const u = await newUser();
+        const put = await call(
+          'PUT',
+          `/Users/${u.id}`,
+          { schemas: [USER], userName: u.userName, title: 'T' },
+          { 'if-match': 'W/"nope"' },
+        );
+        assert.equal(put.status, 200);
+        const get = await call('GET', `/Users/${u.id}`, undefined, { 'if-none-match': '*' });
+        assert.equal(get.status, 200);
+      });
+    });
+
+    describe('filters on a complex multi-valued attribute without a sub-attribute', () => {
+      it('emails pr, emails eq and emails co compare the emails themselves (their value)', async () => {
+        const u = await newUser({ emails: [{ value: 'zed.home@example.org', type: 'home' }] });
+        assert.deepEqual(await listed('Users', 'emails co "zed.home@"'), [u.id]);
+        assert.deepEqual(await listed('Users', 'emails eq "ZED.HOME@example.org"'), [u.id]);
+        assert.ok((await listed('Users', 'emails pr')).includes(u.id));
+        assert.ok(!(await listed('Users', 'not (emails pr)')).includes(u.id));
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `g${++n}`,
+          members: [{ value: u.id }],
+        });
+        assert.deepEqual(await listed('Groups', `members eq "${u.id}"`), [g.body.id]);
+        assert.ok((await listed('Groups', 'members pr')).includes(g.body.id));
+      });
+    });
+
+    describe('dateTime filters compare instants, not text', () => {
+      it('meta.created against a value without milliseconds', async () => {
+        t.clock.set(Date.parse('2030-01-02T03:04:05.678Z'));
+        const u = await newUser();
+        assert.equal(u.meta.created, '2030-01-02T03:04:05.678Z');
+        const ids = (f: string) => listed('Users', f);
+        assert.ok((await ids('meta.created gt "2030-01-02T03:04:05Z"')).includes(u.id));
+        assert.ok(!(await ids('meta.created lt "2030-01-02T03:04:05Z"')).includes(u.id));
+        assert.ok((await ids('meta.created ge "2030-01-02T04:04:05+01:00"')).includes(u.id));
+        assert.ok((await ids('meta.created eq "2030-01-02T03:04:05.678Z"')).includes(u.id));
+        const bad = await call('GET', `/Users?filter=${encodeURIComponent('meta.created gt "yesterday"')}`);
+        assert.equal(bad.status, 400);
+        assert.equal(bad.body.scimType, 'invalidFilter');
+      });
+    });
+  });
+}
