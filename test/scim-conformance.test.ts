@@ -221,5 +221,159 @@ for (const backend of testBackends()) {
         assert.equal(bad.body.scimType, 'invalidFilter');
       });
     });
+
+    describe('what SCIM writes is what the GraphQL API reads', () => {
+      const TESSERA = 'urn:ietf:params:scim:schemas:extension:tessera:2.0:User';
+      const userQuery = `query ($id: ID!) { user(id: $id) { id email name status isScimManaged
+        userAttributes { key value source } userGroups { id name } } }`;
+      it('users: userName, displayName, active, attributes and groups, through POST, PATCH and PUT', async () => {
+        const u = await newUser({
+          displayName: 'Ada Lovelace',
+          [TESSERA]: { tenant_id: 'acme', regions: ['DE', 'FR'] },
+        });
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `readers${++n}`,
+          members: [{ value: u.id }],
+        });
+        let read = (await t.gql(userQuery, { id: u.id })).body.data!.user;
+        assert.equal(read.email, u.userName);
+        assert.equal(read.name, 'Ada Lovelace');
+        assert.equal(read.status, 'ACTIVE');
+        assert.equal(read.isScimManaged, true);
+        assert.deepEqual(
+          read.userAttributes
+            .map((a: { key: string; value: string; source: string }) => [a.key, a.value, a.source])
+            .sort(),
+          [
+            ['display_name', 'Ada Lovelace', 'DATABASE'],
+            ['regions', '["DE","FR"]', 'DATABASE'],
+            ['tenant_id', 'acme', 'DATABASE'],
+          ],
+        );
+        assert.deepEqual(read.userGroups, [{ id: g.body.id, name: g.body.displayName }]);
+
+        const renamed = `ada${++n}@example.com`;
+        const p = await patch(
+          `/Users/${u.id}`,
+          { op: 'Replace', path: 'active', value: 'False' },
+          { op: 'replace', path: 'userName', value: renamed },
+          { op: 'replace', path: `${TESSERA}:tenant_id`, value: 'globex' },
+        );
+        assert.equal(p.status, 200, JSON.stringify(p.body));
+        read = (await t.gql(userQuery, { id: u.id })).body.data!.user;
+        assert.equal(read.email, renamed);
+        assert.equal(read.status, 'INACTIVE');
+        assert.ok(
+          read.userAttributes.some(
+            (a: { key: string; value: string }) => a.key === 'tenant_id' && a.value === 'globex',
+          ),
+        );
+
+        const put = await call('PUT', `/Users/${u.id}`, { schemas: [USER], userName: renamed, active: true });
+        assert.equal(put.status, 200);
+        read = (await t.gql(userQuery, { id: u.id })).body.data!.user;
+        assert.equal(read.status, 'ACTIVE');
+        assert.equal(read.name, renamed, 'PUT without displayName clears it');
+        assert.deepEqual(read.userAttributes, [], 'PUT replaces the DATABASE attributes');
+
+        assert.equal((await call('DELETE', `/Users/${u.id}`)).status, 204);
+        assert.equal((await t.gql(userQuery, { id: u.id })).body.data!.user, null);
+      });
+
+      it('groups: name and members, through POST, PATCH and DELETE', async () => {
+        const [a, b] = [await newUser(), await newUser()];
+        const groupQuery = 'query ($id: ID!) { userGroup(id: $id) { id name members { id } } }';
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `team${++n}`,
+          members: [{ value: a.id }],
+        });
+        const p = await patch(
+          `/Groups/${g.body.id}`,
+          { op: 'replace', value: { id: g.body.id, displayName: `team${++n}` } },
+          { op: 'add', path: 'members', value: [{ value: b.id }] },
+          { op: 'remove', path: `members[value eq "${a.id}"]` },
+        );
+        assert.equal(p.status, 200, JSON.stringify(p.body));
+        const read = (await t.gql(groupQuery, { id: g.body.id })).body.data!.userGroup;
+        assert.equal(read.name, p.body.displayName);
+        assert.deepEqual(read.members, [{ id: b.id }]);
+        assert.equal((await call('DELETE', `/Groups/${g.body.id}`)).status, 204);
+        assert.equal((await t.gql(groupQuery, { id: g.body.id })).body.data!.userGroup, null);
+      });
+    });
+
+    describe('authentication', () => {
+      it('a revoked key, a key without scim and a malformed header are one 401 in SCIM form', async () => {
+        const revoked = await t.key(['scim']);
+        assert.equal((await scim(t, revoked, 'GET', '/Users')).status, 200);
+        await t.app.services.accessKeys.revoke(t.workspaceId, t.app.services.accessKeys.keyIdOf(revoked)!, {
+          requestId: null,
+          ip: null,
+          actorKeyId: null,
+          actorUserId: null,
+        });
+        for (const [token, headers] of [
+          [revoked, {}],
+          [await t.key(['iam:write', 'iam:read']), {}],
+          [null, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }],
+          [null, { authorization: 'Bearer' }],
+          [null, {}],
+        ] as const) {
+          const r = await scim(
+            t,
+            token,
+            'POST',
+            '/Users',
+            { schemas: [USER], userName: `x${++n}@example.com` },
+            headers,
+          );
+          assert.equal(r.status, 401);
+          assert.equal(r.contentType, 'application/scim+json; charset=utf-8');
+          assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="scim"');
+          assert.deepEqual(r.body, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+            status: '401',
+            detail: 'Unauthorized',
+          });
+        }
+      });
+    });
+
+    describe('concurrent PATCHes of one resource', () => {
+      it('twelve IdP requests adding one member each all land, and removals racing adds keep each other', async () => {
+        const users = await Promise.all(Array.from({ length: 12 }, () => newUser()));
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `race${++n}`,
+          members: users.slice(0, 6).map((u) => ({ value: u.id })),
+        });
+        const results = await Promise.all([
+          ...users
+            .slice(6)
+            .map((u) =>
+              patch(`/Groups/${g.body.id}`, { op: 'add', path: 'members', value: [{ value: u.id }] }),
+            ),
+          ...users
+            .slice(0, 3)
+            .map((u) => patch(`/Groups/${g.body.id}`, { op: 'remove', path: `members[value eq "${u.id}"]` })),
+        ]);
+        assert.deepEqual(
+          results.map((r) => r.status),
+          Array(9).fill(200),
+        );
+        const members = (await call('GET', `/Groups/${g.body.id}`)).body.members
+          .map((m: { value: string }) => m.value)
+          .sort();
+        assert.deepEqual(
+          members,
+          users
+            .slice(3)
+            .map((u) => u.id)
+            .sort(),
+        );
+      });
+    });
   });
 }
