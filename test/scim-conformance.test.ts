@@ -375,5 +375,94 @@ for (const backend of testBackends()) {
         );
       });
     });
+
+    describe('multi-valued attributes in PATCH', () => {
+      it('a value made primary turns the others primary:false (RFC 7644 §3.5.2)', async () => {
+        const u = await newUser({
+          emails: [
+            { value: 'w@example.com', type: 'work', primary: true },
+            { value: 'h@example.com', type: 'home' },
+          ],
+        });
+        const added = await patch(`/Users/${u.id}`, {
+          op: 'add',
+          path: 'emails',
+          value: [{ value: 'o@example.com', type: 'other', primary: true }],
+        });
+        assert.equal(added.status, 200, JSON.stringify(added.body));
+        assert.deepEqual(
+          added.body.emails.map((e: { value: string; primary?: boolean }) => [e.value, e.primary === true]),
+          [
+            ['w@example.com', false],
+            ['h@example.com', false],
+            ['o@example.com', true],
+          ],
+        );
+        const moved = await patch(`/Users/${u.id}`, {
+          op: 'replace',
+          path: 'emails[type eq "home"].primary',
+          value: true,
+        });
+        assert.equal(moved.status, 200, JSON.stringify(moved.body));
+        assert.deepEqual(
+          moved.body.emails
+            .filter((e: { primary?: boolean }) => e.primary === true)
+            .map((e: { value: string }) => e.value),
+          ['h@example.com'],
+        );
+      });
+
+      it('a POST or PUT with two primary values is 400 invalidValue (RFC 7643 §2.4), nothing written', async () => {
+        const before = await scimRowCounts(t);
+        const r = await call('POST', '/Users', {
+          schemas: [USER],
+          userName: `two${++n}@example.com`,
+          phoneNumbers: [
+            { value: '1', primary: true },
+            { value: '2', primary: 'True' },
+          ],
+        });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.scimType, 'invalidValue');
+        assert.deepEqual(await scimRowCounts(t), before);
+      });
+
+      it('one object as the value of a whole multi-valued attribute is that one value, not merged into each', async () => {
+        const u = await newUser({
+          emails: [
+            { value: 'w1@example.com', type: 'work' },
+            { value: 'h1@example.com', type: 'home' },
+          ],
+        });
+        const added = await patch(`/Users/${u.id}`, {
+          op: 'add',
+          path: 'emails',
+          value: { value: 'x1@example.com', type: 'other' },
+        });
+        assert.equal(added.status, 200, JSON.stringify(added.body));
+        assert.deepEqual(
+          added.body.emails.map((e: { value: string }) => e.value),
+          ['w1@example.com', 'h1@example.com', 'x1@example.com'],
+        );
+        const replaced = await patch(`/Users/${u.id}`, {
+          op: 'replace',
+          path: 'emails',
+          value: { value: 'only@example.com' },
+        });
+        assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+        assert.deepEqual(replaced.body.emails, [{ value: 'only@example.com' }]);
+        const g = await call('POST', '/Groups', { schemas: [GROUP], displayName: `one${++n}` });
+        const member = await patch(`/Groups/${g.body.id}`, {
+          op: 'add',
+          path: 'members',
+          value: { value: u.id },
+        });
+        assert.equal(member.status, 200, JSON.stringify(member.body));
+        assert.deepEqual(
+          member.body.members.map((m: { value: string }) => m.value),
+          [u.id],
+        );
+      });
+    });
   });
 }

@@ -290,6 +290,36 @@ function checkStoredShape(attr: string, value: unknown): void {
   }
   if (!Array.isArray(value)) throw invalidValue(`${attr} must be an array`);
   for (const item of value) checkSubAttributes(attr, complexValue(attr, item, subs.schema));
+  if (value.filter(isPrimary).length > 1)
+    throw invalidValue(`${attr} has more than one primary value (RFC 7643 §2.4 allows one)`);
+}
+
+const isPrimary = (v: unknown): boolean => {
+  const primary = v !== null && typeof v === 'object' ? (v as { primary?: unknown }).primary : undefined;
+  return primary === true || (typeof primary === 'string' && primary.toLowerCase() === 'true');
+};
+
+/**
+ * RFC 7644 §3.5.2: a PATCH that makes a value primary makes the others of its attribute
+ * primary:false. The new primary is the one that was not primary before; when a patch makes two
+ * values primary at once, which to keep is not Tessera's to guess, and the check refuses it.
+ */
+export function keepOnePrimary(
+  previous: Record<string, unknown>,
+  patched: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...patched };
+  for (const [attr, subs] of SUB_ATTRIBUTES) {
+    const list = out[attr];
+    if (!subs.multiValued || !Array.isArray(list) || list.filter(isPrimary).length < 2) continue;
+    const key = (v: unknown) => JSON.stringify({ ...(v as object), primary: undefined });
+    const was = previous[attr];
+    const before = new Set((Array.isArray(was) ? was : []).filter(isPrimary).map(key));
+    const fresh = list.filter((v) => isPrimary(v) && !before.has(key(v)));
+    if (fresh.length !== 1) continue;
+    out[attr] = list.map((v) => (isPrimary(v) && v !== fresh[0] ? { ...(v as object), primary: false } : v));
+  }
+  return out;
 }
 
 function complexValue(attr: string, value: unknown, schema: { paths: ReadonlySet<string> }) {
@@ -480,7 +510,7 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
       return spreadPaths(value as Record<string, unknown>, known).map(({ path, value: v }) => {
         const top = topAttribute(path);
         if (READ_ONLY.has(top) && top !== 'id') throw mutability(top);
-        return managerOperation({ op, path, value: v });
+        return managerOperation({ op, path, value: oneValueAsList(path, v) });
       });
     }
     if (typeof pathRaw !== 'string' || pathRaw.length > 500)
@@ -490,8 +520,26 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
     if (READ_ONLY.has(top)) throw mutability(top);
     if (op !== 'remove' && value === undefined)
       throw new ScimError(400, 'invalidValue', `${op} needs a value`);
-    return [managerOperation({ op, path, ...(value === undefined ? {} : { value: canonicalValue(value) }) })];
+    return [
+      managerOperation({
+        op,
+        path,
+        ...(value === undefined ? {} : { value: oneValueAsList(path, canonicalValue(value)) }),
+      }),
+    ];
   });
+}
+
+/**
+ * One object given for a whole multi-valued attribute (`"path": "emails", "value": {…}`) is one
+ * value of it (RFC 7644 §3.5.2.1, §3.5.2.3): the patch engine merged such an object into every
+ * existing value, so every email became the new one.
+ */
+function oneValueAsList(path: string, value: unknown): unknown {
+  const multiValued = SUB_ATTRIBUTES.get(path)?.multiValued === true;
+  return multiValued && value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? [value]
+    : value;
 }
 
 const mutability = (name: string) => new ScimError(400, 'mutability', `${name} is read-only`);

@@ -23,6 +23,7 @@ import {
 import * as q from './queries.ts';
 import {
   type GroupWrite,
+  keepOnePrimary,
   LIST_SCHEMA,
   type PatchOperation,
   parseGroup,
@@ -173,7 +174,7 @@ export class ScimService {
       const definitions = await this.#definitions.definitions(workspaceId, tx);
       const [rendered] = await this.#renderUsers(workspaceId, [current!], baseUrl, tx);
       const { meta: _meta, ...resource } = rendered!;
-      const patched = applyPatch(resource, ops);
+      const patched = keepOnePrimary(resource, applyPatch(resource, ops));
       checkId(patched, id);
       return parseUser(patched, definitions, resource);
     });
