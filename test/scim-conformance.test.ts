@@ -464,5 +464,93 @@ for (const backend of testBackends()) {
         );
       });
     });
+
+    describe('meta.lastModified', () => {
+      it('moves with every SCIM write that changes the user or group, whatever it changes', async () => {
+        const u = await newUser();
+        const g = await call('POST', '/Groups', { schemas: [GROUP], displayName: `lm${++n}` });
+        const created = Date.parse(u.meta.created);
+        const later = async () => {
+          t.clock.advance(60_000);
+          return new Date(t.clock.now()).toISOString();
+        };
+        for (const op of [
+          { op: 'replace', path: 'title', value: 'Eng' },
+          { op: 'replace', path: 'name.givenName', value: 'Ada' },
+          { op: 'replace', path: 'externalId', value: `x${n}` },
+          { op: 'replace', path: 'active', value: false },
+        ]) {
+          const at = await later();
+          const r = await patch(`/Users/${u.id}`, op);
+          assert.equal(r.status, 200);
+          assert.equal(r.body.meta.lastModified, at, `${op.path}: ${r.body.meta.lastModified}`);
+          assert.equal(Date.parse(r.body.meta.created), created);
+          assert.equal((await call('GET', `/Users/${u.id}`)).body.meta.lastModified, at);
+        }
+        const at = await later();
+        const r = await patch(`/Groups/${g.body.id}`, {
+          op: 'add',
+          path: 'members',
+          value: [{ value: u.id }],
+        });
+        assert.equal(r.body.meta.lastModified, at);
+      });
+    });
+
+    describe('/Schemas declares what the resources carry', () => {
+      it('every attribute Tessera keeps and every sub-attribute it shows is declared, with its mutability', async () => {
+        const schemas = (await call('GET', '/Schemas')).body.Resources as {
+          id: string;
+          attributes: {
+            name: string;
+            mutability: string;
+            returned: string;
+            subAttributes?: { name: string }[];
+          }[];
+        }[];
+        const declared = (id: string) =>
+          new Map(schemas.find((x) => x.id === id)!.attributes.map((a) => [a.name, a]));
+        const user = declared(USER);
+        for (const name of [
+          'userName',
+          'name',
+          'displayName',
+          'nickName',
+          'profileUrl',
+          'title',
+          'userType',
+          'preferredLanguage',
+          'locale',
+          'timezone',
+          'active',
+          'password',
+          'emails',
+          'phoneNumbers',
+          'ims',
+          'photos',
+          'addresses',
+          'groups',
+          'entitlements',
+          'roles',
+          'x509Certificates',
+        ])
+          assert.ok(user.has(name), `User schema lacks ${name}`);
+        assert.equal(user.get('groups')!.mutability, 'readOnly');
+        assert.equal(user.get('password')!.mutability, 'writeOnly');
+        assert.equal(user.get('password')!.returned, 'never');
+        const u = await newUser();
+        const g = await call('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `s${++n}`,
+          members: [{ value: u.id }],
+        });
+        const members = declared(GROUP).get('members')!;
+        for (const sub of Object.keys(g.body.members[0]))
+          assert.ok(
+            members.subAttributes!.some((a) => a.name === sub),
+            `members.${sub} is not declared`,
+          );
+      });
+    });
   });
 }
