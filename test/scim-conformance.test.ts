@@ -552,5 +552,62 @@ for (const backend of testBackends()) {
           );
       });
     });
+
+    describe('extension attribute paths', () => {
+      const TESSERA = 'urn:ietf:params:scim:schemas:extension:tessera:2.0:User';
+      it('an unknown enterprise attribute or sub-attribute, or a sub-attribute of a string, is 400 invalidPath', async () => {
+        const u = await newUser({
+          schemas: [USER, ENTERPRISE],
+          [ENTERPRISE]: { department: 'D', manager: { value: 'm' } },
+          [TESSERA]: { tenant_id: 'acme' },
+        });
+        const before = await call('GET', `/Users/${u.id}`);
+        for (const path of [
+          `${ENTERPRISE}:nope`,
+          `${ENTERPRISE}:department.x`,
+          `${ENTERPRISE}:manager.nope`,
+          `${ENTERPRISE}:manager.value.x`,
+          `${TESSERA}:tenant_id.sub`,
+        ])
+          for (const op of ['add', 'replace', 'remove']) {
+            const r = await patch(`/Users/${u.id}`, { op, path, ...(op === 'remove' ? {} : { value: 'v' }) });
+            assert.equal(r.status, 400, `${op} ${path}: ${JSON.stringify(r.body)}`);
+            assert.equal(r.body.scimType, 'invalidPath', `${op} ${path}: ${JSON.stringify(r.body)}`);
+          }
+        const after = await call('GET', `/Users/${u.id}`);
+        assert.deepEqual(after.body, before.body);
+      });
+
+      it('enterprise paths are case-insensitive, manager sub-attributes included', async () => {
+        const u = await newUser({ schemas: [USER, ENTERPRISE], [ENTERPRISE]: { manager: { value: 'm' } } });
+        const r = await patch(
+          `/Users/${u.id}`,
+          { op: 'replace', path: `${ENTERPRISE.toUpperCase()}:DEPARTMENT`, value: 'Ops' },
+          { op: 'replace', path: `${ENTERPRISE}:Manager.DisplayName`, value: 'Boss' },
+          { op: 'add', path: `${ENTERPRISE}:manager.$REF`, value: '../Users/m' },
+        );
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body[ENTERPRISE], {
+          manager: { value: 'm', displayName: 'Boss', $ref: '../Users/m' },
+          department: 'Ops',
+        });
+      });
+
+      it('a remove of a single-valued attribute that carries a value removes it (the value is not a filter there)', async () => {
+        const u = await newUser({
+          schemas: [USER, ENTERPRISE],
+          title: 'T',
+          [ENTERPRISE]: { manager: { value: 'm' }, department: 'D' },
+        });
+        const r = await patch(
+          `/Users/${u.id}`,
+          { op: 'Remove', path: `${ENTERPRISE}:manager`, value: [{ value: 'm' }] },
+          { op: 'remove', path: 'title', value: 'T' },
+        );
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.title, undefined);
+        assert.deepEqual(r.body[ENTERPRISE], { department: 'D' });
+      });
+    });
   });
 }

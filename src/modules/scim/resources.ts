@@ -61,6 +61,7 @@ const CANONICAL = new Map(
     'division',
     'department',
     'manager',
+    '$ref',
     ENTERPRISE_SCHEMA,
     TESSERA_SCHEMA,
   ].map((n) => [n.toLowerCase(), n]),
@@ -520,6 +521,9 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
     if (READ_ONLY.has(top)) throw mutability(top);
     if (op !== 'remove' && value === undefined)
       throw new ScimError(400, 'invalidValue', `${op} needs a value`);
+    // A remove's value selects values of a multi-valued attribute (Entra's members); of a
+    // single-valued one (Entra's manager) it selects nothing: the attribute is removed.
+    if (op === 'remove' && SUB_ATTRIBUTES.get(top)?.multiValued !== true) return [{ op, path }];
     return [
       managerOperation({
         op,
@@ -561,9 +565,7 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
       if (!known.has(ext))
         throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
       const attr = rest.slice(ext.length + 1);
-      if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(attr))
-        throw new ScimError(400, 'invalidPath', `Bad path: ${path.slice(0, 100)}`);
-      return `${ext}:${ext === TESSERA_SCHEMA ? attr : attr.split('.').map(canonical).join('.')}`;
+      return `${ext}:${ext === TESSERA_SCHEMA ? tesseraKeyPath(attr, path) : enterprisePath(attr, path)}`;
     }
   }
   const m = /^([A-Za-z][\w-]*)(\[[^\]]+\])?(?:\.([A-Za-z][\w-]*))?$/.exec(rest);
@@ -590,6 +592,32 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
   if (m[3] && !subs?.schema.paths.has(m[3].toLowerCase()))
     throw new ScimError(400, 'invalidPath', `Unknown sub-attribute: ${path.slice(0, 100)}`);
   return `${attr}${filter}${m[3] ? `.${canonical(m[3])}` : ''}`;
+}
+
+/**
+ * A Tessera key as a PATCH path names the key itself: its values are strings, numbers or lists,
+ * so a `.` would ask the patch engine for a sub-attribute of a string (a JavaScript error).
+ */
+function tesseraKeyPath(key: string, path: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(key))
+    throw new ScimError(
+      400,
+      'invalidPath',
+      `Bad path: ${path.slice(0, 100)} (a key holding "." or ":" is written with PUT, not addressed by a path)`,
+    );
+  return key;
+}
+
+/** An enterprise attribute (RFC 7643 §4.3), or a sub-attribute of `manager`, in canonical case. */
+function enterprisePath(attr: string, path: string): string {
+  const [name = '', sub, ...more] = attr.split('.');
+  const known =
+    ENTERPRISE_ATTRIBUTES.paths.has(name.toLowerCase()) &&
+    more.length === 0 &&
+    (sub === undefined ||
+      (name.toLowerCase() === 'manager' && MANAGER_ATTRIBUTES.paths.has(sub.toLowerCase())));
+  if (!known) throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
+  return [name, ...(sub === undefined ? [] : [sub])].map(canonical).join('.');
 }
 
 /** RFC 7643 §4.1.2, §4.2: the sub-attributes a PATCH path may name, per complex attribute. */
@@ -627,6 +655,17 @@ function topAttribute(path: string): string {
   return /^[A-Za-z][\w-]*/.exec(path)?.[0] ?? path;
 }
 
+/** An attribute named inside a value: one that is not known is a body error (invalidSyntax), as in a PUT. */
+function attributeOfValue(path: string, known: ReadonlySet<string>): string {
+  try {
+    return canonicalPatchPath(path, known);
+  } catch (err) {
+    if (err instanceof ScimError && err.scimType === 'invalidPath')
+      throw new ScimError(400, 'invalidSyntax', `Unknown attribute: ${path.slice(0, 100)}`);
+    throw err;
+  }
+}
+
 /**
  * A path-less value as one path per attribute. Entra's keys may be paths themselves
  * (`name.givenName`, `urn:…:enterprise:2.0:User:department`); an extension's object stands for
@@ -645,7 +684,7 @@ function spreadPaths(
       if (v === null || typeof v !== 'object' || Array.isArray(v))
         throw invalidValue(`${extension} must be an object`);
       for (const [sub, subValue] of Object.entries(v))
-        out.push({ path: canonicalPatchPath(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
+        out.push({ path: attributeOfValue(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
       continue;
     }
     const path = canonicalPatchPath(key, known);
