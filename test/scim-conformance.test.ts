@@ -609,5 +609,17 @@ for (const backend of testBackends()) {
         assert.deepEqual(r.body[ENTERPRISE], { department: 'D' });
       });
     });
+
+    describe('externalId', () => {
+      it('is kept case-exact and not unique (docs/scim.md "Users"): a filter lists every holder', async () => {
+        const a = await newUser({ externalId: `00u${n}AbC` });
+        const b = await newUser({ externalId: a.externalId });
+        assert.deepEqual(
+          (await listed('Users', `externalId eq "${a.externalId}"`)).sort(),
+          [a.id, b.id].sort(),
+        );
+        assert.deepEqual(await listed('Users', `externalId eq "${a.externalId.toLowerCase()}"`), []);
+      });
+    });
   });
 }
