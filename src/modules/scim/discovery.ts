@@ -59,6 +59,9 @@ export const resourceTypes = (baseUrl: string) => [
 ];
 
 const sub = (names: string[]) => names.map((n) => attr(n, 'string'));
+/** A multi-valued complex attribute of string sub-attributes and a boolean `primary` (RFC 7643 §2.4). */
+const multi = (name: string, names: string[]) =>
+  attr(name, 'complex', { multiValued: true, subAttributes: [...sub(names), attr('primary', 'boolean')] });
 
 export const schemas = (baseUrl: string) =>
   [
@@ -79,13 +82,40 @@ export const schemas = (baseUrl: string) =>
           ]),
         }),
         attr('displayName', 'string', { description: 'Stored as the display_name attribute' }),
-        attr('title', 'string'),
+        ...sub(['nickName']),
+        attr('profileUrl', 'reference', { referenceTypes: ['external'] }),
+        ...sub(['title', 'userType', 'preferredLanguage', 'locale', 'timezone']),
         attr('active', 'boolean'),
-        attr('emails', 'complex', {
-          multiValued: true,
-          subAttributes: [...sub(['value', 'type']), attr('primary', 'boolean')],
+        attr('password', 'string', {
+          mutability: 'writeOnly',
+          returned: 'never',
+          description: 'Accepted and ignored: Tessera users sign in with SSO',
         }),
-        attr('phoneNumbers', 'complex', { multiValued: true, subAttributes: sub(['value', 'type']) }),
+        multi('emails', ['value', 'display', 'type']),
+        multi('phoneNumbers', ['value', 'display', 'type']),
+        multi('ims', ['value', 'display', 'type']),
+        multi('photos', ['value', 'display', 'type']),
+        attr('addresses', 'complex', {
+          multiValued: true,
+          subAttributes: [
+            ...sub(['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type']),
+            attr('primary', 'boolean'),
+          ],
+        }),
+        attr('groups', 'complex', {
+          multiValued: true,
+          mutability: 'readOnly',
+          description: 'Not shown: group membership is written through /Groups',
+          subAttributes: [
+            attr('value', 'string', { mutability: 'readOnly' }),
+            attr('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['Group'] }),
+            attr('display', 'string', { mutability: 'readOnly' }),
+            attr('type', 'string', { mutability: 'readOnly' }),
+          ],
+        }),
+        multi('entitlements', ['value', 'display', 'type']),
+        multi('roles', ['value', 'display', 'type']),
+        multi('x509Certificates', ['value', 'display', 'type']),
       ],
     },
     {
@@ -93,7 +123,14 @@ export const schemas = (baseUrl: string) =>
       name: 'EnterpriseUser',
       attributes: [
         ...sub(['employeeNumber', 'costCenter', 'organization', 'division', 'department']),
-        attr('manager', 'complex', { subAttributes: sub(['value', 'displayName']) }),
+        // Complex (RFC 7643 §4.3); Entra's bare manager id is accepted as its value.
+        attr('manager', 'complex', {
+          subAttributes: [
+            attr('value', 'string'),
+            attr('$ref', 'reference', { referenceTypes: ['User'] }),
+            attr('displayName', 'string'),
+          ],
+        }),
       ],
     },
     {
@@ -112,8 +149,10 @@ export const schemas = (baseUrl: string) =>
         attr('members', 'complex', {
           multiValued: true,
           subAttributes: [
-            attr('value', 'string', { caseExact: true }),
+            attr('value', 'string', { caseExact: true, mutability: 'immutable' }),
             attr('display', 'string', { mutability: 'readOnly' }),
+            attr('type', 'string', { mutability: 'readOnly', canonicalValues: ['User'] }),
+            attr('$ref', 'reference', { mutability: 'readOnly', referenceTypes: ['User'] }),
           ],
         }),
       ],

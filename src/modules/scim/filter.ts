@@ -102,6 +102,15 @@ function check(filter: Filter, schema: FilterSchema, prefix: string): void {
         throw invalidFilter(`Unknown attribute in filter: ${c.attrPath.slice(0, 100)}`);
       if (filter.op !== 'pr' && typeof c.compValue === 'object' && c.compValue !== null)
         throw invalidFilter('A comparison value must be a string, number, boolean or null');
+      if (
+        dateTime.has(path) &&
+        ORDERING.has(filter.op) &&
+        c.compValue !== null &&
+        (typeof c.compValue !== 'string' || Number.isNaN(Date.parse(c.compValue)))
+      )
+        throw invalidFilter(
+          `${c.attrPath.slice(0, 100)} is compared with a dateTime, e.g. "2024-05-13T04:42:34Z"`,
+        );
     }
   }
 }
@@ -158,15 +167,33 @@ function test(filter: Filter, node: unknown, schema: FilterSchema, prefix: strin
     default: {
       const c = filter as { op: string; attrPath: string; compValue: unknown };
       const path = canonicalPath(c.attrPath);
-      const values = elements(node, path).filter(
-        (v) => v !== null && v !== undefined && typeof v !== 'object',
-      );
-      if (c.op === 'pr') return values.some((v) => v !== '');
-      const exact = schema.caseExact.has(prefix + path);
-      return values.some((v) => compare(c.op, v, c.compValue, exact));
+      const found = elements(node, path);
+      // RFC 7644 §3.4.2.2: `pr` holds for a non-empty value or a non-empty complex node
+      // (`emails pr`); a complex value is compared by its `value` (`emails co "@example.com"`).
+      if (c.op === 'pr') return found.some(present);
+      const complex = found.some(isObject);
+      const values = found
+        .flatMap((v) => (isObject(v) ? elements(v, 'value') : [v]))
+        .filter((v) => v !== null && v !== undefined && typeof v !== 'object');
+      const how = {
+        caseExact: schema.caseExact.has(complex ? `${prefix}${path}.value` : prefix + path),
+        isDateTime: dateTime.has(prefix + path),
+      };
+      return values.some((v) => compare(c.op, v, c.compValue, how));
     }
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function present(v: unknown): boolean {
+  if (v === null || v === undefined || v === '') return false;
+  return isObject(v) ? Object.values(v).some(present) : true;
+}
+
+/** Attributes of type dateTime, compared as instants (`…:05Z` is before `…:05.678Z`). */
+const dateTime = new Set(['meta.created', 'meta.lastmodified']);
 
 /** The values at a dotted path, arrays flattened, attribute names compared case-insensitively. */
 function elements(node: unknown, path: string): unknown[] {
@@ -191,11 +218,31 @@ function splitUrn(path: string): string[] {
   return [path.slice(0, at), ...path.slice(at + 1).split('.')];
 }
 
-function compare(op: string, actual: unknown, expected: unknown, caseExact: boolean): boolean {
+function compare(
+  op: string,
+  actual: unknown,
+  expected: unknown,
+  { caseExact, isDateTime }: { caseExact: boolean; isDateTime: boolean },
+): boolean {
   if (typeof actual === 'boolean' || typeof expected === 'boolean') {
     return op === 'eq' ? actual === expected : op === 'ne' ? actual !== expected : false;
   }
   if (expected === null) return op === 'ne';
+  if (isDateTime && ORDERING.has(op)) {
+    const a = Date.parse(String(actual));
+    const e = Date.parse(String(expected));
+    return op === 'eq'
+      ? a === e
+      : op === 'ne'
+        ? a !== e
+        : op === 'gt'
+          ? a > e
+          : op === 'ge'
+            ? a >= e
+            : op === 'lt'
+              ? a < e
+              : a <= e;
+  }
   const fold = (v: unknown) => (caseExact ? String(v) : String(v).toLowerCase());
   const a = fold(actual);
   const e = fold(expected);
@@ -222,6 +269,8 @@ function compare(op: string, actual: unknown, expected: unknown, caseExact: bool
       return false;
   }
 }
+
+const ORDERING = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
 /** The value of a top-level `attr eq "v"` filter, for an indexed lookup instead of a scan. */
 export function simpleEquality(filter: CheckedFilter, attribute: string): string | null {

@@ -5,14 +5,12 @@ export interface ScimUserRow {
   user_id: string;
   external_id: string | null;
   resource: Record<string, unknown>;
-  version: number;
   updated_at: Date;
 }
 
 export interface ScimGroupRow {
   group_id: string;
   external_id: string | null;
-  version: number;
   updated_at: Date;
 }
 
@@ -26,7 +24,7 @@ export async function scimUsers(
   if (userIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('scim_users')
-    .select(['user_id', 'external_id', 'resource', 'version', 'updated_at'])
+    .select(['user_id', 'external_id', 'resource', 'updated_at'])
     .where('workspace_id', '=', workspaceId)
     .where('user_id', 'in', userIds)
     .execute();
@@ -43,7 +41,7 @@ export const userIdsByExternalId = async (db: Executor, workspaceId: string, ext
       .execute()
   ).map((r) => r.user_id);
 
-/** Stores the user's SCIM fields, bumping the version (meta.version). */
+/** Stores the user's SCIM fields, counting its SCIM writes in `version` (not shown: no ETags). */
 export async function saveScimUser(
   db: Executor,
   row: {
@@ -70,7 +68,7 @@ export async function scimGroups(
   if (groupIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('scim_groups')
-    .select(['group_id', 'external_id', 'version', 'updated_at'])
+    .select(['group_id', 'external_id', 'updated_at'])
     .where('workspace_id', '=', workspaceId)
     .where('group_id', 'in', groupIds)
     .execute();

@@ -61,6 +61,7 @@ const CANONICAL = new Map(
     'division',
     'department',
     'manager',
+    '$ref',
     ENTERPRISE_SCHEMA,
     TESSERA_SCHEMA,
   ].map((n) => [n.toLowerCase(), n]),
@@ -112,7 +113,6 @@ export interface UserParts {
   readonly attributes: readonly { key: string; value: string; source: string }[];
   readonly externalId: string | null;
   readonly stored: Record<string, unknown>;
-  readonly version: number;
 }
 
 export function renderUser(
@@ -128,7 +128,7 @@ export function renderUser(
     extension[a.key] =
       definitions.get(a.key)?.type === 'STRING_LIST' ? (parseList(a.value) ?? a.value) : a.value;
   }
-  const stored = u.stored;
+  const stored = withManagerObject(u.stored);
   return {
     schemas: [USER_SCHEMA, ...(stored[ENTERPRISE_SCHEMA] ? [ENTERPRISE_SCHEMA] : []), TESSERA_SCHEMA],
     id: u.id,
@@ -144,7 +144,8 @@ export function renderUser(
       created: u.createdAt.toISOString(),
       lastModified: u.updatedAt.toISOString(),
       location: `${baseUrl}/Users/${encodeURIComponent(u.id)}`,
-      version: `W/"${u.version}"`,
+      // No `version`: ETags are not supported (docs/scim.md "ETags"), and a version counted only
+      // SCIM's writes, so it stayed the same while the API changed the user.
     },
   };
 }
@@ -156,7 +157,6 @@ export interface GroupParts {
   readonly updatedAt: Date;
   readonly externalId: string | null;
   readonly members: readonly { id: string; email: string }[];
-  readonly version: number;
 }
 
 export function renderGroup(g: GroupParts, baseUrl: string, withMembers = true): Record<string, unknown> {
@@ -182,7 +182,6 @@ export function renderGroup(g: GroupParts, baseUrl: string, withMembers = true):
       created: g.createdAt.toISOString(),
       lastModified: g.updatedAt.toISOString(),
       location: `${baseUrl}/Groups/${encodeURIComponent(g.id)}`,
-      version: `W/"${g.version}"`,
     },
   };
 }
@@ -225,9 +224,10 @@ export function parseUser(
       attributes.push({ key, value: attributeText(key, value, definitions) });
     }
   }
-  const stored: Record<string, unknown> = {};
+  let stored: Record<string, unknown> = {};
   for (const key of STORED_USER_FIELDS)
     if (body[key] !== undefined && body[key] !== null) stored[key] = body[key];
+  stored = withManagerObject(stored);
   // Checked only where the write changes a field: one stored before these checks is carried back
   // unchanged by every PATCH, and must not block one (a deactivation).
   for (const [attr, value] of Object.entries(stored))
@@ -274,8 +274,8 @@ function checkStoredShape(attr: string, value: unknown): void {
   if (attr === ENTERPRISE_SCHEMA) {
     const fields = complexValue(ENTERPRISE_SCHEMA, value, ENTERPRISE_ATTRIBUTES);
     const manager = fields.manager;
-    // Entra sends the manager as its id, RFC 7643 as {value, $ref, displayName}.
-    if (manager !== undefined && manager !== null && typeof manager !== 'string')
+    // Complex (RFC 7643 §4.3); Entra's bare id was made {value} by withManagerObject already.
+    if (manager !== undefined && manager !== null)
       checkSubAttributes(
         `${ENTERPRISE_SCHEMA}:manager`,
         complexValue('manager', manager, MANAGER_ATTRIBUTES),
@@ -291,6 +291,36 @@ function checkStoredShape(attr: string, value: unknown): void {
   }
   if (!Array.isArray(value)) throw invalidValue(`${attr} must be an array`);
   for (const item of value) checkSubAttributes(attr, complexValue(attr, item, subs.schema));
+  if (value.filter(isPrimary).length > 1)
+    throw invalidValue(`${attr} has more than one primary value (RFC 7643 §2.4 allows one)`);
+}
+
+const isPrimary = (v: unknown): boolean => {
+  const primary = v !== null && typeof v === 'object' ? (v as { primary?: unknown }).primary : undefined;
+  return primary === true || (typeof primary === 'string' && primary.toLowerCase() === 'true');
+};
+
+/**
+ * RFC 7644 §3.5.2: a PATCH that makes a value primary makes the others of its attribute
+ * primary:false. The new primary is the one that was not primary before; when a patch makes two
+ * values primary at once, which to keep is not Tessera's to guess, and the check refuses it.
+ */
+export function keepOnePrimary(
+  previous: Record<string, unknown>,
+  patched: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...patched };
+  for (const [attr, subs] of SUB_ATTRIBUTES) {
+    const list = out[attr];
+    if (!subs.multiValued || !Array.isArray(list) || list.filter(isPrimary).length < 2) continue;
+    const key = (v: unknown) => JSON.stringify({ ...(v as object), primary: undefined });
+    const was = previous[attr];
+    const before = new Set((Array.isArray(was) ? was : []).filter(isPrimary).map(key));
+    const fresh = list.filter((v) => isPrimary(v) && !before.has(key(v)));
+    if (fresh.length !== 1) continue;
+    out[attr] = list.map((v) => (isPrimary(v) && v !== fresh[0] ? { ...(v as object), primary: false } : v));
+  }
+  return out;
 }
 
 function complexValue(attr: string, value: unknown, schema: { paths: ReadonlySet<string> }) {
@@ -312,6 +342,33 @@ function checkSubAttributes(attr: string, fields: Record<string, unknown>): void
     } else if (typeof v !== 'string') throw invalidValue(`${attr}.${name} must be a string`);
   }
 }
+
+/**
+ * The enterprise `manager` is complex, `{value, $ref, displayName}` (RFC 7643 §4.3), but Entra
+ * sends the manager's id as a bare string: that string is the `value`, so the manager is stored
+ * and shown in one form, and `manager.value` can be patched whichever form wrote it. An empty
+ * string is no manager. A manager stored as a string before is shown the same way.
+ */
+function withManagerObject(fields: Record<string, unknown>): Record<string, unknown> {
+  const enterprise = fields[ENTERPRISE_SCHEMA];
+  if (enterprise === null || typeof enterprise !== 'object' || Array.isArray(enterprise)) return fields;
+  const { manager, ...rest } = enterprise as Record<string, unknown>;
+  if (typeof manager !== 'string') return fields;
+  return { ...fields, [ENTERPRISE_SCHEMA]: manager === '' ? rest : { ...rest, manager: { value: manager } } };
+}
+
+/** A PATCH value for the manager itself: Entra's bare id replaces the manager with `{value: id}`. */
+function managerOperation(op: PatchOperation): PatchOperation {
+  if (op.path !== MANAGER_PATH || op.op === 'remove') return op;
+  if (typeof op.value === 'string')
+    return op.value === ''
+      ? { op: 'remove', path: op.path }
+      : { op: 'replace', path: op.path, value: { value: op.value } };
+  if (op.value === null || typeof op.value !== 'object' || Array.isArray(op.value))
+    throw invalidValue(`${MANAGER_PATH} must be an object {value, $ref, displayName} or a manager id`);
+  return op;
+}
+const MANAGER_PATH = `${ENTERPRISE_SCHEMA}:manager`;
 
 /** What a POST, PUT or patched Group body asks for. */
 export interface GroupWrite {
@@ -454,7 +511,7 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
       return spreadPaths(value as Record<string, unknown>, known).map(({ path, value: v }) => {
         const top = topAttribute(path);
         if (READ_ONLY.has(top) && top !== 'id') throw mutability(top);
-        return { op, path, value: v };
+        return managerOperation({ op, path, value: oneValueAsList(path, v) });
       });
     }
     if (typeof pathRaw !== 'string' || pathRaw.length > 500)
@@ -464,8 +521,29 @@ export function patchOperations(raw: unknown, resource: 'User' | 'Group'): Patch
     if (READ_ONLY.has(top)) throw mutability(top);
     if (op !== 'remove' && value === undefined)
       throw new ScimError(400, 'invalidValue', `${op} needs a value`);
-    return [{ op, path, ...(value === undefined ? {} : { value: canonicalValue(value) }) }];
+    // A remove's value selects values of a multi-valued attribute (Entra's members); of a
+    // single-valued one (Entra's manager) it selects nothing: the attribute is removed.
+    if (op === 'remove' && SUB_ATTRIBUTES.get(top)?.multiValued !== true) return [{ op, path }];
+    return [
+      managerOperation({
+        op,
+        path,
+        ...(value === undefined ? {} : { value: oneValueAsList(path, canonicalValue(value)) }),
+      }),
+    ];
   });
+}
+
+/**
+ * One object given for a whole multi-valued attribute (`"path": "emails", "value": {…}`) is one
+ * value of it (RFC 7644 §3.5.2.1, §3.5.2.3): the patch engine merged such an object into every
+ * existing value, so every email became the new one.
+ */
+function oneValueAsList(path: string, value: unknown): unknown {
+  const multiValued = SUB_ATTRIBUTES.get(path)?.multiValued === true;
+  return multiValued && value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? [value]
+    : value;
 }
 
 const mutability = (name: string) => new ScimError(400, 'mutability', `${name} is read-only`);
@@ -487,9 +565,7 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
       if (!known.has(ext))
         throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
       const attr = rest.slice(ext.length + 1);
-      if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(attr))
-        throw new ScimError(400, 'invalidPath', `Bad path: ${path.slice(0, 100)}`);
-      return `${ext}:${ext === TESSERA_SCHEMA ? attr : canonical(attr)}`;
+      return `${ext}:${ext === TESSERA_SCHEMA ? tesseraKeyPath(attr, path) : enterprisePath(attr, path)}`;
     }
   }
   const m = /^([A-Za-z][\w-]*)(\[[^\]]+\])?(?:\.([A-Za-z][\w-]*))?$/.exec(rest);
@@ -516,6 +592,32 @@ function canonicalPatchPath(path: string, known: ReadonlySet<string>): string {
   if (m[3] && !subs?.schema.paths.has(m[3].toLowerCase()))
     throw new ScimError(400, 'invalidPath', `Unknown sub-attribute: ${path.slice(0, 100)}`);
   return `${attr}${filter}${m[3] ? `.${canonical(m[3])}` : ''}`;
+}
+
+/**
+ * A Tessera key as a PATCH path names the key itself: its values are strings, numbers or lists,
+ * so a `.` would ask the patch engine for a sub-attribute of a string (a JavaScript error).
+ */
+function tesseraKeyPath(key: string, path: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(key))
+    throw new ScimError(
+      400,
+      'invalidPath',
+      `Bad path: ${path.slice(0, 100)} (a key holding "." or ":" is written with PUT, not addressed by a path)`,
+    );
+  return key;
+}
+
+/** An enterprise attribute (RFC 7643 §4.3), or a sub-attribute of `manager`, in canonical case. */
+function enterprisePath(attr: string, path: string): string {
+  const [name = '', sub, ...more] = attr.split('.');
+  const known =
+    ENTERPRISE_ATTRIBUTES.paths.has(name.toLowerCase()) &&
+    more.length === 0 &&
+    (sub === undefined ||
+      (name.toLowerCase() === 'manager' && MANAGER_ATTRIBUTES.paths.has(sub.toLowerCase())));
+  if (!known) throw new ScimError(400, 'invalidPath', `Unknown attribute: ${path.slice(0, 100)}`);
+  return [name, ...(sub === undefined ? [] : [sub])].map(canonical).join('.');
 }
 
 /** RFC 7643 §4.1.2, §4.2: the sub-attributes a PATCH path may name, per complex attribute. */
@@ -553,6 +655,17 @@ function topAttribute(path: string): string {
   return /^[A-Za-z][\w-]*/.exec(path)?.[0] ?? path;
 }
 
+/** An attribute named inside a value: one that is not known is a body error (invalidSyntax), as in a PUT. */
+function attributeOfValue(path: string, known: ReadonlySet<string>): string {
+  try {
+    return canonicalPatchPath(path, known);
+  } catch (err) {
+    if (err instanceof ScimError && err.scimType === 'invalidPath')
+      throw new ScimError(400, 'invalidSyntax', `Unknown attribute: ${path.slice(0, 100)}`);
+    throw err;
+  }
+}
+
 /**
  * A path-less value as one path per attribute. Entra's keys may be paths themselves
  * (`name.givenName`, `urn:…:enterprise:2.0:User:department`); an extension's object stands for
@@ -571,7 +684,7 @@ function spreadPaths(
       if (v === null || typeof v !== 'object' || Array.isArray(v))
         throw invalidValue(`${extension} must be an object`);
       for (const [sub, subValue] of Object.entries(v))
-        out.push({ path: canonicalPatchPath(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
+        out.push({ path: attributeOfValue(`${extension}:${sub}`, known), value: canonicalValue(subValue) });
       continue;
     }
     const path = canonicalPatchPath(key, known);

@@ -1,4 +1,5 @@
 import { scimPatch } from 'scim-patch';
+import { FilterArrayTargetNotFound, FilterOnEmptyArray } from 'scim-patch/lib/src/errors/scimErrors.js';
 import type { Clock } from '../../clock.ts';
 import { isUniqueViolation } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
@@ -22,6 +23,7 @@ import {
 import * as q from './queries.ts';
 import {
   type GroupWrite,
+  keepOnePrimary,
   LIST_SCHEMA,
   type PatchOperation,
   parseGroup,
@@ -172,7 +174,7 @@ export class ScimService {
       const definitions = await this.#definitions.definitions(workspaceId, tx);
       const [rendered] = await this.#renderUsers(workspaceId, [current!], baseUrl, tx);
       const { meta: _meta, ...resource } = rendered!;
-      const patched = applyPatch(resource, ops);
+      const patched = keepOnePrimary(resource, applyPatch(resource, ops));
       checkId(patched, id);
       return parseUser(patched, definitions, resource);
     });
@@ -250,7 +252,6 @@ export class ScimService {
           attributes: attributes.get(u.id) ?? [],
           externalId: row?.external_id ?? null,
           stored: row?.resource ?? {},
-          version: row?.version ?? 0,
         },
         baseUrl,
         definitions,
@@ -389,7 +390,6 @@ export class ScimService {
             const u = users.get(id);
             return u ? [{ id, email: u.email }] : [];
           }),
-          version: row?.version ?? 0,
         },
         baseUrl,
         withMembers,
@@ -445,18 +445,37 @@ function memberValuesOnly(op: PatchOperation): PatchOperation {
   return op;
 }
 
+/**
+ * Applies the operations in order. A `remove` whose target is not there (an absent attribute, a
+ * `[…]` filter that matches nothing, on an absent list too) changes nothing and succeeds: the
+ * state the identity provider asks for already holds, and both Okta and Entra retry a refused
+ * removal rather than skip it (docs/scim.md "PATCH").
+ */
 function applyPatch(resource: Resource, ops: PatchOperation[]): Resource {
-  try {
-    return scimPatch(resource as never, ops as never, {
-      mutateDocument: false,
-      treatMissingAsAdd: true,
-    }) as Resource;
-  } catch (err) {
-    const scimType = (err as { scimCode?: string }).scimCode;
-    const message = err instanceof Error ? err.message.slice(0, 300) : 'The patch cannot be applied';
-    if (scimType === 'noTarget') throw new ScimError(400, 'noTarget', message);
-    if (err instanceof Error && /path|filter|query/i.test(err.message))
-      throw new ScimError(400, 'invalidPath', message);
-    throw new ScimError(400, 'invalidValue', message);
+  let patched = resource;
+  for (const op of ops) {
+    try {
+      patched = scimPatch(patched as never, [op] as never, {
+        mutateDocument: false,
+        treatMissingAsAdd: true,
+      }) as Resource;
+    } catch (err) {
+      if (
+        op.op === 'remove' &&
+        (err instanceof FilterOnEmptyArray || err instanceof FilterArrayTargetNotFound)
+      )
+        continue;
+      throw patchError(err);
+    }
   }
+  return patched;
+}
+
+function patchError(err: unknown): ScimError {
+  const scimType = (err as { scimCode?: string }).scimCode;
+  const message = err instanceof Error ? err.message.slice(0, 300) : 'The patch cannot be applied';
+  if (scimType === 'noTarget') return new ScimError(400, 'noTarget', message);
+  if (err instanceof Error && /path|filter|query/i.test(err.message))
+    return new ScimError(400, 'invalidPath', message);
+  return new ScimError(400, 'invalidValue', message);
 }
