@@ -1,5 +1,5 @@
 import { echo, type Problem } from '../../errors.ts';
-import { accessDenied } from './errors.ts';
+import { accessDenied, queryRefused } from './errors.ts';
 import { rewriteMysql, validateMysqlPolicy } from './mysql/engine.ts';
 import { rewritePostgres, validatePostgresPolicy } from './postgres/engine.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
@@ -36,7 +36,23 @@ export { MASK_EXPRESSIONS } from './types.ts';
  */
 export async function rewriteQuery(request: GateRequest): Promise<RewrittenQuery> {
   checkTablesDistinct(request);
-  return request.dialect === 'postgres' ? rewritePostgres(request) : rewriteMysql(request);
+  try {
+    return await (request.dialect === 'postgres' ? rewritePostgres(request) : rewriteMysql(request));
+  } catch (error) {
+    throw tooLargeAsRefusal(error);
+  }
+}
+
+/**
+ * The gate's walks (parse, fence rule, rewrite, print, invariant) recurse over the tree, and how
+ * deep each may go before the JavaScript stack runs out depends on the JIT's state, so no depth
+ * limit of theirs can be relied on to come first. Whichever step overflows, nothing has run: a
+ * RangeError (stack exhausted, or an array or string too long) is the query being too large to
+ * account for, refused like any other (docs/query-gate.md, "What is refused").
+ */
+function tooLargeAsRefusal(error: unknown): unknown {
+  if (!(error instanceof RangeError)) return error;
+  return queryRefused('The query is nested too deeply or too large to check');
 }
 
 /**

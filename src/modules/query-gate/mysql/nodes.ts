@@ -1,3 +1,4 @@
+import type { CteNames } from '../cte-names.ts';
 import { queryRefused } from '../errors.ts';
 import { asPolicyFunction, isListFunction, type PolicyFunction } from '../policy-functions.ts';
 import { MYSQL_TYPES } from './allowlist.ts';
@@ -7,7 +8,7 @@ import { MYSQL_TYPES } from './allowlist.ts';
 export type MyNode = Record<string, unknown>;
 
 export interface MyScope {
-  readonly names: ReadonlySet<string>;
+  readonly names: CteNames;
   readonly parent: MyScope | null;
 }
 
@@ -50,9 +51,7 @@ export function inScope(scope: MyScope | null, name: string): boolean {
 }
 
 export function inScopeIgnoringCase(scope: MyScope | null, name: string): boolean {
-  for (let s = scope; s !== null; s = s.parent) {
-    for (const n of s.names) if (n.toLowerCase() === name.toLowerCase()) return true;
-  }
+  for (let s = scope; s !== null; s = s.parent) if (s.names.hasIgnoringCase(name)) return true;
   return false;
 }
 

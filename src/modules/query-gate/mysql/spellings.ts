@@ -68,6 +68,8 @@ export function parserText(sql: string, tokens: readonly MyToken[]): ParserText 
   return { text, restore: (tree) => restore(tree, naturals) };
 }
 
+const SKIPPED = new Set(['loc', 'tableList', 'columnList']);
+
 function restore(tree: unknown, naturals: ReadonlyMap<number, string>): void {
   let found = 0;
   const visit = (value: unknown, depth: number): void => {
@@ -87,7 +89,9 @@ function restore(tree: unknown, naturals: ReadonlyMap<number, string>): void {
         found++;
       }
     }
-    for (const key of Object.keys(value)) if (key !== 'loc') visit(value[key], depth + 1);
+    // A CTE's `tableList`/`columnList` are the parser's string lists of every name before it
+    // (n CTEs hold n² strings): no tree in them to restore, and the walks read only `ast`.
+    for (const key of Object.keys(value)) if (!SKIPPED.has(key)) visit(value[key], depth + 1);
   };
   visit(tree, 0);
   // Every NATURAL must have found its join, or the parser read the text another way.

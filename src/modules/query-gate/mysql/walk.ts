@@ -1,3 +1,4 @@
+import { WithNames } from '../cte-names.ts';
 import { accessDenied, queryRefused, SYSTEM_SCHEMAS } from '../errors.ts';
 import { asPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
 import { MYSQL_FUNCTIONS, MYSQL_KEYWORDS, MYSQL_TYPES } from './allowlist.ts';
@@ -100,7 +101,10 @@ export abstract class MyWalker<H extends MyWalkHooks = MyWalkHooks> {
 
   private withClause(ctes: unknown, scope: MyScope | null): MyScope {
     if (!Array.isArray(ctes)) throw refusedConstruct('WITH');
-    const names: string[] = [];
+    const names = new WithNames();
+    // Earlier CTEs, and itself under RECURSIVE: the narrowest reading, so a name is never
+    // wrongly taken for a CTE (which would leave a real table unwrapped).
+    const recursive = ctes.some((c) => isObject(c) && c.recursive === true);
     ctes.forEach((cte, i) => {
       if (!isObject(cte)) throw refusedConstruct('WITH');
       for (const key of Object.keys(cte)) {
@@ -108,21 +112,16 @@ export abstract class MyWalker<H extends MyWalkHooks = MyWalkHooks> {
           throw refusedConstruct(`WITH ${key}`);
       }
       const name = identifier(cte.name);
-      if (name === null || names.includes(name))
-        throw queryRefused('A WITH query name is missing or used twice');
-      names.push(name);
+      if (name === null || !names.add(name)) throw queryRefused('A WITH query name is missing or used twice');
       this.cteNames.add(name);
-      // Earlier CTEs, and itself under RECURSIVE: the narrowest reading, so a name is never
-      // wrongly taken for a CTE (which would leave a real table unwrapped).
-      const recursive = ctes.some((c) => isObject(c) && c.recursive === true);
-      const visible: MyScope = { names: new Set(names.slice(0, recursive ? i + 1 : i)), parent: scope };
+      const visible: MyScope = { names: names.visible(recursive ? i + 1 : i), parent: scope };
       if (!isObject(cte.stmt) || !isObject(cte.stmt.ast)) {
         throw queryRefused('Data-modifying statements in WITH are not allowed');
       }
       this.statement(cte.stmt.ast, visible);
       if (cte.columns != null) this.any(cte.columns, visible);
     });
-    return { names: new Set(names), parent: scope };
+    return { names: names.visible(), parent: scope };
   }
 
   private from(from: unknown, scope: MyScope | null): unknown {

@@ -1,3 +1,4 @@
+import type { CteNames } from '../cte-names.ts';
 import { queryRefused } from '../errors.ts';
 import { asPolicyFunction } from '../policy-functions.ts';
 
@@ -7,7 +8,7 @@ export type PgNode = Record<string, unknown>;
 
 /** CTE names visible at a point of the query; they shadow unqualified table names. */
 export interface Scope {
-  readonly names: ReadonlySet<string>;
+  readonly names: CteNames;
   readonly parent: Scope | null;
 }
 

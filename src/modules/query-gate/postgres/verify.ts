@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { echo } from '../../../errors.ts';
+import { type CteNames, WithNames } from '../cte-names.ts';
 import { queryRefused } from '../errors.ts';
 import type { ParameterKind } from '../parameters.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './allowlist.ts';
@@ -73,7 +74,7 @@ export function verifyInvariant(statement: PgNode, plan: InvariantPlan): void {
   if (claimed.size !== plan.params.length) throw broken('parameters');
 }
 
-type Scope = readonly ReadonlySet<string>[];
+type Scope = readonly CteNames[];
 
 class Verifier {
   private depth = 0;
@@ -207,13 +208,14 @@ class Verifier {
       }
       return c;
     });
-    const names = ctes.map((c) => c.ctename as string);
+    const names = new WithNames();
+    for (const c of ctes) names.add(c.ctename as string);
     // A CTE sees the earlier ones (itself too under RECURSIVE): never more than PostgreSQL lets it.
     ctes.forEach((c, i) => {
-      const visible = new Set(names.slice(0, clause.recursive === true ? i + 1 : i));
+      const visible = names.visible(clause.recursive === true ? i + 1 : i);
       this.fields(c, [...scope, visible], ['ctename', 'aliascolnames']);
     });
-    this.fields(body, [...scope, new Set(names)], ['withClause']);
+    this.fields(body, [...scope, names.visible()], ['withClause']);
   }
 
   /**

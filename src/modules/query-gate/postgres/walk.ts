@@ -1,3 +1,4 @@
+import { WithNames } from '../cte-names.ts';
 import { accessDenied, queryRefused } from '../errors.ts';
 import { asPolicyFunction, type PolicyFunction } from '../policy-functions.ts';
 import { POSTGRES_FUNCTIONS, POSTGRES_TYPES, POSTGRES_VALUE_FUNCTIONS } from './allowlist.ts';
@@ -180,15 +181,17 @@ export abstract class PgWalker<H extends WalkHooks = WalkHooks> {
       }
       return body;
     });
-    const names = ctes.map((cte) => cte.ctename as string);
-    if (new Set(names).size !== names.length) throw queryRefused('A WITH query name is used twice');
-    const all: Scope = { names: new Set(names), parent: scope };
+    const names = new WithNames();
+    for (const cte of ctes) {
+      if (!names.add(cte.ctename as string)) throw queryRefused('A WITH query name is used twice');
+    }
+    const all: Scope = { names: names.visible(), parent: scope };
     ctes.forEach((cte, i) => {
       // A CTE sees the earlier ones, and itself under RECURSIVE. Postgres also lets a recursive
       // WITH refer forward; treating such a name as a table (wrapped in its policy) is the safe
       // reading, since a name wrongly taken for a CTE would escape the policy.
       const visible = {
-        names: new Set(names.slice(0, clause.recursive === true ? i + 1 : i)),
+        names: names.visible(clause.recursive === true ? i + 1 : i),
         parent: scope,
       };
       for (const key of Object.keys(cte)) {
