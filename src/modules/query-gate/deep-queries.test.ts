@@ -53,30 +53,11 @@ function cteChain(n: number): string {
   return `with ${ctes.join(',')} select count(*) from ${name(n - 1)}`;
 }
 
-/** The CPU time of this thread one rewrite takes (the best of two), in milliseconds. */
-async function rewriteCpuMs(dialect: SqlDialect, sql: string): Promise<number> {
-  const cpu = () => {
-    const { user, system } = process.threadCpuUsage();
-    return (user + system) / 1000;
-  };
-  let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 2; i++) {
-    const start = cpu();
-    await rewriteQuery(gateRequest(dialect, sql));
-    best = Math.min(best, cpu() - start);
-  }
-  return best;
-}
-
 for (const dialect of ['postgres', 'mysql'] as const) {
-  test(`a long WITH list costs the gate time in proportion to its length (${dialect})`, async () => {
-    // The gate runs on the request's thread: a 100,000-character query of 3,500 CTEs, each
-    // scoped by a copy of the names before it, held it for seconds (MySQL: about 10 s).
-    assert.ok(cteChain(3500).length < 100_000);
-    await rewriteCpuMs(dialect, cteChain(300));
-    const short = await rewriteCpuMs(dialect, cteChain(700));
-    const long = await rewriteCpuMs(dialect, cteChain(3500));
-    // Five times the CTEs: about five times the work when linear, fifteen when quadratic.
-    assert.ok(long / short < 9, `700 CTEs: ${short.toFixed(0)} ms, 3,500 CTEs: ${long.toFixed(0)} ms`);
+  test(`a WITH list of 3,500 CTEs, the most the length limit holds, is rewritten (${dialect})`, async () => {
+    // Its cost beside a list of 700 (linear, not quadratic) is measured by bench/gate.bench.ts.
+    const sql = cteChain(3500);
+    assert.ok(sql.length < 100_000);
+    assert.equal(await outcome(dialect, sql), 'accepted');
   });
 }
