@@ -822,6 +822,37 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('createUsers re-applied to users being deleted at that moment: a serial outcome, never a 500', async () => {
+      for (let round = 0; round < 12; round++) {
+        const emails = Array.from({ length: 5 }, () => fresh('redel'));
+        const made = await createUsers(t, {
+          emails,
+          roleAssignments: [{ roleId: VIEWER, scopes: ['default'] }],
+        });
+        const oldIds = made.payload.results.map((r) => r.userId);
+        const doomed = oldIds.slice(0, 3);
+        const [del, again] = await Promise.all([
+          deleteUsers(t, doomed),
+          createUsers(t, { emails, userAttributes: [{ key: 'round', value: String(round) }] }),
+        ]);
+        assert.equal(again.body.errors, undefined, JSON.stringify(again.body.errors));
+        assert.equal(del.status.code, 'OK');
+        assert.equal(again.payload.status.code, 'OK');
+        const byId = new Map(again.payload.results.map((r) => [r.email.toLowerCase(), r]));
+        const recreated = emails.slice(0, 3).map((e) => byId.get(e.toLowerCase())!);
+        const deleteFirst = recreated.every((r) => r.outcome === 'CREATED' && !doomed.includes(r.userId));
+        const createFirst = recreated.every((r, i) => r.userId === doomed[i]);
+        assert.ok(deleteFirst || createFirst, JSON.stringify(recreated));
+        const now = new Map((await listUsers(t)).users.map((u) => [u.email.toLowerCase(), u]));
+        for (const e of emails.slice(0, 3)) assert.equal(now.has(e.toLowerCase()), deleteFirst, e);
+        for (const e of emails.slice(3)) {
+          assert.deepEqual(now.get(e.toLowerCase())!.userAttributes, [
+            { key: 'round', value: String(round), source: 'DATABASE' },
+          ]);
+        }
+      }
+    });
+
     test('the same createUsers sent twice at once: one user, one CREATED and one UNCHANGED/UPDATED', async () => {
       for (let round = 0; round < 5; round++) {
         const email = fresh('twice');
