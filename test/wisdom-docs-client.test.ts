@@ -853,6 +853,49 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('racing a role scoped to a domain against deleting that domain: never a scope left naming no domain', async () => {
+      for (let round = 0; round < 8; round++) {
+        const d = await t.gql(
+          'mutation($n: String!) { createDomain(input: { name: $n }) { domain { id } } }',
+          {
+            n: `race-${serial++}`,
+          },
+        );
+        const domainId = d.body.data!.createDomain.domain.id as string;
+        const g = await t.gql(
+          `mutation { createUserGroup(input: { name: "${fresh('dg')}" }) { userGroup { id } } }`,
+        );
+        const groupId = g.body.data!.createUserGroup.userGroup.id as string;
+        const [made, grouped, removed] = await Promise.all([
+          createUsers(t, {
+            emails: [fresh('scoped')],
+            roleAssignments: [{ roleId: VIEWER, scopes: [domainId] }],
+          }),
+          t.gql(
+            'mutation($g: ID!, $r: [RoleAssignmentInput!]) { updateUserGroup(input: { id: $g, roleAssignments: $r }) { status { code } } }',
+            { g: groupId, r: [{ roleId: VIEWER, scopes: [domainId] }] },
+          ),
+          t.gql('mutation($id: ID!) { deleteDomain(input: { id: $id }) { status { code message } } }', {
+            id: domainId,
+          }),
+        ]);
+        for (const r of [made, grouped, removed])
+          assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+        const domainGone = removed.body.data!.deleteDomain.status.code === 'OK';
+        const db = t.app.services.db;
+        const userScopes = await db.selectFrom('user_role_assignments').select('scopes').execute();
+        const groupScopes = await db.selectFrom('group_role_assignments').select('scopes').execute();
+        const naming = [...userScopes, ...groupScopes].filter((r) =>
+          (r.scopes as string[]).includes(domainId),
+        );
+        if (domainGone) assert.deepEqual(naming, [], 'the domain was deleted while assignments named it');
+        else
+          assert.ok(
+            made.payload.status.code === 'OK' || grouped.body.data!.updateUserGroup.status.code === 'OK',
+          );
+      }
+    });
+
     test('the same createUsers sent twice at once: one user, one CREATED and one UNCHANGED/UPDATED', async () => {
       for (let round = 0; round < 5; round++) {
         const email = fresh('twice');
@@ -866,6 +909,28 @@ for (const backend of testBackends()) {
         assert.equal(x.payload.results[0]!.userId, y.payload.results[0]!.userId);
         const n = (await listUsers(t)).users.filter((u) => u.email.toLowerCase() === email.toLowerCase());
         assert.equal(n.length, 1);
+      }
+    });
+
+    test('transport: the docs’ curl headers (Accept */*, charset variants) get JSON; 401 keeps its body under any Accept', async () => {
+      const body = { query: '{ listUsers { id } }', variables: {} };
+      const variants: Record<string, string>[] = [
+        { accept: '*/*' },
+        { 'content-type': 'application/json; charset=utf-8' },
+        { 'content-type': 'Application/JSON; charset=UTF-8' },
+        { accept: 'application/graphql-response+json' },
+      ];
+      for (const headers of variants) {
+        const r = await post(t, body, { authorization: `Bearer ${t.rootKey}`, ...headers });
+        assert.equal(r.status, 200, JSON.stringify(headers));
+        assert.match(r.headers.get('content-type') ?? '', /json/);
+        assert.ok(Array.isArray(r.json.data.listUsers), JSON.stringify(headers));
+        assert.ok(r.headers.get('x-request-id'));
+      }
+      for (const accept of ['*/*', 'application/graphql-response+json', 'application/json']) {
+        const r = await post(t, body, { accept });
+        assert.equal(r.status, 401, accept);
+        assert.equal(r.json.errors[0].extensions.code, 'UNAUTHENTICATED', accept);
       }
     });
 
