@@ -632,6 +632,150 @@ for (const backend of testBackends()) {
       assert.deepEqual(await t.app.services.db.selectFrom('access_keys').select('id').execute(), keysBefore);
     });
 
+    test('one createUsers call with bad items in every field names each of them', async () => {
+      const before = await snapshot(t);
+      const r = await createUsers(t, {
+        emails: [fresh('ok'), 'broken', fresh('ok')],
+        userAttributes: [{ key: 'aud', value: 'x' }],
+        roleAssignments: [{ roleId: ROLE(99), scopes: ['default'] }],
+        userGroupIds: ['grp_missing'],
+      });
+      assert.equal(r.payload.status.code, 'ERROR');
+      const fields = r.payload.status.problems.map((p) => p.field);
+      for (const f of [
+        'emails[1]',
+        'userAttributes[0].key',
+        'roleAssignments[0].roleId',
+        'userGroupIds[0]',
+      ]) {
+        assert.ok(fields.includes(f), `${f} in ${JSON.stringify(fields)}`);
+      }
+      assert.deepEqual(await snapshot(t), before);
+    });
+
+    test('expiry: an expiring access key, an API JWT and a session JWT stop working once expired', async () => {
+      const email = fresh('exp');
+      await createUsers(t, { emails: [email] });
+      const c = await t.gql(
+        'mutation($at: String!) { createAccessKey(input: { permissions: ["iam:read", "impersonate"], expiresAt: $at }) { status { code message } token } }',
+        { at: new Date(t.clock.now().getTime() + 3_600_000).toISOString() },
+      );
+      const key = c.body.data!.createAccessKey.token as string;
+      assert.ok(key, JSON.stringify(c.body));
+      const jwt = (
+        await t.gql('query($k: String!) { exchangeAccessToken(accessToken: $k) }', { k: key }, null)
+      ).body.data!.exchangeAccessToken as string;
+      const session = (await impersonate(t, email, { key })).token!;
+      assert.equal((await listUsers(t, undefined, key)).status, 200);
+      assert.equal((await listUsers(t, undefined, jwt)).status, 200);
+      assert.equal((await t.gql('{ currentUser { id } }', {}, session)).status, 200);
+      t.clock.advance(3_600_000 + 61_000);
+      assert.equal((await listUsers(t, undefined, key)).status, 401, 'expired key');
+      assert.equal((await listUsers(t, undefined, jwt)).status, 401, 'API JWT outlived');
+      assert.equal((await t.gql('{ currentUser { id } }', {}, session)).status, 401, 'session outlived');
+      assert.equal((await impersonate(t, email, { key })).status, 401);
+    });
+
+    test('a revoked key takes its API JWTs with it', async () => {
+      const c = await t.gql(
+        'mutation { createAccessKey(input: { permissions: ["iam:read"] }) { token accessKey { id } } }',
+      );
+      const { token, accessKey } = c.body.data!.createAccessKey;
+      const jwt = (
+        await t.gql('query($k: String!) { exchangeAccessToken(accessToken: $k) }', { k: token }, null)
+      ).body.data!.exchangeAccessToken as string;
+      assert.equal((await listUsers(t, undefined, jwt)).status, 200);
+      await t.gql('mutation($id: ID!) { revokeAccessKey(input: { id: $id }) { status { code } } }', {
+        id: accessKey.id,
+      });
+      assert.equal((await listUsers(t, undefined, jwt)).status, 401);
+    });
+
+    test('an iam:write key cannot mint a key with a permission it lacks', async () => {
+      const writer = await t.key(['iam:write']);
+      for (const perms of [['iam:read', 'impersonate'], ['data:admin'], ['scim']]) {
+        const r = await t.gql(
+          'mutation($p: [String!]!) { createAccessKey(input: { permissions: $p }) { status { code } token } }',
+          { p: perms },
+          writer,
+        );
+        const refused =
+          r.body.errors?.[0]?.extensions?.code === 'FORBIDDEN' ||
+          r.body.data?.createAccessKey.status.code !== 'OK';
+        assert.ok(refused, JSON.stringify(perms));
+        assert.equal(r.body.data?.createAccessKey?.token ?? null, null);
+      }
+    });
+
+    test('racing addUsersToGroup against deleteUserGroup and setUserRoleAssignments against deleteUsers', async () => {
+      for (let round = 0; round < 6; round++) {
+        const g = await t.gql(
+          `mutation { createUserGroup(input: { name: "${fresh('ag')}" }) { userGroup { id } } }`,
+        );
+        const groupId = g.body.data!.createUserGroup.userGroup.id as string;
+        const { payload } = await createUsers(t, { emails: [fresh('ag'), fresh('ag')] });
+        const [a, b] = payload.results.map((r) => r.userId) as [string, string];
+        const rs = await Promise.all([
+          t.gql(
+            'mutation($g: ID!, $u: [ID!]!) { addUsersToGroup(input: { groupId: $g, userIds: $u }) { status { code } } }',
+            {
+              g: groupId,
+              u: [a, b],
+            },
+          ),
+          t.gql('mutation($g: ID!) { deleteUserGroup(input: { id: $g }) { status { code } } }', {
+            g: groupId,
+          }),
+          t.gql(
+            'mutation($u: ID!, $r: [RoleAssignmentInput!]!) { setUserRoleAssignments(input: { userId: $u, roleAssignments: $r }) { status { code } } }',
+            { u: b, r: [{ roleId: ADMIN, scopes: [] }] },
+          ),
+          deleteUsers(t, [b]),
+        ]);
+        for (const r of rs) assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+        const db = t.app.services.db;
+        assert.deepEqual(
+          await db.selectFrom('group_members').selectAll().where('group_id', '=', groupId).execute(),
+          [],
+        );
+        assert.deepEqual(
+          await db.selectFrom('user_role_assignments').selectAll().where('user_id', '=', b).execute(),
+          [],
+        );
+      }
+    });
+
+    test('sendWelcomeEmail: false by default; the same welcome call twice at once queues one email', async () => {
+      const db = t.app.services.db;
+      const quiet = fresh('quiet');
+      await createUsers(t, { emails: [quiet] });
+      assert.deepEqual(
+        await db.selectFrom('outbox_messages').select('id').where('recipient', '=', quiet).execute(),
+        [],
+      );
+      for (let round = 0; round < 4; round++) {
+        const email = fresh('welcome');
+        const input = { emails: [email], sendWelcomeEmail: true };
+        const rs = await Promise.all([createUsers(t, input), createUsers(t, input), createUsers(t, input)]);
+        for (const r of rs) assert.equal(r.payload.status.code, 'OK', JSON.stringify(r.body));
+        const queued = await db.selectFrom('outbox_messages').select('recipient').execute();
+        assert.equal(queued.filter((m) => m.recipient.toLowerCase() === email.toLowerCase()).length, 1);
+      }
+    });
+
+    test('1001 entries that are 1000 distinct emails: the limit counts what the docs call emails, clearly', async () => {
+      const base = fresh('dupes');
+      const emails = Array.from({ length: 1000 }, (_, i) => base.replace('@', `.${i}@`));
+      emails.push(emails[0]!.toUpperCase());
+      const before = await rowCounts(t);
+      const r = await createUsers(t, { emails });
+      assert.ok(r.status === 200 || r.status === 400, String(r.status));
+      const code = r.payload?.status.code ?? r.body.errors?.[0]?.extensions?.code;
+      assert.ok(code, JSON.stringify(r.body).slice(0, 300));
+      if (code !== 'OK') assert.deepEqual(await rowCounts(t), before);
+      else assert.equal(r.payload.results.length, 1000);
+    });
+
     test('roles: the built-in compat ids', async () => {
       const r = await t.gql('{ roles { id name } }');
       const ids = r.body.data!.roles.map((x: any) => x.id).sort();
