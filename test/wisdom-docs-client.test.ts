@@ -481,6 +481,32 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('an access key argument that could never be a key (NUL, lone surrogate) is the one 401, not an input error', async () => {
+      const email = fresh('nulkey');
+      await createUsers(t, { emails: [email] });
+      for (const accessToken of [`${t.rootKey}\u0000`, `tsk_\u0000_x`, `${t.rootKey.slice(0, -1)}\ud800`]) {
+        for (const r of [
+          await t.gql(
+            'query($k: String!) { exchangeAccessToken(accessToken: $k) }',
+            { k: accessToken },
+            null,
+          ),
+          await t.gql(
+            'mutation($k: String!, $e: String!) { impersonateUser(accessToken: $k, userEmail: $e) }',
+            { k: accessToken, e: email },
+            null,
+          ),
+        ]) {
+          assert.equal(r.status, 401, JSON.stringify(r.body));
+          assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+          assert.deepEqual(r.body, {
+            errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }],
+            data: null,
+          });
+        }
+      }
+    });
+
     test('exchangeAccessToken: the docs’ request gives an API JWT that works as Bearer; a bad key is 401', async () => {
       const r = await t.gql(
         'query ExchangeAccessToken($accessKey: String!) { exchangeAccessToken(accessToken: $accessKey) }',
