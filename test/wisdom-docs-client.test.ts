@@ -430,6 +430,38 @@ for (const backend of testBackends()) {
       );
     });
 
+    test('name follows display_name with the compat precedence: DATABASE over JWT, else the email', async () => {
+      const origin = { requestId: null, ip: null, actorKeyId: null, actorUserId: null };
+      const email = fresh('named');
+      const { payload } = await createUsers(t, { emails: [email] });
+      const id = payload.results[0]!.userId;
+      const nameOf = async () => {
+        const listed = (await byEmail(email)).name;
+        const one = (await t.gql('query($id: ID!) { user(id: $id) { name } }', { id })).body.data!.user.name;
+        const paged = (
+          await t.gql(
+            'query($p: String!) { users(filter: { emailPrefix: $p }) { edges { node { name } } } }',
+            { p: email },
+          )
+        ).body.data!.users.edges[0].node.name;
+        assert.equal(one, listed);
+        assert.equal(paged, listed);
+        return listed;
+      };
+      assert.equal(await nameOf(), email);
+      await t.app.services.users.setJwtAttributes(
+        t.workspaceId,
+        id,
+        [{ key: 'display_name', value: 'From SSO' }],
+        origin,
+      );
+      assert.equal(await nameOf(), 'From SSO');
+      await setUserAttributes(t, id, [{ key: 'display_name', value: 'From API' }]);
+      assert.equal(await nameOf(), 'From API');
+      await setUserAttributes(t, id, []);
+      assert.equal(await nameOf(), 'From SSO');
+    });
+
     test('impersonateUser: the docs’ request, the session token’s claims and lastActiveSessionTimestamp', async () => {
       const email = fresh('imp');
       await createUsers(t, { emails: [email] });
