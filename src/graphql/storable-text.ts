@@ -66,6 +66,9 @@ function guarded(field: GraphQLField<unknown, unknown>): GraphQLFieldResolver<un
   return (source, args, context, info) => {
     const problems = unstorableArguments(args);
     if (problems.length === 0) return resolve(source, args, context, info);
+    // A credential that could never be a key is a bad key: the one 401 every bad key gets
+    // (docs/api-contract.md §1), not an input error that singles it out.
+    if (anonymousAllowed && problems.some((p) => p.field === 'accessToken')) throw unauthenticated();
     if (!anonymousAllowed && !(context as { principal?: unknown } | null)?.principal) throw unauthenticated();
     const message = `Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`;
     if (refusal) return refusal(message, problems);

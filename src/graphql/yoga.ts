@@ -157,12 +157,29 @@ export function createGraphQLServer(
     withBody: (request, body) =>
       new yoga.fetchAPI.Request(request.url, {
         method: request.method,
-        headers: request.headers,
+        headers: withLowercaseMediaType(request.headers),
         signal: request.signal,
         body: body as BodyInit,
       }),
     request: (url, init) => new yoga.fetchAPI.Request(url, init),
   };
+}
+
+/**
+ * Yoga matches the Content-Type case-sensitively, so `Application/JSON` was refused with 415
+ * although media types are case-insensitive (RFC 9110 §8.3.1) and the pipeline accepted it
+ * (docs/api-contract.md §1). Yoga is handed the media type in lower case; parameters stay.
+ */
+function withLowercaseMediaType(headers: Headers): Headers {
+  const type = headers.get('content-type');
+  if (type === null) return headers;
+  const cut = type.indexOf(';');
+  const media = cut === -1 ? type : type.slice(0, cut);
+  const lower = media.trim().toLowerCase();
+  if (lower === media) return headers;
+  const copy = new Headers(headers);
+  copy.set('content-type', cut === -1 ? lower : lower + type.slice(cut));
+  return copy;
 }
 
 /** Names the request's operation in its report: its root field (`multiple` when it has several). */

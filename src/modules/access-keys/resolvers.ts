@@ -4,7 +4,7 @@ import { iso, isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
 import { parseTimestamp } from '../../time.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission, targetWorkspace, workspaceMustExist } from '../auth/guards.ts';
 import type { KeyPrincipal } from '../auth/principal.ts';
 
 /** Key management needs site:admin, or iam:write for keys no stronger than the caller's own. */
@@ -22,9 +22,11 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
     lastUsedAt: (k) => iso(k.lastUsedAt),
   },
   Query: {
-    accessKeys: (_, args, ctx) => {
+    accessKeys: async (_, args, ctx) => {
       const principal = keyManager(ctx);
-      return ctx.services.accessKeys.list(targetWorkspace(principal, args.workspaceId));
+      return ctx.services.accessKeys.list(
+        await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId),
+      );
     },
   },
   Mutation: {
@@ -32,8 +34,7 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
       const principal = keyManager(ctx);
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Access key created', { accessKey: null, token: null }, async () => {
-        if (!(await ctx.services.workspaces.find(workspaceId)))
-          throw new AppError('NOT_FOUND', 'Workspace not found');
+        await workspaceMustExist(ctx.services.workspaces, principal, workspaceId);
         const expiresAt = args.input.expiresAt ? parseTimestamp(args.input.expiresAt) : null;
         if (args.input.expiresAt && !expiresAt) {
           throw new AppError('BAD_USER_INPUT', 'expiresAt must be an ISO 8601 timestamp', {
@@ -53,6 +54,7 @@ export const accessKeysModule = defineModule(new URL('./schema.graphql', import.
       const principal = keyManager(ctx);
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Access key revoked', {}, async () => {
+        await workspaceMustExist(ctx.services.workspaces, principal, workspaceId);
         await ctx.services.accessKeys.revoke(workspaceId, args.input.id, ctx.origin, principal);
         return {};
       });

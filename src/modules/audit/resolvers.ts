@@ -1,6 +1,6 @@
 import { isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission } from '../auth/guards.ts';
 
 export const auditModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   AuditEvent: {
@@ -15,11 +15,14 @@ export const auditModule = defineModule(new URL('./schema.graphql', import.meta.
   Query: {
     auditEvents: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const page = await ctx.services.auditTrail.page(targetWorkspace(principal, args.workspaceId), {
-        filter: args.filter,
-        first: args.first ?? 50,
-        after: args.after,
-      });
+      const page = await ctx.services.auditTrail.page(
+        await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId),
+        {
+          filter: args.filter,
+          first: args.first ?? 50,
+          after: args.after,
+        },
+      );
       return {
         edges: page.rows.map((node) => ({ node, cursor: String(node.seq) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

@@ -1,4 +1,4 @@
-import { AppError, forbidden, unauthenticated } from '../../errors.ts';
+import { AppError, forbidden, notFound, unauthenticated } from '../../errors.ts';
 import type { Permission } from './permissions.ts';
 import type { KeyPrincipal, Principal, SessionPrincipal } from './principal.ts';
 
@@ -26,4 +26,36 @@ export function targetWorkspace(principal: Principal, requested: string | null |
     return principal.workspaceId;
   if (principal.kind !== 'session' && principal.permissions.has('site:admin')) return requested;
   throw new AppError('FORBIDDEN', 'The credential does not belong to that workspace');
+}
+
+/** What `existingWorkspace` needs of the workspaces service. */
+export interface WorkspaceLookup {
+  find(id: string): Promise<unknown>;
+}
+
+/**
+ * `targetWorkspace`, and that it exists: a `site:admin` credential naming a workspace that does
+ * not exist gets `NOT_FOUND "Workspace not found"` (docs/api-contract.md §3), never an empty list
+ * or a write that fails deeper down. Inside `withStatus` it becomes the status.
+ */
+export async function existingWorkspace(
+  workspaces: WorkspaceLookup,
+  principal: Principal,
+  requested: string | null | undefined,
+): Promise<string> {
+  const id = targetWorkspace(principal, requested);
+  await workspaceMustExist(workspaces, principal, id);
+  return id;
+}
+
+/** The second half of `existingWorkspace`, for a mutation that checks it inside its status. */
+export async function workspaceMustExist(
+  workspaces: WorkspaceLookup,
+  principal: Principal,
+  workspaceId: string,
+): Promise<void> {
+  // An access key's own workspace exists: the key was just read, and keys are deleted with their
+  // workspace (ON DELETE CASCADE). That saves a query on every request.
+  if (principal.kind === 'accessKey' && workspaceId === principal.workspaceId) return;
+  if (!(await workspaces.find(workspaceId))) throw notFound('Workspace not found');
 }

@@ -1,7 +1,7 @@
 import { unauthenticated } from '../../errors.ts';
 import type { ModuleResolvers, RequestContext } from '../../graphql/context.ts';
 import { withStatus } from '../../graphql/status.ts';
-import { targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, targetWorkspace, workspaceMustExist } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type {
   Asking,
@@ -50,7 +50,7 @@ export function dashboardResolvers(): ModuleResolvers {
         ctx: RequestContext,
       ) => {
         const a = asking(ctx);
-        const workspaceId = targetWorkspace(a.principal, args.workspaceId);
+        const workspaceId = await existingWorkspace(ctx.services.workspaces, a.principal, args.workspaceId);
         const list = await ctx.services.dashboards.list(a, workspaceId, args.domainId ?? null);
         return list.map((d) => view(d.dashboard, d.access));
       },
@@ -108,9 +108,12 @@ export function dashboardResolvers(): ModuleResolvers {
       ) => {
         const a = asking(ctx);
         const workspaceId = targetWorkspace(a.principal, args.input.workspaceId);
-        return withStatus('Dashboard created', { dashboard: null }, async () => ({
-          dashboard: view(await ctx.services.dashboards.create(a, workspaceId, args.input), 'EDIT'),
-        }));
+        return withStatus('Dashboard created', { dashboard: null }, async () => {
+          await workspaceMustExist(ctx.services.workspaces, a.principal, workspaceId);
+          return {
+            dashboard: view(await ctx.services.dashboards.create(a, workspaceId, args.input), 'EDIT'),
+          };
+        });
       },
       updateDashboard: (_: unknown, args: { input: UpdateDashboardInput }, ctx: RequestContext) => {
         const a = asking(ctx);

@@ -2,7 +2,7 @@ import { forbidden, unauthenticated } from '../../errors.ts';
 import type { ModuleResolvers, RequestContext } from '../../graphql/context.ts';
 import { isoRequired } from '../../graphql/format.ts';
 import { withStatus } from '../../graphql/status.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission, targetWorkspace, workspaceMustExist } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 
 const admin = (ctx: RequestContext) => requirePermission(ctx.principal, 'data:admin');
@@ -42,8 +42,10 @@ export function adminResolvers(): ModuleResolvers {
         (await ctx.services.data.settings.read(w.id)).requireRowPolicies,
     },
     Query: {
-      connections: (_, args, ctx) =>
-        ctx.services.data.connections.list(targetWorkspace(admin(ctx), args.workspaceId)),
+      connections: async (_, args, ctx) =>
+        ctx.services.data.connections.list(
+          await existingWorkspace(ctx.services.workspaces, admin(ctx), args.workspaceId),
+        ),
       connection: (_, args, ctx) => ctx.services.data.connections.find(admin(ctx).workspaceId, args.id),
       discoverTables: (_, args, ctx) =>
         ctx.services.data.connections.discover(admin(ctx).workspaceId, args.connectionId),
@@ -54,8 +56,10 @@ export function adminResolvers(): ModuleResolvers {
           .flatMap((d) => d.tables);
         return ctx.services.data.connections.checkPrivileges(ws, args.connectionId, tables);
       },
-      domains: (_, args, ctx) =>
-        ctx.services.data.domains.list(targetWorkspace(domainReader(ctx.principal), args.workspaceId)),
+      domains: async (_, args, ctx) =>
+        ctx.services.data.domains.list(
+          await existingWorkspace(ctx.services.workspaces, domainReader(ctx.principal), args.workspaceId),
+        ),
       domain: (_, args, ctx) =>
         ctx.services.data.domains.find(domainReader(ctx.principal).workspaceId, args.id),
       unprotectedTables: (_, args, ctx) =>
@@ -63,10 +67,12 @@ export function adminResolvers(): ModuleResolvers {
     },
     Mutation: {
       createConnection: (_, { input }, ctx) => {
-        const ws = targetWorkspace(admin(ctx), input.workspaceId);
-        return withStatus('Connection created', { connection: null }, async () => ({
-          connection: await ctx.services.data.connections.create(ws, input, ctx.origin),
-        }));
+        const principal = admin(ctx);
+        const ws = targetWorkspace(principal, input.workspaceId);
+        return withStatus('Connection created', { connection: null }, async () => {
+          await workspaceMustExist(ctx.services.workspaces, principal, ws);
+          return { connection: await ctx.services.data.connections.create(ws, input, ctx.origin) };
+        });
       },
       updateConnection: (_, { input }, ctx) => {
         const ws = admin(ctx).workspaceId;
@@ -89,10 +95,12 @@ export function adminResolvers(): ModuleResolvers {
           args.attributes ? new Map(args.attributes.map((a) => [a.key, a.value])) : null,
         ),
       createDomain: (_, { input }, ctx) => {
-        const ws = targetWorkspace(admin(ctx), input.workspaceId);
-        return withStatus('Domain created', { domain: null }, async () => ({
-          domain: await ctx.services.data.domains.create(ws, input, ctx.origin),
-        }));
+        const principal = admin(ctx);
+        const ws = targetWorkspace(principal, input.workspaceId);
+        return withStatus('Domain created', { domain: null }, async () => {
+          await workspaceMustExist(ctx.services.workspaces, principal, ws);
+          return { domain: await ctx.services.data.domains.create(ws, input, ctx.origin) };
+        });
       },
       updateDomain: (_, { input }, ctx) => {
         const ws = admin(ctx).workspaceId;

@@ -1,7 +1,7 @@
 import { isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission, targetWorkspace, workspaceMustExist } from '../auth/guards.ts';
 
 export const groupsModule = defineModule(new URL('./schema.graphql', import.meta.url), {
   UserGroup: {
@@ -14,9 +14,11 @@ export const groupsModule = defineModule(new URL('./schema.graphql', import.meta
     creationTimestamp: (g) => isoRequired(g.createdAt),
   },
   Query: {
-    userGroups: (_, args, ctx) => {
+    userGroups: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      return ctx.services.groups.list(targetWorkspace(principal, args.workspaceId));
+      return ctx.services.groups.list(
+        await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId),
+      );
     },
     userGroup: (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
@@ -27,9 +29,10 @@ export const groupsModule = defineModule(new URL('./schema.graphql', import.meta
     createUserGroup: (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const ws = targetWorkspace(principal, args.input.workspaceId);
-      return withStatus('Group created successfully', { userGroup: null }, async () => ({
-        userGroup: await ctx.services.groups.create(ws, args.input, ctx.origin),
-      }));
+      return withStatus('Group created successfully', { userGroup: null }, async () => {
+        await workspaceMustExist(ctx.services.workspaces, principal, ws);
+        return { userGroup: await ctx.services.groups.create(ws, args.input, ctx.origin) };
+      });
     },
     updateUserGroup: (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:write');

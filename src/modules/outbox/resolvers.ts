@@ -1,6 +1,6 @@
 import { iso, isoRequired } from '../../graphql/format.ts';
 import { defineModule } from '../../graphql/module.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission } from '../auth/guards.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 const MAX_PAGE = 500;
@@ -17,7 +17,7 @@ export const outboxModule = defineModule(new URL('./schema.graphql', import.meta
     outboxMessages: async (_, args, ctx) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
       const page = await ctx.services.outbox.messages({
-        workspaceId: targetWorkspace(principal, args.workspaceId),
+        workspaceId: await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId),
         state: args.state ?? null,
         first: Math.min(Math.max(args.first ?? 50, 0), MAX_PAGE),
         after: args.after ? decodeCursor(args.after) : null,

@@ -7,7 +7,7 @@ import { withStatus } from '../../graphql/status.ts';
 import type { AttributeDefinitions } from '../attribute-definitions/rules.ts';
 import { mergeAttributes } from '../attributes/effective.ts';
 import { attributeMap, attributeProblems } from '../attributes/validation.ts';
-import { requirePermission, requireSession, targetWorkspace } from '../auth/guards.ts';
+import { requirePermission, requireSession, targetWorkspace, workspaceMustExist } from '../auth/guards.ts';
 
 const caller = (ctx: RequestContext) => ({ requestId: ctx.requestId, ip: ctx.ip });
 
@@ -88,6 +88,7 @@ export const sessionsModule = defineModule(new URL('./schema.graphql', import.me
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Embed settings updated', { workspace: null }, async () => {
+        await workspaceMustExist(ctx.services.workspaces, principal, workspaceId);
         await ctx.services.sessions.setAllowedEmbedOrigins(
           workspaceId,
           args.input.allowedEmbedOrigins,

@@ -1,8 +1,7 @@
-import { notFound } from '../../errors.ts';
 import type { RequestContext } from '../../graphql/context.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission } from '../auth/guards.ts';
 import type { SettingsInput } from './service.ts';
 import type { IssuerInput } from './validation.ts';
 
@@ -13,9 +12,7 @@ async function workspaceOf(
   requested?: string | null,
 ) {
   const principal = requirePermission(ctx.principal, permission);
-  const id = targetWorkspace(principal, requested);
-  if (!(await ctx.services.workspaces.find(id))) throw notFound('Workspace not found');
-  return id;
+  return existingWorkspace(ctx.services.workspaces, principal, requested);
 }
 
 /**

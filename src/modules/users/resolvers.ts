@@ -1,10 +1,10 @@
-import { AppError, notFound, unauthenticated } from '../../errors.ts';
+import { AppError, unauthenticated } from '../../errors.ts';
 import type { ModuleResolvers, RequestContext } from '../../graphql/context.ts';
 import { iso, isoRequired } from '../../graphql/format.ts';
 import type { PageInfo } from '../../graphql/generated/resolvers.ts';
 import { defineModule } from '../../graphql/module.ts';
 import { withStatus } from '../../graphql/status.ts';
-import { requirePermission, targetWorkspace } from '../auth/guards.ts';
+import { existingWorkspace, requirePermission, targetWorkspace } from '../auth/guards.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GroupView } from '../groups/service.ts';
 import { encodeCursor } from './cursor.ts';
@@ -21,17 +21,14 @@ async function userWorkspace(ctx: RequestContext, principal: Principal, userId: 
   return principal.workspaceId;
 }
 
-async function existingWorkspace(
-  ctx: RequestContext,
-  principal: Principal,
-  requested: string | null | undefined,
-): Promise<string> {
-  const id = targetWorkspace(principal, requested);
-  // An access key's own workspace exists: the key was just read, and keys are deleted with their
-  // workspace (ON DELETE CASCADE). That saves a query on every request.
-  if (principal.kind === 'accessKey' && id === principal.workspaceId) return id;
-  if (!(await ctx.services.workspaces.find(id))) throw notFound('Workspace not found');
-  return id;
+/**
+ * docs/api-contract.md §3: the compat mutations report a workspace that does not exist as status
+ * ERROR "Workspace not found", naming the argument (createUsers' `workspaceID`, with its capital).
+ */
+function workspaceNotFound(field: string, workspaceId: string): AppError {
+  return new AppError('BAD_USER_INPUT', 'Workspace not found', {
+    problems: [{ code: 'NOT_FOUND', field, item: workspaceId, message: 'Workspace not found' }],
+  });
 }
 
 /** What `users` returns: the page, with its total counted only when the field is asked for. */
@@ -72,7 +69,7 @@ const resolvers: ModuleResolvers = {
   Query: {
     listUsers: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
+      const workspaceId = await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId);
       const users = await ctx.services.users.listForResponse(workspaceId, listingParts(info));
       // The groups themselves are few: read once for the whole list, through the request's loader.
       await ctx.loaders.groups.prefetch(users.flatMap((u) => u.groupIds ?? []));
@@ -80,7 +77,7 @@ const resolvers: ModuleResolvers = {
     },
     users: async (_, args, ctx, info) => {
       const principal = requirePermission(ctx.principal, 'iam:read');
-      const workspaceId = await existingWorkspace(ctx, principal, args.workspaceId);
+      const workspaceId = await existingWorkspace(ctx.services.workspaces, principal, args.workspaceId);
       const page = await ctx.services.users.search(workspaceId, args.filter, args.first ?? 50, args.after);
       await prefetchUserFields(ctx, info, { path: ['edges', 'node'], users: page.rows });
       return {
@@ -105,14 +102,8 @@ const resolvers: ModuleResolvers = {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceID);
       return withStatus('Users created successfully', { users: [], results: [] }, async () => {
-        if (!(await ctx.services.workspaces.find(workspaceId))) {
-          // docs/api-contract.md §3: createUsers reports an unknown workspace as status ERROR.
-          throw new AppError('BAD_USER_INPUT', 'Workspace not found', {
-            problems: [
-              { code: 'NOT_FOUND', field: 'workspaceID', item: workspaceId, message: 'Workspace not found' },
-            ],
-          });
-        }
+        if (!(await ctx.services.workspaces.find(workspaceId)))
+          throw workspaceNotFound('workspaceID', workspaceId);
         const results = await ctx.services.users.createUsers(workspaceId, args.input, ctx.origin);
         // Reading back 1,000 users costs a query and a promise each: only when `users` is asked for.
         if (!selectsField(info, 'users')) return { users: [], results };
@@ -134,6 +125,8 @@ const resolvers: ModuleResolvers = {
       const principal = requirePermission(ctx.principal, 'iam:write');
       const workspaceId = targetWorkspace(principal, args.input.workspaceId);
       return withStatus('Users deleted successfully', {}, async () => {
+        if (!(await ctx.services.workspaces.find(workspaceId)))
+          throw workspaceNotFound('workspaceId', workspaceId);
         await ctx.services.users.deleteUsers(workspaceId, args.input.userIds, ctx.origin);
         return {};
       });

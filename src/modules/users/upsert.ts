@@ -127,18 +127,14 @@ export async function upsertUsersEach(
   }
   const normalized = [...byNormalized.keys()].sort();
 
-  const created = await q.insertMissingUsers(
-    tx,
-    normalized.map((n) => ({
-      id: newId('usr'),
-      workspace_id: workspaceId,
-      email: byNormalized.get(n)!.email,
-      email_normalized: n,
-      created_at: now,
-      updated_at: now,
-    })),
-  );
-  const users = await q.usersByEmails(tx, workspaceId, normalized);
+  const { created, users } = await insertAndLockUsers(tx, workspaceId, normalized, (n) => ({
+    id: newId('usr'),
+    workspace_id: workspaceId,
+    email: byNormalized.get(n)!.email,
+    email_normalized: n,
+    created_at: now,
+    updated_at: now,
+  }));
   const fieldsOf = new Map(users.map((u) => [u.id, byNormalized.get(u.email_normalized)!.fields]));
   const existing = users.map((u) => u.id).filter((id) => !created.has(id));
   const changed = new Set(await usersThatWouldChange(tx, existing, fieldsOf));
@@ -206,6 +202,32 @@ export async function upsertUsersEach(
     }));
   await recordAudit(tx, context.origin, events);
   return results;
+}
+
+/**
+ * Inserts the emails that have no user yet and locks every one of them. An email whose insert
+ * found a user that a concurrent deleteUsersFromWorkspace then removed is not there to lock: it
+ * is inserted again, as if the delete had come first (a serial outcome), never left out of the
+ * results. Rows already locked cannot disappear, so each round only retries the ones that did.
+ */
+async function insertAndLockUsers(
+  tx: Executor,
+  workspaceId: string,
+  normalized: readonly string[],
+  rowFor: (normalizedEmail: string) => Parameters<typeof q.insertMissingUsers>[1][number],
+): Promise<{ created: Set<string>; users: q.UserRow[] }> {
+  const created = new Set<string>();
+  const users: q.UserRow[] = [];
+  let missing = normalized;
+  for (let round = 0; missing.length > 0; round++) {
+    if (round === 5) throw new Error('users kept disappearing while createUsers locked them');
+    for (const id of await q.insertMissingUsers(tx, missing.map(rowFor))) created.add(id);
+    const found = await q.usersByEmails(tx, workspaceId, missing);
+    users.push(...found);
+    const locked = new Set(found.map((u) => u.email_normalized));
+    missing = missing.filter((n) => !locked.has(n));
+  }
+  return { created, users };
 }
 
 /** Existing users whose direct roles, DATABASE attributes or groups their fields would change. */
