@@ -6,9 +6,11 @@ import { randomToken } from '../../ids.ts';
 import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { Principal, SessionPrincipal } from '../auth/principal.ts';
 import type { DataAccess } from '../data/access.ts';
+import { dialectOf } from '../data/connections/types.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
 import type { QueryParameter, QueryResult } from '../data/query/service.ts';
 import { enqueueMessages } from '../outbox/queue.ts';
+import type { SqlDialect } from '../query-gate/index.ts';
 import type { UserService } from '../users/service.ts';
 import { canCreateIn, userAccess } from './access.ts';
 import { demoDashboard } from './demo.ts';
@@ -32,7 +34,6 @@ import {
   filterValueProblems,
   LIMITS,
   parameterNamesOf,
-  placeholdersOf,
   type TileInput,
   textProblems,
   unboundPlaceholderProblems,
@@ -159,7 +160,13 @@ export class DashboardService {
     const { tiles, problems: tileProblems } = checkTiles(input.tiles ?? []);
     problems.push(...filterProblems, ...tileProblems);
     if (filterProblems.length === 0 && tileProblems.length === 0)
-      problems.push(...unboundPlaceholderProblems(tiles, filters));
+      problems.push(
+        ...(await unboundPlaceholderProblems(
+          tiles,
+          filters,
+          await this.#dialect(workspaceId, input.domainId),
+        )),
+      );
     assertNoProblems(problems, 'dashboard');
     const now = this.#deps.clock.now();
     const dashboard: Dashboard = {
@@ -233,7 +240,14 @@ export class DashboardService {
       version: current.version + 1,
       updatedAt: this.#deps.clock.now(),
     };
-    if (problems.length === 0) problems.push(...unboundPlaceholderProblems(next.tiles, next.filters));
+    if (problems.length === 0)
+      problems.push(
+        ...(await unboundPlaceholderProblems(
+          next.tiles,
+          next.filters,
+          await this.#dialect(next.workspaceId, next.domainId),
+        )),
+      );
     assertNoProblems(problems, 'dashboard');
     await this.#transaction(async (tx) => {
       if (!(await q.updateDashboardIfVersion(tx, next, input.version))) {
@@ -306,7 +320,7 @@ export class DashboardService {
     await this.#require(session, dashboard, 'VIEW');
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
-    const parameters = parametersFor(dashboard.filters, filters, tile.sql);
+    const parameters = parametersFor(dashboard.filters, filters);
     return this.#run(asking, session, dashboard, {
       sql: tile.sql,
       parameters,
@@ -327,13 +341,19 @@ export class DashboardService {
     await this.#require(session, dashboard, 'EDIT');
     const { tiles, problems } = checkTiles([tile]);
     assertNoProblems(
-      problems.length > 0 ? problems : unboundPlaceholderProblems(tiles, dashboard.filters),
+      problems.length > 0
+        ? problems
+        : await unboundPlaceholderProblems(
+            tiles,
+            dashboard.filters,
+            await this.#dialect(dashboard.workspaceId, dashboard.domainId),
+          ),
       'tile',
     );
     const sql = tiles[0]!.sql;
     return this.#run(asking, session, dashboard, {
       sql,
-      parameters: parametersFor(dashboard.filters, filters, sql),
+      parameters: parametersFor(dashboard.filters, filters),
       item: `${dashboard.id}/preview`,
       cacheable: false,
     });
@@ -382,7 +402,7 @@ export class DashboardService {
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
     const filters = fromUrlSyntax(dashboard.filters, urlFilters);
-    const parameters = parametersFor(dashboard.filters, filters, tile.sql);
+    const parameters = parametersFor(dashboard.filters, filters);
     const result = await this.#run(asking, session, dashboard, {
       sql: tile.sql,
       parameters,
@@ -577,7 +597,15 @@ export class DashboardService {
     const { problems: fp } = checkFilters(dashboard.filters);
     const { problems: tp } = checkTiles(dashboard.tiles);
     assertNoProblems(
-      [...fp, ...tp, ...unboundPlaceholderProblems(dashboard.tiles, dashboard.filters)],
+      [
+        ...fp,
+        ...tp,
+        ...(await unboundPlaceholderProblems(
+          dashboard.tiles,
+          dashboard.filters,
+          await this.#dialect(dashboard.workspaceId, dashboard.domainId),
+        )),
+      ],
       'dashboard',
     );
     const now = this.#deps.clock.now();
@@ -593,6 +621,20 @@ export class DashboardService {
       if (raced) return raced;
       throw err;
     }
+  }
+
+  /**
+   * The SQL dialect a domain's tiles are read in: its connection's. A domain bound to no
+   * connection yet (or an unknown one, which the save then refuses) is read as PostgreSQL, the
+   * dialect of the built-in engines (docs/dashboards.md "Placeholders").
+   */
+  async #dialect(workspaceId: string, domainId: string): Promise<SqlDialect> {
+    const data = this.#deps.data();
+    const domain = domainId.length <= 200 ? await data.domains.find(workspaceId, domainId) : null;
+    const connection = domain?.connectionId
+      ? await data.connections.find(workspaceId, domain.connectionId)
+      : null;
+    return connection ? dialectOf(connection.engine) : 'postgres';
   }
 
   async #existing(workspaceId: string, id: string): Promise<Dashboard> {
@@ -666,14 +708,15 @@ function staleVersion(current: number): AppError {
 }
 
 /**
- * The parameters one SQL text gets from the dashboard's filters (docs/dashboards.md "Filters"):
- * only the names it uses; a value given for the request, else the filter's default, else NULL.
+ * The parameters the dashboard's filters give its SQL (docs/dashboards.md "Filters"): every
+ * filter's, a value given for the request, else the filter's default, else NULL. Which of them a
+ * tile uses is the gate's to say, with the lexer its save was checked with: it binds the
+ * placeholders it finds and ignores the rest, so no second reading of the SQL decides.
  * Values are only ever bound; an unknown filter or a value of the wrong shape is BAD_USER_INPUT.
  */
 export function parametersFor(
   filters: readonly DashboardFilter[],
   values: readonly FilterValueInput[],
-  sql: string,
 ): Record<string, QueryParameter> {
   const problems: Problem[] = [];
   const given = new Map<string, readonly string[]>();
@@ -699,11 +742,9 @@ export function parametersFor(
     given.set(filter.id, v.values);
   }
   assertNoProblems(problems, 'filter values');
-  const used = new Set(placeholdersOf(sql));
   const out: Record<string, QueryParameter> = {};
   for (const f of filters) {
     const names = parameterNamesOf(f);
-    if (!names.some((n) => used.has(n))) continue;
     const chosen = given.get(f.id);
     const vals = chosen && chosen.length > 0 ? chosen : f.defaultValues;
     if (f.type === 'DATE_RANGE') {
