@@ -255,6 +255,25 @@ for (const backend of testBackends().slice(0, 1)) {
       }
       const missing = await exportCsv(t(), alice.token, 'x'.repeat(5000), 'all');
       assert.equal(missing.status, 404);
+      // An unknown domain is named in the answer, cut like every other echoed input.
+      const unknown = await createDashboard(t(), { title: 'x', domainId: 'd'.repeat(100_000) });
+      assert.equal(unknown.payload.status.errorCode, 'BAD_USER_INPUT');
+      assert.equal(unknown.payload.status.problems[0].field, 'domainId');
+      assert.ok(
+        JSON.stringify(unknown.body).length < 2000,
+        `${JSON.stringify(unknown.body).length} characters`,
+      );
+      // Text that cannot be lexed, a stray brace: refused at save with the gate's reason.
+      for (const sql of [
+        "select '{{region}}",
+        'select $$ {{region}}',
+        'select 1 /* {{region}}',
+        'select {region}',
+      ]) {
+        const r = await createDashboard(t(), { title: 'x', domainId, tiles: [TILE('t', sql)] });
+        assert.equal(r.payload.status.errorCode, 'BAD_USER_INPUT', sql);
+        assert.equal(r.payload.status.problems[0].field, 'tiles[0].sql', sql);
+      }
     });
   });
 }

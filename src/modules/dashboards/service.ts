@@ -1,7 +1,15 @@
 import type { Clock } from '../../clock.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
-import { AppError, assertNoProblems, badInput, forbidden, notFound, type Problem } from '../../errors.ts';
+import {
+  AppError,
+  assertNoProblems,
+  badInput,
+  echo,
+  forbidden,
+  notFound,
+  type Problem,
+} from '../../errors.ts';
 import { randomToken } from '../../ids.ts';
 import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { Principal, SessionPrincipal } from '../auth/principal.ts';
@@ -197,7 +205,7 @@ export class DashboardService {
         .unknownDomains(tx, dashboard.workspaceId, [dashboard.domainId]);
       if (unknown.length > 0)
         throw badInput('Domain not found', [
-          { code: 'NOT_FOUND', field: 'domainId', item: dashboard.domainId, message: 'no such domain' },
+          { code: 'NOT_FOUND', field: 'domainId', item: echo(dashboard.domainId), message: 'no such domain' },
         ]);
       await q.insertDashboard(tx, dashboard);
       await recordAudit(tx, origin, {
