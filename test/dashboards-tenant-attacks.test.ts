@@ -5,7 +5,14 @@ import { disposition } from '../src/modules/dashboards/routes.ts';
 import { setUserAttributes, VIEWER } from './helpers/api.ts';
 import { type TestApp, useTestApp } from './helpers/app.ts';
 import { createDashboard, exportCsv, tileResult, updateDashboard } from './helpers/dashboards.ts';
-import { policedDomain, sessionFor, setRowPolicy, warehouseLegs } from './helpers/data.ts';
+import {
+  createConnection,
+  createDomain,
+  policedDomain,
+  sessionFor,
+  setRowPolicy,
+  warehouseLegs,
+} from './helpers/data.ts';
 import { testBackends } from './helpers/databases.ts';
 
 /**
@@ -277,3 +284,56 @@ for (const backend of testBackends().slice(0, 1)) {
     });
   });
 }
+
+describe('the result cache under credential mappings: one statement, two warehouses', () => {
+  const t = useTestApp(testBackends()[0]!);
+
+  test('users mapped to different warehouses never share an entry, even with identical SQL and no values', async () => {
+    const leg = warehouseLegs()[0]!;
+    const a = await leg.open(
+      () => t().app.services.data,
+      'create table orders (id int); insert into orders values (1), (2);',
+    );
+    const b = await leg.open(
+      () => t().app.services.data,
+      'create table orders (id int); insert into orders values (30), (40);',
+    );
+    const conn = await createConnection(t(), {
+      name: 'mapped',
+      ...a.settings,
+      onNoMatch: 'USE_BASE',
+      credentialMappings: [
+        {
+          attributeMatch: [{ key: 'tenant', value: 'globex' }],
+          database: (b.settings as { database: string }).database,
+        },
+      ],
+    });
+    assert.equal(conn.payload.status.code, 'OK', JSON.stringify(conn.payload.status));
+    const domain = await createDomain(t(), {
+      name: 'mapped',
+      connectionId: conn.payload.connection.id,
+      tables: [{ name: 'orders' }],
+    });
+    assert.equal(domain.payload.status.code, 'OK', JSON.stringify(domain.payload.status));
+    const domainId = domain.payload.domain.id as string;
+    const viewer = [{ roleId: VIEWER, scopes: [domainId] }];
+    const acme = await sessionFor(t(), 'a@acme.example', viewer, [{ key: 'tenant', value: 'acme' }]);
+    const globex = await sessionFor(t(), 'g@globex.example', viewer, [{ key: 'tenant', value: 'globex' }]);
+    const created = await createDashboard(t(), {
+      title: 'm',
+      domainId,
+      tiles: [TILE('ids', 'select id from orders order by id')],
+    });
+    assert.equal(created.payload.status.code, 'OK', JSON.stringify(created.payload.status));
+    const id = created.payload.dashboard.id as string;
+    const first = await tileResult(t(), acme.token, id, 'ids');
+    const second = await tileResult(t(), globex.token, id, 'ids');
+    const again = await tileResult(t(), globex.token, id, 'ids');
+    assert.deepEqual(first.result?.rows, [[1], [2]], JSON.stringify(first.body));
+    assert.deepEqual(second.result?.rows, [[30], [40]]);
+    assert.equal(second.result?.cached, false);
+    assert.equal(again.result?.cached, true);
+    assert.deepEqual(again.result?.rows, [[30], [40]]);
+  });
+});
