@@ -262,6 +262,16 @@ for (const backend of testBackends().slice(0, 1)) {
       }
       const missing = await exportCsv(t(), alice.token, 'x'.repeat(5000), 'all');
       assert.equal(missing.status, 404);
+      // A dashboard has at most 20 filters, each given once: a longer list is one problem, not one per entry.
+      const many = await tileResult(
+        t(),
+        alice.token,
+        dashboardId,
+        'by_region',
+        Array.from({ length: 1000 }, (_, i) => ({ filterId: `f${i}`, values: [] })),
+      );
+      assert.equal(many.code, 'BAD_USER_INPUT', JSON.stringify(many.body).slice(0, 300));
+      assert.ok(JSON.stringify(many.body).length < 2000, `${JSON.stringify(many.body).length} characters`);
       // An unknown domain is named in the answer, cut like every other echoed input.
       const unknown = await createDashboard(t(), { title: 'x', domainId: 'd'.repeat(100_000) });
       assert.equal(unknown.payload.status.errorCode, 'BAD_USER_INPUT');

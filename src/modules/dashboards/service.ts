@@ -726,6 +726,12 @@ export function parametersFor(
   filters: readonly DashboardFilter[],
   values: readonly FilterValueInput[],
 ): Record<string, QueryParameter> {
+  // A dashboard has at most LIMITS.filters filters, each given once: a longer list is refused
+  // as one problem, not answered with one problem per entry.
+  if (values.length > LIMITS.filters)
+    throw badInput(`At most ${LIMITS.filters} filter values, one per filter`, [
+      { code: 'BAD_USER_INPUT', field: 'filters', message: `at most ${LIMITS.filters} entries` },
+    ]);
   const problems: Problem[] = [];
   const given = new Map<string, readonly string[]>();
   for (const [i, v] of values.entries()) {
