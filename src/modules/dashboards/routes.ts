@@ -26,11 +26,20 @@ const STATUS_OF: Record<string, number> = {
   QUERY_TIMEOUT: 504,
 };
 
-/** A file name for Content-Disposition: ASCII fallback plus the UTF-8 form (RFC 6266). */
-function disposition(title: string): string {
-  const base = title.trim() || 'export';
-  const ascii = base.replace(/[^A-Za-z0-9 ._-]/g, '_').slice(0, 100);
-  return `attachment; filename="${ascii}.csv"; filename*=UTF-8''${encodeURIComponent(`${base.slice(0, 100)}.csv`)}`;
+/**
+ * A file name for Content-Disposition: ASCII fallback plus the UTF-8 form (RFC 6266, RFC 8187).
+ * The first 100 characters are counted in code points, so an emoji is never cut in half (a lone
+ * surrogate cannot be percent-encoded), and `'()*!`, which RFC 8187 does not allow unencoded,
+ * are percent-encoded too.
+ */
+export function disposition(title: string): string {
+  const base = [...(title.trim() || 'export')].slice(0, 100).join('');
+  const ascii = base.replace(/[^A-Za-z0-9 ._-]/gu, '_');
+  const utf8 = encodeURIComponent(`${base}.csv`).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}.csv"; filename*=UTF-8''${utf8}`;
 }
 
 /**

@@ -1,14 +1,24 @@
 import type { Clock } from '../../clock.ts';
 import { isRetryableTransactionError } from '../../db/errors.ts';
 import type { Db, Executor } from '../../db/index.ts';
-import { AppError, assertNoProblems, badInput, forbidden, notFound, type Problem } from '../../errors.ts';
+import {
+  AppError,
+  assertNoProblems,
+  badInput,
+  echo,
+  forbidden,
+  notFound,
+  type Problem,
+} from '../../errors.ts';
 import { randomToken } from '../../ids.ts';
 import { type AuditOrigin, recordAudit } from '../audit/service.ts';
 import type { Principal, SessionPrincipal } from '../auth/principal.ts';
 import type { DataAccess } from '../data/access.ts';
+import { dialectOf } from '../data/connections/types.ts';
 import type { DomainCatalog } from '../data/domains/catalog.ts';
 import type { QueryParameter, QueryResult } from '../data/query/service.ts';
 import { enqueueMessages } from '../outbox/queue.ts';
+import type { SqlDialect } from '../query-gate/index.ts';
 import type { UserService } from '../users/service.ts';
 import { canCreateIn, userAccess } from './access.ts';
 import { demoDashboard } from './demo.ts';
@@ -32,7 +42,6 @@ import {
   filterValueProblems,
   LIMITS,
   parameterNamesOf,
-  placeholdersOf,
   type TileInput,
   textProblems,
   unboundPlaceholderProblems,
@@ -159,7 +168,13 @@ export class DashboardService {
     const { tiles, problems: tileProblems } = checkTiles(input.tiles ?? []);
     problems.push(...filterProblems, ...tileProblems);
     if (filterProblems.length === 0 && tileProblems.length === 0)
-      problems.push(...unboundPlaceholderProblems(tiles, filters));
+      problems.push(
+        ...(await unboundPlaceholderProblems(
+          tiles,
+          filters,
+          await this.#dialect(workspaceId, input.domainId),
+        )),
+      );
     assertNoProblems(problems, 'dashboard');
     const now = this.#deps.clock.now();
     const dashboard: Dashboard = {
@@ -190,7 +205,7 @@ export class DashboardService {
         .unknownDomains(tx, dashboard.workspaceId, [dashboard.domainId]);
       if (unknown.length > 0)
         throw badInput('Domain not found', [
-          { code: 'NOT_FOUND', field: 'domainId', item: dashboard.domainId, message: 'no such domain' },
+          { code: 'NOT_FOUND', field: 'domainId', item: echo(dashboard.domainId), message: 'no such domain' },
         ]);
       await q.insertDashboard(tx, dashboard);
       await recordAudit(tx, origin, {
@@ -233,7 +248,14 @@ export class DashboardService {
       version: current.version + 1,
       updatedAt: this.#deps.clock.now(),
     };
-    if (problems.length === 0) problems.push(...unboundPlaceholderProblems(next.tiles, next.filters));
+    if (problems.length === 0)
+      problems.push(
+        ...(await unboundPlaceholderProblems(
+          next.tiles,
+          next.filters,
+          await this.#dialect(next.workspaceId, next.domainId),
+        )),
+      );
     assertNoProblems(problems, 'dashboard');
     await this.#transaction(async (tx) => {
       if (!(await q.updateDashboardIfVersion(tx, next, input.version))) {
@@ -306,7 +328,7 @@ export class DashboardService {
     await this.#require(session, dashboard, 'VIEW');
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
-    const parameters = parametersFor(dashboard.filters, filters, tile.sql);
+    const parameters = parametersFor(dashboard.filters, filters);
     return this.#run(asking, session, dashboard, {
       sql: tile.sql,
       parameters,
@@ -327,13 +349,19 @@ export class DashboardService {
     await this.#require(session, dashboard, 'EDIT');
     const { tiles, problems } = checkTiles([tile]);
     assertNoProblems(
-      problems.length > 0 ? problems : unboundPlaceholderProblems(tiles, dashboard.filters),
+      problems.length > 0
+        ? problems
+        : await unboundPlaceholderProblems(
+            tiles,
+            dashboard.filters,
+            await this.#dialect(dashboard.workspaceId, dashboard.domainId),
+          ),
       'tile',
     );
     const sql = tiles[0]!.sql;
     return this.#run(asking, session, dashboard, {
       sql,
-      parameters: parametersFor(dashboard.filters, filters, sql),
+      parameters: parametersFor(dashboard.filters, filters),
       item: `${dashboard.id}/preview`,
       cacheable: false,
     });
@@ -382,7 +410,7 @@ export class DashboardService {
     const tile = dashboard.tiles.find((t) => t.id === tileId);
     if (!tile) throw notFound('Tile not found');
     const filters = fromUrlSyntax(dashboard.filters, urlFilters);
-    const parameters = parametersFor(dashboard.filters, filters, tile.sql);
+    const parameters = parametersFor(dashboard.filters, filters);
     const result = await this.#run(asking, session, dashboard, {
       sql: tile.sql,
       parameters,
@@ -577,7 +605,15 @@ export class DashboardService {
     const { problems: fp } = checkFilters(dashboard.filters);
     const { problems: tp } = checkTiles(dashboard.tiles);
     assertNoProblems(
-      [...fp, ...tp, ...unboundPlaceholderProblems(dashboard.tiles, dashboard.filters)],
+      [
+        ...fp,
+        ...tp,
+        ...(await unboundPlaceholderProblems(
+          dashboard.tiles,
+          dashboard.filters,
+          await this.#dialect(dashboard.workspaceId, dashboard.domainId),
+        )),
+      ],
       'dashboard',
     );
     const now = this.#deps.clock.now();
@@ -593,6 +629,20 @@ export class DashboardService {
       if (raced) return raced;
       throw err;
     }
+  }
+
+  /**
+   * The SQL dialect a domain's tiles are read in: its connection's. A domain bound to no
+   * connection yet (or an unknown one, which the save then refuses) is read as PostgreSQL, the
+   * dialect of the built-in engines (docs/dashboards.md "Placeholders").
+   */
+  async #dialect(workspaceId: string, domainId: string): Promise<SqlDialect> {
+    const data = this.#deps.data();
+    const domain = domainId.length <= 200 ? await data.domains.find(workspaceId, domainId) : null;
+    const connection = domain?.connectionId
+      ? await data.connections.find(workspaceId, domain.connectionId)
+      : null;
+    return connection ? dialectOf(connection.engine) : 'postgres';
   }
 
   async #existing(workspaceId: string, id: string): Promise<Dashboard> {
@@ -666,15 +716,22 @@ function staleVersion(current: number): AppError {
 }
 
 /**
- * The parameters one SQL text gets from the dashboard's filters (docs/dashboards.md "Filters"):
- * only the names it uses; a value given for the request, else the filter's default, else NULL.
+ * The parameters the dashboard's filters give its SQL (docs/dashboards.md "Filters"): every
+ * filter's, a value given for the request, else the filter's default, else NULL. Which of them a
+ * tile uses is the gate's to say, with the lexer its save was checked with: it binds the
+ * placeholders it finds and ignores the rest, so no second reading of the SQL decides.
  * Values are only ever bound; an unknown filter or a value of the wrong shape is BAD_USER_INPUT.
  */
 export function parametersFor(
   filters: readonly DashboardFilter[],
   values: readonly FilterValueInput[],
-  sql: string,
 ): Record<string, QueryParameter> {
+  // A dashboard has at most LIMITS.filters filters, each given once: a longer list is refused
+  // as one problem, not answered with one problem per entry.
+  if (values.length > LIMITS.filters)
+    throw badInput(`At most ${LIMITS.filters} filter values, one per filter`, [
+      { code: 'BAD_USER_INPUT', field: 'filters', message: `at most ${LIMITS.filters} entries` },
+    ]);
   const problems: Problem[] = [];
   const given = new Map<string, readonly string[]>();
   for (const [i, v] of values.entries()) {
@@ -699,11 +756,9 @@ export function parametersFor(
     given.set(filter.id, v.values);
   }
   assertNoProblems(problems, 'filter values');
-  const used = new Set(placeholdersOf(sql));
   const out: Record<string, QueryParameter> = {};
   for (const f of filters) {
     const names = parameterNamesOf(f);
-    if (!names.some((n) => used.has(n))) continue;
     const chosen = given.get(f.id);
     const vals = chosen && chosen.length > 0 ? chosen : f.defaultValues;
     if (f.type === 'DATE_RANGE') {

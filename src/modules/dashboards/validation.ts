@@ -1,6 +1,7 @@
-import type { Problem } from '../../errors.ts';
-import { echo } from '../../errors.ts';
+import { AppError, echo, type Problem } from '../../errors.ts';
 import { randomToken } from '../../ids.ts';
+import { loadGate } from '../data/gate.ts';
+import type { SqlDialect } from '../query-gate/index.ts';
 import {
   type DashboardFilter,
   FILTER_TYPES,
@@ -104,11 +105,6 @@ function columnProblems(name: Maybe<string>, field: string): Problem[] {
   return name.length === 0 || name.length > LIMITS.columnNameLength || name.includes('\u0000')
     ? [problem(field, `must be a column name of 1 to ${LIMITS.columnNameLength} characters`)]
     : [];
-}
-
-/** The `{{name}}` placeholders of a SQL text, in order of first use. */
-export function placeholdersOf(sql: string): string[] {
-  return [...new Set([...sql.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)].map((m) => m[1]!))];
 }
 
 /** The parameter names a filter gives SQL: `{{id}}`, or `{{id_from}}` and `{{id_to}}` for a date range. */
@@ -249,21 +245,39 @@ function checkFormat(
   return { style, decimals, currency, prefix: f.prefix ?? null, suffix: f.suffix ?? null };
 }
 
-/** A tile's placeholders that no filter of the dashboard gives a value: refused when saved. */
-export function unboundPlaceholderProblems(
+/**
+ * The problems of the tiles' and filter options' placeholders (docs/dashboards.md
+ * "Placeholders"), read by the query gate's own lexer for the domain's dialect, the one that
+ * binds them when the tile runs: so a tile saves exactly when its placeholders run. A tile whose
+ * text the gate refuses (`{{ name }}`, a stray brace) or that uses a name no filter gives is
+ * refused when saved; `{{x}}` inside a string, a quoted name or a comment is text, not a use.
+ */
+export async function unboundPlaceholderProblems(
   tiles: readonly Tile[],
   filters: readonly DashboardFilter[],
-): Problem[] {
+  dialect: SqlDialect,
+): Promise<Problem[]> {
+  const gate = await loadGate();
   const known = new Set(filters.flatMap(parameterNamesOf));
   const problems: Problem[] = [];
+  const namesOf = async (sql: string, field: string): Promise<string[]> => {
+    try {
+      return await gate.queryParameterNames(dialect, sql);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      problems.push(problem(field, err.message));
+      return [];
+    }
+  };
   for (const [i, t] of tiles.entries()) {
-    for (const name of placeholdersOf(t.sql))
+    for (const name of await namesOf(t.sql, `tiles[${i}].sql`))
       if (!known.has(name))
         problems.push(problem(`tiles[${i}].sql`, 'uses a parameter no filter defines', name));
   }
   for (const [i, f] of filters.entries()) {
-    for (const name of f.optionsSql ? placeholdersOf(f.optionsSql) : [])
-      problems.push(problem(`filters[${i}].optionsSql`, 'filter options cannot use parameters', name));
+    const field = `filters[${i}].optionsSql`;
+    for (const name of f.optionsSql ? await namesOf(f.optionsSql, field) : [])
+      problems.push(problem(field, 'filter options cannot use parameters', name));
   }
   return problems;
 }

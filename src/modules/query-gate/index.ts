@@ -1,7 +1,9 @@
 import { echo, type Problem } from '../../errors.ts';
 import { accessDenied, queryRefused } from './errors.ts';
 import { rewriteMysql, validateMysqlPolicy } from './mysql/engine.ts';
+import { mysqlParameterNames } from './mysql/placeholders.ts';
 import { rewritePostgres, validatePostgresPolicy } from './postgres/engine.ts';
+import { postgresParameterNames } from './postgres/placeholders.ts';
 import type { GateRequest, RewrittenQuery, SqlDialect, TableName } from './types.ts';
 
 export { WAREHOUSE_SQL_MODE } from './mysql/lex.ts';
@@ -92,4 +94,15 @@ export function validatePolicy(
   return dialect === 'postgres'
     ? validatePostgresPolicy(policy, columns, table)
     : validateMysqlPolicy(policy, columns, table);
+}
+
+/**
+ * The `{{name}}` placeholders of a query, each once in order of first use, found by the very
+ * lexer `rewriteQuery` binds them with (docs/query-gate.md "Query parameters"): text in strings,
+ * quoted names and comments is not one. QUERY_REFUSED for anything that only looks like a
+ * placeholder (`{{ name }}`, a stray brace, one glued to a word) and for text the lexer cannot
+ * read, as `rewriteQuery` would refuse it. So what a save accepts is what a run binds.
+ */
+export async function queryParameterNames(dialect: SqlDialect, sql: string): Promise<string[]> {
+  return dialect === 'postgres' ? postgresParameterNames(sql) : mysqlParameterNames(sql);
 }

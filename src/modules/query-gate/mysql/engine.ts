@@ -5,6 +5,7 @@ import {
   isListKind,
   listNotAllowed,
   type ParameterKind,
+  parameterProblem,
   parameterValue,
   placeholderMisplaced,
   type QueryParameterValue,
@@ -183,6 +184,9 @@ function parsedPolicy(parser: Parser, policy: string): MyNode {
  * text value as `CAST(? AS BINARY)` (compared byte for byte, as the policies' text values are),
  * a number, boolean or NULL as `?`, a list (only inside `IN (…)`) as one slot per element.
  */
+/** The most placeholders MySQL and MariaDB take in one prepared statement. */
+const MAX_PLACEHOLDERS = 65_535;
+
 class QueryParameters {
   readonly slots: MysqlQuerySlot[] = [];
   readonly #uses: readonly string[];
@@ -192,6 +196,18 @@ class QueryParameters {
   constructor(request: GateRequest, uses: readonly string[]) {
     this.#uses = uses;
     this.#values = uses.map((name) => parameterValue(request.parameters, name, 'mysql'));
+    // Each list element is its own `?`, and the server takes at most MAX_PLACEHOLDERS in one
+    // statement: past that, refuse before expanding them, which would take the rewrite (and its
+    // checks) many seconds for a statement the server refuses anyway.
+    let placeholders = 0;
+    this.#values.forEach(({ value }, k) => {
+      placeholders += Array.isArray(value) ? value.length : 1;
+      if (placeholders > MAX_PLACEHOLDERS)
+        throw parameterProblem(
+          uses[k]!,
+          `The query's parameters would be ${MAX_PLACEHOLDERS + 1} or more placeholders (each list element is one); MySQL takes at most ${MAX_PLACEHOLDERS} in a statement`,
+        );
+    });
   }
 
   single(ref: MyNode): MyNode {

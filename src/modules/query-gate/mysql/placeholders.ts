@@ -36,6 +36,15 @@ export function substituteMysqlPlaceholders(sql: string): { text: string; uses: 
   return uses.length === 0 ? { text: sql, uses } : { text: text + sql.slice(copied), uses };
 }
 
+/**
+ * The names of a query's placeholders, each once in order of first use, read exactly as
+ * `substituteMysqlPlaceholders` reads them when the query runs (dashboards check tiles with it
+ * when they are saved); QUERY_REFUSED for text the gate's lexer refuses.
+ */
+export function mysqlParameterNames(sql: string): string[] {
+  return [...new Set(substituteMysqlPlaceholders(sql).uses)];
+}
+
 /** The index of the placeholder a column reference stands for, or null when it is a real column. */
 export function placeholderIndex(ref: MyNode): number | null {
   const column =

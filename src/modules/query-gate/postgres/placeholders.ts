@@ -1,4 +1,5 @@
 import { scanSync } from 'libpg-query';
+import { loadModule } from 'pgsql-parser';
 import { queryRefused } from '../errors.ts';
 import { malformedPlaceholder, PARAMETER_NAME } from '../parameters.ts';
 
@@ -49,4 +50,20 @@ export function substitutePostgresPlaceholders(sql: string): { text: string; use
     i += 4;
   }
   return { text: text + sql.slice(copied), uses };
+}
+
+/**
+ * The names of a query's placeholders, each once in order of first use, read exactly as
+ * `substitutePostgresPlaceholders` reads them when the query runs (dashboards check tiles with
+ * it when they are saved). Text the scanner cannot read (an unclosed quote or comment) is
+ * refused: where its placeholders are is unknown, and the query could never run.
+ */
+export async function postgresParameterNames(sql: string): Promise<string[]> {
+  await loadModule();
+  try {
+    scanSync(sql);
+  } catch {
+    throw queryRefused('The query does not parse: a quote, dollar quote or comment is not closed');
+  }
+  return [...new Set(substitutePostgresPlaceholders(sql).uses)];
 }
