@@ -13,6 +13,7 @@ import * as attributeCopyTriggerWhen from './0011_attribute_copy_trigger_when.ts
 import * as snapshotVersions from './0012_snapshot_versions.ts';
 import * as auditStarted from './0013_audit_started.ts';
 import * as ssoLoginClient from './0014_sso_login_client.ts';
+import * as snapshotInsertByColumn from './0015_snapshot_insert_by_column.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the file system) so the set that
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_snapshot_versions': snapshotVersions,
   '0013_audit_started': auditStarted,
   '0014_sso_login_client': ssoLoginClient,
+  '0015_snapshot_insert_by_column': snapshotInsertByColumn,
 };
