@@ -17,8 +17,21 @@ export const serveCommand: CliCommand = {
   usage: 'tessera serve',
   async run(_args, env) {
     const app = await env.openApp({ background: true });
-    const firstKey = await createFirstKeyIfNone(app);
-    const running = await startServer(app);
+    let running: Awaited<ReturnType<typeof startServer>>;
+    let firstKey: string | null;
+    try {
+      // Listening first: a key created by a start that then cannot listen would never be printed,
+      // and the next start, finding a key, would print none.
+      running = await startServer(app);
+      firstKey = await createFirstKeyIfNone(app).catch(async (err: unknown) => {
+        await running.server.close();
+        throw err;
+      });
+    } catch (err) {
+      // Not serving: close the pools and background loops, so the failure is the process's end.
+      await app.close().catch(() => undefined);
+      throw err;
+    }
     if (firstKey) {
       env.io.err(
         `Created the first access key (every permission); it is shown only once:\n\n  ${firstKey}\n`,
