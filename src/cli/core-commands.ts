@@ -11,6 +11,13 @@ import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
 import { parseTimestamp } from '../time.ts';
 
+/**
+ * Signals that stop the server gracefully. SIGHUP too: a closing terminal sends it, and so do
+ * supervisors asking for a reload, which Tessera has none of (it reads its configuration at
+ * start); Node's default would end the process at once, cutting the requests in flight.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Start the HTTP server (GraphQL at /graphql).',
@@ -42,11 +49,11 @@ export const serveCommand: CliCommand = {
     );
     await new Promise<void>((resolve) => {
       const shutdown = (signal: NodeJS.Signals) => {
-        process.removeListener('SIGTERM', shutdown);
-        process.removeListener('SIGINT', shutdown);
-        // Later signals are ignored: the deadline already bounds how long stopping takes.
-        process.on('SIGTERM', () => {});
-        process.on('SIGINT', () => {});
+        for (const s of STOP_SIGNALS) {
+          process.removeListener(s, shutdown);
+          // Later signals are ignored: the deadline already bounds how long stopping takes.
+          process.on(s, () => {});
+        }
         const seconds = app.config.shutdownTimeoutMs / 1000;
         env.io.err(`Shutting down (${signal}): finishing in-flight requests, at most ${seconds} s…`);
         void running.stop().then((inTime) => {
@@ -54,8 +61,7 @@ export const serveCommand: CliCommand = {
           resolve();
         });
       };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      for (const s of STOP_SIGNALS) process.on(s, shutdown);
     });
     // Everything is closed; a stray handle (a driver's reconnect timer) must not keep the process up.
     setTimeout(() => process.exit(0), 1000).unref();
