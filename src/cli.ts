@@ -10,6 +10,7 @@ import { AppError } from './errors.ts';
 import { type CliCommand, type CliEnv, type CliIO, UsageError } from './kernel/command.ts';
 import type { AnyModule } from './kernel/module.ts';
 import { modules as moduleRegistry } from './modules/index.ts';
+import { ListenError } from './server.ts';
 
 /** The `tessera` command: one process, one command, the same environment as the server. */
 export async function runCli(
@@ -61,7 +62,7 @@ function reportFailure(err: unknown, io: CliIO, config: Config | undefined): num
     io.err(/^(Usage|tessera )/.test(err.message) ? err.message : `tessera: ${err.message}`);
     return EXIT.USAGE;
   }
-  if (err instanceof ConfigError || err instanceof DataDirInUseError) {
+  if (err instanceof ConfigError || err instanceof DataDirInUseError || err instanceof ListenError) {
     io.err(err.message);
     return EXIT.USAGE;
   }

@@ -33,7 +33,11 @@ const envSchema = z.object({
   TESSERA_OUTBOX_RETRY_MAX_SECONDS: z.coerce.number().min(0).default(3600),
   TESSERA_OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(10).default(300),
   TESSERA_OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(2000),
-  REDIS_URL: z.string().min(1).optional(),
+  // Checked here, not by the Redis client: it would throw its parse error after the server listens.
+  REDIS_URL: z
+    .string()
+    .refine(isRedisUrl, 'must be redis://[user:pass@]host[:port][/db] or rediss://…')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TESSERA_CORS_ORIGINS: z.string().default(''),
   TESSERA_INTROSPECTION: boolFromEnv.optional(),
@@ -54,6 +58,15 @@ const envSchema = z.object({
   TESSERA_DATA_POOL_CONNECTIONS: z.coerce.number().int().min(1).max(100).default(4),
   TESSERA_WAREHOUSE_DIR: z.string().min(1).optional(),
 });
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';

@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from './db/index.ts';
 import { migrations } from './db/migrations/index.ts';
-import { appliedMigrations } from './db/queries.ts';
+import { readinessFacts } from './db/queries.ts';
 import { runInDbScope } from './db/scope.ts';
 
 /** A readiness probe must answer well within a load balancer's probe timeout, even when the database hangs. */
@@ -8,14 +8,18 @@ const READINESS_TIMEOUT_MS = 1500;
 
 /**
  * Why this instance cannot serve right now (empty: it can): the database answers a real round trip
- * in time, and every migration this code knows has been applied. On the reserved lane, so a busy
+ * in time, accepts writes (not a standby, writes not turned off), and every migration this code
+ * knows has been applied. On the reserved lane, so a busy
  * main pool does not make a healthy instance look down.
  */
 export async function checkReadiness(db: DatabaseHandle): Promise<string[]> {
   const probe = runInDbScope({ lane: 'reserved', signal: undefined }, async () => {
-    const applied = new Set(await appliedMigrations(db.db));
+    const facts = await readinessFacts(db.db);
+    const applied = new Set(facts.applied);
     const missing = Object.keys(migrations).filter((name) => !applied.has(name));
-    return missing.length === 0 ? [] : [`migrations not applied: ${missing.join(', ')}`];
+    const problems = missing.length === 0 ? [] : [`migrations not applied: ${missing.join(', ')}`];
+    if (facts.readOnly) problems.push('database is read-only (a standby?): writes would fail');
+    return problems;
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string[]>((resolve) => {

@@ -33,9 +33,10 @@ export async function startServer(
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   const host = options.host ?? app.config.host;
+  const wanted = options.port ?? app.config.port;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? app.config.port, host, () => resolve());
+    server.once('error', (err) => reject(listenError(err, host, wanted)));
+    server.listen(wanted, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   let stopping: Promise<boolean> | undefined;
@@ -63,4 +64,25 @@ export async function startServer(
       return stopping;
     },
   };
+}
+
+/**
+ * HOST and PORT name an address this process cannot listen on: an operator's configuration
+ * problem (exit code 2, README "Exit codes"), not a failure of Tessera's.
+ */
+export class ListenError extends Error {}
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another process listens there)',
+  EACCES: 'permission denied (a port below 1024 needs privileges)',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address',
+  ENOTFOUND: 'HOST does not resolve',
+  EAI_AGAIN: 'HOST could not be resolved (DNS did not answer)',
+};
+
+function listenError(err: Error, host: string, port: number): Error {
+  const code = (err as { code?: unknown }).code;
+  const reason = typeof code === 'string' ? LISTEN_REASONS[code] : undefined;
+  if (!reason) return err;
+  return new ListenError(`Cannot listen on HOST:PORT ${host}:${port}: ${reason} (${code})`, { cause: err });
 }

@@ -11,14 +11,34 @@ import { PERMISSIONS } from '../modules/auth/permissions.ts';
 import { startServer } from '../server.ts';
 import { parseTimestamp } from '../time.ts';
 
+/**
+ * Signals that stop the server gracefully. SIGHUP too: a closing terminal sends it, and so do
+ * supervisors asking for a reload, which Tessera has none of (it reads its configuration at
+ * start); Node's default would end the process at once, cutting the requests in flight.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Start the HTTP server (GraphQL at /graphql).',
   usage: 'tessera serve',
   async run(_args, env) {
     const app = await env.openApp({ background: true });
-    const firstKey = await createFirstKeyIfNone(app);
-    const running = await startServer(app);
+    let running: Awaited<ReturnType<typeof startServer>>;
+    let firstKey: string | null;
+    try {
+      // Listening first: a key created by a start that then cannot listen would never be printed,
+      // and the next start, finding a key, would print none.
+      running = await startServer(app);
+      firstKey = await createFirstKeyIfNone(app).catch(async (err: unknown) => {
+        await running.server.close();
+        throw err;
+      });
+    } catch (err) {
+      // Not serving: close the pools and background loops, so the failure is the process's end.
+      await app.close().catch(() => undefined);
+      throw err;
+    }
     if (firstKey) {
       env.io.err(
         `Created the first access key (every permission); it is shown only once:\n\n  ${firstKey}\n`,
@@ -29,11 +49,11 @@ export const serveCommand: CliCommand = {
     );
     await new Promise<void>((resolve) => {
       const shutdown = (signal: NodeJS.Signals) => {
-        process.removeListener('SIGTERM', shutdown);
-        process.removeListener('SIGINT', shutdown);
-        // Later signals are ignored: the deadline already bounds how long stopping takes.
-        process.on('SIGTERM', () => {});
-        process.on('SIGINT', () => {});
+        for (const s of STOP_SIGNALS) {
+          process.removeListener(s, shutdown);
+          // Later signals are ignored: the deadline already bounds how long stopping takes.
+          process.on(s, () => {});
+        }
         const seconds = app.config.shutdownTimeoutMs / 1000;
         env.io.err(`Shutting down (${signal}): finishing in-flight requests, at most ${seconds} s…`);
         void running.stop().then((inTime) => {
@@ -41,8 +61,7 @@ export const serveCommand: CliCommand = {
           resolve();
         });
       };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      for (const s of STOP_SIGNALS) process.on(s, shutdown);
     });
     // Everything is closed; a stray handle (a driver's reconnect timer) must not keep the process up.
     setTimeout(() => process.exit(0), 1000).unref();

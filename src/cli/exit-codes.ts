@@ -17,6 +17,8 @@ export const EXIT = {
   DATABASE_UNREACHABLE: 12,
   DATABASE_NOT_FOUND: 13,
   DATABASE_AUTH_FAILED: 14,
+  /** DATABASE_URL asks for TLS the server does not offer, or its certificate was refused. */
+  DATABASE_TLS_FAILED: 15,
 } as const;
 
 export const databaseExitCode: Record<DatabaseProblem, number> = {
@@ -25,4 +27,5 @@ export const databaseExitCode: Record<DatabaseProblem, number> = {
   UNREACHABLE: EXIT.DATABASE_UNREACHABLE,
   NO_SUCH_DATABASE: EXIT.DATABASE_NOT_FOUND,
   AUTH_FAILED: EXIT.DATABASE_AUTH_FAILED,
+  TLS_FAILED: EXIT.DATABASE_TLS_FAILED,
 };

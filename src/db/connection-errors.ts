@@ -8,7 +8,8 @@ export type DatabaseProblem =
   | 'WRONG_SCHEME'
   | 'UNREACHABLE'
   | 'NO_SUCH_DATABASE'
-  | 'AUTH_FAILED';
+  | 'AUTH_FAILED'
+  | 'TLS_FAILED';
 
 /** A one-line, secret-free account of a DATABASE_URL that cannot be used. */
 export class DatabaseConnectionError extends Error {
@@ -58,10 +59,22 @@ const UNREACHABLE_CODES = new Set([
   'EPIPE',
 ]);
 
+/** Node's TLS verdicts on a server certificate (node:tls), when DATABASE_URL asks to verify it. */
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /**
  * Translates what `pg` throws when a connection cannot be opened, by error code: a system error
  * (`ECONNREFUSED`, …) or timeout is unreachable, SQLSTATE 3D000 is a missing database, class 28
- * is refused credentials. Anything else is not a connection problem and is returned as null.
+ * is refused credentials, "does not support SSL" (pg's only words for it) or a certificate verdict
+ * is TLS. Anything else is not a connection problem and is returned as null.
  */
 export function connectionProblemOf(err: unknown, url: URL): DatabaseConnectionError | null {
   if (err instanceof DatabaseConnectionError) return err;
@@ -81,6 +94,16 @@ export function connectionProblemOf(err: unknown, url: URL): DatabaseConnectionE
     return new DatabaseConnectionError(
       'AUTH_FAILED',
       `The database server at ${target} refused user ${user}: authentication failed`,
+      { cause: err },
+    );
+  if (/does not support SSL/i.test(err.message) || (code !== undefined && TLS_CODES.has(code)))
+    return new DatabaseConnectionError(
+      'TLS_FAILED',
+      `No TLS session with the database server at ${target}: ${
+        /does not support SSL/i.test(err.message)
+          ? 'DATABASE_URL requires TLS (sslmode) and the server offers none'
+          : `its certificate was refused (${code})`
+      }`,
       { cause: err },
     );
   if (

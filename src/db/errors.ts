@@ -66,9 +66,31 @@ export function isConnectionError(err: unknown): boolean {
   if (typeof code !== 'string') return false;
   if (SOCKET_ERRORS.has(code)) return true;
   return (
-    code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300'
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '57P05' || // idle_session_timeout: the server ended the session
+    code === '25P03' || // idle_in_transaction_session_timeout: likewise
+    code === '53300'
   );
 }
+
+/**
+ * The server is up and the session works, but it cannot do this now for reasons of its own, not
+ * the request's: insufficient resources (class 53: disk full, out of memory), a system or I/O
+ * error (class 58), a lock not to be had (55P03, `lock_timeout`), or a server that only reads
+ * (25006: a standby after a failover, or writes turned off). A retry may succeed, so the request
+ * is answered SERVICE_UNAVAILABLE (503), not masked as an internal error.
+ */
+export function isServerRefusal(err: unknown): boolean {
+  const state = dbErrorInfo(err)?.sqlstate;
+  if (state === undefined) return false;
+  return state.startsWith('53') || state.startsWith('58') || state === '55P03' || isReadOnlyRefusal(err);
+}
+
+/** SQLSTATE 25006: a write met a session that only reads (a standby, or writes turned off). */
+export const isReadOnlyRefusal = (err: unknown) => dbErrorInfo(err)?.sqlstate === '25006';
 
 /** The statement ran past `statement_timeout` or was cancelled (client gone): SQLSTATE 57014. */
 export const isStatementCancelled = (err: unknown) => dbErrorInfo(err)?.sqlstate === '57014';
@@ -87,7 +109,7 @@ export class RequestCancelledError extends Error {
  * (it stays masked, and logged, as an unexpected error).
  */
 export function translateDatabaseFailure(err: unknown): AppError | undefined {
-  if (isConnectionError(err)) return serviceUnavailable('The database', err);
+  if (isConnectionError(err) || isServerRefusal(err)) return serviceUnavailable('The database', err);
   if (isStatementCancelled(err) || err instanceof RequestCancelledError) {
     return new AppError('QUERY_TIMEOUT', 'The request ran past the statement timeout and was cancelled', {
       cause: err,

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
-import { ConnectionLostError, isConnectionError, RequestCancelledError } from './errors.ts';
+import {
+  ConnectionLostError,
+  isConnectionError,
+  isReadOnlyRefusal,
+  RequestCancelledError,
+} from './errors.ts';
 import { cancelOnLeave } from './pg-cancel.ts';
 import { cutWhenSilent } from './pg-stall.ts';
 import { currentDbScope } from './scope.ts';
@@ -260,6 +265,12 @@ class GuardedClient implements PostgresPoolClient {
       return (await (query
         ? client.query(query)
         : client.query(sql, values))) as unknown as PostgresQueryResult<R>;
+    } catch (err) {
+      // A session that refused a write as read-only is on a server that only reads (a standby, a
+      // replica a proxy routed it to): closed rather than pooled, so once the primary is back the
+      // next write gets a fresh session instead of this one again.
+      if (isReadOnlyRefusal(err)) this.#broken = err;
+      throw err;
     } finally {
       clearTimeout(stalled);
       leave.dispose();

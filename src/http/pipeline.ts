@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Principal } from '../modules/auth/principal.ts';
 import { HttpRefusal, refusalResponse, refuse } from './refusals.ts';
-import { failureResponse, logRequest } from './request-log.ts';
+import { failureRefusal, logRequest } from './request-log.ts';
 import { newRequestReport, type RequestReport } from './request-report.ts';
 import type { HttpContext, RefusalRenderer, Router } from './router.ts';
 
@@ -119,11 +119,12 @@ export function createHttpPipeline(parts: PipelineParts): HttpPipeline {
 
 /** The one place a thrown error becomes a response: a refusal's body (the path's protocol's, if it has one), or the masked 503/500. */
 function answerError(err: unknown, report: RequestReport, render?: RefusalRenderer): Response {
+  let refusal: HttpRefusal;
   if (err instanceof HttpRefusal) {
     if (!report.codes.includes(err.code)) report.codes.push(err.code);
-    return render ? render(err) : refusalResponse(err);
-  }
-  return failureResponse(err, report);
+    refusal = err;
+  } else refusal = failureRefusal(err, report);
+  return render ? render(refusal) : refusalResponse(refusal);
 }
 
 function setCommonHeaders(headers: Headers, ctx: HttpContext): void {

@@ -2,8 +2,9 @@ import { translateDatabaseFailure } from '../db/errors.ts';
 import { unavailableHttp } from '../graphql/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
+import { HttpRefusal } from './refusals.ts';
 import type { RequestReport } from './request-report.ts';
-import { errorResponse, type Router } from './router.ts';
+import type { Router } from './router.ts';
 
 /** Where a request's line and metrics go, and the routes that name it. */
 export interface RequestLogTarget {
@@ -14,20 +15,19 @@ export interface RequestLogTarget {
 
 /**
  * An error no inner boundary answered (a plain route, authentication before GraphQL): a database
- * failure is a 503 with Retry-After, anything else a 500. Either is logged with its cause.
+ * failure is a 503 with Retry-After, anything else a 500. Either is logged with its cause. As a
+ * refusal, so a path with its own error format (SCIM's RFC 7644 body) answers it in that format.
  */
-export function failureResponse(err: unknown, report: RequestReport): Response {
+export function failureRefusal(err: unknown, report: RequestReport): HttpRefusal {
   report.cause = err;
   const failure = translateDatabaseFailure(err);
   if (!failure) {
     report.codes.push('INTERNAL_SERVER_ERROR');
-    return errorResponse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+    return new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
   }
   report.codes.push(failure.code);
   const { status, headers } = unavailableHttp(failure);
-  const response = errorResponse(status, failure.code, failure.message);
-  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-  return response;
+  return new HttpRefusal(status, failure.code, failure.message, { ...headers });
 }
 
 /** One answered request, as the log line and the metrics see it. */

@@ -56,6 +56,9 @@ export class DatabaseFailureCounter implements FailureCounter {
   async close(): Promise<void> {}
 }
 
+/** The longest an impersonation waits on Redis (to connect, or for one command's reply). */
+const REDIS_DEADLINE_MS = 2000;
+
 /** The store when `REDIS_URL` is set: INCR on keys that expire after two windows. */
 export class RedisFailureCounter implements FailureCounter {
   /** The client library is loaded only when Redis is configured. */
@@ -64,8 +67,17 @@ export class RedisFailureCounter implements FailureCounter {
 
   constructor(url: string) {
     this.#redis = import('ioredis').then(({ Redis }) => {
-      // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the limit.
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 2000 });
+      // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the
+      // limit. A network that stalls without closing brings no error at all: every command has a
+      // deadline (commandTimeout), and a socket that owes replies but stays silent is closed and
+      // reopened (socketTimeout), so the counters work again as soon as the network does.
+      const redis = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 2,
+        connectTimeout: REDIS_DEADLINE_MS,
+        commandTimeout: REDIS_DEADLINE_MS,
+        socketTimeout: REDIS_DEADLINE_MS,
+      });
       redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
       return redis;
     });
