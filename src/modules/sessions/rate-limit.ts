@@ -56,8 +56,38 @@ export class DatabaseFailureCounter implements FailureCounter {
   async close(): Promise<void> {}
 }
 
-/** The longest an impersonation waits on Redis (to connect, or for one command's reply). */
+/** The longest an impersonation waits on Redis for the counts (see `withinDeadline`). */
 const REDIS_DEADLINE_MS = 2000;
+/** How long a socket that owes replies may stay silent before it is closed and reopened. */
+const REDIS_SILENCE_MS = 5000;
+/** When the client itself fails a command still unanswered, so a stall cannot pile them up. */
+const REDIS_COMMAND_CLEANUP_MS = 10_000;
+
+/**
+ * `work`, or a rejection once REDIS_DEADLINE_MS have passed without its reply. When the timer
+ * fires, the replies already on the socket are read first (the poll phase runs before
+ * setImmediate's): in a burst of thousands of attempts the event loop can be busy for longer than
+ * the deadline while Redis has long answered, and such an attempt must not be refused. Only a
+ * reply that has not arrived counts against the deadline.
+ */
+function withinDeadline<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => setImmediate(() => reject(new Error(`no reply from Redis within ${REDIS_DEADLINE_MS} ms`))),
+      REDIS_DEADLINE_MS,
+    );
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
 
 /** The store when `REDIS_URL` is set: INCR on keys that expire after two windows. */
 export class RedisFailureCounter implements FailureCounter {
@@ -68,15 +98,18 @@ export class RedisFailureCounter implements FailureCounter {
   constructor(url: string) {
     this.#redis = import('ioredis').then(({ Redis }) => {
       // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the
-      // limit. A network that stalls without closing brings no error at all: every command has a
-      // deadline (commandTimeout), and a socket that owes replies but stays silent is closed and
-      // reopened (socketTimeout), so the counters work again as soon as the network does.
+      // limit. A network that stalls without closing brings no error at all: an attempt waits at
+      // most REDIS_DEADLINE_MS (withinDeadline), a socket that owes replies but stays silent is
+      // closed and reopened (socketTimeout), so the counters work again as soon as the network
+      // does, and the client fails what is still unanswered later on (commandTimeout). The
+      // client's own timers are not the deadline: they fire on a busy event loop before a reply
+      // that has arrived is read.
       const redis = new Redis(url, {
         lazyConnect: true,
         maxRetriesPerRequest: 2,
         connectTimeout: REDIS_DEADLINE_MS,
-        commandTimeout: REDIS_DEADLINE_MS,
-        socketTimeout: REDIS_DEADLINE_MS,
+        commandTimeout: REDIS_COMMAND_CLEANUP_MS,
+        socketTimeout: REDIS_SILENCE_MS,
       });
       redis.on('error', () => {}); // reconnects on its own; a failing command surfaces to the caller
       return redis;
@@ -87,7 +120,7 @@ export class RedisFailureCounter implements FailureCounter {
     if (buckets.length === 0) return [];
     let values: (string | null)[];
     try {
-      values = await (await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b)));
+      values = await withinDeadline((await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b))));
     } catch (err) {
       // Fail closed, as `add` does: without the shared counts no attempt is let through.
       throw serviceUnavailable('The rate-limit store (Redis)', err);
@@ -106,7 +139,7 @@ export class RedisFailureCounter implements FailureCounter {
     // retry (SERVICE_UNAVAILABLE, 503) rather than shown an internal error.
     let results: [Error | null, unknown][];
     try {
-      results = (await multi.exec()) ?? [];
+      results = (await withinDeadline(multi.exec())) ?? [];
     } catch (err) {
       throw serviceUnavailable('The rate-limit store (Redis)', err);
     }
