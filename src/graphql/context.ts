@@ -4,6 +4,7 @@ import type { RequestReport } from '../http/request-report.ts';
 import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
 import type { AuditOrigin } from '../modules/audit/service.ts';
+import type { FieldAccess } from '../modules/auth/field-access.ts';
 import type { Principal } from '../modules/auth/principal.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Loaders } from './loaders.ts';
@@ -50,4 +51,9 @@ export interface GraphQLModule {
   readonly resolvers: ModuleResolvers;
   /** Root Query fields whose resolvers only read: safe to run twice (src/graphql/compiled-reads.ts). */
   readonly readOnlyQueries?: readonly string[];
+  /**
+   * Who may call fields the module adds beyond src/modules/auth/field-access.ts's table (a
+   * module built outside this tree), by type and field name.
+   */
+  readonly access?: Readonly<Record<string, Readonly<Record<string, FieldAccess>>>>;
 }

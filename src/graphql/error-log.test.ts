@@ -38,6 +38,7 @@ describe('unexpected errors', () => {
             provides: [],
             graphql: {
               typeDefs: 'extend type Query { faulty: String slow: String }',
+              access: { Query: { faulty: 'public', slow: 'public' } },
               // Fields of this test's own schema, which the generated resolver types do not know.
               resolvers: {
                 Query: {

@@ -17,7 +17,7 @@ import type { Config } from '../config.ts';
 import type { RequestReport } from '../http/request-report.ts';
 import type { Services } from '../kernel/services.ts';
 import type { Logger } from '../logger.ts';
-import { guardFieldAccess } from '../modules/auth/field-access.ts';
+import { FIELD_ACCESS, guardFieldAccess, withModuleAccess } from '../modules/auth/field-access.ts';
 import { actorKeyId, type Principal } from '../modules/auth/principal.ts';
 import { graphiqlPage } from '../modules/graphiql/page.ts';
 import { compiledReadQueries } from './compiled-reads.ts';
@@ -68,7 +68,7 @@ export function createGraphQLServer(
   });
   refuseUnstorableText(schema);
   // Who may call each field, declared in one table; a root field without a row stops the start.
-  guardFieldAccess(schema);
+  guardFieldAccess(schema, withModuleAccess(FIELD_ACCESS, modules));
   const readOnlyQueries = readOnlyQueriesOf(schema, modules);
   // What the HTTP layer handed over for this request: the context factory builds on it, and an
   // error finds its log line and report in it. Per async call chain, so concurrent requests never

@@ -4,7 +4,7 @@ import type { Permission } from './permissions.ts';
 import type { Principal } from './principal.ts';
 
 /**
- * Who may call a field (docs/security.md §3, "One table of who may call what"):
+ * Who may call a field (docs/security.md §3):
  *
  * - `public`: no credential (the field takes its own, like `impersonateUser`, or none);
  * - `session`: a user's session only;
@@ -140,6 +140,22 @@ export function checkFieldAccess(access: FieldAccess, principal: Principal | nul
   if (access === 'anyCredential') return;
   if (!access.keys.some((p) => principal.permissions.has(p)))
     throw forbidden(`This operation needs the ${access.keys.join(' or ')} permission`);
+}
+
+/** `table` with the rows modules declare for their own fields added (a module may not change a row). */
+export function withModuleAccess(
+  table: typeof FIELD_ACCESS,
+  modules: readonly { readonly access?: typeof FIELD_ACCESS }[],
+): typeof FIELD_ACCESS {
+  const merged: Record<string, Record<string, FieldAccess>> = {};
+  for (const [type, fields] of Object.entries(table)) merged[type] = { ...fields };
+  for (const { access } of modules)
+    for (const [type, fields] of Object.entries(access ?? {}))
+      for (const [name, rule] of Object.entries(fields)) {
+        if (merged[type]?.[name]) throw new Error(`field access: ${type}.${name} is declared twice`);
+        merged[type] = { ...merged[type], [name]: rule };
+      }
+  return merged;
 }
 
 /**
