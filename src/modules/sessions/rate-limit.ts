@@ -58,7 +58,7 @@ export class DatabaseFailureCounter implements FailureCounter {
 
 /** The longest an impersonation waits on Redis for the counts (see `withinDeadline`). */
 const REDIS_DEADLINE_MS = 2000;
-/** How long a socket that owes replies may stay silent before it is closed and reopened. */
+/** How long a socket that owes replies may stay silent before the client itself reopens it. */
 const REDIS_SILENCE_MS = 5000;
 /** When the client itself fails a command still unanswered, so a stall cannot pile them up. */
 const REDIS_COMMAND_CLEANUP_MS = 10_000;
@@ -68,21 +68,34 @@ const REDIS_COMMAND_CLEANUP_MS = 10_000;
  * fires, the replies already on the socket are read first (the poll phase runs before
  * setImmediate's): in a burst of thousands of attempts the event loop can be busy for longer than
  * the deadline while Redis has long answered, and such an attempt must not be refused. Only a
- * reply that has not arrived counts against the deadline.
+ * reply that has not arrived counts against the deadline, and then the connection that owes it
+ * is given up and reopened: under steady attempts its socket is never idle (each write restarts
+ * the client's silence timer), so a network that stalled would otherwise hold it after it recovers.
  */
-function withinDeadline<T>(work: Promise<T>): Promise<T> {
+function withinDeadline<T>(redis: Redis, work: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    let settled = false;
     const timer = setTimeout(
-      () => setImmediate(() => reject(new Error(`no reply from Redis within ${REDIS_DEADLINE_MS} ms`))),
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          if (redis.status === 'ready' || redis.status === 'connect') redis.disconnect(true);
+          reject(new Error(`no reply from Redis within ${REDIS_DEADLINE_MS} ms`));
+        }),
       REDIS_DEADLINE_MS,
     );
+    const settle = () => {
+      settled = true;
+      clearTimeout(timer);
+    };
     work.then(
       (value) => {
-        clearTimeout(timer);
+        settle();
         resolve(value);
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        settle();
         reject(err);
       },
     );
@@ -99,11 +112,11 @@ export class RedisFailureCounter implements FailureCounter {
     this.#redis = import('ioredis').then(({ Redis }) => {
       // Fail closed and fast when Redis is unreachable: an attempt errors instead of skipping the
       // limit. A network that stalls without closing brings no error at all: an attempt waits at
-      // most REDIS_DEADLINE_MS (withinDeadline), a socket that owes replies but stays silent is
-      // closed and reopened (socketTimeout), so the counters work again as soon as the network
-      // does, and the client fails what is still unanswered later on (commandTimeout). The
-      // client's own timers are not the deadline: they fire on a busy event loop before a reply
-      // that has arrived is read.
+      // most REDIS_DEADLINE_MS (withinDeadline), and a connection that owes a reply past it, or
+      // stays silent (socketTimeout), is closed and reopened, so the counters work again as soon
+      // as the network does; the client fails what is still unanswered later on (commandTimeout).
+      // The client's own timers are not the deadline: they fire on a busy event loop before a
+      // reply that has arrived is read.
       const redis = new Redis(url, {
         lazyConnect: true,
         maxRetriesPerRequest: 2,
@@ -120,7 +133,8 @@ export class RedisFailureCounter implements FailureCounter {
     if (buckets.length === 0) return [];
     let values: (string | null)[];
     try {
-      values = await withinDeadline((await this.#redis).mget(buckets.map((b) => keyOf(windowStart, b))));
+      const redis = await this.#redis;
+      values = await withinDeadline(redis, redis.mget(buckets.map((b) => keyOf(windowStart, b))));
     } catch (err) {
       // Fail closed, as `add` does: without the shared counts no attempt is let through.
       throw serviceUnavailable('The rate-limit store (Redis)', err);
@@ -130,7 +144,8 @@ export class RedisFailureCounter implements FailureCounter {
 
   async add(buckets: readonly string[], windowStart: Date): Promise<number[]> {
     if (buckets.length === 0) return [];
-    const multi = (await this.#redis).multi();
+    const redis = await this.#redis;
+    const multi = redis.multi();
     for (const bucket of buckets) {
       const key = keyOf(windowStart, bucket);
       multi.incr(key).pexpire(key, 2 * WINDOW_MS);
@@ -139,7 +154,7 @@ export class RedisFailureCounter implements FailureCounter {
     // retry (SERVICE_UNAVAILABLE, 503) rather than shown an internal error.
     let results: [Error | null, unknown][];
     try {
-      results = (await withinDeadline(multi.exec())) ?? [];
+      results = (await withinDeadline(redis, multi.exec())) ?? [];
     } catch (err) {
       throw serviceUnavailable('The rate-limit store (Redis)', err);
     }
