@@ -134,11 +134,10 @@ describe('MariaDB: stored functions by every spelling, parser blow-ups', { skip:
     // Each nested CAST roughly doubles node-sql-parser's work: thirteen took about half a minute
     // of a blocked event loop, twenty would take hours.
     const bomb = `select ${'cast('.repeat(13)}secret${' as char)'.repeat(13)} as s from orders`;
-    const started = performance.now();
     const r = await run(bomb);
-    const elapsed = performance.now() - started;
+    // Refused by the parse budget (a bounded number of bounded attempts), not by anything later.
     assert.equal(r.code, 'QUERY_REFUSED', JSON.stringify(r.body));
-    assert.ok(elapsed < 5_000, `refused after ${Math.round(elapsed)} ms`);
+    assert.match(JSON.stringify(r.body), /too complex to parse in time/);
     // The process is not stalled and ordinary nesting still passes.
     const ok = await run(
       `select ${'cast('.repeat(4)}secret${' as char)'.repeat(4)} as s from orders order by id`,

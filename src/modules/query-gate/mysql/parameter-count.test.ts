@@ -11,7 +11,9 @@ import { rewriteQuery } from '../index.ts';
  */
 test('a query whose lists would expand past 65,535 placeholders is refused up front', async () => {
   const sql = `select count(*) from orders where ${Array.from({ length: 200 }, () => 'region in ({{r}})').join(' or ')}`;
-  const started = performance.now();
+  // Expanded first, the statement would reach the slot counter every rewrite shares and be refused
+  // there as QUERY_REFUSED, after seconds of work; BAD_USER_INPUT naming the parameter is the
+  // refusal made before any element became a placeholder.
   await assert.rejects(
     rewriteQuery({
       dialect: 'mysql',
@@ -23,9 +25,12 @@ test('a query whose lists would expand past 65,535 placeholders is refused up fr
       requirePolicies: false,
       parameters: { r: Array.from({ length: 500 }, (_, i) => `v${i}`) },
     }),
-    (err: unknown) => err instanceof AppError && err.code === 'BAD_USER_INPUT' && /65535/.test(err.message),
+    (err: unknown) =>
+      err instanceof AppError &&
+      err.code === 'BAD_USER_INPUT' &&
+      /placeholders/.test(err.message) &&
+      /65535/.test(err.message),
   );
-  assert.ok(performance.now() - started < 3000, `${Math.round(performance.now() - started)} ms`);
 });
 
 test('just under the limit is still rewritten', async () => {
