@@ -213,7 +213,7 @@ try {
     'on a fresh scratch database; each row has an email, a VIEWER role on the default domain and two attribute columns. RSS read from /proc every 100 ms.',
     'The raw baseline inserts the same users, attributes, role assignments and audit rows with set-based INSERTs, 1,000 rows a transaction, one transaction at a time, with no checks.',
     'The floor COPYs the same rows into the same tables (indexes, foreign keys and triggers included), 10,000 rows a transaction, one at a time: no import of these tables on this server can beat it by much. Each baseline starts from truncated tables, as the import starts from empty ones.',
-    'The import writes 1,000-row batches (the default `--batch-size`), two transactions in flight, committed in file order.',
+    'The import writes 2,000-row batches (the default `--batch-size`), two transactions in flight, committed in file order.',
   );
 } finally {
   await scratch.drop();

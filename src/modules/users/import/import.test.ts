@@ -253,6 +253,10 @@ for (const open of legs) {
       assert.equal(missing.code, 2);
       assert.equal((await cli(env, ['users', 'import'])).code, 2, 'usage');
       assert.equal((await cli(env, ['users', 'import', csv, '--batch-size', '0'])).code, 2);
+      const huge = await cli(env, ['users', 'import', csv, '--batch-size', '10001']);
+      assert.equal(huge.code, 2);
+      assert.match(huge.err, /--batch-size must be an integer from 1 to 10,000/);
+      assert.deepEqual(await counts(env), before, 'a refused flag writes nothing');
     });
 
     it('ends with fresh planner statistics, so statements prepared elsewhere replan for the new sizes', async () => {

@@ -28,7 +28,7 @@ export interface ImportResult {
 
 export interface ImportOptions {
   readonly dryRun: boolean;
-  /** Rows per transaction (at most the createUsers limit). */
+  /** Rows per transaction. */
   readonly batchSize: number;
   readonly onProgress?: (done: number, total: number) => void;
   /** Where a failed batch's cause goes, with its stack (the problem names it in one line). */
