@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -112,4 +113,29 @@ function fmt(n: number): string {
 /** The backends a benchmark runs on: PGlite always, PostgreSQL when BENCH_DATABASE_URL is set. */
 export function benchDatabaseUrl(): string | undefined {
   return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+}
+
+/** What an npm script of package.json runs, as committed: its environment, node flags and entry file. */
+export interface NpmScript {
+  /** `NAME=value` words before the command; `${NAME:-default}` takes the caller's NAME if set. */
+  readonly env: Record<string, string>;
+  readonly flags: readonly string[];
+  readonly entry: string;
+}
+
+export function npmScript(name: 'start' | 'tessera'): NpmScript {
+  const words = (JSON.parse(readFileSync('package.json', 'utf8')).scripts[name] as string).split(/\s+/);
+  const env: Record<string, string> = {};
+  for (const word of words) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!assignment) continue;
+    const [, key, value] = assignment as unknown as [string, string, string];
+    const fallback = /^\$\{([A-Z_][A-Z0-9_]*):-(.*)\}$/.exec(value);
+    env[key] = fallback ? (process.env[fallback[1]!] ?? fallback[2]!) : value;
+  }
+  return {
+    env,
+    flags: words.filter((word) => word.startsWith('--')),
+    entry: words.find((word) => /\.[jt]s$/.test(word))!,
+  };
 }

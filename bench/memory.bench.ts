@@ -15,17 +15,17 @@ import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
 import { freePort } from '../test/helpers/server-process.ts';
 import { benchAdmin, benchDomain, ORIGIN } from './data-fixture.ts';
 import { runLoad } from './http-load.ts';
-import { benchDatabaseUrl, printSection, type Row } from './measure.ts';
+import { benchDatabaseUrl, type NpmScript, npmScript, printSection, type Row } from './measure.ts';
 
 // BENCH_MEMORY_LOAD_MS shortens the load while iterating; the issue's figure is 60 s of load.
 const LOAD_MS = Number(process.env.BENCH_MEMORY_LOAD_MS ?? 60_000);
 const IDLE_MS = 3000;
 const AFTER_MS = 5000;
 const ORDERS = 100_000;
-/** What `npm start` runs (package.json), measured as it is committed: its node flags and its entry file. */
-const START_WORDS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(/\s+/);
-const START_FLAGS = START_WORDS.filter((word) => word.startsWith('--'));
-const ENTRY = START_WORDS.find((word) => /\.[jt]s$/.test(word))!;
+/** What `npm start` runs (package.json), measured as it is committed: its environment, node flags and entry file. */
+const START = npmScript('start');
+const START_FLAGS = START.flags;
+const ENTRY = START.entry;
 
 const pgUrl = benchDatabaseUrl();
 if (!pgUrl) {
@@ -124,25 +124,32 @@ try {
   );
   await setup.close();
 
-  /** Starts the server as `npm start` does, with a compile cache of the bench's own; its idle RSS. */
-  const start = async (flags: readonly string[]) => {
+  /**
+   * Starts the server as `npm start` does (its flags and environment; `PLAIN` for neither), with a
+   * compile cache of the bench's own; its idle RSS.
+   */
+  const start = async ({ flags, env: scriptEnv }: Pick<NpmScript, 'flags' | 'env'>) => {
     const port = await freePort();
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...scriptEnv,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_COMPILE_CACHE: compileCache,
+    };
+    // The plain run goes without the script's environment too, even if this process has it.
+    for (const key of Object.keys(START.env)) if (!(key in scriptEnv)) delete childEnv[key];
     const child = spawn(process.execPath, [...flags, ENTRY, 'serve'], {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_COMPILE_CACHE: compileCache,
-      },
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await started(child, /listening on/);
     await sleep(IDLE_MS);
     return { child, port, idle: rssMb(child.pid!) };
   };
-  const measure = async (flags: readonly string[]) => {
-    const { child, port, idle } = await start(flags);
+  const measure = async (script: Pick<NpmScript, 'flags' | 'env'>) => {
+    const { child, port, idle } = await start(script);
     try {
       const url = `http://127.0.0.1:${port}/graphql`;
       const samples = sampler(child.pid!);
@@ -227,13 +234,13 @@ try {
 
   // A first start finds the compile cache empty (as when a source file changed since `npm install`):
   // it loads Node's TypeScript stripper. Then the cache is filled as `npm install` fills it.
-  const first = await start(START_FLAGS);
+  const first = await start(START);
   await stop(first.child);
   execFileSync(process.execPath, ['scripts/warm-compile-cache.ts'], {
     env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
   });
-  const tuned = await measure(START_FLAGS);
-  const plain = await measure([]);
+  const tuned = await measure(START);
+  const plain = await measure({ flags: [], env: {} });
   const mb = (figure: string, tessera: number, baseline: number, baselineName: string): Row => ({
     figure,
     tessera,
@@ -260,7 +267,11 @@ try {
     mb('idle RSS after start, plain `node`', plain.idle, bareIdle, 'bare node:http + pg process, idle'),
   );
   notes.push(
-    `\`tessera serve\` as a child process on PostgreSQL (\`node ${START_FLAGS.join(' ')} ${ENTRY} serve\`, what \`npm start\` runs, and the same without the flags),`,
+    `\`tessera serve\` as a child process on PostgreSQL (\`${Object.entries(START.env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}node ${START_FLAGS.join(' ')} ${ENTRY} serve\`, what \`npm start\` runs, and the same without its flags and environment),`,
     'its compile cache filled as `npm install` fills it (a first start with the cache empty is measured apart);',
     `RSS read from /proc every 100 ms. Load: ${LOAD_MS / 1000} s of impersonateUser, users(first: 50) and runQuery`,
     `(count and sum over ${ORDERS.toLocaleString('en-US')} orders under a row policy), 4 clients each at once, then ${AFTER_MS / 1000} s idle.`,

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { newId } from '../src/ids.ts';
 import { ROLE_IDS } from '../src/modules/roles/roles.ts';
 import { createScratchPostgresDatabase } from '../test/helpers/databases.ts';
-import { benchDatabaseUrl, printSection, type Row } from './measure.ts';
+import { benchDatabaseUrl, npmScript, printSection, type Row } from './measure.ts';
 import { copyFrom } from './pg-copy.ts';
 
 // The goal is stated for 1,000,000 rows; BENCH_IMPORT_ROWS makes a quicker run.
@@ -55,12 +55,10 @@ try {
   await setup.close();
 
   const started = performance.now();
-  // What `npm run tessera` runs (package.json), as committed: its node flags and its entry file.
-  const words = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.tessera as string).split(/\s+/);
-  const flags = words.filter((word) => word.startsWith('--'));
-  const entry = words.find((word) => /\.[jt]s$/.test(word))!;
+  // What `npm run tessera` runs (package.json), as committed: its environment, node flags and entry file.
+  const { env: scriptEnv, flags, entry } = npmScript('tessera');
   const child = spawn(process.execPath, [...flags, entry, 'users', 'import', csv, '--json'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...scriptEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

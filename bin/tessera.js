@@ -35,10 +35,12 @@ if (major >= 24) {
   // Node cannot replace its own process (no exec), so the shim stays as the child's parent: it
   // forwards every stop signal, and the IPC channel lets the child notice if the shim itself is
   // killed outright (SIGKILL) and shut down instead of living on as an orphan.
-  // The same V8 flags as `npm start` (package.json; why: the README's performance notes).
+  // The same V8 flags and malloc arenas as `npm start` (package.json; why: the README's
+  // performance notes). glibc reads MALLOC_ARENA_MAX only as a process starts.
   const flags = ['--liftoff-only', '--max-semi-space-size=2'];
   const child = spawn(pinned, [...flags, shim, ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
   });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']) {
     process.on(signal, () => child.kill(signal));
