@@ -125,8 +125,8 @@ try {
   await setup.close();
 
   /**
-   * Starts the server as `npm start` does (its flags and environment; `PLAIN` for neither), with a
-   * compile cache of the bench's own; its idle RSS.
+   * Starts the server as `npm start` does (its flags and environment, or neither for the plain
+   * run), with a compile cache of the bench's own; its idle RSS.
    */
   const start = async ({ flags, env: scriptEnv }: Pick<NpmScript, 'flags' | 'env'>) => {
     const port = await freePort();

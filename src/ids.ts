@@ -62,12 +62,13 @@ export type IdPrefix =
 
 /**
  * An id is 128 bits: the time it was made (48 bits, milliseconds since 1970) and then 80 random
- * bits, like a ULID. Ids lead with their time so that a table's primary key grows at its end:
- * with fully random ids every insert landed on a random page of each index, so a bulk import of
+ * bits, like a ULID. Ids lead with their time so that a table's primary key grows at its end.
+ * With fully random ids every insert landed on a random page of each index, and a bulk import of
  * a million users rewrote (and logged) most pages again and again: COPY of those rows ran at
- * 12,606 rows/s with random ids and 21,797 with these (bench/users-import.bench.ts). An id is a name, never a credential (secrets are
- * `newSecret`'s, 256 random bits), and a row's creation time is already in the row; 80 random bits
- * keep ids made in the same millisecond, on any number of instances, apart.
+ * 12,606 rows/s with random ids and 21,797 with these (bench/users-import.bench.ts). An id is a
+ * name, never a credential (secrets are `newSecret`'s, 256 random bits), and a row's creation
+ * time is already in the row; 80 random bits keep ids made in the same millisecond, on any number
+ * of instances, apart.
  */
 const TIME_BYTES = 6;
 const RANDOM_BYTES = 10;
