@@ -24,8 +24,6 @@ const AFTER_MS = 5000;
 const ORDERS = 100_000;
 /** What `npm start` runs (package.json), measured as it is committed: its environment, node flags and entry file. */
 const START = npmScript('start');
-const START_FLAGS = START.flags;
-const ENTRY = START.entry;
 
 const pgUrl = benchDatabaseUrl();
 if (!pgUrl) {
@@ -140,7 +138,7 @@ try {
     };
     // The plain run goes without the script's environment too, even if this process has it.
     for (const key of Object.keys(START.env)) if (!(key in scriptEnv)) delete childEnv[key];
-    const child = spawn(process.execPath, [...flags, ENTRY, 'serve'], {
+    const child = spawn(process.execPath, [...flags, START.entry, 'serve'], {
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -266,12 +264,15 @@ try {
     ),
     mb('idle RSS after start, plain `node`', plain.idle, bareIdle, 'bare node:http + pg process, idle'),
   );
+  const startCommand = [
+    ...Object.entries(START.env).map(([k, v]) => `${k}=${v}`),
+    'node',
+    ...START.flags,
+    START.entry,
+    'serve',
+  ].join(' ');
   notes.push(
-    `\`tessera serve\` as a child process on PostgreSQL (\`${Object.entries(START.env)
-      .map(([k, v]) => `${k}=${v} `)
-      .join(
-        '',
-      )}node ${START_FLAGS.join(' ')} ${ENTRY} serve\`, what \`npm start\` runs, and the same without its flags and environment),`,
+    `\`tessera serve\` as a child process on PostgreSQL (\`${startCommand}\`, what \`npm start\` runs, and the same without its flags and environment),`,
     'its compile cache filled as `npm install` fills it (a first start with the cache empty is measured apart);',
     `RSS read from /proc every 100 ms. Load: ${LOAD_MS / 1000} s of impersonateUser, users(first: 50) and runQuery`,
     `(count and sum over ${ORDERS.toLocaleString('en-US')} orders under a row policy), 4 clients each at once, then ${AFTER_MS / 1000} s idle.`,
